@@ -1,0 +1,13 @@
+/* Subcommands that run the production path offline. */
+#ifndef ADMITD_CLI_H
+#define ADMITD_CLI_H
+
+/* admitd check [--level L] [--version V] [--policy FILE] [--namespace NS]
+ *              [--output text|json] FILE...
+ * Exit 0: all allowed; 1: any denied; 2: usage or input error. */
+int adm_cli_check(int argc, char **argv);
+
+/* admitd check-config FILE: 0 valid, 1 invalid, 2 usage. */
+int adm_cli_check_config(int argc, char **argv);
+
+#endif

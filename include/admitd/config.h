@@ -1,0 +1,64 @@
+/* The policy configuration as an immutable snapshot. A snapshot is built
+ * whole by adm_config_parse() (or adm_config_default()), then only read.
+ * Requests pin the current one for their whole life (reload.c). */
+#ifndef ADMITD_CONFIG_H
+#define ADMITD_CONFIG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "admitd/error.h"
+#include "admitd/policy.h"
+
+enum adm_mode { ADM_MODE_ENFORCE = 0, ADM_MODE_AUDIT, ADM_MODE_WARN, ADM__MODE_COUNT };
+
+struct adm_mode_levels {
+  struct adm_level_version lv[ADM__MODE_COUNT];
+};
+
+struct adm_names {
+  char **items;
+  size_t n;
+};
+
+/* Sets levels for namespaces matching any of names (exact or fnmatch glob).
+ * Modes not given keep the defaults. */
+struct adm_namespace_rule {
+  struct adm_names names;
+  bool has_level[ADM__MODE_COUNT], has_version[ADM__MODE_COUNT];
+  struct adm_mode_levels levels;
+};
+
+struct adm_config {
+  atomic_int refs;
+  char *source; /* file it came from, or "<built-in>" */
+  bool dry_run;
+  struct adm_mode_levels defaults;
+  struct adm_namespace_rule *rules;
+  size_t n_rules;
+  struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
+  bool enforce_on_workloads;
+};
+
+/* Parse a policy file's text. *out is *new* (adm_config_free), refs = 1. Errors
+ * name file:line:col and the key. Accepts admitd's Policy, upstream's
+ * PodSecurityConfiguration, and an AdmissionConfiguration holding one. */
+int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out,
+                     struct adm_error *err);
+/* Read and parse a file. */
+int adm_config_load(const char *path, struct adm_config **out, struct adm_error *err);
+/* The built-in default: enforce baseline, warn and audit restricted, all at
+ * latest; kube-system exempt. *new*. */
+struct adm_config *adm_config_default(void);
+void adm_config_free(struct adm_config *cfg);
+
+/* The levels that apply to a namespace: first matching rule over defaults. */
+struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const char *namespace);
+bool adm_names_contains(const struct adm_names *names, const char *s);
+
+const char *adm_mode_name(enum adm_mode m);
+
+#define ADM_CONFIG_MAX_BYTES (1u << 20)
+
+#endif

@@ -1,0 +1,40 @@
+/* The HTTPS listener: routes, limits, the request lifecycle and graceful
+ * drain. Decoding and deciding are delegated to review.c and decide.c. */
+#ifndef ADMITD_HTTP_H
+#define ADMITD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "admitd/error.h"
+
+struct adm_server_options {
+  const char *listen; /* "ADDR:PORT" or "[V6ADDR]:PORT" */
+  size_t max_body_bytes;
+  unsigned max_connections;
+  unsigned max_connections_per_ip;
+  unsigned idle_timeout_s;
+  unsigned request_timeout_ms; /* whole request, from first body byte to response */
+  unsigned max_concurrent_decodes;
+  int max_json_depth;
+  size_t thread_stack_bytes;
+};
+
+void adm_server_options_default(struct adm_server_options *o);
+
+struct adm_server;
+
+/* Listen and serve with the TLS credentials published through tls.h. *new*. */
+int adm_server_start(const struct adm_server_options *o, struct adm_server **out, struct adm_error *err);
+/* The port actually bound (useful with port 0). */
+uint16_t adm_server_port(const struct adm_server *s);
+/* Stop accepting, turn /readyz to 503, answer in-flight requests with Connection: close. */
+void adm_server_drain(struct adm_server *s);
+/* Requests between their first byte of body handling and their response. */
+unsigned adm_server_in_flight(const struct adm_server *s);
+void adm_server_set_ready(struct adm_server *s, bool ready);
+/* Close everything and free. */
+void adm_server_stop(struct adm_server *s);
+
+#endif

@@ -1,0 +1,73 @@
+/* AdmissionReview (admission.k8s.io/v1 and v1beta1): decoding a request
+ * body into a typed view, and encoding the decision as the response the API
+ * server expects (same apiVersion and kind, response.uid = request.uid). */
+#ifndef ADMITD_REVIEW_H
+#define ADMITD_REVIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "admitd/arena.h"
+#include "admitd/error.h"
+
+#define ADM_REVIEW_MAX_DEPTH_DEFAULT 100
+
+struct adm_review_request {
+  json_t *root;            /* *new*: released by adm_review_request_release */
+  const char *api_version; /* "admission.k8s.io/v1" or ".../v1beta1" */
+  const char *uid;
+  const char *kind_group, *kind_version, *kind_kind;
+  const char *resource_group, *resource_version, *resource_resource;
+  const char *sub_resource; /* "" when absent */
+  const char *name, *namespace, *operation, *username;
+  const json_t *object, *old_object; /* NULL when absent or null */
+  bool dry_run;
+};
+
+/* Decode body. Fails with a JSON path in err->where for: malformed JSON,
+ * nesting deeper than max_depth, duplicate keys, a wrong apiVersion/kind,
+ * a missing request or uid, or a field of the wrong type. */
+int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_review_request *out,
+                      struct adm_error *err);
+/* The same checks on an already decoded document; steals root (released on failure too). */
+int adm_review_from_json(json_t *root, struct adm_review_request *out, struct adm_error *err);
+void adm_review_request_release(struct adm_review_request *req);
+
+/* Deepest nesting of a JSON text, or -1 past limit (strings are skipped). */
+int adm_json_depth_exceeds(const char *body, size_t len, int limit);
+
+struct adm_annotation {
+  const char *key, *value;
+};
+
+#define ADM_MAX_WARNINGS 8
+#define ADM_MAX_ANNOTATIONS 8
+
+struct adm_decision {
+  bool judged;             /* false: outside admitd's policy, allowed without evaluation */
+  const char *skip_reason; /* why not judged, for the log */
+  bool allowed;
+  bool dry_run_denied;     /* dry-run turned a denial into an allow */
+  int code;                /* status code when denied: 403 for policy, 400 for bad objects */
+  const char *status_reason; /* "Forbidden", "BadRequest" */
+  const char *message;
+  const char *warnings[ADM_MAX_WARNINGS];
+  size_t n_warnings;
+  struct adm_annotation annotations[ADM_MAX_ANNOTATIONS];
+  size_t n_annotations;
+  /* Failed check ids across modes, for logs and `admitd check --output json`. */
+  const char *failed_checks[32];
+  size_t n_failed_checks;
+};
+
+/* The response document, *new* (caller frees with free()). */
+char *adm_review_encode(const struct adm_review_request *req, const struct adm_decision *d, size_t *len);
+
+/* A metav1.Status body for protocol errors (400/405/413/415...), *new*. */
+char *adm_status_body(int code, const char *reason, const char *message, size_t *len);
+
+/* Escape s into sb as a JSON string, quotes included. */
+void adm_sb_add_json_string(struct adm_sb *sb, const char *s);
+
+#endif

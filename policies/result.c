@@ -1,0 +1,108 @@
+/* Result helpers and the one aggregator that formats evaluation output the
+ * way upstream does: "reason (detail)" joined by ", ". */
+#include <stdlib.h>
+
+#include "internal.h"
+
+void adm__names_init(struct adm__names *l, struct adm_arena *a) {
+  l->arena = a;
+  l->items = NULL;
+  l->n = l->cap = 0;
+}
+
+void adm__names_add(struct adm__names *l, const char *s) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 8;
+    const char **items = adm_arena_alloc(l->arena, cap * sizeof *items);
+    if (items == NULL)
+      return; /* the list is cut short; the check still fails, with a shorter detail */
+    if (l->n)
+      memcpy(items, l->items, l->n * sizeof *items);
+    l->items = items;
+    l->cap = cap;
+  }
+  l->items[l->n++] = s;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void adm__names_sort_unique(struct adm__names *l) {
+  if (l->n < 2)
+    return;
+  qsort(l->items, l->n, sizeof *l->items, cmp_str);
+  size_t out = 1;
+  for (size_t i = 1; i < l->n; i++)
+    if (strcmp(l->items[i], l->items[out - 1]) != 0)
+      l->items[out++] = l->items[i];
+  l->n = out;
+}
+
+bool adm__names_contains(const struct adm__names *l, const char *s) {
+  for (size_t i = 0; i < l->n; i++)
+    if (strcmp(l->items[i], s) == 0)
+      return true;
+  return false;
+}
+
+void adm__add_containers(struct adm_sb *sb, const struct adm__names *names) {
+  adm_sb_add(sb, adm__plural("container ", "containers ", names->n));
+  adm_sb_add_quoted_list(sb, names->items, names->n);
+}
+
+struct adm_check_result adm__deny(const char *reason, struct adm_sb *detail) {
+  struct adm_check_result r = {.allowed = false, .reason = reason, .detail = NULL};
+  if (detail)
+    r.detail = adm_sb_str(detail);
+  return r;
+}
+
+bool adm__str_in(const char *s, const char *const *set) {
+  if (s == NULL)
+    return false;
+  for (; *set; set++)
+    if (strcmp(s, *set) == 0)
+      return true;
+  return false;
+}
+
+const char *adm_pod_annotation(const struct adm_pod *pod, const char *key) {
+  for (size_t i = 0; i < pod->n_annotations; i++)
+    if (strcmp(pod->annotation_keys[i], key) == 0)
+      return pod->annotation_values[i];
+  return NULL;
+}
+
+static const struct {
+  const char *key;
+  bool restricted_ok;
+} volume_sources[] = {
+#define ADM__VOL_ROW(id, key, ok) {key, ok},
+    ADM_VOLUME_SOURCE_MAP(ADM__VOL_ROW)
+#undef ADM__VOL_ROW
+};
+
+const char *adm_volume_source_key(enum adm_volume_source s) {
+  return (unsigned)s < ADM_VOL__COUNT ? volume_sources[s].key : "unknown";
+}
+
+bool adm_volume_source_restricted_ok(enum adm_volume_source s) {
+  return (unsigned)s < ADM_VOL__COUNT && volume_sources[s].restricted_ok;
+}
+
+const char *adm_evaluation_format(const struct adm_evaluation *ev, struct adm_arena *arena) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, arena);
+  for (size_t i = 0; i < ev->n_failed; i++) {
+    if (i)
+      adm_sb_add(&sb, ", ");
+    adm_sb_add(&sb, ev->failed[i].reason);
+    if (ev->failed[i].detail && ev->failed[i].detail[0]) {
+      adm_sb_add(&sb, " (");
+      adm_sb_add(&sb, ev->failed[i].detail);
+      adm_sb_add(&sb, ")");
+    }
+  }
+  return adm_sb_str(&sb);
+}

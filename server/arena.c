@@ -1,0 +1,200 @@
+/* Arena allocator and arena-backed string builder. Owns the blocks it
+ * mallocs; must not be shared between threads (one arena per request). */
+#include "admitd/arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct adm_arena_block {
+  struct adm_arena_block *next;
+  size_t size, used;
+  max_align_t data[];
+};
+
+#define ADM__ALIGN (sizeof(max_align_t))
+
+void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit) {
+  a->head = NULL;
+  a->block_size = block_size ? block_size : 16384;
+  a->used_total = 0;
+  a->limit = limit;
+}
+
+void adm_arena_free(struct adm_arena *a) {
+  struct adm_arena_block *b = a->head;
+  while (b) {
+    struct adm_arena_block *next = b->next;
+    free(b);
+    b = next;
+  }
+  a->head = NULL;
+  a->used_total = 0;
+}
+
+void adm_arena_reset(struct adm_arena *a) {
+  struct adm_arena_block *keep = NULL, *b = a->head;
+  /* The oldest block is the last in the chain; keep it if it is ordinary-sized. */
+  while (b) {
+    struct adm_arena_block *next = b->next;
+    if (next == NULL && b->size == a->block_size) {
+      keep = b;
+      keep->used = 0;
+      keep->next = NULL;
+    } else {
+      free(b);
+    }
+    b = next;
+  }
+  a->head = keep;
+  a->used_total = 0;
+}
+
+void *adm_arena_alloc(struct adm_arena *a, size_t n) {
+  if (n == 0)
+    n = 1;
+  size_t rounded = (n + ADM__ALIGN - 1) & ~(ADM__ALIGN - 1);
+  if (rounded < n)
+    return NULL;
+  if (a->limit && a->used_total + rounded > a->limit)
+    return NULL;
+  struct adm_arena_block *b = a->head;
+  if (b == NULL || b->size - b->used < rounded) {
+    size_t size = rounded > a->block_size ? rounded : a->block_size;
+    b = malloc(sizeof *b + size);
+    if (b == NULL)
+      return NULL;
+    b->size = size;
+    b->used = 0;
+    /* A large one-off block goes behind the current head so the head keeps its free space. */
+    if (size > a->block_size && a->head != NULL) {
+      b->next = a->head->next;
+      a->head->next = b;
+    } else {
+      b->next = a->head;
+      a->head = b;
+    }
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += rounded;
+  a->used_total += rounded;
+  return p;
+}
+
+void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size) {
+  if (size != 0 && count > SIZE_MAX / size)
+    return NULL;
+  void *p = adm_arena_alloc(a, count * size);
+  if (p)
+    memset(p, 0, count * size);
+  return p;
+}
+
+char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n) {
+  char *p = adm_arena_alloc(a, n + 1);
+  if (p) {
+    memcpy(p, s, n);
+    p[n] = '\0';
+  }
+  return p;
+}
+
+char *adm_arena_strdup(struct adm_arena *a, const char *s) {
+  return adm_arena_strndup(a, s, strlen(s));
+}
+
+char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char small[256];
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return NULL;
+  if ((size_t)n < sizeof small)
+    return adm_arena_strndup(a, small, (size_t)n);
+  char *p = adm_arena_alloc(a, (size_t)n + 1);
+  if (p == NULL)
+    return NULL;
+  va_start(ap, fmt);
+  vsnprintf(p, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return p;
+}
+
+void adm_sb_init(struct adm_sb *sb, struct adm_arena *a) {
+  sb->arena = a;
+  sb->buf = NULL;
+  sb->len = sb->cap = 0;
+  sb->failed = 0;
+}
+
+static int sb_reserve(struct adm_sb *sb, size_t extra) {
+  if (sb->failed)
+    return -1;
+  if (sb->len + extra + 1 <= sb->cap)
+    return 0;
+  size_t cap = sb->cap ? sb->cap * 2 : 128;
+  while (cap < sb->len + extra + 1)
+    cap *= 2;
+  char *nb = adm_arena_alloc(sb->arena, cap);
+  if (nb == NULL) {
+    sb->failed = 1;
+    return -1;
+  }
+  if (sb->len)
+    memcpy(nb, sb->buf, sb->len);
+  sb->buf = nb;
+  sb->cap = cap;
+  return 0;
+}
+
+void adm_sb_addn(struct adm_sb *sb, const char *s, size_t n) {
+  if (sb_reserve(sb, n) < 0)
+    return;
+  memcpy(sb->buf + sb->len, s, n);
+  sb->len += n;
+  sb->buf[sb->len] = '\0';
+}
+
+void adm_sb_add(struct adm_sb *sb, const char *s) { adm_sb_addn(sb, s, strlen(s)); }
+
+void adm_sb_addf(struct adm_sb *sb, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || sb_reserve(sb, (size_t)n) < 0) {
+    sb->failed = 1;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  sb->len += (size_t)n;
+}
+
+void adm_sb_add_list(struct adm_sb *sb, const char *const *items, size_t n, const char *sep) {
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      adm_sb_add(sb, sep);
+    adm_sb_add(sb, items[i]);
+  }
+}
+
+void adm_sb_add_quoted_list(struct adm_sb *sb, const char *const *items, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    adm_sb_add(sb, i ? ", \"" : "\"");
+    adm_sb_add(sb, items[i]);
+    adm_sb_add(sb, "\"");
+  }
+}
+
+const char *adm_sb_str(struct adm_sb *sb) {
+  if (sb->failed)
+    return NULL;
+  if (sb->buf == NULL && sb_reserve(sb, 0) < 0)
+    return NULL;
+  return sb->buf;
+}

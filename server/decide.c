@@ -1,0 +1,285 @@
+/* Modes, exemptions, dry-run and request selection, as upstream Pod
+ * Security Admission applies them (admission.go), evaluated once per
+ * distinct level:version a request needs. Pure over its inputs: no I/O. */
+#include "admitd/decide.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "admitd/extract.h"
+
+/* Pod subresources that cannot change the pod spec; anything else (such as
+ * ephemeralcontainers or resize) is judged, so an unknown one fails safe. */
+static const char *const ignored_pod_subresources[] = {"exec", "attach", "binding", "eviction", "log",
+                                                       "portforward", "proxy", "status", NULL};
+
+static bool in_list(const char *s, const char *const *list) {
+  for (; *list; list++)
+    if (strcmp(s, *list) == 0)
+      return true;
+  return false;
+}
+
+static void add_annotation(struct adm_decision *d, const char *key, const char *value) {
+  for (size_t i = 0; i < d->n_annotations; i++) {
+    if (strcmp(d->annotations[i].key, key) == 0) {
+      d->annotations[i].value = value;
+      return;
+    }
+  }
+  if (d->n_annotations < ADM_MAX_ANNOTATIONS)
+    d->annotations[d->n_annotations++] = (struct adm_annotation){key, value};
+}
+
+static size_t warnings_total(const struct adm_decision *d) {
+  size_t total = 0;
+  for (size_t i = 0; i < d->n_warnings; i++)
+    total += strlen(d->warnings[i]);
+  return total;
+}
+
+/* Keep the whole set under the API server's budget, so it never truncates
+ * or drops what admitd says: a long warning is cut with a marker instead. */
+static void add_warning(struct adm_decision *d, struct adm_arena *a, const char *text) {
+  if (text == NULL || d->n_warnings >= ADM_MAX_WARNINGS)
+    return;
+  size_t used = warnings_total(d), len = strlen(text);
+  if (used + len > ADM_WARNINGS_BUDGET) {
+    static const char cut[] = " ... (truncated)";
+    if (used + sizeof cut + 64 > ADM_WARNINGS_BUDGET)
+      return;
+    size_t keep = ADM_WARNINGS_BUDGET - used - sizeof cut;
+    /* Never split a UTF-8 sequence. */
+    while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80)
+      keep--;
+    text = adm_arena_printf(a, "%.*s%s", (int)keep, text, cut);
+    if (text == NULL)
+      return;
+  }
+  d->warnings[d->n_warnings++] = text;
+}
+
+static void note_failed(struct adm_decision *d, const struct adm_evaluation *ev) {
+  for (size_t i = 0; i < ev->n_failed; i++) {
+    bool seen = false;
+    for (size_t j = 0; j < d->n_failed_checks; j++)
+      seen |= strcmp(d->failed_checks[j], ev->failed[i].id) == 0;
+    if (!seen && d->n_failed_checks < sizeof d->failed_checks / sizeof d->failed_checks[0])
+      d->failed_checks[d->n_failed_checks++] = ev->failed[i].id;
+  }
+}
+
+static void allow(struct adm_decision *d) {
+  memset(d, 0, sizeof *d);
+  d->judged = true;
+  d->allowed = true;
+}
+
+static void skip(struct adm_decision *d, const char *why) {
+  allow(d);
+  d->judged = false;
+  d->skip_reason = why;
+}
+
+static void deny(struct adm_decision *d, int code, const char *reason, const char *message) {
+  d->allowed = false;
+  d->code = code;
+  d->status_reason = reason;
+  d->message = message;
+}
+
+static bool same_lv(struct adm_level_version a, struct adm_level_version b, const struct adm_registry *reg) {
+  if (a.level != b.level)
+    return false;
+  if (a.level == ADM_LEVEL_PRIVILEGED)
+    return true;
+  return adm_registry_resolve_minor(reg, a.minor) == adm_registry_resolve_minor(reg, b.minor);
+}
+
+void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *levels, const struct adm_pod *pod,
+                    bool enforce, const char *resource_label, const char *name, struct adm_arena *a,
+                    struct adm_decision *d) {
+  const struct adm_registry *reg = adm_registry_default();
+  if (cfg && adm_names_contains(&cfg->exempt_runtime_classes, pod->runtime_class)) {
+    add_annotation(d, "exempt", "runtimeClass");
+    return;
+  }
+  /* One evaluation per distinct level:version; audit and warn reuse enforce's. */
+  struct adm_evaluation evs[ADM__MODE_COUNT];
+  int source[ADM__MODE_COUNT];
+  for (int m = 0; m < ADM__MODE_COUNT; m++) {
+    source[m] = m;
+    if (m == ADM_MODE_ENFORCE && !enforce)
+      continue;
+    for (int k = 0; k < m; k++) {
+      if ((k != ADM_MODE_ENFORCE || enforce) && source[k] == k && same_lv(levels->lv[k], levels->lv[m], reg)) {
+        source[m] = k;
+        break;
+      }
+    }
+    if (source[m] == m)
+      adm_evaluate(reg, levels->lv[m], pod, a, &evs[m]);
+  }
+  char lvbuf[64];
+  if (enforce) {
+    const struct adm_evaluation *ev = &evs[source[ADM_MODE_ENFORCE]];
+    add_annotation(d, "enforce-policy",
+                   adm_arena_strdup(a, adm_level_version_format(levels->lv[ADM_MODE_ENFORCE], lvbuf, sizeof lvbuf)));
+    if (!ev->allowed) {
+      note_failed(d, ev);
+      const char *msg;
+      if (name && name[0])
+        msg = adm_arena_printf(a, "%s \"%s\" is forbidden: violates PodSecurity \"%s\": %s", resource_label, name,
+                               lvbuf, adm_evaluation_format(ev, a));
+      else
+        msg = adm_arena_printf(a, "%s is forbidden: violates PodSecurity \"%s\": %s", resource_label, lvbuf,
+                               adm_evaluation_format(ev, a));
+      deny(d, 403, "Forbidden", msg ? msg : "forbidden by PodSecurity");
+    }
+  }
+  const struct adm_evaluation *audit = &evs[source[ADM_MODE_AUDIT]];
+  if (!audit->allowed) {
+    note_failed(d, audit);
+    adm_level_version_format(levels->lv[ADM_MODE_AUDIT], lvbuf, sizeof lvbuf);
+    add_annotation(d, "audit-violations",
+                   adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(audit, a)));
+  }
+  /* Upstream adds no warnings to a request it already rejects. */
+  const struct adm_evaluation *warn = &evs[source[ADM_MODE_WARN]];
+  if (d->allowed && !warn->allowed) {
+    note_failed(d, warn);
+    adm_level_version_format(levels->lv[ADM_MODE_WARN], lvbuf, sizeof lvbuf);
+    add_warning(d, a, adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(warn, a)));
+  }
+}
+
+static bool fully_privileged(const struct adm_mode_levels *l, bool enforce) {
+  return (!enforce || l->lv[ADM_MODE_ENFORCE].level == ADM_LEVEL_PRIVILEGED) &&
+         l->lv[ADM_MODE_AUDIT].level == ADM_LEVEL_PRIVILEGED && l->lv[ADM_MODE_WARN].level == ADM_LEVEL_PRIVILEGED;
+}
+
+static bool containers_images_differ(const struct adm_container *a, const struct adm_container *b) {
+  const char *x = a->image ? a->image : "", *y = b->image ? b->image : "";
+  return strcmp(x, y) != 0;
+}
+
+/* Upstream's isSignificantPodUpdate: only container count or image changes,
+ * or an added or re-imaged ephemeral container, need a new evaluation. */
+static bool significant_update(const struct adm_pod *pod, const struct adm_pod *old) {
+  if (pod->n_regular != old->n_regular || pod->n_init != old->n_init)
+    return true;
+  const struct adm_container *pi = pod->containers, *oi = old->containers;
+  for (size_t i = 0; i < pod->n_init + pod->n_regular; i++)
+    if (containers_images_differ(&pi[i], &oi[i]))
+      return true;
+  size_t first_eph = pod->n_init + pod->n_regular, old_first_eph = old->n_init + old->n_regular;
+  for (size_t i = 0; i < pod->n_ephemeral; i++) {
+    const struct adm_container *c = &pod->containers[first_eph + i], *match = NULL;
+    for (size_t j = 0; j < old->n_ephemeral && match == NULL; j++)
+      if (strcmp(old->containers[old_first_eph + j].name, c->name) == 0)
+        match = &old->containers[old_first_eph + j];
+    if (match == NULL || containers_images_differ(c, match))
+      return true;
+  }
+  return false;
+}
+
+/* "pods", "deployments.apps": upstream's GroupResource.String(). */
+static const char *resource_label(const struct adm_review_request *req, struct adm_arena *a) {
+  if (req->resource_group[0] == '\0')
+    return req->resource_resource;
+  return adm_arena_printf(a, "%s.%s", req->resource_resource, req->resource_group);
+}
+
+static void apply_dry_run(const struct adm_config *cfg, struct adm_decision *d, struct adm_arena *a) {
+  if (!cfg->dry_run || d->allowed)
+    return;
+  d->allowed = true;
+  d->dry_run_denied = true;
+  add_annotation(d, "dry-run-denied", d->message);
+  add_warning(d, a, adm_arena_printf(a, "admitd dry-run: this request would be denied: %s", d->message));
+}
+
+static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
+                         struct adm_decision *d) {
+  allow(d);
+  const struct adm_pod_resource *res = adm_pod_resource_find(req->resource_group, req->resource_resource);
+  if (res == NULL) {
+    skip(d, "resource carries no pod spec");
+    return;
+  }
+  bool is_pod = res->template_path == NULL;
+  if (strcmp(req->operation, "CREATE") != 0 && strcmp(req->operation, "UPDATE") != 0) {
+    skip(d, "operation is not CREATE or UPDATE");
+    return;
+  }
+  if (is_pod ? in_list(req->sub_resource, ignored_pod_subresources) : req->sub_resource[0] != '\0') {
+    skip(d, "subresource does not change the pod spec");
+    return;
+  }
+  if (adm_names_contains(&cfg->exempt_namespaces, req->namespace)) {
+    add_annotation(d, "exempt", "namespace");
+    return;
+  }
+  if (adm_names_contains(&cfg->exempt_usernames, req->username)) {
+    add_annotation(d, "exempt", "user");
+    return;
+  }
+  struct adm_mode_levels levels = adm_config_levels_for(cfg, req->namespace);
+  bool enforce = is_pod || cfg->enforce_on_workloads;
+  if (fully_privileged(&levels, enforce)) {
+    if (is_pod)
+      add_annotation(d, "enforce-policy", "privileged:latest");
+    return;
+  }
+  struct adm_error err = {0};
+  char msg[800];
+  if (req->object == NULL) {
+    if (is_pod) {
+      deny(d, 400, "BadRequest", "failed to decode pod: request.object is missing");
+      add_annotation(d, "error", d->message);
+    } else {
+      add_annotation(d, "error", "failed to decode object: request.object is missing");
+    }
+    return;
+  }
+  struct adm_pod pod;
+  bool found = true;
+  int rc = is_pod ? adm_extract_pod(req->object, a, &pod, &err) : adm_extract_template(req->object, res, a, &pod, &found, &err);
+  if (rc < 0) {
+    adm_error_format(&err, msg, sizeof msg);
+    /* A pod that cannot be read fails closed; a workload fails open with a note, as upstream. */
+    const char *text = adm_arena_printf(a, "failed to decode %s: request.object.%s", is_pod ? "pod" : "pod template", msg);
+    if (is_pod)
+      deny(d, 400, "BadRequest", text);
+    add_annotation(d, "error", text);
+    return;
+  }
+  if (!found) {
+    skip(d, "workload has no pod template");
+    return;
+  }
+  if (is_pod && strcmp(req->operation, "UPDATE") == 0) {
+    struct adm_pod old;
+    if (req->old_object == NULL || adm_extract_pod(req->old_object, a, &old, &err) < 0) {
+      adm_error_format(&err, msg, sizeof msg);
+      deny(d, 400, "BadRequest",
+           req->old_object ? adm_arena_printf(a, "failed to decode old pod: request.oldObject.%s", msg)
+                           : "failed to decode old pod: request.oldObject is missing");
+      add_annotation(d, "error", d->message);
+      return;
+    }
+    if (!significant_update(&pod, &old)) {
+      skip(d, "pod update changes no container image or count");
+      return;
+    }
+  }
+  const char *name = req->name[0] ? req->name : pod.name;
+  adm_decide_pod(cfg, &levels, &pod, enforce, resource_label(req, a), name, a, d);
+}
+
+void adm_decide(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
+                struct adm_decision *d) {
+  decide_inner(cfg, req, a, d);
+  apply_dry_run(cfg, d, a);
+}

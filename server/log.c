@@ -1,0 +1,114 @@
+/* JSON-lines logger. Each line is built in one buffer and written with
+ * one write(2), so lines from different threads never interleave. */
+#include "admitd/log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int log_level = ADM_LOG_INFO;
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void adm_log_set_level(enum adm_log_level level) { atomic_store(&log_level, (int)level); }
+
+int adm_log_level_parse(const char *s, enum adm_log_level *out) {
+  for (int i = 0; i <= ADM_LOG_DEBUG; i++) {
+    if (strcmp(s, level_names[i]) == 0) {
+      *out = (enum adm_log_level)i;
+      return 0;
+    }
+  }
+  return ADM_EINVAL;
+}
+
+int adm_log_enabled(enum adm_log_level level) { return (int)level <= atomic_load(&log_level); }
+
+static void add_time(struct adm_sb *sb) {
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  adm_sb_addf(sb, "{\"time\":\"%s.%06ldZ\"", buf, ts.tv_nsec / 1000);
+}
+
+static void emit(struct adm_sb *sb) {
+  adm_sb_add(sb, "}\n");
+  const char *s = adm_sb_str(sb);
+  if (s == NULL)
+    return;
+  size_t len = strlen(s);
+  while (len > 0) {
+    ssize_t n = write(STDERR_FILENO, s, len);
+    if (n <= 0)
+      return;
+    s += n;
+    len -= (size_t)n;
+  }
+}
+
+void adm_log(enum adm_log_level level, const char *fmt, ...) {
+  if (!adm_log_enabled(level))
+    return;
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  add_time(&sb);
+  adm_sb_addf(&sb, ",\"level\":\"%s\",\"msg\":", level_names[level]);
+  adm_sb_add_json_string(&sb, msg);
+  emit(&sb);
+  adm_arena_free(&a);
+}
+
+static void field(struct adm_sb *sb, const char *key, const char *value) {
+  adm_sb_addf(sb, ",\"%s\":", key);
+  adm_sb_add_json_string(sb, value ? value : "");
+}
+
+void adm_log_decision(const struct adm_review_request *req, const struct adm_decision *d, long long latency_us) {
+  if (!adm_log_enabled(ADM_LOG_INFO))
+    return;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  add_time(&sb);
+  adm_sb_add(&sb, ",\"level\":\"info\",\"msg\":\"decision\"");
+  field(&sb, "uid", req->uid);
+  field(&sb, "kind", req->kind_kind);
+  field(&sb, "resource", req->resource_resource);
+  field(&sb, "subresource", req->sub_resource);
+  field(&sb, "namespace", req->namespace);
+  field(&sb, "name", req->name);
+  field(&sb, "operation", req->operation);
+  field(&sb, "user", req->username);
+  adm_sb_addf(&sb, ",\"allowed\":%s,\"dry_run\":%s,\"judged\":%s", d->allowed ? "true" : "false",
+              d->dry_run_denied ? "true" : "false", d->judged ? "true" : "false");
+  if (!d->judged)
+    field(&sb, "skipped", d->skip_reason);
+  if (d->message)
+    field(&sb, "reasons", d->message);
+  adm_sb_add(&sb, ",\"checks\":[");
+  for (size_t i = 0; i < d->n_failed_checks; i++) {
+    if (i)
+      adm_sb_add(&sb, ",");
+    adm_sb_add_json_string(&sb, d->failed_checks[i]);
+  }
+  adm_sb_add(&sb, "]");
+  for (size_t i = 0; i < d->n_warnings; i++)
+    if (i == 0)
+      field(&sb, "warning", d->warnings[0]);
+  adm_sb_addf(&sb, ",\"latency_us\":%lld", latency_us);
+  emit(&sb);
+  adm_arena_free(&a);
+}

@@ -1,0 +1,394 @@
+/* admitd's entry point: subcommand dispatch, `serve` flags, the signal
+ * loop (SIGHUP and file changes reload, SIGTERM/SIGINT drain), and the
+ * startup log. Owns process-wide state; the request path lives in http.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <gnutls/gnutls.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "admitd/cli.h"
+#include "admitd/http.h"
+#include "admitd/log.h"
+#include "admitd/reload.h"
+#include "admitd/tls.h"
+
+static void print_version(void) {
+  int ymaj, ymin, ypatch;
+  yaml_get_version(&ymaj, &ymin, &ypatch);
+  printf("admitd %s\n", ADMITD_VERSION);
+  printf("  libmicrohttpd %s\n", MHD_get_version());
+  printf("  gnutls %s\n", gnutls_check_version(NULL));
+  printf("  jansson %s\n", jansson_version_str());
+  printf("  libyaml %d.%d.%d\n", ymaj, ymin, ypatch);
+  const struct adm_registry *reg = adm_registry_default();
+  printf("  pod security standards v1.0..v1.%d (latest = v1.%d)\n", reg->max_minor, reg->max_minor);
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: admitd COMMAND [OPTIONS]\n"
+          "\n"
+          "commands:\n"
+          "  serve          serve AdmissionReview over HTTPS (see admitd serve --help)\n"
+          "  check          judge manifests and recorded AdmissionReviews offline\n"
+          "  check-config   validate a policy file\n"
+          "  version        print versions of admitd and its libraries\n"
+          "  help           this text\n");
+}
+
+static void serve_usage(FILE *f) {
+  fprintf(f,
+          "usage: admitd serve [OPTIONS]\n"
+          "  --listen ADDR:PORT            address to listen on (default 127.0.0.1:8443)\n"
+          "  --tls-cert FILE --tls-key FILE PEM certificate chain and key; reloaded when they change.\n"
+          "                                Without them a self-signed certificate is made in memory.\n"
+          "  --self-signed-cert-out FILE   where to write the self-signed certificate (default: a new\n"
+          "                                file under $TMPDIR or /tmp, logged at start)\n"
+          "  --config FILE                 policy file (default: the built-in policy); reloaded on\n"
+          "                                SIGHUP and when the file changes\n"
+          "  --max-body-bytes N            largest request body (default 7340032)\n"
+          "  --max-connections N           open connections in all (default 256)\n"
+          "  --max-connections-per-ip N    open connections from one address (default 128)\n"
+          "  --idle-timeout SECONDS        close idle connections after this (default 120)\n"
+          "  --request-timeout MS          a request must complete within this (default 10000)\n"
+          "  --max-concurrent-decodes N    bodies decoded at once (default 2 x cores)\n"
+          "  --max-json-depth N            deepest JSON nesting accepted (default 100)\n"
+          "  --grace-period SECONDS        on SIGTERM, wait this long for in-flight requests (default 10)\n"
+          "  --log-level LEVEL             error, warn, info or debug (default info)\n");
+}
+
+static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end != '\0' || end == s || s[0] == '-' || v > max) {
+    fprintf(stderr, "admitd serve: %s: want a whole number up to %llu, got \"%s\"\n", flag, max, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+struct serve_args {
+  struct adm_server_options opt;
+  const char *cert, *key, *config, *self_signed_out;
+  unsigned grace_s;
+};
+
+static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
+  enum { O_LISTEN = 1000, O_CERT, O_KEY, O_CONFIG, O_BODY, O_CONNS, O_PERIP, O_IDLE, O_REQTO, O_DECODES, O_DEPTH,
+         O_GRACE, O_LOG, O_SSOUT };
+  static const struct option longopts[] = {
+      {"listen", required_argument, NULL, O_LISTEN},
+      {"tls-cert", required_argument, NULL, O_CERT},
+      {"tls-key", required_argument, NULL, O_KEY},
+      {"config", required_argument, NULL, O_CONFIG},
+      {"max-body-bytes", required_argument, NULL, O_BODY},
+      {"max-connections", required_argument, NULL, O_CONNS},
+      {"max-connections-per-ip", required_argument, NULL, O_PERIP},
+      {"idle-timeout", required_argument, NULL, O_IDLE},
+      {"request-timeout", required_argument, NULL, O_REQTO},
+      {"max-concurrent-decodes", required_argument, NULL, O_DECODES},
+      {"max-json-depth", required_argument, NULL, O_DEPTH},
+      {"grace-period", required_argument, NULL, O_GRACE},
+      {"log-level", required_argument, NULL, O_LOG},
+      {"self-signed-cert-out", required_argument, NULL, O_SSOUT},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  adm_server_options_default(&a->opt);
+  a->grace_s = 10;
+  int c;
+  unsigned long long v;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    const char *flag = c > 0 && c >= O_LISTEN ? longopts[c - O_LISTEN].name : "";
+    switch (c) {
+    case O_LISTEN:
+      a->opt.listen = optarg;
+      break;
+    case O_CERT:
+      a->cert = optarg;
+      break;
+    case O_KEY:
+      a->key = optarg;
+      break;
+    case O_CONFIG:
+      a->config = optarg;
+      break;
+    case O_SSOUT:
+      a->self_signed_out = optarg;
+      break;
+    case O_BODY:
+      if (parse_uint(flag, optarg, 1ull << 30, &v) < 0 || v == 0)
+        return -1;
+      a->opt.max_body_bytes = (size_t)v;
+      break;
+    case O_CONNS:
+      if (parse_uint(flag, optarg, 65536, &v) < 0)
+        return -1;
+      a->opt.max_connections = (unsigned)v;
+      break;
+    case O_PERIP:
+      if (parse_uint(flag, optarg, 65536, &v) < 0)
+        return -1;
+      a->opt.max_connections_per_ip = (unsigned)v;
+      break;
+    case O_IDLE:
+      if (parse_uint(flag, optarg, 86400, &v) < 0)
+        return -1;
+      a->opt.idle_timeout_s = (unsigned)v;
+      break;
+    case O_REQTO:
+      if (parse_uint(flag, optarg, 600000, &v) < 0 || v == 0)
+        return -1;
+      a->opt.request_timeout_ms = (unsigned)v;
+      break;
+    case O_DECODES:
+      if (parse_uint(flag, optarg, 4096, &v) < 0 || v == 0)
+        return -1;
+      a->opt.max_concurrent_decodes = (unsigned)v;
+      break;
+    case O_DEPTH:
+      if (parse_uint(flag, optarg, 1000, &v) < 0 || v < 8)
+        return -1;
+      a->opt.max_json_depth = (int)v;
+      break;
+    case O_GRACE:
+      if (parse_uint(flag, optarg, 3600, &v) < 0)
+        return -1;
+      a->grace_s = (unsigned)v;
+      break;
+    case O_LOG: {
+      enum adm_log_level lvl;
+      if (adm_log_level_parse(optarg, &lvl) < 0) {
+        fprintf(stderr, "admitd serve: --log-level: want error, warn, info or debug, got \"%s\"\n", optarg);
+        return -1;
+      }
+      adm_log_set_level(lvl);
+      break;
+    }
+    case 'h':
+      serve_usage(stdout);
+      exit(0);
+    default:
+      serve_usage(stderr);
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "admitd serve: unexpected argument \"%s\"\n", argv[optind]);
+    return -1;
+  }
+  if ((a->cert == NULL) != (a->key == NULL)) {
+    fprintf(stderr, "admitd serve: --tls-cert and --tls-key go together\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* Write the self-signed certificate where a client can find it to trust it. */
+static int write_self_signed(const char *requested, const gnutls_datum_t *pem, char *path, size_t pathlen) {
+  int fd;
+  if (requested) {
+    snprintf(path, pathlen, "%s", requested);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  } else {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, pathlen, "%s/admitd-self-signed-XXXXXX.pem", tmp && tmp[0] ? tmp : "/tmp");
+    fd = mkstemps(path, 4);
+    if (fd >= 0)
+      fchmod(fd, 0644);
+  }
+  if (fd < 0)
+    return -1;
+  ssize_t n = write(fd, pem->data, pem->size);
+  close(fd);
+  return n == (ssize_t)pem->size ? 0 : -1;
+}
+
+static int load_tls(const struct serve_args *a) {
+  struct adm_tls_creds *creds;
+  struct adm_error err = {0};
+  char msg[1024];
+  if (a->cert) {
+    if (adm_tls_creds_load(a->cert, a->key, &creds, &err) < 0) {
+      adm_error_format(&err, msg, sizeof msg);
+      adm_log(ADM_LOG_ERROR, "TLS: %s", msg);
+      return -1;
+    }
+    adm_tls_publish(creds);
+    return 0;
+  }
+  gnutls_datum_t pem;
+  if (adm_tls_creds_self_signed(&creds, &pem, &err) < 0) {
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "TLS: %s", msg);
+    return -1;
+  }
+  char path[4096];
+  int wrc = write_self_signed(a->self_signed_out, &pem, path, sizeof path);
+  gnutls_free(pem.data);
+  if (wrc < 0) {
+    adm_log(ADM_LOG_ERROR, "TLS: cannot write the self-signed certificate to %s: %s", path, strerror(errno));
+    return -1;
+  }
+  adm_tls_publish(creds);
+  adm_log(ADM_LOG_WARN,
+          "NO CERTIFICATE GIVEN: serving with a self-signed certificate for localhost/127.0.0.1 made in memory; "
+          "trust it with: curl --cacert %s (for production pass --tls-cert and --tls-key)",
+          path);
+  return 0;
+}
+
+static void reload_config(const char *path) {
+  struct adm_error err = {0};
+  if (adm_config_reload(path, &err) < 0) {
+    char msg[1024];
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "policy reload rejected, the previous policy stays in force: %s", msg);
+    return;
+  }
+  adm_log(ADM_LOG_INFO, "policy reloaded from %s", path);
+}
+
+static void reload_tls(const struct serve_args *a) {
+  struct adm_tls_creds *creds;
+  struct adm_error err = {0};
+  if (adm_tls_creds_load(a->cert, a->key, &creds, &err) < 0) {
+    char msg[1024];
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "certificate reload rejected, the previous certificate stays in use: %s", msg);
+    return;
+  }
+  adm_tls_publish(creds);
+  adm_log(ADM_LOG_INFO, "certificate reloaded from %s", a->cert);
+}
+
+static int serve(int argc, char **argv) {
+  struct serve_args a = {0};
+  if (parse_serve_args(argc, argv, &a) < 0)
+    return 2;
+  /* Threads inherit this mask, so only the loop below sees these signals. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  adm_registry_default();
+
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  char msg[1024];
+  if (a.config) {
+    if (adm_config_load(a.config, &cfg, &err) < 0) {
+      adm_error_format(&err, msg, sizeof msg);
+      adm_log(ADM_LOG_ERROR, "policy: %s", msg);
+      return 1;
+    }
+  } else {
+    cfg = adm_config_default();
+  }
+  adm_config_publish(cfg);
+  if (load_tls(&a) < 0)
+    return 1;
+  struct adm_server *srv;
+  if (adm_server_start(&a.opt, &srv, &err) < 0) {
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "%s", msg);
+    return 1;
+  }
+  adm_log(ADM_LOG_INFO, "admitd %s serving on %s (port %u), policy %s", ADMITD_VERSION, a.opt.listen,
+          adm_server_port(srv), a.config ? a.config : "<built-in: enforce baseline, warn+audit restricted>");
+
+  struct adm_file_stamp cfg_stamp, cert_stamp, key_stamp;
+  adm_file_stamp(a.config, &cfg_stamp);
+  adm_file_stamp(a.cert, &cert_stamp);
+  adm_file_stamp(a.key, &key_stamp);
+  int status = 0;
+  for (;;) {
+    struct timespec tick = {1, 0};
+    int sig = sigtimedwait(&set, NULL, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      adm_log(ADM_LOG_INFO, "received %s: draining (grace period %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+              a.grace_s);
+      break;
+    }
+    bool forced = sig == SIGHUP;
+    if (a.config) {
+      struct adm_file_stamp now;
+      adm_file_stamp(a.config, &now);
+      if (forced || (now.exists && adm_file_stamp_changed(&now, &cfg_stamp)))
+        reload_config(a.config);
+      cfg_stamp = now;
+    }
+    if (a.cert) {
+      struct adm_file_stamp c, k;
+      adm_file_stamp(a.cert, &c);
+      adm_file_stamp(a.key, &k);
+      if (forced || (c.exists && k.exists && (adm_file_stamp_changed(&c, &cert_stamp) || adm_file_stamp_changed(&k, &key_stamp))))
+        reload_tls(&a);
+      cert_stamp = c;
+      key_stamp = k;
+    }
+  }
+  adm_server_drain(srv);
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    unsigned n = adm_server_in_flight(srv);
+    if (n == 0)
+      break;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= (time_t)a.grace_s) {
+      adm_log(ADM_LOG_WARN, "grace period over with %u request(s) still in flight; closing", n);
+      status = 0;
+      break;
+    }
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  adm_server_stop(srv);
+  adm_tls_shutdown();
+  adm_config_publish(NULL);
+  adm_log(ADM_LOG_INFO, "stopped");
+  return status;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "serve") == 0)
+    return serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "check") == 0)
+    return adm_cli_check(argc - 1, argv + 1);
+  if (strcmp(cmd, "check-config") == 0)
+    return adm_cli_check_config(argc - 1, argv + 1);
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    print_version();
+    return 0;
+  }
+  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  fprintf(stderr, "admitd: unknown command \"%s\"\n", cmd);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,241 @@
+/* AdmissionReview wire format. Owns request validation and response
+ * shape; knows nothing of policy. Responses are written with jansson so
+ * every string is escaped correctly. */
+#include "admitd/review.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int adm_json_depth_exceeds(const char *body, size_t len, int limit) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = body[i];
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (ch == '\\')
+        escaped = true;
+      else if (ch == '"')
+        in_string = false;
+      continue;
+    }
+    if (ch == '"')
+      in_string = true;
+    else if (ch == '{' || ch == '[') {
+      if (++depth > limit)
+        return 1;
+    } else if (ch == '}' || ch == ']')
+      depth--;
+  }
+  return 0;
+}
+
+static int want_string(const json_t *parent, const char *key, const char *path, bool required, const char **out,
+                       struct adm_error *err) {
+  const json_t *v = json_object_get(parent, key);
+  char where[128];
+  snprintf(where, sizeof where, "%s.%s", path, key);
+  if (v == NULL || json_is_null(v)) {
+    if (required)
+      return adm_fail(err, ADM_EMISSING, where, "required field is missing");
+    *out = "";
+    return 0;
+  }
+  if (!json_is_string(v))
+    return adm_fail(err, ADM_ETYPE, where, "expected a string");
+  *out = json_string_value(v);
+  return 0;
+}
+
+static int want_gvx(const json_t *req, const char *key, const char *last, const char **g, const char **v,
+                    const char **x, struct adm_error *err) {
+  const json_t *o = json_object_get(req, key);
+  char path[64];
+  snprintf(path, sizeof path, "request.%s", key);
+  *g = *v = *x = "";
+  if (o == NULL || json_is_null(o))
+    return 0;
+  if (!json_is_object(o))
+    return adm_fail(err, ADM_ETYPE, path, "expected an object");
+  int rc;
+  if ((rc = want_string(o, "group", path, false, g, err)) < 0 || (rc = want_string(o, "version", path, false, v, err)) < 0 ||
+      (rc = want_string(o, last, path, false, x, err)) < 0)
+    return rc;
+  return 0;
+}
+
+int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_review_request *out,
+                      struct adm_error *err) {
+  memset(out, 0, sizeof *out);
+  if (len == 0)
+    return adm_fail(err, ADM_EPARSE, "", "empty request body");
+  if (adm_json_depth_exceeds(body, len, max_depth))
+    return adm_fail(err, ADM_ETOODEEP, "", "JSON nests deeper than %d levels", max_depth);
+  json_error_t jerr;
+  json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (root == NULL) {
+    char where[64];
+    snprintf(where, sizeof where, "line %d column %d", jerr.line, jerr.column);
+    return adm_fail(err, ADM_EPARSE, where, "malformed JSON: %s", jerr.text);
+  }
+  return adm_review_from_json(root, out, err);
+}
+
+int adm_review_from_json(json_t *root, struct adm_review_request *out, struct adm_error *err) {
+  memset(out, 0, sizeof *out);
+  out->root = root;
+  int rc = 0;
+  const char *api_version, *kind;
+  if (!json_is_object(root)) {
+    rc = adm_fail(err, ADM_ETYPE, "$", "expected an AdmissionReview object");
+    goto fail;
+  }
+  if ((rc = want_string(root, "apiVersion", "$", true, &api_version, err)) < 0 ||
+      (rc = want_string(root, "kind", "$", true, &kind, err)) < 0)
+    goto fail;
+  if (strcmp(api_version, "admission.k8s.io/v1") != 0 && strcmp(api_version, "admission.k8s.io/v1beta1") != 0) {
+    rc = adm_fail(err, ADM_EUNSUPPORTED, "$.apiVersion",
+                  "unsupported apiVersion \"%.100s\" (want admission.k8s.io/v1 or v1beta1)", api_version);
+    goto fail;
+  }
+  if (strcmp(kind, "AdmissionReview") != 0) {
+    rc = adm_fail(err, ADM_EUNSUPPORTED, "$.kind", "unsupported kind \"%.100s\" (want AdmissionReview)", kind);
+    goto fail;
+  }
+  out->api_version = api_version;
+  const json_t *req = json_object_get(root, "request");
+  if (req == NULL || json_is_null(req)) {
+    rc = adm_fail(err, ADM_EMISSING, "$.request", "required field is missing");
+    goto fail;
+  }
+  if (!json_is_object(req)) {
+    rc = adm_fail(err, ADM_ETYPE, "$.request", "expected an object");
+    goto fail;
+  }
+  if ((rc = want_string(req, "uid", "request", true, &out->uid, err)) < 0)
+    goto fail;
+  if (out->uid[0] == '\0') {
+    rc = adm_fail(err, ADM_EMISSING, "request.uid", "must not be empty");
+    goto fail;
+  }
+  if ((rc = want_gvx(req, "kind", "kind", &out->kind_group, &out->kind_version, &out->kind_kind, err)) < 0 ||
+      (rc = want_gvx(req, "resource", "resource", &out->resource_group, &out->resource_version,
+                     &out->resource_resource, err)) < 0 ||
+      (rc = want_string(req, "subResource", "request", false, &out->sub_resource, err)) < 0 ||
+      (rc = want_string(req, "name", "request", false, &out->name, err)) < 0 ||
+      (rc = want_string(req, "namespace", "request", false, &out->namespace, err)) < 0 ||
+      (rc = want_string(req, "operation", "request", true, &out->operation, err)) < 0)
+    goto fail;
+  out->username = "";
+  const json_t *ui = json_object_get(req, "userInfo");
+  if (ui != NULL && !json_is_null(ui)) {
+    if (!json_is_object(ui)) {
+      rc = adm_fail(err, ADM_ETYPE, "request.userInfo", "expected an object");
+      goto fail;
+    }
+    if ((rc = want_string(ui, "username", "request.userInfo", false, &out->username, err)) < 0)
+      goto fail;
+  }
+  const json_t *dry = json_object_get(req, "dryRun");
+  if (dry != NULL && !json_is_null(dry) && !json_is_boolean(dry)) {
+    rc = adm_fail(err, ADM_ETYPE, "request.dryRun", "expected a boolean");
+    goto fail;
+  }
+  out->dry_run = json_is_true(dry);
+  static const char *const objects[] = {"object", "oldObject"};
+  for (int i = 0; i < 2; i++) {
+    const json_t *o = json_object_get(req, objects[i]);
+    if (o != NULL && !json_is_null(o) && !json_is_object(o)) {
+      char where[64];
+      snprintf(where, sizeof where, "request.%s", objects[i]);
+      rc = adm_fail(err, ADM_ETYPE, where, "expected an object");
+      goto fail;
+    }
+    if (json_is_null(o))
+      o = NULL;
+    if (i == 0)
+      out->object = o;
+    else
+      out->old_object = o;
+  }
+  return 0;
+fail:
+  json_decref(root);
+  memset(out, 0, sizeof *out);
+  return rc;
+}
+
+void adm_review_request_release(struct adm_review_request *req) {
+  json_decref(req->root);
+  req->root = NULL;
+}
+
+char *adm_review_encode(const struct adm_review_request *req, const struct adm_decision *d, size_t *len) {
+  json_t *resp = json_pack("{s:s, s:b}", "uid", req->uid, "allowed", d->allowed);
+  if (resp == NULL)
+    return NULL;
+  if (!d->allowed) {
+    json_object_set_new(resp, "status",
+                        json_pack("{s:i, s:s, s:s, s:s}", "code", d->code, "status", "Failure", "reason",
+                                  d->status_reason ? d->status_reason : "Forbidden", "message",
+                                  d->message ? d->message : "denied"));
+  }
+  if (d->n_warnings > 0) {
+    json_t *w = json_array();
+    for (size_t i = 0; i < d->n_warnings; i++)
+      json_array_append_new(w, json_string(d->warnings[i]));
+    json_object_set_new(resp, "warnings", w);
+  }
+  if (d->n_annotations > 0) {
+    json_t *an = json_object();
+    for (size_t i = 0; i < d->n_annotations; i++)
+      json_object_set_new(an, d->annotations[i].key, json_string(d->annotations[i].value));
+    json_object_set_new(resp, "auditAnnotations", an);
+  }
+  json_t *doc = json_pack("{s:s, s:s, s:o}", "apiVersion", req->api_version, "kind", "AdmissionReview",
+                          "response", resp);
+  if (doc == NULL)
+    return NULL;
+  char *out = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  if (out && len)
+    *len = strlen(out);
+  return out;
+}
+
+char *adm_status_body(int code, const char *reason, const char *message, size_t *len) {
+  json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "apiVersion", "v1", "kind", "Status", "status",
+                          "Failure", "reason", reason, "message", message, "code", code);
+  if (doc == NULL)
+    return NULL;
+  char *out = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  if (out && len)
+    *len = strlen(out);
+  return out;
+}
+
+void adm_sb_add_json_string(struct adm_sb *sb, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  adm_sb_add(sb, "\"");
+  const char *run = s;
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch >= 0x20 && ch != '"' && ch != '\\')
+      continue;
+    adm_sb_addn(sb, run, (size_t)(s - run));
+    char esc[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
+    if (ch == '"' || ch == '\\') {
+      esc[1] = (char)ch;
+      esc[2] = 0;
+    } else if (ch == '\n') {
+      esc[1] = 'n';
+      esc[2] = 0;
+    }
+    adm_sb_add(sb, esc);
+    run = s + 1;
+  }
+  adm_sb_addn(sb, run, (size_t)(s - run));
+  adm_sb_add(sb, "\"");
+}
