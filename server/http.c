@@ -42,8 +42,10 @@ struct adm_server {
   MHD_socket quiesced_fd;
 };
 
-enum route { ROUTE_VALIDATE, ROUTE_DONE };
+enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_REJECT };
 
+/* One per HTTP request. A rejected request still reads (and discards) its
+ * body before the answer, so the connection stays usable for keep-alive. */
 struct request {
   enum route route;
   char *body;
@@ -51,6 +53,10 @@ struct request {
   bool too_big;
   struct timespec start;
   bool counted;
+  unsigned reject_code;
+  const char *reject_reason;
+  char reject_message[200];
+  const char *allow; /* for 405 */
 };
 
 void adm_server_options_default(struct adm_server_options *o) {
@@ -112,7 +118,6 @@ static enum MHD_Result respond_status(struct adm_server *s, struct MHD_Connectio
 }
 
 static enum MHD_Result respond_method_not_allowed(struct adm_server *s, struct MHD_Connection *c, const char *allow) {
-  (void)s;
   size_t len;
   char msg[64];
   snprintf(msg, sizeof msg, "method not allowed; use %s", allow);
@@ -126,6 +131,8 @@ static enum MHD_Result respond_method_not_allowed(struct adm_server *s, struct M
   }
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
   MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+  if (atomic_load(&s->draining))
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(c, 405, r);
   MHD_destroy_response(r);
   return ret;
@@ -152,55 +159,51 @@ static bool is_json_content_type(const char *ct) {
   return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* First call for /validate: everything that can be refused before reading the body. */
-static enum MHD_Result validate_start(struct adm_server *s, struct MHD_Connection *c, const char *method,
-                                      struct request **reqp) {
-  if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-    return respond_method_not_allowed(s, c, "POST");
+static void reject(struct request *r, unsigned code, const char *reason, const char *message) {
+  r->route = ROUTE_REJECT;
+  r->reject_code = code;
+  r->reject_reason = reason;
+  snprintf(r->reject_message, sizeof r->reject_message, "%s", message);
+}
+
+/* First call for /validate: everything that can be judged before the body. */
+static void validate_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {
+  if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
+    reject(r, 405, "MethodNotAllowed", "method not allowed; use POST");
+    r->allow = "POST";
+    return;
+  }
   struct header_count hc = {0};
   MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
   if (hc.content_length > 1)
-    return respond_status(s, c, 400, "BadRequest", "more than one Content-Length header");
+    return reject(r, 400, "BadRequest", "more than one Content-Length header");
   if (hc.content_length == 1 && hc.transfer_encoding > 0)
-    return respond_status(s, c, 400, "BadRequest", "both Content-Length and Transfer-Encoding");
+    return reject(r, 400, "BadRequest", "both Content-Length and Transfer-Encoding");
   const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
   if (!is_json_content_type(ct)) {
     char msg[200];
     snprintf(msg, sizeof msg, "Content-Type must be application/json, got \"%.100s\"", ct ? ct : "");
-    return respond_status(s, c, 415, "UnsupportedMediaType", msg);
+    return reject(r, 415, "UnsupportedMediaType", msg);
   }
-  size_t expected = 0;
   const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (cl) {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(cl, &end, 10);
     if (errno || *end != '\0' || end == cl)
-      return respond_status(s, c, 400, "BadRequest", "malformed Content-Length");
+      return reject(r, 400, "BadRequest", "malformed Content-Length");
     if (v > s->opt.max_body_bytes) {
       char msg[128];
       snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
-      return respond_status(s, c, 413, "RequestEntityTooLarge", msg);
+      return reject(r, 413, "RequestEntityTooLarge", msg);
     }
-    expected = (size_t)v;
+    /* Sized once from Content-Length, so the body is never copied while growing. */
+    if (v > 0 && (r->body = malloc((size_t)v)) != NULL)
+      r->cap = (size_t)v;
   }
-  struct request *r = calloc(1, sizeof *r);
-  if (r == NULL)
-    return MHD_NO;
   r->route = ROUTE_VALIDATE;
-  clock_gettime(CLOCK_MONOTONIC, &r->start);
-  if (expected > 0) {
-    r->body = malloc(expected);
-    if (r->body == NULL) {
-      free(r);
-      return MHD_NO;
-    }
-    r->cap = expected;
-  }
   r->counted = true;
   atomic_fetch_add(&s->in_flight, 1);
-  *reqp = r;
-  return MHD_YES;
 }
 
 static int append_body(struct adm_server *s, struct request *r, const char *data, size_t n) {
@@ -244,7 +247,6 @@ static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
 }
 
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
-  r->route = ROUTE_DONE;
   if (r->too_big) {
     char msg[128];
     snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
@@ -254,7 +256,6 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
   struct adm_review_request req;
   struct adm_error err = {0};
-  enum MHD_Result ret;
   if (adm_review_decode(r->body ? r->body : "", r->len, s->opt.max_json_depth, &req, &err) < 0) {
     sem_post(&s->decodes);
     char msg[900];
@@ -280,8 +281,28 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   adm_review_request_release(&req);
   if (out == NULL)
     return respond_status(s, c, 500, "InternalError", "could not encode the response");
-  ret = respond(s, c, 200, out, len, "application/json");
-  return ret;
+  return respond(s, c, 200, out, len, "application/json");
+}
+
+static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *c, const char *url,
+                                   const char *method, struct request *r) {
+  bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+  if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0) {
+    r->route = strcmp(url, "/readyz") == 0 ? ROUTE_READYZ : ROUTE_HEALTHZ;
+    if (!get) {
+      reject(r, 405, "MethodNotAllowed", "method not allowed; use GET");
+      r->allow = "GET, HEAD";
+    }
+  } else if (strcmp(url, "/validate") == 0) {
+    validate_start(s, c, method, r);
+  } else {
+    reject(r, 404, "NotFound", "no such endpoint; admitd serves POST /validate, GET /healthz, GET /readyz");
+  }
+  /* With Expect: 100-continue the client waits for us: refuse before it sends the body. */
+  const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+  if (r->route == ROUTE_REJECT && expect && strcasecmp(expect, "100-continue") == 0)
+    return respond_status(s, c, r->reject_code, r->reject_reason, r->reject_message);
+  return MHD_YES;
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -291,37 +312,40 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
   struct adm_server *s = cls;
   struct request *r = *con_cls;
   if (r == NULL) {
-    if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0) {
-      if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return respond_method_not_allowed(s, c, "GET, HEAD");
-      return respond_text(s, c, 200, "ok\n");
-    }
-    if (strcmp(url, "/readyz") == 0) {
-      if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return respond_method_not_allowed(s, c, "GET, HEAD");
-      if (atomic_load(&s->draining))
-        return respond_text(s, c, 503, "draining\n");
-      if (!atomic_load(&s->ready))
-        return respond_text(s, c, 503, "not ready\n");
-      return respond_text(s, c, 200, "ok\n");
-    }
-    if (strcmp(url, "/validate") == 0)
-      return validate_start(s, c, method, (struct request **)con_cls);
-    return respond_status(s, c, 404, "NotFound", "no such endpoint; admitd serves POST /validate, GET /healthz, GET /readyz");
+    /* Only note the request now; answering on the first call would make
+     * libmicrohttpd close the connection instead of keeping it alive. */
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+      return MHD_NO;
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    *con_cls = r;
+    return route_start(s, c, url, method, r);
   }
-  if (r->route != ROUTE_VALIDATE)
-    return MHD_NO;
   if (elapsed_us(&r->start) > (long long)s->opt.request_timeout_ms * 1000) {
     adm_log(ADM_LOG_WARN, "dropped a request that did not complete within %u ms", s->opt.request_timeout_ms);
     return MHD_NO;
   }
   if (*upload_data_size > 0) {
-    if (append_body(s, r, upload_data, *upload_data_size) < 0)
+    if (r->route == ROUTE_VALIDATE && append_body(s, r, upload_data, *upload_data_size) < 0)
       return MHD_NO;
-    *upload_data_size = 0;
+    *upload_data_size = 0; /* rejected and health requests discard any body */
     return MHD_YES;
   }
-  return validate_finish(s, c, r);
+  switch (r->route) {
+  case ROUTE_HEALTHZ:
+    return respond_text(s, c, 200, "ok\n");
+  case ROUTE_READYZ:
+    if (atomic_load(&s->draining))
+      return respond_text(s, c, 503, "draining\n");
+    return respond_text(s, c, atomic_load(&s->ready) ? 200 : 503, atomic_load(&s->ready) ? "ok\n" : "not ready\n");
+  case ROUTE_REJECT:
+    if (r->reject_code == 405)
+      return respond_method_not_allowed(s, c, r->allow);
+    return respond_status(s, c, r->reject_code, r->reject_reason, r->reject_message);
+  case ROUTE_VALIDATE:
+    return validate_finish(s, c, r);
+  }
+  return MHD_NO;
 }
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -1,0 +1,65 @@
+# Shared helpers for admitd's shell tests: assertions with a running count,
+# and starting/stopping admitd on a free loopback port (it binds port 0 and
+# logs the port it got). Source it; set ADMITD to the binary first.
+set -u
+PASSED=0
+FAILED=0
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d)
+SERVER_PID=
+SERVER_LOG=
+
+pass() { PASSED=$((PASSED + 1)); }
+fail() {
+  FAILED=$((FAILED + 1))
+  printf 'FAIL: %s\n' "$*"
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+  if [ "$2" = "$3" ]; then pass; else fail "$1: expected [$2], got [$3]"; fi
+}
+
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() {
+  case "$3" in
+  *"$2"*) pass ;;
+  *) fail "$1: expected to find [$2] in [$3]" ;;
+  esac
+}
+
+# start_server ARGS...: start admitd serve on 127.0.0.1:0, set PORT.
+start_server() {
+  SERVER_LOG="$WORK/server.$RANDOM.log"
+  "$ADMITD" serve --listen 127.0.0.1:0 "$@" 2>"$SERVER_LOG" &
+  SERVER_PID=$!
+  PORT=
+  for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$SERVER_LOG" | head -n 1)
+    [ -n "$PORT" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "admitd did not start; its log:" >&2
+  cat "$SERVER_LOG" >&2
+  return 1
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  SERVER_PID=
+}
+
+cleanup() {
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# End to end: admitd serve over HTTPS with certificates from hack/gen-certs.sh,
+# driven by curl (verifying the CA) and tests/e2e/tls_client.py. Loopback only.
+ADMITD=${1:?usage: server.sh PATH/TO/admitd}
+. "$(dirname "$0")/lib.sh"
+
+"$ROOT/hack/gen-certs.sh" "$WORK/certs" >/dev/null
+CA="$WORK/certs/ca.pem"
+REVIEWS="$ROOT/tests/fixtures/reviews"
+
+post() { # post FILE [extra curl args...] -> prints "CODE BODY"
+  local file=$1
+  shift
+  curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary @"$file" "$@" "https://localhost:$PORT/validate"
+  printf ' %s' "$(cat "$WORK/body")"
+}
+
+jget() { # jget JSON PATH... : a field of a JSON document, via python
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1])
+for k in sys.argv[2:]: d=d[int(k)] if isinstance(d,list) else d.get(k)
+print(json.dumps(d) if not isinstance(d,str) else d)' "$@"
+}
+
+# --- the built-in policy over a CA-verified connection ------------------------
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --max-body-bytes 65536 || exit 1
+
+out=$(post "$REVIEWS/privileged-pod.json")
+body=${out#* }
+expect_eq "privileged pod: HTTP status" 200 "${out%% *}"
+expect_eq "privileged pod: uid echoed" 705ab4f5-6393-11e8-b7cc-42010a800002 "$(jget "$body" response uid)"
+expect_eq "privileged pod: denied" false "$(jget "$body" response allowed)"
+expect_eq "privileged pod: status code" 403 "$(jget "$body" response status code)"
+expect_contains "privileged pod: reason" 'violates PodSecurity "baseline:latest": privileged (container "app" must not set securityContext.privileged=true)' "$(jget "$body" response status message)"
+expect_eq "privileged pod: envelope apiVersion" admission.k8s.io/v1 "$(jget "$body" apiVersion)"
+expect_eq "privileged pod: envelope kind" AdmissionReview "$(jget "$body" kind)"
+
+out=$(post "$REVIEWS/plain-pod.json")
+body=${out#* }
+expect_eq "plain pod: allowed" true "$(jget "$body" response allowed)"
+expect_contains "plain pod: restricted warning" 'would violate PodSecurity "restricted:latest"' "$(jget "$body" response warnings 0)"
+expect_eq "plain pod: enforce-policy annotation" baseline:latest "$(jget "$body" response auditAnnotations enforce-policy)"
+
+out=$(post "$REVIEWS/restricted-pod.json")
+body=${out#* }
+expect_eq "restricted pod: allowed" true "$(jget "$body" response allowed)"
+expect_eq "restricted pod: no warnings" null "$(jget "$body" response warnings)"
+
+out=$(post "$REVIEWS/privileged-pod-v1beta1.json")
+body=${out#* }
+expect_eq "v1beta1: envelope echoed" admission.k8s.io/v1beta1 "$(jget "$body" apiVersion)"
+expect_eq "v1beta1: uid echoed" beta-uid-0001 "$(jget "$body" response uid)"
+expect_eq "v1beta1: denied" false "$(jget "$body" response allowed)"
+
+# --- bad input: each gets its status and a JSON body; the server keeps serving -
+code=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' "https://localhost:$PORT/validate")
+expect_eq "GET /validate" 405 "$code"
+expect_contains "405 body" MethodNotAllowed "$(cat "$WORK/body")"
+code=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$REVIEWS/plain-pod.json" "https://localhost:$PORT/validate")
+expect_eq "text/plain body" 415 "$code"
+head -c 70000 /dev/zero | tr '\0' ' ' >"$WORK/big.json"
+code=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$WORK/big.json" "https://localhost:$PORT/validate")
+expect_eq "body over --max-body-bytes" 413 "$code"
+expect_contains "413 body names the limit" "limit is 65536 bytes" "$(cat "$WORK/body")"
+code=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/big.json" "https://localhost:$PORT/validate")
+expect_eq "chunked body over the limit" 413 "$code"
+printf '{"apiVersion": "admission.k8s.io/v1", "kind": ' >"$WORK/trunc.json"
+out=$(post "$WORK/trunc.json")
+expect_eq "malformed JSON" 400 "${out%% *}"
+expect_contains "malformed JSON says so" "malformed JSON" "$out"
+printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}' >"$WORK/norequest.json"
+out=$(post "$WORK/norequest.json")
+expect_eq "no request" 400 "${out%% *}"
+expect_contains "no request names the field" '$.request' "$out"
+printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}}' >"$WORK/nouid.json"
+out=$(post "$WORK/nouid.json")
+expect_eq "no uid" 400 "${out%% *}"
+expect_contains "no uid names the field" "request.uid" "$out"
+printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","kind":"x","request":{}}' >"$WORK/dup.json"
+out=$(post "$WORK/dup.json")
+expect_eq "duplicate key" 400 "${out%% *}"
+expect_contains "duplicate key said" "duplicate" "$out"
+python3 -c 'print("["*500 + "]"*500)' >"$WORK/deep.json"
+out=$(post "$WORK/deep.json")
+expect_eq "nesting too deep" 400 "${out%% *}"
+printf '{"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}}' >"$WORK/v2.json"
+out=$(post "$WORK/v2.json")
+expect_eq "unsupported apiVersion" 400 "${out%% *}"
+: >"$WORK/empty.json"
+out=$(post "$WORK/empty.json")
+expect_eq "empty body" 400 "${out%% *}"
+out=$(python3 "$ROOT/tests/e2e/tls_client.py" duplicate-content-length "$PORT" "$CA")
+expect_eq "duplicate Content-Length" 400 "${out%% *}"
+code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/nope")
+expect_eq "unknown path" 404 "$code"
+code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz")
+expect_eq "healthz after bad input" 200 "$code"
+code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/readyz")
+expect_eq "readyz" 200 "$code"
+out=$(post "$REVIEWS/privileged-pod.json")
+expect_eq "still deciding after bad input" false "$(jget "${out#* }" response allowed)"
+if curl -sS --tlsv1.1 --tls-max 1.1 --cacert "$CA" -o /dev/null "https://localhost:$PORT/healthz" 2>/dev/null; then
+  fail "TLS 1.1 was accepted"
+else
+  pass
+fi
+expect_contains "one decision log line per review" '"msg":"decision","uid":"705ab4f5-6393-11e8-b7cc-42010a800002"' "$(cat "$SERVER_LOG")"
+kill -0 "$SERVER_PID" && pass || fail "admitd died during bad input"
+stop_server
+
+# --- reload: a good file swaps the policy, a bad one is refused ---------------
+cat >"$WORK/policy.yaml" <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: baseline, warn: restricted, audit: restricted}
+YAML
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --config "$WORK/policy.yaml" || exit 1
+out=$(post "$REVIEWS/privileged-pod.json")
+expect_eq "before reload: privileged denied" false "$(jget "${out#* }" response allowed)"
+cat >"$WORK/policy.new" <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: privileged, warn: privileged, audit: privileged}
+YAML
+mv "$WORK/policy.new" "$WORK/policy.yaml"
+allowed=false
+for _ in $(seq 1 60); do
+  out=$(post "$REVIEWS/privileged-pod.json")
+  allowed=$(jget "${out#* }" response allowed)
+  [ "$allowed" = true ] && break
+  sleep 0.1
+done
+expect_eq "after the file changed: privileged allowed" true "$allowed"
+printf 'apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  defaults: {enforce: superstrict}\n' >"$WORK/policy.yaml"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 60); do
+  grep -q "policy reload rejected" "$SERVER_LOG" && break
+  sleep 0.1
+done
+expect_contains "bad file: rejected with file, line and key" 'policy.yaml:4:14: podSecurity.defaults.enforce: unknown level' "$(cat "$SERVER_LOG")"
+out=$(post "$REVIEWS/privileged-pod.json")
+expect_eq "bad file: previous policy stays" true "$(jget "${out#* }" response allowed)"
+stop_server
+
+# --- SIGTERM drain with a request in flight -----------------------------------
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --grace-period 5 || exit 1
+pid=$SERVER_PID
+out=$(python3 "$ROOT/tests/e2e/tls_client.py" drain "$PORT" "$CA" "$pid" "$REVIEWS/privileged-pod.json")
+expect_eq "drain: in-flight request answered" 200 "$(jget "$out" status)"
+expect_eq "drain: in-flight request decided" false "$(jget "$out" allowed)"
+expect_eq "drain: uid of in-flight request" 705ab4f5-6393-11e8-b7cc-42010a800002 "$(jget "$out" uid)"
+expect_eq "drain: Connection: close on the answer" close "$(jget "$out" connection)"
+expect_eq "drain: readyz turns 503" 503 "$(jget "$out" readyz)"
+wait "$pid"
+expect_eq "drain: exit status" 0 "$?"
+SERVER_PID=
+if curl -sS --cacert "$CA" -o /dev/null "https://localhost:$PORT/healthz" 2>/dev/null; then
+  fail "still accepting after drain"
+else
+  pass
+fi
+
+# --- no certificate: in-memory self-signed, said loudly -----------------------
+start_server --self-signed-cert-out "$WORK/self.pem" || exit 1
+expect_contains "self-signed: first log line says so" "NO CERTIFICATE GIVEN" "$(head -n 1 "$SERVER_LOG")"
+out=$(CA="$WORK/self.pem" post "$REVIEWS/privileged-pod.json")
+expect_eq "self-signed: decision" false "$(jget "${out#* }" response allowed)"
+stop_server
+
+finish
