@@ -45,7 +45,7 @@ static struct adm_check_result app_armor_profile_v1_0(const struct adm_pod *pod,
     const char *k = pod->annotation_keys[i], *v = pod->annotation_values[i];
     if (strncmp(k, APPARMOR_ANNOTATION_PREFIX, sizeof APPARMOR_ANNOTATION_PREFIX - 1) == 0 &&
         !allowed_annotation_value(v))
-      adm__names_add(&annotations, adm_arena_printf(a, "%s=\"%s\"", k, v));
+      adm__names_add(&annotations, adm__key_quoted_value(a, k, v));
   }
   adm__names_sort_unique(&values);
   if (annotations.n > 0) {

@@ -20,14 +20,14 @@ static struct adm_check_result seccomp_baseline_v1_0(const struct adm_pod *pod, 
   adm__names_init(&forbidden, a);
   const char *v = adm_pod_annotation(pod, ANNOTATION_POD);
   if (v && !valid_annotation_value(v))
-    adm__names_add(&forbidden, adm_arena_printf(a, "%s=\"%s\"", ANNOTATION_POD, v));
+    adm__names_add(&forbidden, adm__key_quoted_value(a, ANNOTATION_POD, v));
   for (size_t i = 0; i < pod->n_containers; i++) {
     const char *key = adm_arena_printf(a, "%s%s", ANNOTATION_CONTAINER_PREFIX, pod->containers[i].name);
     if (key == NULL)
       continue;
     v = adm_pod_annotation(pod, key);
     if (v && !valid_annotation_value(v))
-      adm__names_add(&forbidden, adm_arena_printf(a, "%s=\"%s\"", key, v));
+      adm__names_add(&forbidden, adm__key_quoted_value(a, key, v));
   }
   if (forbidden.n == 0)
     return ADM__ALLOWED;

@@ -47,4 +47,7 @@ struct adm_check_result adm__deny(const char *reason, struct adm_sb *detail);
 
 bool adm__str_in(const char *s, const char *const *set);
 
+/* key="value" with value quoted as Go's %q does (upstream's annotation detail). */
+const char *adm__key_quoted_value(struct adm_arena *a, const char *key, const char *value);
+
 #endif

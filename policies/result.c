@@ -11,6 +11,8 @@ void adm__names_init(struct adm__names *l, struct adm_arena *a) {
 }
 
 void adm__names_add(struct adm__names *l, const char *s) {
+  if (s == NULL)
+    return; /* an allocation failed upstream of here; the detail is shorter, not wrong */
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 8;
     const char **items = adm_arena_alloc(l->arena, cap * sizeof *items);
@@ -65,6 +67,39 @@ bool adm__str_in(const char *s, const char *const *set) {
     if (strcmp(s, *set) == 0)
       return true;
   return false;
+}
+
+const char *adm__key_quoted_value(struct adm_arena *a, const char *key, const char *value) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  adm_sb_add(&sb, key);
+  adm_sb_add(&sb, "=\"");
+  for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+    switch (*p) {
+    case '"':
+      adm_sb_add(&sb, "\\\"");
+      break;
+    case '\\':
+      adm_sb_add(&sb, "\\\\");
+      break;
+    case '\n':
+      adm_sb_add(&sb, "\\n");
+      break;
+    case '\t':
+      adm_sb_add(&sb, "\\t");
+      break;
+    case '\r':
+      adm_sb_add(&sb, "\\r");
+      break;
+    default:
+      if (*p < 0x20 || *p == 0x7f)
+        adm_sb_addf(&sb, "\\x%02x", *p);
+      else
+        adm_sb_addn(&sb, (const char *)p, 1);
+    }
+  }
+  adm_sb_add(&sb, "\"");
+  return adm_sb_str(&sb);
 }
 
 const char *adm_pod_annotation(const struct adm_pod *pod, const char *key) {

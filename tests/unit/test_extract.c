@@ -1,0 +1,140 @@
+/* server/extract.c: where the pod spec is found for each workload, the
+ * API server's volume defaulting, and type errors that name the path. */
+#include "helpers.h"
+
+static int extract_kind(struct adm_arena *a, const char *kind, const char *text, struct adm_pod *pod, bool *found,
+                        struct adm_error *err) {
+  const struct adm_pod_resource *res = adm_pod_resource_by_kind(kind);
+  assert_non_null(res);
+  return adm_extract_template(test_json_kept(text), res, a, pod, found, err);
+}
+
+static void every_workload_template_is_found(void **state) {
+  static const struct {
+    const char *kind, *json;
+  } cases[] = {
+      {"Deployment", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"ReplicaSet", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"StatefulSet", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"DaemonSet", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"Job", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"ReplicationController", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"CronJob", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}}}"},
+      {"PodTemplate", "{\"metadata\":{\"name\":\"w\"},\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct adm_pod pod;
+    bool found = false;
+    struct adm_error err = {0};
+    assert_int_equal(extract_kind(*state, cases[i].kind, cases[i].json, &pod, &found, &err), 0);
+    assert_true(found);
+    assert_int_equal(pod.n_containers, 1);
+    assert_string_equal(pod.containers[0].name, "c");
+    /* The template has no name: the workload's is reported. */
+    assert_string_equal(pod.name, "w");
+  }
+}
+
+static void workload_without_template_is_not_found(void **state) {
+  struct adm_pod pod;
+  bool found = true;
+  struct adm_error err = {0};
+  assert_int_equal(extract_kind(*state, "CronJob", "{\"spec\":{\"schedule\":\"* * * * *\"}}", &pod, &found, &err), 0);
+  assert_false(found);
+}
+
+static void resources_and_kinds(void **state) {
+  (void)state;
+  assert_non_null(adm_pod_resource_find("", "pods"));
+  assert_non_null(adm_pod_resource_find("batch", "cronjobs"));
+  assert_null(adm_pod_resource_find("", "deployments"));
+  assert_null(adm_pod_resource_find("", "services"));
+  assert_null(adm_pod_resource_by_kind("Service"));
+}
+
+static void containers_in_visit_order_with_counts(void **state) {
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  json_t *j = test_json_kept("{\"spec\":{\"ephemeralContainers\":[{\"name\":\"e\"}],\"containers\":[{\"name\":\"c1\"},{\"name\":\"c2\"}],"
+                             "\"initContainers\":[{\"name\":\"i\"}]}}");
+  assert_int_equal(adm_extract_pod(j, *state, &pod, &err), 0);
+  assert_int_equal(pod.n_containers, 4);
+  assert_int_equal(pod.n_init, 1);
+  assert_int_equal(pod.n_regular, 2);
+  assert_int_equal(pod.n_ephemeral, 1);
+  assert_string_equal(pod.containers[0].name, "i");
+  assert_int_equal(pod.containers[0].kind, ADM_CONTAINER_INIT);
+  assert_string_equal(pod.containers[3].name, "e");
+  assert_int_equal(pod.containers[3].kind, ADM_CONTAINER_EPHEMERAL);
+}
+
+static void volume_without_source_defaults_to_empty_dir(void **state) {
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  json_t *j = test_json_kept("{\"spec\":{\"volumes\":[{\"name\":\"a\"},{\"name\":\"b\",\"hostPath\":null},{\"name\":\"c\",\"newKind\":{}}]}}");
+  assert_int_equal(adm_extract_pod(j, *state, &pod, &err), 0);
+  assert_int_equal(pod.n_volumes, 3);
+  assert_int_equal(pod.volumes[0].sources, UINT64_C(1) << ADM_VOL_EMPTY_DIR);
+  /* null is no source, as a nil pointer is upstream. */
+  assert_int_equal(pod.volumes[1].sources, UINT64_C(1) << ADM_VOL_EMPTY_DIR);
+  assert_int_equal(pod.volumes[2].sources, 0);
+  assert_true(pod.volumes[2].has_unknown);
+}
+
+static void expect_type_error(void **state, const char *json, const char *where, const char *msg) {
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  assert_int_equal(adm_extract_pod(test_json_kept(json), *state, &pod, &err), ADM_ETYPE);
+  assert_string_equal(err.where, where);
+  assert_str_contains(err.message, msg);
+}
+
+static void wrong_types_name_the_path(void **state) {
+  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":\"yes\"}}]}}",
+                    "spec.containers[0].securityContext.privileged", "expected boolean, got string");
+  expect_type_error(state, "{\"spec\":{\"containers\":{}}}", "spec.containers", "expected array");
+  expect_type_error(state, "{\"spec\":{\"initContainers\":[{\"name\":\"a\",\"ports\":[{\"hostPort\":\"80\"}]}]}}",
+                    "spec.initContainers[0].ports[0].hostPort", "expected integer");
+  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"capabilities\":{\"add\":[1]}}}]}}",
+                    "spec.containers[0].securityContext.capabilities.add[0]", "expected string");
+  expect_type_error(state, "{\"metadata\":{\"annotations\":{\"k\":1}}}", "metadata.annotations.k", "expected string");
+  expect_type_error(state, "{\"spec\":{\"securityContext\":{\"runAsUser\":1.5}}}", "spec.securityContext.runAsUser", "expected integer");
+  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"lifecycle\":{\"preStop\":{\"httpGet\":{\"host\":[]}}}}]}}",
+                    "spec.containers[0].lifecycle.preStop.httpGet.host", "expected string");
+  expect_type_error(state, "{\"spec\":{\"volumes\":[7]}}", "spec.volumes[0]", "expected object");
+  expect_type_error(state, "{\"spec\":\"x\"}", "spec", "expected object");
+}
+
+static void too_many_containers_is_an_error(void **state) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, *state);
+  adm_sb_add(&sb, "{\"spec\":{\"containers\":[");
+  for (int i = 0; i <= ADM_MAX_CONTAINERS; i++)
+    adm_sb_addf(&sb, "%s{\"name\":\"c%d\"}", i ? "," : "", i);
+  adm_sb_add(&sb, "]}}");
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  assert_int_equal(adm_extract_pod(test_json_kept(adm_sb_str(&sb)), *state, &pod, &err), ADM_ETOOBIG);
+}
+
+static void generate_name_stands_in_for_name(void **state) {
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  assert_int_equal(adm_extract_pod(test_json_kept("{\"metadata\":{\"generateName\":\"web-\",\"namespace\":\"ns\"}}"), *state, &pod, &err), 0);
+  assert_string_equal(pod.name, "web-");
+  assert_string_equal(pod.namespace, "ns");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(every_workload_template_is_found, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(workload_without_template_is_not_found, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(resources_and_kinds, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(containers_in_visit_order_with_counts, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(volume_without_source_defaults_to_empty_dir, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(wrong_types_name_the_path, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(too_many_containers_is_an_error, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(generate_name_stands_in_for_name, test_setup, test_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,155 @@
+/* server/review.c: AdmissionReview decoding errors name their field, and
+ * the response mirrors the request's version and uid. */
+#include "helpers.h"
+
+#include "admitd/review.h"
+
+#define ENVELOPE(req) "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":" req "}"
+
+static int decode(const char *text, struct adm_review_request *r, struct adm_error *err) {
+  return adm_review_decode(text, strlen(text), 100, r, err);
+}
+
+static void decodes_a_full_request(void **state) {
+  (void)state;
+  struct adm_review_request r;
+  struct adm_error err = {0};
+  assert_int_equal(decode(ENVELOPE("{\"uid\":\"u1\",\"kind\":{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"},"
+                                   "\"resource\":{\"group\":\"apps\",\"version\":\"v1\",\"resource\":\"deployments\"},"
+                                   "\"subResource\":\"scale\",\"name\":\"web\",\"namespace\":\"ns\",\"operation\":\"UPDATE\","
+                                   "\"userInfo\":{\"username\":\"bob\"},\"object\":{\"kind\":\"Scale\"},\"oldObject\":null,\"dryRun\":true}"),
+                          &r, &err),
+                   0);
+  assert_string_equal(r.uid, "u1");
+  assert_string_equal(r.resource_group, "apps");
+  assert_string_equal(r.resource_resource, "deployments");
+  assert_string_equal(r.kind_kind, "Deployment");
+  assert_string_equal(r.sub_resource, "scale");
+  assert_string_equal(r.operation, "UPDATE");
+  assert_string_equal(r.username, "bob");
+  assert_non_null(r.object);
+  assert_null(r.old_object);
+  assert_true(r.dry_run);
+  adm_review_request_release(&r);
+}
+
+static void expect_error(const char *text, int code, const char *where, const char *msg) {
+  struct adm_review_request r;
+  struct adm_error err = {0};
+  assert_int_equal(decode(text, &r, &err), code);
+  if (where)
+    assert_string_equal(err.where, where);
+  assert_str_contains(err.message, msg);
+  assert_null(r.root);
+}
+
+static void malformed_inputs_name_what_is_wrong(void **state) {
+  (void)state;
+  expect_error("", ADM_EPARSE, NULL, "empty request body");
+  expect_error("{\"apiVersion\": ", ADM_EPARSE, NULL, "malformed JSON");
+  expect_error("[]", ADM_ETYPE, "$", "expected an AdmissionReview object");
+  expect_error("{\"kind\":\"AdmissionReview\"}", ADM_EMISSING, "$.apiVersion", "missing");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\"}", ADM_EUNSUPPORTED, "$.apiVersion",
+               "unsupported apiVersion \"admission.k8s.io/v2\"");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", ADM_EUNSUPPORTED, "$.kind", "unsupported kind");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", ADM_EMISSING, "$.request", "missing");
+  expect_error(ENVELOPE("\"x\""), ADM_ETYPE, "$.request", "expected an object");
+  expect_error(ENVELOPE("{\"operation\":\"CREATE\"}"), ADM_EMISSING, "request.uid", "missing");
+  expect_error(ENVELOPE("{\"uid\":\"\",\"operation\":\"CREATE\"}"), ADM_EMISSING, "request.uid", "must not be empty");
+  expect_error(ENVELOPE("{\"uid\":7,\"operation\":\"CREATE\"}"), ADM_ETYPE, "request.uid", "expected a string");
+  expect_error(ENVELOPE("{\"uid\":\"u\"}"), ADM_EMISSING, "request.operation", "missing");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"kind\":[]}"), ADM_ETYPE, "request.kind", "expected an object");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"object\":\"pod\"}"), ADM_ETYPE, "request.object", "expected an object");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"dryRun\":\"yes\"}"), ADM_ETYPE, "request.dryRun", "boolean");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":1}}"), ADM_ETYPE,
+               "request.userInfo.username", "expected a string");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"apiVersion\":\"x\"}", ADM_EPARSE, NULL, "duplicate");
+}
+
+static void depth_is_bounded_outside_strings(void **state) {
+  (void)state;
+  assert_int_equal(adm_json_depth_exceeds("[[[]]]", 6, 3), 0);
+  assert_int_equal(adm_json_depth_exceeds("[[[[]]]]", 8, 3), 1);
+  /* Brackets inside strings, and escaped quotes, do not count. */
+  const char *s = "[\"[[[[\\\"[[[[\"]";
+  assert_int_equal(adm_json_depth_exceeds(s, strlen(s), 2), 0);
+  char deep[300];
+  memset(deep, '[', 150);
+  memset(deep + 150, ']', 150);
+  struct adm_review_request r;
+  struct adm_error err = {0};
+  assert_int_equal(adm_review_decode(deep, 300, 100, &r, &err), ADM_ETOODEEP);
+}
+
+static void response_mirrors_version_and_uid(void **state) {
+  (void)state;
+  struct adm_review_request r;
+  struct adm_error err = {0};
+  const char *beta = "{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"q\\\"1\",\"operation\":\"CREATE\"}}";
+  assert_int_equal(decode(beta, &r, &err), 0);
+  struct adm_decision d = {.judged = true, .allowed = false, .code = 403, .status_reason = "Forbidden", .message = "no"};
+  d.warnings[d.n_warnings++] = "careful";
+  d.annotations[d.n_annotations++] = (struct adm_annotation){"enforce-policy", "baseline:latest"};
+  size_t len;
+  char *out = adm_review_encode(&r, &d, &len);
+  json_t *j = test_json(out);
+  assert_string_equal(json_string_value(json_object_get(j, "apiVersion")), "admission.k8s.io/v1beta1");
+  assert_string_equal(json_string_value(json_object_get(j, "kind")), "AdmissionReview");
+  json_t *resp = json_object_get(j, "response");
+  assert_string_equal(json_string_value(json_object_get(resp, "uid")), "q\"1");
+  assert_true(json_is_false(json_object_get(resp, "allowed")));
+  json_t *st = json_object_get(resp, "status");
+  assert_int_equal(json_integer_value(json_object_get(st, "code")), 403);
+  assert_string_equal(json_string_value(json_object_get(st, "reason")), "Forbidden");
+  assert_string_equal(json_string_value(json_object_get(st, "message")), "no");
+  assert_string_equal(json_string_value(json_array_get(json_object_get(resp, "warnings"), 0)), "careful");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(resp, "auditAnnotations"), "enforce-policy")),
+                      "baseline:latest");
+  /* A validating webhook must never send a patch. */
+  assert_null(json_object_get(resp, "patch"));
+  json_decref(j);
+  free(out);
+  adm_review_request_release(&r);
+}
+
+static void allowed_response_has_no_status(void **state) {
+  (void)state;
+  struct adm_review_request r;
+  struct adm_error err = {0};
+  assert_int_equal(decode(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\"}"), &r, &err), 0);
+  struct adm_decision d = {.judged = true, .allowed = true};
+  char *out = adm_review_encode(&r, &d, NULL);
+  assert_string_equal(out, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"u\",\"allowed\":true}}");
+  free(out);
+  adm_review_request_release(&r);
+}
+
+static void status_body_and_json_escaping(void **state) {
+  (void)state;
+  char *body = adm_status_body(413, "RequestEntityTooLarge", "too \"big\"", NULL);
+  json_t *j = test_json(body);
+  assert_int_equal(json_integer_value(json_object_get(j, "code")), 413);
+  assert_string_equal(json_string_value(json_object_get(j, "kind")), "Status");
+  assert_string_equal(json_string_value(json_object_get(j, "message")), "too \"big\"");
+  json_decref(j);
+  free(body);
+  struct adm_arena a;
+  adm_arena_init(&a, 1024, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  adm_sb_add_json_string(&sb, "a\"b\\c\nd\x01");
+  assert_string_equal(adm_sb_str(&sb), "\"a\\\"b\\\\c\\nd\\u0001\"");
+  adm_arena_free(&a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(decodes_a_full_request),
+      cmocka_unit_test(malformed_inputs_name_what_is_wrong),
+      cmocka_unit_test(depth_is_bounded_outside_strings),
+      cmocka_unit_test(response_mirrors_version_and_uid),
+      cmocka_unit_test(allowed_response_has_no_status),
+      cmocka_unit_test(status_body_and_json_escaping),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
