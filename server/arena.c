@@ -194,7 +194,10 @@ void adm_sb_add_quoted_list(struct adm_sb *sb, const char *const *items, size_t 
 const char *adm_sb_str(struct adm_sb *sb) {
   if (sb->failed)
     return NULL;
-  if (sb->buf == NULL && sb_reserve(sb, 0) < 0)
-    return NULL;
+  if (sb->buf == NULL) {
+    if (sb_reserve(sb, 0) < 0)
+      return NULL;
+    sb->buf[0] = '\0';
+  }
   return sb->buf;
 }

@@ -1,0 +1,100 @@
+/* server/arena.c: alignment, large blocks, the limit, reset, and the
+ * string builder. */
+#include "helpers.h"
+
+#include <stdalign.h>
+
+static void allocations_are_aligned_and_distinct(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 256, 0);
+  char *p = adm_arena_alloc(&a, 3), *q = adm_arena_alloc(&a, 5);
+  assert_non_null(p);
+  assert_non_null(q);
+  assert_int_equal((uintptr_t)p % alignof(max_align_t), 0);
+  assert_int_equal((uintptr_t)q % alignof(max_align_t), 0);
+  assert_true(q >= p + 3);
+  /* Larger than a block: its own block, and the head keeps its free space. */
+  char *big = adm_arena_alloc(&a, 10000);
+  assert_non_null(big);
+  memset(big, 1, 10000);
+  char *after = adm_arena_alloc(&a, 8);
+  assert_true(after == q + alignof(max_align_t) || after > q);
+  adm_arena_free(&a);
+}
+
+static void limit_fails_cleanly(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 1024, 2048);
+  assert_non_null(adm_arena_alloc(&a, 1000));
+  assert_null(adm_arena_alloc(&a, 2000));
+  assert_null(adm_arena_calloc(&a, SIZE_MAX / 2, 4));
+  adm_arena_free(&a);
+}
+
+static void reset_keeps_one_block(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 512, 0);
+  for (int i = 0; i < 20; i++)
+    assert_non_null(adm_arena_alloc(&a, 300));
+  adm_arena_reset(&a);
+  assert_int_equal(a.used_total, 0);
+  assert_non_null(a.head);
+  assert_non_null(adm_arena_alloc(&a, 100));
+  adm_arena_free(&a);
+}
+
+static void string_builder(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 64, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  assert_string_equal(adm_sb_str(&sb), "");
+  const char *names[] = {"a", "b", "c"};
+  adm_sb_add(&sb, "containers ");
+  adm_sb_add_quoted_list(&sb, names, 3);
+  adm_sb_addf(&sb, " %d", 42);
+  adm_sb_add(&sb, " [");
+  adm_sb_add_list(&sb, names, 2, " and ");
+  adm_sb_add(&sb, "]");
+  assert_string_equal(adm_sb_str(&sb), "containers \"a\", \"b\", \"c\" 42 [a and b]");
+  for (int i = 0; i < 1000; i++)
+    adm_sb_add(&sb, "0123456789");
+  assert_int_equal(strlen(adm_sb_str(&sb)), 37 + 10000);
+  assert_string_equal(adm_arena_printf(&a, "%s-%03d", "x", 7), "x-007");
+  adm_arena_free(&a);
+  struct adm_arena small;
+  adm_arena_init(&small, 64, 256);
+  adm_sb_init(&sb, &small);
+  for (int i = 0; i < 100; i++)
+    adm_sb_add(&sb, "0123456789");
+  assert_null(adm_sb_str(&sb)); /* failed allocations are sticky */
+  adm_arena_free(&small);
+}
+
+static void error_codes_have_text(void **state) {
+  (void)state;
+  assert_string_equal(adm_strerror(ADM_OK), "success");
+  assert_string_equal(adm_strerror(ADM_ETOOBIG), "input exceeds a configured limit");
+  assert_string_equal(adm_strerror(12345), "unknown error");
+  struct adm_error err;
+  assert_int_equal(adm_fail(&err, ADM_EINVAL, "f:1:2: k", "bad %s", "value"), ADM_EINVAL);
+  char out[128];
+  adm_error_format(&err, out, sizeof out);
+  assert_string_equal(out, "f:1:2: k: bad value");
+  assert_int_equal(adm_fail(NULL, ADM_EIO, "x", "y"), ADM_EIO);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(allocations_are_aligned_and_distinct),
+      cmocka_unit_test(limit_fails_cleanly),
+      cmocka_unit_test(reset_keeps_one_block),
+      cmocka_unit_test(string_builder),
+      cmocka_unit_test(error_codes_have_text),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
