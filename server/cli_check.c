@@ -56,6 +56,9 @@ static void print_result(const struct check_opts *o, const char *file, size_t do
     return;
   }
   printf("%s %s/%s: allowed", where, kind, name);
+  for (size_t i = 0; i < d->n_annotations; i++)
+    if (strcmp(d->annotations[i].key, "exempt") == 0)
+      printf(" (exempt: %s)", d->annotations[i].value);
   if (!d->judged)
     printf(" (not judged: %s)", d->skip_reason);
   for (size_t i = 0; i < d->n_warnings; i++)
@@ -110,7 +113,10 @@ static int check_object(const struct check_opts *o, const char *file, const stru
     if (found) {
       struct adm_mode_levels levels = {{o->lv, o->lv, o->lv}};
       char resource[64];
-      snprintf(resource, sizeof resource, "%s", res->resource);
+      if (res->group[0])
+        snprintf(resource, sizeof resource, "%s.%s", res->resource, res->group);
+      else
+        snprintf(resource, sizeof resource, "%s", res->resource);
       adm_decide_pod(NULL, &levels, &pod, true, resource, name, &a, &d);
     }
   } else {

@@ -5,6 +5,7 @@ set -u
 PASSED=0
 FAILED=0
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ADMITD=$(realpath "$ADMITD")
 WORK=$(mktemp -d)
 SERVER_PID=
 SERVER_LOG=

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# admitd check and check-config from the command line: exit codes, output
+# formats, stdin, input errors that name file and line, and many files at once.
+ADMITD=${1:?usage: check_cli.sh PATH/TO/admitd}
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+cat >priv.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: priv}
+spec:
+  containers: [{name: app, image: x, securityContext: {privileged: true}}]
+YAML
+cat >ok.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: ok}
+spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+    - name: app
+      image: x
+      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+YAML
+
+out=$("$ADMITD" check ok.yaml)
+expect_eq "allowed: exit 0" 0 $?
+expect_eq "allowed: line" "ok.yaml Pod/ok: allowed" "$out"
+out=$("$ADMITD" check priv.yaml ok.yaml)
+expect_eq "any denied: exit 1" 1 $?
+expect_contains "denied line" 'priv.yaml Pod/priv: denied: pods "priv" is forbidden: violates PodSecurity "baseline:latest": privileged' "$out"
+out=$("$ADMITD" check --level privileged priv.yaml)
+expect_eq "--level privileged allows" 0 $?
+out=$("$ADMITD" check --level restricted --version v1.0 ok.yaml)
+expect_eq "--version v1.0" 0 $?
+out=$("$ADMITD" check --output json priv.yaml)
+expect_eq "json: exit 1" 1 $?
+expect_contains "json: fields" '"file":"priv.yaml","doc":1,"kind":"Pod","name":"priv","allowed":false' "$out"
+expect_contains "json: check ids" '"checks":["privileged"' "$out"
+out=$("$ADMITD" check - <priv.yaml)
+expect_eq "stdin: exit 1" 1 $?
+expect_contains "stdin is named -" "- Pod/priv: denied" "$out"
+out=$(python3 -c 'import json,sys; print(json.dumps({"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},"spec":{"hostIPC":True,"containers":[{"name":"c"}]}}))' | "$ADMITD" check -)
+expect_contains "JSON manifest on stdin" 'host namespaces (hostIPC=true)' "$out"
+
+# Usage and input errors: exit 2, the error on stderr naming what and where.
+err=$("$ADMITD" check 2>&1 >/dev/null)
+expect_eq "no files: exit 2" 2 $?
+err=$("$ADMITD" check --level superstrict ok.yaml 2>&1 >/dev/null)
+expect_eq "bad level: exit 2" 2 $?
+expect_contains "bad level message" 'unknown level "superstrict"' "$err"
+err=$("$ADMITD" check --level baseline --version 1.30 ok.yaml 2>&1 >/dev/null)
+expect_eq "bad version: exit 2" 2 $?
+err=$("$ADMITD" check --output xml ok.yaml 2>&1 >/dev/null)
+expect_eq "bad output: exit 2" 2 $?
+err=$("$ADMITD" check missing.yaml 2>&1 >/dev/null)
+expect_eq "missing file: exit 2" 2 $?
+expect_contains "missing file named" "missing.yaml: cannot open" "$err"
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n' >broken.yaml
+err=$("$ADMITD" check broken.yaml ok.yaml 2>&1 >/dev/null)
+expect_eq "broken YAML: exit 2" 2 $?
+expect_contains "broken YAML names file and line" "broken.yaml:5:1" "$err"
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: t}\nspec:\n  containers: [{name: a, securityContext: {privileged: "yes"}}]\n' >typed.yaml
+out=$("$ADMITD" check typed.yaml 2>&1)
+expect_eq "wrong type in a pod: denied" 1 $?
+expect_contains "wrong type names the path" "spec.containers[0].securityContext.privileged: expected boolean" "$out"
+err=$("$ADMITD" check --level baseline typed.yaml 2>&1 >/dev/null)
+expect_eq "wrong type with --level: exit 2" 2 $?
+expect_contains "wrong type with --level names file and line" "typed.yaml:1: Pod/t: spec.containers[0].securityContext.privileged" "$err"
+printf -- '- just\n- a list\n' >list.yaml
+err=$("$ADMITD" check list.yaml 2>&1 >/dev/null)
+expect_eq "non-object document: exit 2" 2 $?
+expect_contains "non-object document named" "list.yaml:1: document 1 is not a mapping" "$err"
+printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}}' >badreview.json
+err=$("$ADMITD" check badreview.json 2>&1 >/dev/null)
+expect_eq "review without uid: exit 2" 2 $?
+expect_contains "review without uid named" "request.uid" "$err"
+err=$("$ADMITD" check --policy nope.yaml ok.yaml 2>&1 >/dev/null)
+expect_eq "missing policy: exit 2" 2 $?
+
+# check-config
+printf 'apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  defaults: {enforce: restricted}\n' >good-policy.yaml
+out=$("$ADMITD" check-config good-policy.yaml)
+expect_eq "check-config valid: exit 0" 0 $?
+printf 'apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  defaults: {enforce: restricted, warm: baseline}\n' >bad-policy.yaml
+err=$("$ADMITD" check-config bad-policy.yaml 2>&1)
+expect_eq "check-config invalid: exit 1" 1 $?
+expect_eq "check-config message" "admitd check-config: bad-policy.yaml:4:35: podSecurity.defaults.warm: unknown key" "$err"
+"$ADMITD" check-config >/dev/null 2>&1
+expect_eq "check-config usage: exit 2" 2 $?
+out=$("$ADMITD" check --policy good-policy.yaml ok.yaml)
+expect_eq "--policy restricted allows the restricted pod" 0 $?
+
+# Thousands of files in one call.
+mkdir many
+for i in $(seq 1 2000); do cp ok.yaml "many/p$i.yaml"; done
+cp priv.yaml many/zz.yaml
+out=$("$ADMITD" check many/*.yaml)
+expect_eq "2001 files: exit 1" 1 $?
+expect_eq "2001 files: one line each" 2001 "$(printf '%s\n' "$out" | wc -l)"
+
+# Version and help.
+out=$("$ADMITD" --version)
+expect_contains "--version names the libraries" "libmicrohttpd" "$out"
+expect_contains "--version names gnutls" "gnutls" "$out"
+"$ADMITD" bogus >/dev/null 2>&1
+expect_eq "unknown command: exit 2" 2 $?
+"$ADMITD" help >/dev/null
+expect_eq "help: exit 0" 0 $?
+
+finish
