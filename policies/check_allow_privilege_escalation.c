@@ -4,8 +4,7 @@
  * Versions: 1.8 introduced; 1.25 exempts pods with spec.os.name=windows. */
 #include "internal.h"
 
-static struct adm_check_result allow_privilege_escalation_v1_8(const struct adm_pod *pod,
-                                                               struct adm_arena *a) {
+static struct adm_check_result allow_privilege_escalation_v1_8(const struct adm_pod *pod, struct adm_arena *a) {
   struct adm__names bad;
   adm__names_init(&bad, a);
   for (size_t i = 0; i < pod->n_containers; i++) {
@@ -22,8 +21,7 @@ static struct adm_check_result allow_privilege_escalation_v1_8(const struct adm_
   return adm__deny("allowPrivilegeEscalation != false", &sb);
 }
 
-static struct adm_check_result allow_privilege_escalation_v1_25(const struct adm_pod *pod,
-                                                                struct adm_arena *a) {
+static struct adm_check_result allow_privilege_escalation_v1_25(const struct adm_pod *pod, struct adm_arena *a) {
   /* Pod API validation forbids the field on Windows pods, so they cannot set it. */
   if (adm__is_windows(pod))
     return ADM__ALLOWED;

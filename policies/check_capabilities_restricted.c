@@ -6,8 +6,7 @@
 
 static const char *const overrides[] = {"capabilities_baseline", NULL};
 
-static struct adm_check_result capabilities_restricted_v1_22(const struct adm_pod *pod,
-                                                             struct adm_arena *a) {
+static struct adm_check_result capabilities_restricted_v1_22(const struct adm_pod *pod, struct adm_arena *a) {
   struct adm__names missing_drop, adding, caps;
   adm__names_init(&missing_drop, a);
   adm__names_init(&adding, a);
@@ -54,8 +53,7 @@ static struct adm_check_result capabilities_restricted_v1_22(const struct adm_po
   return adm__deny("unrestricted capabilities", &sb);
 }
 
-static struct adm_check_result capabilities_restricted_v1_25(const struct adm_pod *pod,
-                                                             struct adm_arena *a) {
+static struct adm_check_result capabilities_restricted_v1_25(const struct adm_pod *pod, struct adm_arena *a) {
   /* Windows pods cannot set capabilities at all. */
   if (adm__is_windows(pod))
     return ADM__ALLOWED;

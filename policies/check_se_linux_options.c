@@ -6,8 +6,8 @@
 #include "internal.h"
 
 static const char *const types_v1_0[] = {"", "container_t", "container_init_t", "container_kvm_t", NULL};
-static const char *const types_v1_31[] = {"", "container_t", "container_init_t", "container_kvm_t",
-                                          "container_engine_t", NULL};
+static const char *const types_v1_31[] = {
+    "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t", NULL};
 
 struct selinux_scan {
   const char *const *allowed;

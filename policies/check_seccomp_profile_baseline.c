@@ -11,8 +11,7 @@
 #define ANNOTATION_CONTAINER_PREFIX "container.seccomp.security.alpha.kubernetes.io/"
 
 static bool valid_annotation_value(const char *v) {
-  return strcmp(v, "runtime/default") == 0 || strcmp(v, "docker/default") == 0 ||
-         strncmp(v, "localhost/", 10) == 0;
+  return strcmp(v, "runtime/default") == 0 || strcmp(v, "docker/default") == 0 || strncmp(v, "localhost/", 10) == 0;
 }
 
 static struct adm_check_result seccomp_baseline_v1_0(const struct adm_pod *pod, struct adm_arena *a) {

@@ -6,13 +6,13 @@
  *   and tcp_notsent_lowat. */
 #include "internal.h"
 
-#define SYSCTLS_V1_0                                                                         \
-  "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",       \
-      "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"
+#define SYSCTLS_V1_0                                                                                                   \
+  "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",    \
+      "net.ipv4.ip_unprivileged_port_start"
 #define SYSCTLS_V1_27 SYSCTLS_V1_0, "net.ipv4.ip_local_reserved_ports"
-#define SYSCTLS_V1_29                                                                        \
-  SYSCTLS_V1_27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",                 \
-      "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"
+#define SYSCTLS_V1_29                                                                                                  \
+  SYSCTLS_V1_27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",            \
+      "net.ipv4.tcp_keepalive_probes"
 #define SYSCTLS_V1_32 SYSCTLS_V1_29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"
 #define SYSCTLS_V1_37 SYSCTLS_V1_32, "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"
 
@@ -22,8 +22,7 @@ static const char *const allowed_v1_29[] = {SYSCTLS_V1_29, NULL};
 static const char *const allowed_v1_32[] = {SYSCTLS_V1_32, NULL};
 static const char *const allowed_v1_37[] = {SYSCTLS_V1_37, NULL};
 
-static struct adm_check_result sysctls(const struct adm_pod *pod, struct adm_arena *a,
-                                       const char *const *allowed) {
+static struct adm_check_result sysctls(const struct adm_pod *pod, struct adm_arena *a, const char *const *allowed) {
   if (!pod->sc.present)
     return ADM__ALLOWED;
   struct adm__names bad;

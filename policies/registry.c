@@ -137,8 +137,7 @@ static int validate_table(const struct adm_check *const *table, struct adm_error
       if (m < 0 || m >= ADM_MAX_MINOR)
         return adm_fail(err, ADM_ETABLE, c->id, "version 1.%d out of range", m);
       if (m <= prev)
-        return adm_fail(err, ADM_ETABLE, c->id, "versions must be strictly increasing (1.%d after 1.%d)",
-                        m, prev);
+        return adm_fail(err, ADM_ETABLE, c->id, "versions must be strictly increasing (1.%d after 1.%d)", m, prev);
       prev = m;
     }
   }
@@ -187,8 +186,7 @@ static bool overridden(const struct adm_check *const *restricted, size_t nr, int
   return false;
 }
 
-int adm_registry_build(struct adm_registry *reg, const struct adm_check *const *table,
-                       struct adm_error *err) {
+int adm_registry_build(struct adm_registry *reg, const struct adm_check *const *table, struct adm_error *err) {
   int rc = validate_table(table, err);
   if (rc < 0)
     return rc;
@@ -250,8 +248,8 @@ int adm_registry_resolve_minor(const struct adm_registry *reg, int minor) {
   return minor < 0 ? 0 : minor;
 }
 
-void adm_evaluate(const struct adm_registry *reg, struct adm_level_version lv,
-                  const struct adm_pod *pod, struct adm_arena *arena, struct adm_evaluation *out) {
+void adm_evaluate(const struct adm_registry *reg, struct adm_level_version lv, const struct adm_pod *pod,
+                  struct adm_arena *arena, struct adm_evaluation *out) {
   out->allowed = true;
   out->n_failed = 0;
   if (lv.level == ADM_LEVEL_PRIVILEGED)

@@ -158,7 +158,9 @@ void adm_sb_addn(struct adm_sb *sb, const char *s, size_t n) {
   sb->buf[sb->len] = '\0';
 }
 
-void adm_sb_add(struct adm_sb *sb, const char *s) { adm_sb_addn(sb, s, strlen(s)); }
+void adm_sb_add(struct adm_sb *sb, const char *s) {
+  adm_sb_addn(sb, s, strlen(s));
+}
 
 void adm_sb_addf(struct adm_sb *sb, const char *fmt, ...) {
   va_list ap;

@@ -37,8 +37,8 @@ static void print_result(const struct check_opts *o, const char *file, size_t do
     if (!d->allowed && d->message)
       json_array_append_new(reasons, json_string(d->message));
     json_t *line = json_pack("{s:s, s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o}", "file", file, "doc", (json_int_t)doc,
-                             "kind", kind, "name", name, "allowed", d->allowed, "judged", d->judged, "reasons",
-                             reasons, "checks", checks, "warnings", warnings);
+                             "kind", kind, "name", name, "allowed", d->allowed, "judged", d->judged, "reasons", reasons,
+                             "checks", checks, "warnings", warnings);
     char *text = json_dumps(line, JSON_COMPACT);
     if (text)
       puts(text);
@@ -124,7 +124,9 @@ static int check_object(const struct check_opts *o, const char *file, const stru
     struct adm_review_request req = {
         .api_version = "admission.k8s.io/v1",
         .uid = "admitd-check",
-        .kind_group = "", .kind_version = "v1", .kind_kind = kind,
+        .kind_group = "",
+        .kind_version = "v1",
+        .kind_kind = kind,
         .resource_group = res ? res->group : "",
         .resource_version = "v1",
         .resource_resource = res ? res->resource : "",
@@ -155,9 +157,12 @@ static void check_usage(FILE *f) {
 
 int adm_cli_check(int argc, char **argv) {
   static const struct option longopts[] = {
-      {"level", required_argument, NULL, 'l'},  {"version", required_argument, NULL, 'V'},
-      {"policy", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
-      {"namespace", required_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
+      {"level", required_argument, NULL, 'l'},
+      {"version", required_argument, NULL, 'V'},
+      {"policy", required_argument, NULL, 'p'},
+      {"output", required_argument, NULL, 'o'},
+      {"namespace", required_argument, NULL, 'n'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   struct check_opts o = {.lv = {ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST}, .namespace = "default"};
@@ -168,7 +173,8 @@ int adm_cli_check(int argc, char **argv) {
     switch (c) {
     case 'l':
       if (adm_level_parse(optarg, &o.lv.level) < 0) {
-        fprintf(stderr, "admitd check: --level: unknown level \"%s\" (want privileged, baseline or restricted)\n", optarg);
+        fprintf(stderr, "admitd check: --level: unknown level \"%s\" (want privileged, baseline or restricted)\n",
+                optarg);
         return 2;
       }
       o.has_level = true;

@@ -12,7 +12,9 @@
 
 static const char *const mode_names[] = {"enforce", "audit", "warn"};
 
-const char *adm_mode_name(enum adm_mode m) { return (unsigned)m < ADM__MODE_COUNT ? mode_names[m] : "unknown"; }
+const char *adm_mode_name(enum adm_mode m) {
+  return (unsigned)m < ADM__MODE_COUNT ? mode_names[m] : "unknown";
+}
 
 struct parse {
   const struct adm_yaml_docs *docs;
@@ -21,8 +23,8 @@ struct parse {
 };
 
 /* Error at parent[key] (or parent[index] when key is NULL). */
-static int error_at(struct parse *p, const json_t *parent, const char *key, size_t index, const char *path,
-                    int code, const char *fmt, const char *arg) {
+static int error_at(struct parse *p, const json_t *parent, const char *key, size_t index, const char *path, int code,
+                    const char *fmt, const char *arg) {
   unsigned line = 0, col = 0;
   char where[256], msg[400];
   if (adm_yaml_mark_find(p->docs, parent, key, index, &line, &col) == 0)
@@ -109,8 +111,7 @@ static char *xstrdup(const char *s) {
   return d;
 }
 
-static int get_names(struct parse *p, const json_t *parent, const char *key, const char *path,
-                     struct adm_names *out) {
+static int get_names(struct parse *p, const json_t *parent, const char *key, const char *path, struct adm_names *out) {
   const json_t *arr;
   int rc = want_type(p, parent, key, path, JSON_ARRAY, "a list of strings", &arr);
   if (rc < 0 || arr == NULL)
@@ -183,7 +184,8 @@ static int get_modes(struct parse *p, const json_t *obj, const char *path, bool 
 static int parse_exemptions(struct parse *p, const json_t *ex, const char *path) {
   static const char *const keys[] = {"usernames", "runtimeClasses", "namespaces", NULL};
   int rc;
-  if ((rc = check_keys(p, ex, path, keys)) < 0 || (rc = get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) < 0 ||
+  if ((rc = check_keys(p, ex, path, keys)) < 0 ||
+      (rc = get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) < 0 ||
       (rc = get_names(p, ex, "runtimeClasses", path, &p->cfg->exempt_runtime_classes)) < 0 ||
       (rc = get_names(p, ex, "namespaces", path, &p->cfg->exempt_namespaces)) < 0)
     return rc;
@@ -195,8 +197,8 @@ static int parse_rules(struct parse *p, const json_t *arr) {
   p->cfg->rules = calloc(n ? n : 1, sizeof *p->cfg->rules);
   if (p->cfg->rules == NULL)
     return adm_fail(p->err, ADM_ENOMEM, "podSecurity.namespaces", "out of memory");
-  static const char *const keys[] = {"names", "enforce", "enforceVersion", "audit", "auditVersion", "warn",
-                                     "warnVersion", NULL};
+  static const char *const keys[] = {"names",        "enforce", "enforceVersion", "audit",
+                                     "auditVersion", "warn",    "warnVersion",    NULL};
   for (size_t i = 0; i < n; i++) {
     const json_t *r = json_array_get(arr, i);
     char path[64];
@@ -217,8 +219,8 @@ static int parse_rules(struct parse *p, const json_t *arr) {
 
 static int parse_pod_security(struct parse *p, const json_t *ps) {
   static const char *const keys[] = {"defaults", "namespaces", "exemptions", "enforceOnWorkloads", NULL};
-  static const char *const default_keys[] = {"enforce", "enforceVersion", "audit", "auditVersion", "warn",
-                                             "warnVersion", NULL};
+  static const char *const default_keys[] = {"enforce", "enforceVersion", "audit", "auditVersion",
+                                             "warn",    "warnVersion",    NULL};
   int rc;
   const json_t *v;
   if ((rc = check_keys(p, ps, "podSecurity", keys)) < 0)
@@ -252,8 +254,8 @@ static int parse_admitd_policy(struct parse *p, const json_t *root) {
 /* Upstream's PodSecurityConfiguration: defaults (enforce, enforce-version, ...) and exemptions. */
 static int parse_upstream(struct parse *p, const json_t *obj, const char *path) {
   static const char *const keys[] = {"apiVersion", "kind", "defaults", "exemptions", NULL};
-  static const char *const default_keys[] = {"enforce", "enforce-version", "audit", "audit-version", "warn",
-                                             "warn-version", NULL};
+  static const char *const default_keys[] = {"enforce", "enforce-version", "audit", "audit-version",
+                                             "warn",    "warn-version",    NULL};
   int rc;
   const json_t *v;
   char sub[128];
@@ -330,8 +332,7 @@ struct adm_config *adm_config_default(void) {
   return cfg;
 }
 
-int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out,
-                     struct adm_error *err) {
+int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out, struct adm_error *err) {
   struct adm_yaml_docs *docs = NULL;
   int rc = adm_yaml_load(text, len, file, &docs, err);
   if (rc < 0)
@@ -358,8 +359,7 @@ int adm_config_parse(const char *text, size_t len, const char *file, struct adm_
   else if (strncmp(apis, "apiserver.config.k8s.io/", 24) == 0 && strcmp(kinds, "AdmissionConfiguration") == 0)
     rc = parse_admission_configuration(&p, root);
   else
-    rc = error_at(&p, root, api ? "apiVersion" : "kind", 0, "apiVersion",
-                  ADM_EINVAL,
+    rc = error_at(&p, root, api ? "apiVersion" : "kind", 0, "apiVersion", ADM_EINVAL,
                   "unknown document (want apiVersion: admitd.io/v1alpha1 with kind: Policy, or a "
                   "PodSecurityConfiguration)%s",
                   "");

@@ -10,8 +10,8 @@
 
 /* Pod subresources that cannot change the pod spec; anything else (such as
  * ephemeralcontainers or resize) is judged, so an unknown one fails safe. */
-static const char *const ignored_pod_subresources[] = {"exec", "attach", "binding", "eviction", "log",
-                                                       "portforward", "proxy", "status", NULL};
+static const char *const ignored_pod_subresources[] = {"exec",        "attach", "binding", "eviction", "log",
+                                                       "portforward", "proxy",  "status",  NULL};
 
 static bool in_list(const char *s, const char *const *list) {
   for (; *list; list++)
@@ -149,7 +149,8 @@ void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *
   if (d->allowed && !warn->allowed) {
     note_failed(d, warn);
     adm_level_version_format(levels->lv[ADM_MODE_WARN], lvbuf, sizeof lvbuf);
-    add_warning(d, a, adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(warn, a)));
+    add_warning(d, a,
+                adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(warn, a)));
   }
 }
 
@@ -245,11 +246,13 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
   }
   struct adm_pod pod;
   bool found = true;
-  int rc = is_pod ? adm_extract_pod(req->object, a, &pod, &err) : adm_extract_template(req->object, res, a, &pod, &found, &err);
+  int rc = is_pod ? adm_extract_pod(req->object, a, &pod, &err)
+                  : adm_extract_template(req->object, res, a, &pod, &found, &err);
   if (rc < 0) {
     adm_error_format(&err, msg, sizeof msg);
     /* A pod that cannot be read fails closed; a workload fails open with a note, as upstream. */
-    const char *text = adm_arena_printf(a, "failed to decode %s: request.object.%s", is_pod ? "pod" : "pod template", msg);
+    const char *text =
+        adm_arena_printf(a, "failed to decode %s: request.object.%s", is_pod ? "pod" : "pod template", msg);
     if (is_pod)
       deny(d, 400, "BadRequest", text);
     add_annotation(d, "error", text);

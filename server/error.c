@@ -9,8 +9,8 @@ const char *adm_strerror(int code) {
   switch (code) {
   case ADM_OK:
     return "success";
-#define ADM__ERR_TEXT(name, text) \
-  case ADM_E##name:               \
+#define ADM__ERR_TEXT(name, text)                                                                                      \
+  case ADM_E##name:                                                                                                    \
     return text;
     ADM_ERRNO_MAP(ADM__ERR_TEXT)
 #undef ADM__ERR_TEXT

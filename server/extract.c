@@ -163,19 +163,19 @@ static int get_string_list(struct ctx *c, const json_t *parent, const char *key,
 }
 
 /* Descend into parent[key] as an object; calls fn with the path extended. */
-#define WITH_OBJECT(c, parent, key, var, body)                  \
-  do {                                                          \
-    const json_t *var;                                          \
-    int rc_ = get_object((c), (parent), (key), &var);           \
-    if (rc_ < 0)                                                \
-      return rc_;                                               \
-    if (var != NULL) {                                          \
-      size_t saved_ = path_push_key((c), (key));                \
-      rc_ = (body);                                             \
-      path_pop((c), saved_);                                    \
-      if (rc_ < 0)                                              \
-        return rc_;                                             \
-    }                                                           \
+#define WITH_OBJECT(c, parent, key, var, body)                                                                         \
+  do {                                                                                                                 \
+    const json_t *var;                                                                                                 \
+    int rc_ = get_object((c), (parent), (key), &var);                                                                  \
+    if (rc_ < 0)                                                                                                       \
+      return rc_;                                                                                                      \
+    if (var != NULL) {                                                                                                 \
+      size_t saved_ = path_push_key((c), (key));                                                                       \
+      rc_ = (body);                                                                                                    \
+      path_pop((c), saved_);                                                                                           \
+      if (rc_ < 0)                                                                                                     \
+        return rc_;                                                                                                    \
+    }                                                                                                                  \
   } while (0)
 
 static int read_selinux(struct ctx *c, const json_t *o, struct adm_selinux_options *s) {
@@ -473,7 +473,8 @@ static size_t count_array(const json_t *spec, const char *key) {
 static int read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
   int rc;
   if ((rc = get_bool(c, spec, "hostNetwork", &pod->host_network)) < 0 ||
-      (rc = get_bool(c, spec, "hostPID", &pod->host_pid)) < 0 || (rc = get_bool(c, spec, "hostIPC", &pod->host_ipc)) < 0 ||
+      (rc = get_bool(c, spec, "hostPID", &pod->host_pid)) < 0 ||
+      (rc = get_bool(c, spec, "hostIPC", &pod->host_ipc)) < 0 ||
       (rc = get_tri(c, spec, "hostUsers", &pod->host_users)) < 0 ||
       (rc = get_string(c, spec, "runtimeClassName", &pod->runtime_class)) < 0)
     return rc;
@@ -488,8 +489,8 @@ static int read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
       return rc;
   }
   WITH_OBJECT(c, spec, "securityContext", o, read_pod_sc(c, o, &pod->sc));
-  size_t total = count_array(spec, "initContainers") + count_array(spec, "containers") +
-                 count_array(spec, "ephemeralContainers");
+  size_t total =
+      count_array(spec, "initContainers") + count_array(spec, "containers") + count_array(spec, "ephemeralContainers");
   if (total > ADM_MAX_CONTAINERS)
     return adm_fail(c->err, ADM_ETOOBIG, c->path, "more than %d containers", ADM_MAX_CONTAINERS);
   pod->containers = adm_arena_calloc(c->a, total ? total : 1, sizeof *pod->containers);

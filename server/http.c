@@ -78,8 +78,8 @@ static long long elapsed_us(const struct timespec *start) {
   return (long long)(now.tv_sec - start->tv_sec) * 1000000LL + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-static enum MHD_Result respond(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body,
-                               size_t len, const char *content_type) {
+static enum MHD_Result respond(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body, size_t len,
+                               const char *content_type) {
   struct MHD_Response *r;
   if (body)
     r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -107,8 +107,8 @@ static enum MHD_Result respond_text(struct adm_server *s, struct MHD_Connection 
   return respond(s, c, code, body, len, "text/plain; charset=utf-8");
 }
 
-static enum MHD_Result respond_status(struct adm_server *s, struct MHD_Connection *c, unsigned code,
-                                      const char *reason, const char *message) {
+static enum MHD_Result respond_status(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *reason,
+                                      const char *message) {
   size_t len;
   char *body = adm_status_body((int)code, reason, message, &len);
   if (body == NULL)
@@ -284,8 +284,8 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   return respond(s, c, 200, out, len, "application/json");
 }
 
-static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *c, const char *url,
-                                   const char *method, struct request *r) {
+static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *c, const char *url, const char *method,
+                                   struct request *r) {
   bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0) {
     r->route = strcmp(url, "/readyz") == 0 ? ROUTE_READYZ : ROUTE_HEALTHZ;
@@ -430,12 +430,13 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
                    MHD_USE_ERROR_LOG | MHD_USE_POLL;
   if (v6)
     flags |= MHD_USE_IPv6;
-  s->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-      MHD_OPTION_HTTPS_CERT_CALLBACK, adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES, ADM_TLS_PRIORITIES,
-      MHD_OPTION_CONNECTION_LIMIT, o->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
-      o->thread_stack_bytes, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+  s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK,
+                               adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES, ADM_TLS_PRIORITIES,
+                               MHD_OPTION_CONNECTION_LIMIT, o->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                               o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
+                               MHD_OPTION_THREAD_STACK_SIZE, o->thread_stack_bytes, MHD_OPTION_NOTIFY_COMPLETED,
+                               request_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
   if (s->daemon == NULL) {
     sem_destroy(&s->decodes);
     free(s);
@@ -448,9 +449,13 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
   return 0;
 }
 
-uint16_t adm_server_port(const struct adm_server *s) { return s->port; }
+uint16_t adm_server_port(const struct adm_server *s) {
+  return s->port;
+}
 
-void adm_server_set_ready(struct adm_server *s, bool ready) { atomic_store(&s->ready, ready); }
+void adm_server_set_ready(struct adm_server *s, bool ready) {
+  atomic_store(&s->ready, ready);
+}
 
 void adm_server_drain(struct adm_server *s) {
   if (atomic_exchange(&s->draining, true))
@@ -458,7 +463,9 @@ void adm_server_drain(struct adm_server *s) {
   s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
 }
 
-unsigned adm_server_in_flight(const struct adm_server *s) { return atomic_load(&s->in_flight); }
+unsigned adm_server_in_flight(const struct adm_server *s) {
+  return atomic_load(&s->in_flight);
+}
 
 void adm_server_stop(struct adm_server *s) {
   if (s == NULL)

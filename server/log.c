@@ -12,7 +12,9 @@
 static atomic_int log_level = ADM_LOG_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-void adm_log_set_level(enum adm_log_level level) { atomic_store(&log_level, (int)level); }
+void adm_log_set_level(enum adm_log_level level) {
+  atomic_store(&log_level, (int)level);
+}
 
 int adm_log_level_parse(const char *s, enum adm_log_level *out) {
   for (int i = 0; i <= ADM_LOG_DEBUG; i++) {
@@ -24,7 +26,9 @@ int adm_log_level_parse(const char *s, enum adm_log_level *out) {
   return ADM_EINVAL;
 }
 
-int adm_log_enabled(enum adm_log_level level) { return (int)level <= atomic_load(&log_level); }
+int adm_log_enabled(enum adm_log_level level) {
+  return (int)level <= atomic_load(&log_level);
+}
 
 static void add_time(struct adm_sb *sb) {
   struct timespec ts;

@@ -36,36 +36,34 @@ static void print_version(void) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: admitd COMMAND [OPTIONS]\n"
-          "\n"
-          "commands:\n"
-          "  serve          serve AdmissionReview over HTTPS (see admitd serve --help)\n"
-          "  check          judge manifests and recorded AdmissionReviews offline\n"
-          "  check-config   validate a policy file\n"
-          "  version        print versions of admitd and its libraries\n"
-          "  help           this text\n");
+  fprintf(f, "usage: admitd COMMAND [OPTIONS]\n"
+             "\n"
+             "commands:\n"
+             "  serve          serve AdmissionReview over HTTPS (see admitd serve --help)\n"
+             "  check          judge manifests and recorded AdmissionReviews offline\n"
+             "  check-config   validate a policy file\n"
+             "  version        print versions of admitd and its libraries\n"
+             "  help           this text\n");
 }
 
 static void serve_usage(FILE *f) {
-  fprintf(f,
-          "usage: admitd serve [OPTIONS]\n"
-          "  --listen ADDR:PORT            address to listen on (default 127.0.0.1:8443)\n"
-          "  --tls-cert FILE --tls-key FILE PEM certificate chain and key; reloaded when they change.\n"
-          "                                Without them a self-signed certificate is made in memory.\n"
-          "  --self-signed-cert-out FILE   where to write the self-signed certificate (default: a new\n"
-          "                                file under $TMPDIR or /tmp, logged at start)\n"
-          "  --config FILE                 policy file (default: the built-in policy); reloaded on\n"
-          "                                SIGHUP and when the file changes\n"
-          "  --max-body-bytes N            largest request body (default 7340032)\n"
-          "  --max-connections N           open connections in all (default 256)\n"
-          "  --max-connections-per-ip N    open connections from one address (default 128)\n"
-          "  --idle-timeout SECONDS        close idle connections after this (default 120)\n"
-          "  --request-timeout MS          a request must complete within this (default 10000)\n"
-          "  --max-concurrent-decodes N    bodies decoded at once (default 2 x cores)\n"
-          "  --max-json-depth N            deepest JSON nesting accepted (default 100)\n"
-          "  --grace-period SECONDS        on SIGTERM, wait this long for in-flight requests (default 10)\n"
-          "  --log-level LEVEL             error, warn, info or debug (default info)\n");
+  fprintf(f, "usage: admitd serve [OPTIONS]\n"
+             "  --listen ADDR:PORT            address to listen on (default 127.0.0.1:8443)\n"
+             "  --tls-cert FILE --tls-key FILE PEM certificate chain and key; reloaded when they change.\n"
+             "                                Without them a self-signed certificate is made in memory.\n"
+             "  --self-signed-cert-out FILE   where to write the self-signed certificate (default: a new\n"
+             "                                file under $TMPDIR or /tmp, logged at start)\n"
+             "  --config FILE                 policy file (default: the built-in policy); reloaded on\n"
+             "                                SIGHUP and when the file changes\n"
+             "  --max-body-bytes N            largest request body (default 7340032)\n"
+             "  --max-connections N           open connections in all (default 256)\n"
+             "  --max-connections-per-ip N    open connections from one address (default 128)\n"
+             "  --idle-timeout SECONDS        close idle connections after this (default 120)\n"
+             "  --request-timeout MS          a request must complete within this (default 10000)\n"
+             "  --max-concurrent-decodes N    bodies decoded at once (default 2 x cores)\n"
+             "  --max-json-depth N            deepest JSON nesting accepted (default 100)\n"
+             "  --grace-period SECONDS        on SIGTERM, wait this long for in-flight requests (default 10)\n"
+             "  --log-level LEVEL             error, warn, info or debug (default info)\n");
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
@@ -87,8 +85,22 @@ struct serve_args {
 };
 
 static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
-  enum { O_LISTEN = 1000, O_CERT, O_KEY, O_CONFIG, O_BODY, O_CONNS, O_PERIP, O_IDLE, O_REQTO, O_DECODES, O_DEPTH,
-         O_GRACE, O_LOG, O_SSOUT };
+  enum {
+    O_LISTEN = 1000,
+    O_CERT,
+    O_KEY,
+    O_CONFIG,
+    O_BODY,
+    O_CONNS,
+    O_PERIP,
+    O_IDLE,
+    O_REQTO,
+    O_DECODES,
+    O_DEPTH,
+    O_GRACE,
+    O_LOG,
+    O_SSOUT
+  };
   static const struct option longopts[] = {
       {"listen", required_argument, NULL, O_LISTEN},
       {"tls-cert", required_argument, NULL, O_CERT},
@@ -339,7 +351,8 @@ static int serve(int argc, char **argv) {
       struct adm_file_stamp c, k;
       adm_file_stamp(a.cert, &c);
       adm_file_stamp(a.key, &k);
-      if (forced || (c.exists && k.exists && (adm_file_stamp_changed(&c, &cert_stamp) || adm_file_stamp_changed(&k, &key_stamp))))
+      if (forced ||
+          (c.exists && k.exists && (adm_file_stamp_changed(&c, &cert_stamp) || adm_file_stamp_changed(&k, &key_stamp))))
         reload_tls(&a);
       cert_stamp = c;
       key_stamp = k;

@@ -59,8 +59,8 @@ static int want_gvx(const json_t *req, const char *key, const char *last, const 
   if (!json_is_object(o))
     return adm_fail(err, ADM_ETYPE, path, "expected an object");
   int rc;
-  if ((rc = want_string(o, "group", path, false, g, err)) < 0 || (rc = want_string(o, "version", path, false, v, err)) < 0 ||
-      (rc = want_string(o, last, path, false, x, err)) < 0)
+  if ((rc = want_string(o, "group", path, false, g, err)) < 0 ||
+      (rc = want_string(o, "version", path, false, v, err)) < 0 || (rc = want_string(o, last, path, false, x, err)) < 0)
     return rc;
   return 0;
 }
@@ -120,8 +120,8 @@ int adm_review_from_json(json_t *root, struct adm_review_request *out, struct ad
     goto fail;
   }
   if ((rc = want_gvx(req, "kind", "kind", &out->kind_group, &out->kind_version, &out->kind_kind, err)) < 0 ||
-      (rc = want_gvx(req, "resource", "resource", &out->resource_group, &out->resource_version,
-                     &out->resource_resource, err)) < 0 ||
+      (rc = want_gvx(req, "resource", "resource", &out->resource_group, &out->resource_version, &out->resource_resource,
+                     err)) < 0 ||
       (rc = want_string(req, "subResource", "request", false, &out->sub_resource, err)) < 0 ||
       (rc = want_string(req, "name", "request", false, &out->name, err)) < 0 ||
       (rc = want_string(req, "namespace", "request", false, &out->namespace, err)) < 0 ||
@@ -193,8 +193,8 @@ char *adm_review_encode(const struct adm_review_request *req, const struct adm_d
       json_object_set_new(an, d->annotations[i].key, json_string(d->annotations[i].value));
     json_object_set_new(resp, "auditAnnotations", an);
   }
-  json_t *doc = json_pack("{s:s, s:s, s:o}", "apiVersion", req->api_version, "kind", "AdmissionReview",
-                          "response", resp);
+  json_t *doc =
+      json_pack("{s:s, s:s, s:o}", "apiVersion", req->api_version, "kind", "AdmissionReview", "response", resp);
   if (doc == NULL)
     return NULL;
   char *out = json_dumps(doc, JSON_COMPACT);
@@ -205,8 +205,8 @@ char *adm_review_encode(const struct adm_review_request *req, const struct adm_d
 }
 
 char *adm_status_body(int code, const char *reason, const char *message, size_t *len) {
-  json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "apiVersion", "v1", "kind", "Status", "status",
-                          "Failure", "reason", reason, "message", message, "code", code);
+  json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "apiVersion", "v1", "kind", "Status", "status", "Failure",
+                          "reason", reason, "message", message, "code", code);
   if (doc == NULL)
     return NULL;
   char *out = json_dumps(doc, JSON_COMPACT);

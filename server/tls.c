@@ -106,8 +106,7 @@ fail:
   return rc;
 }
 
-int adm_tls_creds_load(const char *cert_path, const char *key_path, struct adm_tls_creds **out,
-                       struct adm_error *err) {
+int adm_tls_creds_load(const char *cert_path, const char *key_path, struct adm_tls_creds **out, struct adm_error *err) {
   char *cert = NULL, *key = NULL;
   size_t clen, klen;
   int rc;
@@ -133,7 +132,8 @@ int adm_tls_creds_self_signed(struct adm_tls_creds **out, gnutls_datum_t *cert_p
   int rc;
   cert_pem->data = NULL;
   if ((rc = gnutls_x509_privkey_init(&key)) < 0 ||
-      (rc = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0 ||
+      (rc = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) <
+          0 ||
       (rc = gnutls_x509_crt_init(&crt)) < 0) {
     rc = gtls_fail(err, where, "key generation", rc);
     goto done;
@@ -146,7 +146,8 @@ int adm_tls_creds_self_signed(struct adm_tls_creds **out, gnutls_datum_t *cert_p
   serial[0] &= 0x7f; /* positive */
   time_t now = time(NULL);
   static const char ip[4] = {127, 0, 0, 1};
-  if ((rc = gnutls_x509_crt_set_version(crt, 3)) < 0 || (rc = gnutls_x509_crt_set_serial(crt, serial, sizeof serial)) < 0 ||
+  if ((rc = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+      (rc = gnutls_x509_crt_set_serial(crt, serial, sizeof serial)) < 0 ||
       (rc = gnutls_x509_crt_set_activation_time(crt, now - 3600)) < 0 ||
       (rc = gnutls_x509_crt_set_expiration_time(crt, now + 365 * 24 * 3600)) < 0 ||
       (rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "admitd self-signed", 18)) < 0 ||
@@ -155,7 +156,8 @@ int adm_tls_creds_self_signed(struct adm_tls_creds **out, gnutls_datum_t *cert_p
       (rc = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
       (rc = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
       (rc = gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
-      (rc = gnutls_x509_crt_set_key(crt, key)) < 0 || (rc = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
+      (rc = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+      (rc = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
       (rc = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, cert_pem)) < 0 ||
       (rc = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &key_pem)) < 0) {
     rc = gtls_fail(err, where, "certificate", rc);

@@ -304,8 +304,7 @@ static int add_doc(struct loader *l, json_t *root, unsigned line) {
   return 0;
 }
 
-int adm_yaml_load(const char *buf, size_t len, const char *file, struct adm_yaml_docs **out,
-                  struct adm_error *err) {
+int adm_yaml_load(const char *buf, size_t len, const char *file, struct adm_yaml_docs **out, struct adm_error *err) {
   struct adm_yaml_docs *docs = calloc(1, sizeof *docs);
   if (docs == NULL)
     return adm_fail(err, ADM_ENOMEM, file, "out of memory");
@@ -362,8 +361,8 @@ void adm_yaml_docs_free(struct adm_yaml_docs *docs) {
   free(docs);
 }
 
-int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, const char *key,
-                       size_t index, unsigned *line, unsigned *col) {
+int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, const char *key, size_t index,
+                       unsigned *line, unsigned *col) {
   if (docs == NULL)
     return ADM_EINVAL;
   for (size_t i = 0; i < docs->n_marks; i++) {

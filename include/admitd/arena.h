@@ -28,8 +28,7 @@ void *adm_arena_alloc(struct adm_arena *a, size_t n);
 void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size);
 char *adm_arena_strdup(struct adm_arena *a, const char *s);
 char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n);
-char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A string builder whose storage lives in an arena. */
 struct adm_sb {

@@ -44,8 +44,7 @@ struct adm_config {
 /* Parse a policy file's text. *out is *new* (adm_config_free), refs = 1. Errors
  * name file:line:col and the key. Accepts admitd's Policy, upstream's
  * PodSecurityConfiguration, and an AdmissionConfiguration holding one. */
-int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out,
-                     struct adm_error *err);
+int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out, struct adm_error *err);
 /* Read and parse a file. */
 int adm_config_load(const char *path, struct adm_config **out, struct adm_error *err);
 /* The built-in default: enforce baseline, warn and audit restricted, all at

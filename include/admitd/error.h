@@ -6,19 +6,19 @@
 
 #include <stddef.h>
 
-#define ADM_ERRNO_MAP(X)                                              \
-  X(NOMEM, "out of memory")                                           \
-  X(INVAL, "invalid value")                                           \
-  X(PARSE, "malformed input")                                         \
-  X(TYPE, "wrong type")                                               \
-  X(UNKNOWN_KEY, "unknown key")                                       \
-  X(MISSING, "required field missing")                                \
-  X(DUPLICATE, "duplicate key")                                       \
-  X(TOOBIG, "input exceeds a configured limit")                       \
-  X(TOODEEP, "input nests too deeply")                                \
-  X(IO, "input/output error")                                         \
-  X(UNSUPPORTED, "not supported")                                     \
-  X(TLS, "TLS error")                                                 \
+#define ADM_ERRNO_MAP(X)                                                                                               \
+  X(NOMEM, "out of memory")                                                                                            \
+  X(INVAL, "invalid value")                                                                                            \
+  X(PARSE, "malformed input")                                                                                          \
+  X(TYPE, "wrong type")                                                                                                \
+  X(UNKNOWN_KEY, "unknown key")                                                                                        \
+  X(MISSING, "required field missing")                                                                                 \
+  X(DUPLICATE, "duplicate key")                                                                                        \
+  X(TOOBIG, "input exceeds a configured limit")                                                                        \
+  X(TOODEEP, "input nests too deeply")                                                                                 \
+  X(IO, "input/output error")                                                                                          \
+  X(UNSUPPORTED, "not supported")                                                                                      \
+  X(TLS, "TLS error")                                                                                                  \
   X(TABLE, "inconsistent check table")
 
 enum adm_errno {

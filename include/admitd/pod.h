@@ -14,25 +14,45 @@
 enum adm_tri { ADM_UNSET = 0, ADM_FALSE, ADM_TRUE };
 
 /* Volume sources known to the Pod API, in upstream's reporting order. */
-#define ADM_VOLUME_SOURCE_MAP(X)                                                     \
-  X(CONFIG_MAP, "configMap", 1) X(CSI, "csi", 1) X(DOWNWARD_API, "downwardAPI", 1)   \
-  X(EMPTY_DIR, "emptyDir", 1) X(EPHEMERAL, "ephemeral", 1) X(IMAGE, "image", 1)      \
-  X(PVC, "persistentVolumeClaim", 1) X(PROJECTED, "projected", 1)                    \
-  X(SECRET, "secret", 1) X(HOST_PATH, "hostPath", 0)                                 \
-  X(GCE_PD, "gcePersistentDisk", 0) X(AWS_EBS, "awsElasticBlockStore", 0)            \
-  X(GIT_REPO, "gitRepo", 0) X(NFS, "nfs", 0) X(ISCSI, "iscsi", 0)                    \
-  X(GLUSTERFS, "glusterfs", 0) X(RBD, "rbd", 0) X(FLEX, "flexVolume", 0)             \
-  X(CINDER, "cinder", 0) X(CEPHFS, "cephfs", 0) X(FLOCKER, "flocker", 0)             \
-  X(FC, "fc", 0) X(AZURE_FILE, "azureFile", 0) X(VSPHERE, "vsphereVolume", 0)        \
-  X(QUOBYTE, "quobyte", 0) X(AZURE_DISK, "azureDisk", 0)                             \
-  X(PHOTON_PD, "photonPersistentDisk", 0) X(PORTWORX, "portworxVolume", 0)           \
-  X(SCALEIO, "scaleIO", 0) X(STORAGEOS, "storageos", 0)
+// clang-format off
+#define ADM_VOLUME_SOURCE_MAP(X)                                              \
+  X(CONFIG_MAP, "configMap", 1)                                               \
+  X(CSI, "csi", 1)                                                            \
+  X(DOWNWARD_API, "downwardAPI", 1)                                           \
+  X(EMPTY_DIR, "emptyDir", 1)                                                 \
+  X(EPHEMERAL, "ephemeral", 1)                                                \
+  X(IMAGE, "image", 1)                                                        \
+  X(PVC, "persistentVolumeClaim", 1)                                          \
+  X(PROJECTED, "projected", 1)                                                \
+  X(SECRET, "secret", 1)                                                      \
+  X(HOST_PATH, "hostPath", 0)                                                 \
+  X(GCE_PD, "gcePersistentDisk", 0)                                           \
+  X(AWS_EBS, "awsElasticBlockStore", 0)                                       \
+  X(GIT_REPO, "gitRepo", 0)                                                   \
+  X(NFS, "nfs", 0)                                                            \
+  X(ISCSI, "iscsi", 0)                                                        \
+  X(GLUSTERFS, "glusterfs", 0)                                                \
+  X(RBD, "rbd", 0)                                                            \
+  X(FLEX, "flexVolume", 0)                                                    \
+  X(CINDER, "cinder", 0)                                                      \
+  X(CEPHFS, "cephfs", 0)                                                      \
+  X(FLOCKER, "flocker", 0)                                                    \
+  X(FC, "fc", 0)                                                              \
+  X(AZURE_FILE, "azureFile", 0)                                               \
+  X(VSPHERE, "vsphereVolume", 0)                                              \
+  X(QUOBYTE, "quobyte", 0)                                                    \
+  X(AZURE_DISK, "azureDisk", 0)                                               \
+  X(PHOTON_PD, "photonPersistentDisk", 0)                                     \
+  X(PORTWORX, "portworxVolume", 0)                                            \
+  X(SCALEIO, "scaleIO", 0)                                                    \
+  X(STORAGEOS, "storageos", 0)
+// clang-format on
 
 enum adm_volume_source {
 #define ADM__VOL_ENUM(id, key, restricted_ok) ADM_VOL_##id,
   ADM_VOLUME_SOURCE_MAP(ADM__VOL_ENUM)
 #undef ADM__VOL_ENUM
-  ADM_VOL__COUNT
+      ADM_VOL__COUNT
 };
 
 /* The JSON key of a volume source ("hostPath"), and whether the restricted
@@ -115,8 +135,8 @@ struct adm_pod {
 
   bool host_network, host_pid, host_ipc;
   enum adm_tri host_users;
-  const char *os_name;           /* spec.os.name, NULL when absent */
-  const char *runtime_class;     /* spec.runtimeClassName, NULL when absent */
+  const char *os_name;       /* spec.os.name, NULL when absent */
+  const char *runtime_class; /* spec.runtimeClassName, NULL when absent */
   struct adm_pod_security sc;
 
   /* Every container in visit order: init, regular, ephemeral. */

@@ -41,7 +41,7 @@ struct adm_check_result {
 typedef struct adm_check_result (*adm_check_fn)(const struct adm_pod *pod, struct adm_arena *arena);
 
 struct adm_check_version {
-  int min_minor;               /* first policy version 1.<min_minor> this applies to */
+  int min_minor; /* first policy version 1.<min_minor> this applies to */
   adm_check_fn fn;
   const char *const *overrides; /* NULL-terminated baseline check ids this replaces, or NULL */
 };
@@ -49,7 +49,7 @@ struct adm_check_version {
 #define ADM_CHECK_MAX_VERSIONS 8
 
 struct adm_check {
-  const char *id;      /* upstream's check id: "hostPorts" */
+  const char *id;       /* upstream's check id: "hostPorts" */
   enum adm_level level; /* baseline or restricted */
   const char *summary;
   struct adm_check_version versions[ADM_CHECK_MAX_VERSIONS];
@@ -76,8 +76,7 @@ struct adm_registry {
 /* Validate a table and build the lists. Fails with ADM_ETABLE (and a message
  * in err) for a duplicate id, versions not strictly increasing, an override
  * from a baseline check or of a non-baseline check, or a bad level. */
-int adm_registry_build(struct adm_registry *reg, const struct adm_check *const *table,
-                       struct adm_error *err);
+int adm_registry_build(struct adm_registry *reg, const struct adm_check *const *table, struct adm_error *err);
 /* The registry built from adm_check_table, built once; *borrowed*, never NULL. */
 const struct adm_registry *adm_registry_default(void);
 /* The minor a level_version resolves to (latest and too-new clamp to max_minor). */
@@ -96,8 +95,8 @@ struct adm_evaluation {
 };
 
 /* Run every check of lv against pod. Privileged allows without running anything. */
-void adm_evaluate(const struct adm_registry *reg, struct adm_level_version lv,
-                  const struct adm_pod *pod, struct adm_arena *arena, struct adm_evaluation *out);
+void adm_evaluate(const struct adm_registry *reg, struct adm_level_version lv, const struct adm_pod *pod,
+                  struct adm_arena *arena, struct adm_evaluation *out);
 
 /* "reason (detail), reason, ..." in evaluation order; borrowed from arena. */
 const char *adm_evaluation_format(const struct adm_evaluation *ev, struct adm_arena *arena);

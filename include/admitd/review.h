@@ -48,8 +48,8 @@ struct adm_decision {
   bool judged;             /* false: outside admitd's policy, allowed without evaluation */
   const char *skip_reason; /* why not judged, for the log */
   bool allowed;
-  bool dry_run_denied;     /* dry-run turned a denial into an allow */
-  int code;                /* status code when denied: 403 for policy, 400 for bad objects */
+  bool dry_run_denied;       /* dry-run turned a denial into an allow */
+  int code;                  /* status code when denied: 403 for policy, 400 for bad objects */
   const char *status_reason; /* "Forbidden", "BadRequest" */
   const char *message;
   const char *warnings[ADM_MAX_WARNINGS];

@@ -12,16 +12,15 @@
 #include "admitd/error.h"
 
 /* TLS 1.3 and 1.2 only, AEAD ciphers only, ECDHE key exchange. */
-#define ADM_TLS_PRIORITIES                                                                            \
-  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"            \
-  "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-SIGN-RSA-SHA1:"                \
+#define ADM_TLS_PRIORITIES                                                                                             \
+  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"                               \
+  "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-SIGN-RSA-SHA1:"                                  \
   "-SIGN-ECDSA-SHA1:%SERVER_PRECEDENCE"
 
 struct adm_tls_creds;
 
 /* Load a PEM chain and key from files; the key must match the leaf. *new*. */
-int adm_tls_creds_load(const char *cert_path, const char *key_path, struct adm_tls_creds **out,
-                       struct adm_error *err);
+int adm_tls_creds_load(const char *cert_path, const char *key_path, struct adm_tls_creds **out, struct adm_error *err);
 /* Make an in-memory ECDSA P-256 self-signed certificate for localhost and
  * 127.0.0.1, valid one year. *new*; *cert_pem is *new* (gnutls_free). */
 int adm_tls_creds_self_signed(struct adm_tls_creds **out, gnutls_datum_t *cert_pem, struct adm_error *err);

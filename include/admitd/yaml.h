@@ -20,8 +20,8 @@ struct adm_yaml_mark {
 };
 
 struct adm_yaml_doc {
-  json_t *root;       /* *borrowed* from the doc set */
-  unsigned line;      /* where the document starts, 1-based */
+  json_t *root;  /* *borrowed* from the doc set */
+  unsigned line; /* where the document starts, 1-based */
 };
 
 struct adm_yaml_docs {
@@ -38,13 +38,12 @@ struct adm_yaml_docs {
 
 /* Parse every document of buf. *out is *new* (adm_yaml_docs_free). file is
  * used in error places and copied. */
-int adm_yaml_load(const char *buf, size_t len, const char *file, struct adm_yaml_docs **out,
-                  struct adm_error *err);
+int adm_yaml_load(const char *buf, size_t len, const char *file, struct adm_yaml_docs **out, struct adm_error *err);
 void adm_yaml_docs_free(struct adm_yaml_docs *docs);
 
 /* Position of parent[key] (key != NULL) or parent[index]; 0 if found. */
-int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, const char *key,
-                       size_t index, unsigned *line, unsigned *col);
+int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, const char *key, size_t index,
+                       unsigned *line, unsigned *col);
 
 /* Read a whole file (bounded by max_bytes) into a *new* NUL-terminated buffer. */
 int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err);

@@ -110,7 +110,9 @@ static void run_case(const char *path, const char *file, enum adm_level level, i
     free(buf);
 }
 
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void run_dir(const char *dir, enum adm_level level, int minor, int expect_pass) {
   DIR *d = opendir(dir);

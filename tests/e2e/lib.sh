@@ -46,10 +46,16 @@ start_server() {
   return 1
 }
 
+# Stop by PID; a non-zero exit (a sanitizer report, a crash) is a failure.
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID"
     wait "$SERVER_PID" 2>/dev/null
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+      fail "admitd exited with status $rc; its log:"
+      cat "$SERVER_LOG"
+    fi
   fi
   SERVER_PID=
 }

@@ -64,18 +64,18 @@ static inline const char *test_eval(struct adm_arena *a, const char *pod_json, e
   return ev.allowed ? "" : adm_evaluation_format(&ev, a);
 }
 
-#define assert_str_contains(hay, needle)                                                  \
-  do {                                                                                    \
-    const char *h_ = (hay), *n_ = (needle);                                               \
-    if (h_ == NULL || strstr(h_, n_) == NULL)                                             \
-      fail_msg("expected to find [%s] in [%s]", n_, h_ ? h_ : "(null)");                  \
+#define assert_str_contains(hay, needle)                                                                               \
+  do {                                                                                                                 \
+    const char *h_ = (hay), *n_ = (needle);                                                                            \
+    if (h_ == NULL || strstr(h_, n_) == NULL)                                                                          \
+      fail_msg("expected to find [%s] in [%s]", n_, h_ ? h_ : "(null)");                                               \
   } while (0)
 
-#define assert_str_lacks(hay, needle)                                                     \
-  do {                                                                                    \
-    const char *h_ = (hay), *n_ = (needle);                                               \
-    if (h_ != NULL && strstr(h_, n_) != NULL)                                             \
-      fail_msg("expected not to find [%s] in [%s]", n_, h_);                              \
+#define assert_str_lacks(hay, needle)                                                                                  \
+  do {                                                                                                                 \
+    const char *h_ = (hay), *n_ = (needle);                                                                            \
+    if (h_ != NULL && strstr(h_, n_) != NULL)                                                                          \
+      fail_msg("expected not to find [%s] in [%s]", n_, h_);                                                           \
   } while (0)
 
 #endif

@@ -12,19 +12,20 @@ static void full_policy_parses(void **state) {
   (void)state;
   struct adm_config *cfg;
   struct adm_error err = {0};
-  assert_int_equal(parse("apiVersion: admitd.io/v1alpha1\n"
-                         "kind: Policy\n"
-                         "dryRun: true\n"
-                         "podSecurity:\n"
-                         "  defaults: {enforce: restricted, enforceVersion: v1.30, warn: baseline, warnVersion: latest,\n"
-                         "             audit: privileged, auditVersion: v1.0}\n"
-                         "  namespaces:\n"
-                         "    - names: [\"dev-*\"]\n"
-                         "      enforce: baseline\n"
-                         "  exemptions: {usernames: [a], runtimeClasses: [b, c], namespaces: []}\n"
-                         "  enforceOnWorkloads: true\n",
-                         &cfg, &err),
-                   0);
+  assert_int_equal(
+      parse("apiVersion: admitd.io/v1alpha1\n"
+            "kind: Policy\n"
+            "dryRun: true\n"
+            "podSecurity:\n"
+            "  defaults: {enforce: restricted, enforceVersion: v1.30, warn: baseline, warnVersion: latest,\n"
+            "             audit: privileged, auditVersion: v1.0}\n"
+            "  namespaces:\n"
+            "    - names: [\"dev-*\"]\n"
+            "      enforce: baseline\n"
+            "  exemptions: {usernames: [a], runtimeClasses: [b, c], namespaces: []}\n"
+            "  enforceOnWorkloads: true\n",
+            &cfg, &err),
+      0);
   assert_true(cfg->dry_run);
   assert_true(cfg->enforce_on_workloads);
   assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
@@ -78,7 +79,8 @@ static void errors_name_line_column_and_key(void **state) {
   snprintf(buf, sizeof buf, "%spodSecurity:\n  namespaces:\n    - enforce: baseline\n", head);
   expect_error(buf, ADM_EMISSING, "policy.yaml:5:7: podSecurity.namespaces[0]", "names");
   snprintf(buf, sizeof buf, "%spodSecurity:\n  exemptions:\n    usernames: [ok, 3]\n", head);
-  expect_error(buf, ADM_ETYPE, "policy.yaml:5:21: podSecurity.exemptions.usernames[1]", "expected a non-empty string, got a number");
+  expect_error(buf, ADM_ETYPE, "policy.yaml:5:21: podSecurity.exemptions.usernames[1]",
+               "expected a non-empty string, got a number");
   snprintf(buf, sizeof buf, "%simages: {}\n", head);
   expect_error(buf, ADM_EUNKNOWN_KEY, "policy.yaml:3:1: images", "unknown key");
   expect_error("apiVersion: v1\nkind: ConfigMap\n", ADM_EINVAL, "policy.yaml:1:1: apiVersion", "unknown document");
@@ -103,7 +105,8 @@ static void upstream_pod_security_configuration(void **state) {
   assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
   assert_int_equal(cfg->exempt_namespaces.n, 2);
   adm_config_free(cfg);
-  expect_error("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults:\n  enforceVersion: v1.2\n",
+  expect_error("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults:\n  "
+               "enforceVersion: v1.2\n",
                ADM_EUNKNOWN_KEY, "policy.yaml:4:3: defaults.enforceVersion", "unknown key");
 }
 
@@ -122,7 +125,8 @@ static void admission_configuration_wrapper(void **state) {
   adm_config_free(cfg);
   expect_error("apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: Other\n",
                ADM_EMISSING, "policy.yaml:3:1: plugins", "no PodSecurity plugin");
-  expect_error("apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  path: x.yaml\n",
+  expect_error("apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  "
+               "path: x.yaml\n",
                ADM_EMISSING, "policy.yaml:4:3: plugins[0].configuration", "inline configuration");
 }
 

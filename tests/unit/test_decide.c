@@ -5,8 +5,10 @@
 #include "admitd/config.h"
 #include "admitd/decide.h"
 
-static const char *PRIV_POD = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\",\"securityContext\":{\"privileged\":true}}]}}";
-static const char *PLAIN_POD = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\"}]}}";
+static const char *PRIV_POD = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
+                              "\"img:1\",\"securityContext\":{\"privileged\":true}}]}}";
+static const char *PLAIN_POD =
+    "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\"}]}}";
 
 struct req_opts {
   const char *group, *resource, *sub, *op, *ns, *user, *name, *object, *old;
@@ -16,7 +18,9 @@ static void decide(void **state, const struct adm_config *cfg, struct req_opts o
   struct adm_review_request r = {
       .api_version = "admission.k8s.io/v1",
       .uid = "u",
-      .kind_group = "", .kind_version = "v1", .kind_kind = "X",
+      .kind_group = "",
+      .kind_version = "v1",
+      .kind_kind = "X",
       .resource_group = o.group ? o.group : "",
       .resource_version = "v1",
       .resource_resource = o.resource ? o.resource : "pods",
@@ -57,11 +61,13 @@ static void default_policy_denies_privileged_warns_restricted(void **state) {
                                  "(container \"a\" must not set securityContext.privileged=true)");
   assert_int_equal(d.n_warnings, 0); /* no warnings on a request already refused */
   assert_string_equal(annotation(&d, "enforce-policy"), "baseline:latest");
-  assert_str_contains(annotation(&d, "audit-violations"), "would violate PodSecurity \"restricted:latest\": privileged");
+  assert_str_contains(annotation(&d, "audit-violations"),
+                      "would violate PodSecurity \"restricted:latest\": privileged");
   decide(state, cfg, (struct req_opts){.object = PLAIN_POD}, &d);
   assert_true(d.allowed);
   assert_int_equal(d.n_warnings, 1);
-  assert_str_contains(d.warnings[0], "would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false");
+  assert_str_contains(d.warnings[0],
+                      "would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false");
   adm_config_free(cfg);
 }
 
@@ -76,22 +82,32 @@ static void requests_outside_the_policy_are_skipped(void **state) {
   assert_false(d.judged);
   decide(state, cfg, (struct req_opts){.sub = "status", .op = "UPDATE", .object = PRIV_POD, .old = PRIV_POD}, &d);
   assert_false(d.judged);
-  decide(state, cfg, (struct req_opts){.group = "apps", .resource = "deployments", .sub = "scale", .op = "UPDATE",
-                                       .object = "{\"kind\":\"Scale\"}"}, &d);
+  decide(
+      state, cfg,
+      (struct req_opts){
+          .group = "apps", .resource = "deployments", .sub = "scale", .op = "UPDATE", .object = "{\"kind\":\"Scale\"}"},
+      &d);
   assert_false(d.judged);
   /* An unknown pod subresource is judged, so a skewed webhook fails safe. */
-  decide(state, cfg, (struct req_opts){.sub = "ephemeralcontainers", .op = "UPDATE",
-                                       .object = "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\"}],"
-                                                 "\"ephemeralContainers\":[{\"name\":\"d\",\"image\":\"b\",\"securityContext\":{\"privileged\":true}}]}}",
-                                       .old = PLAIN_POD}, &d);
+  decide(
+      state, cfg,
+      (struct req_opts){
+          .sub = "ephemeralcontainers",
+          .op = "UPDATE",
+          .object =
+              "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\"}],"
+              "\"ephemeralContainers\":[{\"name\":\"d\",\"image\":\"b\",\"securityContext\":{\"privileged\":true}}]}}",
+          .old = PLAIN_POD},
+      &d);
   assert_true(d.judged);
   assert_false(d.allowed);
   adm_config_free(cfg);
 }
 
 static void exemptions(void **state) {
-  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n"
-                                 "  exemptions: {usernames: [ci-bot], runtimeClasses: [kata], namespaces: [kube-system]}\n");
+  struct adm_config *cfg =
+      parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n"
+            "  exemptions: {usernames: [ci-bot], runtimeClasses: [kata], namespaces: [kube-system]}\n");
   struct adm_decision d;
   decide(state, cfg, (struct req_opts){.ns = "kube-system", .object = PRIV_POD}, &d);
   assert_true(d.allowed);
@@ -99,7 +115,10 @@ static void exemptions(void **state) {
   decide(state, cfg, (struct req_opts){.user = "ci-bot", .object = PRIV_POD}, &d);
   assert_true(d.allowed);
   assert_string_equal(annotation(&d, "exempt"), "user");
-  decide(state, cfg, (struct req_opts){.object = "{\"spec\":{\"runtimeClassName\":\"kata\",\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":true}}]}}"}, &d);
+  decide(state, cfg,
+         (struct req_opts){.object = "{\"spec\":{\"runtimeClassName\":\"kata\",\"containers\":[{\"name\":\"a\","
+                                     "\"securityContext\":{\"privileged\":true}}]}}"},
+         &d);
   assert_true(d.allowed);
   assert_string_equal(annotation(&d, "exempt"), "runtimeClass");
   /* Exact match only: no prefixes. */
@@ -138,22 +157,31 @@ static void fully_privileged_is_a_fast_allow(void **state) {
   adm_config_free(cfg);
 }
 
-static const char *DEPLOY_PRIV = "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":true}}]}}}}";
+static const char *DEPLOY_PRIV = "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{"
+                                 "\"name\":\"a\",\"securityContext\":{\"privileged\":true}}]}}}}";
 
 static void workloads_warn_and_audit_unless_enforced(void **state) {
   struct adm_config *cfg = adm_config_default();
   struct adm_decision d;
-  decide(state, cfg, (struct req_opts){.group = "apps", .resource = "deployments", .name = "web", .object = DEPLOY_PRIV}, &d);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps", .resource = "deployments", .name = "web", .object = DEPLOY_PRIV}, &d);
   assert_true(d.allowed);
   assert_null(annotation(&d, "enforce-policy"));
   assert_str_contains(d.warnings[0], "would violate PodSecurity \"restricted:latest\": privileged");
   adm_config_free(cfg);
   cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  enforceOnWorkloads: true\n");
-  decide(state, cfg, (struct req_opts){.group = "apps", .resource = "deployments", .name = "web", .object = DEPLOY_PRIV}, &d);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps", .resource = "deployments", .name = "web", .object = DEPLOY_PRIV}, &d);
   assert_false(d.allowed);
-  assert_str_contains(d.message, "deployments.apps \"web\" is forbidden: violates PodSecurity \"baseline:latest\": privileged");
-  decide(state, cfg, (struct req_opts){.group = "batch", .resource = "cronjobs", .name = "cj",
-                                       .object = "{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"hostPID\":true,\"containers\":[{\"name\":\"a\"}]}}}}}}"}, &d);
+  assert_str_contains(d.message,
+                      "deployments.apps \"web\" is forbidden: violates PodSecurity \"baseline:latest\": privileged");
+  decide(state, cfg,
+         (struct req_opts){.group = "batch",
+                           .resource = "cronjobs",
+                           .name = "cj",
+                           .object = "{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"hostPID\":true,"
+                                     "\"containers\":[{\"name\":\"a\"}]}}}}}}"},
+         &d);
   assert_false(d.allowed);
   assert_str_contains(d.message, "cronjobs.batch \"cj\" is forbidden");
   assert_str_contains(d.message, "host namespaces (hostPID=true)");
@@ -163,12 +191,19 @@ static void workloads_warn_and_audit_unless_enforced(void **state) {
 static void unreadable_objects_fail_closed_for_pods_open_for_workloads(void **state) {
   struct adm_config *cfg = adm_config_default();
   struct adm_decision d;
-  decide(state, cfg, (struct req_opts){.object = "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":1}}]}}"}, &d);
+  decide(state, cfg,
+         (struct req_opts){.object =
+                               "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":1}}]}}"},
+         &d);
   assert_false(d.allowed);
   assert_int_equal(d.code, 400);
   assert_str_contains(d.message, "request.object.spec.containers[0].securityContext.privileged: expected boolean");
   assert_non_null(annotation(&d, "error"));
-  decide(state, cfg, (struct req_opts){.group = "apps", .resource = "deployments", .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":7}}}}"}, &d);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":7}}}}"},
+         &d);
   assert_true(d.allowed);
   assert_str_contains(annotation(&d, "error"), "spec.template.spec.containers: expected array");
   decide(state, cfg, (struct req_opts){.object = NULL}, &d);
@@ -179,15 +214,20 @@ static void unreadable_objects_fail_closed_for_pods_open_for_workloads(void **st
 static void pod_updates_are_judged_only_when_significant(void **state) {
   struct adm_config *cfg = adm_config_default();
   struct adm_decision d;
-  const char *priv_labeled = "{\"metadata\":{\"name\":\"p\",\"labels\":{\"x\":\"y\"}},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\",\"securityContext\":{\"privileged\":true}}]}}";
+  const char *priv_labeled = "{\"metadata\":{\"name\":\"p\",\"labels\":{\"x\":\"y\"}},\"spec\":{\"containers\":[{"
+                             "\"name\":\"a\",\"image\":\"img:1\",\"securityContext\":{\"privileged\":true}}]}}";
   decide(state, cfg, (struct req_opts){.op = "UPDATE", .object = priv_labeled, .old = PRIV_POD}, &d);
   assert_true(d.allowed);
   assert_false(d.judged);
-  const char *priv_new_image = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:2\",\"securityContext\":{\"privileged\":true}}]}}";
+  const char *priv_new_image = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
+                               "\"img:2\",\"securityContext\":{\"privileged\":true}}]}}";
   decide(state, cfg, (struct req_opts){.op = "UPDATE", .object = priv_new_image, .old = PRIV_POD}, &d);
   assert_false(d.allowed);
-  const char *with_debug = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\"}],\"ephemeralContainers\":[{\"name\":\"dbg\",\"image\":\"busybox\",\"securityContext\":{\"privileged\":true}}]}}";
-  decide(state, cfg, (struct req_opts){.op = "UPDATE", .sub = "ephemeralcontainers", .object = with_debug, .old = PLAIN_POD}, &d);
+  const char *with_debug =
+      "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"img:1\"}],"
+      "\"ephemeralContainers\":[{\"name\":\"dbg\",\"image\":\"busybox\",\"securityContext\":{\"privileged\":true}}]}}";
+  decide(state, cfg,
+         (struct req_opts){.op = "UPDATE", .sub = "ephemeralcontainers", .object = with_debug, .old = PLAIN_POD}, &d);
   assert_false(d.allowed);
   assert_str_contains(d.message, "container \"dbg\"");
   decide(state, cfg, (struct req_opts){.op = "UPDATE", .object = PRIV_POD}, &d);
@@ -234,7 +274,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(namespace_rules_first_match_wins, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(fully_privileged_is_a_fast_allow, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(workloads_warn_and_audit_unless_enforced, test_setup, test_teardown),
-      cmocka_unit_test_setup_teardown(unreadable_objects_fail_closed_for_pods_open_for_workloads, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(unreadable_objects_fail_closed_for_pods_open_for_workloads, test_setup,
+                                      test_teardown),
       cmocka_unit_test_setup_teardown(pod_updates_are_judged_only_when_significant, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),

@@ -13,13 +13,19 @@ static void every_workload_template_is_found(void **state) {
   static const struct {
     const char *kind, *json;
   } cases[] = {
-      {"Deployment", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
-      {"ReplicaSet", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
-      {"StatefulSet", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
-      {"DaemonSet", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"Deployment",
+       "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"ReplicaSet",
+       "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"StatefulSet",
+       "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"DaemonSet",
+       "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
       {"Job", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
-      {"ReplicationController", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
-      {"CronJob", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}}}"},
+      {"ReplicationController",
+       "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}"},
+      {"CronJob", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{"
+                  "\"containers\":[{\"name\":\"c\"}]}}}}}}"},
       {"PodTemplate", "{\"metadata\":{\"name\":\"w\"},\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -55,8 +61,9 @@ static void resources_and_kinds(void **state) {
 static void containers_in_visit_order_with_counts(void **state) {
   struct adm_pod pod;
   struct adm_error err = {0};
-  json_t *j = test_json_kept("{\"spec\":{\"ephemeralContainers\":[{\"name\":\"e\"}],\"containers\":[{\"name\":\"c1\"},{\"name\":\"c2\"}],"
-                             "\"initContainers\":[{\"name\":\"i\"}]}}");
+  json_t *j = test_json_kept(
+      "{\"spec\":{\"ephemeralContainers\":[{\"name\":\"e\"}],\"containers\":[{\"name\":\"c1\"},{\"name\":\"c2\"}],"
+      "\"initContainers\":[{\"name\":\"i\"}]}}");
   assert_int_equal(adm_extract_pod(j, *state, &pod, &err), 0);
   assert_int_equal(pod.n_containers, 4);
   assert_int_equal(pod.n_init, 1);
@@ -71,7 +78,8 @@ static void containers_in_visit_order_with_counts(void **state) {
 static void volume_without_source_defaults_to_empty_dir(void **state) {
   struct adm_pod pod;
   struct adm_error err = {0};
-  json_t *j = test_json_kept("{\"spec\":{\"volumes\":[{\"name\":\"a\"},{\"name\":\"b\",\"hostPath\":null},{\"name\":\"c\",\"newKind\":{}}]}}");
+  json_t *j = test_json_kept(
+      "{\"spec\":{\"volumes\":[{\"name\":\"a\"},{\"name\":\"b\",\"hostPath\":null},{\"name\":\"c\",\"newKind\":{}}]}}");
   assert_int_equal(adm_extract_pod(j, *state, &pod, &err), 0);
   assert_int_equal(pod.n_volumes, 3);
   assert_int_equal(pod.volumes[0].sources, UINT64_C(1) << ADM_VOL_EMPTY_DIR);
@@ -90,17 +98,21 @@ static void expect_type_error(void **state, const char *json, const char *where,
 }
 
 static void wrong_types_name_the_path(void **state) {
-  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":\"yes\"}}]}}",
+  expect_type_error(state,
+                    "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"privileged\":\"yes\"}}]}}",
                     "spec.containers[0].securityContext.privileged", "expected boolean, got string");
   expect_type_error(state, "{\"spec\":{\"containers\":{}}}", "spec.containers", "expected array");
   expect_type_error(state, "{\"spec\":{\"initContainers\":[{\"name\":\"a\",\"ports\":[{\"hostPort\":\"80\"}]}]}}",
                     "spec.initContainers[0].ports[0].hostPort", "expected integer");
-  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"capabilities\":{\"add\":[1]}}}]}}",
-                    "spec.containers[0].securityContext.capabilities.add[0]", "expected string");
+  expect_type_error(
+      state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"capabilities\":{\"add\":[1]}}}]}}",
+      "spec.containers[0].securityContext.capabilities.add[0]", "expected string");
   expect_type_error(state, "{\"metadata\":{\"annotations\":{\"k\":1}}}", "metadata.annotations.k", "expected string");
-  expect_type_error(state, "{\"spec\":{\"securityContext\":{\"runAsUser\":1.5}}}", "spec.securityContext.runAsUser", "expected integer");
-  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"lifecycle\":{\"preStop\":{\"httpGet\":{\"host\":[]}}}}]}}",
-                    "spec.containers[0].lifecycle.preStop.httpGet.host", "expected string");
+  expect_type_error(state, "{\"spec\":{\"securityContext\":{\"runAsUser\":1.5}}}", "spec.securityContext.runAsUser",
+                    "expected integer");
+  expect_type_error(
+      state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"lifecycle\":{\"preStop\":{\"httpGet\":{\"host\":[]}}}}]}}",
+      "spec.containers[0].lifecycle.preStop.httpGet.host", "expected string");
   expect_type_error(state, "{\"spec\":{\"volumes\":[7]}}", "spec.volumes[0]", "expected object");
   expect_type_error(state, "{\"spec\":\"x\"}", "spec", "expected object");
 }
@@ -120,7 +132,9 @@ static void too_many_containers_is_an_error(void **state) {
 static void generate_name_stands_in_for_name(void **state) {
   struct adm_pod pod;
   struct adm_error err = {0};
-  assert_int_equal(adm_extract_pod(test_json_kept("{\"metadata\":{\"generateName\":\"web-\",\"namespace\":\"ns\"}}"), *state, &pod, &err), 0);
+  assert_int_equal(adm_extract_pod(test_json_kept("{\"metadata\":{\"generateName\":\"web-\",\"namespace\":\"ns\"}}"),
+                                   *state, &pod, &err),
+                   0);
   assert_string_equal(pod.name, "web-");
   assert_string_equal(pod.namespace, "ns");
 }

@@ -39,7 +39,8 @@ static void versions_select_checks_as_upstream(void **state) {
   (void)state;
   char buf[2048];
   const struct adm_registry *reg = adm_registry_default();
-  /* 1.18: no restricted seccomp yet, so the baseline one stays; no runAsUser, no allowPrivilegeEscalation before 1.8. */
+  /* 1.18: no restricted seccomp yet, so the baseline one stays; no runAsUser, no allowPrivilegeEscalation before 1.8.
+   */
   const char *r18 = ids_at(reg, 1, 18, buf, sizeof buf);
   assert_str_contains(r18, "seccompProfile_baseline,");
   assert_str_lacks(r18, "seccompProfile_restricted");

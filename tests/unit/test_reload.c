@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admitd/reload.h"
@@ -34,12 +35,15 @@ static void pins_survive_publishes(void **state) {
   pthread_t t[3];
   for (int i = 0; i < 3; i++)
     pthread_create(&t[i], NULL, reader, NULL);
-  for (int i = 0; i < 2000; i++)
+  /* Keep swapping until the readers have really run alongside (on a busy
+   * machine they may start late); bounded so a stuck reader fails, not hangs. */
+  time_t until = time(NULL) + 20;
+  for (long i = 0; (i < 2000 || atomic_load(&reads) < 5000) && time(NULL) < until; i++)
     adm_config_publish(adm_config_default());
   atomic_store(&stop, true);
   for (int i = 0; i < 3; i++)
     pthread_join(t[i], NULL);
-  assert_true(atomic_load(&reads) > 0);
+  assert_true(atomic_load(&reads) >= 5000);
   adm_config_publish(NULL);
   assert_null(adm_config_pin());
 }

@@ -14,12 +14,14 @@ static void decodes_a_full_request(void **state) {
   (void)state;
   struct adm_review_request r;
   struct adm_error err = {0};
-  assert_int_equal(decode(ENVELOPE("{\"uid\":\"u1\",\"kind\":{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"},"
-                                   "\"resource\":{\"group\":\"apps\",\"version\":\"v1\",\"resource\":\"deployments\"},"
-                                   "\"subResource\":\"scale\",\"name\":\"web\",\"namespace\":\"ns\",\"operation\":\"UPDATE\","
-                                   "\"userInfo\":{\"username\":\"bob\"},\"object\":{\"kind\":\"Scale\"},\"oldObject\":null,\"dryRun\":true}"),
-                          &r, &err),
-                   0);
+  assert_int_equal(
+      decode(ENVELOPE("{\"uid\":\"u1\",\"kind\":{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"},"
+                      "\"resource\":{\"group\":\"apps\",\"version\":\"v1\",\"resource\":\"deployments\"},"
+                      "\"subResource\":\"scale\",\"name\":\"web\",\"namespace\":\"ns\",\"operation\":\"UPDATE\","
+                      "\"userInfo\":{\"username\":\"bob\"},\"object\":{\"kind\":\"Scale\"},\"oldObject\":null,"
+                      "\"dryRun\":true}"),
+             &r, &err),
+      0);
   assert_string_equal(r.uid, "u1");
   assert_string_equal(r.resource_group, "apps");
   assert_string_equal(r.resource_resource, "deployments");
@@ -49,18 +51,23 @@ static void malformed_inputs_name_what_is_wrong(void **state) {
   expect_error("{\"apiVersion\": ", ADM_EPARSE, NULL, "malformed JSON");
   expect_error("[]", ADM_ETYPE, "$", "expected an AdmissionReview object");
   expect_error("{\"kind\":\"AdmissionReview\"}", ADM_EMISSING, "$.apiVersion", "missing");
-  expect_error("{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\"}", ADM_EUNSUPPORTED, "$.apiVersion",
-               "unsupported apiVersion \"admission.k8s.io/v2\"");
-  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", ADM_EUNSUPPORTED, "$.kind", "unsupported kind");
-  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", ADM_EMISSING, "$.request", "missing");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\"}", ADM_EUNSUPPORTED,
+               "$.apiVersion", "unsupported apiVersion \"admission.k8s.io/v2\"");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", ADM_EUNSUPPORTED, "$.kind",
+               "unsupported kind");
+  expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", ADM_EMISSING, "$.request",
+               "missing");
   expect_error(ENVELOPE("\"x\""), ADM_ETYPE, "$.request", "expected an object");
   expect_error(ENVELOPE("{\"operation\":\"CREATE\"}"), ADM_EMISSING, "request.uid", "missing");
   expect_error(ENVELOPE("{\"uid\":\"\",\"operation\":\"CREATE\"}"), ADM_EMISSING, "request.uid", "must not be empty");
   expect_error(ENVELOPE("{\"uid\":7,\"operation\":\"CREATE\"}"), ADM_ETYPE, "request.uid", "expected a string");
   expect_error(ENVELOPE("{\"uid\":\"u\"}"), ADM_EMISSING, "request.operation", "missing");
-  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"kind\":[]}"), ADM_ETYPE, "request.kind", "expected an object");
-  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"object\":\"pod\"}"), ADM_ETYPE, "request.object", "expected an object");
-  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"dryRun\":\"yes\"}"), ADM_ETYPE, "request.dryRun", "boolean");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"kind\":[]}"), ADM_ETYPE, "request.kind",
+               "expected an object");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"object\":\"pod\"}"), ADM_ETYPE, "request.object",
+               "expected an object");
+  expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"dryRun\":\"yes\"}"), ADM_ETYPE, "request.dryRun",
+               "boolean");
   expect_error(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":1}}"), ADM_ETYPE,
                "request.userInfo.username", "expected a string");
   expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"apiVersion\":\"x\"}", ADM_EPARSE, NULL, "duplicate");
@@ -85,9 +92,12 @@ static void response_mirrors_version_and_uid(void **state) {
   (void)state;
   struct adm_review_request r;
   struct adm_error err = {0};
-  const char *beta = "{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"q\\\"1\",\"operation\":\"CREATE\"}}";
+  const char *beta =
+      "{\"apiVersion\":\"admission.k8s.io/"
+      "v1beta1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"q\\\"1\",\"operation\":\"CREATE\"}}";
   assert_int_equal(decode(beta, &r, &err), 0);
-  struct adm_decision d = {.judged = true, .allowed = false, .code = 403, .status_reason = "Forbidden", .message = "no"};
+  struct adm_decision d = {
+      .judged = true, .allowed = false, .code = 403, .status_reason = "Forbidden", .message = "no"};
   d.warnings[d.n_warnings++] = "careful";
   d.annotations[d.n_annotations++] = (struct adm_annotation){"enforce-policy", "baseline:latest"};
   size_t len;
@@ -119,7 +129,8 @@ static void allowed_response_has_no_status(void **state) {
   assert_int_equal(decode(ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\"}"), &r, &err), 0);
   struct adm_decision d = {.judged = true, .allowed = true};
   char *out = adm_review_encode(&r, &d, NULL);
-  assert_string_equal(out, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"u\",\"allowed\":true}}");
+  assert_string_equal(out, "{\"apiVersion\":\"admission.k8s.io/"
+                           "v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"u\",\"allowed\":true}}");
   free(out);
   adm_review_request_release(&r);
 }
@@ -144,12 +155,9 @@ static void status_body_and_json_escaping(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(decodes_a_full_request),
-      cmocka_unit_test(malformed_inputs_name_what_is_wrong),
-      cmocka_unit_test(depth_is_bounded_outside_strings),
-      cmocka_unit_test(response_mirrors_version_and_uid),
-      cmocka_unit_test(allowed_response_has_no_status),
-      cmocka_unit_test(status_body_and_json_escaping),
+      cmocka_unit_test(decodes_a_full_request),           cmocka_unit_test(malformed_inputs_name_what_is_wrong),
+      cmocka_unit_test(depth_is_bounded_outside_strings), cmocka_unit_test(response_mirrors_version_and_uid),
+      cmocka_unit_test(allowed_response_has_no_status),   cmocka_unit_test(status_body_and_json_escaping),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
