@@ -100,6 +100,12 @@ out=$("$ADMITD" check many/*.yaml)
 expect_eq "2001 files: exit 1" 1 $?
 expect_eq "2001 files: one line each" 2001 "$(printf '%s\n' "$out" | wc -l)"
 
+# The shipped manifests: admitd's own pods pass restricted, its policy is valid.
+out=$("$ADMITD" check --level restricted "$ROOT/deploy/deployment.yaml")
+expect_eq "deploy/deployment.yaml passes restricted" 0 $?
+"$ADMITD" check-config "$ROOT/deploy/policy.yaml" >/dev/null
+expect_eq "deploy/policy.yaml is valid" 0 $?
+
 # Version and help.
 out=$("$ADMITD" --version)
 expect_contains "--version names the libraries" "libmicrohttpd" "$out"
