@@ -137,21 +137,27 @@ void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *
       deny(d, 403, "Forbidden", msg ? msg : "forbidden by PodSecurity");
     }
   }
-  const struct adm_evaluation *audit = &evs[source[ADM_MODE_AUDIT]];
-  if (!audit->allowed) {
-    note_failed(d, audit);
-    adm_level_version_format(levels->lv[ADM_MODE_AUDIT], lvbuf, sizeof lvbuf);
-    add_annotation(d, "audit-violations",
-                   adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(audit, a)));
+  /* Audit and warn usually name the same level:version: format it once. */
+  const char *would_violate[ADM__MODE_COUNT] = {NULL};
+  for (int m = ADM_MODE_AUDIT; m <= ADM_MODE_WARN; m++) {
+    const struct adm_evaluation *ev = &evs[source[m]];
+    if (ev->allowed)
+      continue;
+    note_failed(d, ev);
+    const struct adm_level_version lv = levels->lv[m], audit_lv = levels->lv[ADM_MODE_AUDIT];
+    if (m == ADM_MODE_WARN && would_violate[ADM_MODE_AUDIT] && lv.level == audit_lv.level &&
+        lv.minor == audit_lv.minor) {
+      would_violate[m] = would_violate[ADM_MODE_AUDIT];
+      continue;
+    }
+    adm_level_version_format(lv, lvbuf, sizeof lvbuf);
+    would_violate[m] = adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(ev, a));
   }
+  if (would_violate[ADM_MODE_AUDIT])
+    add_annotation(d, "audit-violations", would_violate[ADM_MODE_AUDIT]);
   /* Upstream adds no warnings to a request it already rejects. */
-  const struct adm_evaluation *warn = &evs[source[ADM_MODE_WARN]];
-  if (d->allowed && !warn->allowed) {
-    note_failed(d, warn);
-    adm_level_version_format(levels->lv[ADM_MODE_WARN], lvbuf, sizeof lvbuf);
-    add_warning(d, a,
-                adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(warn, a)));
-  }
+  if (d->allowed && would_violate[ADM_MODE_WARN])
+    add_warning(d, a, would_violate[ADM_MODE_WARN]);
 }
 
 static bool fully_privileged(const struct adm_mode_levels *l, bool enforce) {

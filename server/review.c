@@ -3,30 +3,35 @@
  * every string is escaped correctly. */
 #include "admitd/review.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int adm_json_depth_exceeds(const char *body, size_t len, int limit) {
+  /* Most of a review is string content: jump through strings with memchr. */
+  const char *p = body, *end = body + len;
   int depth = 0;
-  bool in_string = false, escaped = false;
-  for (size_t i = 0; i < len; i++) {
-    char ch = body[i];
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (ch == '\\')
-        escaped = true;
-      else if (ch == '"')
-        in_string = false;
-      continue;
-    }
-    if (ch == '"')
-      in_string = true;
-    else if (ch == '{' || ch == '[') {
+  while (p < end) {
+    char ch = *p++;
+    if (ch == '"') {
+      for (;;) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL)
+          return 0; /* unterminated: the parser will say so */
+        size_t slashes = 0;
+        while (q - slashes > p && q[-1 - (ptrdiff_t)slashes] == '\\')
+          slashes++;
+        p = q + 1;
+        if (slashes % 2 == 0)
+          break;
+      }
+    } else if (ch == '{' || ch == '[') {
       if (++depth > limit)
         return 1;
-    } else if (ch == '}' || ch == ']')
+    } else if (ch == '}' || ch == ']') {
       depth--;
+    }
   }
   return 0;
 }
@@ -171,36 +176,58 @@ void adm_review_request_release(struct adm_review_request *req) {
   req->root = NULL;
 }
 
+/* Written directly rather than through a jansson tree: every string here
+ * came from the decoded request (already valid UTF-8) or from admitd. */
 char *adm_review_encode(const struct adm_review_request *req, const struct adm_decision *d, size_t *len) {
-  json_t *resp = json_pack("{s:s, s:b}", "uid", req->uid, "allowed", d->allowed);
-  if (resp == NULL)
-    return NULL;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  adm_sb_add(&sb, "{\"apiVersion\":");
+  adm_sb_add_json_string(&sb, req->api_version);
+  adm_sb_add(&sb, ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
+  adm_sb_add_json_string(&sb, req->uid);
+  adm_sb_add(&sb, d->allowed ? ",\"allowed\":true" : ",\"allowed\":false");
   if (!d->allowed) {
-    json_object_set_new(resp, "status",
-                        json_pack("{s:i, s:s, s:s, s:s}", "code", d->code, "status", "Failure", "reason",
-                                  d->status_reason ? d->status_reason : "Forbidden", "message",
-                                  d->message ? d->message : "denied"));
+    adm_sb_addf(&sb, ",\"status\":{\"code\":%d,\"status\":\"Failure\",\"reason\":", d->code);
+    adm_sb_add_json_string(&sb, d->status_reason ? d->status_reason : "Forbidden");
+    adm_sb_add(&sb, ",\"message\":");
+    adm_sb_add_json_string(&sb, d->message ? d->message : "denied");
+    adm_sb_add(&sb, "}");
   }
   if (d->n_warnings > 0) {
-    json_t *w = json_array();
-    for (size_t i = 0; i < d->n_warnings; i++)
-      json_array_append_new(w, json_string(d->warnings[i]));
-    json_object_set_new(resp, "warnings", w);
+    adm_sb_add(&sb, ",\"warnings\":[");
+    for (size_t i = 0; i < d->n_warnings; i++) {
+      if (i)
+        adm_sb_add(&sb, ",");
+      adm_sb_add_json_string(&sb, d->warnings[i]);
+    }
+    adm_sb_add(&sb, "]");
   }
   if (d->n_annotations > 0) {
-    json_t *an = json_object();
-    for (size_t i = 0; i < d->n_annotations; i++)
-      json_object_set_new(an, d->annotations[i].key, json_string(d->annotations[i].value));
-    json_object_set_new(resp, "auditAnnotations", an);
+    adm_sb_add(&sb, ",\"auditAnnotations\":{");
+    for (size_t i = 0; i < d->n_annotations; i++) {
+      if (i)
+        adm_sb_add(&sb, ",");
+      adm_sb_add_json_string(&sb, d->annotations[i].key);
+      adm_sb_add(&sb, ":");
+      adm_sb_add_json_string(&sb, d->annotations[i].value);
+    }
+    adm_sb_add(&sb, "}");
   }
-  json_t *doc =
-      json_pack("{s:s, s:s, s:o}", "apiVersion", req->api_version, "kind", "AdmissionReview", "response", resp);
-  if (doc == NULL)
-    return NULL;
-  char *out = json_dumps(doc, JSON_COMPACT);
-  json_decref(doc);
-  if (out && len)
-    *len = strlen(out);
+  adm_sb_add(&sb, "}}");
+  const char *text = adm_sb_str(&sb);
+  char *out = NULL;
+  if (text != NULL) {
+    size_t n = strlen(text);
+    out = malloc(n + 1);
+    if (out) {
+      memcpy(out, text, n + 1);
+      if (len)
+        *len = n;
+    }
+  }
+  adm_arena_free(&a);
   return out;
 }
 

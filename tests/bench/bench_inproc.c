@@ -1,0 +1,111 @@
+/* In-process floor for hack/bench.sh: for each AdmissionReview body, the
+ * CPU cost of a bare jansson parse (the floor admitd cannot beat with
+ * jansson) against admitd's whole path: decode, extract, evaluate, decide,
+ * encode, with the built-in policy and a fresh arena per review, as the
+ * server does. The two are timed in alternating rounds with the thread's
+ * CPU clock, so a noisy neighbour slows both alike; medians are reported.
+ * Prints one JSON object per body. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admitd/config.h"
+#include "admitd/decide.h"
+#include "admitd/review.h"
+#include "admitd/yaml.h"
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void bare(const char *body, size_t len) {
+  json_error_t e;
+  json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
+  if (j == NULL) {
+    fprintf(stderr, "bench: body does not parse: %s\n", e.text);
+    exit(1);
+  }
+  json_decref(j);
+}
+
+static void full(const struct adm_config *cfg, const char *body, size_t len) {
+  struct adm_review_request req;
+  struct adm_error err = {0};
+  if (adm_review_decode(body, len, ADM_REVIEW_MAX_DEPTH_DEFAULT, &req, &err) < 0) {
+    fprintf(stderr, "bench: body is not a review: %s: %s\n", err.where, err.message);
+    exit(1);
+  }
+  struct adm_arena arena;
+  adm_arena_init(&arena, 32768, 0);
+  struct adm_decision d;
+  adm_decide(cfg, &req, &arena, &d);
+  size_t out_len;
+  char *out = adm_review_encode(&req, &d, &out_len);
+  free(out);
+  adm_arena_free(&arena);
+  adm_review_request_release(&req);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+  double seconds = 2.0;
+  int first = 1;
+  if (argc > 2 && strcmp(argv[1], "--seconds") == 0) {
+    seconds = strtod(argv[2], NULL);
+    first = 3;
+  }
+  if (first >= argc) {
+    fprintf(stderr, "usage: admitd-bench [--seconds S] REVIEW.json...\n");
+    return 2;
+  }
+  struct adm_config *cfg = adm_config_default();
+  for (int f = first; f < argc; f++) {
+    char *body;
+    size_t len;
+    struct adm_error err = {0};
+    if (adm_read_file(argv[f], 64u << 20, &body, &len, &err) < 0) {
+      fprintf(stderr, "bench: %s: %s\n", err.where, err.message);
+      return 1;
+    }
+    /* Warm caches and the allocator. */
+    for (int i = 0; i < 300; i++) {
+      bare(body, len);
+      full(cfg, body, len);
+    }
+    enum { ROUNDS_MAX = 400 };
+    double bare_us[ROUNDS_MAX], full_us[ROUNDS_MAX];
+    int rounds = 0, per_round = 50;
+    double start = cpu_now();
+    while (rounds < ROUNDS_MAX && (cpu_now() - start < seconds || rounds < 5)) {
+      double t0 = cpu_now();
+      for (int i = 0; i < per_round; i++)
+        bare(body, len);
+      double t1 = cpu_now();
+      for (int i = 0; i < per_round; i++)
+        full(cfg, body, len);
+      double t2 = cpu_now();
+      bare_us[rounds] = (t1 - t0) / per_round * 1e6;
+      full_us[rounds] = (t2 - t1) / per_round * 1e6;
+      rounds++;
+    }
+    qsort(bare_us, (size_t)rounds, sizeof(double), cmp_double);
+    qsort(full_us, (size_t)rounds, sizeof(double), cmp_double);
+    double b = bare_us[rounds / 2], u = full_us[rounds / 2];
+    const char *name = strrchr(argv[f], '/') ? strrchr(argv[f], '/') + 1 : argv[f];
+    printf("{\"body\":\"%s\",\"bytes\":%zu,\"rounds\":%d,\"bare_parse_us\":%.2f,\"full_path_us\":%.2f,"
+           "\"full_over_bare\":%.3f,\"full_reviews_per_core_s\":%.0f}\n",
+           name, len, rounds, b, u, u / b, 1e6 / u);
+    fflush(stdout);
+    free(body);
+  }
+  adm_config_free(cfg);
+  return 0;
+}
