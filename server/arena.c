@@ -17,38 +17,59 @@ struct adm_arena_block {
 
 void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit) {
   a->head = NULL;
+  a->spare = NULL;
   a->block_size = block_size ? block_size : 16384;
   a->used_total = 0;
   a->limit = limit;
 }
 
-void adm_arena_free(struct adm_arena *a) {
-  struct adm_arena_block *b = a->head;
+static void free_chain(struct adm_arena_block *b) {
   while (b) {
     struct adm_arena_block *next = b->next;
     free(b);
     b = next;
   }
-  a->head = NULL;
+}
+
+void adm_arena_free(struct adm_arena *a) {
+  free_chain(a->head);
+  free_chain(a->spare);
+  a->head = a->spare = NULL;
   a->used_total = 0;
 }
 
-void adm_arena_reset(struct adm_arena *a) {
-  struct adm_arena_block *keep = NULL, *b = a->head;
-  /* The oldest block is the last in the chain; keep it if it is ordinary-sized. */
-  while (b) {
-    struct adm_arena_block *next = b->next;
-    if (next == NULL && b->size == a->block_size) {
-      keep = b;
-      keep->used = 0;
-      keep->next = NULL;
+void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes) {
+  struct adm_arena_block *all = a->head, *keep = a->spare;
+  size_t kept = 0;
+  for (struct adm_arena_block *b = keep; b; b = b->next)
+    kept += b->size;
+  while (all) {
+    struct adm_arena_block *next = all->next;
+    if (kept + all->size <= keep_bytes) {
+      all->used = 0;
+      all->next = keep;
+      keep = all;
+      kept += all->size;
     } else {
-      free(b);
+      free(all);
     }
-    b = next;
+    all = next;
   }
-  a->head = keep;
+  a->head = NULL;
+  a->spare = keep;
   a->used_total = 0;
+}
+
+/* A kept block with room for n, taken off the spare list. */
+static struct adm_arena_block *take_spare(struct adm_arena *a, size_t n) {
+  for (struct adm_arena_block **pp = &a->spare; *pp; pp = &(*pp)->next) {
+    if ((*pp)->size >= n) {
+      struct adm_arena_block *b = *pp;
+      *pp = b->next;
+      return b;
+    }
+  }
+  return NULL;
 }
 
 void *adm_arena_alloc(struct adm_arena *a, size_t n) {
@@ -61,20 +82,23 @@ void *adm_arena_alloc(struct adm_arena *a, size_t n) {
     return NULL;
   struct adm_arena_block *b = a->head;
   if (b == NULL || b->size - b->used < rounded) {
-    size_t size = rounded > a->block_size ? rounded : a->block_size;
-    b = malloc(sizeof *b + size);
-    if (b == NULL)
-      return NULL;
-    b->size = size;
-    b->used = 0;
-    /* A large one-off block goes behind the current head so the head keeps its free space. */
-    if (size > a->block_size && a->head != NULL) {
-      b->next = a->head->next;
-      a->head->next = b;
-    } else {
-      b->next = a->head;
-      a->head = b;
+    b = take_spare(a, rounded);
+    if (b == NULL) {
+      /* Blocks grow with the arena (up to 1 MiB), so a large tree takes a
+       * few blocks, not hundreds. */
+      size_t size = a->block_size;
+      if (a->used_total > size)
+        size = a->used_total < (1u << 20) ? a->used_total : (1u << 20);
+      if (rounded > size)
+        size = rounded;
+      b = malloc(sizeof *b + size);
+      if (b == NULL)
+        return NULL;
+      b->size = size;
+      b->used = 0;
     }
+    b->next = a->head;
+    a->head = b;
   }
   void *p = (char *)b->data + b->used;
   b->used += rounded;

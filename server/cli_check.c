@@ -39,7 +39,7 @@ static void print_result(const struct check_opts *o, const char *file, size_t do
     json_t *line = json_pack("{s:s, s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o}", "file", file, "doc", (json_int_t)doc,
                              "kind", kind, "name", name, "allowed", d->allowed, "judged", d->judged, "reasons", reasons,
                              "checks", checks, "warnings", warnings);
-    char *text = json_dumps(line, JSON_COMPACT);
+    char *text = adm_json_dumps(line, JSON_COMPACT);
     if (text)
       puts(text);
     free(text);

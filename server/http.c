@@ -31,11 +31,23 @@
 #include "admitd/review.h"
 #include "admitd/tls.h"
 
+/* A decode slot: the right to decode one body now, and the arena that
+ * body's tree and decision live in. The arena is recycled, not freed, so
+ * in steady state a review allocates nothing from the heap. */
+#define MAX_DECODE_SLOTS 64
+#define SLOT_ARENA_KEEP (2u << 20)
+
+struct decode_slot {
+  struct adm_arena arena;
+};
+
 struct adm_server {
   struct MHD_Daemon *daemon;
   struct adm_server_options opt;
   uint16_t port;
-  sem_t decodes;
+  sem_t decodes;            /* free slots */
+  atomic_ullong free_slots; /* bit i set: slots[i] is free */
+  struct decode_slot slots[MAX_DECODE_SLOTS];
   atomic_bool draining;
   atomic_bool ready;
   atomic_uint in_flight;
@@ -246,6 +258,24 @@ static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
   return true;
 }
 
+/* After sem_timedwait succeeded a bit is free; claim one without a lock. */
+static unsigned claim_slot(struct adm_server *s) {
+  for (;;) {
+    unsigned long long mask = atomic_load(&s->free_slots);
+    if (mask == 0)
+      continue; /* a releaser posted before setting its bit: momentary */
+    unsigned i = (unsigned)__builtin_ctzll(mask);
+    if (atomic_compare_exchange_weak(&s->free_slots, &mask, mask & ~(1ull << i)))
+      return i;
+  }
+}
+
+static void release_slot(struct adm_server *s, unsigned i) {
+  adm_arena_recycle(&s->slots[i].arena, SLOT_ARENA_KEEP);
+  atomic_fetch_or(&s->free_slots, 1ull << i);
+  sem_post(&s->decodes);
+}
+
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
   if (r->too_big) {
     char msg[128];
@@ -254,10 +284,15 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   }
   if (!acquire_decode_slot(s, r))
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
+  unsigned slot = claim_slot(s);
+  /* One arena holds the decoded tree and every string of the decision;
+   * a decoded tree is several times its body, so bound it by the body. */
+  struct adm_arena *arena = &s->slots[slot].arena;
+  arena->limit = 32 * r->len + (4u << 20);
   struct adm_review_request req;
   struct adm_error err = {0};
-  if (adm_review_decode(r->body ? r->body : "", r->len, s->opt.max_json_depth, &req, &err) < 0) {
-    sem_post(&s->decodes);
+  if (adm_review_decode(r->body ? r->body : "", r->len, s->opt.max_json_depth, arena, &req, &err) < 0) {
+    release_slot(s, slot);
     char msg[900];
     adm_error_format(&err, msg, sizeof msg);
     char full[1000];
@@ -267,18 +302,15 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   /* The body is no longer needed; release it before evaluating. */
   free(r->body);
   r->body = NULL;
-  struct adm_arena arena;
-  adm_arena_init(&arena, 32768, 0);
   struct adm_config *cfg = adm_config_pin();
   struct adm_decision d;
-  adm_decide(cfg, &req, &arena, &d);
+  adm_decide(cfg, &req, arena, &d);
   size_t len;
   char *out = adm_review_encode(&req, &d, &len);
   adm_config_unpin(cfg);
-  sem_post(&s->decodes);
   adm_log_decision(&req, &d, elapsed_us(&r->start));
-  adm_arena_free(&arena);
   adm_review_request_release(&req);
+  release_slot(s, slot);
   if (out == NULL)
     return respond_status(s, c, 500, "InternalError", "could not encode the response");
   return respond(s, c, 200, out, len, "application/json");
@@ -425,7 +457,13 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
     return adm_fail(err, ADM_ENOMEM, "server", "out of memory");
   s->opt = *o;
   s->quiesced_fd = MHD_INVALID_SOCKET;
-  sem_init(&s->decodes, 0, o->max_concurrent_decodes ? o->max_concurrent_decodes : 1);
+  unsigned n_slots = o->max_concurrent_decodes ? o->max_concurrent_decodes : 1;
+  if (n_slots > MAX_DECODE_SLOTS)
+    n_slots = MAX_DECODE_SLOTS;
+  sem_init(&s->decodes, 0, n_slots);
+  for (unsigned i = 0; i < n_slots; i++)
+    adm_arena_init(&s->slots[i].arena, 65536, 0);
+  atomic_init(&s->free_slots, n_slots == 64 ? ~0ull : (1ull << n_slots) - 1);
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ITC |
                    MHD_USE_ERROR_LOG | MHD_USE_POLL;
   if (v6)
@@ -473,6 +511,8 @@ void adm_server_stop(struct adm_server *s) {
   MHD_stop_daemon(s->daemon);
   if (s->quiesced_fd != MHD_INVALID_SOCKET)
     close(s->quiesced_fd);
+  for (unsigned i = 0; i < MAX_DECODE_SLOTS; i++)
+    adm_arena_free(&s->slots[i].arena);
   sem_destroy(&s->decodes);
   free(s);
 }

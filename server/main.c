@@ -60,7 +60,7 @@ static void serve_usage(FILE *f) {
              "  --max-connections-per-ip N    open connections from one address (default 128)\n"
              "  --idle-timeout SECONDS        close idle connections after this (default 120)\n"
              "  --request-timeout MS          a request must complete within this (default 10000)\n"
-             "  --max-concurrent-decodes N    bodies decoded at once (default 2 x cores)\n"
+             "  --max-concurrent-decodes N    bodies decoded at once, at most 64 (default 2 x cores)\n"
              "  --max-json-depth N            deepest JSON nesting accepted (default 100)\n"
              "  --grace-period SECONDS        on SIGTERM, wait this long for in-flight requests (default 10)\n"
              "  --log-level LEVEL             error, warn, info or debug (default info)\n");
@@ -168,7 +168,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       a->opt.request_timeout_ms = (unsigned)v;
       break;
     case O_DECODES:
-      if (parse_uint(flag, optarg, 4096, &v) < 0 || v == 0)
+      if (parse_uint(flag, optarg, 64, &v) < 0 || v == 0)
         return -1;
       a->opt.max_concurrent_decodes = (unsigned)v;
       break;

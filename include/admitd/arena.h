@@ -1,6 +1,6 @@
 /* Per-request memory: a chain of blocks released in one call. Nothing
  * allocated from an arena is freed on its own; everything it returns is
- * *borrowed* until adm_arena_free() or adm_arena_reset(). */
+ * *borrowed* until adm_arena_free() or adm_arena_recycle(). */
 #ifndef ADMITD_ARENA_H
 #define ADMITD_ARENA_H
 
@@ -11,6 +11,7 @@ struct adm_arena_block;
 
 struct adm_arena {
   struct adm_arena_block *head;
+  struct adm_arena_block *spare; /* emptied blocks kept by adm_arena_recycle */
   size_t block_size;
   size_t used_total; /* bytes handed out, for limits and tests */
   size_t limit;      /* 0: unlimited; past it allocations fail */
@@ -20,8 +21,9 @@ struct adm_arena {
 void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit);
 /* Release every block. */
 void adm_arena_free(struct adm_arena *a);
-/* Keep the first block, release the rest, start over (reuse across requests). */
-void adm_arena_reset(struct adm_arena *a);
+/* Start over, keeping up to keep_bytes of blocks for the next use, so a
+ * reused arena allocates nothing once it has seen its working size. */
+void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes);
 
 /* NULL when the limit is reached or malloc fails. Aligned for any type. */
 void *adm_arena_alloc(struct adm_arena *a, size_t n);

@@ -15,6 +15,7 @@
 
 struct adm_review_request {
   json_t *root;            /* *new*: released by adm_review_request_release */
+  bool in_arena;           /* the tree lives in the caller's arena */
   const char *api_version; /* "admission.k8s.io/v1" or ".../v1beta1" */
   const char *uid;
   const char *kind_group, *kind_version, *kind_kind;
@@ -27,9 +28,13 @@ struct adm_review_request {
 
 /* Decode body. Fails with a JSON path in err->where for: malformed JSON,
  * nesting deeper than max_depth, duplicate keys, a wrong apiVersion/kind,
- * a missing request or uid, or a field of the wrong type. */
-int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_review_request *out,
-                      struct adm_error *err);
+ * a missing request or uid, or a field of the wrong type. With an arena,
+ * the whole decoded tree is allocated from it (and borrowed from it: the
+ * request must be released before the arena is, and nothing from the heap
+ * may be attached to the tree, since releasing it frees nothing). NULL:
+ * the heap. */
+int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_arena *arena,
+                      struct adm_review_request *out, struct adm_error *err);
 /* The same checks on an already decoded document; steals root (released on failure too). */
 int adm_review_from_json(json_t *root, struct adm_review_request *out, struct adm_error *err);
 void adm_review_request_release(struct adm_review_request *req);
@@ -66,6 +71,14 @@ char *adm_review_encode(const struct adm_review_request *req, const struct adm_d
 
 /* A metav1.Status body for protocol errors (400/405/413/415...), *new*. */
 char *adm_status_body(int code, const char *reason, const char *message, size_t *len);
+
+/* jansson allocates through admitd's functions (installed before main):
+ * into the calling thread's current arena while adm_review_decode() parses
+ * with one, from the heap otherwise. Each block is tagged, so freeing a
+ * block is right whichever way it was made. */
+
+/* json_dumps() into plain malloc memory: *new*, free() it. */
+char *adm_json_dumps(const json_t *json, size_t flags);
 
 /* Escape s into sb as a JSON string, quotes included. */
 void adm_sb_add_json_string(struct adm_sb *sb, const char *s);

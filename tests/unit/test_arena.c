@@ -33,15 +33,29 @@ static void limit_fails_cleanly(void **state) {
   adm_arena_free(&a);
 }
 
-static void reset_keeps_one_block(void **state) {
+static void recycle_keeps_blocks_up_to_a_cap(void **state) {
   (void)state;
   struct adm_arena a;
   adm_arena_init(&a, 512, 0);
+  char *first = adm_arena_alloc(&a, 300);
   for (int i = 0; i < 20; i++)
     assert_non_null(adm_arena_alloc(&a, 300));
-  adm_arena_reset(&a);
+  adm_arena_recycle(&a, 1u << 20);
   assert_int_equal(a.used_total, 0);
-  assert_non_null(a.head);
+  assert_null(a.head);
+  assert_non_null(a.spare);
+  /* The same working set again comes from kept blocks: the first block is reused. */
+  bool reused = false;
+  for (int i = 0; i < 21; i++) {
+    char *p = adm_arena_alloc(&a, 300);
+    assert_non_null(p);
+    memset(p, 7, 300);
+    reused |= p == first;
+  }
+  assert_true(reused);
+  /* A cap of zero keeps nothing. */
+  adm_arena_recycle(&a, 0);
+  assert_null(a.spare);
   assert_non_null(adm_arena_alloc(&a, 100));
   adm_arena_free(&a);
 }
@@ -92,7 +106,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(allocations_are_aligned_and_distinct),
       cmocka_unit_test(limit_fails_cleanly),
-      cmocka_unit_test(reset_keeps_one_block),
+      cmocka_unit_test(recycle_keeps_blocks_up_to_a_cap),
       cmocka_unit_test(string_builder),
       cmocka_unit_test(error_codes_have_text),
   };

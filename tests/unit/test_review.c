@@ -7,7 +7,7 @@
 #define ENVELOPE(req) "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":" req "}"
 
 static int decode(const char *text, struct adm_review_request *r, struct adm_error *err) {
-  return adm_review_decode(text, strlen(text), 100, r, err);
+  return adm_review_decode(text, strlen(text), 100, NULL, r, err);
 }
 
 static void decodes_a_full_request(void **state) {
@@ -85,7 +85,7 @@ static void depth_is_bounded_outside_strings(void **state) {
   memset(deep + 150, ']', 150);
   struct adm_review_request r;
   struct adm_error err = {0};
-  assert_int_equal(adm_review_decode(deep, 300, 100, &r, &err), ADM_ETOODEEP);
+  assert_int_equal(adm_review_decode(deep, 300, 100, NULL, &r, &err), ADM_ETOODEEP);
 }
 
 static void response_mirrors_version_and_uid(void **state) {
@@ -135,6 +135,36 @@ static void allowed_response_has_no_status(void **state) {
   adm_review_request_release(&r);
 }
 
+static void decodes_into_an_arena(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 1024, 0);
+  struct adm_review_request r;
+  struct adm_error err = {0};
+  const char *text = ENVELOPE("{\"uid\":\"u\",\"operation\":\"CREATE\",\"object\":{\"metadata\":{\"name\":\"p\"}}}");
+  assert_int_equal(adm_review_decode(text, strlen(text), 100, &a, &r, &err), 0);
+  assert_true(r.in_arena);
+  assert_true(a.used_total > 0);
+  assert_string_equal(r.uid, "u");
+  /* A heap value made while the arena exists is unaffected by it. */
+  json_t *heap = json_string("on the heap");
+  assert_non_null(heap);
+  json_decref(heap);
+  adm_review_request_release(&r);
+  adm_arena_free(&a);
+  json_t *again = json_loads("{\"k\":[1,2,3]}", 0, NULL);
+  assert_non_null(again);
+  json_decref(again);
+  /* A failed decode leaves nothing to release. */
+  adm_arena_init(&a, 1024, 0);
+  assert_int_equal(adm_review_decode("{\"x\":", 5, 100, &a, &r, &err), ADM_EPARSE);
+  adm_arena_free(&a);
+  /* An arena too small for the tree is a clean parse error, not a crash. */
+  adm_arena_init(&a, 256, 512);
+  assert_int_equal(adm_review_decode(text, strlen(text), 100, &a, &r, &err), ADM_EPARSE);
+  adm_arena_free(&a);
+}
+
 static void status_body_and_json_escaping(void **state) {
   (void)state;
   char *body = adm_status_body(413, "RequestEntityTooLarge", "too \"big\"", NULL);
@@ -157,7 +187,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(decodes_a_full_request),           cmocka_unit_test(malformed_inputs_name_what_is_wrong),
       cmocka_unit_test(depth_is_bounded_outside_strings), cmocka_unit_test(response_mirrors_version_and_uid),
-      cmocka_unit_test(allowed_response_has_no_status),   cmocka_unit_test(status_body_and_json_escaping),
+      cmocka_unit_test(allowed_response_has_no_status),   cmocka_unit_test(decodes_into_an_arena),
+      cmocka_unit_test(status_body_and_json_escaping),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
