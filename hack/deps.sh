@@ -6,7 +6,7 @@
 set -euo pipefail
 build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev)
 test=("${build[@]}" libcmocka-dev gnutls-bin curl python3)
-bench=("${test[@]}" nginx-light wrk valgrind)
+bench=("${test[@]}" nginx-light wrk)
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
 test) want=("${test[@]}") ;;

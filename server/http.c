@@ -284,6 +284,13 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   }
   if (!acquire_decode_slot(s, r))
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
+  size_t body_len = r->len;
+  if (r->body && adm_review_prune(r->body, &body_len, s->opt.max_json_depth) < 0) {
+    sem_post(&s->decodes);
+    char msg[128];
+    snprintf(msg, sizeof msg, "invalid AdmissionReview: JSON nests deeper than %d levels", s->opt.max_json_depth);
+    return respond_status(s, c, 400, "BadRequest", msg);
+  }
   unsigned slot = claim_slot(s);
   /* One arena holds the decoded tree and every string of the decision;
    * a decoded tree is several times its body, so bound it by the body. */
@@ -291,7 +298,7 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   arena->limit = 32 * r->len + (4u << 20);
   struct adm_review_request req;
   struct adm_error err = {0};
-  if (adm_review_decode(r->body ? r->body : "", r->len, s->opt.max_json_depth, arena, &req, &err) < 0) {
+  if (adm_review_decode(r->body ? r->body : "", body_len, 0, arena, &req, &err) < 0) {
     release_slot(s, slot);
     char msg[900];
     adm_error_format(&err, msg, sizeof msg);

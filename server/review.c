@@ -65,6 +65,21 @@ char *adm_json_dumps(const json_t *json, size_t flags) {
   return out;
 }
 
+/* Past the string that starts at p (just after its opening quote), or NULL. */
+static const char *skip_string(const char *p, const char *end) {
+  for (;;) {
+    const char *q = memchr(p, '"', (size_t)(end - p));
+    if (q == NULL)
+      return NULL;
+    size_t slashes = 0;
+    while (q - slashes > p && q[-1 - (ptrdiff_t)slashes] == '\\')
+      slashes++;
+    if (slashes % 2 == 0)
+      return q + 1;
+    p = q + 1;
+  }
+}
+
 int adm_json_depth_exceeds(const char *body, size_t len, int limit) {
   /* Most of a review is string content: jump through strings with memchr. */
   const char *p = body, *end = body + len;
@@ -72,23 +87,133 @@ int adm_json_depth_exceeds(const char *body, size_t len, int limit) {
   while (p < end) {
     char ch = *p++;
     if (ch == '"') {
-      for (;;) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        if (q == NULL)
-          return 0; /* unterminated: the parser will say so */
-        size_t slashes = 0;
-        while (q - slashes > p && q[-1 - (ptrdiff_t)slashes] == '\\')
-          slashes++;
-        p = q + 1;
-        if (slashes % 2 == 0)
-          break;
-      }
+      if ((p = skip_string(p, end)) == NULL)
+        return 0; /* unterminated: the parser will say so */
     } else if (ch == '{' || ch == '[') {
       if (++depth > limit)
         return 1;
     } else if (ch == '}' || ch == ']') {
       depth--;
     }
+  }
+  return 0;
+}
+
+/* Past one JSON value starting at p, or NULL if the text ends first. Nesting
+ * inside it counts toward the limit; *too_deep is set past it. */
+static const char *skip_value(const char *p, const char *end, int depth, int limit, bool *too_deep) {
+  int inner = 0;
+  while (p < end) {
+    char ch = *p++;
+    if (ch == '"') {
+      if ((p = skip_string(p, end)) == NULL)
+        return NULL;
+      if (inner == 0)
+        return p;
+    } else if (ch == '{' || ch == '[') {
+      if (depth + ++inner > limit) {
+        *too_deep = true;
+        return NULL;
+      }
+    } else if (ch == '}' || ch == ']') {
+      if (--inner == 0)
+        return p;
+      if (inner < 0)
+        return p - 1; /* a scalar value ended by its container */
+    } else if (inner == 0 && (ch == ',' || ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')) {
+      return p - 1;
+    }
+  }
+  return inner == 0 ? p : NULL;
+}
+
+static bool key_is(const char *key, size_t len, const char *name) {
+  return key != NULL && len == strlen(name) && memcmp(key, name, len) == 0;
+}
+
+#define PRUNE_MAX_TRACKED 8 /* deep enough for metadata inside any workload template */
+
+/* One pass over the body that checks nesting and drops, in place, values
+ * no decision reads: metadata.managedFields (at any tracked depth) and
+ * request.object.status / request.oldObject.status, each replaced by null.
+ * A dropped value is still scanned for strings and nesting; it is only not
+ * built into a tree. Malformed text is left for the parser to report. */
+int adm_review_prune(char *body, size_t *len, int limit) {
+  const char *p = body, *end = body + *len, *copy_from = body;
+  char *w = body;
+  int depth = 0;
+  /* key_of[d]: the key whose value is the open container at depth d. */
+  const char *key_of[PRUNE_MAX_TRACKED + 1] = {NULL};
+  size_t key_len[PRUNE_MAX_TRACKED + 1] = {0};
+  bool is_object[PRUNE_MAX_TRACKED + 1] = {false};
+  bool expect_key = false, after_colon = false;
+  const char *pending = NULL, *value_key = NULL;
+  size_t pending_len = 0, value_key_len = 0;
+  while (p < end) {
+    char ch = *p++;
+    if (ch == '"') {
+      const char *s0 = p;
+      if ((p = skip_string(p, end)) == NULL)
+        break;
+      if (expect_key) {
+        pending = s0;
+        pending_len = (size_t)(p - 1 - s0);
+        expect_key = false;
+      } else {
+        after_colon = false;
+      }
+    } else if (ch == ':') {
+      bool tracked = depth >= 1 && depth <= PRUNE_MAX_TRACKED;
+      bool drop = tracked && depth >= 2 && key_is(pending, pending_len, "managedFields") &&
+                  key_is(key_of[depth], key_len[depth], "metadata");
+      drop |= depth == 3 && key_is(pending, pending_len, "status") && key_is(key_of[2], key_len[2], "request") &&
+              (key_is(key_of[3], key_len[3], "object") || key_is(key_of[3], key_len[3], "oldObject"));
+      if (drop) {
+        const char *v = p;
+        while (v < end && (*v == ' ' || *v == '\n' || *v == '\r' || *v == '\t'))
+          v++;
+        bool too_deep = false;
+        const char *v_end = skip_value(v, end, depth, limit, &too_deep);
+        if (too_deep)
+          return ADM_ETOODEEP;
+        if (v_end != NULL && v_end - v >= 4) {
+          size_t keep = (size_t)(v - copy_from);
+          if (w != copy_from)
+            memmove(w, copy_from, keep);
+          w += keep;
+          memcpy(w, "null", 4);
+          w += 4;
+          copy_from = p = v_end;
+          pending = NULL;
+          continue;
+        }
+      }
+      after_colon = true;
+      value_key = pending;
+      value_key_len = pending_len;
+      pending = NULL;
+    } else if (ch == '{' || ch == '[') {
+      if (++depth > limit)
+        return ADM_ETOODEEP;
+      if (depth <= PRUNE_MAX_TRACKED) {
+        key_of[depth] = after_colon ? value_key : NULL;
+        key_len[depth] = after_colon ? value_key_len : 0;
+        is_object[depth] = ch == '{';
+      }
+      after_colon = false;
+      expect_key = ch == '{';
+    } else if (ch == '}' || ch == ']') {
+      depth--;
+      after_colon = expect_key = false;
+    } else if (ch == ',') {
+      after_colon = false;
+      expect_key = depth >= 1 && depth <= PRUNE_MAX_TRACKED && is_object[depth];
+    }
+  }
+  if (w != copy_from) {
+    size_t rest = (size_t)(end - copy_from);
+    memmove(w, copy_from, rest);
+    *len = (size_t)(w + rest - body);
   }
   return 0;
 }
@@ -132,7 +257,7 @@ int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_ar
   memset(out, 0, sizeof *out);
   if (len == 0)
     return adm_fail(err, ADM_EPARSE, "", "empty request body");
-  if (adm_json_depth_exceeds(body, len, max_depth))
+  if (max_depth > 0 && adm_json_depth_exceeds(body, len, max_depth))
     return adm_fail(err, ADM_ETOODEEP, "", "JSON nests deeper than %d levels", max_depth);
   json_error_t jerr;
   json_arena = arena;

@@ -32,14 +32,21 @@ struct adm_review_request {
  * the whole decoded tree is allocated from it (and borrowed from it: the
  * request must be released before the arena is, and nothing from the heap
  * may be attached to the tree, since releasing it frees nothing). NULL:
- * the heap. */
+ * the heap. max_depth 0: the caller already checked (adm_review_prune). */
 int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_arena *arena,
                       struct adm_review_request *out, struct adm_error *err);
 /* The same checks on an already decoded document; steals root (released on failure too). */
 int adm_review_from_json(json_t *root, struct adm_review_request *out, struct adm_error *err);
 void adm_review_request_release(struct adm_review_request *req);
 
-/* Deepest nesting of a JSON text, or -1 past limit (strings are skipped). */
+/* Before decoding a body admitd owns: drop, in place, the values no
+ * decision reads (metadata.managedFields, and request.object.status and
+ * request.oldObject.status), replacing each with null, and check nesting.
+ * *len shrinks; ADM_ETOODEEP past limit. Commonly a quarter of a pod
+ * review, and jansson's cost is proportional to what it parses. */
+int adm_review_prune(char *body, size_t *len, int limit);
+
+/* 1 if a JSON text nests deeper than limit, else 0 (strings are skipped). */
 int adm_json_depth_exceeds(const char *body, size_t len, int limit);
 
 struct adm_annotation {

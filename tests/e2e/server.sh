@@ -108,6 +108,15 @@ expect_contains "one decision log line per review" '"msg":"decision","uid":"705a
 kill -0 "$SERVER_PID" && pass || fail "admitd died during bad input"
 stop_server
 
+# --- a client that drips its body is dropped at the request deadline ---------
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --request-timeout 1000 || exit 1
+secs=$(python3 "$ROOT/tests/e2e/tls_client.py" drip "$PORT" "$CA")
+if awk -v s="$secs" 'BEGIN { exit !(s >= 0.9 && s < 5) }'; then pass; else fail "drip: dropped after ${secs}s, want about 1s"; fi
+expect_contains "drip: logged" "did not complete within 1000 ms" "$(cat "$SERVER_LOG")"
+code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz")
+expect_eq "drip: still serving" 200 "$code"
+stop_server
+
 # --- reload: a good file swaps the policy, a bad one is refused ---------------
 cat >"$WORK/policy.yaml" <<'YAML'
 apiVersion: admitd.io/v1alpha1

@@ -74,10 +74,32 @@ def drain(port, ca, pid, review_path):
                       "uid": review["response"]["uid"], "allowed": review["response"]["allowed"]}))
 
 
+def drip(port, ca):
+    """Send headers, then one body byte every 0.2 s, and report how long the
+    server took to drop the connection (bounded: gives up after 15 s)."""
+    s = connect(port, ca)
+    s.sendall(b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 1000\r\n\r\n")
+    start = time.monotonic()
+    s.settimeout(0.2)
+    while time.monotonic() - start < 15:
+        try:
+            s.sendall(b" ")
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            continue
+        except (ssl.SSLError, OSError):
+            break
+    print("%.1f" % (time.monotonic() - start))
+
+
 if __name__ == "__main__":
     cmd, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     if cmd == "duplicate-content-length":
         duplicate_content_length(port, ca)
+    elif cmd == "drip":
+        drip(port, ca)
     elif cmd == "drain":
         drain(port, ca, int(sys.argv[4]), sys.argv[5])
     else:

@@ -2,7 +2,11 @@
  * the significant-update rule, dry-run and the warning budget. */
 #include "helpers.h"
 
+#include <dirent.h>
+#include <stdio.h>
+
 #include "admitd/config.h"
+#include "admitd/yaml.h"
 #include "admitd/decide.h"
 
 static const char *PRIV_POD = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
@@ -266,6 +270,71 @@ static void warnings_stay_within_the_api_server_budget(void **state) {
   adm_config_free(cfg);
 }
 
+/* The response to a review with and without adm_review_prune. */
+static char *respond_to(const struct adm_config *cfg, const char *text, size_t len, bool prune) {
+  char *buf = malloc(len + 1);
+  memcpy(buf, text, len);
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  struct adm_review_request req;
+  struct adm_error err = {0};
+  if (prune)
+    assert_int_equal(adm_review_prune(buf, &len, 100), 0);
+  assert_int_equal(adm_review_decode(buf, len, prune ? 0 : 100, &a, &req, &err), 0);
+  struct adm_decision d;
+  adm_decide(cfg, &req, &a, &d);
+  char *out = adm_review_encode(&req, &d, NULL);
+  adm_review_request_release(&req);
+  adm_arena_free(&a);
+  free(buf);
+  return out;
+}
+
+static void pruning_never_changes_a_decision(void **state) {
+  (void)state;
+  const char *root = getenv("ADMITD_SOURCE_DIR");
+  if (root == NULL)
+    skip();
+  static const char *const dirs[] = {"tests/fixtures/reviews", "tests/fixtures/bench", "tests/replay"};
+  struct adm_config *cfg = adm_config_default();
+  int compared = 0;
+  for (size_t i = 0; i < 3; i++) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", root, dirs[i]);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      char path[8192];
+      if (i == 2)
+        snprintf(path, sizeof path, "%s/%s/input.json", dir, e->d_name);
+      else if (strstr(e->d_name, ".json"))
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      else
+        continue;
+      char *text;
+      size_t len;
+      struct adm_error err = {0};
+      if (adm_read_file(path, 1 << 24, &text, &len, &err) < 0)
+        continue; /* a replay case given as YAML */
+      if (strstr(text, "\"AdmissionReview\"") == NULL) {
+        free(text);
+        continue;
+      }
+      char *plain = respond_to(cfg, text, len, false), *pruned = respond_to(cfg, text, len, true);
+      if (strcmp(plain, pruned) != 0)
+        fail_msg("%s: pruning changed the response:\n%s\n%s", path, plain, pruned);
+      compared++;
+      free(plain);
+      free(pruned);
+      free(text);
+    }
+    closedir(d);
+  }
+  assert_true(compared >= 15);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(default_policy_denies_privileged_warns_restricted, test_setup, test_teardown),
@@ -279,6 +348,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(pod_updates_are_judged_only_when_significant, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),
+      cmocka_unit_test(pruning_never_changes_a_decision),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,6 +165,83 @@ static void decodes_into_an_arena(void **state) {
   adm_arena_free(&a);
 }
 
+static char *prune_copy(const char *text, size_t *len, int *rc) {
+  *len = strlen(text);
+  char *buf = malloc(*len + 1);
+  memcpy(buf, text, *len + 1);
+  *rc = adm_review_prune(buf, len, 100);
+  buf[*len] = '\0';
+  return buf;
+}
+
+static void expect_pruned(const char *in, const char *out) {
+  size_t len;
+  int rc;
+  char *buf = prune_copy(in, &len, &rc);
+  assert_int_equal(rc, 0);
+  assert_string_equal(buf, out);
+  assert_int_equal(len, strlen(out));
+  free(buf);
+}
+
+static void prune_drops_only_what_no_decision_reads(void **state) {
+  (void)state;
+  expect_pruned("{\"request\":{\"object\":{\"metadata\":{\"name\":\"p\",\"managedFields\":[{\"a\":{\"b\":1}}]},"
+                "\"spec\":{},\"status\":{\"phase\":\"Pending\"}},\"oldObject\":{\"status\":{\"x\":[1,2]}}}}",
+                "{\"request\":{\"object\":{\"metadata\":{\"name\":\"p\",\"managedFields\":null},"
+                "\"spec\":{},\"status\":null},\"oldObject\":{\"status\":null}}}");
+  /* Whitespace, and the same words where they are not those fields. */
+  expect_pruned("{ \"request\" : { \"object\" : { \"metadata\" : { \"managedFields\" :\n [ {} , {} ] } } } }",
+                "{ \"request\" : { \"object\" : { \"metadata\" : { \"managedFields\" :\n null } } } }");
+  const char *keep[] = {
+      "{\"request\":{\"object\":{\"spec\":{\"status\":{\"a\":1},\"managedFields\":[1,2,3]}}}}",
+      "{\"request\":{\"status\":{\"a\":1},\"object\":{\"metadata\":{\"annotations\":{\"k\":\"\\\"managedFields\\\":[1]"
+      "\"}}}}}",
+      "{\"status\":{\"a\":1},\"request\":{\"object\":{\"kind\":\"status\"}}}",
+      "[{\"metadata\":{\"x\":1}},{\"managedFields\":[1,2,3]}]",
+      "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[]}}}}", /* too short to be worth it */
+  };
+  for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+    expect_pruned(keep[i], keep[i]);
+  /* An array element does not inherit a key from an earlier sibling. */
+  expect_pruned("{\"a\":[{\"metadata\":{\"k\":1}},{\"managedFields\":[1,2,3]}]}",
+                "{\"a\":[{\"metadata\":{\"k\":1}},{\"managedFields\":[1,2,3]}]}");
+  /* Nested templates: metadata.managedFields deep in a workload. */
+  expect_pruned("{\"request\":{\"object\":{\"spec\":{\"template\":{\"metadata\":{\"managedFields\":[1,2,3]}}}}}}",
+                "{\"request\":{\"object\":{\"spec\":{\"template\":{\"metadata\":{\"managedFields\":null}}}}}}");
+}
+
+static void prune_checks_nesting_and_leaves_garbage_to_the_parser(void **state) {
+  (void)state;
+  char deep[260];
+  memset(deep, '[', 130);
+  memset(deep + 130, ']', 130);
+  size_t len = sizeof deep;
+  assert_int_equal(adm_review_prune(deep, &len, 100), ADM_ETOODEEP);
+  /* Too deep inside a dropped value counts too. */
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  adm_sb_add(&sb, "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":");
+  for (int i = 0; i < 120; i++)
+    adm_sb_add(&sb, "[");
+  for (int i = 0; i < 120; i++)
+    adm_sb_add(&sb, "]");
+  adm_sb_add(&sb, "}}}}");
+  int rc;
+  char *buf = prune_copy(adm_sb_str(&sb), &len, &rc);
+  assert_int_equal(rc, ADM_ETOODEEP);
+  free(buf);
+  adm_arena_free(&a);
+  /* Unterminated text is left as it is, for jansson to report. */
+  const char *broken = "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[\"abc";
+  buf = prune_copy(broken, &len, &rc);
+  assert_int_equal(rc, 0);
+  assert_string_equal(buf, broken);
+  free(buf);
+}
+
 static void status_body_and_json_escaping(void **state) {
   (void)state;
   char *body = adm_status_body(413, "RequestEntityTooLarge", "too \"big\"", NULL);
@@ -185,9 +262,14 @@ static void status_body_and_json_escaping(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(decodes_a_full_request),           cmocka_unit_test(malformed_inputs_name_what_is_wrong),
-      cmocka_unit_test(depth_is_bounded_outside_strings), cmocka_unit_test(response_mirrors_version_and_uid),
-      cmocka_unit_test(allowed_response_has_no_status),   cmocka_unit_test(decodes_into_an_arena),
+      cmocka_unit_test(decodes_a_full_request),
+      cmocka_unit_test(malformed_inputs_name_what_is_wrong),
+      cmocka_unit_test(depth_is_bounded_outside_strings),
+      cmocka_unit_test(response_mirrors_version_and_uid),
+      cmocka_unit_test(allowed_response_has_no_status),
+      cmocka_unit_test(decodes_into_an_arena),
+      cmocka_unit_test(prune_drops_only_what_no_decision_reads),
+      cmocka_unit_test(prune_checks_nesting_and_leaves_garbage_to_the_parser),
       cmocka_unit_test(status_body_and_json_escaping),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
