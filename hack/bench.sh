@@ -194,7 +194,7 @@ else
   run admitd deployment.json 16 keep-alive
   run admitd pod-11k.json 16 "new connection"
 fi
-sleep 2
+sleep 3 # admitd returns freed memory once idle (checked every second)
 printf '{"kind":"idle","when":"after the load","rss_kib":%s}\n' "$(awk '/VmRSS/ {print $2}' /proc/$ADMITD_PID/status)" >>"$RESULTS"
 
 echo >&2

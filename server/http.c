@@ -51,6 +51,7 @@ struct adm_server {
   atomic_bool draining;
   atomic_bool ready;
   atomic_uint in_flight;
+  atomic_ullong requests;
   MHD_socket quiesced_fd;
 };
 
@@ -396,8 +397,10 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     return;
   if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
     adm_log(ADM_LOG_DEBUG, "request ended early (code %d)", (int)toe);
-  if (r->counted)
+  if (r->counted) {
     atomic_fetch_sub(&s->in_flight, 1);
+    atomic_fetch_add(&s->requests, 1);
+  }
   free(r->body);
   free(r);
   *con_cls = NULL;
@@ -510,6 +513,10 @@ void adm_server_drain(struct adm_server *s) {
 
 unsigned adm_server_in_flight(const struct adm_server *s) {
   return atomic_load(&s->in_flight);
+}
+
+unsigned long long adm_server_requests(const struct adm_server *s) {
+  return atomic_load(&s->requests);
 }
 
 void adm_server_stop(struct adm_server *s) {

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -331,9 +332,17 @@ static int serve(int argc, char **argv) {
   adm_file_stamp(a.cert, &cert_stamp);
   adm_file_stamp(a.key, &key_stamp);
   int status = 0;
+  unsigned long long served_at_trim = 0;
   for (;;) {
     struct timespec tick = {1, 0};
     int sig = sigtimedwait(&set, NULL, &tick);
+    /* Connection threads leave freed memory in glibc's per-thread arenas;
+     * once traffic stops, hand it back so an idle replica stays small. */
+    unsigned long long served = adm_server_requests(srv);
+    if (sig < 0 && served != served_at_trim && adm_server_in_flight(srv) == 0) {
+      malloc_trim(0);
+      served_at_trim = served;
+    }
     if (sig == SIGTERM || sig == SIGINT) {
       adm_log(ADM_LOG_INFO, "received %s: draining (grace period %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
               a.grace_s);

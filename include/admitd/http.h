@@ -33,6 +33,8 @@ uint16_t adm_server_port(const struct adm_server *s);
 void adm_server_drain(struct adm_server *s);
 /* Requests between their first byte of body handling and their response. */
 unsigned adm_server_in_flight(const struct adm_server *s);
+/* Reviews answered since start. */
+unsigned long long adm_server_requests(const struct adm_server *s);
 void adm_server_set_ready(struct adm_server *s, bool ready);
 /* Close everything and free. */
 void adm_server_stop(struct adm_server *s);
