@@ -35,12 +35,7 @@ static struct adm_check_result app_armor_profile_v1_0(const struct adm_pod *pod,
       adm__names_add(&values, p->type);
     }
   }
-  if (containers.n > 0) {
-    struct adm_sb sb;
-    adm_sb_init(&sb, a);
-    adm__add_containers(&sb, &containers);
-    adm__names_add(&setters, adm_sb_str(&sb));
-  }
+  adm__setters_add_containers(&setters, &containers);
   for (size_t i = 0; i < pod->n_annotations; i++) {
     const char *k = pod->annotation_keys[i], *v = pod->annotation_values[i];
     if (strncmp(k, APPARMOR_ANNOTATION_PREFIX, sizeof APPARMOR_ANNOTATION_PREFIX - 1) == 0 &&

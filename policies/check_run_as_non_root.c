@@ -28,12 +28,7 @@ static struct adm_check_result run_as_non_root_v1_0(const struct adm_pod *pod, s
   }
   struct adm_sb sb;
   adm_sb_init(&sb, a);
-  if (explicit_bad.n > 0) {
-    struct adm_sb part;
-    adm_sb_init(&part, a);
-    adm__add_containers(&part, &explicit_bad);
-    adm__names_add(&setters, adm_sb_str(&part));
-  }
+  adm__setters_add_containers(&setters, &explicit_bad);
   if (setters.n > 0) {
     adm_sb_add_list(&sb, setters.items, setters.n, " and ");
     adm_sb_add(&sb, " must not set securityContext.runAsNonRoot=false");

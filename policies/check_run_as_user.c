@@ -15,12 +15,7 @@ static struct adm_check_result run_as_user_v1_23(const struct adm_pod *pod, stru
     if (c->sc.present && c->sc.common.has_run_as_user && c->sc.common.run_as_user == 0)
       adm__names_add(&bad, c->name);
   }
-  if (bad.n > 0) {
-    struct adm_sb part;
-    adm_sb_init(&part, a);
-    adm__add_containers(&part, &bad);
-    adm__names_add(&setters, adm_sb_str(&part));
-  }
+  adm__setters_add_containers(&setters, &bad);
   if (setters.n == 0)
     return ADM__ALLOWED;
   struct adm_sb sb;

@@ -46,12 +46,7 @@ static struct adm_check_result se_linux_options(const struct adm_pod *pod, struc
     if (c->sc.present && c->sc.common.selinux.present && !valid_options(&s, &c->sc.common.selinux))
       adm__names_add(&bad, c->name);
   }
-  if (bad.n > 0) {
-    struct adm_sb part;
-    adm_sb_init(&part, a);
-    adm__add_containers(&part, &bad);
-    adm__names_add(&setters, adm_sb_str(&part));
-  }
+  adm__setters_add_containers(&setters, &bad);
   if (setters.n == 0)
     return ADM__ALLOWED;
   adm__names_sort_unique(&s.bad_types);

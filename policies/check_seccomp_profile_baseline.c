@@ -56,12 +56,7 @@ static struct adm_check_result seccomp_baseline_v1_19(const struct adm_pod *pod,
       adm__names_add(&values, p->type);
     }
   }
-  if (bad.n > 0) {
-    struct adm_sb part;
-    adm_sb_init(&part, a);
-    adm__add_containers(&part, &bad);
-    adm__names_add(&setters, adm_sb_str(&part));
-  }
+  adm__setters_add_containers(&setters, &bad);
   if (setters.n == 0)
     return ADM__ALLOWED;
   adm__names_sort_unique(&values);

@@ -35,12 +35,7 @@ static struct adm_check_result seccomp_restricted_v1_19(const struct adm_pod *po
       adm__names_add(&implicit_bad, c->name);
     }
   }
-  if (explicit_bad.n > 0) {
-    struct adm_sb part;
-    adm_sb_init(&part, a);
-    adm__add_containers(&part, &explicit_bad);
-    adm__names_add(&setters, adm_sb_str(&part));
-  }
+  adm__setters_add_containers(&setters, &explicit_bad);
   struct adm_sb sb;
   adm_sb_init(&sb, a);
   if (setters.n > 0) {

@@ -15,12 +15,7 @@ static struct adm_check_result windows_host_process_v1_0(const struct adm_pod *p
   }
   if (pod->sc.present && pod->sc.common.windows_host_process == ADM_TRUE)
     adm__names_add(&setters, "pod");
-  if (bad.n > 0) {
-    struct adm_sb part;
-    adm_sb_init(&part, a);
-    adm__add_containers(&part, &bad);
-    adm__names_add(&setters, adm_sb_str(&part));
-  }
+  adm__setters_add_containers(&setters, &bad);
   if (setters.n == 0)
     return ADM__ALLOWED;
   struct adm_sb sb;

@@ -42,6 +42,11 @@ bool adm__names_contains(const struct adm__names *l, const char *s);
 /* `containers "a", "b"` (pluralized by count) appended to sb. */
 void adm__add_containers(struct adm_sb *sb, const struct adm__names *names);
 
+/* Upstream's "setters" idiom: add `containers "a", "b"` (pluralized) to
+ * setters as one entry, when there are any; joined later with " and ",
+ * as in `pod and containers "a", "b" must not set ...`. */
+void adm__setters_add_containers(struct adm__names *setters, const struct adm__names *containers);
+
 /* A failing result whose detail is the builder's text. */
 struct adm_check_result adm__deny(const char *reason, struct adm_sb *detail);
 

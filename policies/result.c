@@ -53,6 +53,15 @@ void adm__add_containers(struct adm_sb *sb, const struct adm__names *names) {
   adm_sb_add_quoted_list(sb, names->items, names->n);
 }
 
+void adm__setters_add_containers(struct adm__names *setters, const struct adm__names *containers) {
+  if (containers->n == 0)
+    return;
+  struct adm_sb sb;
+  adm_sb_init(&sb, setters->arena);
+  adm__add_containers(&sb, containers);
+  adm__names_add(setters, adm_sb_str(&sb));
+}
+
 struct adm_check_result adm__deny(const char *reason, struct adm_sb *detail) {
   struct adm_check_result r = {.allowed = false, .reason = reason, .detail = NULL};
   if (detail)
