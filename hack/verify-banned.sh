@@ -7,4 +7,9 @@ if grep -nE "$pattern" --include='*.c' --include='*.h' -r server policies includ
   echo "verify-banned: use bounded forms (snprintf, memcpy with a length, strtol, strtok_r)" >&2
   exit 1
 fi
+# policies/ is pure: CMake links it to nothing but the arena; this catches the include first.
+if grep -nE '#include <(microhttpd|gnutls/|jansson|yaml|curl/)' -r policies; then
+  echo "verify-banned: policies/ must not use HTTP, TLS, JSON, YAML or network libraries" >&2
+  exit 1
+fi
 echo "verify-banned: ok"

@@ -36,6 +36,19 @@ static void print_version(void) {
   printf("  pod security standards v1.0..v1.%d (latest = v1.%d)\n", reg->max_minor, reg->max_minor);
 }
 
+/* One line per check of the registry's table: id, level, versions, summary. */
+static int list_checks(void) {
+  for (const struct adm_check *const *t = adm_check_table; *t; t++) {
+    const struct adm_check *c = *t;
+    char versions[128] = "";
+    size_t n = 0;
+    for (int i = 0; i < ADM_CHECK_MAX_VERSIONS && c->versions[i].fn && n < sizeof versions; i++)
+      n += (size_t)snprintf(versions + n, sizeof versions - n, "%sv1.%d", i ? "," : "", c->versions[i].min_minor);
+    printf("%-28s %-10s %-30s %s\n", c->id, adm_level_name(c->level), versions, c->summary);
+  }
+  return 0;
+}
+
 static void usage(FILE *f) {
   fprintf(f, "usage: admitd COMMAND [OPTIONS]\n"
              "\n"
@@ -43,6 +56,7 @@ static void usage(FILE *f) {
              "  serve          serve AdmissionReview over HTTPS (see admitd serve --help)\n"
              "  check          judge manifests and recorded AdmissionReviews offline\n"
              "  check-config   validate a policy file\n"
+             "  checks         list the Pod Security checks and the versions where each changes\n"
              "  version        print versions of admitd and its libraries\n"
              "  help           this text\n");
 }
@@ -400,6 +414,8 @@ int main(int argc, char **argv) {
     return serve(argc - 1, argv + 1);
   if (strcmp(cmd, "check") == 0)
     return adm_cli_check(argc - 1, argv + 1);
+  if (strcmp(cmd, "checks") == 0)
+    return list_checks();
   if (strcmp(cmd, "check-config") == 0)
     return adm_cli_check_config(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -106,6 +106,11 @@ expect_eq "deploy/deployment.yaml passes restricted" 0 $?
 "$ADMITD" check-config "$ROOT/deploy/policy.yaml" >/dev/null
 expect_eq "deploy/policy.yaml is valid" 0 $?
 
+# The check list comes from the registry.
+out=$("$ADMITD" checks)
+expect_eq "checks: one line per check" 19 "$(printf '%s\n' "$out" | wc -l)"
+expect_contains "checks: versions" "sysctls                      baseline   v1.0,v1.27,v1.29,v1.32,v1.37   only safe" "$out"
+
 # Version and help.
 out=$("$ADMITD" --version)
 expect_contains "--version names the libraries" "libmicrohttpd" "$out"
