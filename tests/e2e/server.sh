@@ -117,6 +117,44 @@ code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost
 expect_eq "drip: still serving" 200 "$code"
 stop_server
 
+# --- connection limit and idle timeout ---------------------------------------
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --max-connections 3 --idle-timeout 1 || exit 1
+expect_eq "under the connection limit" served "$(python3 "$ROOT/tests/e2e/tls_client.py" hold "$PORT" "$CA" 2)"
+expect_eq "past the connection limit" refused "$(python3 "$ROOT/tests/e2e/tls_client.py" hold "$PORT" "$CA" 3)"
+expect_eq "an idle connection is closed after --idle-timeout" closed "$(python3 "$ROOT/tests/e2e/tls_client.py" idle "$PORT" "$CA" 2.5)"
+expect_eq "a connection idle less than that stays" open "$(python3 "$ROOT/tests/e2e/tls_client.py" idle "$PORT" "$CA" 0.2)"
+stop_server
+
+# --- certificate rotation: new files are served without a restart ------------
+cp "$WORK/certs/tls.crt" "$WORK/certs/tls.key" "$WORK/" && cp -r "$WORK/certs" "$WORK/live"
+start_server --tls-cert "$WORK/live/tls.crt" --tls-key "$WORK/live/tls.key" || exit 1
+"$ROOT/hack/gen-certs.sh" "$WORK/rotated" >/dev/null
+code=$(curl -sS --cacert "$WORK/rotated/ca.pem" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz" 2>/dev/null)
+expect_eq "before rotation the new CA is not trusted" 000 "$code"
+cp "$WORK/rotated/tls.key" "$WORK/live/tls.key.new" && cp "$WORK/rotated/tls.crt" "$WORK/live/tls.crt.new"
+mv "$WORK/live/tls.key.new" "$WORK/live/tls.key" && mv "$WORK/live/tls.crt.new" "$WORK/live/tls.crt"
+code=000
+for _ in $(seq 1 60); do
+  code=$(curl -sS --cacert "$WORK/rotated/ca.pem" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz" 2>/dev/null)
+  [ "$code" = 200 ] && break
+  sleep 0.1
+done
+expect_eq "after rotation the new certificate is served" 200 "$code"
+# A key that does not match its certificate is refused; the last good pair stays.
+before=$(grep -c "the private key does not match the certificate" "$SERVER_LOG")
+cp "$WORK/certs/tls.key" "$WORK/live/tls.key"
+kill -HUP "$SERVER_PID"
+after=$before
+for _ in $(seq 1 60); do
+  after=$(grep -c "the private key does not match the certificate" "$SERVER_LOG")
+  [ "$after" -gt "$before" ] && break
+  sleep 0.1
+done
+if [ "$after" -gt "$before" ]; then pass; else fail "a mismatched key was not refused with a log line"; fi
+code=$(curl -sS --cacert "$WORK/rotated/ca.pem" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz" 2>/dev/null)
+expect_eq "still serving the last good certificate" 200 "$code"
+stop_server
+
 # --- reload: a good file swaps the policy, a bad one is refused ---------------
 cat >"$WORK/policy.yaml" <<'YAML'
 apiVersion: admitd.io/v1alpha1

@@ -94,10 +94,49 @@ def drip(port, ca):
     print("%.1f" % (time.monotonic() - start))
 
 
+def hold(port, ca, n):
+    """Open n connections and keep them, then report whether one more gets a
+    working TLS session ("served") or is turned away ("refused")."""
+    held = []
+    for _ in range(n):
+        c = connect(port, ca)
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        read_response(c)
+        held.append(c)
+    try:
+        extra = connect(port, ca)
+        extra.settimeout(3)
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status, _, _ = read_response(extra)
+        print("served" if status == 200 else "status %d" % status)
+    except (OSError, ssl.SSLError, SystemExit):
+        print("refused")
+    for c in held:
+        c.close()
+
+
+def idle(port, ca, seconds):
+    """Keep a connection idle for `seconds`, then report whether it is still open."""
+    c = connect(port, ca)
+    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    read_response(c)
+    time.sleep(seconds)
+    try:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status, _, _ = read_response(c)
+        print("open" if status == 200 else "status %d" % status)
+    except (OSError, ssl.SSLError, SystemExit):
+        print("closed")
+
+
 if __name__ == "__main__":
     cmd, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     if cmd == "duplicate-content-length":
         duplicate_content_length(port, ca)
+    elif cmd == "hold":
+        hold(port, ca, int(sys.argv[4]))
+    elif cmd == "idle":
+        idle(port, ca, float(sys.argv[4]))
     elif cmd == "drip":
         drip(port, ca)
     elif cmd == "drain":
