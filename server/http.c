@@ -168,8 +168,11 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 static bool is_json_content_type(const char *ct) {
   if (ct == NULL)
     return false;
-  size_t n = strlen("application/json");
-  return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+  static const char json[] = "application/json";
+  size_t n = sizeof json - 1, len = strlen(ct);
+  if (len < n || strncasecmp(ct, json, n) != 0)
+    return false;
+  return len == n || ct[n] == ';' || ct[n] == ' ';
 }
 
 static void reject(struct request *r, unsigned code, const char *reason, const char *message) {
