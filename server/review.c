@@ -203,6 +203,8 @@ int adm_review_prune(char *body, size_t *len, int limit) {
       after_colon = false;
       expect_key = ch == '{';
     } else if (ch == '}' || ch == ']') {
+      if (depth == 0)
+        break; /* unbalanced: malformed, and the parser will say where */
       depth--;
       after_colon = expect_key = false;
     } else if (ch == ',') {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the libFuzzer harnesses with clang and run each for a while, seeded
+# from the recorded reviews, replay cases and policies in the repository.
+#   hack/fuzz.sh [SECONDS_PER_HARNESS]     (default 120)
+# A crash leaves its input in the printed folder; add it to a unit test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-120}
+command -v clang >/dev/null || { echo "fuzz.sh: needs clang (apt-get install clang)" >&2; exit 1; }
+hack/deps.sh build
+CC=clang cmake -S . -B build-fuzz -DADMITD_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_review fuzz_config >/dev/null
+out=$(mktemp -d)
+mkdir -p "$out/review" "$out/config"
+cp tests/fixtures/reviews/*.json tests/fixtures/bench/*.json "$out/review/"
+for d in tests/replay/*/; do
+  for f in "$d"input.* "$d"policy.yaml; do
+    [ -f "$f" ] && cp "$f" "$out/config/$(basename "$d")-$(basename "$f")"
+  done
+done
+cp deploy/policy.yaml "$out/config/"
+cd "$out"
+status=0
+"$OLDPWD/build-fuzz/fuzz_review" -max_total_time="$secs" -max_len=65536 review || status=1
+"$OLDPWD/build-fuzz/fuzz_config" -max_total_time="$secs" -max_len=16384 config || status=1
+echo "fuzz.sh: corpus and any crash inputs are in $out"
+exit $status
