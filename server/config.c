@@ -264,7 +264,6 @@ static int parse_upstream(struct parse *p, const json_t *obj, const char *path) 
   /* Upstream's own defaults when a key is left out: privileged at latest. */
   for (int m = 0; m < ADM__MODE_COUNT; m++)
     p->cfg->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
-  p->cfg->exempt_namespaces.n = 0;
   join_path(sub, sizeof sub, path, "defaults");
   if ((rc = want_type(p, obj, "defaults", path, JSON_OBJECT, "a mapping", &v)) < 0)
     return rc;

@@ -91,8 +91,9 @@ static long long elapsed_us(const struct timespec *start) {
   return (long long)(now.tv_sec - start->tv_sec) * 1000000LL + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-static enum MHD_Result respond(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body, size_t len,
-                               const char *content_type) {
+/* Queue a response; body is *stolen* (freed by libmicrohttpd), allow adds an Allow header. */
+static enum MHD_Result respond_with(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body,
+                                    size_t len, const char *content_type, const char *allow) {
   struct MHD_Response *r;
   if (body)
     r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -103,12 +104,19 @@ static enum MHD_Result respond(struct adm_server *s, struct MHD_Connection *c, u
     return MHD_NO;
   }
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  if (allow)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
   /* While draining, tell the API server to drop the pooled connection. */
   if (atomic_load(&s->draining))
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(c, code, r);
   MHD_destroy_response(r);
   return ret;
+}
+
+static enum MHD_Result respond(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body, size_t len,
+                               const char *content_type) {
+  return respond_with(s, c, code, body, len, content_type, NULL);
 }
 
 static enum MHD_Result respond_text(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *text) {
@@ -120,35 +128,20 @@ static enum MHD_Result respond_text(struct adm_server *s, struct MHD_Connection 
   return respond(s, c, code, body, len, "text/plain; charset=utf-8");
 }
 
-static enum MHD_Result respond_status(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *reason,
-                                      const char *message) {
+/* A Kubernetes Status body for a refusal; allow is set for 405. */
+static enum MHD_Result respond_status_allow(struct adm_server *s, struct MHD_Connection *c, unsigned code,
+                                            const char *reason, const char *message, const char *allow) {
   size_t len;
   char *body = adm_status_body((int)code, reason, message, &len);
   if (body == NULL)
     return MHD_NO;
   adm_log(ADM_LOG_INFO, "rejected request: %u %s: %s", code, reason, message);
-  return respond(s, c, code, body, len, "application/json");
+  return respond_with(s, c, code, body, len, "application/json", allow);
 }
 
-static enum MHD_Result respond_method_not_allowed(struct adm_server *s, struct MHD_Connection *c, const char *allow) {
-  size_t len;
-  char msg[64];
-  snprintf(msg, sizeof msg, "method not allowed; use %s", allow);
-  char *body = adm_status_body(405, "MethodNotAllowed", msg, &len);
-  if (body == NULL)
-    return MHD_NO;
-  struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-  if (r == NULL) {
-    free(body);
-    return MHD_NO;
-  }
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-  MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-  if (atomic_load(&s->draining))
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-  enum MHD_Result ret = MHD_queue_response(c, 405, r);
-  MHD_destroy_response(r);
-  return ret;
+static enum MHD_Result respond_status(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *reason,
+                                      const char *message) {
+  return respond_status_allow(s, c, code, reason, message, NULL);
 }
 
 struct header_count {
@@ -333,7 +326,7 @@ static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *
   if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0) {
     r->route = strcmp(url, "/readyz") == 0 ? ROUTE_READYZ : ROUTE_HEALTHZ;
     if (!get) {
-      reject(r, 405, "MethodNotAllowed", "method not allowed; use GET");
+      reject(r, 405, "MethodNotAllowed", "method not allowed; use GET or HEAD");
       r->allow = "GET, HEAD";
     }
   } else if (strcmp(url, "/validate") == 0) {
@@ -344,7 +337,7 @@ static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *
   /* With Expect: 100-continue the client waits for us: refuse before it sends the body. */
   const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
   if (r->route == ROUTE_REJECT && expect && strcasecmp(expect, "100-continue") == 0)
-    return respond_status(s, c, r->reject_code, r->reject_reason, r->reject_message);
+    return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow);
   return MHD_YES;
 }
 
@@ -382,9 +375,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
       return respond_text(s, c, 503, "draining\n");
     return respond_text(s, c, atomic_load(&s->ready) ? 200 : 503, atomic_load(&s->ready) ? "ok\n" : "not ready\n");
   case ROUTE_REJECT:
-    if (r->reject_code == 405)
-      return respond_method_not_allowed(s, c, r->allow);
-    return respond_status(s, c, r->reject_code, r->reject_reason, r->reject_message);
+    return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow);
   case ROUTE_VALIDATE:
     return validate_finish(s, c, r);
   }

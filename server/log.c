@@ -109,9 +109,8 @@ void adm_log_decision(const struct adm_review_request *req, const struct adm_dec
     adm_sb_add_json_string(&sb, d->failed_checks[i]);
   }
   adm_sb_add(&sb, "]");
-  for (size_t i = 0; i < d->n_warnings; i++)
-    if (i == 0)
-      field(&sb, "warning", d->warnings[0]);
+  if (d->n_warnings > 0)
+    field(&sb, "warning", d->warnings[0]);
   adm_sb_addf(&sb, ",\"latency_us\":%lld", latency_us);
   emit(&sb);
   adm_arena_free(&a);

@@ -345,7 +345,6 @@ static int serve(int argc, char **argv) {
   adm_file_stamp(a.config, &cfg_stamp);
   adm_file_stamp(a.cert, &cert_stamp);
   adm_file_stamp(a.key, &key_stamp);
-  int status = 0;
   unsigned long long served_at_trim = 0;
   for (;;) {
     struct timespec tick = {1, 0};
@@ -391,7 +390,6 @@ static int serve(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec - start.tv_sec >= (time_t)a.grace_s) {
       adm_log(ADM_LOG_WARN, "grace period over with %u request(s) still in flight; closing", n);
-      status = 0;
       break;
     }
     struct timespec pause = {0, 20 * 1000 * 1000};
@@ -401,7 +399,7 @@ static int serve(int argc, char **argv) {
   adm_tls_shutdown();
   adm_config_publish(NULL);
   adm_log(ADM_LOG_INFO, "stopped");
-  return status;
+  return 0;
 }
 
 int main(int argc, char **argv) {

@@ -56,6 +56,9 @@ expect_eq "v1beta1: denied" false "$(jget "$body" response allowed)"
 code=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' "https://localhost:$PORT/validate")
 expect_eq "GET /validate" 405 "$code"
 expect_contains "405 body" MethodNotAllowed "$(cat "$WORK/body")"
+expect_contains "405 names the method to use" "Allow: POST" "$(curl -sS -i --cacert "$CA" "https://localhost:$PORT/validate" | tr -d '\r')"
+code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' -X DELETE "https://localhost:$PORT/healthz")
+expect_eq "DELETE /healthz" 405 "$code"
 code=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$REVIEWS/plain-pod.json" "https://localhost:$PORT/validate")
 expect_eq "text/plain body" 415 "$code"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$WORK/big.json"
