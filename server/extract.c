@@ -340,8 +340,6 @@ static int read_containers(struct ctx *c, const json_t *spec, const char *key, e
     const json_t *ct = json_array_get(arr, i);
     if (!json_is_object(ct))
       rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected object");
-    else if (pod->n_containers >= ADM_MAX_CONTAINERS)
-      rc = adm_fail(c->err, ADM_ETOOBIG, c->path, "more than %d containers", ADM_MAX_CONTAINERS);
     else
       rc = read_container(c, ct, kind, &pod->containers[pod->n_containers++]);
     path_pop(c, s2);

@@ -102,13 +102,8 @@ void adm_log_decision(const struct adm_review_request *req, const struct adm_dec
     field(&sb, "skipped", d->skip_reason);
   if (d->message)
     field(&sb, "reasons", d->message);
-  adm_sb_add(&sb, ",\"checks\":[");
-  for (size_t i = 0; i < d->n_failed_checks; i++) {
-    if (i)
-      adm_sb_add(&sb, ",");
-    adm_sb_add_json_string(&sb, d->failed_checks[i]);
-  }
-  adm_sb_add(&sb, "]");
+  adm_sb_add(&sb, ",\"checks\":");
+  adm_sb_add_json_string_array(&sb, d->failed_checks, d->n_failed_checks);
   if (d->n_warnings > 0)
     field(&sb, "warning", d->warnings[0]);
   adm_sb_addf(&sb, ",\"latency_us\":%lld", latency_us);

@@ -387,13 +387,8 @@ char *adm_review_encode(const struct adm_review_request *req, const struct adm_d
     adm_sb_add(&sb, "}");
   }
   if (d->n_warnings > 0) {
-    adm_sb_add(&sb, ",\"warnings\":[");
-    for (size_t i = 0; i < d->n_warnings; i++) {
-      if (i)
-        adm_sb_add(&sb, ",");
-      adm_sb_add_json_string(&sb, d->warnings[i]);
-    }
-    adm_sb_add(&sb, "]");
+    adm_sb_add(&sb, ",\"warnings\":");
+    adm_sb_add_json_string_array(&sb, d->warnings, d->n_warnings);
   }
   if (d->n_annotations > 0) {
     adm_sb_add(&sb, ",\"auditAnnotations\":{");
@@ -456,4 +451,14 @@ void adm_sb_add_json_string(struct adm_sb *sb, const char *s) {
   }
   adm_sb_addn(sb, run, (size_t)(s - run));
   adm_sb_add(sb, "\"");
+}
+
+void adm_sb_add_json_string_array(struct adm_sb *sb, const char *const *items, size_t n) {
+  adm_sb_add(sb, "[");
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      adm_sb_add(sb, ",");
+    adm_sb_add_json_string(sb, items[i]);
+  }
+  adm_sb_add(sb, "]");
 }

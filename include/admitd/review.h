@@ -89,5 +89,7 @@ char *adm_json_dumps(const json_t *json, size_t flags);
 
 /* Escape s into sb as a JSON string, quotes included. */
 void adm_sb_add_json_string(struct adm_sb *sb, const char *s);
+/* ["a","b"]: n strings as a JSON array. */
+void adm_sb_add_json_string_array(struct adm_sb *sb, const char *const *items, size_t n);
 
 #endif
