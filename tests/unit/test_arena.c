@@ -1,4 +1,4 @@
-/* server/arena.c: alignment, large blocks, the limit, reset, and the
+/* server/base/arena.c: alignment, large blocks, the limit, reset, and the
  * string builder. */
 #include "helpers.h"
 

@@ -1,4 +1,4 @@
-/* server/config.c: every key of the policy file, both upstream formats, and
+/* server/core/config.c: every key of the policy file, both upstream formats, and
  * errors that carry file:line:col and the key. */
 #include "helpers.h"
 

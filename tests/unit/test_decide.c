@@ -1,4 +1,4 @@
-/* server/decide.c: which requests are judged, exemptions, modes, workloads,
+/* server/core/decide.c: which requests are judged, exemptions, modes, workloads,
  * the significant-update rule, dry-run and the warning budget. */
 #include "helpers.h"
 

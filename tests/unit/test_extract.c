@@ -1,4 +1,4 @@
-/* server/extract.c: where the pod spec is found for each workload, the
+/* server/core/extract.c: where the pod spec is found for each workload, the
  * API server's volume defaulting, and type errors that name the path. */
 #include "helpers.h"
 

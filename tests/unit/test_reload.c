@@ -1,4 +1,4 @@
-/* server/reload.c: publish and pin. Readers on other threads pin and read
+/* server/core/reload.c: publish and pin. Readers on other threads pin and read
  * while snapshots are swapped under them; under AddressSanitizer a
  * snapshot freed too early is a test failure. */
 #include "helpers.h"

@@ -1,4 +1,4 @@
-/* server/review.c: AdmissionReview decoding errors name their field, and
+/* server/core/review.c: AdmissionReview decoding errors name their field, and
  * the response mirrors the request's version and uid. */
 #include "helpers.h"
 

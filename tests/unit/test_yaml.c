@@ -1,4 +1,4 @@
-/* server/yaml.c: scalar typing, marks, multi-document, aliases, limits and
+/* server/core/yaml.c: scalar typing, marks, multi-document, aliases, limits and
  * error places. */
 #include "helpers.h"
 
