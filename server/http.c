@@ -27,6 +27,7 @@
 
 #include "admitd/decide.h"
 #include "admitd/log.h"
+#include "admitd/pipeline.h"
 #include "admitd/reload.h"
 #include "admitd/review.h"
 #include "admitd/tls.h"
@@ -39,11 +40,13 @@
 
 struct decode_slot {
   struct adm_arena arena;
+  struct adm_pipeline_result result; /* large: kept off the small thread stacks */
 };
 
 struct adm_server {
   struct MHD_Daemon *daemon;
   struct adm_server_options opt;
+  struct adm_pipeline_limits limits;
   uint16_t port;
   sem_t decodes;            /* free slots */
   atomic_ullong free_slots; /* bit i set: slots[i] is free */
@@ -107,6 +110,20 @@ static enum MHD_Result respond_with(struct adm_server *s, struct MHD_Connection 
   if (allow)
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
   /* While draining, tell the API server to drop the pooled connection. */
+  if (atomic_load(&s->draining))
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+  enum MHD_Result ret = MHD_queue_response(c, code, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* Queue a JSON answer that libmicrohttpd copies (body stays the caller's). */
+static enum MHD_Result respond_copy(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *body,
+                                    size_t len) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  if (r == NULL)
+    return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
   if (atomic_load(&s->draining))
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(c, code, r);
@@ -281,43 +298,22 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   }
   if (!acquire_decode_slot(s, r))
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
-  size_t body_len = r->len;
-  if (r->body && adm_review_prune(r->body, &body_len, s->opt.max_json_depth) < 0) {
-    sem_post(&s->decodes);
-    char msg[128];
-    snprintf(msg, sizeof msg, "invalid AdmissionReview: JSON nests deeper than %d levels", s->opt.max_json_depth);
-    return respond_status(s, c, 400, "BadRequest", msg);
-  }
   unsigned slot = claim_slot(s);
-  /* One arena holds the decoded tree and every string of the decision;
-   * a decoded tree is several times its body, so bound it by the body. */
   struct adm_arena *arena = &s->slots[slot].arena;
-  arena->limit = 32 * r->len + (4u << 20);
-  struct adm_review_request req;
-  struct adm_error err = {0};
-  if (adm_review_decode(r->body ? r->body : "", body_len, 0, arena, &req, &err) < 0) {
-    release_slot(s, slot);
-    char msg[900];
-    adm_error_format(&err, msg, sizeof msg);
-    char full[1000];
-    snprintf(full, sizeof full, "invalid AdmissionReview: %s", msg);
-    return respond_status(s, c, 400, "BadRequest", full);
-  }
-  /* The body is no longer needed; release it before evaluating. */
-  free(r->body);
-  r->body = NULL;
   struct adm_config *cfg = adm_config_pin();
-  struct adm_decision d;
-  adm_decide(cfg, &req, arena, &d);
-  size_t len;
-  char *out = adm_review_encode(&req, &d, &len);
+  struct adm_pipeline_result *res = &s->slots[slot].result;
+  adm_pipeline_run(&s->limits, cfg, r->body, r->len, arena, res);
   adm_config_unpin(cfg);
-  adm_log_decision(&req, &d, elapsed_us(&r->start));
-  adm_review_request_release(&req);
+  if (res->decided)
+    adm_log_decision(&res->req, &res->decision, elapsed_us(&r->start));
+  else
+    adm_log(ADM_LOG_INFO, "rejected request: %d: %s", res->http_status, res->error ? res->error : "");
+  /* libmicrohttpd copies the answer, so the slot's arena can be recycled now. */
+  enum MHD_Result ret = respond_copy(s, c, (unsigned)res->http_status, res->body, res->len);
+  if (res->decoded)
+    adm_review_request_release(&res->req);
   release_slot(s, slot);
-  if (out == NULL)
-    return respond_status(s, c, 500, "InternalError", "could not encode the response");
-  return respond(s, c, 200, out, len, "application/json");
+  return ret;
 }
 
 static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *c, const char *url, const char *method,
@@ -460,6 +456,8 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
   if (s == NULL)
     return adm_fail(err, ADM_ENOMEM, "server", "out of memory");
   s->opt = *o;
+  adm_pipeline_limits_default(&s->limits);
+  s->limits.max_json_depth = o->max_json_depth;
   s->quiesced_fd = MHD_INVALID_SOCKET;
   unsigned n_slots = o->max_concurrent_decodes ? o->max_concurrent_decodes : 1;
   if (n_slots > MAX_DECODE_SLOTS)

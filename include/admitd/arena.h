@@ -1,31 +1,58 @@
 /* Per-request memory: a chain of blocks released in one call. Nothing
  * allocated from an arena is freed on its own; everything it returns is
- * *borrowed* until adm_arena_free() or adm_arena_recycle(). */
+ * *borrowed* until adm_arena_free() or adm_arena_recycle().
+ *
+ * Failure is sticky: once one allocation fails, every later one fails too
+ * and adm_arena_failure() says why, so a request that ran out of memory is
+ * caught once, where its verdict is made, and can never be mistaken for a
+ * shorter but complete answer. */
 #ifndef ADMITD_ARENA_H
 #define ADMITD_ARENA_H
 
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "admitd/budget.h"
+
 struct adm_arena_block;
+
+/* Why an arena stopped allocating; the first failure wins. */
+enum adm_arena_failure {
+  ADM_ARENA_OK = 0,
+  ADM_ARENA_LIMIT,  /* this arena's own limit: the request is too large */
+  ADM_ARENA_BUDGET, /* the shared budget is short: others hold it now */
+  ADM_ARENA_NOMEM,  /* malloc failed, or a test failed this allocation */
+};
 
 struct adm_arena {
   struct adm_arena_block *head;
   struct adm_arena_block *spare; /* emptied blocks kept by adm_arena_recycle */
   size_t block_size;
-  size_t used_total; /* bytes handed out, for limits and tests */
-  size_t limit;      /* 0: unlimited; past it allocations fail */
+  size_t used_total;         /* bytes handed out, for limits and tests */
+  size_t limit;              /* 0: unlimited; past it allocations fail */
+  struct adm_budget *budget; /* NULL: none; blocks are charged to it while held */
+  size_t charged;            /* bytes of blocks charged to budget */
+  enum adm_arena_failure failure;
+  /* Allocation count since init/recycle, and the one to fail (0: none):
+   * the torture test fails each allocation of a decision in turn. */
+  unsigned long allocs, fail_at;
 };
 
 /* Initialise in place; first_block is the size of each ordinary block. */
 void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit);
+/* The reason allocations fail, ADM_ARENA_OK while they succeed. */
+static inline enum adm_arena_failure adm_arena_failure(const struct adm_arena *a) {
+  return a->failure;
+}
 /* Release every block. */
 void adm_arena_free(struct adm_arena *a);
-/* Start over, keeping up to keep_bytes of blocks for the next use, so a
- * reused arena allocates nothing once it has seen its working size. */
+/* Start over (failure and counts cleared), keeping up to keep_bytes of
+ * blocks for the next use, so a reused arena allocates nothing once it has
+ * seen its working size. */
 void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes);
 
-/* NULL when the limit is reached or malloc fails. Aligned for any type. */
+/* NULL when the limit is reached, the budget is short, malloc fails, or an
+ * earlier allocation failed. Aligned for any type. */
 void *adm_arena_alloc(struct adm_arena *a, size_t n);
 void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size);
 char *adm_arena_strdup(struct adm_arena *a, const char *s);
@@ -41,6 +68,7 @@ struct adm_sb {
 };
 
 void adm_sb_init(struct adm_sb *sb, struct adm_arena *a);
+/* A NULL s (a string whose allocation failed) fails the builder. */
 void adm_sb_add(struct adm_sb *sb, const char *s);
 void adm_sb_addn(struct adm_sb *sb, const char *s, size_t n);
 void adm_sb_addf(struct adm_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

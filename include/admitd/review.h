@@ -10,6 +10,7 @@
 
 #include "admitd/arena.h"
 #include "admitd/error.h"
+#include "admitd/jsonw.h"
 
 #define ADM_REVIEW_MAX_DEPTH_DEFAULT 100
 
@@ -73,7 +74,11 @@ struct adm_decision {
   size_t n_failed_checks;
 };
 
-/* The response document, *new* (caller frees with free()). */
+/* The response document, *borrowed* from a; NULL when a allocation failed
+ * (a NULL string anywhere in d fails it too: never a partial answer). */
+const char *adm_review_encode_into(const struct adm_review_request *req, const struct adm_decision *d,
+                                   struct adm_arena *a, size_t *len);
+/* The same, *new* (caller frees with free()). */
 char *adm_review_encode(const struct adm_review_request *req, const struct adm_decision *d, size_t *len);
 
 /* A metav1.Status body for protocol errors (400/405/413/415...), *new*. */
@@ -86,10 +91,5 @@ char *adm_status_body(int code, const char *reason, const char *message, size_t 
 
 /* json_dumps() into plain malloc memory: *new*, free() it. */
 char *adm_json_dumps(const json_t *json, size_t flags);
-
-/* Escape s into sb as a JSON string, quotes included. */
-void adm_sb_add_json_string(struct adm_sb *sb, const char *s);
-/* ["a","b"]: n strings as a JSON array. */
-void adm_sb_add_json_string_array(struct adm_sb *sb, const char *const *items, size_t n);
 
 #endif

@@ -1,5 +1,6 @@
 /* Arena allocator and arena-backed string builder. Owns the blocks it
- * mallocs; must not be shared between threads (one arena per request). */
+ * mallocs and their charge on the budget; must not be shared between
+ * threads (one arena per request). */
 #include "admitd/arena.h"
 
 #include <stdint.h>
@@ -21,21 +22,34 @@ void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit) {
   a->block_size = block_size ? block_size : 16384;
   a->used_total = 0;
   a->limit = limit;
+  a->budget = NULL;
+  a->charged = 0;
+  a->failure = ADM_ARENA_OK;
+  a->allocs = a->fail_at = 0;
 }
 
-static void free_chain(struct adm_arena_block *b) {
+static void block_free(struct adm_arena *a, struct adm_arena_block *b) {
+  size_t bytes = sizeof *b + b->size;
+  adm_budget_give(a->budget, bytes);
+  a->charged -= bytes;
+  free(b);
+}
+
+static void free_chain(struct adm_arena *a, struct adm_arena_block *b) {
   while (b) {
     struct adm_arena_block *next = b->next;
-    free(b);
+    block_free(a, b);
     b = next;
   }
 }
 
 void adm_arena_free(struct adm_arena *a) {
-  free_chain(a->head);
-  free_chain(a->spare);
+  free_chain(a, a->head);
+  free_chain(a, a->spare);
   a->head = a->spare = NULL;
   a->used_total = 0;
+  a->failure = ADM_ARENA_OK;
+  a->allocs = 0;
 }
 
 void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes) {
@@ -51,13 +65,15 @@ void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes) {
       keep = all;
       kept += all->size;
     } else {
-      free(all);
+      block_free(a, all);
     }
     all = next;
   }
   a->head = NULL;
   a->spare = keep;
   a->used_total = 0;
+  a->failure = ADM_ARENA_OK;
+  a->allocs = 0;
 }
 
 /* A kept block with room for n, taken off the spare list. */
@@ -72,14 +88,42 @@ static struct adm_arena_block *take_spare(struct adm_arena *a, size_t n) {
   return NULL;
 }
 
+static void *fail(struct adm_arena *a, enum adm_arena_failure why) {
+  if (a->failure == ADM_ARENA_OK)
+    a->failure = why;
+  return NULL;
+}
+
+/* A new block of size bytes, charged to the budget. */
+static struct adm_arena_block *block_new(struct adm_arena *a, size_t size) {
+  if (size > SIZE_MAX - sizeof(struct adm_arena_block))
+    return fail(a, ADM_ARENA_LIMIT);
+  size_t bytes = sizeof(struct adm_arena_block) + size;
+  if (!adm_budget_take(a->budget, bytes))
+    return fail(a, ADM_ARENA_BUDGET);
+  struct adm_arena_block *b = malloc(bytes);
+  if (b == NULL) {
+    adm_budget_give(a->budget, bytes);
+    return fail(a, ADM_ARENA_NOMEM);
+  }
+  a->charged += bytes;
+  b->size = size;
+  b->used = 0;
+  return b;
+}
+
 void *adm_arena_alloc(struct adm_arena *a, size_t n) {
+  if (a->failure != ADM_ARENA_OK)
+    return NULL;
+  if (++a->allocs == a->fail_at)
+    return fail(a, ADM_ARENA_NOMEM);
   if (n == 0)
     n = 1;
+  if (n > SIZE_MAX - ADM__ALIGN)
+    return fail(a, ADM_ARENA_LIMIT);
   size_t rounded = (n + ADM__ALIGN - 1) & ~(ADM__ALIGN - 1);
-  if (rounded < n)
-    return NULL;
-  if (a->limit && a->used_total + rounded > a->limit)
-    return NULL;
+  if (a->limit && (rounded > a->limit || a->used_total > a->limit - rounded))
+    return fail(a, ADM_ARENA_LIMIT);
   struct adm_arena_block *b = a->head;
   if (b == NULL || b->size - b->used < rounded) {
     b = take_spare(a, rounded);
@@ -91,11 +135,8 @@ void *adm_arena_alloc(struct adm_arena *a, size_t n) {
         size = a->used_total < (1u << 20) ? a->used_total : (1u << 20);
       if (rounded > size)
         size = rounded;
-      b = malloc(sizeof *b + size);
-      if (b == NULL)
+      if ((b = block_new(a, size)) == NULL)
         return NULL;
-      b->size = size;
-      b->used = 0;
     }
     b->next = a->head;
     a->head = b;
@@ -108,7 +149,7 @@ void *adm_arena_alloc(struct adm_arena *a, size_t n) {
 
 void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size) {
   if (size != 0 && count > SIZE_MAX / size)
-    return NULL;
+    return fail(a, ADM_ARENA_LIMIT);
   void *p = adm_arena_alloc(a, count * size);
   if (p)
     memset(p, 0, count * size);
@@ -116,6 +157,8 @@ void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size) {
 }
 
 char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n) {
+  if (s == NULL)
+    return fail(a, ADM_ARENA_NOMEM); /* the source itself failed to allocate */
   char *p = adm_arena_alloc(a, n + 1);
   if (p) {
     memcpy(p, s, n);
@@ -125,7 +168,7 @@ char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n) {
 }
 
 char *adm_arena_strdup(struct adm_arena *a, const char *s) {
-  return adm_arena_strndup(a, s, strlen(s));
+  return adm_arena_strndup(a, s, s ? strlen(s) : 0);
 }
 
 char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...) {
@@ -135,7 +178,7 @@ char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...) {
   int n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
   if (n < 0)
-    return NULL;
+    return fail(a, ADM_ARENA_NOMEM);
   if ((size_t)n < sizeof small)
     return adm_arena_strndup(a, small, (size_t)n);
   char *p = adm_arena_alloc(a, (size_t)n + 1);
@@ -145,6 +188,12 @@ char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...) {
   vsnprintf(p, (size_t)n + 1, fmt, ap);
   va_end(ap);
   return p;
+}
+
+/* A lost piece of text fails the whole request, not only this string. */
+static void sb_fail(struct adm_sb *sb, enum adm_arena_failure why) {
+  sb->failed = 1;
+  fail(sb->arena, why);
 }
 
 void adm_sb_init(struct adm_sb *sb, struct adm_arena *a) {
@@ -157,14 +206,18 @@ void adm_sb_init(struct adm_sb *sb, struct adm_arena *a) {
 static int sb_reserve(struct adm_sb *sb, size_t extra) {
   if (sb->failed)
     return -1;
-  if (sb->len + extra + 1 <= sb->cap)
+  if (extra < sb->cap && sb->len + 1 <= sb->cap - extra)
     return 0;
+  if (extra > SIZE_MAX / 4 - sb->len) {
+    sb_fail(sb, ADM_ARENA_LIMIT);
+    return -1;
+  }
   size_t cap = sb->cap ? sb->cap * 2 : 128;
   while (cap < sb->len + extra + 1)
     cap *= 2;
   char *nb = adm_arena_alloc(sb->arena, cap);
   if (nb == NULL) {
-    sb->failed = 1;
+    sb_fail(sb, ADM_ARENA_NOMEM);
     return -1;
   }
   if (sb->len)
@@ -175,6 +228,8 @@ static int sb_reserve(struct adm_sb *sb, size_t extra) {
 }
 
 void adm_sb_addn(struct adm_sb *sb, const char *s, size_t n) {
+  if (s == NULL && n != 0)
+    sb_fail(sb, ADM_ARENA_NOMEM);
   if (sb_reserve(sb, n) < 0)
     return;
   memcpy(sb->buf + sb->len, s, n);
@@ -183,6 +238,10 @@ void adm_sb_addn(struct adm_sb *sb, const char *s, size_t n) {
 }
 
 void adm_sb_add(struct adm_sb *sb, const char *s) {
+  if (s == NULL) {
+    sb_fail(sb, ADM_ARENA_NOMEM);
+    return;
+  }
   adm_sb_addn(sb, s, strlen(s));
 }
 
@@ -192,7 +251,7 @@ void adm_sb_addf(struct adm_sb *sb, const char *fmt, ...) {
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
   if (n < 0 || sb_reserve(sb, (size_t)n) < 0) {
-    sb->failed = 1;
+    sb_fail(sb, ADM_ARENA_NOMEM);
     return;
   }
   va_start(ap, fmt);

@@ -265,7 +265,13 @@ int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_ar
   json_arena = arena;
   json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
   json_arena = NULL;
+  /* jansson reports its own allocation failure as a parse error at line
+   * -1; the arena knows better, and that is not the client's mistake. */
+  if (arena != NULL && adm_arena_failure(arena) != ADM_ARENA_OK)
+    return adm_fail(err, ADM_ENOMEM, "", "not enough memory to decode the request");
   if (root == NULL) {
+    if (jerr.line < 0 && json_error_code(&jerr) == json_error_out_of_memory)
+      return adm_fail(err, ADM_ENOMEM, "", "not enough memory to decode the request");
     char where[64];
     snprintf(where, sizeof where, "line %d column %d", jerr.line, jerr.column);
     return adm_fail(err, ADM_EPARSE, where, "malformed JSON: %s", jerr.text);
@@ -369,11 +375,10 @@ void adm_review_request_release(struct adm_review_request *req) {
 
 /* Written directly rather than through a jansson tree: every string here
  * came from the decoded request (already valid UTF-8) or from admitd. */
-char *adm_review_encode(const struct adm_review_request *req, const struct adm_decision *d, size_t *len) {
-  struct adm_arena a;
-  adm_arena_init(&a, 4096, 0);
+const char *adm_review_encode_into(const struct adm_review_request *req, const struct adm_decision *d,
+                                   struct adm_arena *a, size_t *len) {
   struct adm_sb sb;
-  adm_sb_init(&sb, &a);
+  adm_sb_init(&sb, a);
   adm_sb_add(&sb, "{\"apiVersion\":");
   adm_sb_add_json_string(&sb, req->api_version);
   adm_sb_add(&sb, ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
@@ -403,15 +408,21 @@ char *adm_review_encode(const struct adm_review_request *req, const struct adm_d
   }
   adm_sb_add(&sb, "}}");
   const char *text = adm_sb_str(&sb);
+  if (text != NULL && len)
+    *len = sb.len;
+  return text;
+}
+
+char *adm_review_encode(const struct adm_review_request *req, const struct adm_decision *d, size_t *len) {
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  size_t n = 0;
+  const char *text = adm_review_encode_into(req, d, &a, &n);
   char *out = NULL;
-  if (text != NULL) {
-    size_t n = strlen(text);
-    out = malloc(n + 1);
-    if (out) {
-      memcpy(out, text, n + 1);
-      if (len)
-        *len = n;
-    }
+  if (text != NULL && (out = malloc(n + 1)) != NULL) {
+    memcpy(out, text, n + 1);
+    if (len)
+      *len = n;
   }
   adm_arena_free(&a);
   return out;
@@ -427,38 +438,4 @@ char *adm_status_body(int code, const char *reason, const char *message, size_t 
   if (out && len)
     *len = strlen(out);
   return out;
-}
-
-void adm_sb_add_json_string(struct adm_sb *sb, const char *s) {
-  static const char hex[] = "0123456789abcdef";
-  adm_sb_add(sb, "\"");
-  const char *run = s;
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch >= 0x20 && ch != '"' && ch != '\\')
-      continue;
-    adm_sb_addn(sb, run, (size_t)(s - run));
-    char esc[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
-    if (ch == '"' || ch == '\\') {
-      esc[1] = (char)ch;
-      esc[2] = 0;
-    } else if (ch == '\n') {
-      esc[1] = 'n';
-      esc[2] = 0;
-    }
-    adm_sb_add(sb, esc);
-    run = s + 1;
-  }
-  adm_sb_addn(sb, run, (size_t)(s - run));
-  adm_sb_add(sb, "\"");
-}
-
-void adm_sb_add_json_string_array(struct adm_sb *sb, const char *const *items, size_t n) {
-  adm_sb_add(sb, "[");
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      adm_sb_add(sb, ",");
-    adm_sb_add_json_string(sb, items[i]);
-  }
-  adm_sb_add(sb, "]");
 }

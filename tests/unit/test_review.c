@@ -159,9 +159,11 @@ static void decodes_into_an_arena(void **state) {
   adm_arena_init(&a, 1024, 0);
   assert_int_equal(adm_review_decode("{\"x\":", 5, 100, &a, &r, &err), ADM_EPARSE);
   adm_arena_free(&a);
-  /* An arena too small for the tree is a clean parse error, not a crash. */
+  /* An arena too small for the tree is said to be out of memory, never
+   * "malformed JSON" (that would blame the client for admitd's limit). */
   adm_arena_init(&a, 256, 512);
-  assert_int_equal(adm_review_decode(text, strlen(text), 100, &a, &r, &err), ADM_EPARSE);
+  assert_int_equal(adm_review_decode(text, strlen(text), 100, &a, &r, &err), ADM_ENOMEM);
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_LIMIT);
   adm_arena_free(&a);
 }
 

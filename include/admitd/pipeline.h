@@ -1,0 +1,61 @@
+/* The one path from a request body to the answer: prune and check
+ * nesting, decode the AdmissionReview, decide, encode. `admitd serve`, the
+ * CLI commands, the fuzz harnesses, the torture test and the bench all call
+ * adm_pipeline_run with the same limits, so what is tested is what runs.
+ *
+ * Every failure is an answer: a malformed request is a 400 with its JSON
+ * path; memory that runs out anywhere (the request's decode limit, the
+ * process budget, malloc) is a fixed-text 413, 429 or 500 that the API
+ * server turns into its failurePolicy. Never a partial or "allowed" answer. */
+#ifndef ADMITD_PIPELINE_H
+#define ADMITD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "admitd/arena.h"
+#include "admitd/config.h"
+#include "admitd/review.h"
+
+/* Bytes of decoded tree and decision one body byte may cost. jansson's
+ * worst case (dense `[{},{},...]`: 94 bytes per byte, an object and its
+ * hash buckets for every 3 bytes of text) is measured against this in
+ * tests/unit/test_pipeline.c, so the bound cannot drift below what valid
+ * input needs. Real pods cost far less (about 10); the process memory
+ * budget, not this factor, is what bounds concurrent requests. */
+#define ADM_DECODE_BYTES_PER_BODY_BYTE 128
+/* Room for the decision of a small request, whatever its size. */
+#define ADM_DECODE_BASE_BYTES (256u << 10)
+
+struct adm_pipeline_limits {
+  int max_json_depth;
+  /* Cap on one request's arena; 0: ADM_DECODE_BYTES_PER_BODY_BYTE x body
+   * + ADM_DECODE_BASE_BYTES. A request that needs more than the arena's
+   * whole budget could never fit: it is refused as too large (413), where
+   * one that finds the budget held by others is told to retry (429). */
+  size_t max_decode_bytes;
+};
+
+void adm_pipeline_limits_default(struct adm_pipeline_limits *l);
+
+struct adm_pipeline_result {
+  int http_status;  /* 200 with an AdmissionReview; else a Status body */
+  const char *body; /* *borrowed* from the arena or from fixed[] below */
+  size_t len;
+  bool decoded;     /* req is valid (until the arena is recycled) */
+  bool decided;     /* decision is the answer (http_status 200) */
+  struct adm_review_request req;
+  struct adm_decision decision;
+  const char *error; /* for the log when not decided: fixed text */
+  char fixed[1536];
+};
+
+/* Judge body (changed in place by pruning) with cfg. Allocates only from
+ * arena, whose failure state must be clear on entry; its limit is set here. */
+void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
+                      struct adm_arena *arena, struct adm_pipeline_result *out);
+
+/* The arena size a body of len bytes may decode into under lim. */
+size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t len);
+
+#endif

@@ -1,0 +1,102 @@
+/* adm_pipeline_run: the request path shared by the server, the CLI, the
+ * fuzzers, the torture test and the bench. Owns the order of the steps and
+ * the mapping of every failure to an answer; knows nothing of HTTP
+ * connections, logging or policy details. */
+#include "admitd/pipeline.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admitd/decide.h"
+
+void adm_pipeline_limits_default(struct adm_pipeline_limits *l) {
+  l->max_json_depth = ADM_REVIEW_MAX_DEPTH_DEFAULT;
+  l->max_decode_bytes = 0;
+}
+
+size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t len) {
+  size_t by_body = len > (SIZE_MAX - ADM_DECODE_BASE_BYTES) / ADM_DECODE_BYTES_PER_BODY_BYTE
+                       ? SIZE_MAX
+                       : ADM_DECODE_BYTES_PER_BODY_BYTE * len + ADM_DECODE_BASE_BYTES;
+  if (lim->max_decode_bytes != 0 && lim->max_decode_bytes < by_body)
+    return lim->max_decode_bytes;
+  return by_body;
+}
+
+static void answer_status(struct adm_pipeline_result *out, int code, const char *reason, const char *message) {
+  out->http_status = code;
+  out->decided = false;
+  out->error = message;
+  out->len = adm_status_into(out->fixed, sizeof out->fixed, code, reason, message);
+  out->body = out->fixed;
+}
+
+/* The fixed answers for memory that ran out: no allocation is needed to
+ * give them, and their text does not depend on what was being built. */
+static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_failure why) {
+  switch (why) {
+  case ADM_ARENA_LIMIT:
+    answer_status(out, 413, "RequestEntityTooLarge",
+                  "admitd: the decoded AdmissionReview is larger than one request may use; no decision was made");
+    return;
+  case ADM_ARENA_BUDGET:
+    answer_status(out, 429, "TooManyRequests",
+                  "admitd: its memory budget is in use by other requests; no decision was made, try again");
+    return;
+  case ADM_ARENA_OK:
+  case ADM_ARENA_NOMEM:
+    break;
+  }
+  answer_status(out, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
+}
+
+void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
+                      struct adm_arena *arena, struct adm_pipeline_result *out) {
+  out->decoded = out->decided = false;
+  out->error = NULL;
+  out->body = NULL;
+  out->len = 0;
+  if (body == NULL)
+    len = 0;
+  if (len > 0 && adm_review_prune(body, &len, lim->max_json_depth) < 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "invalid AdmissionReview: JSON nests deeper than %d levels", lim->max_json_depth);
+    answer_status(out, 400, "BadRequest", msg);
+    out->error = "JSON nests too deeply";
+    return;
+  }
+  arena->limit = adm_pipeline_decode_limit(lim, len);
+  if (arena->budget != NULL && arena->budget->limit != 0 && arena->budget->limit < arena->limit)
+    arena->limit = arena->budget->limit;
+  struct adm_error err = {0};
+  if (adm_review_decode(len ? body : "", len, 0, arena, &out->req, &err) < 0) {
+    if (err.code == ADM_ENOMEM) {
+      answer_exhausted(out, adm_arena_failure(arena));
+      return;
+    }
+    char msg[900];
+    adm_error_format(&err, msg, sizeof msg);
+    char full[1000];
+    snprintf(full, sizeof full, "invalid AdmissionReview: %s", msg);
+    answer_status(out, 400, "BadRequest", full);
+    out->error = "invalid AdmissionReview";
+    return;
+  }
+  out->decoded = true;
+  adm_decide(cfg, &out->req, arena, &out->decision);
+  /* The verdict is made here, once: whatever a check or the decision
+   * could not allocate, the answer is an error, never what was left. */
+  if (adm_arena_failure(arena) == ADM_ARENA_OK) {
+    size_t n = 0;
+    const char *text = adm_review_encode_into(&out->req, &out->decision, arena, &n);
+    if (text != NULL && adm_arena_failure(arena) == ADM_ARENA_OK) {
+      out->http_status = 200;
+      out->body = text;
+      out->len = n;
+      out->decided = true;
+      return;
+    }
+  }
+  answer_exhausted(out, adm_arena_failure(arena));
+}

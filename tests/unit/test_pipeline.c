@@ -1,0 +1,289 @@
+/* server/core/pipeline.c: every failure is an answer. The decode bound
+ * is measured against jansson's real cost for the densest JSON, a hostile
+ * body that exhausts the arena is denied or refused and never allowed, and
+ * the torture test fails every allocation of every recorded review in turn
+ * (as curl's runtests -t does): never a crash, never "allowed", always a
+ * valid JSON answer. */
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+#include "admitd/config.h"
+#include "admitd/pipeline.h"
+#include "admitd/yaml.h"
+
+static const char *source_dir(void) {
+  const char *d = getenv("ADMITD_SOURCE_DIR");
+  if (d == NULL)
+    fail_msg("ADMITD_SOURCE_DIR is not set (ctest sets it)");
+  return d;
+}
+
+static char *read_text(const char *path, size_t *len) {
+  char *text;
+  struct adm_error err = {0};
+  if (adm_read_file(path, 64u << 20, &text, len, &err) < 0)
+    fail_msg("cannot read %s: %s", path, err.message);
+  return text;
+}
+
+static char *fixture(const char *name, size_t *len) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/fixtures/reviews/%s", source_dir(), name);
+  return read_text(path, len);
+}
+
+/* A copy of the review with `"x":<filler>,` inserted at the start of
+ * request, as an attacker (or a pod with 200,000 empty args) would. */
+static char *with_filler(const char *review, const char *item, size_t count, size_t *len) {
+  const char *at = strstr(review, "\"request\":{");
+  assert_non_null(at);
+  at += strlen("\"request\":{");
+  size_t head = (size_t)(at - review), item_len = strlen(item), tail = strlen(at);
+  size_t cap = head + 8 + count * (item_len + 1) + tail + 1;
+  char *out = malloc(cap);
+  assert_non_null(out);
+  size_t w = 0;
+  memcpy(out, review, head);
+  w = head;
+  memcpy(out + w, "\"x\":[", 5);
+  w += 5;
+  for (size_t i = 0; i < count; i++) {
+    if (i)
+      out[w++] = ',';
+    memcpy(out + w, item, item_len);
+    w += item_len;
+  }
+  memcpy(out + w, "],", 2);
+  w += 2;
+  memcpy(out + w, at, tail + 1);
+  *len = w + tail;
+  return out;
+}
+
+static json_t *answer_json(const struct adm_pipeline_result *res) {
+  json_error_t e;
+  json_t *j = json_loadb(res->body, res->len, 0, &e);
+  if (j == NULL)
+    fail_msg("answer %d is not valid JSON (%s): %.*s", res->http_status, e.text, (int)res->len, res->body);
+  return j;
+}
+
+/* allowed in a 200 answer: 1 allowed, 0 denied; -1 for an error answer. */
+static int answer_allowed(const struct adm_pipeline_result *res) {
+  json_t *j = answer_json(res);
+  int allowed = -1;
+  if (res->http_status == 200) {
+    json_t *a = json_object_get(json_object_get(j, "response"), "allowed");
+    if (!json_is_boolean(a))
+      fail_msg("200 answer without response.allowed: %.*s", (int)res->len, res->body);
+    allowed = json_is_true(a);
+  } else {
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "Status");
+  }
+  json_decref(j);
+  return allowed;
+}
+
+static void run(const struct adm_config *cfg, struct adm_arena *a, char *body, size_t len,
+                struct adm_pipeline_result *res) {
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  adm_arena_recycle(a, 0);
+  adm_pipeline_run(&lim, cfg, body, len, a, res);
+}
+
+/* jansson's cost per body byte for the densest valid JSON stays within
+ * ADM_DECODE_BYTES_PER_BODY_BYTE, so valid large pods are never refused
+ * for a bound admitd guessed too low. */
+static void decode_bound_covers_the_densest_json(void **state) {
+  (void)state;
+  static const char *const dense[] = {"{}", "[]", "\"\"", "0", "null", "{\"a\":0}", "[[]]", "{\"\":{}}"};
+  size_t base_len;
+  char *base = fixture("privileged-pod.json", &base_len);
+  struct adm_config *cfg = adm_config_default();
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  double worst = 0;
+  for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++) {
+    size_t len;
+    char *body = with_filler(base, dense[i], 40000, &len);
+    size_t body_len = len;
+    struct adm_pipeline_result res;
+    run(cfg, &a, body, len, &res);
+    if (res.http_status != 200)
+      fail_msg("filler %s: expected a decision, got %d: %s", dense[i], res.http_status, res.error);
+    assert_int_equal(answer_allowed(&res), 0);
+    double ratio = (double)a.used_total / (double)body_len;
+    if (ratio > worst)
+      worst = ratio;
+    print_message("filler %-10s %zu bytes: %.1f arena bytes per body byte\n", dense[i], body_len,
+                  (double)a.used_total / (double)body_len);
+    free(body);
+  }
+  if (worst > ADM_DECODE_BYTES_PER_BODY_BYTE)
+    fail_msg("jansson needs %.1f bytes per body byte, above ADM_DECODE_BYTES_PER_BODY_BYTE (%d)", worst,
+             ADM_DECODE_BYTES_PER_BODY_BYTE);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+  free(base);
+}
+
+/* The reproduction from the field: a privileged pod behind 23,008 empty
+ * objects was allowed, 23,010 crashed the server. With any arena size it
+ * is now denied, or refused with a Status; never allowed. */
+static void exhausted_arena_never_allows(void **state) {
+  (void)state;
+  size_t base_len;
+  char *base = fixture("privileged-pod.json", &base_len);
+  struct adm_config *cfg = adm_config_default();
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  size_t counts[] = {23008, 23010, 100000};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    size_t len;
+    char *body = with_filler(base, "{}", counts[i], &len);
+    struct adm_pipeline_result res;
+    run(cfg, &a, body, len, &res);
+    assert_int_equal(res.http_status, 200);
+    assert_int_equal(answer_allowed(&res), 0);
+    free(body);
+    /* The same body under caps from tiny to ample: a refusal or a denial. */
+    for (size_t cap = 4096; cap < (64u << 20); cap *= 2) {
+      body = with_filler(base, "{}", counts[i], &len);
+      struct adm_pipeline_limits lim;
+      adm_pipeline_limits_default(&lim);
+      lim.max_decode_bytes = cap;
+      adm_arena_recycle(&a, 0);
+      adm_pipeline_run(&lim, cfg, body, len, &a, &res);
+      int allowed = answer_allowed(&res);
+      if (allowed != 0 && res.http_status != 413)
+        fail_msg("cap %zu, %zu items: expected a denial or a 413, got %d allowed=%d", cap, counts[i],
+                 res.http_status, allowed);
+      free(body);
+    }
+  }
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+  free(base);
+}
+
+/* A shared budget that others hold is a 429, never a 400 "malformed". */
+static void short_budget_is_429(void **state) {
+  (void)state;
+  size_t len;
+  char *body = fixture("privileged-pod.json", &len);
+  struct adm_config *cfg = adm_config_default();
+  struct adm_budget budget;
+  adm_budget_init(&budget, 1u << 20);
+  assert_true(adm_budget_take(&budget, (1u << 20) - 1000)); /* someone else's */
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  a.budget = &budget;
+  struct adm_pipeline_result res;
+  run(cfg, &a, body, len, &res);
+  assert_int_equal(res.http_status, 429);
+  assert_int_equal(answer_allowed(&res), -1);
+  assert_str_contains(res.body, "TooManyRequests");
+  adm_arena_free(&a);
+  assert_int_equal(adm_budget_used(&budget), (1u << 20) - 1000);
+  adm_config_free(cfg);
+  free(body);
+}
+
+struct torture_case {
+  char path[4096];
+  char policy[4096];
+};
+
+static size_t collect_cases(struct torture_case *cases, size_t max) {
+  size_t n = 0;
+  char dir[2048];
+  snprintf(dir, sizeof dir, "%s/tests/fixtures/reviews", source_dir());
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
+    if (strstr(e->d_name, ".json") == NULL)
+      continue;
+    snprintf(cases[n].path, sizeof cases[n].path, "%s/%s", dir, e->d_name);
+    cases[n++].policy[0] = '\0';
+  }
+  closedir(d);
+  snprintf(dir, sizeof dir, "%s/tests/replay", source_dir());
+  d = opendir(dir);
+  assert_non_null(d);
+  for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
+    struct stat st;
+    snprintf(cases[n].path, sizeof cases[n].path, "%s/%s/input.json", dir, e->d_name);
+    if (e->d_name[0] == '.' || stat(cases[n].path, &st) < 0)
+      continue;
+    snprintf(cases[n].policy, sizeof cases[n].policy, "%s/%s/policy.yaml", dir, e->d_name);
+    if (stat(cases[n].policy, &st) < 0)
+      cases[n].policy[0] = '\0';
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* Fail allocation 1, 2, ..., N of each recorded review's decision in turn. */
+static void torture_every_allocation(void **state) {
+  (void)state;
+  static struct torture_case cases[128];
+  size_t n_cases = collect_cases(cases, 128);
+  assert_true(n_cases >= 10);
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  unsigned long total_runs = 0;
+  for (size_t c = 0; c < n_cases; c++) {
+    struct adm_config *cfg = adm_config_default();
+    if (cases[c].policy[0]) {
+      struct adm_error err = {0};
+      adm_config_free(cfg);
+      if (adm_config_load(cases[c].policy, &cfg, &err) < 0)
+        fail_msg("%s: %s", cases[c].policy, err.message);
+    }
+    size_t len;
+    char *orig = read_text(cases[c].path, &len);
+    char *body = malloc(len + 1);
+    memcpy(body, orig, len + 1);
+    struct adm_pipeline_result res;
+    run(cfg, &a, body, len, &res);
+    int baseline = answer_allowed(&res);
+    unsigned long allocs = a.allocs;
+    assert_true(allocs > 0);
+    for (unsigned long nth = 1; nth <= allocs; nth++) {
+      memcpy(body, orig, len + 1);
+      adm_arena_recycle(&a, 1u << 20);
+      a.fail_at = nth;
+      struct adm_pipeline_limits lim;
+      adm_pipeline_limits_default(&lim);
+      adm_pipeline_run(&lim, cfg, body, len, &a, &res);
+      a.fail_at = 0;
+      int allowed = answer_allowed(&res);
+      if (allowed == 1 && baseline != 1)
+        fail_msg("%s: failing allocation %lu of %lu turned a denial into an allow", cases[c].path, nth, allocs);
+      if (res.http_status == 200 || res.http_status == 400)
+        fail_msg("%s: failing allocation %lu of %lu still answered %d, not an error", cases[c].path, nth, allocs,
+                 res.http_status);
+      total_runs++;
+    }
+    free(body);
+    free(orig);
+    adm_config_free(cfg);
+  }
+  print_message("torture: %zu reviews, %lu failed allocations, every one an error answer\n", n_cases, total_runs);
+  adm_arena_free(&a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(decode_bound_covers_the_densest_json),
+      cmocka_unit_test(exhausted_arena_never_allows),
+      cmocka_unit_test(short_budget_is_429),
+      cmocka_unit_test(torture_every_allocation),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
