@@ -42,8 +42,8 @@ struct adm_pipeline_result {
   int http_status;  /* 200 with an AdmissionReview; else a Status body */
   const char *body; /* *borrowed* from the arena or from fixed[] below */
   size_t len;
-  bool decoded;     /* req is valid (until the arena is recycled) */
-  bool decided;     /* decision is the answer (http_status 200) */
+  bool decoded; /* req is valid (until the arena is recycled) */
+  bool decided; /* decision is the answer (http_status 200) */
   struct adm_review_request req;
   struct adm_decision decision;
   const char *error; /* for the log when not decided: fixed text */

@@ -17,8 +17,8 @@ bool adm_budget_take(struct adm_budget *b, size_t n) {
       atomic_fetch_add_explicit(&b->refusals, 1, memory_order_relaxed);
       return false;
     }
-  } while (!atomic_compare_exchange_weak_explicit(&b->used, &used, used + n, memory_order_relaxed,
-                                                  memory_order_relaxed));
+  } while (
+      !atomic_compare_exchange_weak_explicit(&b->used, &used, used + n, memory_order_relaxed, memory_order_relaxed));
   return true;
 }
 

@@ -165,27 +165,53 @@ static bool fully_privileged(const struct adm_mode_levels *l, bool enforce) {
          l->lv[ADM_MODE_AUDIT].level == ADM_LEVEL_PRIVILEGED && l->lv[ADM_MODE_WARN].level == ADM_LEVEL_PRIVILEGED;
 }
 
-static bool containers_images_differ(const struct adm_container *a, const struct adm_container *b) {
-  const char *x = a->image ? a->image : "", *y = b->image ? b->image : "";
-  return strcmp(x, y) != 0;
+static bool same_str(const char *a, const char *b) {
+  return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* Upstream's isSignificantPodUpdate: only container count or image changes,
- * or an added or re-imaged ephemeral container, need a new evaluation. */
+#define SECCOMP_POD_ANNOTATION "seccomp.security.alpha.kubernetes.io/pod"
+#define SECCOMP_CONTAINER_ANNOTATION_PREFIX "container.seccomp.security.alpha.kubernetes.io/"
+
+/* The per-container seccomp annotation of c on pod (NULL when unset). */
+static const char *container_seccomp_annotation(const struct adm_pod *pod, const struct adm_container *c) {
+  static const size_t prefix_len = sizeof SECCOMP_CONTAINER_ANNOTATION_PREFIX - 1;
+  const char *name = c->name ? c->name : "";
+  for (size_t i = 0; i < pod->n_annotations; i++) {
+    const char *k = pod->annotation_keys[i];
+    if (strncmp(k, SECCOMP_CONTAINER_ANNOTATION_PREFIX, prefix_len) == 0 && strcmp(k + prefix_len, name) == 0)
+      return pod->annotation_values[i];
+  }
+  return NULL;
+}
+
+/* Upstream's isSignificantContainerUpdate: the image, or the container's
+ * seccomp annotation (which policy versions up to v1.18 read). */
+static bool significant_container_update(const struct adm_pod *pod, const struct adm_container *c,
+                                         const struct adm_pod *old, const struct adm_container *oc) {
+  return !same_str(c->image, oc->image) ||
+         !same_str(container_seccomp_annotation(pod, c), container_seccomp_annotation(old, oc));
+}
+
+/* Upstream's isSignificantPodUpdate: container counts, images and seccomp
+ * annotations, or an added or changed ephemeral container. The pod-level
+ * seccomp annotation is compared too, as upstream did while policies up to
+ * v1.18 read it: judging one more update is the safe side. */
 static bool significant_update(const struct adm_pod *pod, const struct adm_pod *old) {
+  if (!same_str(adm_pod_annotation(pod, SECCOMP_POD_ANNOTATION), adm_pod_annotation(old, SECCOMP_POD_ANNOTATION)))
+    return true;
   if (pod->n_regular != old->n_regular || pod->n_init != old->n_init)
     return true;
   const struct adm_container *pi = pod->containers, *oi = old->containers;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++)
-    if (containers_images_differ(&pi[i], &oi[i]))
+    if (significant_container_update(pod, &pi[i], old, &oi[i]))
       return true;
   size_t first_eph = pod->n_init + pod->n_regular, old_first_eph = old->n_init + old->n_regular;
   for (size_t i = 0; i < pod->n_ephemeral; i++) {
     const struct adm_container *c = &pod->containers[first_eph + i], *match = NULL;
     for (size_t j = 0; j < old->n_ephemeral && match == NULL; j++)
-      if (strcmp(old->containers[old_first_eph + j].name, c->name) == 0)
+      if (same_str(old->containers[old_first_eph + j].name, c->name))
         match = &old->containers[old_first_eph + j];
-    if (match == NULL || containers_images_differ(c, match))
+    if (match == NULL || significant_container_update(pod, c, old, match))
       return true;
   }
   return false;

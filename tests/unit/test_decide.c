@@ -240,6 +240,77 @@ static void pod_updates_are_judged_only_when_significant(void **state) {
   adm_config_free(cfg);
 }
 
+/* A pod in parts, so the table below reads as what changed. */
+struct pod_parts {
+  const char *annotations; /* JSON object text, or NULL */
+  const char *init;        /* JSON array text, or NULL */
+  const char *containers;
+  const char *ephemeral;
+};
+
+static const char *pod_json(struct adm_arena *a, struct pod_parts p) {
+  return adm_arena_printf(
+      a, "{\"metadata\":{\"name\":\"p\",\"annotations\":%s},\"spec\":{%s%s%s\"containers\":%s%s%s}}",
+      p.annotations ? p.annotations : "{}", p.init ? "\"initContainers\":" : "", p.init ? p.init : "",
+      p.init ? "," : "", p.containers, p.ephemeral ? ",\"ephemeralContainers\":" : "", p.ephemeral ? p.ephemeral : "");
+}
+
+/* Upstream's update table (isSignificantPodUpdate and
+ * isSignificantContainerUpdate): each row is old -> new and whether the
+ * update must be judged. Judged updates of a privileged pod are denied. */
+static void significant_update_table(void **state) {
+  struct adm_arena *a = *state;
+  struct adm_config *cfg = adm_config_default();
+  const char *c1 = "[{\"name\":\"a\",\"image\":\"img:1\",\"securityContext\":{\"privileged\":true}}]";
+  const char *c2 = "[{\"name\":\"a\",\"image\":\"img:2\",\"securityContext\":{\"privileged\":true}}]";
+  const char *two = "[{\"name\":\"a\",\"image\":\"img:1\",\"securityContext\":{\"privileged\":true}},"
+                    "{\"name\":\"b\",\"image\":\"img:1\"}]";
+  const char *init1 = "[{\"name\":\"i\",\"image\":\"init:1\"}]";
+  const char *init2 = "[{\"name\":\"i\",\"image\":\"init:2\"}]";
+  const char *eph1 = "[{\"name\":\"dbg\",\"image\":\"busybox:1\"}]";
+  const char *eph2 = "[{\"name\":\"dbg\",\"image\":\"busybox:2\"}]";
+  const char *eph_other = "[{\"name\":\"dbg2\",\"image\":\"busybox:1\"}]";
+  const char *pod_sc = "{\"seccomp.security.alpha.kubernetes.io/pod\":\"unconfined\"}";
+  const char *pod_sc_rt = "{\"seccomp.security.alpha.kubernetes.io/pod\":\"runtime/default\"}";
+  const char *ctr_sc = "{\"container.seccomp.security.alpha.kubernetes.io/a\":\"unconfined\"}";
+  const char *init_sc = "{\"container.seccomp.security.alpha.kubernetes.io/i\":\"unconfined\"}";
+  const char *eph_sc = "{\"container.seccomp.security.alpha.kubernetes.io/dbg\":\"unconfined\"}";
+  const char *other_sc = "{\"container.seccomp.security.alpha.kubernetes.io/zzz\":\"unconfined\"}";
+  const char *unrelated = "{\"example.com/x\":\"y\"}";
+  const struct {
+    const char *what;
+    struct pod_parts old, new;
+    bool judged;
+  } rows[] = {
+      {"no change", {NULL, NULL, c1, NULL}, {NULL, NULL, c1, NULL}, false},
+      {"unrelated annotation", {NULL, NULL, c1, NULL}, {unrelated, NULL, c1, NULL}, false},
+      {"container image", {NULL, NULL, c1, NULL}, {NULL, NULL, c2, NULL}, true},
+      {"container added", {NULL, NULL, c1, NULL}, {NULL, NULL, two, NULL}, true},
+      {"init container added", {NULL, NULL, c1, NULL}, {NULL, init1, c1, NULL}, true},
+      {"init container image", {NULL, init1, c1, NULL}, {NULL, init2, c1, NULL}, true},
+      {"ephemeral container added", {NULL, NULL, c1, NULL}, {NULL, NULL, c1, eph1}, true},
+      {"ephemeral container image", {NULL, NULL, c1, eph1}, {NULL, NULL, c1, eph2}, true},
+      {"ephemeral container renamed", {NULL, NULL, c1, eph1}, {NULL, NULL, c1, eph_other}, true},
+      {"ephemeral container unchanged", {NULL, NULL, c1, eph1}, {NULL, NULL, c1, eph1}, false},
+      {"pod seccomp annotation added", {NULL, NULL, c1, NULL}, {pod_sc, NULL, c1, NULL}, true},
+      {"pod seccomp annotation changed", {pod_sc_rt, NULL, c1, NULL}, {pod_sc, NULL, c1, NULL}, true},
+      {"pod seccomp annotation removed", {pod_sc, NULL, c1, NULL}, {NULL, NULL, c1, NULL}, true},
+      {"container seccomp annotation", {NULL, NULL, c1, NULL}, {ctr_sc, NULL, c1, NULL}, true},
+      {"init container seccomp annotation", {NULL, init1, c1, NULL}, {init_sc, init1, c1, NULL}, true},
+      {"ephemeral container seccomp annotation", {NULL, NULL, c1, eph1}, {eph_sc, NULL, c1, eph1}, true},
+      {"seccomp annotation of no container", {NULL, NULL, c1, NULL}, {other_sc, NULL, c1, NULL}, false},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    struct adm_decision d;
+    decide(state, cfg,
+           (struct req_opts){.op = "UPDATE", .object = pod_json(a, rows[i].new), .old = pod_json(a, rows[i].old)}, &d);
+    if (d.judged != rows[i].judged || d.allowed == rows[i].judged)
+      fail_msg("%s: expected judged=%d (and so allowed=%d), got judged=%d allowed=%d", rows[i].what, rows[i].judged,
+               !rows[i].judged, d.judged, d.allowed);
+  }
+  adm_config_free(cfg);
+}
+
 static void dry_run_turns_denials_into_audits(void **state) {
   struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\ndryRun: true\n");
   struct adm_decision d;
@@ -346,6 +417,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(unreadable_objects_fail_closed_for_pods_open_for_workloads, test_setup,
                                       test_teardown),
       cmocka_unit_test_setup_teardown(pod_updates_are_judged_only_when_significant, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(significant_update_table, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),
       cmocka_unit_test(pruning_never_changes_a_decision),

@@ -160,8 +160,8 @@ static void exhausted_arena_never_allows(void **state) {
       adm_pipeline_run(&lim, cfg, body, len, &a, &res);
       int allowed = answer_allowed(&res);
       if (allowed != 0 && res.http_status != 413)
-        fail_msg("cap %zu, %zu items: expected a denial or a 413, got %d allowed=%d", cap, counts[i],
-                 res.http_status, allowed);
+        fail_msg("cap %zu, %zu items: expected a denial or a 413, got %d allowed=%d", cap, counts[i], res.http_status,
+                 allowed);
       free(body);
     }
   }
