@@ -307,10 +307,16 @@ static void reload_config(const char *path, struct adm_file_watch *w, const stru
 static void reload_tls(const struct serve_args *a) {
   struct adm_tls_creds *creds;
   struct adm_error err = {0};
-  if (adm_tls_creds_load(a->cert, a->key, &creds, &err) < 0) {
+  if (adm_tls_creds_load_changed(a->cert, a->key, &creds, &err) < 0) {
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "certificate reload rejected, the previous certificate stays in use: %s", msg);
+    return;
+  }
+  /* Every SIGHUP comes here; files with the same bytes (or rewritten with
+   * them) are not worth a new credential set. */
+  if (creds == NULL) {
+    adm_log(ADM_LOG_DEBUG, "certificate files unchanged; the certificate in use stays");
     return;
   }
   adm_tls_publish(creds);
