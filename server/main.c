@@ -279,24 +279,44 @@ static int load_tls(const struct serve_args *a) {
   return 0;
 }
 
-static void reload_config(const char *path) {
+/* Read the policy file whose stamp was `before`; publish only if the file
+ * still has that stamp afterwards, so a read that raced a writer is thrown
+ * away (w reads it again once it is stable) instead of applying a prefix. */
+static void reload_config(const char *path, struct adm_file_watch *w, const struct adm_file_stamp *before) {
+  struct adm_config *cfg = NULL;
   struct adm_error err = {0};
-  if (adm_config_reload(path, &err) < 0) {
+  int rc = adm_config_load(path, &cfg, &err);
+  struct adm_file_stamp after;
+  adm_file_stamp(path, &after);
+  if (!adm_file_watch_settle(w, before, &after)) {
+    if (rc == 0)
+      adm_config_free(cfg);
+    adm_log(ADM_LOG_DEBUG, "policy file %s changed while being read; reading it again once it is stable", path);
+    return;
+  }
+  if (rc < 0) {
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "policy reload rejected, the previous policy stays in force: %s", msg);
     return;
   }
+  adm_config_publish(cfg);
   adm_log(ADM_LOG_INFO, "policy reloaded from %s", path);
 }
 
 static void reload_tls(const struct serve_args *a) {
   struct adm_tls_creds *creds;
   struct adm_error err = {0};
-  if (adm_tls_creds_load(a->cert, a->key, &creds, &err) < 0) {
+  if (adm_tls_creds_load_changed(a->cert, a->key, &creds, &err) < 0) {
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "certificate reload rejected, the previous certificate stays in use: %s", msg);
+    return;
+  }
+  /* Every SIGHUP comes here; files with the same bytes (or rewritten with
+   * them) are not worth a new credential set. */
+  if (creds == NULL) {
+    adm_log(ADM_LOG_DEBUG, "certificate files unchanged; the certificate in use stays");
     return;
   }
   adm_tls_publish(creds);
@@ -362,12 +382,24 @@ static int serve(int argc, char **argv) {
       break;
     }
     bool forced = sig == SIGHUP;
+    /* Snapshots a publish could not free yet (a reader was mid-pin). */
+    adm_config_reclaim();
     if (a.config) {
+      /* A ConfigMap or Secret volume is updated atomically (a new ..data
+       * directory, then one symlink rename), so kubelet never shows a half
+       * file; a file edited in place (hostPath, an editor, kubectl cp) can
+       * be. So read only once the stamp has held for a tick: a change costs
+       * one extra second, never a half-written policy. */
+      static struct adm_file_watch cfg_watch;
+      static bool cfg_watching;
+      if (!cfg_watching) {
+        adm_file_watch_init(&cfg_watch, &cfg_stamp);
+        cfg_watching = true;
+      }
       struct adm_file_stamp now;
       adm_file_stamp(a.config, &now);
-      if (forced || (now.exists && adm_file_stamp_changed(&now, &cfg_stamp)))
-        reload_config(a.config);
-      cfg_stamp = now;
+      if (adm_file_watch_poll(&cfg_watch, &now, forced))
+        reload_config(a.config, &cfg_watch, &now);
     }
     if (a.cert) {
       struct adm_file_stamp c, k;

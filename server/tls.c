@@ -1,11 +1,29 @@
 /* GnuTLS credential handling: loading and checking PEM files, generating
  * a self-signed certificate, and serving the current credentials to each
- * handshake. Knows nothing of HTTP. */
+ * handshake. Knows nothing of HTTP.
+ *
+ * Lifetime of a credential set. The certificate callback hands GnuTLS
+ * pointers into the set (gnutls_certificate_retrieve_function2: "the
+ * provided values will not be released or modified by gnutls"). GnuTLS
+ * keeps them in the session past the handshake, not only during it: they
+ * stay the session's selected certificate and key until gnutls_deinit,
+ * and gnutls_certificate_get_ours() reads them at any time (its own doc:
+ * "the certificate as sent to the peer in the last handshake");
+ * gnutls_deinit itself only forgets them, since they were not allocated
+ * for it. So the one safe point to let a set go is when its session is
+ * done: each session that got a set holds a reference, dropped by
+ * adm_tls_session_closed(), which the server calls when a connection
+ * closes. The set being served holds one more. A replaced set is freed
+ * by whichever drops its last reference. Handshakes take a mutex: next to
+ * the public-key work of a handshake it costs nothing. */
 #include "admitd/tls.h"
 
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,17 +31,30 @@
 #include "admitd/yaml.h"
 
 #define MAX_CHAIN 8
+#define DIGEST_BYTES 32
+#define SESSION_BUCKETS 256
 
 struct adm_tls_creds {
   gnutls_pcert_st pcerts[MAX_CHAIN];
   unsigned n_pcerts;
   gnutls_privkey_t key;
   long long expiry;
-  struct adm_tls_creds *retired_next;
+  unsigned refs;                      /* under creds_lock: being current + one per session */
+  bool has_digest;                    /* loaded from files: digest says of what */
+  unsigned char digest[DIGEST_BYTES]; /* SHA-256 over the certificate and key files */
 };
 
-static _Atomic(struct adm_tls_creds *) current_creds;
-static struct adm_tls_creds *retired;
+/* A session that was handed a set, and so holds a reference to it. */
+struct session_use {
+  gnutls_session_t session;
+  struct adm_tls_creds *creds;
+  struct session_use *next;
+};
+
+static pthread_mutex_t creds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct adm_tls_creds *current_creds;           /* under creds_lock */
+static struct session_use *sessions[SESSION_BUCKETS]; /* under creds_lock */
+static atomic_long live_creds;
 
 static void creds_free(struct adm_tls_creds *c) {
   if (c == NULL)
@@ -33,6 +64,21 @@ static void creds_free(struct adm_tls_creds *c) {
   if (c->key)
     gnutls_privkey_deinit(c->key);
   free(c);
+  atomic_fetch_sub(&live_creds, 1);
+}
+
+/* Drop one reference under creds_lock; returns the set if that was the
+ * last, for the caller to free once the lock is released. */
+static struct adm_tls_creds *put_locked(struct adm_tls_creds *c) {
+  return c && --c->refs == 0 ? c : NULL;
+}
+
+static struct session_use **session_find_locked(gnutls_session_t session) {
+  uintptr_t p = (uintptr_t)session;
+  struct session_use **u = &sessions[((p >> 4) ^ (p >> 12)) % SESSION_BUCKETS];
+  while (*u && (*u)->session != session)
+    u = &(*u)->next;
+  return u;
 }
 
 static int gtls_fail(struct adm_error *err, const char *where, const char *what, int gerr) {
@@ -66,6 +112,7 @@ static int creds_from_pem(const gnutls_datum_t *cert_pem, const gnutls_datum_t *
   struct adm_tls_creds *c = calloc(1, sizeof *c);
   if (c == NULL)
     return adm_fail(err, ADM_ENOMEM, cert_where, "out of memory");
+  atomic_fetch_add(&live_creds, 1);
   gnutls_x509_crt_t *crts = NULL;
   unsigned n = 0;
   int rc = gnutls_x509_crt_list_import2(&crts, &n, cert_pem, GNUTLS_X509_FMT_PEM, 0);
@@ -106,22 +153,61 @@ fail:
   return rc;
 }
 
-int adm_tls_creds_load(const char *cert_path, const char *key_path, struct adm_tls_creds **out, struct adm_error *err) {
+/* SHA-256 over both files, the certificate's length first so that bytes
+ * cannot move from one file to the other unnoticed. */
+static int files_digest(const char *cert, size_t clen, const char *key, size_t klen, unsigned char *out) {
+  gnutls_hash_hd_t h;
+  uint64_t n = clen;
+  if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+    return -1;
+  gnutls_hash(h, &n, sizeof n);
+  gnutls_hash(h, cert, clen);
+  gnutls_hash(h, key, klen);
+  gnutls_hash_deinit(h, out);
+  return 0;
+}
+
+static int load_files(const char *cert_path, const char *key_path, bool only_if_changed, struct adm_tls_creds **out,
+                      struct adm_error *err) {
   char *cert = NULL, *key = NULL;
   size_t clen, klen;
+  unsigned char digest[DIGEST_BYTES];
   int rc;
+  *out = NULL;
   if ((rc = adm_read_file(cert_path, 1 << 20, &cert, &clen, err)) < 0)
     return rc;
   if ((rc = adm_read_file(key_path, 1 << 20, &key, &klen, err)) < 0) {
     free(cert);
     return rc;
   }
-  gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)clen}, kd = {(unsigned char *)key, (unsigned)klen};
-  rc = creds_from_pem(&cd, &kd, cert_path, key_path, out, err);
+  bool has_digest = files_digest(cert, clen, key, klen, digest) == 0;
+  bool same = false;
+  if (only_if_changed && has_digest) {
+    pthread_mutex_lock(&creds_lock);
+    same = current_creds && current_creds->has_digest && memcmp(current_creds->digest, digest, sizeof digest) == 0;
+    pthread_mutex_unlock(&creds_lock);
+  }
+  if (!same) {
+    gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)clen}, kd = {(unsigned char *)key, (unsigned)klen};
+    rc = creds_from_pem(&cd, &kd, cert_path, key_path, out, err);
+    if (rc == 0 && has_digest) {
+      (*out)->has_digest = true;
+      memcpy((*out)->digest, digest, sizeof digest);
+    }
+  }
   free(cert);
   explicit_bzero(key, klen);
   free(key);
   return rc;
+}
+
+int adm_tls_creds_load(const char *cert_path, const char *key_path, struct adm_tls_creds **out, struct adm_error *err) {
+  return load_files(cert_path, key_path, false, out, err);
+}
+
+int adm_tls_creds_load_changed(const char *cert_path, const char *key_path, struct adm_tls_creds **out,
+                               struct adm_error *err) {
+  return load_files(cert_path, key_path, true, out, err);
 }
 
 int adm_tls_creds_self_signed(struct adm_tls_creds **out, gnutls_datum_t *cert_pem, struct adm_error *err) {
@@ -181,37 +267,89 @@ done:
 }
 
 void adm_tls_publish(struct adm_tls_creds *creds) {
-  struct adm_tls_creds *old = atomic_exchange(&current_creds, creds);
-  /* Only the main thread publishes, so the retired list needs no lock. */
-  if (old) {
-    old->retired_next = retired;
-    retired = old;
-  }
+  if (creds)
+    creds->refs = 1;
+  pthread_mutex_lock(&creds_lock);
+  struct adm_tls_creds *dead = put_locked(current_creds);
+  current_creds = creds;
+  pthread_mutex_unlock(&creds_lock);
+  creds_free(dead);
 }
 
 void adm_tls_shutdown(void) {
-  creds_free(atomic_exchange(&current_creds, NULL));
-  while (retired) {
-    struct adm_tls_creds *next = retired->retired_next;
-    creds_free(retired);
-    retired = next;
+  pthread_mutex_lock(&creds_lock);
+  for (size_t b = 0; b < SESSION_BUCKETS; b++) {
+    while (sessions[b]) {
+      struct session_use *u = sessions[b];
+      sessions[b] = u->next;
+      creds_free(put_locked(u->creds));
+      free(u);
+    }
   }
+  creds_free(put_locked(current_creds));
+  current_creds = NULL;
+  pthread_mutex_unlock(&creds_lock);
 }
 
 int adm_tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
                           const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
                           unsigned int *pcert_length, gnutls_privkey_t *privkey) {
-  (void)session, (void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
-  struct adm_tls_creds *c = atomic_load(&current_creds);
-  if (c == NULL)
+  (void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+  struct session_use *fresh = malloc(sizeof *fresh);
+  struct adm_tls_creds *dead = NULL;
+  pthread_mutex_lock(&creds_lock);
+  struct adm_tls_creds *c = current_creds;
+  struct session_use **u = session_find_locked(session);
+  if (c == NULL || (*u == NULL && fresh == NULL)) {
+    /* Out of memory too: an uncounted set could be freed under the session. */
+    pthread_mutex_unlock(&creds_lock);
+    free(fresh);
     return -1;
+  }
+  c->refs++;
+  if (*u) {
+    /* The same session again: a renegotiation replaces the selected set, or
+     * the address of a session that was deinitialized without
+     * adm_tls_session_closed is reused. Either way the old set is no
+     * longer this session's. */
+    dead = put_locked((*u)->creds);
+    (*u)->creds = c;
+  } else {
+    *fresh = (struct session_use){session, c, NULL};
+    *u = fresh;
+    fresh = NULL;
+  }
   *pcert = c->pcerts;
   *pcert_length = c->n_pcerts;
   *privkey = c->key;
+  pthread_mutex_unlock(&creds_lock);
+  free(fresh);
+  creds_free(dead);
   return 0;
 }
 
+void adm_tls_session_closed(gnutls_session_t session) {
+  struct session_use *gone = NULL;
+  struct adm_tls_creds *dead = NULL;
+  pthread_mutex_lock(&creds_lock);
+  struct session_use **u = session_find_locked(session);
+  if (*u) {
+    gone = *u;
+    *u = gone->next;
+    dead = put_locked(gone->creds);
+  }
+  pthread_mutex_unlock(&creds_lock);
+  free(gone);
+  creds_free(dead);
+}
+
+long adm_tls_creds_live(void) {
+  return atomic_load(&live_creds);
+}
+
 long long adm_tls_current_expiry(void) {
-  struct adm_tls_creds *c = atomic_load(&current_creds);
-  return c ? c->expiry : 0;
+  pthread_mutex_lock(&creds_lock);
+  long long expiry = current_creds ? current_creds->expiry : 0;
+  pthread_mutex_unlock(&creds_lock);
+  return expiry;
 }

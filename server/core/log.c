@@ -1,7 +1,11 @@
-/* JSON-lines logger. Each line is built in one buffer and written with
- * one write(2), so lines from different threads never interleave. */
+/* JSON-lines logger. Each line is built in one buffer and written whole;
+ * lines from different threads never interleave, however long (see emit).
+ * Must not drop or cut a line. */
 #include "admitd/log.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,19 +44,39 @@ static void add_time(struct adm_sb *sb) {
   adm_sb_addf(sb, "{\"time\":\"%s.%06ldZ\"", buf, ts.tv_nsec / 1000);
 }
 
+/* A write of at most PIPE_BUF bytes to a pipe is atomic; a longer one is
+ * not: once the pipe is full the kernel writes part of it and lets other
+ * writers in before the rest. So long lines are written holding this lock
+ * exclusively, and short ones hold it shared: short lines still go out in
+ * parallel, and none can land inside a long one. Writer-preferring, so a
+ * steady stream of short lines cannot hold a long one back for good. */
+#ifdef PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP
+static pthread_rwlock_t write_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+#else
+static pthread_rwlock_t write_lock = PTHREAD_RWLOCK_INITIALIZER;
+#endif
+
 static void emit(struct adm_sb *sb) {
   adm_sb_add(sb, "}\n");
   const char *s = adm_sb_str(sb);
   if (s == NULL)
     return;
   size_t len = strlen(s);
+  bool whole = len <= PIPE_BUF;
+  if (whole)
+    pthread_rwlock_rdlock(&write_lock);
+  else
+    pthread_rwlock_wrlock(&write_lock);
   while (len > 0) {
     ssize_t n = write(STDERR_FILENO, s, len);
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n <= 0)
-      return;
+      break;
     s += n;
     len -= (size_t)n;
   }
+  pthread_rwlock_unlock(&write_lock);
 }
 
 void adm_log(enum adm_log_level level, const char *fmt, ...) {

@@ -1,15 +1,27 @@
 /* server/core/reload.c: publish and pin. Readers on other threads pin and read
  * while snapshots are swapped under them; under AddressSanitizer a
- * snapshot freed too early is a test failure. */
+ * snapshot freed too early is a test failure. Includes the .c to reach the
+ * reader slots and the retired list. Also the policy file watch, as the
+ * pure function the serve loop calls. */
 #include "helpers.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "admitd/reload.h"
+#include "reload.c"
+
+static size_t retired_count(void) {
+  size_t n = 0;
+  pthread_mutex_lock(&retire_lock);
+  for (struct retired *r = retired_list; r; r = r->next)
+    n++;
+  pthread_mutex_unlock(&retire_lock);
+  return n;
+}
 
 static atomic_bool stop;
 static atomic_long reads;
@@ -91,9 +103,163 @@ static void reload_keeps_old_policy_on_error(void **state) {
   adm_config_publish(NULL);
 }
 
+/* Eight readers (more than this machine has cores) hammer pin/unpin, some
+ * holding two pins at once, while one publisher replaces the snapshot
+ * thousands of times: nothing is freed under a reader (ASan), and once the
+ * readers stop every replaced snapshot has been freed. */
+static atomic_bool hammer_stop;
+static atomic_long hammer_reads;
+
+static void *hammer_reader(void *arg) {
+  long n = 0;
+  (void)arg;
+  while (!atomic_load(&hammer_stop)) {
+    struct adm_config *a = adm_config_pin();
+    struct adm_config *b = (n & 7) == 0 ? adm_config_pin() : NULL;
+    if (a == NULL || strcmp(a->source, "<built-in>") != 0 || (b && b->source[0] != '<'))
+      abort();
+    adm_config_unpin(b);
+    adm_config_unpin(a);
+    n++;
+  }
+  atomic_fetch_add(&hammer_reads, n);
+  return NULL;
+}
+
+static void hammered_pins_free_every_replaced_snapshot(void **state) {
+  (void)state;
+  enum { READERS = 8, PUBLISHES = 3000 };
+  adm_config_publish(adm_config_default());
+  unsigned long long freed_before = atomic_load(&released);
+  pthread_t t[READERS];
+  for (int i = 0; i < READERS; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, hammer_reader, NULL), 0);
+  for (int i = 0; i < PUBLISHES; i++)
+    adm_config_publish(adm_config_default());
+  atomic_store(&hammer_stop, true);
+  for (int i = 0; i < READERS; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  adm_config_reclaim();
+  assert_int_equal(retired_count(), 0);
+  assert_int_equal(atomic_load(&released) - freed_before, PUBLISHES);
+  adm_config_publish(NULL);
+  assert_int_equal(atomic_load(&released) - freed_before, PUBLISHES + 1);
+}
+
+/* A reader preempted between loading the pointer and taking its reference
+ * (the window the old global counter made every publish wait for). Here it
+ * is held there on purpose: publishes must still return, and must keep the
+ * snapshot it loaded alive until it has its reference. */
+static sem_t stalled_loaded, stalled_go;
+
+static void *stalled_reader(void *arg) {
+  (void)arg;
+  int i = claim_slot();
+  if (i >= MAX_READERS)
+    abort();
+  atomic_store(&slots[i].announced, atomic_load(&generation));
+  struct adm_config *cfg = atomic_load(&current);
+  sem_post(&stalled_loaded);
+  sem_wait(&stalled_go);
+  atomic_fetch_add(&cfg->refs, 1);
+  atomic_store(&slots[i].announced, 0);
+  if (strcmp(cfg->source, "<built-in>") != 0)
+    abort();
+  adm_config_unpin(cfg);
+  return NULL;
+}
+
+static void publish_never_waits_for_a_reader(void **state) {
+  (void)state;
+  enum { PUBLISHES = 100 };
+  adm_config_publish(adm_config_default());
+  unsigned long long freed_before = atomic_load(&released);
+  sem_init(&stalled_loaded, 0, 0);
+  sem_init(&stalled_go, 0, 0);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, stalled_reader, NULL), 0);
+  sem_wait(&stalled_loaded);
+  /* A publisher that waits for the reader never returns: a hang guard, not
+   * a timing judgement. */
+  alarm(120);
+  for (int i = 0; i < PUBLISHES; i++)
+    adm_config_publish(adm_config_default());
+  alarm(0);
+  /* Nothing the stalled reader might hold was freed. */
+  assert_int_equal(retired_count(), PUBLISHES);
+  assert_int_equal(atomic_load(&released), freed_before);
+  sem_post(&stalled_go);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  adm_config_reclaim();
+  assert_int_equal(retired_count(), 0);
+  assert_int_equal(atomic_load(&released) - freed_before, PUBLISHES);
+  adm_config_publish(NULL);
+  sem_destroy(&stalled_loaded);
+  sem_destroy(&stalled_go);
+}
+
+static struct adm_file_stamp stamp(long long ino, long long size, long long mtime) {
+  return (struct adm_file_stamp){.ino = ino, .size = size, .mtime_ns = mtime, .exists = 1};
+}
+
+/* A policy written in two steps: the first poll after each step sees a new
+ * stamp and waits; the file is read only when a poll sees it unchanged. */
+static void watch_reads_a_file_only_once_it_is_stable(void **state) {
+  (void)state;
+  struct adm_file_stamp loaded = stamp(1, 100, 1000), half = stamp(1, 40, 2000), whole = stamp(1, 120, 3000);
+  struct adm_file_watch w;
+  adm_file_watch_init(&w, &loaded);
+  assert_false(adm_file_watch_poll(&w, &loaded, false)); /* nothing changed */
+  assert_false(adm_file_watch_poll(&w, &half, false));   /* first step: just changed, wait */
+  assert_false(adm_file_watch_poll(&w, &whole, false));  /* second step: changed again, wait */
+  assert_true(adm_file_watch_poll(&w, &whole, false));   /* stable for a poll: read */
+  assert_true(adm_file_watch_settle(&w, &whole, &whole));
+  assert_false(adm_file_watch_poll(&w, &whole, false)); /* read once, not every tick */
+  /* A rejected file is not re-read every tick either (settle took it). */
+  struct adm_file_stamp bad = stamp(2, 7, 4000);
+  assert_false(adm_file_watch_poll(&w, &bad, false));
+  assert_true(adm_file_watch_poll(&w, &bad, false));
+  assert_true(adm_file_watch_settle(&w, &bad, &bad));
+  assert_false(adm_file_watch_poll(&w, &bad, false));
+}
+
+static void watch_discards_a_read_that_raced_a_writer(void **state) {
+  (void)state;
+  struct adm_file_stamp loaded = stamp(1, 100, 1000), first = stamp(1, 40, 2000), later = stamp(1, 120, 3000);
+  struct adm_file_watch w;
+  adm_file_watch_init(&w, &loaded);
+  assert_false(adm_file_watch_poll(&w, &first, false));
+  assert_true(adm_file_watch_poll(&w, &first, false));
+  /* The writer came back during the read: discard, and read again at the
+   * next poll if the file has stayed as it was after the read. */
+  assert_false(adm_file_watch_settle(&w, &first, &later));
+  assert_true(adm_file_watch_poll(&w, &later, false));
+  assert_true(adm_file_watch_settle(&w, &later, &later));
+  assert_false(adm_file_watch_poll(&w, &later, false));
+}
+
+static void watch_sighup_forces_and_missing_file_waits(void **state) {
+  (void)state;
+  struct adm_file_stamp loaded = stamp(1, 100, 1000), gone = {0};
+  struct adm_file_watch w;
+  adm_file_watch_init(&w, &loaded);
+  assert_true(adm_file_watch_poll(&w, &loaded, true)); /* SIGHUP: read even if unchanged */
+  assert_true(adm_file_watch_settle(&w, &loaded, &loaded));
+  assert_false(adm_file_watch_poll(&w, &gone, false)); /* mid symlink swap */
+  assert_false(adm_file_watch_poll(&w, &gone, false)); /* a missing file is never read by polling */
+  struct adm_file_stamp back = stamp(9, 100, 5000);
+  assert_false(adm_file_watch_poll(&w, &back, false));
+  assert_true(adm_file_watch_poll(&w, &back, false));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pins_survive_publishes),
+      cmocka_unit_test(hammered_pins_free_every_replaced_snapshot),
+      cmocka_unit_test(publish_never_waits_for_a_reader),
+      cmocka_unit_test(watch_reads_a_file_only_once_it_is_stable),
+      cmocka_unit_test(watch_discards_a_read_that_raced_a_writer),
+      cmocka_unit_test(watch_sighup_forces_and_missing_file_waits),
       cmocka_unit_test(pinned_snapshot_outlives_replacement),
       cmocka_unit_test(reload_keeps_old_policy_on_error),
   };
