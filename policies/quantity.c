@@ -97,10 +97,10 @@ struct suffix {
 };
 
 static const struct suffix suffixes[] = {
-    {"n", 10, -9, false}, {"u", 10, -6, false}, {"m", 10, -3, false}, {"", 10, 0, false},  {"k", 10, 3, false},
-    {"M", 10, 6, false},  {"G", 10, 9, false},  {"T", 10, 12, false}, {"P", 10, 15, false}, {"E", 10, 18, false},
-    {"Ki", 2, 10, true},  {"Mi", 2, 20, true},  {"Gi", 2, 30, true},  {"Ti", 2, 40, true},  {"Pi", 2, 50, true},
-    {"Ei", 2, 60, true},
+    {"n", 10, -9, false}, {"u", 10, -6, false}, {"m", 10, -3, false}, {"", 10, 0, false},
+    {"k", 10, 3, false},  {"M", 10, 6, false},  {"G", 10, 9, false},  {"T", 10, 12, false},
+    {"P", 10, 15, false}, {"E", 10, 18, false}, {"Ki", 2, 10, true},  {"Mi", 2, 20, true},
+    {"Gi", 2, 30, true},  {"Ti", 2, 40, true},  {"Pi", 2, 50, true},  {"Ei", 2, 60, true},
 };
 
 /* upstream's suffixHandler.interpret. */

@@ -12,6 +12,7 @@
 
 #include "admitd/config.h"
 #include "admitd/pipeline.h"
+#include "admitd/synth.h"
 #include "admitd/yaml.h"
 
 static const char *source_dir(void) {
@@ -278,12 +279,65 @@ static void torture_every_allocation(void **state) {
   adm_arena_free(&a);
 }
 
+/* A manifest wrapped as the API server would send it goes through the
+ * same pipeline: denied with upstream's message, and the envelope carries
+ * the user, groups and old object it was given. */
+static void synthesized_review_is_judged_like_a_real_one(void **state) {
+  (void)state;
+  json_t *pod =
+      test_json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":"
+                "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"securityContext\":{\"privileged\":true}}]}}");
+  static const char *const groups[] = {"dev", "system:authenticated"};
+  struct adm_synth syn = {.kind = "Pod",
+                          .resource = "pods",
+                          .name = "p",
+                          .namespace = "team",
+                          .username = "alice",
+                          .groups = groups,
+                          .n_groups = 2,
+                          .object = pod,
+                          .old_object = pod,
+                          .operation = "UPDATE"};
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  size_t len;
+  char *text = adm_synth_review(&a, &syn, &len);
+  assert_non_null(text);
+  json_t *doc = test_json(text);
+  json_t *req = json_object_get(doc, "request");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(req, "userInfo"), "username")), "alice");
+  assert_int_equal(json_array_size(json_object_get(json_object_get(req, "userInfo"), "groups")), 2);
+  assert_string_equal(json_string_value(json_object_get(req, "operation")), "UPDATE");
+  assert_true(json_equal(json_object_get(req, "oldObject"), pod));
+  json_decref(doc);
+  syn.operation = NULL;
+  syn.old_object = NULL;
+  struct adm_arena run_arena;
+  adm_arena_init(&run_arena, 65536, 0);
+  text = adm_synth_review(&a, &syn, &len);
+  struct adm_config *cfg = adm_config_default();
+  struct adm_pipeline_result res;
+  run(cfg, &run_arena, text, len, &res);
+  assert_int_equal(res.http_status, 200);
+  assert_int_equal(answer_allowed(&res), 0);
+  assert_str_contains(res.decision.message, "pods \"p\" is forbidden: violates PodSecurity \"baseline:latest\"");
+  /* A failed arena builds no review at all. */
+  adm_arena_recycle(&a, 0);
+  a.fail_at = 2;
+  assert_null(adm_synth_review(&a, &syn, &len));
+  adm_config_free(cfg);
+  adm_arena_free(&run_arena);
+  adm_arena_free(&a);
+  json_decref(pod);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(decode_bound_covers_the_densest_json),
       cmocka_unit_test(exhausted_arena_never_allows),
       cmocka_unit_test(short_budget_is_429),
       cmocka_unit_test(torture_every_allocation),
+      cmocka_unit_test(synthesized_review_is_judged_like_a_real_one),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
