@@ -12,9 +12,9 @@
 
 struct adm_synth {
   const char *uid;
-  const char *group, *version, *kind;          /* request.kind */
-  const char *resource_group, *resource;       /* request.resource (version as kind's) */
-  const char *name, *namespace, *operation;    /* operation defaults to CREATE */
+  const char *group, *version, *kind;       /* request.kind */
+  const char *resource_group, *resource;    /* request.resource (version as kind's) */
+  const char *name, *namespace, *operation; /* operation defaults to CREATE */
   const char *username;
   const char *const *groups; /* userInfo.groups, n_groups of them */
   size_t n_groups;
