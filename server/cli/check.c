@@ -47,6 +47,8 @@ static void print_json(const char *file, const struct adm_manifest_object *mo, c
   json_t *line = json_pack("{s:s, s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o}", "file", file, "doc", (json_int_t)mo->doc,
                            "kind", v->kind, "name", v->name, "allowed", d->allowed, "judged", d->judged, "reasons",
                            reasons, "checks", checks, "warnings", warnings);
+  if (line && mo->item[0])
+    json_object_set_new(line, "item", json_string(mo->item));
   if (line && v->error)
     json_object_set_new(line, "error", json_string(v->error));
   char *text = line ? adm_json_dumps(line, JSON_COMPACT) : NULL;
@@ -59,8 +61,10 @@ static void print_json(const char *file, const struct adm_manifest_object *mo, c
 static void print_text(const char *file, const struct adm_manifest_object *mo, bool multi, const struct verdict *v) {
   const struct adm_decision *d = &v->d;
   printf("%s", file);
-  if (multi)
+  if (multi || mo->item[0])
     printf("#%zu", mo->doc);
+  if (mo->item[0])
+    printf(".%s", mo->item);
   printf(" %s/%s: ", v->kind, v->name);
   if (v->error) {
     printf("not judged: %s:%u: %s\n", file, mo->line, v->error);
