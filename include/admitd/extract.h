@@ -19,12 +19,18 @@ struct adm_pod_resource {
   const char *resource; /* plural, as in AdmissionReview.request.resource */
   const char *kind;
   const char *const *template_path; /* NULL-terminated keys to the template; NULL for Pod */
+  const char *const *api_versions;  /* NULL-terminated apiVersions a manifest of this kind may carry */
 };
 
 /* NULL when the group/resource carries no pod spec. */
 const struct adm_pod_resource *adm_pod_resource_find(const char *group, const char *resource);
-/* Likewise by kind (for manifests: apiVersion's group is not needed to tell them apart). */
+/* Likewise by kind alone, whatever the group (tests and fuzzers). */
 const struct adm_pod_resource *adm_pod_resource_by_kind(const char *kind);
+/* For a manifest: by apiVersion and kind, so apps.kruise.io's StatefulSet is
+ * not taken for apps' (NULL: not a built-in workload). Legacy apiVersions
+ * (extensions/v1beta1, apps/v1beta1 and v1beta2, batch/v1beta1 and v2alpha1)
+ * give the canonical resource. */
+const struct adm_pod_resource *adm_pod_resource_for_object(const char *api_version, const char *kind);
 
 #define ADM_MAX_CONTAINERS 1024
 #define ADM_MAX_VOLUMES 1024

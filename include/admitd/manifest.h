@@ -1,5 +1,8 @@
-/* Kubernetes manifests from files: YAML (multi-document) or JSON, with
- * `kind: List` expanded, each object with the document it came from. */
+/* Kubernetes manifests from files, read as kubectl reads them: YAML
+ * (multi-document, YAML 1.1 scalars and merge keys) or JSON (one object, or
+ * several concatenated), with every list (`kind: List`, `PodList`, any
+ * `*List` with `items`) expanded, each object with the document and item it
+ * came from. */
 #ifndef ADMITD_MANIFEST_H
 #define ADMITD_MANIFEST_H
 
@@ -8,9 +11,10 @@
 #include "admitd/error.h"
 
 struct adm_manifest_object {
-  json_t *obj;   /* *borrowed* from the set */
-  size_t doc;    /* 1-based document number */
-  unsigned line; /* where the document starts */
+  json_t *obj;    /* *borrowed* from the set */
+  size_t doc;     /* 1-based document number */
+  unsigned line;  /* where the document starts */
+  char item[128]; /* "items[2]" (or "items[0].items[1]") when it came from a list, else "" */
 };
 
 struct adm_manifest_set {
@@ -20,6 +24,7 @@ struct adm_manifest_set {
 };
 
 #define ADM_MANIFEST_MAX_BYTES (64u << 20)
+#define ADM_MANIFEST_MAX_LIST_DEPTH 4
 
 /* path "-" reads stdin. *out is filled; free with adm_manifest_set_free. */
 int adm_manifest_load(const char *path, struct adm_manifest_set *out, struct adm_error *err);

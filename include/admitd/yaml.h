@@ -1,12 +1,17 @@
 /* YAML documents as jansson trees, with the source position of every
  * mapping key and sequence item so config errors can say file:line:col.
- * Scalars follow the YAML 1.2 core schema (true/false, null/~, integers,
- * floats); quoted and block scalars are strings. Duplicate keys, aliases past
- * a bound and nesting past a bound are errors. */
+ * Two schemas: admitd's own files follow the YAML 1.2 core schema
+ * (true/false, null/~, integers, floats); manifests are read as kubectl reads
+ * them (sigs.k8s.io/yaml -> go-yaml v2, YAML 1.1: yes/no/on/off/y/n are
+ * booleans, 0777 is octal, merge keys `<<` apply). Quoted and block scalars
+ * are strings. Duplicate keys, alias cycles, alias expansion out of
+ * proportion to the document, numbers JSON cannot hold and nesting past a
+ * bound are errors with a place. */
 #ifndef ADMITD_YAML_H
 #define ADMITD_YAML_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "admitd/arena.h"
@@ -34,11 +39,25 @@ struct adm_yaml_docs {
 };
 
 #define ADM_YAML_MAX_DEPTH 64
-#define ADM_YAML_MAX_ALIASES 1000
+#define ADM_YAML_MAX_ALIASES 1000 /* per document; their expansion is bounded too */
 
-/* Parse every document of buf. *out is *new* (adm_yaml_docs_free). file is
- * used in error places and copied. */
+/* How plain scalars and `<<` keys are read. */
+enum adm_yaml_schema {
+  ADM_YAML_POLICY = 0, /* YAML 1.2 core: `yes` is a string, `<<` an ordinary key */
+  ADM_YAML_MANIFEST,   /* YAML 1.1 as go-yaml v2 resolves it, for Kubernetes manifests */
+};
+
+/* Parse every document of buf with the policy schema. *out is *new*
+ * (adm_yaml_docs_free). file is used in error places and copied. */
 int adm_yaml_load(const char *buf, size_t len, const char *file, struct adm_yaml_docs **out, struct adm_error *err);
+/* The same with an explicit schema. */
+int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema,
+                         struct adm_yaml_docs **out, struct adm_error *err);
+
+/* True when s is a YAML 1.1 boolean spelling that YAML 1.2 reads as a string
+ * (y, yes, on, n, no, off in their three cases); *value gets its meaning. Lets
+ * the policy loader say why `enabled: yes` is not a boolean. */
+bool adm_yaml_is_yaml11_bool(const char *s, bool *value);
 void adm_yaml_docs_free(struct adm_yaml_docs *docs);
 
 /* Position of parent[key] (key != NULL) or parent[index]; 0 if found. */

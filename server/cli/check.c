@@ -1,6 +1,8 @@
 /* `admitd check` and `admitd check-config`: judge manifests and recorded
  * AdmissionReviews with the same extract/decide path the server uses, and
- * validate policy files. Output goes to stdout, errors to stderr. */
+ * validate policy files. One line per object on stdout, including objects
+ * that could not be judged; files that cannot be read and usage errors go
+ * to stderr. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,36 +28,53 @@ static const char *str_field(const json_t *obj, const char *a, const char *b) {
   return json_is_string(v) ? json_string_value(v) : "";
 }
 
-static void print_result(const struct check_opts *o, const char *file, size_t doc, bool multi, const char *kind,
-                         const char *name, const struct adm_decision *d) {
-  if (o->json) {
-    json_t *checks = json_array(), *warnings = json_array(), *reasons = json_array();
-    for (size_t i = 0; i < d->n_failed_checks; i++)
-      json_array_append_new(checks, json_string(d->failed_checks[i]));
-    for (size_t i = 0; i < d->n_warnings; i++)
-      json_array_append_new(warnings, json_string(d->warnings[i]));
-    if (!d->allowed && d->message)
-      json_array_append_new(reasons, json_string(d->message));
-    json_t *line = json_pack("{s:s, s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o}", "file", file, "doc", (json_int_t)doc,
-                             "kind", kind, "name", name, "allowed", d->allowed, "judged", d->judged, "reasons", reasons,
-                             "checks", checks, "warnings", warnings);
-    char *text = adm_json_dumps(line, JSON_COMPACT);
-    if (text)
-      puts(text);
-    free(text);
-    json_decref(line);
+/* What one object came to. */
+struct verdict {
+  struct adm_decision d;
+  const char *kind, *name;
+  const char *error; /* set: the object could not be judged (exit 2) */
+};
+
+static void print_json(const char *file, const struct adm_manifest_object *mo, const struct verdict *v) {
+  const struct adm_decision *d = &v->d;
+  json_t *checks = json_array(), *warnings = json_array(), *reasons = json_array();
+  for (size_t i = 0; i < d->n_failed_checks; i++)
+    json_array_append_new(checks, json_string(d->failed_checks[i]));
+  for (size_t i = 0; i < d->n_warnings; i++)
+    json_array_append_new(warnings, json_string(d->warnings[i]));
+  if (!d->allowed && d->message)
+    json_array_append_new(reasons, json_string(d->message));
+  json_t *line = json_pack("{s:s, s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o}", "file", file, "doc", (json_int_t)mo->doc,
+                           "kind", v->kind, "name", v->name, "allowed", d->allowed, "judged", d->judged, "reasons",
+                           reasons, "checks", checks, "warnings", warnings);
+  if (line && mo->item[0])
+    json_object_set_new(line, "item", json_string(mo->item));
+  if (line && v->error)
+    json_object_set_new(line, "error", json_string(v->error));
+  char *text = line ? adm_json_dumps(line, JSON_COMPACT) : NULL;
+  if (text)
+    puts(text);
+  free(text);
+  json_decref(line);
+}
+
+static void print_text(const char *file, const struct adm_manifest_object *mo, bool multi, const struct verdict *v) {
+  const struct adm_decision *d = &v->d;
+  printf("%s", file);
+  if (multi || mo->item[0])
+    printf("#%zu", mo->doc);
+  if (mo->item[0])
+    printf(".%s", mo->item);
+  printf(" %s/%s: ", v->kind, v->name);
+  if (v->error) {
+    printf("not judged: %s:%u: %s\n", file, mo->line, v->error);
     return;
   }
-  char where[4200];
-  if (multi)
-    snprintf(where, sizeof where, "%s#%zu", file, doc);
-  else
-    snprintf(where, sizeof where, "%s", file);
   if (!d->allowed) {
-    printf("%s %s/%s: denied: %s\n", where, kind, name, d->message ? d->message : "");
+    printf("denied: %s\n", d->message ? d->message : "");
     return;
   }
-  printf("%s %s/%s: allowed", where, kind, name);
+  printf("allowed");
   for (size_t i = 0; i < d->n_annotations; i++)
     if (strcmp(d->annotations[i].key, "exempt") == 0)
       printf(" (exempt: %s)", d->annotations[i].value);
@@ -66,83 +85,118 @@ static void print_result(const struct check_opts *o, const char *file, size_t do
   putchar('\n');
 }
 
-/* Judge one object; 1 if denied, 0 if allowed, -1 on an input error. */
+/* decide lets a workload whose template cannot be read through with an
+ * "error" annotation, as upstream does; offline that is no verdict at all. */
+static void take_decision_error(struct verdict *v) {
+  for (size_t i = 0; v->d.allowed && i < v->d.n_annotations; i++) {
+    if (strcmp(v->d.annotations[i].key, "error") == 0) {
+      v->error = v->d.annotations[i].value;
+      v->d.judged = false;
+    }
+  }
+}
+
+/* 1 if denied, 0 if allowed, -1 if it could not be read (reported on stderr). */
+static int judge_review(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
+                        struct adm_arena *a, struct verdict *v) {
+  struct adm_review_request req;
+  struct adm_error err = {0};
+  if (adm_review_from_json(json_incref(mo->obj), &req, &err) < 0) {
+    char msg[1024];
+    adm_error_format(&err, msg, sizeof msg);
+    fprintf(stderr, "admitd check: %s:%u: %s\n", file, mo->line, msg);
+    return -1;
+  }
+  adm_decide(o->cfg, &req, a, &v->d);
+  const char *okind = req.object ? str_field(req.object, "kind", NULL) : req.kind_kind;
+  v->kind = adm_arena_strdup(a, okind[0] ? okind : req.kind_kind);
+  v->name = adm_arena_strdup(a, req.name[0] ? req.name : (req.object ? str_field(req.object, "metadata", "name") : ""));
+  adm_review_request_release(&req);
+  if (v->kind == NULL || v->name == NULL) {
+    fprintf(stderr, "admitd check: %s:%u: out of memory\n", file, mo->line);
+    return -1;
+  }
+  take_decision_error(v);
+  return 0;
+}
+
+/* --level: the pod or template judged directly, as a pod. */
+static void judge_at_level(const struct check_opts *o, const struct adm_manifest_object *mo,
+                           const struct adm_pod_resource *res, struct adm_arena *a, struct verdict *v) {
+  struct adm_pod pod;
+  bool found = true;
+  struct adm_error err = {0};
+  v->d.allowed = true;
+  if (adm_extract_template(mo->obj, res, a, &pod, &found, &err) < 0) {
+    char msg[1024];
+    adm_error_format(&err, msg, sizeof msg);
+    v->error = adm_arena_printf(a, "failed to decode %s: %s", res->template_path ? "pod template" : "pod", msg);
+    v->error = v->error ? v->error : "failed to decode the pod spec";
+    return;
+  }
+  v->d.judged = found;
+  v->d.skip_reason = "workload has no pod template";
+  if (!found)
+    return;
+  struct adm_mode_levels levels = {{o->lv, o->lv, o->lv}};
+  const char *label = res->group[0] ? adm_arena_printf(a, "%s.%s", res->resource, res->group) : res->resource;
+  adm_decide_pod(NULL, &levels, &pod, true, label ? label : res->resource, v->name, a, &v->d);
+}
+
+/* Without --level: the request the API server would send for `kubectl create`. */
+static void judge_as_created(const struct check_opts *o, const struct adm_manifest_object *mo,
+                             const struct adm_pod_resource *res, struct adm_arena *a, struct verdict *v) {
+  struct adm_review_request req = {
+      .api_version = "admission.k8s.io/v1",
+      .uid = "admitd-check",
+      .kind_group = res->group,
+      .kind_version = "v1",
+      .kind_kind = res->kind,
+      .resource_group = res->group,
+      .resource_version = "v1",
+      .resource_resource = res->resource,
+      .sub_resource = "",
+      .name = v->name,
+      .namespace = str_field(mo->obj, "metadata", "namespace"),
+      .operation = "CREATE",
+      .username = "",
+      .object = mo->obj,
+  };
+  if (req.namespace[0] == '\0')
+    req.namespace = o->namespace;
+  adm_decide(o->cfg, &req, a, &v->d);
+  take_decision_error(v);
+}
+
+/* Judge one object; 1 if denied, 0 if allowed, -1 if it could not be judged. */
 static int check_object(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
                         bool multi) {
   struct adm_arena a;
   adm_arena_init(&a, 16384, 0);
-  struct adm_decision d;
-  memset(&d, 0, sizeof d);
+  struct verdict v;
+  memset(&v, 0, sizeof v);
   const char *kind = str_field(mo->obj, "kind", NULL);
-  const char *name = str_field(mo->obj, "metadata", "name");
+  v.kind = kind[0] ? kind : "<no kind>";
+  v.name = str_field(mo->obj, "metadata", "name");
+  const struct adm_pod_resource *res = adm_pod_resource_for_object(str_field(mo->obj, "apiVersion", NULL), kind);
   int rc = 0;
   if (strcmp(kind, "AdmissionReview") == 0) {
-    struct adm_review_request req;
-    struct adm_error err = {0};
-    if (adm_review_from_json(json_incref(mo->obj), &req, &err) < 0) {
-      char msg[1024];
-      adm_error_format(&err, msg, sizeof msg);
-      fprintf(stderr, "admitd check: %s:%u: %s\n", file, mo->line, msg);
-      rc = -1;
-    } else {
-      adm_decide(o->cfg, &req, &a, &d);
-      const char *okind = req.object ? str_field(req.object, "kind", NULL) : req.kind_kind;
-      const char *oname = req.name[0] ? req.name : (req.object ? str_field(req.object, "metadata", "name") : "");
-      print_result(o, file, mo->doc, multi, okind[0] ? okind : req.kind_kind, oname, &d);
-      rc = d.allowed ? 0 : 1;
-      adm_review_request_release(&req);
-    }
-    adm_arena_free(&a);
-    return rc;
-  }
-  const struct adm_pod_resource *res = adm_pod_resource_by_kind(kind);
-  if (o->has_level && res != NULL) {
-    struct adm_pod pod;
-    bool found = true;
-    struct adm_error err = {0};
-    if (adm_extract_template(mo->obj, res, &a, &pod, &found, &err) < 0) {
-      char msg[1024];
-      adm_error_format(&err, msg, sizeof msg);
-      fprintf(stderr, "admitd check: %s:%u: %s/%s: %s\n", file, mo->line, kind, name, msg);
-      adm_arena_free(&a);
-      return -1;
-    }
-    d.judged = found;
-    d.allowed = true;
-    d.skip_reason = "no pod template";
-    if (found) {
-      struct adm_mode_levels levels = {{o->lv, o->lv, o->lv}};
-      char resource[64];
-      if (res->group[0])
-        snprintf(resource, sizeof resource, "%s.%s", res->resource, res->group);
-      else
-        snprintf(resource, sizeof resource, "%s", res->resource);
-      adm_decide_pod(NULL, &levels, &pod, true, resource, name, &a, &d);
-    }
+    rc = judge_review(o, file, mo, &a, &v);
+  } else if (res == NULL) {
+    v.d.allowed = true;
+    v.d.skip_reason = "not a built-in workload";
+  } else if (o->has_level) {
+    judge_at_level(o, mo, res, &a, &v);
   } else {
-    /* The request the API server would send for `kubectl create`. */
-    struct adm_review_request req = {
-        .api_version = "admission.k8s.io/v1",
-        .uid = "admitd-check",
-        .kind_group = "",
-        .kind_version = "v1",
-        .kind_kind = kind,
-        .resource_group = res ? res->group : "",
-        .resource_version = "v1",
-        .resource_resource = res ? res->resource : "",
-        .sub_resource = "",
-        .name = name,
-        .namespace = str_field(mo->obj, "metadata", "namespace"),
-        .operation = "CREATE",
-        .username = "",
-        .object = mo->obj,
-    };
-    if (req.namespace[0] == '\0')
-      req.namespace = o->namespace;
-    adm_decide(o->cfg, &req, &a, &d);
+    judge_as_created(o, mo, res, &a, &v);
   }
-  print_result(o, file, mo->doc, multi, kind[0] ? kind : "<no kind>", name, &d);
-  rc = d.allowed ? 0 : 1;
+  if (rc == 0) {
+    if (o->json)
+      print_json(file, mo, &v);
+    else
+      print_text(file, mo, multi, &v);
+    rc = v.error ? -1 : v.d.allowed ? 0 : 1;
+  }
   adm_arena_free(&a);
   return rc;
 }

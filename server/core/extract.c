@@ -10,16 +10,26 @@ static const char *const template_spec_template[] = {"spec", "template", NULL};
 static const char *const template_cronjob[] = {"spec", "jobTemplate", "spec", "template", NULL};
 static const char *const template_podtemplate[] = {"template", NULL};
 
+/* The apiVersions a manifest may give each kind. Legacy ones (served by
+ * older API servers) reach a webhook as the canonical group's resource under
+ * the default matchPolicy Equivalent, so they are judged as that. */
+static const char *const core_versions[] = {"v1", NULL};
+static const char *const apps_versions[] = {"apps/v1", "apps/v1beta1", "apps/v1beta2", NULL};
+static const char *const apps_and_extensions[] = {"apps/v1", "apps/v1beta1", "apps/v1beta2", "extensions/v1beta1",
+                                                  NULL};
+static const char *const job_versions[] = {"batch/v1", NULL};
+static const char *const cronjob_versions[] = {"batch/v1", "batch/v1beta1", "batch/v2alpha1", NULL};
+
 static const struct adm_pod_resource pod_resources[] = {
-    {"", "pods", "Pod", NULL},
-    {"", "replicationcontrollers", "ReplicationController", template_spec_template},
-    {"", "podtemplates", "PodTemplate", template_podtemplate},
-    {"apps", "replicasets", "ReplicaSet", template_spec_template},
-    {"apps", "deployments", "Deployment", template_spec_template},
-    {"apps", "statefulsets", "StatefulSet", template_spec_template},
-    {"apps", "daemonsets", "DaemonSet", template_spec_template},
-    {"batch", "jobs", "Job", template_spec_template},
-    {"batch", "cronjobs", "CronJob", template_cronjob},
+    {"", "pods", "Pod", NULL, core_versions},
+    {"", "replicationcontrollers", "ReplicationController", template_spec_template, core_versions},
+    {"", "podtemplates", "PodTemplate", template_podtemplate, core_versions},
+    {"apps", "replicasets", "ReplicaSet", template_spec_template, apps_and_extensions},
+    {"apps", "deployments", "Deployment", template_spec_template, apps_and_extensions},
+    {"apps", "statefulsets", "StatefulSet", template_spec_template, apps_versions},
+    {"apps", "daemonsets", "DaemonSet", template_spec_template, apps_and_extensions},
+    {"batch", "jobs", "Job", template_spec_template, job_versions},
+    {"batch", "cronjobs", "CronJob", template_cronjob, cronjob_versions},
 };
 
 #define N_POD_RESOURCES (sizeof pod_resources / sizeof pod_resources[0])
@@ -36,6 +46,14 @@ const struct adm_pod_resource *adm_pod_resource_by_kind(const char *kind) {
   for (size_t i = 0; kind && i < N_POD_RESOURCES; i++)
     if (strcmp(pod_resources[i].kind, kind) == 0)
       return &pod_resources[i];
+  return NULL;
+}
+
+const struct adm_pod_resource *adm_pod_resource_for_object(const char *api_version, const char *kind) {
+  const struct adm_pod_resource *res = adm_pod_resource_by_kind(kind);
+  for (const char *const *v = res && api_version ? res->api_versions : NULL; v && *v; v++)
+    if (strcmp(*v, api_version) == 0)
+      return res;
   return NULL;
 }
 

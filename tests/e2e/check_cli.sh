@@ -65,9 +65,26 @@ printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: t}\nspec:\n  containers: [{n
 out=$("$ADMITD" check typed.yaml 2>&1)
 expect_eq "wrong type in a pod: denied" 1 $?
 expect_contains "wrong type names the path" "spec.containers[0].securityContext.privileged: expected boolean" "$out"
-err=$("$ADMITD" check --level baseline typed.yaml 2>&1 >/dev/null)
+out=$("$ADMITD" check --level baseline typed.yaml 2>/dev/null)
 expect_eq "wrong type with --level: exit 2" 2 $?
-expect_contains "wrong type with --level names file and line" "typed.yaml:1: Pod/t: spec.containers[0].securityContext.privileged" "$err"
+expect_contains "wrong type with --level names file, line and path" "typed.yaml Pod/t: not judged: typed.yaml:1: failed to decode pod: spec.containers[0].securityContext.privileged: expected boolean" "$out"
+# expect_input_error WHAT FILE NEEDLE: check FILE exits 2 and says NEEDLE on stderr.
+expect_input_error() {
+  local err
+  err=$("$ADMITD" check "$2" 2>&1 >/dev/null)
+  expect_eq "$1: exit 2" 2 $?
+  expect_contains "$1: named with its place" "$3" "$err"
+}
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: inf}\nspec:\n  securityContext: {runAsUser: -.inf}\n' >inf.yaml
+expect_input_error ".inf in a manifest" inf.yaml 'inf.yaml:5:32: number out of range: "-.inf"'
+printf 'apiVersion: v1\nkind: Pod\nmetadata: &m\n  name: loop\n  labels: *m\n' >cycle.yaml
+expect_input_error "alias cycle" cycle.yaml "cycle.yaml:5:11: alias *m is inside the node &m it names (a cycle)"
+printf '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}\n{"apiVersion":"v1",\n "kind":}\n' >stream.json
+expect_input_error "malformed second JSON object" stream.json "stream.json:3:"
+expect_input_error "malformed JSON names the document" stream.json "malformed JSON in document 2"
+out=$(printf '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}} {"apiVersion":"v1","kind":"Pod","metadata":{"name":"b"},"spec":{"hostPID":true}}' | "$ADMITD" check -)
+expect_eq "JSON stream on stdin: exit 1" 1 $?
+expect_contains "JSON stream: second object judged" "-#2 Pod/b: denied" "$out"
 printf -- '- just\n- a list\n' >list.yaml
 err=$("$ADMITD" check list.yaml 2>&1 >/dev/null)
 expect_eq "non-object document: exit 2" 2 $?

@@ -58,6 +58,46 @@ static void resources_and_kinds(void **state) {
   assert_null(adm_pod_resource_by_kind("Service"));
 }
 
+static void expect_resource(const char *api_version, const char *kind, const char *group, const char *resource) {
+  const struct adm_pod_resource *res = adm_pod_resource_for_object(api_version, kind);
+  if (resource == NULL) {
+    if (res != NULL)
+      fail_msg("%s %s: expected not a built-in workload, got %s.%s", api_version ? api_version : "(none)",
+               kind ? kind : "(none)", res->resource, res->group);
+    return;
+  }
+  if (res == NULL)
+    fail_msg("%s %s: expected %s.%s, got not a built-in workload", api_version ? api_version : "(none)",
+             kind ? kind : "(none)", resource, group ? group : "");
+  assert_string_equal(res->group, group);
+  assert_string_equal(res->resource, resource);
+}
+
+static void kinds_are_matched_with_their_api_group(void **state) {
+  (void)state;
+  expect_resource("apps/v1", "StatefulSet", "apps", "statefulsets");
+  expect_resource("apps.kruise.io/v1beta1", "StatefulSet", NULL, NULL);
+  expect_resource("apps.kruise.io/v1alpha1", "DaemonSet", NULL, NULL);
+  expect_resource("v1", "Pod", "", "pods");
+  expect_resource("v1", "ReplicationController", "", "replicationcontrollers");
+  expect_resource("v1", "PodTemplate", "", "podtemplates");
+  expect_resource("core/v1", "Pod", NULL, NULL);
+  expect_resource("apps/v1", "Pod", NULL, NULL);
+  expect_resource("batch/v1", "Job", "batch", "jobs");
+  expect_resource(NULL, "Pod", NULL, NULL);
+  expect_resource("v1", NULL, NULL, NULL);
+  /* Legacy apiVersions kubectl knows are judged as the canonical resource. */
+  expect_resource("extensions/v1beta1", "Deployment", "apps", "deployments");
+  expect_resource("extensions/v1beta1", "DaemonSet", "apps", "daemonsets");
+  expect_resource("extensions/v1beta1", "ReplicaSet", "apps", "replicasets");
+  expect_resource("extensions/v1beta1", "StatefulSet", NULL, NULL);
+  expect_resource("apps/v1beta1", "StatefulSet", "apps", "statefulsets");
+  expect_resource("apps/v1beta2", "DaemonSet", "apps", "daemonsets");
+  expect_resource("batch/v1beta1", "CronJob", "batch", "cronjobs");
+  expect_resource("batch/v2alpha1", "CronJob", "batch", "cronjobs");
+  expect_resource("batch/v1beta1", "Job", NULL, NULL);
+}
+
 static void containers_in_visit_order_with_counts(void **state) {
   struct adm_pod pod;
   struct adm_error err = {0};
@@ -144,6 +184,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(every_workload_template_is_found, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(workload_without_template_is_not_found, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(resources_and_kinds, test_setup, test_teardown),
+      cmocka_unit_test(kinds_are_matched_with_their_api_group),
       cmocka_unit_test_setup_teardown(containers_in_visit_order_with_counts, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(volume_without_source_defaults_to_empty_dir, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(wrong_types_name_the_path, test_setup, test_teardown),

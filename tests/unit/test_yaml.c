@@ -1,14 +1,34 @@
-/* server/core/yaml.c: scalar typing, marks, multi-document, aliases, limits and
- * error places. */
+/* server/core/yaml.c: scalar typing in both schemas, merge keys, marks,
+ * multi-document, aliases, limits and error places. Includes yaml.c itself
+ * with realloc routed through a switch, so a failed allocation can be
+ * provoked where it matters. */
 #include "helpers.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
-#include "admitd/yaml.h"
+/* realloc_fail_in = N: the Nth realloc from now fails (0: none does). */
+static int realloc_fail_in;
+
+static void *fallible_realloc(void *p, size_t n) {
+  if (realloc_fail_in > 0 && --realloc_fail_in == 0)
+    return NULL;
+  return realloc(p, n);
+}
+
+#define realloc(p, n) fallible_realloc(p, n)
+#include "yaml.c"
+#undef realloc
 
 static struct adm_yaml_docs *load(const char *text, struct adm_error *err) {
   struct adm_yaml_docs *docs = NULL;
   int rc = adm_yaml_load(text, strlen(text), "t.yaml", &docs, err);
+  return rc == 0 ? docs : NULL;
+}
+
+static struct adm_yaml_docs *load_manifest(const char *text, struct adm_error *err) {
+  struct adm_yaml_docs *docs = NULL;
+  int rc = adm_yaml_load_schema(text, strlen(text), "m.yaml", ADM_YAML_MANIFEST, &docs, err);
   return rc == 0 ? docs : NULL;
 }
 
@@ -112,33 +132,272 @@ static void nesting_and_aliases_are_bounded(void **state) {
   adm_arena_free(&a);
 }
 
+/* A temporary file of n bytes; path is a "/tmp/admitd-test-XXXXXX" buffer. */
+static void write_temp(char *path, size_t n) {
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  char *buf = malloc(n);
+  assert_non_null(buf);
+  memset(buf, 'x', n);
+  assert_int_equal(write(fd, buf, n), (ssize_t)n);
+  free(buf);
+  close(fd);
+}
+
 static void read_file_bounds_size(void **state) {
   (void)state;
   char path[] = "/tmp/admitd-test-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  char buf[5000];
-  memset(buf, 'x', sizeof buf);
-  assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
-  close(fd);
+  const size_t size = 5000;
+  write_temp(path, size);
   char *out;
   size_t len;
   struct adm_error err = {0};
   assert_int_equal(adm_read_file(path, 4096, &out, &len, &err), ADM_ETOOBIG);
   assert_int_equal(adm_read_file(path, 8192, &out, &len, &err), 0);
-  assert_int_equal(len, sizeof buf);
+  assert_int_equal(len, size);
   free(out);
   unlink(path);
   assert_int_equal(adm_read_file("/nonexistent/admitd", 10, &out, &len, &err), ADM_EIO);
   assert_str_contains(err.message, "cannot open");
 }
 
+static void manifests_read_yaml11_booleans_as_kubectl(void **state) {
+  (void)state;
+  static const char *const trues[] = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"};
+  static const char *const falses[] = {"n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"};
+  for (size_t i = 0; i < sizeof trues / sizeof trues[0]; i++) {
+    char text[64];
+    struct adm_error err = {0};
+    snprintf(text, sizeof text, "t: %s\nf: %s\nq: \"%s\"\n", trues[i], falses[i], trues[i]);
+    struct adm_yaml_docs *d = load_manifest(text, &err);
+    assert_non_null(d);
+    json_t *r = d->docs[0].root;
+    if (!json_is_true(json_object_get(r, "t")) || !json_is_false(json_object_get(r, "f")))
+      fail_msg("manifest schema: expected %s true and %s false", trues[i], falses[i]);
+    /* Quoted, it stays a string in either schema. */
+    assert_string_equal(json_string_value(json_object_get(r, "q")), trues[i]);
+    adm_yaml_docs_free(d);
+  }
+  /* Policy files stay YAML 1.2: yes and on are strings, and the loader can say why. */
+  struct adm_error err = {0};
+  struct adm_yaml_docs *d = load("a: yes\nb: on\nc: n\n", &err);
+  assert_non_null(d);
+  assert_string_equal(json_string_value(json_object_get(d->docs[0].root, "a")), "yes");
+  assert_string_equal(json_string_value(json_object_get(d->docs[0].root, "b")), "on");
+  adm_yaml_docs_free(d);
+  bool value = false;
+  assert_true(adm_yaml_is_yaml11_bool("on", &value));
+  assert_true(value);
+  assert_true(adm_yaml_is_yaml11_bool("N", &value));
+  assert_false(value);
+  assert_false(adm_yaml_is_yaml11_bool("true", &value));
+  assert_false(adm_yaml_is_yaml11_bool("yep", &value));
+}
+
+static void manifests_read_numbers_as_go_yaml_v2(void **state) {
+  (void)state;
+  struct adm_error err = {0};
+  struct adm_yaml_docs *d = load_manifest("a: 0644\nb: 1_000\nc: 0x1F\nd: 0b101\ne: -0o17\nf: 1e999\ng: 09\nh: "
+                                          "-.5\ni: 99999999999999999999\nj: +.nan\n",
+                                          &err);
+  assert_non_null(d);
+  json_t *r = d->docs[0].root;
+  assert_int_equal(json_integer_value(json_object_get(r, "a")), 420); /* YAML 1.1 octal */
+  assert_int_equal(json_integer_value(json_object_get(r, "b")), 1000);
+  assert_int_equal(json_integer_value(json_object_get(r, "c")), 31);
+  assert_int_equal(json_integer_value(json_object_get(r, "d")), 5);
+  assert_int_equal(json_integer_value(json_object_get(r, "e")), -15);
+  /* go-yaml keeps a float it cannot hold as text. */
+  assert_string_equal(json_string_value(json_object_get(r, "f")), "1e999");
+  assert_true(json_is_real(json_object_get(r, "g")));
+  assert_true(json_real_value(json_object_get(r, "h")) == -0.5);
+  assert_true(json_is_real(json_object_get(r, "i")));
+  assert_string_equal(json_string_value(json_object_get(r, "j")), "+.nan");
+  adm_yaml_docs_free(d);
+}
+
+static void expect_out_of_range(struct adm_yaml_docs *d, const struct adm_error *err, const char *where,
+                                const char *text) {
+  assert_null(d);
+  if (err->code == ADM_ENOMEM)
+    fail_msg("%s reported as out of memory", text);
+  assert_int_equal(err->code, ADM_EINVAL);
+  assert_string_equal(err->where, where);
+  assert_str_contains(err->message, "number out of range");
+  assert_str_contains(err->message, text);
+}
+
+static void infinities_and_nan_are_range_errors_not_oom(void **state) {
+  (void)state;
+  static const char *const values[] = {".inf", "-.inf", "+.Inf", ".nan", ".NaN", "1e999", "-1e999"};
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    char text[64];
+    struct adm_error err = {0};
+    snprintf(text, sizeof text, "a: 1\nb: %s\n", values[i]);
+    expect_out_of_range(load(text, &err), &err, "t.yaml:2:4", values[i]);
+    if (values[i][strlen(values[i]) - 1] == '9')
+      continue; /* 1e999 is a string to go-yaml, checked above */
+    memset(&err, 0, sizeof err);
+    expect_out_of_range(load_manifest(text, &err), &err, "m.yaml:2:4", values[i]);
+  }
+}
+
+static void merge_keys_apply_in_manifests(void **state) {
+  (void)state;
+  struct adm_error err = {0};
+  struct adm_yaml_docs *d = load_manifest("base: &b {hostNetwork: true, hostPID: true, name: base}\n"
+                                          "more: &m {hostIPC: true, hostPID: false, extra: 1}\n"
+                                          "one:\n  <<: *b\n  name: one\n"
+                                          "list:\n  <<: [*m, *b]\n"
+                                          "inline: {<<: {a: 1}, b: 2}\n",
+                                          &err);
+  if (d == NULL)
+    fail_msg("merge keys refused: %s: %s", err.where, err.message);
+  json_t *r = d->docs[0].root;
+  json_t *one = json_object_get(r, "one");
+  assert_true(json_is_true(json_object_get(one, "hostNetwork")));
+  assert_true(json_is_true(json_object_get(one, "hostPID")));
+  /* An explicit key wins over a merged one, and its mark is its own. */
+  assert_string_equal(json_string_value(json_object_get(one, "name")), "one");
+  assert_null(json_object_get(one, "<<"));
+  unsigned line, col;
+  assert_int_equal(adm_yaml_mark_find(d, one, "name", 0, &line, &col), 0);
+  assert_int_equal(line, 5);
+  assert_int_equal(adm_yaml_mark_find(d, one, "hostPID", 0, &line, &col), 0);
+  assert_int_equal(line, 4);
+  /* Earlier entries of a merge list win over later ones. */
+  json_t *list = json_object_get(r, "list");
+  assert_true(json_is_false(json_object_get(list, "hostPID")));
+  assert_true(json_is_true(json_object_get(list, "hostNetwork")));
+  assert_true(json_is_true(json_object_get(list, "hostIPC")));
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "inline"), "a")), 1);
+  adm_yaml_docs_free(d);
+}
+
+static void expect_load_error(bool manifest, const char *text, int code, const char *where, const char *msg) {
+  struct adm_error err = {0};
+  struct adm_yaml_docs *d = manifest ? load_manifest(text, &err) : load(text, &err);
+  if (d != NULL)
+    fail_msg("expected an error for [%s]", text);
+  assert_int_equal(err.code, code);
+  assert_string_equal(err.where, where);
+  assert_str_contains(err.message, msg);
+}
+
+static void merge_key_errors_have_places(void **state) {
+  (void)state;
+  expect_load_error(true, "a: &a [1]\nb:\n  <<: *a\n", ADM_ETYPE, "m.yaml:3:3", "a mapping or a list of mappings");
+  expect_load_error(true, "b:\n  <<: [{a: 1}, 2]\n", ADM_ETYPE, "m.yaml:2:3", "a mapping or a list of mappings");
+  expect_load_error(true, "b:\n  <<: {a: 1}\n  <<: {c: 1}\n", ADM_EDUPLICATE, "m.yaml:3:3", "duplicate key");
+  /* Explicit keys after a merge may repeat; before it, kubectl and the spec
+   * disagree on a different value, so it is refused. */
+  expect_load_error(true, "b:\n  a: 1\n  <<: {a: 2}\n", ADM_EINVAL, "m.yaml:3:3", "key \"a\" is set before");
+  expect_load_error(true, "b:\n  <<: {a: 2}\n  a: 1\n  a: 3\n", ADM_EDUPLICATE, "m.yaml:4:3", "duplicate key");
+  /* In a policy file, << is an ordinary key that config.c reports as unknown. */
+  struct adm_error err = {0};
+  struct adm_yaml_docs *d = load("b:\n  <<: {a: 2}\n", &err);
+  assert_non_null(d);
+  assert_non_null(json_object_get(json_object_get(d->docs[0].root, "b"), "<<"));
+  adm_yaml_docs_free(d);
+}
+
+static void alias_cycles_are_refused(void **state) {
+  (void)state;
+  expect_load_error(false, "a: &a\n  b: *a\n", ADM_EINVAL, "t.yaml:2:6", "cycle");
+  expect_load_error(true, "a: &a [1, *a]\n", ADM_EINVAL, "m.yaml:1:11", "cycle");
+  expect_load_error(true, "a: &a\n  <<: *a\n", ADM_EINVAL, "m.yaml:2:7", "cycle");
+}
+
+/* An anchor of n names aliased k times, the shape of the 4.7 GB policy. */
+static char *alias_bomb(struct adm_arena *a, int names, int aliases) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  adm_sb_add(&sb, "names: &n [");
+  for (int i = 0; i < names; i++)
+    adm_sb_addf(&sb, "%sn%d", i ? "," : "", i);
+  adm_sb_add(&sb, "]\nuses:\n");
+  for (int i = 0; i < aliases; i++)
+    adm_sb_add(&sb, "  - *n\n");
+  return (char *)adm_sb_str(&sb);
+}
+
+static void alias_expansion_is_bounded_by_ratio(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 1 << 20, 0);
+  struct adm_error err = {0};
+  assert_null(load(alias_bomb(&a, 120000, 999), &err));
+  assert_int_equal(err.code, ADM_ETOOBIG);
+  assert_str_contains(err.where, "t.yaml:");
+  assert_str_contains(err.message, "out of proportion");
+  /* Ordinary reuse stays well inside the bound. */
+  struct adm_yaml_docs *d = load(alias_bomb(&a, 20, 50), &err);
+  if (d == NULL)
+    fail_msg("modest aliasing refused: %s: %s", err.where, err.message);
+  adm_yaml_docs_free(d);
+  adm_arena_free(&a);
+}
+
+static void read_file_fails_when_growing_fails(void **state) {
+  (void)state;
+  char path[] = "/tmp/admitd-test-XXXXXX";
+  const size_t size = 20000; /* more than the first 8 KiB buffer */
+  write_temp(path, size);
+  char *out = NULL;
+  size_t len = 0;
+  struct adm_error err = {0};
+  realloc_fail_in = 1;
+  int rc = adm_read_file(path, 1 << 20, &out, &len, &err);
+  realloc_fail_in = 0;
+  unlink(path);
+  if (rc == 0) {
+    free(out);
+    fail_msg("a failed realloc returned %zu of %zu bytes as the whole file", len, size);
+  }
+  assert_int_equal(rc, ADM_ENOMEM);
+  assert_string_equal(err.where, path);
+}
+
+/* Every realloc the loader makes, failed in turn: an error, never a crash
+ * or a half-built tree returned as success. */
+static void loader_survives_each_failed_realloc(void **state) {
+  (void)state;
+  const char *text = "a: &a {k: v, l: [1, 2, 3]}\nb:\n  <<: *a\n  m: [x, y, z, *a]\n---\nc: d\n---\ne: f\n";
+  for (int n = 1; n < 64; n++) {
+    struct adm_error err = {0};
+    realloc_fail_in = n;
+    struct adm_yaml_docs *d = load_manifest(text, &err);
+    bool failed = realloc_fail_in == 0;
+    realloc_fail_in = 0;
+    if (failed) {
+      assert_null(d);
+      assert_int_equal(err.code, ADM_ENOMEM);
+    } else {
+      assert_non_null(d);
+      assert_int_equal(d->n_docs, 3);
+    }
+    adm_yaml_docs_free(d);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(scalars_follow_the_core_schema), cmocka_unit_test(marks_point_at_keys_and_items),
-      cmocka_unit_test(documents_and_aliases),          cmocka_unit_test(duplicate_keys_are_errors_with_place),
-      cmocka_unit_test(syntax_errors_have_place),       cmocka_unit_test(nesting_and_aliases_are_bounded),
+      cmocka_unit_test(scalars_follow_the_core_schema),
+      cmocka_unit_test(marks_point_at_keys_and_items),
+      cmocka_unit_test(documents_and_aliases),
+      cmocka_unit_test(duplicate_keys_are_errors_with_place),
+      cmocka_unit_test(syntax_errors_have_place),
+      cmocka_unit_test(nesting_and_aliases_are_bounded),
       cmocka_unit_test(read_file_bounds_size),
+      cmocka_unit_test(manifests_read_yaml11_booleans_as_kubectl),
+      cmocka_unit_test(manifests_read_numbers_as_go_yaml_v2),
+      cmocka_unit_test(infinities_and_nan_are_range_errors_not_oom),
+      cmocka_unit_test(merge_keys_apply_in_manifests),
+      cmocka_unit_test(merge_key_errors_have_places),
+      cmocka_unit_test(alias_cycles_are_refused),
+      cmocka_unit_test(alias_expansion_is_bounded_by_ratio),
+      cmocka_unit_test(read_file_fails_when_growing_fails),
+      cmocka_unit_test(loader_survives_each_failed_realloc),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
