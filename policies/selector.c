@@ -63,7 +63,9 @@ int adm_selector_op_parse(const char *s, enum adm_selector_op *out) {
   static const struct {
     const char *name;
     enum adm_selector_op op;
-  } ops[] = {{"In", ADM_SEL_IN}, {"NotIn", ADM_SEL_NOT_IN}, {"Exists", ADM_SEL_EXISTS},
+  } ops[] = {{"In", ADM_SEL_IN},
+             {"NotIn", ADM_SEL_NOT_IN},
+             {"Exists", ADM_SEL_EXISTS},
              {"DoesNotExist", ADM_SEL_DOES_NOT_EXIST}};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     if (strcmp(s, ops[i].name) == 0) {

@@ -86,9 +86,17 @@ static int want_type(struct parse *p, const json_t *parent, const char *key, con
     return 0;
   bool ok = json_typeof(v) == type || (type == JSON_TRUE && json_is_boolean(v));
   if (!ok) {
-    char full[200], msg[128];
+    char full[200], msg[256];
     join_path(full, sizeof full, path, key);
-    snprintf(msg, sizeof msg, "expected %s, got %s", expected, type_name(v));
+    bool yaml11;
+    if (type == JSON_TRUE && json_is_string(v) && adm_yaml_is_yaml11_bool(json_string_value(v), &yaml11))
+      /* kubectl would read this word as a boolean in a manifest; say why a policy does not. */
+      snprintf(msg, sizeof msg,
+               "\"%.20s\" is a string in a policy file (policy files are YAML 1.2, where only true and false are "
+               "booleans): write %s",
+               json_string_value(v), yaml11 ? "true" : "false");
+    else
+      snprintf(msg, sizeof msg, "expected %s, got %s", expected, type_name(v));
     return error_at(p, parent, key, 0, full, ADM_ETYPE, "%s", msg);
   }
   *out = v;

@@ -67,7 +67,8 @@ static void run_case(const char *path, const char *file, enum adm_level level, i
   adm_arena_init(&arena, 16384, 0);
   const char *problem = NULL;
   char msg[1024];
-  if (adm_read_file(path, 1 << 20, &buf, &len, &err) < 0 || adm_yaml_load(buf, len, path, &docs, &err) < 0) {
+  if (adm_read_file(path, 1 << 20, &buf, &len, &err) < 0 ||
+      adm_yaml_load_schema(buf, len, path, ADM_YAML_MANIFEST, &docs, &err) < 0) {
     adm_error_format(&err, msg, sizeof msg);
     problem = msg;
   }

@@ -74,8 +74,15 @@ static void errors_name_line_column_and_key(void **state) {
   expect_error(buf, ADM_EINVAL, "policy.yaml:5:5: podSecurity.defaults.enforce", "unknown level \"strict\"");
   snprintf(buf, sizeof buf, "%spodSecurity:\n  defaults:\n    warnVersion: \"1.30\"\n", head);
   expect_error(buf, ADM_EINVAL, "policy.yaml:5:5: podSecurity.defaults.warnVersion", "invalid version \"1.30\"");
-  snprintf(buf, sizeof buf, "%sdryRun: \"yes\"\n", head);
+  snprintf(buf, sizeof buf, "%sdryRun: \"maybe\"\n", head);
   expect_error(buf, ADM_ETYPE, "policy.yaml:3:1: dryRun", "expected true or false, got a string");
+  /* YAML 1.1 words kubectl reads as booleans are strings in a policy: say so. */
+  snprintf(buf, sizeof buf, "%sdryRun: on\n", head);
+  expect_error(buf, ADM_ETYPE, "policy.yaml:3:1: dryRun",
+               "\"on\" is a string in a policy file (policy files are YAML 1.2, where only true and false are "
+               "booleans): write true");
+  snprintf(buf, sizeof buf, "%spodSecurity:\n  enforceOnWorkloads: no\n", head);
+  expect_error(buf, ADM_ETYPE, "policy.yaml:4:3: podSecurity.enforceOnWorkloads", "write false");
   snprintf(buf, sizeof buf, "%spodSecurity:\n  namespaces:\n    - enforce: baseline\n", head);
   expect_error(buf, ADM_EMISSING, "policy.yaml:5:7: podSecurity.namespaces[0]", "names");
   snprintf(buf, sizeof buf, "%spodSecurity:\n  exemptions:\n    usernames: [ok, 3]\n", head);

@@ -26,7 +26,7 @@ static void label_requirements(void **state) {
   assert_false(match1("app", ADM_SEL_NOT_IN, web, 2, &labels));
   assert_true(match1("app", ADM_SEL_NOT_IN, db, 1, &labels));
   assert_true(match1("missing", ADM_SEL_NOT_IN, db, 1, &labels)); /* absent key: NotIn holds */
-  assert_true(match1("team", ADM_SEL_EXISTS, NULL, 0, &labels)); /* an empty value still exists */
+  assert_true(match1("team", ADM_SEL_EXISTS, NULL, 0, &labels));  /* an empty value still exists */
   assert_true(match1("team", ADM_SEL_IN, empty, 1, &labels));
   assert_false(match1("missing", ADM_SEL_EXISTS, NULL, 0, &labels));
   assert_true(match1("missing", ADM_SEL_DOES_NOT_EXIST, NULL, 0, &labels));
@@ -49,7 +49,7 @@ static void namespaces(void **state) {
   assert_false(adm_namespace_selected("kube-system", NULL, 0, ks, 1));
   static const char *const all[] = {"*"}, *const prod_ex[] = {"prod-secret"};
   assert_false(adm_namespace_selected("prod-secret", all, 1, prod_ex, 1)); /* exclusion wins */
-  assert_true(adm_namespace_selected("", all, 1, NULL, 0));               /* cluster-scoped */
+  assert_true(adm_namespace_selected("", all, 1, NULL, 0));                /* cluster-scoped */
   enum adm_selector_op op;
   assert_int_equal(adm_selector_op_parse("NotIn", &op), 0);
   assert_int_equal(op, ADM_SEL_NOT_IN);
