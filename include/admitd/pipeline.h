@@ -46,7 +46,8 @@ struct adm_pipeline_result {
   bool decided; /* decision is the answer (http_status 200) */
   struct adm_review_request req;
   struct adm_decision decision;
-  const char *error; /* for the log when not decided: fixed text */
+  const char *error; /* when not decided: what went wrong, for logs and the CLI */
+  char error_text[1024];
   char fixed[1536];
 };
 

@@ -1,5 +1,5 @@
 /* `admitd check` and `admitd check-config`: judge manifests and recorded
- * AdmissionReviews with the same extract/decide path the server uses, and
+ * AdmissionReviews through the server's own pipeline (adm_pipeline_run), and
  * validate policy files. One line per object on stdout, including objects
  * that could not be judged; files that cannot be read and usage errors go
  * to stderr. */
@@ -12,6 +12,8 @@
 #include "admitd/decide.h"
 #include "admitd/extract.h"
 #include "admitd/manifest.h"
+#include "admitd/pipeline.h"
+#include "admitd/synth.h"
 
 struct check_opts {
   bool has_level;
@@ -96,76 +98,76 @@ static void take_decision_error(struct verdict *v) {
   }
 }
 
-/* 1 if denied, 0 if allowed, -1 if it could not be read (reported on stderr). */
-static int judge_review(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
-                        struct adm_arena *a, struct verdict *v) {
-  struct adm_review_request req;
-  struct adm_error err = {0};
-  if (adm_review_from_json(json_incref(mo->obj), &req, &err) < 0) {
-    char msg[1024];
-    adm_error_format(&err, msg, sizeof msg);
-    fprintf(stderr, "admitd check: %s:%u: %s\n", file, mo->line, msg);
-    return -1;
-  }
-  adm_decide(o->cfg, &req, a, &v->d);
-  const char *okind = req.object ? str_field(req.object, "kind", NULL) : req.kind_kind;
-  v->kind = adm_arena_strdup(a, okind[0] ? okind : req.kind_kind);
-  v->name = adm_arena_strdup(a, req.name[0] ? req.name : (req.object ? str_field(req.object, "metadata", "name") : ""));
-  adm_review_request_release(&req);
-  if (v->kind == NULL || v->name == NULL) {
+/* The review text through the server's pipeline; the decision is in
+ * res (borrowed from a). -1 with a message on stderr when no decision. */
+static int run_pipeline(const struct adm_config *cfg, const char *file, const struct adm_manifest_object *mo,
+                        char *text, size_t len, struct adm_arena *a, struct adm_pipeline_result *res) {
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  if (text == NULL) {
     fprintf(stderr, "admitd check: %s:%u: out of memory\n", file, mo->line);
     return -1;
   }
+  adm_pipeline_run(&lim, cfg, text, len, a, res);
+  if (!res->decided) {
+    fprintf(stderr, "admitd check: %s:%u: %s\n", file, mo->line, res->error ? res->error : "no decision");
+    return -1;
+  }
+  return 0;
+}
+
+/* 1 if denied, 0 if allowed, -1 if it could not be read (reported on stderr). */
+static int judge_review(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
+                        struct adm_arena *a, struct adm_pipeline_result *res, struct verdict *v) {
+  size_t len = json_dumpb(mo->obj, NULL, 0, JSON_COMPACT);
+  char *text = len ? adm_arena_alloc(a, len) : NULL;
+  if (text && json_dumpb(mo->obj, text, len, JSON_COMPACT) != len)
+    text = NULL;
+  if (run_pipeline(o->cfg, file, mo, text, len, a, res) < 0)
+    return -1;
+  const struct adm_review_request *req = &res->req;
+  v->d = res->decision;
+  const char *okind = req->object ? str_field(req->object, "kind", NULL) : req->kind_kind;
+  v->kind = okind[0] ? okind : req->kind_kind;
+  v->name = req->name[0] ? req->name : (req->object ? str_field(req->object, "metadata", "name") : "");
   take_decision_error(v);
   return 0;
 }
 
-/* --level: the pod or template judged directly, as a pod. */
-static void judge_at_level(const struct check_opts *o, const struct adm_manifest_object *mo,
-                           const struct adm_pod_resource *res, struct adm_arena *a, struct verdict *v) {
-  struct adm_pod pod;
-  bool found = true;
-  struct adm_error err = {0};
-  v->d.allowed = true;
-  if (adm_extract_template(mo->obj, res, a, &pod, &found, &err) < 0) {
-    char msg[1024];
-    adm_error_format(&err, msg, sizeof msg);
-    v->error = adm_arena_printf(a, "failed to decode %s: %s", res->template_path ? "pod template" : "pod", msg);
-    v->error = v->error ? v->error : "failed to decode the pod spec";
-    return;
-  }
-  v->d.judged = found;
-  v->d.skip_reason = "workload has no pod template";
-  if (!found)
-    return;
-  struct adm_mode_levels levels = {{o->lv, o->lv, o->lv}};
-  const char *label = res->group[0] ? adm_arena_printf(a, "%s.%s", res->resource, res->group) : res->resource;
-  adm_decide_pod(NULL, &levels, &pod, true, label ? label : res->resource, v->name, a, &v->d);
-}
-
-/* Without --level: the request the API server would send for `kubectl create`. */
-static void judge_as_created(const struct check_opts *o, const struct adm_manifest_object *mo,
-                             const struct adm_pod_resource *res, struct adm_arena *a, struct verdict *v) {
-  struct adm_review_request req = {
-      .api_version = "admission.k8s.io/v1",
+/* The request the API server would send for `kubectl create`, judged by
+ * cfg: the policy, or with --level a policy of that one level everywhere
+ * that enforces on workloads too (their template judged as a pod). */
+static int judge_as_created(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
+                            const struct adm_pod_resource *res, struct adm_arena *a, struct adm_pipeline_result *out,
+                            struct verdict *v) {
+  const char *ns = str_field(mo->obj, "metadata", "namespace");
+  struct adm_synth syn = {
       .uid = "admitd-check",
-      .kind_group = res->group,
-      .kind_version = "v1",
-      .kind_kind = res->kind,
+      .group = res->group,
+      .kind = res->kind,
       .resource_group = res->group,
-      .resource_version = "v1",
-      .resource_resource = res->resource,
-      .sub_resource = "",
+      .resource = res->resource,
       .name = v->name,
-      .namespace = str_field(mo->obj, "metadata", "namespace"),
-      .operation = "CREATE",
-      .username = "",
+      .namespace = ns[0] ? ns : o->namespace,
       .object = mo->obj,
   };
-  if (req.namespace[0] == '\0')
-    req.namespace = o->namespace;
-  adm_decide(o->cfg, &req, a, &v->d);
+  struct adm_config level_only = {.source = "--level", .enforce_on_workloads = true};
+  level_only.defaults.lv[ADM_MODE_ENFORCE] = level_only.defaults.lv[ADM_MODE_AUDIT] =
+      level_only.defaults.lv[ADM_MODE_WARN] = o->lv;
+  size_t len = 0;
+  char *text = adm_synth_review(a, &syn, &len);
+  if (run_pipeline(o->has_level ? &level_only : o->cfg, file, mo, text, len, a, out) < 0)
+    return -1;
+  v->d = out->decision;
+  /* A pod the server cannot read is denied (fail closed); a manifest
+   * that cannot be read is an input error here, reported as such. A
+   * recorded review keeps the server's answer. */
+  if (!v->d.allowed && v->d.code == 400) {
+    v->error = v->d.message;
+    v->d.judged = false;
+  }
   take_decision_error(v);
+  return 0;
 }
 
 /* Judge one object; 1 if denied, 0 if allowed, -1 if it could not be judged. */
@@ -173,22 +175,25 @@ static int check_object(const struct check_opts *o, const char *file, const stru
                         bool multi) {
   struct adm_arena a;
   adm_arena_init(&a, 16384, 0);
+  struct adm_pipeline_result *res = malloc(sizeof *res);
+  if (res == NULL) {
+    fprintf(stderr, "admitd check: out of memory\n");
+    return -1;
+  }
   struct verdict v;
   memset(&v, 0, sizeof v);
   const char *kind = str_field(mo->obj, "kind", NULL);
   v.kind = kind[0] ? kind : "<no kind>";
   v.name = str_field(mo->obj, "metadata", "name");
-  const struct adm_pod_resource *res = adm_pod_resource_for_object(str_field(mo->obj, "apiVersion", NULL), kind);
+  const struct adm_pod_resource *pr = adm_pod_resource_for_object(str_field(mo->obj, "apiVersion", NULL), kind);
   int rc = 0;
   if (strcmp(kind, "AdmissionReview") == 0) {
-    rc = judge_review(o, file, mo, &a, &v);
-  } else if (res == NULL) {
+    rc = judge_review(o, file, mo, &a, res, &v);
+  } else if (pr == NULL) {
     v.d.allowed = true;
     v.d.skip_reason = "not a built-in workload";
-  } else if (o->has_level) {
-    judge_at_level(o, mo, res, &a, &v);
   } else {
-    judge_as_created(o, mo, res, &a, &v);
+    rc = judge_as_created(o, file, mo, pr, &a, res, &v);
   }
   if (rc == 0) {
     if (o->json)
@@ -198,6 +203,7 @@ static int check_object(const struct check_opts *o, const char *file, const stru
     rc = v.error ? -1 : v.d.allowed ? 0 : 1;
   }
   adm_arena_free(&a);
+  free(res);
   return rc;
 }
 

@@ -27,7 +27,8 @@ size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t l
 static void answer_status(struct adm_pipeline_result *out, int code, const char *reason, const char *message) {
   out->http_status = code;
   out->decided = false;
-  out->error = message;
+  snprintf(out->error_text, sizeof out->error_text, "%s", message);
+  out->error = out->error_text;
   out->len = adm_status_into(out->fixed, sizeof out->fixed, code, reason, message);
   out->body = out->fixed;
 }
@@ -63,7 +64,6 @@ void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_co
     char msg[128];
     snprintf(msg, sizeof msg, "invalid AdmissionReview: JSON nests deeper than %d levels", lim->max_json_depth);
     answer_status(out, 400, "BadRequest", msg);
-    out->error = "JSON nests too deeply";
     return;
   }
   arena->limit = adm_pipeline_decode_limit(lim, len);
@@ -80,7 +80,6 @@ void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_co
     char full[1000];
     snprintf(full, sizeof full, "invalid AdmissionReview: %s", msg);
     answer_status(out, 400, "BadRequest", full);
-    out->error = "invalid AdmissionReview";
     return;
   }
   out->decoded = true;

@@ -63,11 +63,11 @@ expect_eq "broken YAML: exit 2" 2 $?
 expect_contains "broken YAML names file and line" "broken.yaml:5:1" "$err"
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: t}\nspec:\n  containers: [{name: a, securityContext: {privileged: "yes"}}]\n' >typed.yaml
 out=$("$ADMITD" check typed.yaml 2>&1)
-expect_eq "wrong type in a pod: denied" 1 $?
+expect_eq "wrong type in a pod manifest: an input error, exit 2" 2 $?
 expect_contains "wrong type names the path" "spec.containers[0].securityContext.privileged: expected boolean" "$out"
 out=$("$ADMITD" check --level baseline typed.yaml 2>/dev/null)
 expect_eq "wrong type with --level: exit 2" 2 $?
-expect_contains "wrong type with --level names file, line and path" "typed.yaml Pod/t: not judged: typed.yaml:1: failed to decode pod: spec.containers[0].securityContext.privileged: expected boolean" "$out"
+expect_contains "wrong type with --level names file, line and path" "typed.yaml Pod/t: not judged: typed.yaml:1: failed to decode pod: request.object.spec.containers[0].securityContext.privileged: expected boolean" "$out"
 # expect_input_error WHAT FILE NEEDLE: check FILE exits 2 and says NEEDLE on stderr.
 expect_input_error() {
   local err
