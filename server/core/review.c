@@ -127,8 +127,23 @@ static const char *skip_value(const char *p, const char *end, int depth, int lim
   return inner == 0 ? p : NULL;
 }
 
-static bool key_is(const char *key, size_t len, const char *name) {
-  return key != NULL && len == strlen(name) && memcmp(key, name, len) == 0;
+/* The keys the pruner acts on. A key is classified when it is read, while
+ * its text is still in place: a later drop moves the text behind it, so a
+ * pointer kept into the body could read other bytes by the time it is
+ * compared. Raw bytes are compared, so an escaped spelling is KEY_OTHER:
+ * it is only not pruned. */
+enum prune_key { KEY_NONE, KEY_OTHER, KEY_REQUEST, KEY_OBJECT, KEY_OLD_OBJECT, KEY_METADATA, KEY_STATUS, KEY_MANAGED };
+
+static enum prune_key classify_key(const char *s, size_t n) {
+  static const struct {
+    const char *name;
+    enum prune_key key;
+  } known[] = {{"request", KEY_REQUEST},   {"object", KEY_OBJECT}, {"oldObject", KEY_OLD_OBJECT},
+               {"metadata", KEY_METADATA}, {"status", KEY_STATUS}, {"managedFields", KEY_MANAGED}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (n == strlen(known[i].name) && memcmp(s, known[i].name, n) == 0)
+      return known[i].key;
+  return KEY_OTHER;
 }
 
 #define PRUNE_MAX_TRACKED 8 /* deep enough for metadata inside any workload template */
@@ -143,12 +158,10 @@ int adm_review_prune(char *body, size_t *len, int limit) {
   char *w = body;
   int depth = 0;
   /* key_of[d]: the key whose value is the open container at depth d. */
-  const char *key_of[PRUNE_MAX_TRACKED + 1] = {NULL};
-  size_t key_len[PRUNE_MAX_TRACKED + 1] = {0};
+  enum prune_key key_of[PRUNE_MAX_TRACKED + 1] = {KEY_NONE};
   bool is_object[PRUNE_MAX_TRACKED + 1] = {false};
   bool expect_key = false, after_colon = false;
-  const char *pending = NULL, *value_key = NULL;
-  size_t pending_len = 0, value_key_len = 0;
+  enum prune_key pending = KEY_NONE, value_key = KEY_NONE;
   while (p < end) {
     char ch = *p++;
     if (ch == '"') {
@@ -156,18 +169,16 @@ int adm_review_prune(char *body, size_t *len, int limit) {
       if ((p = skip_string(p, end)) == NULL)
         break;
       if (expect_key) {
-        pending = s0;
-        pending_len = (size_t)(p - 1 - s0);
+        pending = classify_key(s0, (size_t)(p - 1 - s0));
         expect_key = false;
       } else {
         after_colon = false;
       }
     } else if (ch == ':') {
       bool tracked = depth >= 1 && depth <= PRUNE_MAX_TRACKED;
-      bool drop = tracked && depth >= 2 && key_is(pending, pending_len, "managedFields") &&
-                  key_is(key_of[depth], key_len[depth], "metadata");
-      drop |= depth == 3 && key_is(pending, pending_len, "status") && key_is(key_of[2], key_len[2], "request") &&
-              (key_is(key_of[3], key_len[3], "object") || key_is(key_of[3], key_len[3], "oldObject"));
+      bool drop = tracked && depth >= 2 && pending == KEY_MANAGED && key_of[depth] == KEY_METADATA;
+      drop |= depth == 3 && pending == KEY_STATUS && key_of[2] == KEY_REQUEST &&
+              (key_of[3] == KEY_OBJECT || key_of[3] == KEY_OLD_OBJECT);
       if (drop) {
         const char *v = p;
         while (v < end && (*v == ' ' || *v == '\n' || *v == '\r' || *v == '\t'))
@@ -184,20 +195,18 @@ int adm_review_prune(char *body, size_t *len, int limit) {
           memcpy(w, "null", 4);
           w += 4;
           copy_from = p = v_end;
-          pending = NULL;
+          pending = KEY_NONE;
           continue;
         }
       }
       after_colon = true;
       value_key = pending;
-      value_key_len = pending_len;
-      pending = NULL;
+      pending = KEY_NONE;
     } else if (ch == '{' || ch == '[') {
       if (++depth > limit)
         return ADM_ETOODEEP;
       if (depth <= PRUNE_MAX_TRACKED) {
-        key_of[depth] = after_colon ? value_key : NULL;
-        key_len[depth] = after_colon ? value_key_len : 0;
+        key_of[depth] = after_colon ? value_key : KEY_NONE;
         is_object[depth] = ch == '{';
       }
       after_colon = false;

@@ -213,6 +213,45 @@ static void prune_drops_only_what_no_decision_reads(void **state) {
                 "{\"request\":{\"object\":{\"spec\":{\"template\":{\"metadata\":{\"managedFields\":null}}}}}}");
 }
 
+/* Keys are remembered as copies, not as pointers into text that earlier
+ * drops have since moved: here object's managedFields and oldObject's
+ * managedFields shift everything after them, yet oldObject.status, after
+ * a long last-applied-configuration annotation, is still recognised. */
+static void prune_keys_survive_earlier_drops(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb in, out;
+  adm_sb_init(&in, &a);
+  adm_sb_init(&out, &a);
+  const char *head = "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":";
+  adm_sb_add(&in, head);
+  adm_sb_add(&out, head);
+  adm_sb_add(&in, "[{\"manager\":\"kubectl\",\"fieldsV1\":{\"f:spec\":{\"f:x\":{}}}}]");
+  adm_sb_add(&out, "null");
+  const char *mid = "},\"status\":";
+  adm_sb_add(&in, mid);
+  adm_sb_add(&out, mid);
+  adm_sb_add(&in, "{\"phase\":\"Running\"}");
+  adm_sb_add(&out, "null");
+  const char *old = "},\"oldObject\":{\"metadata\":{\"annotations\":"
+                    "{\"kubectl.kubernetes.io/last-applied-configuration\":\"";
+  adm_sb_add(&in, old);
+  adm_sb_add(&out, old);
+  for (int i = 0; i < 200; i++) {
+    adm_sb_add(&in, "{\\\"apiVersion\\\":\\\"v1\\\"}");
+    adm_sb_add(&out, "{\\\"apiVersion\\\":\\\"v1\\\"}");
+  }
+  adm_sb_add(&in, "\"},\"managedFields\":");
+  adm_sb_add(&out, "\"},\"managedFields\":");
+  adm_sb_add(&in, "[{\"manager\":\"kube-controller-manager\",\"operation\":\"Update\"}]");
+  adm_sb_add(&out, "null");
+  adm_sb_add(&in, "},\"status\":{\"phase\":\"Pending\",\"conditions\":[]}}}}");
+  adm_sb_add(&out, "},\"status\":null}}}");
+  expect_pruned(adm_sb_str(&in), adm_sb_str(&out));
+  adm_arena_free(&a);
+}
+
 static void prune_checks_nesting_and_leaves_garbage_to_the_parser(void **state) {
   (void)state;
   char deep[260];
@@ -277,6 +316,7 @@ int main(void) {
       cmocka_unit_test(allowed_response_has_no_status),
       cmocka_unit_test(decodes_into_an_arena),
       cmocka_unit_test(prune_drops_only_what_no_decision_reads),
+      cmocka_unit_test(prune_keys_survive_earlier_drops),
       cmocka_unit_test(prune_checks_nesting_and_leaves_garbage_to_the_parser),
       cmocka_unit_test(status_body_and_json_escaping),
   };
