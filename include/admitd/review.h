@@ -44,7 +44,9 @@ void adm_review_request_release(struct adm_review_request *req);
  * decision reads (metadata.managedFields, and request.object.status and
  * request.oldObject.status), replacing each with null, and check nesting.
  * *len shrinks; ADM_ETOODEEP past limit. Commonly a quarter of a pod
- * review, and jansson's cost is proportional to what it parses. */
+ * review, and jansson's cost is proportional to what it parses. A value is
+ * dropped only if jansson (JSON_REJECT_DUPLICATES) would accept it, so a
+ * pruned body decodes to the same answer as the body before pruning. */
 int adm_review_prune(char *body, size_t *len, int limit);
 
 /* 1 if a JSON text nests deeper than limit, else 0 (strings are skipped). */

@@ -1,9 +1,10 @@
 /* In-process floor for hack/bench.sh: for each AdmissionReview body, the
  * CPU cost of a bare jansson parse (the floor admitd cannot beat with
- * jansson) against admitd's whole path: prune, decode, extract, evaluate,
- * decide, encode, with the built-in policy and a fresh arena per review, as the
- * server does. The two are timed in alternating rounds with the thread's
- * CPU clock, so a noisy neighbour slows both alike; medians are reported.
+ * jansson) against admitd's whole path: adm_pipeline_run (prune, decode,
+ * extract, evaluate, decide, encode) with the server's limits, the built-in
+ * policy and one arena recycled between reviews, as a server decode slot
+ * does. The two are timed in alternating rounds with the thread's CPU
+ * clock, so a noisy neighbour slows both alike; medians are reported.
  * Prints one JSON object per body. */
 #include <jansson.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include <time.h>
 
 #include "admitd/config.h"
-#include "admitd/decide.h"
+#include "admitd/pipeline.h"
 #include "admitd/review.h"
 #include "admitd/yaml.h"
 
@@ -38,28 +39,26 @@ static void bare(const char *body, size_t len) {
   json_decref(j);
 }
 
-/* As a server decode slot: one arena, recycled between reviews. */
+/* As a server decode slot: one arena, recycled between reviews (the
+ * amount server/http.c keeps), and the server's limits. */
+#define SLOT_ARENA_KEEP (2u << 20)
 static struct adm_arena arena;
+static struct adm_pipeline_limits limits;
+static struct adm_pipeline_result result;
 
 /* The server prunes its own copy of the body; so does this, per review. */
 static char *scratch;
 
 static void full(const struct adm_config *cfg, const char *body, size_t len) {
-  struct adm_review_request req;
-  struct adm_error err = {0};
   memcpy(scratch, body, len);
-  if (adm_review_prune(scratch, &len, ADM_REVIEW_MAX_DEPTH_DEFAULT) < 0 ||
-      adm_review_decode(scratch, len, 0, &arena, &req, &err) < 0) {
-    fprintf(stderr, "bench: body is not a review: %s: %s\n", err.where, err.message);
+  adm_pipeline_run(&limits, cfg, scratch, len, &arena, &result);
+  if (!result.decided) {
+    fprintf(stderr, "bench: body is not a review: %d: %.*s\n", result.http_status, (int)result.len, result.body);
     exit(1);
   }
-  struct adm_decision d;
-  adm_decide(cfg, &req, &arena, &d);
-  size_t out_len;
-  char *out = adm_review_encode(&req, &d, &out_len);
-  free(out);
-  adm_review_request_release(&req);
-  adm_arena_recycle(&arena, 2u << 20);
+  if (result.decoded)
+    adm_review_request_release(&result.req);
+  adm_arena_recycle(&arena, SLOT_ARENA_KEEP);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -79,6 +78,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   struct adm_config *cfg = adm_config_default();
+  adm_pipeline_limits_default(&limits);
   adm_arena_init(&arena, 65536, 0);
   for (int f = first; f < argc; f++) {
     char *body;

@@ -213,6 +213,174 @@ static void prune_drops_only_what_no_decision_reads(void **state) {
                 "{\"request\":{\"object\":{\"spec\":{\"template\":{\"metadata\":{\"managedFields\":null}}}}}}");
 }
 
+/* Keys are remembered as copies, not as pointers into text that earlier
+ * drops have since moved: here object's managedFields and oldObject's
+ * managedFields shift everything after them, yet oldObject.status, after
+ * a long last-applied-configuration annotation, is still recognised. */
+static void prune_keys_survive_earlier_drops(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb in, out;
+  adm_sb_init(&in, &a);
+  adm_sb_init(&out, &a);
+  const char *head = "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":";
+  adm_sb_add(&in, head);
+  adm_sb_add(&out, head);
+  adm_sb_add(&in, "[{\"manager\":\"kubectl\",\"fieldsV1\":{\"f:spec\":{\"f:x\":{}}}}]");
+  adm_sb_add(&out, "null");
+  const char *mid = "},\"status\":";
+  adm_sb_add(&in, mid);
+  adm_sb_add(&out, mid);
+  adm_sb_add(&in, "{\"phase\":\"Running\"}");
+  adm_sb_add(&out, "null");
+  const char *old = "},\"oldObject\":{\"metadata\":{\"annotations\":"
+                    "{\"kubectl.kubernetes.io/last-applied-configuration\":\"";
+  adm_sb_add(&in, old);
+  adm_sb_add(&out, old);
+  for (int i = 0; i < 200; i++) {
+    adm_sb_add(&in, "{\\\"apiVersion\\\":\\\"v1\\\"}");
+    adm_sb_add(&out, "{\\\"apiVersion\\\":\\\"v1\\\"}");
+  }
+  adm_sb_add(&in, "\"},\"managedFields\":");
+  adm_sb_add(&out, "\"},\"managedFields\":");
+  adm_sb_add(&in, "[{\"manager\":\"kube-controller-manager\",\"operation\":\"Update\"}]");
+  adm_sb_add(&out, "null");
+  adm_sb_add(&in, "},\"status\":{\"phase\":\"Pending\",\"conditions\":[]}}}}");
+  adm_sb_add(&out, "},\"status\":null}}}");
+  expect_pruned(adm_sb_str(&in), adm_sb_str(&out));
+  adm_arena_free(&a);
+}
+
+/* A review whose request.object.status is value (raw JSON text). */
+static char *status_review(const char *value) {
+  const char *pre = "{\"request\":{\"object\":{\"status\":", *post = "}}}";
+  size_t n = strlen(pre) + strlen(value) + strlen(post) + 1;
+  char *text = malloc(n);
+  snprintf(text, n, "%s%s%s", pre, value, post);
+  return text;
+}
+
+/* The contract: a body the pruner changes decodes to exactly what the
+ * unpruned body would, so a value is dropped only when jansson (with
+ * JSON_REJECT_DUPLICATES) would have read it; anything it would refuse is
+ * left in place for it to refuse. */
+static void prune_drops_only_values_jansson_accepts(void **state) {
+  (void)state;
+  const char *refused[] = {
+      "tru",
+      "truex",
+      "nul",
+      "{\"a\":1,}",
+      "[1 2]",
+      "[1,]",
+      "{\"a\" 1}",
+      "{\"a\":1 \"b\":2}",
+      "{1:2}",
+      "[1}",
+      "{]",
+      "\"\\q\"",
+      "\"\\u12G4\"",
+      "\"a\tb\"",
+      "\"a\nb\"",
+      "\"a\x01\"",
+      "\"\xff\"",
+      "\"\xc0\xaf\"",
+      "\"\xed\xa0\x80\"",
+      "\"\xe2\x82\"",
+      "\"\xf4\x90\x80\x80\"",
+      "\"\\u0000\"",
+      "{\"\\u0000\":1}",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"\\ud800x\"",
+      "01",
+      "-01",
+      "1.",
+      ".5",
+      "-",
+      "1e",
+      "1e+",
+      "+1",
+      "0x10",
+      "1.5x",
+      "9223372036854775808",
+      "-9223372036854775809",
+      "99999999999999999999",
+      "1e309",
+      "-1e400",
+      "1.8e308",
+      "{\"a\":1,\"a\":2}",
+      "{\"a\":1,\"\\u0061\":2}",
+      "{\"x\":{\"b\":1,\"c\":[{\"d\":1,\"d\":2}]}}",
+      "{\"k:{\\\"n\\\":1}\":{},\"k:{\\u0022n\\u0022:1}\":{}}",
+      "{\"\\/\":1,\"/\":2}",
+      "{\"\xc3\xa9\":1,\"\\u00e9\":2}",
+      "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}",
+      "[\"abc]",
+      "{\"a\":[1,2}",
+      "[[[[",
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    char *text = status_review(refused[i]);
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (j != NULL)
+      fail_msg("jansson accepts %s: the case is wrong", refused[i]);
+    expect_pruned(text, text);
+    free(text);
+  }
+  const char *accepted[] = {
+      "true",
+      "false",
+      "12345",
+      "-0.0",
+      "0.5e-3",
+      "1E+2",
+      "-1e-400",
+      "1e308",
+      "9223372036854775807",
+      "-9223372036854775808",
+      "0.000000000000000000000000000000000000001e320",
+      "\"\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+      "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+      "{\"a\":[1,-0,true,false,null,\"x\"],\"b\":{},\"c\":[],\"\xc3\xa9\":\"\"}",
+      "{ \"a\" : [ 1 , { } ] ,\n\t\"b\"\r:0}",
+      "{\"x\":{\"a\":1},\"y\":{\"a\":1},\"a\":{\"a\":{\"a\":1}}}",
+      "{\"k:{\\\"name\\\":\\\"a\\\"}\":{},\"k:{\\\"name\\\":\\\"b\\\"}\":{},\"k:{\\u0022name\\u0022:\\u0022c\\u0022}\":"
+      "{}}",
+  };
+  for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+    char *text = status_review(accepted[i]);
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (j == NULL)
+      fail_msg("jansson refuses %s: the case is wrong", accepted[i]);
+    json_decref(j);
+    char *want = status_review("null");
+    size_t len;
+    int rc;
+    char *buf = prune_copy(text, &len, &rc);
+    assert_int_equal(rc, 0);
+    if (strcmp(buf, want) != 0)
+      fail_msg("%s was not dropped: %s", accepted[i], buf);
+    free(buf);
+    free(want);
+    free(text);
+  }
+  /* More keys in one object than are compared pairwise: valid, but left
+   * for jansson rather than doing unbounded work. */
+  char many[2048] = "{";
+  for (int i = 0; i < 100; i++) {
+    size_t at = strlen(many);
+    snprintf(many + at, sizeof many - at, "%s\"k%d\":%d", i ? "," : "", i, i);
+  }
+  size_t at = strlen(many);
+  snprintf(many + at, sizeof many - at, "}");
+  char *text = status_review(many);
+  expect_pruned(text, text);
+  free(text);
+}
+
 static void prune_checks_nesting_and_leaves_garbage_to_the_parser(void **state) {
   (void)state;
   char deep[260];
@@ -277,6 +445,8 @@ int main(void) {
       cmocka_unit_test(allowed_response_has_no_status),
       cmocka_unit_test(decodes_into_an_arena),
       cmocka_unit_test(prune_drops_only_what_no_decision_reads),
+      cmocka_unit_test(prune_keys_survive_earlier_drops),
+      cmocka_unit_test(prune_drops_only_values_jansson_accepts),
       cmocka_unit_test(prune_checks_nesting_and_leaves_garbage_to_the_parser),
       cmocka_unit_test(status_body_and_json_escaping),
   };
