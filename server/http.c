@@ -1,22 +1,28 @@
 /* libmicrohttpd glue. Owns routing, protocol-level rejections (405, 413,
- * 415, 400), body accumulation under a hard cap, the per-request deadline,
- * the decode semaphore and drain. Must not interpret policy.
+ * 415, 429, 400), body buffering under a hard cap and the process memory
+ * budget, the per-request deadline (a timer, not only a check when bytes
+ * arrive), the connection reserve, the decode semaphore and drain. Must not
+ * interpret policy.
  *
- * Threading: one thread per connection. kube-apiserver keeps a few
- * long-lived keep-alive connections and sends one request at a time on
+ * Threading: by default one thread per connection. kube-apiserver keeps a
+ * few long-lived keep-alive connections and sends one request at a time on
  * each; with a thread per connection the kernel spreads them over every
  * core, where MHD's epoll pool pins a connection to the worker that
- * accepted it. Connections are capped, stacks are small, and a semaphore
- * bounds how many bodies are being decoded at once (a decoded tree costs
- * several times its body). No lock is held on the request path. */
+ * accepted it. --io-threads N selects the epoll pool instead (slow clients
+ * then hold no thread). Either way connections are capped, a watchdog
+ * closes any whose request outlives --request-timeout, and the oldest
+ * connections that have not yet sent a complete request head are shed when
+ * new ones would eat into the reserve. No lock is held on the decode path. */
 #include "admitd/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +32,12 @@
 #include <unistd.h>
 
 #include "admitd/decide.h"
+#include "admitd/jsonw.h"
 #include "admitd/log.h"
 #include "admitd/pipeline.h"
 #include "admitd/reload.h"
 #include "admitd/review.h"
+#include "admitd/sysres.h"
 #include "admitd/tls.h"
 
 /* A decode slot: the right to decode one body now, and the arena that
@@ -37,16 +45,43 @@
  * in steady state a review allocates nothing from the heap. */
 #define MAX_DECODE_SLOTS 64
 #define SLOT_ARENA_KEEP (2u << 20)
+/* Without a cgroup memory limit, the budget is this. */
+#define DEFAULT_BUDGET_NO_LIMIT (256u << 20)
+/* How often the watchdog looks for requests past their deadline. */
+#define WATCHDOG_TICK_NS (50 * 1000 * 1000)
+/* A connection younger than this is never shed: it is still handshaking. */
+#define SHED_MIN_AGE_NS (200LL * 1000 * 1000)
 
 struct decode_slot {
   struct adm_arena arena;
   struct adm_pipeline_result result; /* large: kept off the small thread stacks */
 };
 
+/* Where a connection is in its life, for the deadline and for shedding. */
+enum conn_state {
+  CONN_NEW,     /* accepted, no request head yet: deadline from accept */
+  CONN_HEAD,    /* request line seen, headers not complete */
+  CONN_HANDLER, /* headers complete: body or answer in progress */
+  CONN_IDLE,    /* between keep-alive requests: MHD's idle timeout applies */
+};
+
+/* One per TCP connection, from accept to close, on the server's list
+ * (oldest first). fd stays valid while the entry is listed: libmicrohttpd
+ * reports the close before it closes the socket. */
+struct conn {
+  struct conn *prev, *next;
+  MHD_socket fd;
+  long long opened_ns;
+  long long deadline_ns; /* 0: none */
+  enum conn_state state;
+  bool shut; /* shutdown() already called */
+};
+
 struct adm_server {
   struct MHD_Daemon *daemon;
   struct adm_server_options opt;
   struct adm_pipeline_limits limits;
+  struct adm_budget budget;
   uint16_t port;
   sem_t decodes;            /* free slots */
   atomic_ullong free_slots; /* bit i set: slots[i] is free */
@@ -55,110 +90,119 @@ struct adm_server {
   atomic_bool ready;
   atomic_uint in_flight;
   atomic_ullong requests;
-  MHD_socket quiesced_fd;
+  /* Connections: guarded by conns_lock; n_conns is read without it. */
+  pthread_mutex_t conns_lock;
+  struct conn *conns_head, *conns_tail;
+  atomic_uint n_conns;
+  unsigned n_shut;     /* listed connections already shut down, closing */
+  unsigned soft_limit; /* past this, shed to keep the reserve free */
+  atomic_ullong timed_out, shed;
+  pthread_t watchdog;
+  bool watchdog_started;
+  atomic_bool stopping;
 };
 
 enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_REJECT };
+enum path { PATH_OTHER, PATH_VALIDATE, PATH_HEALTHZ, PATH_READYZ };
 
-/* One per HTTP request. A rejected request still reads (and discards) its
- * body before the answer, so the connection stays usable for keep-alive. */
+/* One per HTTP request, made when its request line arrives. A rejected
+ * request with a small body still reads (and discards) it before the
+ * answer, so the connection stays usable for keep-alive; one whose body
+ * must not be read (too large, no budget, unframeable) is answered at once
+ * and the connection closed. */
 struct request {
+  enum path path; /* from the raw request line, before any unescaping */
   enum route route;
+  bool started; /* the access handler has seen it */
   char *body;
   size_t len, cap;
-  bool too_big;
+  size_t reserved; /* bytes of body charged to the budget */
+  bool too_big, budget_short;
   struct timespec start;
   bool counted;
+  bool answer_now; /* answer before the body and close */
   unsigned reject_code;
   const char *reject_reason;
   char reject_message[200];
   const char *allow; /* for 405 */
 };
 
+size_t adm_server_default_budget(size_t cgroup_limit) {
+  if (cgroup_limit == 0)
+    return DEFAULT_BUDGET_NO_LIMIT;
+  /* Half the limit: the other half holds the process baseline, the
+   * connections (stacks, TLS sessions, MHD buffers) and allocator slack. */
+  return cgroup_limit / 2;
+}
+
 void adm_server_options_default(struct adm_server_options *o) {
   o->listen = "127.0.0.1:8443";
   o->max_body_bytes = 7u << 20;
-  o->max_connections = 256;
-  o->max_connections_per_ip = 128;
+  o->max_connections = 1024;
+  o->max_connections_per_ip = 64;
   o->idle_timeout_s = 120;
   o->request_timeout_ms = 10000;
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  o->max_concurrent_decodes = (unsigned)(cpus > 0 ? 2 * cpus : 4);
+  unsigned cpus = adm_sys_cpus();
+  o->max_concurrent_decodes = 2 * cpus > MAX_DECODE_SLOTS ? MAX_DECODE_SLOTS : 2 * cpus;
   o->max_json_depth = ADM_REVIEW_MAX_DEPTH_DEFAULT;
   o->thread_stack_bytes = 256u << 10;
+  o->memory_budget_bytes = adm_server_default_budget(adm_sys_memory_limit());
+  o->io_threads = 0;
+}
+
+static long long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static long long ts_ns(const struct timespec *t) {
+  return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
 static long long elapsed_us(const struct timespec *start) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)(now.tv_sec - start->tv_sec) * 1000000LL + (now.tv_nsec - start->tv_nsec) / 1000;
+  return (now_ns() - ts_ns(start)) / 1000;
 }
 
-/* Queue a response; body is *stolen* (freed by libmicrohttpd), allow adds an Allow header. */
-static enum MHD_Result respond_with(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body,
-                                    size_t len, const char *content_type, const char *allow) {
-  struct MHD_Response *r;
-  if (body)
-    r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-  else
-    r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-  if (r == NULL) {
-    free(body);
+/* Queue an answer; libmicrohttpd copies body. close asks the client to
+ * drop the connection (always so while draining). */
+static enum MHD_Result queue(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *body,
+                             size_t len, const char *content_type, const char *allow, bool close) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  if (r == NULL)
     return MHD_NO;
-  }
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
   if (allow)
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
   /* While draining, tell the API server to drop the pooled connection. */
-  if (atomic_load(&s->draining))
+  if (close || atomic_load(&s->draining))
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(c, code, r);
   MHD_destroy_response(r);
   return ret;
-}
-
-/* Queue a JSON answer that libmicrohttpd copies (body stays the caller's). */
-static enum MHD_Result respond_copy(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *body,
-                                    size_t len) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-  if (r == NULL)
-    return MHD_NO;
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-  if (atomic_load(&s->draining))
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-  enum MHD_Result ret = MHD_queue_response(c, code, r);
-  MHD_destroy_response(r);
-  return ret;
-}
-
-static enum MHD_Result respond(struct adm_server *s, struct MHD_Connection *c, unsigned code, char *body, size_t len,
-                               const char *content_type) {
-  return respond_with(s, c, code, body, len, content_type, NULL);
 }
 
 static enum MHD_Result respond_text(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *text) {
-  size_t len = strlen(text);
-  char *body = malloc(len + 1);
-  if (body == NULL)
-    return MHD_NO;
-  memcpy(body, text, len + 1);
-  return respond(s, c, code, body, len, "text/plain; charset=utf-8");
+  return queue(s, c, code, text, strlen(text), "text/plain; charset=utf-8", NULL, false);
 }
 
-/* A Kubernetes Status body for a refusal; allow is set for 405. */
+/* A Kubernetes Status body for a refusal, written without allocating and
+ * always valid JSON: text echoed from headers is repaired to UTF-8. */
+static size_t status_text(char *buf, size_t cap, unsigned code, const char *reason, const char *message) {
+  return adm_status_into(buf, cap, (int)code, reason, message);
+}
+
 static enum MHD_Result respond_status_allow(struct adm_server *s, struct MHD_Connection *c, unsigned code,
-                                            const char *reason, const char *message, const char *allow) {
-  size_t len;
-  char *body = adm_status_body((int)code, reason, message, &len);
-  if (body == NULL)
-    return MHD_NO;
+                                            const char *reason, const char *message, const char *allow, bool close) {
+  char body[1536];
+  size_t len = status_text(body, sizeof body, code, reason, message);
   adm_log(ADM_LOG_INFO, "rejected request: %u %s: %s", code, reason, message);
-  return respond_with(s, c, code, body, len, "application/json", allow);
+  return queue(s, c, code, body, len, "application/json", allow, close);
 }
 
 static enum MHD_Result respond_status(struct adm_server *s, struct MHD_Connection *c, unsigned code, const char *reason,
                                       const char *message) {
-  return respond_status_allow(s, c, code, reason, message, NULL);
+  return respond_status_allow(s, c, code, reason, message, NULL, false);
 }
 
 struct header_count {
@@ -185,12 +229,43 @@ static bool is_json_content_type(const char *ct) {
   return len == n || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* The route of a raw request target: the path up to '?', compared before
+ * libmicrohttpd unescapes it, so "/validate%00x" is not "/validate". */
+static enum path path_of(const char *uri) {
+  size_t n = strcspn(uri, "?");
+  static const struct {
+    const char *p;
+    enum path path;
+  } known[] = {
+      {"/validate", PATH_VALIDATE}, {"/healthz", PATH_HEALTHZ}, {"/livez", PATH_HEALTHZ}, {"/readyz", PATH_READYZ}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strlen(known[i].p) == n && memcmp(uri, known[i].p, n) == 0)
+      return known[i].path;
+  return PATH_OTHER;
+}
+
 static void reject(struct request *r, unsigned code, const char *reason, const char *message) {
   r->route = ROUTE_REJECT;
   r->reject_code = code;
   r->reject_reason = reason;
   snprintf(r->reject_message, sizeof r->reject_message, "%s", message);
 }
+
+/* A refusal whose body must not be read: answered before it, then closed. */
+static void reject_now(struct request *r, unsigned code, const char *reason, const char *message) {
+  reject(r, code, reason, message);
+  r->answer_now = true;
+}
+
+static void too_large(struct adm_server *s, struct request *r) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
+  reject_now(r, 413, "RequestEntityTooLarge", msg);
+}
+
+static const char budget_short_msg[] =
+    "admitd: its memory budget is held by other requests; the body was not read and no decision was made, try "
+    "again";
 
 /* First call for /validate: everything that can be judged before the body. */
 static void validate_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {
@@ -202,9 +277,12 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
   struct header_count hc = {0};
   MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
   if (hc.content_length > 1)
-    return reject(r, 400, "BadRequest", "more than one Content-Length header");
+    return reject_now(r, 400, "BadRequest", "more than one Content-Length header");
   if (hc.content_length == 1 && hc.transfer_encoding > 0)
-    return reject(r, 400, "BadRequest", "both Content-Length and Transfer-Encoding");
+    return reject_now(r, 400, "BadRequest", "both Content-Length and Transfer-Encoding");
+  const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+  if (hc.transfer_encoding > 1 || (te && strcasecmp(te, "chunked") != 0))
+    return reject_now(r, 400, "BadRequest", "unsupported Transfer-Encoding; send Content-Length or chunked");
   const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
   if (!is_json_content_type(ct)) {
     char msg[200];
@@ -217,23 +295,35 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
     errno = 0;
     unsigned long long v = strtoull(cl, &end, 10);
     if (errno || *end != '\0' || end == cl)
-      return reject(r, 400, "BadRequest", "malformed Content-Length");
-    if (v > s->opt.max_body_bytes) {
-      char msg[128];
-      snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
-      return reject(r, 413, "RequestEntityTooLarge", msg);
+      return reject_now(r, 400, "BadRequest", "malformed Content-Length");
+    if (v > s->opt.max_body_bytes)
+      return too_large(s, r);
+    if (s->budget.limit != 0 && v > s->budget.limit) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "request entity is too large; admitd's memory budget is %zu bytes", s->budget.limit);
+      return reject_now(r, 413, "RequestEntityTooLarge", msg);
     }
-    /* Sized once from Content-Length, so the body is never copied while growing. */
-    if (v > 0 && (r->body = malloc((size_t)v)) != NULL)
+    /* Reserved before a byte is read: a body is never buffered unpaid. */
+    if (v > 0) {
+      if (!adm_budget_take(&s->budget, (size_t)v))
+        return reject_now(r, 429, "TooManyRequests", budget_short_msg);
+      r->reserved = (size_t)v;
+      if ((r->body = malloc((size_t)v)) == NULL)
+        return reject_now(r, 500, "InternalError", "admitd: out of memory for the request body");
       r->cap = (size_t)v;
+    }
   }
   r->route = ROUTE_VALIDATE;
   r->counted = true;
   atomic_fetch_add(&s->in_flight, 1);
 }
 
+/* Keep n more body bytes: within the cap, and (for chunked bodies, whose
+ * size is not known up front) reserved on the budget as the buffer grows. */
 static int append_body(struct adm_server *s, struct request *r, const char *data, size_t n) {
-  if (r->too_big || r->len + n > s->opt.max_body_bytes) {
+  if (r->too_big || r->budget_short)
+    return 0;
+  if (r->len + n > s->opt.max_body_bytes) {
     r->too_big = true;
     return 0;
   }
@@ -243,6 +333,12 @@ static int append_body(struct adm_server *s, struct request *r, const char *data
       cap *= 2;
     if (cap > s->opt.max_body_bytes)
       cap = s->opt.max_body_bytes;
+    size_t more = cap > r->reserved ? cap - r->reserved : 0;
+    if (!adm_budget_take(&s->budget, more)) {
+      r->budget_short = true;
+      return 0;
+    }
+    r->reserved += more;
     char *nb = realloc(r->body, cap);
     if (nb == NULL)
       return -1;
@@ -254,25 +350,28 @@ static int append_body(struct adm_server *s, struct request *r, const char *data
   return 0;
 }
 
+static void release_body(struct adm_server *s, struct request *r) {
+  free(r->body);
+  r->body = NULL;
+  r->len = r->cap = 0;
+  adm_budget_give(&s->budget, r->reserved);
+  r->reserved = 0;
+}
+
+/* Wait for a decode slot until the request's deadline, on the monotonic
+ * clock, so a wall-clock step neither cuts nor stretches the wait. */
 static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
-  long long left_us = (long long)s->opt.request_timeout_ms * 1000 - elapsed_us(&r->start);
-  if (left_us <= 0)
+  long long deadline = ts_ns(&r->start) + (long long)s->opt.request_timeout_ms * 1000000LL;
+  if (deadline - now_ns() <= 0)
     return false;
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += (time_t)(left_us / 1000000);
-  until.tv_nsec += (long)(left_us % 1000000) * 1000;
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
-  while (sem_timedwait(&s->decodes, &until) < 0)
+  struct timespec until = {(time_t)(deadline / 1000000000LL), (long)(deadline % 1000000000LL)};
+  while (sem_clockwait(&s->decodes, CLOCK_MONOTONIC, &until) < 0)
     if (errno != EINTR)
       return false;
   return true;
 }
 
-/* After sem_timedwait succeeded a bit is free; claim one without a lock. */
+/* After sem_clockwait succeeded a bit is free; claim one without a lock. */
 static unsigned claim_slot(struct adm_server *s) {
   for (;;) {
     unsigned long long mask = atomic_load(&s->free_slots);
@@ -294,7 +393,12 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   if (r->too_big) {
     char msg[128];
     snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
+    release_body(s, r);
     return respond_status(s, c, 413, "RequestEntityTooLarge", msg);
+  }
+  if (r->budget_short) {
+    release_body(s, r);
+    return respond_status(s, c, 429, "TooManyRequests", budget_short_msg);
   }
   if (!acquire_decode_slot(s, r))
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
@@ -309,23 +413,23 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   else
     adm_log(ADM_LOG_INFO, "rejected request: %d: %s", res->http_status, res->error ? res->error : "");
   /* libmicrohttpd copies the answer, so the slot's arena can be recycled now. */
-  enum MHD_Result ret = respond_copy(s, c, (unsigned)res->http_status, res->body, res->len);
+  enum MHD_Result ret = queue(s, c, (unsigned)res->http_status, res->body, res->len, "application/json", NULL, false);
   if (res->decoded)
     adm_review_request_release(&res->req);
   release_slot(s, slot);
+  release_body(s, r);
   return ret;
 }
 
-static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *c, const char *url, const char *method,
-                                   struct request *r) {
+static void route_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {
   bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-  if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0) {
-    r->route = strcmp(url, "/readyz") == 0 ? ROUTE_READYZ : ROUTE_HEALTHZ;
+  if (r->path == PATH_HEALTHZ || r->path == PATH_READYZ) {
+    r->route = r->path == PATH_READYZ ? ROUTE_READYZ : ROUTE_HEALTHZ;
     if (!get) {
       reject(r, 405, "MethodNotAllowed", "method not allowed; use GET or HEAD");
       r->allow = "GET, HEAD";
     }
-  } else if (strcmp(url, "/validate") == 0) {
+  } else if (r->path == PATH_VALIDATE) {
     validate_start(s, c, method, r);
   } else {
     reject(r, 404, "NotFound", "no such endpoint; admitd serves POST /validate, GET /healthz, GET /readyz");
@@ -333,8 +437,149 @@ static enum MHD_Result route_start(struct adm_server *s, struct MHD_Connection *
   /* With Expect: 100-continue the client waits for us: refuse before it sends the body. */
   const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
   if (r->route == ROUTE_REJECT && expect && strcasecmp(expect, "100-continue") == 0)
-    return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow);
-  return MHD_YES;
+    r->answer_now = true;
+}
+
+/* --- connections: deadlines, the reserve ------------------------------- */
+
+static struct conn *conn_of(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci ? ci->socket_context : NULL;
+}
+
+/* Lock held. Wake k's thread with EOF; libmicrohttpd then closes it. */
+static void shut(struct adm_server *s, struct conn *k) {
+  if (k->fd != MHD_INVALID_SOCKET)
+    shutdown(k->fd, SHUT_RDWR);
+  k->shut = true;
+  s->n_shut++;
+}
+
+/* Lock held. While more connections are open (and not already closing)
+ * than the soft limit, shut the oldest that have not yet sent a whole
+ * request head, so new ones find a place in the reserve. Their deadline
+ * would close them anyway; this only comes sooner. */
+static void shed_over_limit(struct adm_server *s, const struct conn *except, long long now) {
+  unsigned live = atomic_load(&s->n_conns) - s->n_shut;
+  for (struct conn *k = s->conns_head; k && live > s->soft_limit; k = k->next) {
+    if (k == except || k->shut || (k->state != CONN_NEW && k->state != CONN_HEAD))
+      continue;
+    if (now - k->opened_ns < SHED_MIN_AGE_NS)
+      return; /* the list is oldest first: the rest are younger */
+    shut(s, k);
+    live--;
+    atomic_fetch_add(&s->shed, 1);
+  }
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe) {
+  struct adm_server *s = cls;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    struct conn *k = calloc(1, sizeof *k);
+    *socket_context = k;
+    if (k == NULL)
+      return;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    k->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+    k->opened_ns = now_ns();
+    k->deadline_ns = k->opened_ns + (long long)s->opt.request_timeout_ms * 1000000LL;
+    k->state = CONN_NEW;
+    pthread_mutex_lock(&s->conns_lock);
+    k->prev = s->conns_tail;
+    if (s->conns_tail)
+      s->conns_tail->next = k;
+    else
+      s->conns_head = k;
+    s->conns_tail = k;
+    atomic_fetch_add(&s->n_conns, 1);
+    shed_over_limit(s, k, k->opened_ns);
+    pthread_mutex_unlock(&s->conns_lock);
+    return;
+  }
+  struct conn *k = *socket_context;
+  if (k == NULL)
+    return;
+  pthread_mutex_lock(&s->conns_lock);
+  if (k->prev)
+    k->prev->next = k->next;
+  else
+    s->conns_head = k->next;
+  if (k->next)
+    k->next->prev = k->prev;
+  else
+    s->conns_tail = k->prev;
+  atomic_fetch_sub(&s->n_conns, 1);
+  if (k->shut)
+    s->n_shut--;
+  pthread_mutex_unlock(&s->conns_lock);
+  free(k);
+  *socket_context = NULL;
+}
+
+/* The request line arrived: the request's clock starts (on a new
+ * connection, at accept). Routes on the raw target. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c) {
+  struct adm_server *s = cls;
+  struct request *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return NULL;
+  r->path = path_of(uri);
+  long long start = now_ns();
+  struct conn *k = conn_of(c);
+  if (k) {
+    pthread_mutex_lock(&s->conns_lock);
+    if (k->state == CONN_NEW)
+      start = k->opened_ns;
+    k->state = CONN_HEAD;
+    k->deadline_ns = start + (long long)s->opt.request_timeout_ms * 1000000LL;
+    pthread_mutex_unlock(&s->conns_lock);
+  }
+  r->start.tv_sec = (time_t)(start / 1000000000LL);
+  r->start.tv_nsec = (long)(start % 1000000000LL);
+  return r;
+}
+
+static void set_conn_state(struct adm_server *s, struct MHD_Connection *c, enum conn_state st) {
+  struct conn *k = conn_of(c);
+  if (k == NULL)
+    return;
+  pthread_mutex_lock(&s->conns_lock);
+  k->state = st;
+  if (st == CONN_IDLE)
+    k->deadline_ns = 0;
+  pthread_mutex_unlock(&s->conns_lock);
+}
+
+/* Closes connections whose request is past its deadline, whether or not
+ * the client is sending: a stalled head or body wakes nothing else. */
+static void *watchdog_main(void *arg) {
+  struct adm_server *s = arg;
+  unsigned long long reported_timeouts = 0, reported_shed = 0;
+  while (!atomic_load(&s->stopping)) {
+    struct timespec tick = {0, WATCHDOG_TICK_NS};
+    nanosleep(&tick, NULL);
+    long long now = now_ns();
+    pthread_mutex_lock(&s->conns_lock);
+    for (struct conn *k = s->conns_head; k; k = k->next) {
+      if (!k->shut && k->deadline_ns != 0 && now > k->deadline_ns) {
+        shut(s, k);
+        atomic_fetch_add(&s->timed_out, 1);
+      }
+    }
+    shed_over_limit(s, NULL, now);
+    pthread_mutex_unlock(&s->conns_lock);
+    unsigned long long t = atomic_load(&s->timed_out), sh = atomic_load(&s->shed);
+    if (t != reported_timeouts)
+      adm_log(ADM_LOG_WARN, "dropped %llu connection(s) whose request did not complete within %u ms",
+              t - reported_timeouts, s->opt.request_timeout_ms);
+    if (sh != reported_shed)
+      adm_log(ADM_LOG_WARN, "shed %llu connection(s) that had sent no complete request, to keep room for new ones",
+              sh - reported_shed);
+    reported_timeouts = t;
+    reported_shed = sh;
+  }
+  return NULL;
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -343,15 +588,23 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
   (void)version;
   struct adm_server *s = cls;
   struct request *r = *con_cls;
-  if (r == NULL) {
-    /* Only note the request now; answering on the first call would make
-     * libmicrohttpd close the connection instead of keeping it alive. */
+  if (r == NULL) { /* the request-line hook could not allocate */
     r = calloc(1, sizeof *r);
     if (r == NULL)
       return MHD_NO;
+    r->path = path_of(url);
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     *con_cls = r;
-    return route_start(s, c, url, method, r);
+  }
+  if (!r->started) {
+    r->started = true;
+    set_conn_state(s, c, CONN_HANDLER);
+    route_start(s, c, method, r);
+    /* Answering on the first call makes libmicrohttpd skip the body and
+     * close the connection: only for what must not be read. */
+    if (r->answer_now)
+      return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow, true);
+    return MHD_YES;
   }
   if (elapsed_us(&r->start) > (long long)s->opt.request_timeout_ms * 1000) {
     adm_log(ADM_LOG_WARN, "dropped a request that did not complete within %u ms", s->opt.request_timeout_ms);
@@ -371,7 +624,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
       return respond_text(s, c, 503, "draining\n");
     return respond_text(s, c, atomic_load(&s->ready) ? 200 : 503, atomic_load(&s->ready) ? "ok\n" : "not ready\n");
   case ROUTE_REJECT:
-    return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow);
+    return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow, false);
   case ROUTE_VALIDATE:
     return validate_finish(s, c, r);
   }
@@ -380,8 +633,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
-  (void)c;
   struct adm_server *s = cls;
+  set_conn_state(s, c, CONN_IDLE);
   struct request *r = *con_cls;
   if (r == NULL)
     return;
@@ -391,7 +644,7 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     atomic_fetch_sub(&s->in_flight, 1);
     atomic_fetch_add(&s->requests, 1);
   }
-  free(r->body);
+  release_body(s, r);
   free(r);
   *con_cls = NULL;
 }
@@ -458,30 +711,45 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
   s->opt = *o;
   adm_pipeline_limits_default(&s->limits);
   s->limits.max_json_depth = o->max_json_depth;
-  s->quiesced_fd = MHD_INVALID_SOCKET;
+  adm_budget_init(&s->budget, o->memory_budget_bytes);
+  pthread_mutex_init(&s->conns_lock, NULL);
+  /* An eighth of the connections is kept for newcomers: past the rest, the
+   * oldest connection without a complete request head is shed. */
+  unsigned reserve = o->max_connections / 8 ? o->max_connections / 8 : 1;
+  s->soft_limit = o->max_connections > reserve ? o->max_connections - reserve : 1;
   unsigned n_slots = o->max_concurrent_decodes ? o->max_concurrent_decodes : 1;
   if (n_slots > MAX_DECODE_SLOTS)
     n_slots = MAX_DECODE_SLOTS;
   sem_init(&s->decodes, 0, n_slots);
-  for (unsigned i = 0; i < n_slots; i++)
+  for (unsigned i = 0; i < n_slots; i++) {
     adm_arena_init(&s->slots[i].arena, 65536, 0);
+    s->slots[i].arena.budget = &s->budget;
+  }
   atomic_init(&s->free_slots, n_slots == 64 ? ~0ull : (1ull << n_slots) - 1);
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG | MHD_USE_POLL;
+  unsigned flags = MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  if (o->io_threads == 0)
+    flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+  else
+    flags |= MHD_USE_EPOLL_INTERNAL_THREAD;
   if (v6)
     flags |= MHD_USE_IPv6;
-  s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK,
-                               adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES, ADM_TLS_PRIORITIES,
-                               MHD_OPTION_CONNECTION_LIMIT, o->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                               o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
-                               MHD_OPTION_THREAD_STACK_SIZE, o->thread_stack_bytes, MHD_OPTION_NOTIFY_COMPLETED,
-                               request_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+  unsigned pool = o->io_threads > 1 ? o->io_threads : 0;
+  s->daemon = MHD_start_daemon(
+      flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK, adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES,
+      ADM_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, o->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
+      o->thread_stack_bytes, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+      notify_connection, s, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+      MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
   if (s->daemon == NULL) {
     sem_destroy(&s->decodes);
+    pthread_mutex_destroy(&s->conns_lock);
     free(s);
     return adm_fail(err, ADM_EIO, o->listen, "cannot listen (address in use, or TLS setup failed)");
   }
+  if (pthread_create(&s->watchdog, NULL, watchdog_main, s) == 0)
+    s->watchdog_started = true;
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info ? info->port : 0;
   atomic_store(&s->ready, true);
@@ -500,11 +768,23 @@ void adm_server_set_ready(struct adm_server *s, bool ready) {
 void adm_server_drain(struct adm_server *s) {
   if (atomic_exchange(&s->draining, true))
     return;
-  s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
+  /* Closed now, not at stop: a socket left listening lets the kernel
+   * accept connections nobody will serve, which hang until reset. */
+  MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+  if (fd != MHD_INVALID_SOCKET)
+    close(fd);
 }
 
 unsigned adm_server_in_flight(const struct adm_server *s) {
   return atomic_load(&s->in_flight);
+}
+
+unsigned adm_server_connections(const struct adm_server *s) {
+  return atomic_load(&s->n_conns);
+}
+
+const struct adm_budget *adm_server_budget(const struct adm_server *s) {
+  return &s->budget;
 }
 
 unsigned long long adm_server_requests(const struct adm_server *s) {
@@ -514,11 +794,13 @@ unsigned long long adm_server_requests(const struct adm_server *s) {
 void adm_server_stop(struct adm_server *s) {
   if (s == NULL)
     return;
+  atomic_store(&s->stopping, true);
+  if (s->watchdog_started)
+    pthread_join(s->watchdog, NULL);
   MHD_stop_daemon(s->daemon);
-  if (s->quiesced_fd != MHD_INVALID_SOCKET)
-    close(s->quiesced_fd);
   for (unsigned i = 0; i < MAX_DECODE_SLOTS; i++)
     adm_arena_free(&s->slots[i].arena);
   sem_destroy(&s->decodes);
+  pthread_mutex_destroy(&s->conns_lock);
   free(s);
 }

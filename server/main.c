@@ -71,13 +71,22 @@ static void serve_usage(FILE *f) {
              "  --config FILE                 policy file (default: the built-in policy); reloaded on\n"
              "                                SIGHUP and when the file changes\n"
              "  --max-body-bytes N            largest request body (default 7340032)\n"
-             "  --max-connections N           open connections in all (default 256)\n"
-             "  --max-connections-per-ip N    open connections from one address (default 128)\n"
-             "  --idle-timeout SECONDS        close idle connections after this (default 120)\n"
-             "  --request-timeout MS          a request must complete within this (default 10000)\n"
-             "  --max-concurrent-decodes N    bodies decoded at once, at most 64 (default 2 x cores)\n"
+             "  --max-connections N           open connections in all; the last eighth is a reserve for\n"
+             "                                new ones (default 1024)\n"
+             "  --max-connections-per-ip N    open connections from one address, 0 for no limit (default 64)\n"
+             "  --idle-timeout SECONDS        close idle keep-alive connections after this (default 120)\n"
+             "  --request-timeout MS          a request must complete within this, counted from accept\n"
+             "                                or from its request line (default 10000)\n"
+             "  --max-concurrent-decodes N    bodies decoded at once, at most 64 (default 2 x the CPUs\n"
+             "                                the process may use: affinity and cgroup cpu.max)\n"
+             "  --memory-budget BYTES         bodies and decoded trees of all requests together; K, M, G\n"
+             "                                (or Ki, Mi, Gi) suffixes (default half the cgroup memory\n"
+             "                                limit, 256Mi without one)\n"
+             "  --io-threads N                0: a thread per connection (default); N: N epoll workers\n"
              "  --max-json-depth N            deepest JSON nesting accepted (default 100)\n"
-             "  --grace-period SECONDS        on SIGTERM, wait this long for in-flight requests (default 10)\n"
+             "  --grace-period DURATION       on SIGTERM, answer requests on open connections (with\n"
+             "                                Connection: close) for up to this long: 10, 1.5s, 1500ms\n"
+             "                                (default 10s)\n"
              "  --log-level LEVEL             error, warn, info or debug (default info)\n");
 }
 
@@ -93,10 +102,56 @@ static int parse_uint(const char *flag, const char *s, unsigned long long max, u
   return 0;
 }
 
+/* SIZE[K|M|G|Ki|Mi|Gi]: bytes, with decimal or binary multipliers. */
+static int parse_bytes(const char *flag, const char *s, unsigned long long *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  unsigned long long mult = 1;
+  if (end[0] != '\0') {
+    static const struct {
+      const char *suffix;
+      unsigned long long mult;
+    } units[] = {{"K", 1000ull},     {"M", 1000000ull},  {"G", 1000000000ull},
+                 {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}};
+    mult = 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+      if (strcmp(end, units[i].suffix) == 0)
+        mult = units[i].mult;
+  }
+  if (errno || end == s || s[0] == '-' || mult == 0 || v > (1ull << 44) / mult) {
+    fprintf(stderr, "admitd serve: %s: want bytes such as 268435456, 256Mi or 1G, got \"%s\"\n", flag, s);
+    return -1;
+  }
+  *out = v * mult;
+  return 0;
+}
+
+/* A duration in milliseconds: "10" (seconds, as before), "1.5s", "1500ms". */
+static int parse_duration_ms(const char *flag, const char *s, unsigned long long max_ms, unsigned long long *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  double ms;
+  if (strcmp(end, "ms") == 0)
+    ms = v;
+  else if (strcmp(end, "s") == 0 || end[0] == '\0')
+    ms = v * 1000.0;
+  else
+    ms = -1;
+  if (errno || end == s || s[0] == '-' || !(ms >= 0) || ms > (double)max_ms) {
+    fprintf(stderr, "admitd serve: %s: want a duration such as 10, 1.5s or 1500ms (at most %llus), got \"%s\"\n", flag,
+            max_ms / 1000, s);
+    return -1;
+  }
+  *out = (unsigned long long)(ms + 0.5);
+  return 0;
+}
+
 struct serve_args {
   struct adm_server_options opt;
   const char *cert, *key, *config, *self_signed_out;
-  unsigned grace_s;
+  unsigned long long grace_ms;
 };
 
 static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
@@ -114,7 +169,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
     O_DEPTH,
     O_GRACE,
     O_LOG,
-    O_SSOUT
+    O_SSOUT,
+    O_BUDGET,
+    O_IOTHREADS
   };
   static const struct option longopts[] = {
       {"listen", required_argument, NULL, O_LISTEN},
@@ -131,11 +188,13 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       {"grace-period", required_argument, NULL, O_GRACE},
       {"log-level", required_argument, NULL, O_LOG},
       {"self-signed-cert-out", required_argument, NULL, O_SSOUT},
+      {"memory-budget", required_argument, NULL, O_BUDGET},
+      {"io-threads", required_argument, NULL, O_IOTHREADS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   adm_server_options_default(&a->opt);
-  a->grace_s = 10;
+  a->grace_ms = 10000;
   int c;
   unsigned long long v;
   optind = 1;
@@ -193,9 +252,21 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       a->opt.max_json_depth = (int)v;
       break;
     case O_GRACE:
-      if (parse_uint(flag, optarg, 3600, &v) < 0)
+      if (parse_duration_ms(flag, optarg, 3600ull * 1000, &v) < 0)
         return -1;
-      a->grace_s = (unsigned)v;
+      a->grace_ms = v;
+      break;
+    case O_BUDGET:
+      if (parse_bytes(flag, optarg, &v) < 0 || v < (1u << 20)) {
+        fprintf(stderr, "admitd serve: --memory-budget: at least 1Mi\n");
+        return -1;
+      }
+      a->opt.memory_budget_bytes = (size_t)v;
+      break;
+    case O_IOTHREADS:
+      if (parse_uint(flag, optarg, 64, &v) < 0)
+        return -1;
+      a->opt.io_threads = (unsigned)v;
       break;
     case O_LOG: {
       enum adm_log_level lvl;
@@ -323,6 +394,35 @@ static void reload_tls(const struct serve_args *a) {
   adm_log(ADM_LOG_INFO, "certificate reloaded from %s", a->cert);
 }
 
+static long long monotonic_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Refuse new connections at once, then keep answering (with Connection:
+ * close) whatever arrives on the open ones until they are all closed or
+ * the grace period, to the millisecond, is over. A request already sent on
+ * a pooled keep-alive connection is answered, never dropped: the API
+ * server does not retry a POST that ends in EOF. */
+static void drain(struct adm_server *srv, unsigned long long grace_ms) {
+  adm_server_drain(srv);
+  long long end = monotonic_ms() + (long long)grace_ms;
+  for (;;) {
+    unsigned busy = adm_server_in_flight(srv), open = adm_server_connections(srv);
+    if (busy == 0 && open == 0)
+      break;
+    long long left = end - monotonic_ms();
+    if (left <= 0) {
+      adm_log(ADM_LOG_WARN, "grace period over with %u request(s) in flight and %u connection(s) open; closing", busy,
+              open);
+      break;
+    }
+    struct timespec pause = {0, (long)(left < 10 ? left : 10) * 1000000L};
+    nanosleep(&pause, NULL);
+  }
+}
+
 static int serve(int argc, char **argv) {
   struct serve_args a = {0};
   if (parse_serve_args(argc, argv, &a) < 0)
@@ -360,6 +460,12 @@ static int serve(int argc, char **argv) {
   }
   adm_log(ADM_LOG_INFO, "admitd %s serving on %s (port %u), policy %s", ADMITD_VERSION, a.opt.listen,
           adm_server_port(srv), a.config ? a.config : "<built-in: enforce baseline, warn+audit restricted>");
+  adm_log(ADM_LOG_INFO,
+          "limits: memory budget %zu bytes, %u decode slots, %u connections (%u per address), %s, request timeout "
+          "%u ms",
+          adm_server_budget(srv)->limit, a.opt.max_concurrent_decodes, a.opt.max_connections,
+          a.opt.max_connections_per_ip, a.opt.io_threads ? "epoll workers" : "a thread per connection",
+          a.opt.request_timeout_ms);
 
   struct adm_file_stamp cfg_stamp, cert_stamp, key_stamp;
   adm_file_stamp(a.config, &cfg_stamp);
@@ -377,8 +483,8 @@ static int serve(int argc, char **argv) {
       served_at_trim = served;
     }
     if (sig == SIGTERM || sig == SIGINT) {
-      adm_log(ADM_LOG_INFO, "received %s: draining (grace period %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-              a.grace_s);
+      adm_log(ADM_LOG_INFO, "received %s: draining (grace period %llu ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+              a.grace_ms);
       break;
     }
     bool forced = sig == SIGHUP;
@@ -412,21 +518,7 @@ static int serve(int argc, char **argv) {
       key_stamp = k;
     }
   }
-  adm_server_drain(srv);
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  for (;;) {
-    unsigned n = adm_server_in_flight(srv);
-    if (n == 0)
-      break;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec >= (time_t)a.grace_s) {
-      adm_log(ADM_LOG_WARN, "grace period over with %u request(s) still in flight; closing", n);
-      break;
-    }
-    struct timespec pause = {0, 20 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-  }
+  drain(srv, a.grace_ms);
   adm_server_stop(srv);
   adm_tls_shutdown();
   adm_config_publish(NULL);

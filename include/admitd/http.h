@@ -7,21 +7,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "admitd/budget.h"
 #include "admitd/error.h"
 
 struct adm_server_options {
   const char *listen; /* "ADDR:PORT" or "[V6ADDR]:PORT" */
   size_t max_body_bytes;
-  unsigned max_connections;
-  unsigned max_connections_per_ip;
-  unsigned idle_timeout_s;
-  unsigned request_timeout_ms; /* whole request, from first body byte to response */
+  unsigned max_connections;        /* 1/8 of them is a reserve for new connections */
+  unsigned max_connections_per_ip; /* 0: no per-address limit */
+  unsigned idle_timeout_s;         /* keep-alive connections between requests */
+  unsigned request_timeout_ms;     /* whole request, from accept or request line to answer */
   unsigned max_concurrent_decodes;
   int max_json_depth;
   size_t thread_stack_bytes;
+  size_t memory_budget_bytes; /* bodies and decoded trees, all requests together */
+  unsigned io_threads;        /* 0: a thread per connection; N: N epoll workers */
 };
 
+/* Defaults, sized from the CPUs and memory limit of the process's cgroup. */
 void adm_server_options_default(struct adm_server_options *o);
+/* The default --memory-budget for a cgroup memory limit (0: none). */
+size_t adm_server_default_budget(size_t cgroup_limit);
 
 struct adm_server;
 
@@ -29,10 +35,15 @@ struct adm_server;
 int adm_server_start(const struct adm_server_options *o, struct adm_server **out, struct adm_error *err);
 /* The port actually bound (useful with port 0). */
 uint16_t adm_server_port(const struct adm_server *s);
-/* Stop accepting, turn /readyz to 503, answer in-flight requests with Connection: close. */
+/* Close the listening socket (new connections are refused at once), turn
+ * /readyz to 503, and answer every later request with Connection: close. */
 void adm_server_drain(struct adm_server *s);
 /* Requests between their first byte of body handling and their response. */
 unsigned adm_server_in_flight(const struct adm_server *s);
+/* Open connections, idle keep-alive ones included. */
+unsigned adm_server_connections(const struct adm_server *s);
+/* The process-wide memory budget (for the start-up log and tests). */
+const struct adm_budget *adm_server_budget(const struct adm_server *s);
 /* Reviews answered since start. */
 unsigned long long adm_server_requests(const struct adm_server *s);
 void adm_server_set_ready(struct adm_server *s, bool ready);

@@ -1,6 +1,8 @@
 /* server/http.c internals that end-to-end tests cannot reach without
  * timing games: decode slots, the deadline-bounded wait for one, the body
- * cap, Content-Type and --listen parsing. Includes the .c to reach statics. */
+ * cap and its budget reservation, Status bodies for any echoed text, raw
+ * path routing, Content-Type and --listen parsing. Includes the .c to reach
+ * statics. */
 #include "helpers.h"
 
 #include "http.c"
@@ -10,6 +12,7 @@ static struct adm_server *fake_server(unsigned slots, unsigned timeout_ms) {
   adm_server_options_default(&s->opt);
   s->opt.request_timeout_ms = timeout_ms;
   s->opt.max_body_bytes = 100;
+  adm_budget_init(&s->budget, 0);
   sem_init(&s->decodes, 0, slots);
   for (unsigned i = 0; i < MAX_DECODE_SLOTS; i++)
     adm_arena_init(&s->slots[i].arena, 1024, 0);
@@ -90,6 +93,72 @@ static void body_is_capped_not_grown(void **state) {
   free_fake(s);
 }
 
+static void chunked_body_is_reserved_as_it_grows(void **state) {
+  (void)state;
+  struct adm_server *s = fake_server(1, 1000);
+  s->opt.max_body_bytes = 1u << 20;
+  adm_budget_init(&s->budget, 40000);
+  struct request r = {0};
+  char chunk[10000];
+  memset(chunk, 'x', sizeof chunk);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  /* The buffer's whole capacity is paid for, not only the bytes in it. */
+  assert_int_equal(r.reserved, r.cap);
+  assert_int_equal(adm_budget_used(&s->budget), r.cap);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_false(r.budget_short);
+  /* Growing to 64 KiB would pass the 40000-byte budget: refused, not kept. */
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_true(r.budget_short);
+  assert_int_equal(r.len, 30000);
+  assert_true(adm_budget_used(&s->budget) <= 40000);
+  release_body(s, &r);
+  assert_int_equal(adm_budget_used(&s->budget), 0);
+  assert_int_equal(r.reserved, 0);
+  free_fake(s);
+}
+
+static void status_bodies_are_valid_json_whatever_is_echoed(void **state) {
+  (void)state;
+  /* A Content-Type cut inside a UTF-8 sequence by the message's %.100s, a
+   * raw control byte, and invalid bytes: each still gives a Status. */
+  const char *echoed[] = {"text/\xe2\x82", "text/\x01x", "\xff\xfe", "\xe2\x82\xac\xe2\x82"};
+  for (size_t i = 0; i < sizeof echoed / sizeof echoed[0]; i++) {
+    char msg[200], body[1536];
+    snprintf(msg, sizeof msg, "Content-Type must be application/json, got \"%.100s\"", echoed[i]);
+    size_t len = status_text(body, sizeof body, 415, "UnsupportedMediaType", msg);
+    json_error_t e;
+    json_t *doc = json_loadb(body, len, 0, &e);
+    if (doc == NULL)
+      fail_msg("Status for echoed %zu is not valid JSON: %s: %s", i, e.text, body);
+    assert_string_equal(json_string_value(json_object_get(doc, "kind")), "Status");
+    assert_int_equal(json_integer_value(json_object_get(doc, "code")), 415);
+    json_decref(doc);
+  }
+}
+
+static void routes_use_the_raw_path(void **state) {
+  (void)state;
+  assert_int_equal(path_of("/validate"), PATH_VALIDATE);
+  assert_int_equal(path_of("/validate?timeout=10s"), PATH_VALIDATE);
+  assert_int_equal(path_of("/validate%00x"), PATH_OTHER);
+  assert_int_equal(path_of("/valid%61te"), PATH_OTHER);
+  assert_int_equal(path_of("/validatex"), PATH_OTHER);
+  assert_int_equal(path_of("/livez"), PATH_HEALTHZ);
+  assert_int_equal(path_of("/readyz"), PATH_READYZ);
+}
+
+static void default_budget_follows_the_cgroup_limit(void **state) {
+  (void)state;
+  assert_int_equal(adm_server_default_budget(128u << 20), 64u << 20);
+  assert_int_equal(adm_server_default_budget(0), DEFAULT_BUDGET_NO_LIMIT);
+  struct adm_server_options o;
+  adm_server_options_default(&o);
+  assert_true(o.max_connections_per_ip * 4 <= o.max_connections);
+  assert_true(o.max_concurrent_decodes >= 2);
+}
+
 static void content_types(void **state) {
   (void)state;
   assert_true(is_json_content_type("application/json"));
@@ -124,6 +193,10 @@ int main(void) {
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
       cmocka_unit_test(no_slot_before_the_deadline_means_503),
       cmocka_unit_test(body_is_capped_not_grown),
+      cmocka_unit_test(chunked_body_is_reserved_as_it_grows),
+      cmocka_unit_test(status_bodies_are_valid_json_whatever_is_echoed),
+      cmocka_unit_test(routes_use_the_raw_path),
+      cmocka_unit_test(default_budget_follows_the_cgroup_limit),
       cmocka_unit_test(content_types),
       cmocka_unit_test(listen_addresses),
   };
