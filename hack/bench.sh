@@ -194,6 +194,51 @@ else
   run admitd deployment.json 16 keep-alive
   run admitd pod-11k.json 16 "new connection"
 fi
+# --- hostile clients beside a stream of valid reviews ---------------------------
+# A second admitd, as deployed (128 MiB budget: half the 256 MiB limit), with the
+# per-address limit lifted because every client here is 127.0.0.1. hostile.py
+# holds SLOW slowloris connections and BODIES stalled 7 MiB uploads (reopening
+# what the server closes) while wrk posts valid reviews on 4 connections. The
+# attacker runs at nice 19: on this 2-core box it would otherwise measure CPU
+# contention with the load generator, not admitd's defences.
+# hostile IO_THREADS SLOW BODIES
+hostile() {
+  local io=$1 slow=$2 bodies=$3 port pid hpid held out
+  port=$(free_port)
+  build/admitd serve --listen "127.0.0.1:$port" --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" \
+    --memory-budget 128Mi --max-connections-per-ip 0 --io-threads "$io" 2>/dev/null &
+  pid=$!
+  PIDS+=($pid)
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null --cacert "$WORK/certs/ca.pem" "https://localhost:$port/readyz" && break
+    sleep 0.05
+  done
+  echo "== admitd --io-threads $io: $slow slowloris + $bodies stalled bodies, 4 valid connections" >&2
+  : >"$WORK/hostile"
+  nice -n 19 python3 hack/bench/hostile.py "$port" "$WORK/certs/ca.pem" "$slow" "$bodies" $((DUR + 40)) \
+    "$WORK/hostile" 2>/dev/null &
+  hpid=$!
+  PIDS+=($hpid)
+  for _ in $(seq 1 400); do [ -s "$WORK/hostile" ] && break; sleep 0.1; done
+  held=$(head -n 1 "$WORK/hostile")
+  echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
+  out=$(wrk -t1 -c4 -d"${DUR}s" --timeout 5s -s hack/bench/post.lua "https://127.0.0.1:$port/validate" -- \
+    "$FIX/pod-11k.json" | grep '^{')
+  printf '{"kind":"hostile","io_threads":%d,"slow":%d,"bodies":%d,"held_slow":%d,"held_bodies":%d,"open_fds":%d,"peak_rss_kib":%s,%s\n' \
+    "$io" "$slow" "$bodies" "$(echo "$held" | awk '{print $2 + 0}')" "$(echo "$held" | awk '{print $3 + 0}')" \
+    "$(ls /proc/$pid/fd | wc -l)" "$(awk '/VmHWM/ {print $2}' /proc/$pid/status)" "${out#\{}" >>"$RESULTS"
+  kill "$hpid" 2>/dev/null || true
+  wait "$hpid" 2>/dev/null || true
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+if [ $mode = quick ]; then
+  hostile 0 200 50
+else
+  hostile 0 1000 200
+  hostile 2 1000 200
+fi
+
 sleep 3 # admitd returns freed memory once idle (checked every second)
 printf '{"kind":"idle","when":"after the load","rss_kib":%s}\n' "$(awk '/VmRSS/ {print $2}' /proc/$ADMITD_PID/status)" >>"$RESULTS"
 

@@ -72,6 +72,7 @@ struct conn {
   struct conn *prev, *next;
   MHD_socket fd;
   long long opened_ns;
+  long long waiting_ns;  /* since when it has sent no complete request head */
   long long deadline_ns; /* 0: none */
   enum conn_state state;
   bool shut; /* shutdown() already called */
@@ -138,7 +139,7 @@ size_t adm_server_default_budget(size_t cgroup_limit) {
 void adm_server_options_default(struct adm_server_options *o) {
   o->listen = "127.0.0.1:8443";
   o->max_body_bytes = 7u << 20;
-  o->max_connections = 1024;
+  o->max_connections = 512;
   o->max_connections_per_ip = 64;
   o->idle_timeout_s = 120;
   o->request_timeout_ms = 10000;
@@ -456,16 +457,18 @@ static void shut(struct adm_server *s, struct conn *k) {
 }
 
 /* Lock held. While more connections are open (and not already closing)
- * than the soft limit, shut the oldest that have not yet sent a whole
- * request head, so new ones find a place in the reserve. Their deadline
- * would close them anyway; this only comes sooner. */
+ * than the soft limit, shut the oldest that have waited longest for a
+ * whole request head (at least SHED_MIN_AGE_NS: a keep-alive connection
+ * between its request line and its handler is never a candidate), so new
+ * ones find a place in the reserve. Their deadline would close them
+ * anyway; this only comes sooner. */
 static void shed_over_limit(struct adm_server *s, const struct conn *except, long long now) {
   unsigned live = atomic_load(&s->n_conns) - s->n_shut;
   for (struct conn *k = s->conns_head; k && live > s->soft_limit; k = k->next) {
     if (k == except || k->shut || (k->state != CONN_NEW && k->state != CONN_HEAD))
       continue;
-    if (now - k->opened_ns < SHED_MIN_AGE_NS)
-      return; /* the list is oldest first: the rest are younger */
+    if (now - k->waiting_ns < SHED_MIN_AGE_NS)
+      continue;
     shut(s, k);
     live--;
     atomic_fetch_add(&s->shed, 1);
@@ -482,7 +485,7 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
       return;
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     k->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
-    k->opened_ns = now_ns();
+    k->opened_ns = k->waiting_ns = now_ns();
     k->deadline_ns = k->opened_ns + (long long)s->opt.request_timeout_ms * 1000000LL;
     k->state = CONN_NEW;
     pthread_mutex_lock(&s->conns_lock);
@@ -531,6 +534,8 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c) {
     pthread_mutex_lock(&s->conns_lock);
     if (k->state == CONN_NEW)
       start = k->opened_ns;
+    else
+      k->waiting_ns = start;
     k->state = CONN_HEAD;
     k->deadline_ns = start + (long long)s->opt.request_timeout_ms * 1000000LL;
     pthread_mutex_unlock(&s->conns_lock);

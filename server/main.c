@@ -72,7 +72,7 @@ static void serve_usage(FILE *f) {
              "                                SIGHUP and when the file changes\n"
              "  --max-body-bytes N            largest request body (default 7340032)\n"
              "  --max-connections N           open connections in all; the last eighth is a reserve for\n"
-             "                                new ones (default 1024)\n"
+             "                                new ones (default 512)\n"
              "  --max-connections-per-ip N    open connections from one address, 0 for no limit (default 64)\n"
              "  --idle-timeout SECONDS        close idle keep-alive connections after this (default 120)\n"
              "  --request-timeout MS          a request must complete within this, counted from accept\n"
@@ -435,6 +435,12 @@ static int serve(int argc, char **argv) {
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
+  /* Bodies are malloc'd whole (up to --max-body-bytes). A fixed mmap
+   * threshold keeps every large one in its own mapping, returned to the
+   * kernel on free; glibc's sliding threshold would otherwise move them
+   * into per-thread heaps that stay resident, and RSS would stop tracking
+   * the memory budget. */
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   adm_registry_default();
 
   struct adm_config *cfg;

@@ -96,6 +96,24 @@ if close_a and close_n:
     print("- new TLS connection per request: admitd %.0f req/s, %.0f µs server CPU each; nginx %.0f req/s, %.0f µs" % (
         rps(close_a), close_a["server_cpu_s"] / close_a["requests"] * 1e6, rps(close_n),
         close_n["server_cpu_s"] / close_n["requests"] * 1e6))
+hostile = [r for r in rows if r.get("kind") == "hostile"]
+if hostile:
+    print("\n### Hostile clients beside valid reviews (4 keep-alive connections, 11 KB)\n")
+    print("| threading | slowloris | stalled 7 MiB bodies | held at start (slow / bodies) | valid req/s | p50 ms | p99 ms | "
+          "p99.9 ms | errors | peak RSS MiB |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for r in hostile:
+        threading = "epoll, %d workers" % r["io_threads"] if r["io_threads"] else "thread per connection"
+        print("| %s | %d | %d | %d / %d | %.0f | %.2f | %.2f | %.2f | %d | %.1f |" % (
+            threading, r["slow"], r["bodies"], r["held_slow"], r["held_bodies"], rps(r), r["p50_us"] / 1000,
+            r["p99_us"] / 1000, r["p999_us"] / 1000, errors(r), r["peak_rss_kib"] / 1024))
+        if r["io_threads"] == 0:
+            label = "%d slowloris + %d stalled bodies" % (r["slow"], r["bodies"])
+            target("%s: valid reviews fail" % label, errors(r), "0", "%d", errors(r) == 0)
+            target("%s: p99 of valid reviews" % label, r["p99_us"] / 1000, "50 ms", "%.2f ms", r["p99_us"] < 50000)
+            target("%s: peak RSS within the 256 MiB limit" % label, r["peak_rss_kib"] / 1024, "256 MiB", "%.1f MiB",
+                   r["peak_rss_kib"] < 256 * 1024)
+
 bad = [r for r in runs if errors(r) > 0]
 for r in bad:
     verdicts.append(("no errors: %s %s %d %s" % (r["server"], r["body"], r["conns"], r["mode"]), str(errors(r)), "0", False))
