@@ -25,6 +25,15 @@ static void *json_block_alloc(size_t n) {
   if (json_arena != NULL) {
     p = adm_arena_alloc(json_arena, n + JSON_BLOCK_HEADER);
     tag = JSON_BLOCK_ARENA;
+    /* jansson 2.14 must not be refused while it reads: a token buffer
+     * that cannot grow trips an assert (lex_unget_unsave) and aborts the
+     * process. The arena's failure is recorded and decides the answer;
+     * feed_body() stops the input, so jansson only finishes the chunk it
+     * holds from the heap, and the decode frees what it made. */
+    if (p == NULL) {
+      p = malloc(n + JSON_BLOCK_HEADER);
+      tag = JSON_BLOCK_HEAP;
+    }
   } else {
     p = malloc(n + JSON_BLOCK_HEADER);
     tag = JSON_BLOCK_HEAP;
@@ -630,6 +639,26 @@ static int want_gvx(const json_t *req, const char *key, const char *last, const 
   return 0;
 }
 
+/* The body for json_load_callback(), cut off once the arena has failed:
+ * the decode is lost by then, and reading on would only cost heap. */
+struct body_feed {
+  const char *p;
+  size_t left;
+  const struct adm_arena *arena;
+};
+
+static size_t feed_body(void *buf, size_t n, void *arg) {
+  struct body_feed *f = arg;
+  if (adm_arena_failure(f->arena) != ADM_ARENA_OK)
+    return 0;
+  if (n > f->left)
+    n = f->left;
+  memcpy(buf, f->p, n);
+  f->p += n;
+  f->left -= n;
+  return n;
+}
+
 int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_arena *arena,
                       struct adm_review_request *out, struct adm_error *err) {
   memset(out, 0, sizeof *out);
@@ -638,13 +667,21 @@ int adm_review_decode(const char *body, size_t len, int max_depth, struct adm_ar
   if (max_depth > 0 && adm_json_depth_exceeds(body, len, max_depth))
     return adm_fail(err, ADM_ETOODEEP, "", "JSON nests deeper than %d levels", max_depth);
   json_error_t jerr;
-  json_arena = arena;
-  json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-  json_arena = NULL;
+  json_t *root;
+  if (arena != NULL) {
+    struct body_feed feed = {.p = body, .left = len, .arena = arena};
+    json_arena = arena;
+    root = json_load_callback(feed_body, &feed, JSON_REJECT_DUPLICATES, &jerr);
+    json_arena = NULL;
+  } else {
+    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+  }
   /* jansson reports its own allocation failure as a parse error at line
    * -1; the arena knows better, and that is not the client's mistake. */
-  if (arena != NULL && adm_arena_failure(arena) != ADM_ARENA_OK)
+  if (arena != NULL && adm_arena_failure(arena) != ADM_ARENA_OK) {
+    json_decref(root); /* frees the heap blocks made after the failure */
     return adm_fail(err, ADM_ENOMEM, "", "not enough memory to decode the request");
+  }
   if (root == NULL) {
     if (jerr.line < 0 && json_error_code(&jerr) == json_error_out_of_memory)
       return adm_fail(err, ADM_ENOMEM, "", "not enough memory to decode the request");

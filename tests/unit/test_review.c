@@ -167,6 +167,40 @@ static void decodes_into_an_arena(void **state) {
   adm_arena_free(&a);
 }
 
+/* jansson 2.14 asserts (and so aborts the server) when the buffer of a
+ * token it is reading cannot grow (lex_unget_unsave); found by
+ * fuzz_review_oom with a body opening on a long identifier. Failing each
+ * allocation of a decode in turn must always end in ADM_ENOMEM. */
+static void decode_survives_failure_inside_a_token(void **state) {
+  (void)state;
+  const char *bodies[] = {
+      "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
+      "[123456789012345678901234567890123456789012345678901234567890]",
+      "{\"a-key-longer-than-sixteen-bytes-and-then-some-more\":\"and a value longer than that too, to be sure\"}",
+      ENVELOPE("{\"uid\":\"0123456789abcdef0123456789abcdef\",\"operation\":\"CREATE\",\"object\":{\"metadata\":{"
+               "\"name\":\"a-pod-with-a-rather-long-name-indeed\"},\"spec\":{\"containers\":[]}}}"),
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    bool completed = false;
+    for (unsigned long fail_at = 1; !completed && fail_at < 200; fail_at++) {
+      struct adm_arena a;
+      adm_arena_init(&a, 1024, 0);
+      a.fail_at = fail_at;
+      struct adm_review_request r;
+      struct adm_error err = {0};
+      int rc = adm_review_decode(bodies[i], strlen(bodies[i]), 100, &a, &r, &err);
+      if (adm_arena_failure(&a) != ADM_ARENA_OK)
+        assert_int_equal(rc, ADM_ENOMEM);
+      else
+        completed = true; /* fewer allocations than fail_at: every one was failed in turn */
+      if (rc == 0)
+        adm_review_request_release(&r);
+      adm_arena_free(&a);
+    }
+    assert_true(completed);
+  }
+}
+
 static char *prune_copy(const char *text, size_t *len, int *rc) {
   *len = strlen(text);
   char *buf = malloc(*len + 1);
@@ -444,6 +478,7 @@ int main(void) {
       cmocka_unit_test(response_mirrors_version_and_uid),
       cmocka_unit_test(allowed_response_has_no_status),
       cmocka_unit_test(decodes_into_an_arena),
+      cmocka_unit_test(decode_survives_failure_inside_a_token),
       cmocka_unit_test(prune_drops_only_what_no_decision_reads),
       cmocka_unit_test(prune_keys_survive_earlier_drops),
       cmocka_unit_test(prune_drops_only_values_jansson_accepts),
