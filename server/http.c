@@ -500,6 +500,11 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
     pthread_mutex_unlock(&s->conns_lock);
     return;
   }
+  /* The credential set this session was handed may be freed now if it
+   * was replaced; GnuTLS keeps pointers into it until the session ends. */
+  const union MHD_ConnectionInfo *ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (ti && ti->tls_session)
+    adm_tls_session_closed((gnutls_session_t)ti->tls_session);
   struct conn *k = *socket_context;
   if (k == NULL)
     return;
