@@ -9,17 +9,13 @@
 #include <stddef.h>
 
 #include "admitd/error.h"
+#include "admitd/family.h"
 #include "admitd/policy.h"
 
 enum adm_mode { ADM_MODE_ENFORCE = 0, ADM_MODE_AUDIT, ADM_MODE_WARN, ADM__MODE_COUNT };
 
 struct adm_mode_levels {
   struct adm_level_version lv[ADM__MODE_COUNT];
-};
-
-struct adm_names {
-  char **items;
-  size_t n;
 };
 
 /* Sets levels for namespaces matching any of names (exact or fnmatch glob).

@@ -73,7 +73,32 @@ struct adm_selinux_options {
 /* A profile reference (seccompProfile, appArmorProfile): present with a type. */
 struct adm_profile {
   bool present;
-  const char *type; /* "" when present without a type */
+  const char *type;              /* "" when present without a type */
+  const char *localhost_profile; /* NULL when absent */
+};
+
+/* A requests or limits map: resource name -> quantity text as written (a
+ * JSON number in a manifest is turned into the text kubectl would send). */
+struct adm_resource_entry {
+  const char *name;
+  const char *value;
+};
+
+struct adm_resource_list {
+  struct adm_resource_entry *items;
+  size_t n;
+};
+
+struct adm_resources {
+  bool present;
+  struct adm_resource_list requests, limits;
+};
+
+/* Labels as parallel arrays, in document order. */
+struct adm_label_list {
+  const char **keys;
+  const char **values;
+  size_t n;
 };
 
 /* Fields a pod-level securityContext shares with a container-level one. */
@@ -81,6 +106,8 @@ struct adm_security_common {
   enum adm_tri run_as_non_root;
   bool has_run_as_user;
   int64_t run_as_user;
+  bool has_run_as_group;
+  int64_t run_as_group;
   struct adm_selinux_options selinux;
   struct adm_profile seccomp;
   struct adm_profile apparmor;
@@ -95,6 +122,7 @@ struct adm_container_security {
   const char *proc_mount; /* NULL: unset */
   bool has_capabilities;
   struct adm_str_list cap_add, cap_drop;
+  enum adm_tri read_only_root_filesystem;
 };
 
 enum adm_container_kind { ADM_CONTAINER_INIT, ADM_CONTAINER_REGULAR, ADM_CONTAINER_EPHEMERAL };
@@ -109,6 +137,8 @@ struct adm_container {
   /* Hosts set in httpGet/tcpSocket of probes and lifecycle handlers, in
    * liveness, readiness, startup, postStart, preStop order; empty strings omitted. */
   struct adm_str_list probe_hosts;
+  struct adm_resources resources; /* never present on ephemeral containers */
+  const char *restart_policy;     /* NULL when absent; "Always" makes an init container a sidecar */
 };
 
 struct adm_volume {
@@ -123,6 +153,10 @@ struct adm_pod_security {
   bool present;
   struct adm_security_common common;
   struct adm_str_list sysctls; /* names, in order */
+  bool has_fs_group;
+  int64_t fs_group;
+  int64_t *supplemental_groups;
+  size_t n_supplemental_groups;
 };
 
 struct adm_pod {
@@ -138,6 +172,13 @@ struct adm_pod {
   const char *os_name;       /* spec.os.name, NULL when absent */
   const char *runtime_class; /* spec.runtimeClassName, NULL when absent */
   struct adm_pod_security sc;
+
+  struct adm_label_list labels;         /* metadata.labels (the template's for a workload) */
+  const char *service_account;          /* spec.serviceAccountName, NULL when absent */
+  enum adm_tri automount_token;         /* spec.automountServiceAccountToken */
+  enum adm_tri share_process_namespace; /* spec.shareProcessNamespace */
+  size_t n_host_aliases;                /* entries of spec.hostAliases */
+  struct adm_resources resources;       /* spec.resources (pod-level, newer Kubernetes) */
 
   /* Every container in visit order: init, regular, ephemeral. */
   struct adm_container *containers;

@@ -1,0 +1,125 @@
+/* Policy families beyond Pod Security: their rule settings (parsed from
+ * the policy file into the snapshot), the findings a rule check reports,
+ * and the one table of rule checks. Pure: the checks read a pod view and a
+ * rule's settings and append findings to the request arena; they know
+ * nothing of modes, namespaces or selection (decide.c applies those). */
+#ifndef ADMITD_FAMILY_H
+#define ADMITD_FAMILY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "admitd/arena.h"
+#include "admitd/pod.h"
+#include "admitd/quantity.h"
+
+/* In the fixed order decisions list them. */
+enum adm_family_id {
+  ADM_FAMILY_POD_SECURITY = 0,
+  ADM_FAMILY_RESOURCES,
+  ADM_FAMILY_SECURITY_CONTEXT,
+  ADM_FAMILY_IMAGES,
+  ADM__FAMILY_COUNT
+};
+
+/* "podSecurity", "resources", "securityContext", "images": the policy
+ * file section and the prefix of check ids and audit annotation keys. */
+const char *adm_family_name(enum adm_family_id f);
+
+/* A list of names owned by the snapshot. */
+struct adm_names {
+  char **items;
+  size_t n;
+};
+
+/* One violation: the check id ("resources.limits.required") and a message
+ * naming the container, the field, the value and what would pass. */
+struct adm_finding {
+  const char *check;
+  const char *message;
+};
+
+struct adm_findings {
+  struct adm_arena *arena;
+  struct adm_finding *items;
+  size_t n, cap;
+};
+
+void adm_findings_init(struct adm_findings *f, struct adm_arena *a);
+/* A NULL message (its allocation failed) is recorded as a failure of the
+ * arena, so the request fails closed where its verdict is made. */
+void adm_findings_add(struct adm_findings *f, const char *check, const char *message);
+/* printf-style message into the arena. */
+void adm_findings_addf(struct adm_findings *f, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* resource name -> quantity, as written in the policy (text kept for messages). */
+struct adm_quantity_setting {
+  char *resource;
+  char *text;
+  struct adm_quantity value;
+};
+
+struct adm_quantity_map {
+  struct adm_quantity_setting *items;
+  size_t n;
+};
+
+struct adm_resources_rule {
+  struct adm_names require_requests, require_limits;
+  struct adm_quantity_map min, max;      /* per container, on requests and limits present */
+  struct adm_quantity_map max_ratio;     /* limit / request, when both are present */
+  struct adm_quantity_map pod_max;       /* effective pod requests and limits */
+};
+
+/* An inclusive range of IDs; an unset bound is open. */
+struct adm_id_range {
+  bool set;
+  bool has_min, has_max;
+  int64_t min, max;
+};
+
+struct adm_sc_rule {
+  bool require_read_only_root_filesystem;
+  bool require_run_as_non_root;
+  struct adm_id_range run_as_user, run_as_group, fs_group, supplemental_groups;
+  bool has_allowed_capabilities; /* an empty list: nothing may be added */
+  struct adm_names allowed_capabilities;
+  struct adm_names required_drop_capabilities;
+  bool forbid_automount_token; /* automountServiceAccountToken: false required */
+  struct adm_names automount_token_service_accounts; /* exempt from it */
+  bool forbid_share_process_namespace;
+  bool forbid_host_aliases;
+  /* Profiles as "RuntimeDefault", "Unconfined", "Localhost/<glob of the profile name>". */
+  bool has_allowed_seccomp_profiles;
+  struct adm_names allowed_seccomp_profiles;
+  bool has_allowed_apparmor_profiles;
+  struct adm_names allowed_apparmor_profiles;
+  bool has_allowed_proc_mount_types;
+  struct adm_names allowed_proc_mount_types;
+  bool require_no_privilege_escalation;
+  bool has_allowed_unsafe_sysctls; /* globs of sysctls allowed beyond the safe set */
+  struct adm_names allowed_unsafe_sysctls;
+  struct adm_names forbidden_sysctls; /* globs */
+};
+
+/* A rule check: reads the pod view and its family's rule settings
+ * (struct adm_resources_rule or struct adm_sc_rule), appends findings. */
+typedef void (*adm_rule_check_fn)(const struct adm_pod *pod, const void *rule, struct adm_findings *out);
+/* Whether the rule configures this check at all. */
+typedef bool (*adm_rule_active_fn)(const void *rule);
+
+struct adm_rule_check {
+  const char *id; /* "resources.limits.required" */
+  enum adm_family_id family;
+  const char *summary;
+  adm_rule_active_fn active;
+  adm_rule_check_fn check;
+};
+
+/* The table, NULL-terminated, in policies/families.c: checks of a family
+ * run in this order. */
+extern const struct adm_rule_check *const adm_rule_check_table[];
+
+#endif

@@ -1,0 +1,63 @@
+/* The policy families' names, the findings list, and the one table of
+ * rule checks beyond Pod Security (family.h). Adding a check: a file
+ * policies/check_<family>_<rule>.c exporting its descriptor, and a line
+ * in adm_rule_check_table below. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admitd/family.h"
+
+const char *adm_family_name(enum adm_family_id f) {
+  static const char *const names[ADM__FAMILY_COUNT] = {"podSecurity", "resources", "securityContext", "images"};
+  return (unsigned)f < ADM__FAMILY_COUNT ? names[f] : "unknown";
+}
+
+void adm_findings_init(struct adm_findings *f, struct adm_arena *a) {
+  f->arena = a;
+  f->items = NULL;
+  f->n = f->cap = 0;
+}
+
+void adm_findings_add(struct adm_findings *f, const char *check, const char *message) {
+  if (message == NULL) {
+    adm_arena_strdup(f->arena, NULL); /* marks the arena failed: the request fails closed */
+    return;
+  }
+  if (f->n == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 8;
+    struct adm_finding *items = adm_arena_alloc(f->arena, cap * sizeof *items);
+    if (items == NULL)
+      return; /* the arena has failed: the verdict will be an error */
+    if (f->n)
+      memcpy(items, f->items, f->n * sizeof *items);
+    f->items = items;
+    f->cap = cap;
+  }
+  f->items[f->n++] = (struct adm_finding){check, message};
+}
+
+void adm_findings_addf(struct adm_findings *f, const char *check, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char small[512];
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  const char *msg = NULL;
+  if (n >= 0 && (size_t)n < sizeof small) {
+    msg = adm_arena_strndup(f->arena, small, (size_t)n);
+  } else if (n >= 0) {
+    char *big = adm_arena_alloc(f->arena, (size_t)n + 1);
+    if (big) {
+      va_start(ap, fmt);
+      vsnprintf(big, (size_t)n + 1, fmt, ap);
+      va_end(ap);
+    }
+    msg = big;
+  }
+  adm_findings_add(f, check, msg);
+}
+
+const struct adm_rule_check *const adm_rule_check_table[] = {
+    NULL,
+};
