@@ -68,9 +68,9 @@ struct adm_quantity_map {
 
 struct adm_resources_rule {
   struct adm_names require_requests, require_limits;
-  struct adm_quantity_map min, max;      /* per container, on requests and limits present */
-  struct adm_quantity_map max_ratio;     /* limit / request, when both are present */
-  struct adm_quantity_map pod_max;       /* effective pod requests and limits */
+  struct adm_quantity_map min, max;  /* per container, on requests and limits present */
+  struct adm_quantity_map max_ratio; /* limit / request, when both are present */
+  struct adm_quantity_map pod_max;   /* effective pod requests and limits */
 };
 
 /* An inclusive range of IDs; an unset bound is open. */
@@ -87,7 +87,7 @@ struct adm_sc_rule {
   bool has_allowed_capabilities; /* an empty list: nothing may be added */
   struct adm_names allowed_capabilities;
   struct adm_names required_drop_capabilities;
-  bool forbid_automount_token; /* automountServiceAccountToken: false required */
+  bool forbid_automount_token;                       /* automountServiceAccountToken: false required */
   struct adm_names automount_token_service_accounts; /* exempt from it */
   bool forbid_share_process_namespace;
   bool forbid_host_aliases;

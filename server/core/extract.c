@@ -4,6 +4,7 @@
 #include "admitd/extract.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const template_spec_template[] = {"spec", "template", NULL};
@@ -209,7 +210,8 @@ static int read_selinux(struct ctx *c, const json_t *o, struct adm_selinux_optio
 static int read_profile(struct ctx *c, const json_t *o, struct adm_profile *p) {
   p->present = true;
   p->type = "";
-  return get_string(c, o, "type", &p->type);
+  int rc = get_string(c, o, "type", &p->type);
+  return rc < 0 ? rc : get_string(c, o, "localhostProfile", &p->localhost_profile);
 }
 
 static int read_windows(struct ctx *c, const json_t *o, enum adm_tri *host_process) {
@@ -219,7 +221,8 @@ static int read_windows(struct ctx *c, const json_t *o, enum adm_tri *host_proce
 static int read_common(struct ctx *c, const json_t *sc, struct adm_security_common *cm) {
   int rc;
   if ((rc = get_tri(c, sc, "runAsNonRoot", &cm->run_as_non_root)) < 0 ||
-      (rc = get_int(c, sc, "runAsUser", &cm->has_run_as_user, &cm->run_as_user)) < 0)
+      (rc = get_int(c, sc, "runAsUser", &cm->has_run_as_user, &cm->run_as_user)) < 0 ||
+      (rc = get_int(c, sc, "runAsGroup", &cm->has_run_as_group, &cm->run_as_group)) < 0)
     return rc;
   WITH_OBJECT(c, sc, "seLinuxOptions", o, read_selinux(c, o, &cm->selinux));
   WITH_OBJECT(c, sc, "seccompProfile", o, read_profile(c, o, &cm->seccomp));
@@ -241,7 +244,8 @@ static int read_container_sc(struct ctx *c, const json_t *sc, struct adm_contain
   int rc;
   if ((rc = read_common(c, sc, &s->common)) < 0 || (rc = get_tri(c, sc, "privileged", &s->privileged)) < 0 ||
       (rc = get_tri(c, sc, "allowPrivilegeEscalation", &s->allow_privilege_escalation)) < 0 ||
-      (rc = get_string(c, sc, "procMount", &s->proc_mount)) < 0)
+      (rc = get_string(c, sc, "procMount", &s->proc_mount)) < 0 ||
+      (rc = get_tri(c, sc, "readOnlyRootFilesystem", &s->read_only_root_filesystem)) < 0)
     return rc;
   WITH_OBJECT(c, sc, "capabilities", o, read_capabilities(c, o, s));
   return 0;
@@ -333,14 +337,74 @@ static int read_ports(struct ctx *c, const json_t *ct, struct adm_container *out
   return rc;
 }
 
+/* A quantity as the API server would hold it: manifests may give a YAML
+ * number (cpu: 1, cpu: 0.5), which kubectl sends as that number's text. */
+static int quantity_text(struct ctx *c, const char *key, const json_t *v, const char **out) {
+  if (json_is_string(v)) {
+    *out = json_string_value(v);
+    return 0;
+  }
+  char buf[64];
+  if (json_is_integer(v)) {
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+  } else if (json_is_real(v)) {
+    /* The shortest text that reads back as the same double, as Go prints it. */
+    double d = json_real_value(v);
+    for (int prec = 1; prec <= 17; prec++) {
+      snprintf(buf, sizeof buf, "%.*g", prec, d);
+      if (strtod(buf, NULL) == d)
+        break;
+    }
+  } else {
+    return type_error(c, key, "quantity (string or number)", v);
+  }
+  *out = adm_arena_strdup(c->a, buf);
+  return *out ? 0 : adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+}
+
+static int read_resource_list(struct ctx *c, const json_t *parent, const char *key, struct adm_resource_list *out) {
+  const json_t *o;
+  int rc = get_object(c, parent, key, &o);
+  if (rc < 0 || o == NULL)
+    return rc;
+  size_t n = json_object_size(o);
+  out->items = adm_arena_calloc(c->a, n ? n : 1, sizeof *out->items);
+  if (out->items == NULL)
+    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  size_t saved = path_push_key(c, key);
+  const char *name;
+  const json_t *v;
+  json_object_foreach((json_t *)o, name, v) {
+    if (json_is_null(v))
+      continue;
+    struct adm_resource_entry *e = &out->items[out->n];
+    e->name = name;
+    if ((rc = quantity_text(c, name, v, &e->value)) < 0)
+      break;
+    out->n++;
+  }
+  path_pop(c, saved);
+  return rc;
+}
+
+static int read_resources(struct ctx *c, const json_t *o, struct adm_resources *r) {
+  r->present = true;
+  int rc = read_resource_list(c, o, "requests", &r->requests);
+  return rc < 0 ? rc : read_resource_list(c, o, "limits", &r->limits);
+}
+
 static int read_container(struct ctx *c, const json_t *ct, enum adm_container_kind kind, struct adm_container *out) {
   memset(out, 0, sizeof *out);
   out->kind = kind;
   out->name = "";
   int rc;
-  if ((rc = get_string(c, ct, "name", &out->name)) < 0 || (rc = get_string(c, ct, "image", &out->image)) < 0)
+  if ((rc = get_string(c, ct, "name", &out->name)) < 0 || (rc = get_string(c, ct, "image", &out->image)) < 0 ||
+      (rc = get_string(c, ct, "restartPolicy", &out->restart_policy)) < 0)
     return rc;
   WITH_OBJECT(c, ct, "securityContext", o, read_container_sc(c, o, &out->sc));
+  /* Ephemeral containers have no resources; the API server refuses them. */
+  if (kind != ADM_CONTAINER_EPHEMERAL)
+    WITH_OBJECT(c, ct, "resources", o, read_resources(c, o, &out->resources));
   if ((rc = read_ports(c, ct, out)) < 0 || (rc = read_probe_hosts(c, ct, &out->probe_hosts)) < 0)
     return rc;
   return 0;
@@ -369,10 +433,35 @@ static int read_containers(struct ctx *c, const json_t *spec, const char *key, e
   return rc;
 }
 
+static int read_int_list(struct ctx *c, const json_t *parent, const char *key, int64_t **items, size_t *n) {
+  const json_t *arr;
+  int rc = get_array(c, parent, key, &arr);
+  if (rc < 0 || arr == NULL)
+    return rc;
+  size_t count = json_array_size(arr);
+  *items = adm_arena_calloc(c->a, count ? count : 1, sizeof **items);
+  if (*items == NULL)
+    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  size_t saved = path_push_key(c, key);
+  for (size_t i = 0; i < count && rc == 0; i++) {
+    const json_t *v = json_array_get(arr, i);
+    if (json_is_integer(v)) {
+      (*items)[(*n)++] = (int64_t)json_integer_value(v);
+    } else {
+      size_t s2 = path_push_index(c, i);
+      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected integer");
+      path_pop(c, s2);
+    }
+  }
+  path_pop(c, saved);
+  return rc;
+}
+
 static int read_pod_sc(struct ctx *c, const json_t *sc, struct adm_pod_security *s) {
   s->present = true;
   int rc = read_common(c, sc, &s->common);
-  if (rc < 0)
+  if (rc < 0 || (rc = get_int(c, sc, "fsGroup", &s->has_fs_group, &s->fs_group)) < 0 ||
+      (rc = read_int_list(c, sc, "supplementalGroups", &s->supplemental_groups, &s->n_supplemental_groups)) < 0)
     return rc;
   const json_t *arr;
   if ((rc = get_array(c, sc, "sysctls", &arr)) < 0 || arr == NULL)
@@ -470,6 +559,31 @@ static int read_annotations(struct ctx *c, const json_t *meta, struct adm_pod *p
   return rc;
 }
 
+static int read_labels(struct ctx *c, const json_t *meta, struct adm_label_list *l) {
+  const json_t *o;
+  int rc = get_object(c, meta, "labels", &o);
+  if (rc < 0 || o == NULL)
+    return rc;
+  size_t n = json_object_size(o);
+  l->keys = adm_arena_calloc(c->a, n ? n : 1, sizeof *l->keys);
+  l->values = adm_arena_calloc(c->a, n ? n : 1, sizeof *l->values);
+  if (l->keys == NULL || l->values == NULL)
+    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  size_t saved = path_push_key(c, "labels");
+  const char *key;
+  const json_t *val;
+  json_object_foreach((json_t *)o, key, val) {
+    if (!json_is_string(val)) {
+      rc = type_error(c, key, "string", val);
+      break;
+    }
+    l->keys[l->n] = key;
+    l->values[l->n++] = json_string_value(val);
+  }
+  path_pop(c, saved);
+  return rc;
+}
+
 static int read_meta(struct ctx *c, const json_t *meta, struct adm_pod *pod) {
   int rc;
   const char *generate = NULL;
@@ -478,6 +592,8 @@ static int read_meta(struct ctx *c, const json_t *meta, struct adm_pod *pod) {
     return rc;
   if (pod->name[0] == '\0' && generate)
     pod->name = generate;
+  if ((rc = read_labels(c, meta, &pod->labels)) < 0)
+    return rc;
   return read_annotations(c, meta, pod);
 }
 
@@ -492,8 +608,16 @@ static int read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
       (rc = get_bool(c, spec, "hostPID", &pod->host_pid)) < 0 ||
       (rc = get_bool(c, spec, "hostIPC", &pod->host_ipc)) < 0 ||
       (rc = get_tri(c, spec, "hostUsers", &pod->host_users)) < 0 ||
-      (rc = get_string(c, spec, "runtimeClassName", &pod->runtime_class)) < 0)
+      (rc = get_string(c, spec, "runtimeClassName", &pod->runtime_class)) < 0 ||
+      (rc = get_string(c, spec, "serviceAccountName", &pod->service_account)) < 0 ||
+      (rc = get_tri(c, spec, "automountServiceAccountToken", &pod->automount_token)) < 0 ||
+      (rc = get_tri(c, spec, "shareProcessNamespace", &pod->share_process_namespace)) < 0)
     return rc;
+  const json_t *aliases;
+  if ((rc = get_array(c, spec, "hostAliases", &aliases)) < 0)
+    return rc;
+  pod->n_host_aliases = aliases ? json_array_size(aliases) : 0;
+  WITH_OBJECT(c, spec, "resources", o, read_resources(c, o, &pod->resources));
   const json_t *os;
   if ((rc = get_object(c, spec, "os", &os)) < 0)
     return rc;

@@ -155,6 +155,58 @@ static void wrong_types_name_the_path(void **state) {
       "spec.containers[0].lifecycle.preStop.httpGet.host", "expected string");
   expect_type_error(state, "{\"spec\":{\"volumes\":[7]}}", "spec.volumes[0]", "expected object");
   expect_type_error(state, "{\"spec\":\"x\"}", "spec", "expected object");
+  expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":[]}}}]}}",
+                    "spec.containers[0].resources.limits.memory", "expected quantity");
+  expect_type_error(state, "{\"metadata\":{\"labels\":{\"app\":true}}}", "metadata.labels.app", "expected string");
+  expect_type_error(state, "{\"spec\":{\"securityContext\":{\"supplementalGroups\":[1,\"2\"]}}}",
+                    "spec.securityContext.supplementalGroups[1]", "expected integer");
+  expect_type_error(state, "{\"spec\":{\"automountServiceAccountToken\":\"no\"}}", "spec.automountServiceAccountToken",
+                    "expected boolean");
+}
+
+/* What the resources and securityContext families read. */
+static void family_fields_are_read(void **state) {
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  const char *json =
+      "{\"metadata\":{\"name\":\"p\",\"labels\":{\"app\":\"web\",\"tier\":\"\"}},\"spec\":{"
+      "\"serviceAccountName\":\"builder\",\"automountServiceAccountToken\":false,\"shareProcessNamespace\":true,"
+      "\"hostAliases\":[{\"ip\":\"1.2.3.4\"},{\"ip\":\"5.6.7.8\"}],"
+      "\"resources\":{\"limits\":{\"memory\":\"1Gi\"}},"
+      "\"securityContext\":{\"fsGroup\":2000,\"supplementalGroups\":[3000,4000],\"runAsGroup\":10,"
+      "\"seccompProfile\":{\"type\":\"Localhost\",\"localhostProfile\":\"profiles/a.json\"}},"
+      "\"initContainers\":[{\"name\":\"side\",\"restartPolicy\":\"Always\",\"resources\":{\"requests\":{\"cpu\":0.1}}}]"
+      ","
+      "\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":1,\"memory\":\"64Mi\",\"gone\":null},"
+      "\"limits\":{\"cpu\":0.5}},\"securityContext\":{\"readOnlyRootFilesystem\":true}}],"
+      "\"ephemeralContainers\":[{\"name\":\"dbg\",\"resources\":{\"requests\":{\"cpu\":\"1\"}}}]}}";
+  assert_int_equal(adm_extract_pod(test_json_kept(json), *state, &pod, &err), 0);
+  assert_int_equal(pod.labels.n, 2);
+  assert_string_equal(pod.labels.keys[0], "app");
+  assert_string_equal(pod.labels.values[1], "");
+  assert_string_equal(pod.service_account, "builder");
+  assert_int_equal(pod.automount_token, ADM_FALSE);
+  assert_int_equal(pod.share_process_namespace, ADM_TRUE);
+  assert_int_equal(pod.n_host_aliases, 2);
+  assert_true(pod.resources.present);
+  assert_string_equal(pod.resources.limits.items[0].value, "1Gi");
+  assert_true(pod.sc.has_fs_group);
+  assert_int_equal(pod.sc.fs_group, 2000);
+  assert_int_equal(pod.sc.n_supplemental_groups, 2);
+  assert_int_equal(pod.sc.supplemental_groups[1], 4000);
+  assert_true(pod.sc.common.has_run_as_group);
+  assert_string_equal(pod.sc.common.seccomp.localhost_profile, "profiles/a.json");
+  const struct adm_container *side = &pod.containers[0], *a = &pod.containers[1], *dbg = &pod.containers[2];
+  assert_string_equal(side->restart_policy, "Always");
+  /* YAML numbers become the text kubectl sends: 0.1 stays 0.1. */
+  assert_string_equal(side->resources.requests.items[0].value, "0.1");
+  assert_null(a->restart_policy);
+  assert_int_equal(a->resources.requests.n, 2); /* a null value is absent */
+  assert_string_equal(a->resources.requests.items[0].value, "1");
+  assert_string_equal(a->resources.limits.items[0].value, "0.5");
+  assert_int_equal(a->sc.read_only_root_filesystem, ADM_TRUE);
+  assert_false(dbg->resources.present); /* ephemeral containers have none */
+  assert_null(pod.containers[1].sc.common.seccomp.localhost_profile);
 }
 
 static void too_many_containers_is_an_error(void **state) {
@@ -188,6 +240,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(containers_in_visit_order_with_counts, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(volume_without_source_defaults_to_empty_dir, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(wrong_types_name_the_path, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(family_fields_are_read, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(too_many_containers_is_an_error, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(generate_name_stands_in_for_name, test_setup, test_teardown),
   };
