@@ -7,10 +7,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "admitd/error.h"
 #include "admitd/family.h"
 #include "admitd/policy.h"
+#include "admitd/selector.h"
 
 enum adm_mode { ADM_MODE_ENFORCE = 0, ADM_MODE_AUDIT, ADM_MODE_WARN, ADM__MODE_COUNT };
 
@@ -26,6 +28,31 @@ struct adm_namespace_rule {
   struct adm_mode_levels levels;
 };
 
+/* How a family treats the pod templates of workloads. */
+enum adm_workloads_mode { ADM_WORKLOADS_ENFORCE = 0, ADM_WORKLOADS_WARN, ADM_WORKLOADS_IGNORE };
+
+/* One rule of a family: where it applies and what it requires. Every
+ * matching rule applies (unlike podSecurity.namespaces, first match). */
+struct adm_family_rule {
+  char *name;    /* optional, for messages; NULL when not given */
+  unsigned line; /* where the rule starts in the policy file */
+  struct adm_names namespaces, exclude_namespaces;
+  struct adm_label_requirement *selector; /* matchLabels and matchExpressions, ANDed */
+  size_t n_selector;
+  bool has_mode;
+  enum adm_mode mode;
+  struct adm_resources_rule resources; /* for the resources family */
+  struct adm_sc_rule sc;               /* for the securityContext family */
+};
+
+struct adm_family_config {
+  bool configured;
+  enum adm_mode mode; /* default for its rules: enforce */
+  enum adm_workloads_mode workloads;
+  struct adm_family_rule *rules;
+  size_t n_rules;
+};
+
 struct adm_config {
   atomic_int refs;
   char *source; /* file it came from, or "<built-in>" */
@@ -35,12 +62,22 @@ struct adm_config {
   size_t n_rules;
   struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
   bool enforce_on_workloads;
+  /* resources and securityContext (images later); [ADM_FAMILY_POD_SECURITY] is unused. */
+  struct adm_family_config families[ADM__FAMILY_COUNT];
 };
+
+/* Called with every error of a policy file, in order (check-config). */
+typedef void (*adm_config_report_fn)(void *ctx, const struct adm_error *err);
 
 /* Parse a policy file's text. *out is *new* (adm_config_free), refs = 1. Errors
  * name file:line:col and the key. Accepts admitd's Policy, upstream's
  * PodSecurityConfiguration, and an AdmissionConfiguration holding one. */
 int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out, struct adm_error *err);
+/* The same, calling report with every error found (not only the first). */
+int adm_config_parse_report(const char *text, size_t len, const char *file, struct adm_config **out,
+                            struct adm_error *err, adm_config_report_fn report, void *ctx);
+int adm_config_load_report(const char *path, struct adm_config **out, struct adm_error *err,
+                           adm_config_report_fn report, void *ctx);
 /* Read and parse a file. */
 int adm_config_load(const char *path, struct adm_config **out, struct adm_error *err);
 /* The built-in default: enforce baseline, warn and audit restricted, all at
@@ -53,6 +90,10 @@ struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const
 bool adm_names_contains(const struct adm_names *names, const char *s);
 
 const char *adm_mode_name(enum adm_mode m);
+
+/* Every key of the family sections with its one-line doc, "key\tdoc" per
+ * line (`admitd keys`; hack/verify-docs.sh checks the README against it). */
+void adm_config_keys_print(FILE *out);
 
 #define ADM_CONFIG_MAX_BYTES (1u << 20)
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "admitd/yaml.h"
+#include "config_internal.h"
 
 static const char *const mode_names[] = {"enforce", "audit", "warn"};
 
@@ -16,15 +17,9 @@ const char *adm_mode_name(enum adm_mode m) {
   return (unsigned)m < ADM__MODE_COUNT ? mode_names[m] : "unknown";
 }
 
-struct parse {
-  const struct adm_yaml_docs *docs;
-  struct adm_error *err;
-  struct adm_config *cfg;
-};
-
 /* Error at parent[key] (or parent[index] when key is NULL). */
-static int error_at(struct parse *p, const json_t *parent, const char *key, size_t index, const char *path, int code,
-                    const char *fmt, const char *arg) {
+int adm__cfg_error_at(struct adm__cfg_parse *p, const json_t *parent, const char *key, size_t index, const char *path,
+                      int code, const char *fmt, const char *arg) {
   unsigned line = 0, col = 0;
   char where[256], msg[400];
   if (adm_yaml_mark_find(p->docs, parent, key, index, &line, &col) == 0)
@@ -36,10 +31,18 @@ static int error_at(struct parse *p, const json_t *parent, const char *key, size
     snprintf(msg, sizeof msg, "%.*s%s%s", (int)(hole - fmt), fmt, arg ? arg : "", hole + 2);
   else
     snprintf(msg, sizeof msg, "%s", fmt);
-  return adm_fail(p->err, code, where, "%s", msg);
+  if (p->report) {
+    struct adm_error e = {0};
+    adm_fail(&e, code, where, "%s", msg);
+    p->report(p->report_ctx, &e);
+  }
+  /* err keeps the first error; later ones are only reported. */
+  if (p->n_errors++ == 0)
+    adm_fail(p->err, code, where, "%s", msg);
+  return code;
 }
 
-static const char *type_name(const json_t *v) {
+const char *adm__cfg_type_name(const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_OBJECT:
     return "a mapping";
@@ -58,7 +61,7 @@ static const char *type_name(const json_t *v) {
   }
 }
 
-static int check_keys(struct parse *p, const json_t *obj, const char *path, const char *const *allowed) {
+int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char *path, const char *const *allowed) {
   const char *key;
   const json_t *v;
   json_object_foreach((json_t *)obj, key, v) {
@@ -68,18 +71,18 @@ static int check_keys(struct parse *p, const json_t *obj, const char *path, cons
     if (!ok) {
       char full[200];
       snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", key);
-      return error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
+      return adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
     }
   }
   return 0;
 }
 
-static void join_path(char *out, size_t len, const char *path, const char *key) {
+void adm__cfg_join_path(char *out, size_t len, const char *path, const char *key) {
   snprintf(out, len, "%s%s%s", path, path[0] ? "." : "", key);
 }
 
-static int want_type(struct parse *p, const json_t *parent, const char *key, const char *path, json_type type,
-                     const char *expected, const json_t **out) {
+int adm__cfg_want_type(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path,
+                       json_type type, const char *expected, const json_t **out) {
   const json_t *v = json_object_get(parent, key);
   *out = NULL;
   if (v == NULL)
@@ -87,7 +90,7 @@ static int want_type(struct parse *p, const json_t *parent, const char *key, con
   bool ok = json_typeof(v) == type || (type == JSON_TRUE && json_is_boolean(v));
   if (!ok) {
     char full[200], msg[256];
-    join_path(full, sizeof full, path, key);
+    adm__cfg_join_path(full, sizeof full, path, key);
     bool yaml11;
     if (type == JSON_TRUE && json_is_string(v) && adm_yaml_is_yaml11_bool(json_string_value(v), &yaml11))
       /* kubectl would read this word as a boolean in a manifest; say why a policy does not. */
@@ -96,22 +99,22 @@ static int want_type(struct parse *p, const json_t *parent, const char *key, con
                "booleans): write %s",
                json_string_value(v), yaml11 ? "true" : "false");
     else
-      snprintf(msg, sizeof msg, "expected %s, got %s", expected, type_name(v));
-    return error_at(p, parent, key, 0, full, ADM_ETYPE, "%s", msg);
+      snprintf(msg, sizeof msg, "expected %s, got %s", expected, adm__cfg_type_name(v));
+    return adm__cfg_error_at(p, parent, key, 0, full, ADM_ETYPE, "%s", msg);
   }
   *out = v;
   return 0;
 }
 
-static int get_bool(struct parse *p, const json_t *parent, const char *key, const char *path, bool *out) {
+int adm__cfg_get_bool(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path, bool *out) {
   const json_t *v;
-  int rc = want_type(p, parent, key, path, JSON_TRUE, "true or false", &v);
+  int rc = adm__cfg_want_type(p, parent, key, path, JSON_TRUE, "true or false", &v);
   if (rc == 0 && v)
     *out = json_is_true(v);
   return rc;
 }
 
-static char *xstrdup(const char *s) {
+char *adm__cfg_strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = malloc(n);
   if (d)
@@ -119,13 +122,14 @@ static char *xstrdup(const char *s) {
   return d;
 }
 
-static int get_names(struct parse *p, const json_t *parent, const char *key, const char *path, struct adm_names *out) {
+int adm__cfg_get_names(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path,
+                       struct adm_names *out) {
   const json_t *arr;
-  int rc = want_type(p, parent, key, path, JSON_ARRAY, "a list of strings", &arr);
+  int rc = adm__cfg_want_type(p, parent, key, path, JSON_ARRAY, "a list of strings", &arr);
   if (rc < 0 || arr == NULL)
     return rc;
   char full[200];
-  join_path(full, sizeof full, path, key);
+  adm__cfg_join_path(full, sizeof full, path, key);
   size_t n = json_array_size(arr);
   out->items = calloc(n ? n : 1, sizeof *out->items);
   if (out->items == NULL)
@@ -135,40 +139,40 @@ static int get_names(struct parse *p, const json_t *parent, const char *key, con
     if (!json_is_string(v) || json_string_length(v) == 0) {
       char item[256];
       snprintf(item, sizeof item, "%s[%zu]", full, i);
-      return error_at(p, arr, NULL, i, item, ADM_ETYPE, "expected a non-empty string, got %s",
-                      json_is_string(v) ? "an empty string" : type_name(v));
+      return adm__cfg_error_at(p, arr, NULL, i, item, ADM_ETYPE, "expected a non-empty string, got %s",
+                               json_is_string(v) ? "an empty string" : adm__cfg_type_name(v));
     }
-    if ((out->items[out->n++] = xstrdup(json_string_value(v))) == NULL)
+    if ((out->items[out->n++] = adm__cfg_strdup(json_string_value(v))) == NULL)
       return adm_fail(p->err, ADM_ENOMEM, full, "out of memory");
   }
   return 0;
 }
 
 /* level/version pairs under the given key spellings. */
-static int get_level_version(struct parse *p, const json_t *obj, const char *path, enum adm_mode m,
+static int get_level_version(struct adm__cfg_parse *p, const json_t *obj, const char *path, enum adm_mode m,
                              const char *level_key, const char *version_key, struct adm_mode_levels *levels,
                              bool *has_level, bool *has_version) {
   const json_t *v;
   char full[200];
-  int rc = want_type(p, obj, level_key, path, JSON_STRING, "a level (privileged, baseline or restricted)", &v);
+  int rc = adm__cfg_want_type(p, obj, level_key, path, JSON_STRING, "a level (privileged, baseline or restricted)", &v);
   if (rc < 0)
     return rc;
   if (v) {
-    join_path(full, sizeof full, path, level_key);
+    adm__cfg_join_path(full, sizeof full, path, level_key);
     if (adm_level_parse(json_string_value(v), &levels->lv[m].level) < 0)
-      return error_at(p, obj, level_key, 0, full, ADM_EINVAL,
-                      "unknown level \"%s\" (want privileged, baseline or restricted)", json_string_value(v));
+      return adm__cfg_error_at(p, obj, level_key, 0, full, ADM_EINVAL,
+                               "unknown level \"%s\" (want privileged, baseline or restricted)", json_string_value(v));
     if (has_level)
       *has_level = true;
   }
-  rc = want_type(p, obj, version_key, path, JSON_STRING, "a version (latest or v1.N)", &v);
+  rc = adm__cfg_want_type(p, obj, version_key, path, JSON_STRING, "a version (latest or v1.N)", &v);
   if (rc < 0)
     return rc;
   if (v) {
-    join_path(full, sizeof full, path, version_key);
+    adm__cfg_join_path(full, sizeof full, path, version_key);
     if (adm_version_parse(json_string_value(v), &levels->lv[m].minor) < 0)
-      return error_at(p, obj, version_key, 0, full, ADM_EINVAL, "invalid version \"%s\" (want latest or v1.N)",
-                      json_string_value(v));
+      return adm__cfg_error_at(p, obj, version_key, 0, full, ADM_EINVAL, "invalid version \"%s\" (want latest or v1.N)",
+                               json_string_value(v));
     if (has_version)
       *has_version = true;
   }
@@ -176,7 +180,7 @@ static int get_level_version(struct parse *p, const json_t *obj, const char *pat
 }
 
 /* admitd spells version keys enforceVersion; upstream enforce-version. */
-static int get_modes(struct parse *p, const json_t *obj, const char *path, bool upstream,
+static int get_modes(struct adm__cfg_parse *p, const json_t *obj, const char *path, bool upstream,
                      struct adm_mode_levels *levels, bool *has_level, bool *has_version) {
   for (int m = 0; m < ADM__MODE_COUNT; m++) {
     char vkey[32];
@@ -189,18 +193,18 @@ static int get_modes(struct parse *p, const json_t *obj, const char *path, bool 
   return 0;
 }
 
-static int parse_exemptions(struct parse *p, const json_t *ex, const char *path) {
+static int parse_exemptions(struct adm__cfg_parse *p, const json_t *ex, const char *path) {
   static const char *const keys[] = {"usernames", "runtimeClasses", "namespaces", NULL};
   int rc;
-  if ((rc = check_keys(p, ex, path, keys)) < 0 ||
-      (rc = get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) < 0 ||
-      (rc = get_names(p, ex, "runtimeClasses", path, &p->cfg->exempt_runtime_classes)) < 0 ||
-      (rc = get_names(p, ex, "namespaces", path, &p->cfg->exempt_namespaces)) < 0)
+  if ((rc = adm__cfg_check_keys(p, ex, path, keys)) < 0 ||
+      (rc = adm__cfg_get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) < 0 ||
+      (rc = adm__cfg_get_names(p, ex, "runtimeClasses", path, &p->cfg->exempt_runtime_classes)) < 0 ||
+      (rc = adm__cfg_get_names(p, ex, "namespaces", path, &p->cfg->exempt_namespaces)) < 0)
     return rc;
   return 0;
 }
 
-static int parse_rules(struct parse *p, const json_t *arr) {
+static int parse_rules(struct adm__cfg_parse *p, const json_t *arr) {
   size_t n = json_array_size(arr);
   p->cfg->rules = calloc(n ? n : 1, sizeof *p->cfg->rules);
   if (p->cfg->rules == NULL)
@@ -212,74 +216,85 @@ static int parse_rules(struct parse *p, const json_t *arr) {
     char path[64];
     snprintf(path, sizeof path, "podSecurity.namespaces[%zu]", i);
     if (!json_is_object(r))
-      return error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", type_name(r));
+      return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(r));
     struct adm_namespace_rule *rule = &p->cfg->rules[p->cfg->n_rules++];
     rule->levels = p->cfg->defaults;
     int rc;
-    if ((rc = check_keys(p, r, path, keys)) < 0 || (rc = get_names(p, r, "names", path, &rule->names)) < 0 ||
+    if ((rc = adm__cfg_check_keys(p, r, path, keys)) < 0 ||
+        (rc = adm__cfg_get_names(p, r, "names", path, &rule->names)) < 0 ||
         (rc = get_modes(p, r, path, false, &rule->levels, rule->has_level, rule->has_version)) < 0)
       return rc;
     if (rule->names.n == 0)
-      return error_at(p, arr, NULL, i, path, ADM_EMISSING, "a rule needs names: [...]%s", "");
+      return adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING, "a rule needs names: [...]%s", "");
   }
   return 0;
 }
 
-static int parse_pod_security(struct parse *p, const json_t *ps) {
+static int parse_pod_security(struct adm__cfg_parse *p, const json_t *ps) {
   static const char *const keys[] = {"defaults", "namespaces", "exemptions", "enforceOnWorkloads", NULL};
   static const char *const default_keys[] = {"enforce", "enforceVersion", "audit", "auditVersion",
                                              "warn",    "warnVersion",    NULL};
   int rc;
   const json_t *v;
-  if ((rc = check_keys(p, ps, "podSecurity", keys)) < 0)
+  if ((rc = adm__cfg_check_keys(p, ps, "podSecurity", keys)) < 0)
     return rc;
-  if ((rc = want_type(p, ps, "defaults", "podSecurity", JSON_OBJECT, "a mapping", &v)) < 0)
+  if ((rc = adm__cfg_want_type(p, ps, "defaults", "podSecurity", JSON_OBJECT, "a mapping", &v)) < 0)
     return rc;
-  if (v && ((rc = check_keys(p, v, "podSecurity.defaults", default_keys)) < 0 ||
+  if (v && ((rc = adm__cfg_check_keys(p, v, "podSecurity.defaults", default_keys)) < 0 ||
             (rc = get_modes(p, v, "podSecurity.defaults", false, &p->cfg->defaults, NULL, NULL)) < 0))
     return rc;
-  if ((rc = want_type(p, ps, "exemptions", "podSecurity", JSON_OBJECT, "a mapping", &v)) < 0)
+  if ((rc = adm__cfg_want_type(p, ps, "exemptions", "podSecurity", JSON_OBJECT, "a mapping", &v)) < 0)
     return rc;
   if (v && (rc = parse_exemptions(p, v, "podSecurity.exemptions")) < 0)
     return rc;
-  if ((rc = want_type(p, ps, "namespaces", "podSecurity", JSON_ARRAY, "a list of rules", &v)) < 0)
+  if ((rc = adm__cfg_want_type(p, ps, "namespaces", "podSecurity", JSON_ARRAY, "a list of rules", &v)) < 0)
     return rc;
   if (v && (rc = parse_rules(p, v)) < 0)
     return rc;
-  return get_bool(p, ps, "enforceOnWorkloads", "podSecurity", &p->cfg->enforce_on_workloads);
+  return adm__cfg_get_bool(p, ps, "enforceOnWorkloads", "podSecurity", &p->cfg->enforce_on_workloads);
 }
 
-static int parse_admitd_policy(struct parse *p, const json_t *root) {
-  static const char *const keys[] = {"apiVersion", "kind", "dryRun", "podSecurity", NULL};
+static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
+  static const char *const keys[] = {"apiVersion",      "kind", "dryRun", "podSecurity", "resources",
+                                     "securityContext", NULL};
   int rc;
   const json_t *ps;
-  if ((rc = check_keys(p, root, "", keys)) < 0 || (rc = get_bool(p, root, "dryRun", "", &p->cfg->dry_run)) < 0 ||
-      (rc = want_type(p, root, "podSecurity", "", JSON_OBJECT, "a mapping", &ps)) < 0)
+  if ((rc = adm__cfg_check_keys(p, root, "", keys)) < 0 ||
+      (rc = adm__cfg_get_bool(p, root, "dryRun", "", &p->cfg->dry_run)) < 0 ||
+      (rc = adm__cfg_want_type(p, root, "podSecurity", "", JSON_OBJECT, "a mapping", &ps)) < 0)
     return rc;
-  return ps ? parse_pod_security(p, ps) : 0;
+  /* Each section is checked even after an error in another, so that
+   * check-config reports every mistake at once. */
+  int first = ps ? parse_pod_security(p, ps) : 0;
+  for (int f = ADM_FAMILY_RESOURCES; f <= ADM_FAMILY_SECURITY_CONTEXT; f++) {
+    rc = adm__cfg_parse_family(p, root, (enum adm_family_id)f);
+    if (first == 0)
+      first = rc;
+  }
+  return first;
 }
 
 /* Upstream's PodSecurityConfiguration: defaults (enforce, enforce-version, ...) and exemptions. */
-static int parse_upstream(struct parse *p, const json_t *obj, const char *path) {
+static int parse_upstream(struct adm__cfg_parse *p, const json_t *obj, const char *path) {
   static const char *const keys[] = {"apiVersion", "kind", "defaults", "exemptions", NULL};
   static const char *const default_keys[] = {"enforce", "enforce-version", "audit", "audit-version",
                                              "warn",    "warn-version",    NULL};
   int rc;
   const json_t *v;
   char sub[128];
-  if ((rc = check_keys(p, obj, path, keys)) < 0)
+  if ((rc = adm__cfg_check_keys(p, obj, path, keys)) < 0)
     return rc;
   /* Upstream's own defaults when a key is left out: privileged at latest. */
   for (int m = 0; m < ADM__MODE_COUNT; m++)
     p->cfg->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
-  join_path(sub, sizeof sub, path, "defaults");
-  if ((rc = want_type(p, obj, "defaults", path, JSON_OBJECT, "a mapping", &v)) < 0)
+  adm__cfg_join_path(sub, sizeof sub, path, "defaults");
+  if ((rc = adm__cfg_want_type(p, obj, "defaults", path, JSON_OBJECT, "a mapping", &v)) < 0)
     return rc;
-  if (v && ((rc = check_keys(p, v, sub, default_keys)) < 0 ||
+  if (v && ((rc = adm__cfg_check_keys(p, v, sub, default_keys)) < 0 ||
             (rc = get_modes(p, v, sub, true, &p->cfg->defaults, NULL, NULL)) < 0))
     return rc;
-  join_path(sub, sizeof sub, path, "exemptions");
-  if ((rc = want_type(p, obj, "exemptions", path, JSON_OBJECT, "a mapping", &v)) < 0)
+  adm__cfg_join_path(sub, sizeof sub, path, "exemptions");
+  if ((rc = adm__cfg_want_type(p, obj, "exemptions", path, JSON_OBJECT, "a mapping", &v)) < 0)
     return rc;
   return v ? parse_exemptions(p, v, sub) : 0;
 }
@@ -290,12 +305,12 @@ static bool is_upstream_api(const char *api) {
          strcmp(api, "pod-security.admission.config.k8s.io/v1alpha1") == 0;
 }
 
-static int parse_admission_configuration(struct parse *p, const json_t *root) {
+static int parse_admission_configuration(struct adm__cfg_parse *p, const json_t *root) {
   static const char *const keys[] = {"apiVersion", "kind", "plugins", NULL};
   int rc;
   const json_t *plugins;
-  if ((rc = check_keys(p, root, "", keys)) < 0 ||
-      (rc = want_type(p, root, "plugins", "", JSON_ARRAY, "a list", &plugins)) < 0)
+  if ((rc = adm__cfg_check_keys(p, root, "", keys)) < 0 ||
+      (rc = adm__cfg_want_type(p, root, "plugins", "", JSON_ARRAY, "a list", &plugins)) < 0)
     return rc;
   for (size_t i = 0; plugins && i < json_array_size(plugins); i++) {
     const json_t *pl = json_array_get(plugins, i);
@@ -306,11 +321,11 @@ static int parse_admission_configuration(struct parse *p, const json_t *root) {
     snprintf(path, sizeof path, "plugins[%zu].configuration", i);
     const json_t *conf = json_object_get(pl, "configuration");
     if (!json_is_object(conf))
-      return error_at(p, plugins, NULL, i, path, ADM_EMISSING,
-                      "the PodSecurity plugin needs an inline configuration (path: is not followed)%s", "");
+      return adm__cfg_error_at(p, plugins, NULL, i, path, ADM_EMISSING,
+                               "the PodSecurity plugin needs an inline configuration (path: is not followed)%s", "");
     return parse_upstream(p, conf, path);
   }
-  return error_at(p, root, "plugins", 0, "plugins", ADM_EMISSING, "no PodSecurity plugin in the list%s", "");
+  return adm__cfg_error_at(p, root, "plugins", 0, "plugins", ADM_EMISSING, "no PodSecurity plugin in the list%s", "");
 }
 
 static void set_builtin_defaults(struct adm_config *cfg) {
@@ -324,7 +339,7 @@ static struct adm_config *config_new(const char *source) {
   if (cfg == NULL)
     return NULL;
   atomic_init(&cfg->refs, 1);
-  cfg->source = xstrdup(source);
+  cfg->source = adm__cfg_strdup(source);
   set_builtin_defaults(cfg);
   return cfg;
 }
@@ -334,18 +349,26 @@ struct adm_config *adm_config_default(void) {
   if (cfg == NULL)
     return NULL;
   cfg->exempt_namespaces.items = calloc(1, sizeof(char *));
-  if (cfg->exempt_namespaces.items && (cfg->exempt_namespaces.items[0] = xstrdup("kube-system")) != NULL)
+  if (cfg->exempt_namespaces.items && (cfg->exempt_namespaces.items[0] = adm__cfg_strdup("kube-system")) != NULL)
     cfg->exempt_namespaces.n = 1;
   return cfg;
 }
 
 int adm_config_parse(const char *text, size_t len, const char *file, struct adm_config **out, struct adm_error *err) {
+  return adm_config_parse_report(text, len, file, out, err, NULL, NULL);
+}
+
+int adm_config_parse_report(const char *text, size_t len, const char *file, struct adm_config **out,
+                            struct adm_error *err, adm_config_report_fn report, void *ctx) {
   struct adm_yaml_docs *docs = NULL;
   int rc = adm_yaml_load(text, len, file, &docs, err);
-  if (rc < 0)
+  if (rc < 0) {
+    if (report)
+      report(ctx, err);
     return rc;
+  }
   struct adm_config *cfg = config_new(file);
-  struct parse p = {docs, err, cfg};
+  struct adm__cfg_parse p = {docs, err, cfg, report, ctx, 0};
   if (cfg == NULL) {
     rc = adm_fail(err, ADM_ENOMEM, file, "out of memory");
     goto done;
@@ -366,12 +389,16 @@ int adm_config_parse(const char *text, size_t len, const char *file, struct adm_
   else if (strncmp(apis, "apiserver.config.k8s.io/", 24) == 0 && strcmp(kinds, "AdmissionConfiguration") == 0)
     rc = parse_admission_configuration(&p, root);
   else
-    rc = error_at(&p, root, api ? "apiVersion" : "kind", 0, "apiVersion", ADM_EINVAL,
-                  "unknown document (want apiVersion: admitd.io/v1alpha1 with kind: Policy, or a "
-                  "PodSecurityConfiguration)%s",
-                  "");
+    rc = adm__cfg_error_at(&p, root, api ? "apiVersion" : "kind", 0, "apiVersion", ADM_EINVAL,
+                           "unknown document (want apiVersion: admitd.io/v1alpha1 with kind: Policy, or a "
+                           "PodSecurityConfiguration)%s",
+                           "");
 done:
   adm_yaml_docs_free(docs);
+  if (rc < 0 && p.n_errors == 0 && report)
+    report(ctx, err); /* an error not placed through error_at */
+  if (p.n_errors > 0 && rc == 0)
+    rc = p.err->code; /* errors reported while parsing went on */
   if (rc < 0) {
     adm_config_free(cfg);
     return rc;
@@ -381,17 +408,25 @@ done:
 }
 
 int adm_config_load(const char *path, struct adm_config **out, struct adm_error *err) {
+  return adm_config_load_report(path, out, err, NULL, NULL);
+}
+
+int adm_config_load_report(const char *path, struct adm_config **out, struct adm_error *err,
+                           adm_config_report_fn report, void *ctx) {
   char *text;
   size_t len;
   int rc = adm_read_file(path, ADM_CONFIG_MAX_BYTES, &text, &len, err);
-  if (rc < 0)
+  if (rc < 0) {
+    if (report)
+      report(ctx, err);
     return rc;
-  rc = adm_config_parse(text, len, path, out, err);
+  }
+  rc = adm_config_parse_report(text, len, path, out, err, report, ctx);
   free(text);
   return rc;
 }
 
-static void free_names(struct adm_names *n) {
+void adm__cfg_free_names(struct adm_names *n) {
   for (size_t i = 0; i < n->n; i++)
     free(n->items[i]);
   free(n->items);
@@ -401,11 +436,12 @@ void adm_config_free(struct adm_config *cfg) {
   if (cfg == NULL)
     return;
   for (size_t i = 0; i < cfg->n_rules; i++)
-    free_names(&cfg->rules[i].names);
+    adm__cfg_free_names(&cfg->rules[i].names);
   free(cfg->rules);
-  free_names(&cfg->exempt_usernames);
-  free_names(&cfg->exempt_runtime_classes);
-  free_names(&cfg->exempt_namespaces);
+  adm__cfg_free_names(&cfg->exempt_usernames);
+  adm__cfg_free_names(&cfg->exempt_runtime_classes);
+  adm__cfg_free_names(&cfg->exempt_namespaces);
+  adm__cfg_free_families(cfg);
   free(cfg->source);
   free(cfg);
 }

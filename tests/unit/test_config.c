@@ -145,8 +145,148 @@ static void load_reads_files(void **state) {
   assert_str_contains(err.where, "/nonexistent/policy.yaml");
 }
 
+static const char *const FAMILIES =
+    "apiVersion: admitd.io/v1alpha1\n"
+    "kind: Policy\n"
+    "resources:\n"
+    "  mode: warn\n"
+    "  workloads: ignore\n"
+    "  rules:\n"
+    "    - name: prod limits\n"
+    "      namespaces: [\"prod-*\"]\n"
+    "      excludeNamespaces: [prod-batch]\n"
+    "      selector:\n"
+    "        matchLabels: {tier: web}\n"
+    "        matchExpressions: [{key: team, operator: In, values: [a, b]}, {key: legacy, operator: DoesNotExist}]\n"
+    "      mode: enforce\n"
+    "      requireRequests: [cpu, memory]\n"
+    "      requireLimits: [memory, nvidia.com/gpu, hugepages-2Mi]\n"
+    "      min: {memory: 16Mi}\n"
+    "      max: {cpu: \"4\", memory: 8Gi}\n"
+    "      maxLimitRequestRatio: {cpu: 4}\n"
+    "      podMax: {memory: 16Gi}\n"
+    "securityContext:\n"
+    "  rules:\n"
+    "    - readOnlyRootFilesystem: true\n"
+    "      runAsUser: {min: 1000}\n"
+    "      allowedCapabilities: []\n"
+    "      requiredDropCapabilities: [ALL]\n"
+    "      automountServiceAccountToken: false\n"
+    "      allowedAutomountServiceAccounts: [builder]\n"
+    "      allowedSeccompProfiles: [RuntimeDefault, \"Localhost/profiles/*\"]\n"
+    "      allowPrivilegeEscalation: false\n"
+    "      forbiddenSysctls: [\"kernel.*\"]\n";
+
+static void family_sections_parse(void **state) {
+  (void)state;
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  if (parse(FAMILIES, &cfg, &err) < 0)
+    fail_msg("expected the policy to parse: %s: %s", err.where, err.message);
+  const struct adm_family_config *res = &cfg->families[ADM_FAMILY_RESOURCES];
+  assert_true(res->configured);
+  assert_int_equal(res->mode, ADM_MODE_WARN);
+  assert_int_equal(res->workloads, ADM_WORKLOADS_IGNORE);
+  assert_int_equal(res->n_rules, 1);
+  const struct adm_family_rule *r = &res->rules[0];
+  assert_string_equal(r->name, "prod limits");
+  assert_int_equal(r->line, 7);
+  assert_true(r->has_mode);
+  assert_int_equal(r->mode, ADM_MODE_ENFORCE);
+  assert_int_equal(r->n_selector, 3); /* one matchLabels entry, two expressions */
+  assert_int_equal(r->selector[1].op, ADM_SEL_IN);
+  assert_int_equal(r->selector[1].n_values, 2);
+  assert_int_equal(r->resources.require_limits.n, 3);
+  assert_int_equal(r->resources.max.n, 2);
+  assert_string_equal(r->resources.max_ratio.items[0].text, "4");
+  const struct adm_family_config *sc = &cfg->families[ADM_FAMILY_SECURITY_CONTEXT];
+  assert_int_equal(sc->mode, ADM_MODE_ENFORCE); /* the default */
+  assert_int_equal(sc->workloads, ADM_WORKLOADS_ENFORCE);
+  const struct adm_sc_rule *x = &sc->rules[0].sc;
+  assert_true(x->require_read_only_root_filesystem);
+  assert_true(x->run_as_user.has_min && !x->run_as_user.has_max);
+  assert_true(x->has_allowed_capabilities);
+  assert_int_equal(x->allowed_capabilities.n, 0);
+  assert_true(x->forbid_automount_token);
+  assert_true(x->require_no_privilege_escalation);
+  assert_false(x->has_allowed_unsafe_sysctls);
+  assert_false(cfg->families[ADM_FAMILY_IMAGES].configured);
+  adm_config_free(cfg);
+}
+
+struct collected {
+  char lines[16][400];
+  size_t n;
+};
+
+static void collect(void *ctx, const struct adm_error *e) {
+  struct collected *c = ctx;
+  if (c->n < 16) {
+    adm_error_format(e, c->lines[c->n], sizeof c->lines[0]);
+    c->n++;
+  }
+}
+
+/* check-config reports every mistake of a file at once, each placed. */
+static void family_errors_are_all_reported(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\n"
+                     "kind: Policy\n"
+                     "resources:\n"
+                     "  mode: strict\n"
+                     "  rules:\n"
+                     "    - requireLimits: [memroy]\n"
+                     "      min: {memory: 2Gi}\n"
+                     "      max: {memory: 1Gi}\n"
+                     "    - namespaces: [a]\n"
+                     "    - max: {cpu: 1x}\n"
+                     "      maxLimitRequestRatio: {cpu: \"0.5\"}\n"
+                     "      limits: {cpu: 1}\n"
+                     "securityContext:\n"
+                     "  workloads: sometimes\n"
+                     "  rules:\n"
+                     "    - runAsUser: {min: 10, max: 5}\n"
+                     "      selector: {matchExpressions: [{key: a, operator: In}]}\n"
+                     "      allowedSeccompProfiles: [Default]\n"
+                     "      automountServiceAccountToken: true\n";
+  struct collected c = {0};
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  assert_true(adm_config_parse_report(yaml, strlen(yaml), "p.yaml", &cfg, &err, collect, &c) < 0);
+  assert_null(cfg);
+  static const char *const want[] = {
+      "p.yaml:4:3: resources.mode: unknown mode \"strict\"",
+      "p.yaml:6:23: resources.rules[0].requireLimits[0]: \"memroy\" is not a resource name",
+      "p.yaml:7:13: resources.rules[0].min.memory: min is greater than max (1Gi)",
+      "p.yaml:9:7: resources.rules[1]: the rule has no effect",
+      "p.yaml:12:7: resources.rules[2].limits: unknown key",
+      "p.yaml:10:13: resources.rules[2].max.cpu: \"1x\": not a quantity",
+      "p.yaml:14:3: securityContext.workloads: unknown value \"sometimes\"",
+      "p.yaml:16:7: securityContext.rules[0].runAsUser: min is greater than max",
+      "p.yaml:17:46: securityContext.rules[0].selector.matchExpressions[0]: In needs a non-empty values list",
+      "resources.rules[2].maxLimitRequestRatio.cpu: a limit to request ratio is at least 1, got 0.5",
+      "p.yaml:18:32: securityContext.rules[0].allowedSeccompProfiles[0]: \"Default\" is not a profile",
+      "p.yaml:19:7: securityContext.rules[0].automountServiceAccountToken: only false can be required",
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    bool found = false;
+    for (size_t j = 0; j < c.n && !found; j++)
+      found = strstr(c.lines[j], want[i]) != NULL;
+    if (!found) {
+      for (size_t j = 0; j < c.n; j++)
+        print_message("reported: %s\n", c.lines[j]);
+      fail_msg("expected an error containing [%s]", want[i]);
+    }
+  }
+  /* The ratio below 1 is the 12th mistake: all are there, the first is in err. */
+  assert_true(c.n >= 12);
+  assert_str_contains(err.where, "resources.mode");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(family_sections_parse),
+      cmocka_unit_test(family_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),
       cmocka_unit_test(builtin_default),
       cmocka_unit_test(errors_name_line_column_and_key),

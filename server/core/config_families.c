@@ -1,0 +1,724 @@
+/* The resources and securityContext sections of a policy file. Each
+ * section is a table of {key, parser, one-line doc}: unknown keys are
+ * refused from it, `admitd keys` prints it and hack/verify-docs.sh checks
+ * the README against it. Errors do not stop the parse: every mistake of a
+ * file is reported (check-config), and any error rejects the file. */
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admitd/config.h"
+#include "config_internal.h"
+
+#define NO_FLAG SIZE_MAX
+
+typedef int (*key_parse_fn)(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                            void *field, bool *flag);
+
+struct key_spec {
+  const char *key;
+  key_parse_fn parse;
+  size_t offset;      /* of the field in struct adm_family_rule */
+  size_t flag_offset; /* of a bool set when the key is given, or NO_FLAG */
+  const char *doc;
+};
+
+#define ERR(p, obj, key, path, code, fmt, arg) adm__cfg_error_at((p), (obj), (key), 0, (path), (code), (fmt), (arg))
+
+static void key_path(char *out, size_t len, const char *path, const char *key) {
+  adm__cfg_join_path(out, len, path, key);
+}
+
+/* --- value parsers ------------------------------------------------------ */
+
+static int p_string(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                    bool *flag) {
+  (void)flag;
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_STRING, "a string", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  if ((*(char **)field = adm__cfg_strdup(json_string_value(v))) == NULL)
+    return adm_fail(p->err, ADM_ENOMEM, key, "out of memory");
+  return 0;
+}
+
+static int p_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                   bool *flag) {
+  int rc = adm__cfg_get_names(p, obj, key, path, field);
+  if (rc == 0 && flag && json_object_get(obj, key))
+    *flag = true;
+  return rc;
+}
+
+/* A list whose every entry must pass valid(); why names what would. */
+static int names_checked(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                         struct adm_names *out, bool *flag, bool (*valid)(const char *), const char *why) {
+  int rc = p_names(p, obj, key, path, out, flag);
+  if (rc < 0)
+    return rc;
+  const json_t *arr = json_object_get(obj, key);
+  for (size_t i = 0; i < out->n; i++) {
+    if (!valid(out->items[i])) {
+      char full[256];
+      snprintf(full, sizeof full, "%s%s%s[%zu]", path, path[0] ? "." : "", key, i);
+      rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EINVAL, why, out->items[i]);
+    }
+  }
+  return rc;
+}
+
+static bool is_dns_label_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* A Kubernetes qualified name: [prefix/]name, name <= 63 of [A-Za-z0-9-_.]
+ * starting and ending alphanumeric; prefix a DNS subdomain <= 253. */
+static bool is_qualified_name(const char *s) {
+  const char *slash = strchr(s, '/');
+  const char *name = slash ? slash + 1 : s;
+  if (slash) {
+    size_t plen = (size_t)(slash - s);
+    if (plen == 0 || plen > 253)
+      return false;
+    for (const char *c = s; c < slash; c++)
+      if (!is_dns_label_char(*c) && *c != '.')
+        return false;
+    if (s[0] == '-' || s[0] == '.' || slash[-1] == '-' || slash[-1] == '.')
+      return false;
+  }
+  size_t n = strlen(name);
+  if (n == 0 || n > 63)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = name[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && ((i == 0 || i == n - 1) || (c != '-' && c != '_' && c != '.')))
+      return false;
+  }
+  return true;
+}
+
+/* cpu, memory, ephemeral-storage, hugepages-<size>, or an extended
+ * resource with a domain (nvidia.com/gpu), as the API server accepts them. */
+static bool is_resource_name(const char *s) {
+  static const char *const native[] = {"cpu", "memory", "ephemeral-storage", NULL};
+  for (const char *const *n = native; *n; n++)
+    if (strcmp(s, *n) == 0)
+      return true;
+  if (strncmp(s, "hugepages-", 10) == 0) {
+    struct adm_quantity q;
+    return adm_quantity_parse(s + 10, &q, NULL) == 0 && !adm_quantity_is_zero(&q) && !q.neg;
+  }
+  return strchr(s, '/') != NULL && is_qualified_name(s) && strncmp(s, "requests.", 9) != 0;
+}
+
+static int p_resource_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                            void *field, bool *flag) {
+  return names_checked(p, obj, key, path, field, flag, is_resource_name,
+                       "\"%s\" is not a resource name (want cpu, memory, ephemeral-storage, hugepages-<size> or "
+                       "an extended resource such as nvidia.com/gpu)");
+}
+
+/* resource: quantity, with quantities as strings or numbers. */
+static int p_quantities(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                        bool *flag) {
+  (void)flag;
+  const json_t *map;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_OBJECT, "a mapping of resource names to quantities", &map);
+  if (rc < 0 || map == NULL)
+    return rc;
+  struct adm_quantity_map *out = field;
+  size_t n = json_object_size(map);
+  out->items = calloc(n ? n : 1, sizeof *out->items);
+  if (out->items == NULL)
+    return adm_fail(p->err, ADM_ENOMEM, key, "out of memory");
+  char base[200];
+  key_path(base, sizeof base, path, key);
+  const char *name;
+  const json_t *v;
+  json_object_foreach((json_t *)map, name, v) {
+    char full[300];
+    key_path(full, sizeof full, base, name);
+    char text[64];
+    const char *s = NULL;
+    if (json_is_string(v)) {
+      s = json_string_value(v);
+    } else if (json_is_integer(v)) {
+      snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
+      s = text;
+    } else if (json_is_real(v)) {
+      rc = ERR(p, map, name, full, ADM_ETYPE, "write a decimal quantity as a string (\"0.5\"), got %s",
+               adm__cfg_type_name(v));
+      continue;
+    } else {
+      rc = ERR(p, map, name, full, ADM_ETYPE, "expected a quantity, got %s", adm__cfg_type_name(v));
+      continue;
+    }
+    if (!is_resource_name(name)) {
+      rc = ERR(p, map, name, full, ADM_EINVAL,
+               "\"%s\" is not a resource name (want cpu, memory, ephemeral-storage, hugepages-<size> or an extended "
+               "resource such as nvidia.com/gpu)",
+               name);
+      continue;
+    }
+    struct adm_quantity_setting *q = &out->items[out->n];
+    const char *why = NULL;
+    if (adm_quantity_parse(s, &q->value, &why) < 0) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "\"%.60s\": %s", s, why);
+      rc = ERR(p, map, name, full, ADM_EINVAL, "%s", msg);
+      continue;
+    }
+    if (q->value.neg) {
+      rc = ERR(p, map, name, full, ADM_EINVAL, "\"%s\" is negative", s);
+      continue;
+    }
+    q->resource = adm__cfg_strdup(name);
+    q->text = adm__cfg_strdup(s);
+    out->n++;
+    if (q->resource == NULL || q->text == NULL)
+      return adm_fail(p->err, ADM_ENOMEM, key, "out of memory");
+  }
+  return rc;
+}
+
+/* A key whose only meaningful value is `value`: it turns the requirement on. */
+static int require_bool(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, bool *field,
+                        bool value) {
+  bool v = !value;
+  const json_t *given = json_object_get(obj, key);
+  int rc = adm__cfg_get_bool(p, obj, key, path, &v);
+  if (rc < 0 || given == NULL)
+    return rc;
+  if (v != value) {
+    char full[200];
+    key_path(full, sizeof full, path, key);
+    return ERR(p, obj, key, full, ADM_EINVAL, "only %s can be required here; leave the key out to allow anything",
+               value ? "true" : "false");
+  }
+  *field = true;
+  return 0;
+}
+
+static int p_require_true(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                          void *field, bool *flag) {
+  (void)flag;
+  return require_bool(p, obj, key, path, field, true);
+}
+
+static int p_require_false(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                           void *field, bool *flag) {
+  (void)flag;
+  return require_bool(p, obj, key, path, field, false);
+}
+
+static int get_id(struct adm__cfg_parse *p, const json_t *range, const char *key, const char *path, bool *has,
+                  int64_t *out) {
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, range, key, path, JSON_INTEGER, "a whole number", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  json_int_t n = json_integer_value(v);
+  if (n < 0 || n > INT32_MAX) {
+    char full[200];
+    key_path(full, sizeof full, path, key);
+    return ERR(p, range, key, full, ADM_EINVAL, "an ID is between 0 and 2147483647%s", "");
+  }
+  *has = true;
+  *out = (int64_t)n;
+  return 0;
+}
+
+static int p_id_range(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                      bool *flag) {
+  (void)flag;
+  static const char *const keys[] = {"min", "max", NULL};
+  const json_t *range;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_OBJECT, "a mapping {min, max}", &range);
+  if (rc < 0 || range == NULL)
+    return rc;
+  char full[200];
+  key_path(full, sizeof full, path, key);
+  struct adm_id_range *r = field;
+  if ((rc = adm__cfg_check_keys(p, range, full, keys)) < 0 ||
+      (rc = get_id(p, range, "min", full, &r->has_min, &r->min)) < 0 ||
+      (rc = get_id(p, range, "max", full, &r->has_max, &r->max)) < 0)
+    return rc;
+  if (r->has_min && r->has_max && r->min > r->max)
+    return ERR(p, obj, key, full, ADM_EINVAL, "min is greater than max%s", "");
+  r->set = true;
+  return 0;
+}
+
+static bool is_profile(const char *s) {
+  return strcmp(s, "RuntimeDefault") == 0 || strcmp(s, "Unconfined") == 0 ||
+         (strncmp(s, "Localhost/", 10) == 0 && s[10] != '\0');
+}
+
+static int p_profiles(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                      bool *flag) {
+  return names_checked(p, obj, key, path, field, flag, is_profile,
+                       "\"%s\" is not a profile (want RuntimeDefault, Unconfined or Localhost/<profile name glob>)");
+}
+
+static bool is_proc_mount(const char *s) {
+  return strcmp(s, "Default") == 0 || strcmp(s, "Unmasked") == 0;
+}
+
+static int p_proc_mounts(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                         void *field, bool *flag) {
+  return names_checked(p, obj, key, path, field, flag, is_proc_mount,
+                       "\"%s\" is not a procMount type (want Default or Unmasked)");
+}
+
+static bool is_capability(const char *s) {
+  if (strcmp(s, "*") == 0)
+    return true;
+  for (const char *c = s; *c; c++)
+    if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+      return false;
+  return s[0] != '\0';
+}
+
+static int p_capabilities(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                          void *field, bool *flag) {
+  return names_checked(p, obj, key, path, field, flag, is_capability,
+                       "\"%s\" is not a capability name (upper case, as NET_BIND_SERVICE or ALL; * for any)");
+}
+
+static bool is_sysctl_glob(const char *s) {
+  for (const char *c = s; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("._-/*", *c)))
+      return false;
+  return s[0] != '\0';
+}
+
+static int p_sysctls(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                     bool *flag) {
+  return names_checked(p, obj, key, path, field, flag, is_sysctl_glob,
+                       "\"%s\" is not a sysctl name or glob (as net.ipv4.* or kernel.shm_rmid_forced)");
+}
+
+static int parse_mode(struct adm__cfg_parse *p, const json_t *obj, const char *path, enum adm_mode *out, bool *has) {
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, obj, "mode", path, JSON_STRING, "enforce, warn or audit", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  static const struct {
+    const char *name;
+    enum adm_mode mode;
+  } modes[] = {{"enforce", ADM_MODE_ENFORCE}, {"warn", ADM_MODE_WARN}, {"audit", ADM_MODE_AUDIT}};
+  for (size_t i = 0; i < 3; i++) {
+    if (strcmp(json_string_value(v), modes[i].name) == 0) {
+      *out = modes[i].mode;
+      if (has)
+        *has = true;
+      return 0;
+    }
+  }
+  char full[200];
+  key_path(full, sizeof full, path, "mode");
+  return ERR(p, obj, "mode", full, ADM_EINVAL, "unknown mode \"%s\" (want enforce, warn or audit)",
+             json_string_value(v));
+}
+
+static int p_mode(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                  bool *flag) {
+  (void)key;
+  return parse_mode(p, obj, path, field, flag);
+}
+
+/* A label selector: matchLabels and matchExpressions, as Kubernetes'. */
+static int selector_add(struct adm__cfg_parse *p, struct adm_family_rule *r, const char *key,
+                        enum adm_selector_op op, const char *const *values, size_t n) {
+  struct adm_label_requirement *reqs = realloc(r->selector, (r->n_selector + 1) * sizeof *reqs);
+  if (reqs == NULL)
+    return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
+  r->selector = reqs;
+  char **copy = calloc(n ? n : 1, sizeof *copy);
+  char *k = adm__cfg_strdup(key);
+  if (copy == NULL || k == NULL) {
+    free(copy);
+    free(k);
+    return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
+  }
+  reqs[r->n_selector++] = (struct adm_label_requirement){k, op, (const char *const *)copy, 0};
+  for (size_t i = 0; i < n; i++) {
+    if ((copy[i] = adm__cfg_strdup(values[i])) == NULL)
+      return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
+    reqs[r->n_selector - 1].n_values++;
+  }
+  return 0;
+}
+
+static bool is_label_value(const char *s) {
+  return s[0] == '\0' || (is_qualified_name(s) && strchr(s, '/') == NULL);
+}
+
+static int parse_expression(struct adm__cfg_parse *p, const json_t *arr, size_t i, const char *path,
+                            struct adm_family_rule *r) {
+  static const char *const keys[] = {"key", "operator", "values", NULL};
+  const json_t *e = json_array_get(arr, i);
+  char full[320];
+  snprintf(full, sizeof full, "%s[%zu]", path, i);
+  if (!json_is_object(e))
+    return adm__cfg_error_at(p, arr, NULL, i, full, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(e));
+  int rc;
+  const json_t *k, *op;
+  struct adm_names values = {0};
+  if ((rc = adm__cfg_check_keys(p, e, full, keys)) < 0 ||
+      (rc = adm__cfg_want_type(p, e, "key", full, JSON_STRING, "a label key", &k)) < 0 ||
+      (rc = adm__cfg_want_type(p, e, "operator", full, JSON_STRING, "In, NotIn, Exists or DoesNotExist", &op)) < 0 ||
+      (rc = adm__cfg_get_names(p, e, "values", full, &values)) < 0)
+    goto done;
+  enum adm_selector_op o;
+  if (k == NULL || op == NULL) {
+    rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EMISSING, "an expression needs key and operator%s", "");
+  } else if (!is_qualified_name(json_string_value(k))) {
+    rc = ERR(p, e, "key", full, ADM_EINVAL, "\"%s\" is not a label key", json_string_value(k));
+  } else if (adm_selector_op_parse(json_string_value(op), &o) < 0) {
+    rc = ERR(p, e, "operator", full, ADM_EINVAL, "unknown operator \"%s\" (want In, NotIn, Exists or DoesNotExist)",
+             json_string_value(op));
+  } else if ((o == ADM_SEL_IN || o == ADM_SEL_NOT_IN) && values.n == 0) {
+    rc = ERR(p, e, "operator", full, ADM_EINVAL, "%s needs a non-empty values list", json_string_value(op));
+  } else if ((o == ADM_SEL_EXISTS || o == ADM_SEL_DOES_NOT_EXIST) && values.n > 0) {
+    rc = ERR(p, e, "values", full, ADM_EINVAL, "%s takes no values", json_string_value(op));
+  } else {
+    rc = selector_add(p, r, json_string_value(k), o, (const char *const *)values.items, values.n);
+  }
+done:
+  adm__cfg_free_names(&values);
+  return rc;
+}
+
+static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                      bool *flag) {
+  (void)flag;
+  static const char *const keys[] = {"matchLabels", "matchExpressions", NULL};
+  struct adm_family_rule *r = field;
+  const json_t *sel, *labels, *exprs;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_OBJECT, "a label selector", &sel);
+  if (rc < 0 || sel == NULL)
+    return rc;
+  char full[200], sub[256];
+  key_path(full, sizeof full, path, key);
+  if ((rc = adm__cfg_check_keys(p, sel, full, keys)) < 0 ||
+      (rc = adm__cfg_want_type(p, sel, "matchLabels", full, JSON_OBJECT, "a mapping of labels", &labels)) < 0 ||
+      (rc = adm__cfg_want_type(p, sel, "matchExpressions", full, JSON_ARRAY, "a list of expressions", &exprs)) < 0)
+    return rc;
+  const char *k;
+  const json_t *v;
+  key_path(sub, sizeof sub, full, "matchLabels");
+  json_object_foreach((json_t *)labels, k, v) {
+    char kp[320];
+    key_path(kp, sizeof kp, sub, k);
+    if (!json_is_string(v))
+      rc = ERR(p, labels, k, kp, ADM_ETYPE, "expected a label value (a string), got %s", adm__cfg_type_name(v));
+    else if (!is_qualified_name(k))
+      rc = ERR(p, labels, k, kp, ADM_EINVAL, "\"%s\" is not a label key", k);
+    else if (!is_label_value(json_string_value(v)))
+      rc = ERR(p, labels, k, kp, ADM_EINVAL, "\"%s\" is not a label value", json_string_value(v));
+    else {
+      const char *value = json_string_value(v);
+      int r2 = selector_add(p, r, k, ADM_SEL_IN, &value, 1);
+      if (r2 < 0)
+        return r2;
+    }
+  }
+  key_path(sub, sizeof sub, full, "matchExpressions");
+  for (size_t i = 0; exprs && i < json_array_size(exprs); i++) {
+    int r2 = parse_expression(p, exprs, i, sub, r);
+    if (r2 < 0)
+      rc = r2;
+  }
+  return rc;
+}
+
+/* --- the key tables ------------------------------------------------------- */
+
+#define RULE_FIELD(f) offsetof(struct adm_family_rule, f)
+
+static const struct key_spec common_keys[] = {
+    {"name", p_string, RULE_FIELD(name), NO_FLAG, "a name for the rule, used in messages"},
+    {"namespaces", p_names, RULE_FIELD(namespaces), NO_FLAG,
+     "namespaces the rule applies to, exact or glob; none: every namespace"},
+    {"excludeNamespaces", p_names, RULE_FIELD(exclude_namespaces), NO_FLAG, "namespaces it never applies to"},
+    {"selector", p_selector, 0, NO_FLAG,
+     "matchLabels / matchExpressions (In, NotIn, Exists, DoesNotExist) on the pod's or template's labels"},
+    {"mode", p_mode, RULE_FIELD(mode), RULE_FIELD(has_mode), "enforce, warn or audit; default: the family's"},
+};
+
+#define RES(f) offsetof(struct adm_family_rule, resources.f)
+static const struct key_spec resources_keys[] = {
+    {"requireRequests", p_resource_names, RES(require_requests), NO_FLAG,
+     "resources every container must request (init and sidecar containers included)"},
+    {"requireLimits", p_resource_names, RES(require_limits), NO_FLAG, "resources every container must limit"},
+    {"min", p_quantities, RES(min), NO_FLAG, "smallest request or limit per container, where one is set"},
+    {"max", p_quantities, RES(max), NO_FLAG, "largest request or limit per container, where one is set"},
+    {"maxLimitRequestRatio", p_quantities, RES(max_ratio), NO_FLAG,
+     "largest limit / request per container, where both are set"},
+    {"podMax", p_quantities, RES(pod_max), NO_FLAG,
+     "largest effective pod request or limit (containers and sidecars summed, max with each init container)"},
+};
+
+#define SC(f) offsetof(struct adm_family_rule, sc.f)
+static const struct key_spec sc_keys[] = {
+    {"readOnlyRootFilesystem", p_require_true, SC(require_read_only_root_filesystem), NO_FLAG,
+     "true: every container sets readOnlyRootFilesystem: true"},
+    {"runAsNonRoot", p_require_true, SC(require_run_as_non_root), NO_FLAG,
+     "true: every container runs as non-root (runAsNonRoot: true or a runAsUser other than 0)"},
+    {"runAsUser", p_id_range, SC(run_as_user), NO_FLAG, "{min, max}: every container's effective runAsUser"},
+    {"runAsGroup", p_id_range, SC(run_as_group), NO_FLAG, "{min, max}: every container's effective runAsGroup"},
+    {"fsGroup", p_id_range, SC(fs_group), NO_FLAG, "{min, max}: the pod's fsGroup"},
+    {"supplementalGroups", p_id_range, SC(supplemental_groups), NO_FLAG, "{min, max}: each supplemental group"},
+    {"allowedCapabilities", p_capabilities, SC(allowed_capabilities), SC(has_allowed_capabilities),
+     "capabilities a container may add (* for any; [] for none)"},
+    {"requiredDropCapabilities", p_capabilities, SC(required_drop_capabilities), NO_FLAG,
+     "capabilities every container must drop (dropping ALL satisfies any)"},
+    {"automountServiceAccountToken", p_require_false, SC(forbid_automount_token), NO_FLAG,
+     "false: the pod sets automountServiceAccountToken: false"},
+    {"allowedAutomountServiceAccounts", p_names, SC(automount_token_service_accounts), NO_FLAG,
+     "service accounts whose pods may mount a token anyway"},
+    {"shareProcessNamespace", p_require_false, SC(forbid_share_process_namespace), NO_FLAG,
+     "false: shareProcessNamespace is not true"},
+    {"hostAliases", p_require_false, SC(forbid_host_aliases), NO_FLAG, "false: no hostAliases entries"},
+    {"allowedSeccompProfiles", p_profiles, SC(allowed_seccomp_profiles), SC(has_allowed_seccomp_profiles),
+     "RuntimeDefault, Unconfined, Localhost/<glob>: each container's effective seccomp profile"},
+    {"allowedAppArmorProfiles", p_profiles, SC(allowed_apparmor_profiles), SC(has_allowed_apparmor_profiles),
+     "RuntimeDefault, Unconfined, Localhost/<glob>: each container's AppArmor profile (unset: RuntimeDefault)"},
+    {"allowedProcMountTypes", p_proc_mounts, SC(allowed_proc_mount_types), SC(has_allowed_proc_mount_types),
+     "Default, Unmasked: each container's procMount"},
+    {"allowPrivilegeEscalation", p_require_false, SC(require_no_privilege_escalation), NO_FLAG,
+     "false: every container sets allowPrivilegeEscalation: false"},
+    {"allowedUnsafeSysctls", p_sysctls, SC(allowed_unsafe_sysctls), SC(has_allowed_unsafe_sysctls),
+     "globs of sysctls allowed beyond Pod Security's safe set"},
+    {"forbiddenSysctls", p_sysctls, SC(forbidden_sysctls), NO_FLAG, "globs of sysctls no pod may set"},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct key_spec *family_keys(enum adm_family_id f, size_t *n) {
+  if (f == ADM_FAMILY_RESOURCES) {
+    *n = N(resources_keys);
+    return resources_keys;
+  }
+  *n = N(sc_keys);
+  return sc_keys;
+}
+
+static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct key_spec *k,
+                     struct adm_family_rule *r) {
+  void *field = (char *)r + k->offset;
+  bool *flag = k->flag_offset == NO_FLAG ? NULL : (bool *)((char *)r + k->flag_offset);
+  if (k->parse == p_selector)
+    field = r;
+  return k->parse(p, obj, k->key, path, field, flag);
+}
+
+/* Whether any requirement is configured (a rule with none has no effect). */
+static bool rule_has_effect(enum adm_family_id f, const struct adm_family_rule *r) {
+  if (f == ADM_FAMILY_RESOURCES) {
+    const struct adm_resources_rule *x = &r->resources;
+    return x->require_requests.n || x->require_limits.n || x->min.n || x->max.n || x->max_ratio.n || x->pod_max.n;
+  }
+  const struct adm_sc_rule *x = &r->sc;
+  return x->require_read_only_root_filesystem || x->require_run_as_non_root || x->run_as_user.set ||
+         x->run_as_group.set || x->fs_group.set || x->supplemental_groups.set || x->has_allowed_capabilities ||
+         x->required_drop_capabilities.n || x->forbid_automount_token || x->forbid_share_process_namespace ||
+         x->forbid_host_aliases || x->has_allowed_seccomp_profiles || x->has_allowed_apparmor_profiles ||
+         x->has_allowed_proc_mount_types || x->require_no_privilege_escalation || x->has_allowed_unsafe_sysctls ||
+         x->forbidden_sysctls.n;
+}
+
+static const struct adm_quantity_setting *find_q(const struct adm_quantity_map *m, const char *resource) {
+  for (size_t i = 0; i < m->n; i++)
+    if (strcmp(m->items[i].resource, resource) == 0)
+      return &m->items[i];
+  return NULL;
+}
+
+/* Settings that contradict each other. */
+static int check_resources(struct adm__cfg_parse *p, const json_t *obj, const char *path,
+                           const struct adm_resources_rule *x) {
+  int rc = 0;
+  char full[256];
+  for (size_t i = 0; i < x->min.n; i++) {
+    const struct adm_quantity_setting *hi = find_q(&x->max, x->min.items[i].resource);
+    if (hi && adm_quantity_cmp(&x->min.items[i].value, &hi->value) > 0) {
+      snprintf(full, sizeof full, "%s.min.%s", path, x->min.items[i].resource);
+      rc = adm__cfg_error_at(p, json_object_get(obj, "min"), x->min.items[i].resource, 0, full, ADM_EINVAL,
+                             "min is greater than max (%s)", hi->text);
+    }
+  }
+  static const struct adm_quantity one = {false, 1, 0};
+  for (size_t i = 0; i < x->max_ratio.n; i++) {
+    if (adm_quantity_cmp(&x->max_ratio.items[i].value, &one) < 0) {
+      snprintf(full, sizeof full, "%s.maxLimitRequestRatio.%s", path, x->max_ratio.items[i].resource);
+      rc = adm__cfg_error_at(p, json_object_get(obj, "maxLimitRequestRatio"), x->max_ratio.items[i].resource, 0,
+                             full, ADM_EINVAL, "a limit to request ratio is at least 1, got %s",
+                             x->max_ratio.items[i].text);
+    }
+  }
+  return rc;
+}
+
+static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json_t *arr, size_t i, const char *section,
+                      struct adm_family_rule *r) {
+  const json_t *obj = json_array_get(arr, i);
+  char path[128];
+  snprintf(path, sizeof path, "%s.rules[%zu]", section, i);
+  unsigned col;
+  adm_yaml_mark_find(p->docs, arr, NULL, i, &r->line, &col);
+  if (!json_is_object(obj))
+    return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
+  size_t n_family;
+  const struct key_spec *fk = family_keys(f, &n_family);
+  /* Unknown keys first, against both tables. */
+  int rc = 0;
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    bool known = false;
+    for (size_t k = 0; k < N(common_keys) && !known; k++)
+      known = strcmp(common_keys[k].key, key) == 0;
+    for (size_t k = 0; k < n_family && !known; k++)
+      known = strcmp(fk[k].key, key) == 0;
+    if (!known) {
+      char full[256];
+      key_path(full, sizeof full, path, key);
+      rc = ERR(p, obj, key, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
+    }
+  }
+  for (size_t k = 0; k < N(common_keys); k++) {
+    int r2 = parse_key(p, obj, path, &common_keys[k], r);
+    if (r2 < 0)
+      rc = r2;
+  }
+  for (size_t k = 0; k < n_family; k++) {
+    int r2 = parse_key(p, obj, path, &fk[k], r);
+    if (r2 < 0)
+      rc = r2;
+  }
+  if (f == ADM_FAMILY_RESOURCES) {
+    int r3 = check_resources(p, obj, path, &r->resources);
+    if (r3 < 0)
+      rc = r3;
+  }
+  if (rc == 0 && !rule_has_effect(f, r))
+    rc = adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING,
+                           "the rule has no effect: give at least one requirement (see `admitd keys`)%s", "");
+  return rc;
+}
+
+static int parse_workloads(struct adm__cfg_parse *p, const json_t *obj, const char *path,
+                           enum adm_workloads_mode *out) {
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, obj, "workloads", path, JSON_STRING, "enforce, warn or ignore", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  static const char *const names[] = {"enforce", "warn", "ignore"};
+  for (int i = 0; i < 3; i++) {
+    if (strcmp(json_string_value(v), names[i]) == 0) {
+      *out = (enum adm_workloads_mode)i;
+      return 0;
+    }
+  }
+  char full[200];
+  key_path(full, sizeof full, path, "workloads");
+  return ERR(p, obj, "workloads", full, ADM_EINVAL, "unknown value \"%s\" (want enforce, warn or ignore)",
+             json_string_value(v));
+}
+
+int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f) {
+  static const char *const keys[] = {"mode", "workloads", "rules", NULL};
+  const char *section = adm_family_name(f);
+  struct adm_family_config *fc = &p->cfg->families[f];
+  const json_t *sec, *rules;
+  int rc = adm__cfg_want_type(p, root, section, "", JSON_OBJECT, "a mapping", &sec);
+  if (rc < 0 || sec == NULL)
+    return rc;
+  fc->configured = true;
+  fc->mode = ADM_MODE_ENFORCE;
+  fc->workloads = ADM_WORKLOADS_ENFORCE;
+  int r1 = adm__cfg_check_keys(p, sec, section, keys);
+  int r2 = parse_mode(p, sec, section, &fc->mode, NULL);
+  int r3 = parse_workloads(p, sec, section, &fc->workloads);
+  rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3;
+  int r4 = adm__cfg_want_type(p, sec, "rules", section, JSON_ARRAY, "a list of rules", &rules);
+  if (r4 < 0)
+    return r4;
+  if (rules == NULL || json_array_size(rules) == 0)
+    return adm__cfg_error_at(p, root, section, 0, section, ADM_EMISSING,
+                             "a family needs rules: [...] (leave the section out to turn it off)%s", "");
+  size_t n = json_array_size(rules);
+  if ((fc->rules = calloc(n, sizeof *fc->rules)) == NULL)
+    return adm_fail(p->err, ADM_ENOMEM, section, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    int r5 = parse_rule(p, f, rules, i, section, &fc->rules[fc->n_rules++]);
+    if (r5 < 0)
+      rc = r5;
+  }
+  return rc;
+}
+
+static void free_quantities(struct adm_quantity_map *m) {
+  for (size_t i = 0; i < m->n; i++) {
+    free(m->items[i].resource);
+    free(m->items[i].text);
+  }
+  free(m->items);
+}
+
+static void free_rule(struct adm_family_rule *r) {
+  free(r->name);
+  adm__cfg_free_names(&r->namespaces);
+  adm__cfg_free_names(&r->exclude_namespaces);
+  for (size_t i = 0; i < r->n_selector; i++) {
+    free((char *)r->selector[i].key);
+    for (size_t j = 0; j < r->selector[i].n_values; j++)
+      free((char *)r->selector[i].values[j]);
+    free((char **)r->selector[i].values);
+  }
+  free(r->selector);
+  struct adm_resources_rule *x = &r->resources;
+  adm__cfg_free_names(&x->require_requests);
+  adm__cfg_free_names(&x->require_limits);
+  free_quantities(&x->min);
+  free_quantities(&x->max);
+  free_quantities(&x->max_ratio);
+  free_quantities(&x->pod_max);
+  struct adm_sc_rule *s = &r->sc;
+  struct adm_names *lists[] = {&s->allowed_capabilities,     &s->required_drop_capabilities,
+                               &s->automount_token_service_accounts, &s->allowed_seccomp_profiles,
+                               &s->allowed_apparmor_profiles, &s->allowed_proc_mount_types,
+                               &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
+  for (size_t i = 0; i < N(lists); i++)
+    adm__cfg_free_names(lists[i]);
+}
+
+void adm__cfg_free_families(struct adm_config *cfg) {
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    for (size_t i = 0; i < cfg->families[f].n_rules; i++)
+      free_rule(&cfg->families[f].rules[i]);
+    free(cfg->families[f].rules);
+  }
+}
+
+void adm_config_keys_print(FILE *out) {
+  for (int f = ADM_FAMILY_RESOURCES; f <= ADM_FAMILY_SECURITY_CONTEXT; f++) {
+    const char *section = adm_family_name((enum adm_family_id)f);
+    fprintf(out, "%s.mode\tenforce, warn or audit: the default for the family's rules (default enforce)\n", section);
+    fprintf(out, "%s.workloads\tenforce, warn or ignore: how pod templates of workloads are judged (default enforce)\n",
+            section);
+    for (size_t k = 0; k < N(common_keys); k++)
+      fprintf(out, "%s.rules[].%s\t%s\n", section, common_keys[k].key, common_keys[k].doc);
+    size_t n;
+    const struct key_spec *fk = family_keys((enum adm_family_id)f, &n);
+    for (size_t k = 0; k < n; k++)
+      fprintf(out, "%s.rules[].%s\t%s\n", section, fk[k].key, fk[k].doc);
+  }
+}

@@ -1,0 +1,40 @@
+/* Shared between the policy file's parsers (config.c for the file and
+ * podSecurity, config_families.c for the other families): the parse
+ * state, placed errors and the typed getters. Not a public contract. */
+#ifndef ADMITD_CONFIG_INTERNAL_H
+#define ADMITD_CONFIG_INTERNAL_H
+
+#include <jansson.h>
+
+#include "admitd/config.h"
+#include "admitd/yaml.h"
+
+struct adm__cfg_parse {
+  const struct adm_yaml_docs *docs;
+  struct adm_error *err; /* the first error */
+  struct adm_config *cfg;
+  adm_config_report_fn report; /* every error, when set */
+  void *report_ctx;
+  unsigned n_errors;
+};
+
+/* Error at parent[key] (or parent[index] when key is NULL), placed
+ * file:line:col: path; fmt may hold one %s for arg. Returns code. */
+int adm__cfg_error_at(struct adm__cfg_parse *p, const json_t *parent, const char *key, size_t index, const char *path,
+                      int code, const char *fmt, const char *arg);
+const char *adm__cfg_type_name(const json_t *v);
+int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char *path, const char *const *allowed);
+void adm__cfg_join_path(char *out, size_t len, const char *path, const char *key);
+int adm__cfg_want_type(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path,
+                       json_type type, const char *expected, const json_t **out);
+int adm__cfg_get_bool(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path, bool *out);
+char *adm__cfg_strdup(const char *s);
+int adm__cfg_get_names(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path,
+                       struct adm_names *out);
+void adm__cfg_free_names(struct adm_names *n);
+
+/* The resources and securityContext sections (config_families.c). */
+int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f);
+void adm__cfg_free_families(struct adm_config *cfg);
+
+#endif
