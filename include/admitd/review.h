@@ -57,7 +57,17 @@ struct adm_annotation {
 };
 
 #define ADM_MAX_WARNINGS 8
-#define ADM_MAX_ANNOTATIONS 8
+#define ADM_MAX_ANNOTATIONS 12
+
+/* One failed check in one mode: what `admitd check`, the log and the
+ * metrics report per family. family is an enum adm_family_id, mode an
+ * enum adm_mode (enforce, audit, warn: after workloads and dry-run made
+ * theirs, dry-run aside). */
+struct adm_outcome {
+  int family, mode;
+  const char *check;
+  const char *message;
+};
 
 struct adm_decision {
   bool judged;             /* false: outside admitd's policy, allowed without evaluation */
@@ -74,6 +84,9 @@ struct adm_decision {
   /* Failed check ids across modes, for logs and `admitd check --output json`. */
   const char *failed_checks[32];
   size_t n_failed_checks;
+  /* Every failed check with its family and mode; *borrowed* from the arena. */
+  struct adm_outcome *outcomes;
+  size_t n_outcomes, cap_outcomes;
 };
 
 /* The response document, *borrowed* from a; NULL when a allocation failed

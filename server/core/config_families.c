@@ -15,8 +15,8 @@
 
 #define NO_FLAG SIZE_MAX
 
-typedef int (*key_parse_fn)(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                            void *field, bool *flag);
+typedef int (*key_parse_fn)(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                            bool *flag);
 
 struct key_spec {
   const char *key;
@@ -116,8 +116,8 @@ static bool is_resource_name(const char *s) {
   return strchr(s, '/') != NULL && is_qualified_name(s) && strncmp(s, "requests.", 9) != 0;
 }
 
-static int p_resource_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                            void *field, bool *flag) {
+static int p_resource_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                            bool *flag) {
   return names_checked(p, obj, key, path, field, flag, is_resource_name,
                        "\"%s\" is not a resource name (want cpu, memory, ephemeral-storage, hugepages-<size> or "
                        "an extended resource such as nvidia.com/gpu)");
@@ -204,14 +204,14 @@ static int require_bool(struct adm__cfg_parse *p, const json_t *obj, const char 
   return 0;
 }
 
-static int p_require_true(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                          void *field, bool *flag) {
+static int p_require_true(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                          bool *flag) {
   (void)flag;
   return require_bool(p, obj, key, path, field, true);
 }
 
-static int p_require_false(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                           void *field, bool *flag) {
+static int p_require_false(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                           bool *flag) {
   (void)flag;
   return require_bool(p, obj, key, path, field, false);
 }
@@ -269,8 +269,8 @@ static bool is_proc_mount(const char *s) {
   return strcmp(s, "Default") == 0 || strcmp(s, "Unmasked") == 0;
 }
 
-static int p_proc_mounts(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                         void *field, bool *flag) {
+static int p_proc_mounts(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                         bool *flag) {
   return names_checked(p, obj, key, path, field, flag, is_proc_mount,
                        "\"%s\" is not a procMount type (want Default or Unmasked)");
 }
@@ -284,8 +284,8 @@ static bool is_capability(const char *s) {
   return s[0] != '\0';
 }
 
-static int p_capabilities(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                          void *field, bool *flag) {
+static int p_capabilities(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                          bool *flag) {
   return names_checked(p, obj, key, path, field, flag, is_capability,
                        "\"%s\" is not a capability name (upper case, as NET_BIND_SERVICE or ALL; * for any)");
 }
@@ -333,8 +333,8 @@ static int p_mode(struct adm__cfg_parse *p, const json_t *obj, const char *key, 
 }
 
 /* A label selector: matchLabels and matchExpressions, as Kubernetes'. */
-static int selector_add(struct adm__cfg_parse *p, struct adm_family_rule *r, const char *key,
-                        enum adm_selector_op op, const char *const *values, size_t n) {
+static int selector_add(struct adm__cfg_parse *p, struct adm_family_rule *r, const char *key, enum adm_selector_op op,
+                        const char *const *values, size_t n) {
   struct adm_label_requirement *reqs = realloc(r->selector, (r->n_selector + 1) * sizeof *reqs);
   if (reqs == NULL)
     return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
@@ -558,9 +558,8 @@ static int check_resources(struct adm__cfg_parse *p, const json_t *obj, const ch
   for (size_t i = 0; i < x->max_ratio.n; i++) {
     if (adm_quantity_cmp(&x->max_ratio.items[i].value, &one) < 0) {
       snprintf(full, sizeof full, "%s.maxLimitRequestRatio.%s", path, x->max_ratio.items[i].resource);
-      rc = adm__cfg_error_at(p, json_object_get(obj, "maxLimitRequestRatio"), x->max_ratio.items[i].resource, 0,
-                             full, ADM_EINVAL, "a limit to request ratio is at least 1, got %s",
-                             x->max_ratio.items[i].text);
+      rc = adm__cfg_error_at(p, json_object_get(obj, "maxLimitRequestRatio"), x->max_ratio.items[i].resource, 0, full,
+                             ADM_EINVAL, "a limit to request ratio is at least 1, got %s", x->max_ratio.items[i].text);
     }
   }
   return rc;
@@ -692,10 +691,10 @@ static void free_rule(struct adm_family_rule *r) {
   free_quantities(&x->max_ratio);
   free_quantities(&x->pod_max);
   struct adm_sc_rule *s = &r->sc;
-  struct adm_names *lists[] = {&s->allowed_capabilities,     &s->required_drop_capabilities,
-                               &s->automount_token_service_accounts, &s->allowed_seccomp_profiles,
-                               &s->allowed_apparmor_profiles, &s->allowed_proc_mount_types,
-                               &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
+  struct adm_names *lists[] = {
+      &s->allowed_capabilities,     &s->required_drop_capabilities, &s->automount_token_service_accounts,
+      &s->allowed_seccomp_profiles, &s->allowed_apparmor_profiles,  &s->allowed_proc_mount_types,
+      &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
   for (size_t i = 0; i < N(lists); i++)
     adm__cfg_free_names(lists[i]);
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "admitd/extract.h"
+#include "admitd/family.h"
+#include "admitd/selector.h"
 
 /* Pod subresources that cannot change the pod spec; anything else (such as
  * ephemeralcontainers or resize) is judged, so an unknown one fails safe. */
@@ -59,13 +61,35 @@ static void add_warning(struct adm_decision *d, struct adm_arena *a, const char 
   d->warnings[d->n_warnings++] = text;
 }
 
-static void note_failed(struct adm_decision *d, const struct adm_evaluation *ev) {
+static void note_check(struct adm_decision *d, const char *id) {
+  for (size_t j = 0; j < d->n_failed_checks; j++)
+    if (strcmp(d->failed_checks[j], id) == 0)
+      return;
+  if (d->n_failed_checks < sizeof d->failed_checks / sizeof d->failed_checks[0])
+    d->failed_checks[d->n_failed_checks++] = id;
+}
+
+static void add_outcome(struct adm_decision *d, struct adm_arena *a, int family, int mode, const char *check,
+                        const char *message) {
+  note_check(d, check);
+  if (d->n_outcomes == d->cap_outcomes) {
+    size_t cap = d->cap_outcomes ? 2 * d->cap_outcomes : 16;
+    struct adm_outcome *o = adm_arena_alloc(a, cap * sizeof *o);
+    if (o == NULL)
+      return; /* the arena has failed: the verdict is an error answer */
+    if (d->n_outcomes)
+      memcpy(o, d->outcomes, d->n_outcomes * sizeof *o);
+    d->outcomes = o;
+    d->cap_outcomes = cap;
+  }
+  d->outcomes[d->n_outcomes++] = (struct adm_outcome){family, mode, check, message};
+}
+
+static void note_failed(struct adm_decision *d, struct adm_arena *a, const struct adm_evaluation *ev, int mode) {
   for (size_t i = 0; i < ev->n_failed; i++) {
-    bool seen = false;
-    for (size_t j = 0; j < d->n_failed_checks; j++)
-      seen |= strcmp(d->failed_checks[j], ev->failed[i].id) == 0;
-    if (!seen && d->n_failed_checks < sizeof d->failed_checks / sizeof d->failed_checks[0])
-      d->failed_checks[d->n_failed_checks++] = ev->failed[i].id;
+    const struct adm_failed_check *f = &ev->failed[i];
+    const char *msg = f->detail && f->detail[0] ? adm_arena_printf(a, "%s (%s)", f->reason, f->detail) : f->reason;
+    add_outcome(d, a, ADM_FAMILY_POD_SECURITY, mode, f->id, msg);
   }
 }
 
@@ -126,7 +150,7 @@ void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *
     add_annotation(d, "enforce-policy",
                    adm_arena_strdup(a, adm_level_version_format(levels->lv[ADM_MODE_ENFORCE], lvbuf, sizeof lvbuf)));
     if (!ev->allowed) {
-      note_failed(d, ev);
+      note_failed(d, a, ev, ADM_MODE_ENFORCE);
       const char *msg;
       if (name && name[0])
         msg = adm_arena_printf(a, "%s \"%s\" is forbidden: violates PodSecurity \"%s\": %s", resource_label, name,
@@ -143,7 +167,7 @@ void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *
     const struct adm_evaluation *ev = &evs[source[m]];
     if (ev->allowed)
       continue;
-    note_failed(d, ev);
+    note_failed(d, a, ev, m);
     const struct adm_level_version lv = levels->lv[m], audit_lv = levels->lv[ADM_MODE_AUDIT];
     if (m == ADM_MODE_WARN && would_violate[ADM_MODE_AUDIT] && lv.level == audit_lv.level &&
         lv.minor == audit_lv.minor) {
@@ -233,6 +257,154 @@ static void apply_dry_run(const struct adm_config *cfg, struct adm_decision *d, 
   add_warning(d, a, adm_arena_printf(a, "admitd dry-run: this request would be denied: %s", d->message));
 }
 
+/* --- policy families beyond Pod Security --------------------------------- */
+
+static bool resources_differ(const struct adm_resource_list *x, const struct adm_resource_list *y) {
+  if (x->n != y->n)
+    return true;
+  for (size_t i = 0; i < x->n; i++)
+    if (!same_str(x->items[i].name, y->items[i].name) || !same_str(x->items[i].value, y->items[i].value))
+      return true;
+  return false;
+}
+
+/* The families also judge an update that resizes a container (the resize
+ * subresource, or an in-place change), which upstream's rule ignores. */
+static bool significant_for_families(const struct adm_pod *pod, const struct adm_pod *old) {
+  if (significant_update(pod, old))
+    return true;
+  for (size_t i = 0; i < pod->n_init + pod->n_regular; i++) {
+    const struct adm_resources *r = &pod->containers[i].resources, *o = &old->containers[i].resources;
+    if (resources_differ(&r->requests, &o->requests) || resources_differ(&r->limits, &o->limits))
+      return true;
+  }
+  return resources_differ(&pod->resources.requests, &old->resources.requests) ||
+         resources_differ(&pod->resources.limits, &old->resources.limits);
+}
+
+static bool rule_selects(const struct adm_family_rule *r, const char *namespace, const struct adm_pod *pod) {
+  if (!adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
+                              (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n))
+    return false;
+  struct adm_selector sel = {r->selector, r->n_selector};
+  struct adm_labels labels = {pod->labels.keys, pod->labels.values, pod->labels.n};
+  return adm_selector_matches(&sel, &labels);
+}
+
+/* Whether any family other than Pod Security has a rule for namespace
+ * (labels are checked once the pod is read). */
+static bool families_apply(const struct adm_config *cfg, const char *namespace, bool is_pod) {
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family_config *fc = &cfg->families[f];
+    if (!fc->configured || (!is_pod && fc->workloads == ADM_WORKLOADS_IGNORE))
+      continue;
+    for (size_t i = 0; i < fc->n_rules; i++) {
+      const struct adm_family_rule *r = &fc->rules[i];
+      if (adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
+                                 (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n))
+        return true;
+    }
+  }
+  return false;
+}
+
+static const void *rule_settings(const struct adm_family_rule *r, int family) {
+  return family == ADM_FAMILY_RESOURCES ? (const void *)&r->resources : (const void *)&r->sc;
+}
+
+/* Findings of one family in one mode, "a, b, c", de-duplicated: two rules
+ * may require the same thing of the same pod. */
+static const char *join_findings(const struct adm_decision *d, struct adm_arena *a, int family, int mode) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  size_t n = 0;
+  for (size_t i = 0; i < d->n_outcomes; i++) {
+    const struct adm_outcome *o = &d->outcomes[i];
+    if (o->family != family || o->mode != mode)
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = d->outcomes[j].family == family && d->outcomes[j].mode == mode &&
+             strcmp(d->outcomes[j].message, o->message) == 0;
+    if (seen)
+      continue;
+    adm_sb_add(&sb, n++ ? ", " : "");
+    adm_sb_add(&sb, o->message);
+  }
+  return n ? adm_sb_str(&sb) : NULL;
+}
+
+/* Run every selected rule of every configured family over pod, then map
+ * the findings through each rule's mode: enforce denies, warn warns, audit
+ * annotates. Pod Security's verdict, if any, is already in d. */
+static void decide_families(const struct adm_config *cfg, const struct adm_review_request *req, bool is_pod,
+                            const struct adm_pod *pod, const char *resource_label, const char *name,
+                            struct adm_arena *a, struct adm_decision *d) {
+  bool any[ADM__FAMILY_COUNT][ADM__MODE_COUNT] = {{false}};
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family_config *fc = &cfg->families[f];
+    if (!fc->configured || (!is_pod && fc->workloads == ADM_WORKLOADS_IGNORE))
+      continue;
+    for (size_t i = 0; i < fc->n_rules; i++) {
+      const struct adm_family_rule *r = &fc->rules[i];
+      if (!rule_selects(r, req->namespace, pod))
+        continue;
+      enum adm_mode mode = r->has_mode ? r->mode : fc->mode;
+      if (!is_pod && fc->workloads == ADM_WORKLOADS_WARN && mode == ADM_MODE_ENFORCE)
+        mode = ADM_MODE_WARN;
+      struct adm_findings found;
+      adm_findings_init(&found, a);
+      const void *settings = rule_settings(r, f);
+      for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
+        if ((int)(*c)->family == f && (*c)->active(settings))
+          (*c)->check(pod, settings, &found);
+      for (size_t k = 0; k < found.n; k++)
+        add_outcome(d, a, f, (int)mode, found.items[k].check, found.items[k].message);
+      any[f][mode] |= found.n > 0;
+    }
+  }
+  /* Denial: upstream's Pod Security text first when it denied, then each
+   * family's reasons in the fixed family order, on one line. */
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  bool denied = false;
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+    if (!any[f][ADM_MODE_ENFORCE])
+      continue;
+    if (!denied) {
+      if (!d->allowed)
+        adm_sb_add(&sb, d->message);
+      else if (name && name[0])
+        adm_sb_addf(&sb, "%s \"%s\" is forbidden: ", resource_label, name);
+      else
+        adm_sb_addf(&sb, "%s is forbidden: ", resource_label);
+    }
+    if (!d->allowed || denied)
+      adm_sb_add(&sb, "; ");
+    adm_sb_addf(&sb, "violates admitd %s policy: %s", adm_family_name((enum adm_family_id)f),
+                join_findings(d, a, f, ADM_MODE_ENFORCE));
+    denied = true;
+  }
+  if (denied) {
+    const char *msg = adm_sb_str(&sb);
+    deny(d, 403, "Forbidden", msg ? msg : "forbidden by admitd policy");
+  }
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+    const char *fname = adm_family_name((enum adm_family_id)f);
+    if (any[f][ADM_MODE_AUDIT])
+      add_annotation(
+          d, adm_arena_printf(a, "%s-violations", fname),
+          adm_arena_printf(a, "would violate admitd %s policy: %s", fname, join_findings(d, a, f, ADM_MODE_AUDIT)));
+    /* As upstream: no warnings on a request that is rejected anyway. */
+    if (any[f][ADM_MODE_WARN] && d->allowed)
+      add_warning(
+          d, a,
+          adm_arena_printf(a, "would violate admitd %s policy: %s", fname, join_findings(d, a, f, ADM_MODE_WARN)));
+  }
+}
+
+/* --- the decision ---------------------------------------------------------- */
+
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                          struct adm_decision *d) {
   allow(d);
@@ -250,21 +422,26 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     skip(d, "subresource does not change the pod spec");
     return;
   }
+  /* Pod Security's exemptions and its fast allow concern Pod Security
+   * only; the other families select by their own rules. */
+  bool families = families_apply(cfg, req->namespace, is_pod);
+  bool psa = true;
   if (adm_names_contains(&cfg->exempt_namespaces, req->namespace)) {
     add_annotation(d, "exempt", "namespace");
-    return;
-  }
-  if (adm_names_contains(&cfg->exempt_usernames, req->username)) {
+    psa = false;
+  } else if (adm_names_contains(&cfg->exempt_usernames, req->username)) {
     add_annotation(d, "exempt", "user");
-    return;
+    psa = false;
   }
   struct adm_mode_levels levels = adm_config_levels_for(cfg, req->namespace);
   bool enforce = is_pod || cfg->enforce_on_workloads;
-  if (fully_privileged(&levels, enforce)) {
+  if (psa && fully_privileged(&levels, enforce)) {
     if (is_pod)
       add_annotation(d, "enforce-policy", "privileged:latest");
-    return;
+    psa = false;
   }
+  if (!psa && !families)
+    return;
   struct adm_error err = {0};
   char msg[800];
   if (req->object == NULL) {
@@ -304,13 +481,19 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
       add_annotation(d, "error", d->message);
       return;
     }
-    if (!significant_update(&pod, &old)) {
+    psa = psa && significant_update(&pod, &old);
+    families = families && significant_for_families(&pod, &old);
+    if (!psa && !families) {
       skip(d, "pod update changes no container image or count");
       return;
     }
   }
   const char *name = req->name[0] ? req->name : pod.name;
-  adm_decide_pod(cfg, &levels, &pod, enforce, resource_label(req, a), name, a, d);
+  const char *label = resource_label(req, a);
+  if (psa)
+    adm_decide_pod(cfg, &levels, &pod, enforce, label, name, a, d);
+  if (families)
+    decide_families(cfg, req, is_pod, &pod, label, name, a, d);
 }
 
 void adm_decide(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
