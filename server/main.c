@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "admitd/cli.h"
+#include "admitd/family.h"
 #include "admitd/http.h"
 #include "admitd/log.h"
 #include "admitd/reload.h"
@@ -46,6 +47,8 @@ static int list_checks(void) {
       n += (size_t)snprintf(versions + n, sizeof versions - n, "%sv1.%d", i ? "," : "", c->versions[i].min_minor);
     printf("%-28s %-10s %-30s %s\n", c->id, adm_level_name(c->level), versions, c->summary);
   }
+  for (const struct adm_rule_check *const *t = adm_rule_check_table; *t; t++)
+    printf("%-44s %-15s %s\n", (*t)->id, adm_family_name((*t)->family), (*t)->summary);
   return 0;
 }
 
@@ -56,7 +59,8 @@ static void usage(FILE *f) {
              "  serve          serve AdmissionReview over HTTPS (see admitd serve --help)\n"
              "  check          judge manifests and recorded AdmissionReviews offline\n"
              "  check-config   validate a policy file\n"
-             "  checks         list the Pod Security checks and the versions where each changes\n"
+             "  checks         list every check: Pod Security's with their versions, then each family's\n"
+             "  keys           list the keys of the resources and securityContext policy sections\n"
              "  version        print versions of admitd and its libraries\n"
              "  help           this text\n");
 }
@@ -542,6 +546,10 @@ int main(int argc, char **argv) {
     return serve(argc - 1, argv + 1);
   if (strcmp(cmd, "check") == 0)
     return adm_cli_check(argc - 1, argv + 1);
+  if (strcmp(cmd, "keys") == 0) {
+    adm_config_keys_print(stdout);
+    return 0;
+  }
   if (strcmp(cmd, "checks") == 0)
     return list_checks();
   if (strcmp(cmd, "check-config") == 0)

@@ -312,6 +312,14 @@ int adm_cli_check(int argc, char **argv) {
   return status;
 }
 
+/* Every error of the file, each on its own line. */
+static void print_config_error(void *ctx, const struct adm_error *err) {
+  (void)ctx;
+  char msg[1024];
+  adm_error_format(err, msg, sizeof msg);
+  fprintf(stderr, "admitd check-config: %s\n", msg);
+}
+
 int adm_cli_check_config(int argc, char **argv) {
   if (argc != 2 || argv[1][0] == '-') {
     fprintf(stderr, "usage: admitd check-config FILE\n");
@@ -319,12 +327,8 @@ int adm_cli_check_config(int argc, char **argv) {
   }
   struct adm_config *cfg;
   struct adm_error err = {0};
-  if (adm_config_load(argv[1], &cfg, &err) < 0) {
-    char msg[1024];
-    adm_error_format(&err, msg, sizeof msg);
-    fprintf(stderr, "admitd check-config: %s\n", msg);
+  if (adm_config_load_report(argv[1], &cfg, &err, print_config_error, NULL) < 0)
     return 1;
-  }
   printf("%s: valid\n", argv[1]);
   adm_config_free(cfg);
   return 0;
