@@ -65,6 +65,10 @@ for b in "${INPROC_BODIES[@]}"; do
   build/admitd-bench --seconds "$INPROC_SECONDS" "$FIX/$b" | sed 's/^{/{"kind":"inproc",/' >>"$RESULTS"
 done
 
+echo "== in process: built-in policy vs one resources and one securityContext rule set" >&2
+build/admitd-bench --seconds "$INPROC_SECONDS" --compare-policy hack/bench/families-policy.yaml "$FIX/pod-11k.json" |
+  sed 's/^{/{"kind":"families",/' >>"$RESULTS"
+
 hack/gen-certs.sh "$WORK/certs" >/dev/null
 
 # Decision logs go to /dev/null: admitd still formats and writes every line.

@@ -96,6 +96,12 @@ if close_a and close_n:
     print("- new TLS connection per request: admitd %.0f req/s, %.0f µs server CPU each; nginx %.0f req/s, %.0f µs" % (
         rps(close_a), close_a["server_cpu_s"] / close_a["requests"] * 1e6, rps(close_n),
         close_n["server_cpu_s"] / close_n["requests"] * 1e6))
+families = [r for r in rows if r.get("kind") == "families"]
+for r in families:
+    print("- policy families (one resources and one securityContext rule set, every check) / built-in policy, %s, in "
+          "process: **%.3f** (%.1f vs %.1f µs)" % (r["body"], r["policy_over_builtin"], r["policy_us"], r["builtin_us"]))
+    target("families cost <= 1.10 x the built-in policy (%s)" % r["body"], r["policy_over_builtin"], "1.10", "%.3f",
+           r["policy_over_builtin"] <= 1.10)
 hostile = [r for r in rows if r.get("kind") == "hostile"]
 if hostile:
     print("\n### Hostile clients beside valid reviews (4 keep-alive connections, 11 KB)\n")

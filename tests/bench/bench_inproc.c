@@ -5,7 +5,11 @@
  * policy and one arena recycled between reviews, as a server decode slot
  * does. The two are timed in alternating rounds with the thread's CPU
  * clock, so a noisy neighbour slows both alike; medians are reported.
- * Prints one JSON object per body. */
+ * Prints one JSON object per body.
+ *
+ * With --compare-policy FILE, the same alternating rounds compare the
+ * whole path under the built-in policy with the whole path under FILE
+ * (the cost of the policy families a team adds). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,18 +70,63 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Median CPU microseconds per review of full() under a and under b,
+ * timed in alternating rounds. */
+static void compare(const struct adm_config *a, const struct adm_config *b, const char *body, size_t len,
+                    double seconds, double *a_us, double *b_us) {
+  enum { ROUNDS_MAX = 400 };
+  static double xa[ROUNDS_MAX], xb[ROUNDS_MAX];
+  int rounds = 0, per_round = 50;
+  for (int i = 0; i < 300; i++) {
+    full(a, body, len);
+    full(b, body, len);
+  }
+  double start = cpu_now();
+  while (rounds < ROUNDS_MAX && (cpu_now() - start < seconds || rounds < 5)) {
+    double t0 = cpu_now();
+    for (int i = 0; i < per_round; i++)
+      full(a, body, len);
+    double t1 = cpu_now();
+    for (int i = 0; i < per_round; i++)
+      full(b, body, len);
+    double t2 = cpu_now();
+    xa[rounds] = (t1 - t0) / per_round * 1e6;
+    xb[rounds] = (t2 - t1) / per_round * 1e6;
+    rounds++;
+  }
+  qsort(xa, (size_t)rounds, sizeof(double), cmp_double);
+  qsort(xb, (size_t)rounds, sizeof(double), cmp_double);
+  *a_us = xa[rounds / 2];
+  *b_us = xb[rounds / 2];
+}
+
 int main(int argc, char **argv) {
   double seconds = 2.0;
   int first = 1;
-  if (argc > 2 && strcmp(argv[1], "--seconds") == 0) {
-    seconds = strtod(argv[2], NULL);
-    first = 3;
+  const char *policy = NULL;
+  for (;;) {
+    if (argc > first + 1 && strcmp(argv[first], "--seconds") == 0) {
+      seconds = strtod(argv[first + 1], NULL);
+      first += 2;
+    } else if (argc > first + 1 && strcmp(argv[first], "--compare-policy") == 0) {
+      policy = argv[first + 1];
+      first += 2;
+    } else {
+      break;
+    }
   }
   if (first >= argc) {
-    fprintf(stderr, "usage: admitd-bench [--seconds S] REVIEW.json...\n");
+    fprintf(stderr, "usage: admitd-bench [--seconds S] [--compare-policy FILE] REVIEW.json...\n");
     return 2;
   }
-  struct adm_config *cfg = adm_config_default();
+  struct adm_config *cfg = adm_config_default(), *other = NULL;
+  if (policy) {
+    struct adm_error err = {0};
+    if (adm_config_load(policy, &other, &err) < 0) {
+      fprintf(stderr, "bench: %s: %s\n", err.where, err.message);
+      return 1;
+    }
+  }
   adm_pipeline_limits_default(&limits);
   adm_arena_init(&arena, 65536, 0);
   for (int f = first; f < argc; f++) {
@@ -90,6 +139,16 @@ int main(int argc, char **argv) {
     }
     free(scratch);
     scratch = malloc(len);
+    if (other) {
+      double builtin_us, policy_us;
+      compare(cfg, other, body, len, seconds, &builtin_us, &policy_us);
+      const char *name = strrchr(argv[f], '/') ? strrchr(argv[f], '/') + 1 : argv[f];
+      printf("{\"body\":\"%s\",\"bytes\":%zu,\"builtin_us\":%.2f,\"policy_us\":%.2f,\"policy_over_builtin\":%.3f}\n",
+             name, len, builtin_us, policy_us, policy_us / builtin_us);
+      fflush(stdout);
+      free(body);
+      continue;
+    }
     /* Warm caches and both allocators. */
     json_get_alloc_funcs(&admitd_malloc, &admitd_free);
     for (int i = 0; i < 300; i++) {
@@ -128,6 +187,7 @@ int main(int argc, char **argv) {
     free(body);
   }
   adm_config_free(cfg);
+  adm_config_free(other);
   adm_arena_free(&arena);
   free(scratch);
   return 0;

@@ -1,21 +1,62 @@
 /* libFuzzer harness: arbitrary bytes as a policy file and as a manifest
- * (the YAML loader, the config schema and the extractor). Errors are fine;
- * crashes and sanitizer reports are not. */
+ * (the YAML loader, the config schema and the extractor). A policy that
+ * parses then judges a fixed pod through the pipeline, so fuzzed family
+ * rules are evaluated too. Errors are fine; crashes and sanitizer reports
+ * are not, nor is a decision that is not valid JSON. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "admitd/config.h"
 #include "admitd/extract.h"
+#include "admitd/pipeline.h"
 #include "admitd/yaml.h"
+
+static const char pod_review[] =
+    "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{"
+    "\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":\"v1\","
+    "\"resource\":\"pods\"},\"name\":\"p\",\"namespace\":\"team\",\"operation\":\"CREATE\",\"object\":{"
+    "\"metadata\":{\"name\":\"p\",\"labels\":{\"tier\":\"web\"}},\"spec\":{\"securityContext\":{\"fsGroup\":5,"
+    "\"sysctls\":[{\"name\":\"kernel.msgmax\",\"value\":\"1\"}]},\"initContainers\":[{\"name\":\"s\","
+    "\"restartPolicy\":\"Always\",\"resources\":{\"requests\":{\"cpu\":\"1\"}}}],\"containers\":[{\"name\":\"a\","
+    "\"image\":\"x\",\"resources\":{\"requests\":{\"memory\":\"1Gi\",\"cpu\":\"100m\"},\"limits\":{\"memory\":"
+    "\"8Ei\",\"cpu\":\"1e3\"}},\"securityContext\":{\"privileged\":true,\"capabilities\":{\"add\":[\"SYS_ADMIN\"]}}}]}}"
+    "}}";
+
+static void judge(const struct adm_config *cfg) {
+  static struct adm_arena arena;
+  static struct adm_pipeline_result res;
+  static char body[sizeof pod_review];
+  if (arena.block_size == 0)
+    adm_arena_init(&arena, 65536, 0);
+  memcpy(body, pod_review, sizeof pod_review);
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  adm_pipeline_run(&lim, cfg, body, sizeof pod_review - 1, &arena, &res);
+  json_t *j = json_loadb(res.body, res.len, 0, NULL);
+  if (j == NULL)
+    abort();
+  json_decref(j);
+  if (res.decoded)
+    adm_review_request_release(&res.req);
+  adm_arena_recycle(&arena, 1u << 20);
+}
+
+static void ignore_error(void *ctx, const struct adm_error *e) {
+  (void)ctx, (void)e;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
-  if (adm_config_parse((const char *)data, size, "fuzz.yaml", &cfg, &err) == 0)
+  if (adm_config_parse_report((const char *)data, size, "fuzz.yaml", &cfg, &err, ignore_error, NULL) == 0) {
+    judge(cfg);
     adm_config_free(cfg);
+  }
   struct adm_yaml_docs *docs = NULL;
   if (adm_yaml_load((const char *)data, size, "fuzz.yaml", &docs, &err) == 0) {
     for (size_t i = 0; i < docs->n_docs; i++) {
