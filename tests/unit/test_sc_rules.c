@@ -1,0 +1,239 @@
+/* policies/check_sc_*.c: the securityContext family's rule checks, run
+ * through adm_rule_check_table on pod views and rules built by hand (the
+ * checks are pure: no JSON, no config). Every check: pass, fail, unset,
+ * container over pod where both can set the field, ephemeral containers,
+ * and the exact message. */
+#include <stdarg.h>
+
+#include "admitd/family.h"
+#include "helpers.h"
+
+#define NAMES(...) ((struct adm_names){(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
+#define STRS(...)                                                                                                      \
+  ((struct adm_str_list){(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)})
+#define RANGE(lo, hi) ((struct adm_id_range){.set = true, .has_min = true, .has_max = true, .min = (lo), .max = (hi)})
+
+/* A pod with one container of each kind, in visit order: init "init",
+ * regular "app", ephemeral "debug"; each has an empty securityContext, and
+ * so has the pod. Tests set what they need. */
+struct fixture {
+  struct adm_pod pod;
+  struct adm_container c[3];
+};
+
+static struct adm_pod *pod3(struct fixture *fx) {
+  memset(fx, 0, sizeof *fx);
+  static const char *const names[3] = {"init", "app", "debug"};
+  static const enum adm_container_kind kinds[3] = {ADM_CONTAINER_INIT, ADM_CONTAINER_REGULAR, ADM_CONTAINER_EPHEMERAL};
+  for (int i = 0; i < 3; i++) {
+    fx->c[i].kind = kinds[i];
+    fx->c[i].name = names[i];
+    fx->c[i].sc.present = true;
+  }
+  fx->pod.name = "p";
+  fx->pod.namespace = "ns";
+  fx->pod.sc.present = true;
+  fx->pod.containers = fx->c;
+  fx->pod.n_containers = 3;
+  fx->pod.n_init = fx->pod.n_regular = fx->pod.n_ephemeral = 1;
+  return &fx->pod;
+}
+
+static const struct adm_rule_check *find_check(const char *id) {
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
+    if (strcmp((*c)->id, id) == 0)
+      return *c;
+  fail_msg("check %s is not in adm_rule_check_table", id);
+  return NULL;
+}
+
+/* Run check id (which must be active for rule) and return its findings, each
+ * of which must carry the id. */
+static struct adm_findings *run(void **state, const char *id, const struct adm_pod *pod,
+                                const struct adm_sc_rule *rule) {
+  const struct adm_rule_check *chk = find_check(id);
+  if (!chk->active(rule))
+    fail_msg("expected %s to be active for this rule", id);
+  struct adm_findings *f = adm_arena_alloc(*state, sizeof *f);
+  assert_non_null(f);
+  adm_findings_init(f, *state);
+  chk->check(pod, rule, f);
+  for (size_t i = 0; i < f->n; i++)
+    if (strcmp(f->items[i].check, id) != 0)
+      fail_msg("expected finding %zu of %s to carry its id, got %s", i, id, f->items[i].check);
+  assert_int_equal(adm_arena_failure(*state), ADM_ARENA_OK);
+  return f;
+}
+
+/* The findings are exactly these messages, in this order. */
+static void expect(const struct adm_findings *f, size_t n, ...) {
+  if (f->n != n) {
+    for (size_t i = 0; i < f->n; i++)
+      print_message("  finding %zu: %s\n", i, f->items[i].message);
+    fail_msg("expected %zu findings, got %zu", n, f->n);
+  }
+  va_list ap;
+  va_start(ap, n);
+  for (size_t i = 0; i < n; i++)
+    assert_string_equal(f->items[i].message, va_arg(ap, const char *));
+  va_end(ap);
+}
+
+#define PASSES(id, pod, rule) expect(run(state, id, pod, rule), 0)
+
+/* ---- the table ---- */
+
+static const char *const sc_ids[] = {
+    "securityContext.readOnlyRootFilesystem",
+    "securityContext.runAsNonRoot",
+    "securityContext.allowPrivilegeEscalation",
+    NULL,
+};
+
+static void table_lists_every_check_once_and_none_is_active_by_default(void **state) {
+  (void)state;
+  const struct adm_sc_rule empty = {0};
+  size_t n_sc = 0;
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
+    if ((*c)->family != ADM_FAMILY_SECURITY_CONTEXT)
+      continue;
+    n_sc++;
+    bool known = false;
+    for (const char *const *id = sc_ids; *id; id++)
+      known = known || strcmp(*id, (*c)->id) == 0;
+    if (!known)
+      fail_msg("expected %s to be one of the securityContext check ids", (*c)->id);
+    if ((*c)->active(&empty))
+      fail_msg("expected %s to be inactive for a rule that configures nothing", (*c)->id);
+    if ((*c)->summary == NULL || (*c)->summary[0] == '\0')
+      fail_msg("expected %s to have a summary", (*c)->id);
+    for (const struct adm_rule_check *const *d = c + 1; *d; d++)
+      if (strcmp((*c)->id, (*d)->id) == 0)
+        fail_msg("expected %s once in the table", (*c)->id);
+  }
+  assert_int_equal(n_sc, sizeof sc_ids / sizeof *sc_ids - 1);
+}
+
+static void each_check_is_active_only_for_its_setting(void **state) {
+  (void)state;
+  struct {
+    const char *id;
+    struct adm_sc_rule rule;
+  } cases[] = {
+      {"securityContext.readOnlyRootFilesystem", {.require_read_only_root_filesystem = true}},
+      {"securityContext.runAsNonRoot", {.require_run_as_non_root = true}},
+      {"securityContext.allowPrivilegeEscalation", {.require_no_privilege_escalation = true}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
+      if ((*c)->family != ADM_FAMILY_SECURITY_CONTEXT)
+        continue;
+      bool want = strcmp((*c)->id, cases[i].id) == 0;
+      if ((*c)->active(&cases[i].rule) != want)
+        fail_msg("expected %s %s for the rule setting only %s", (*c)->id, want ? "active" : "inactive", cases[i].id);
+    }
+  }
+}
+
+/* ---- readOnlyRootFilesystem, allowPrivilegeEscalation ---- */
+
+static void read_only_root_filesystem(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.require_read_only_root_filesystem = true};
+  for (int i = 0; i < 3; i++)
+    fx.c[i].sc.read_only_root_filesystem = ADM_TRUE;
+  PASSES("securityContext.readOnlyRootFilesystem", pod, &rule);
+
+  /* Unset (no securityContext at all) and false both fail; the ephemeral
+   * container is judged too. */
+  fx.c[1].sc = (struct adm_container_security){0};
+  fx.c[2].sc.read_only_root_filesystem = ADM_FALSE;
+  expect(run(state, "securityContext.readOnlyRootFilesystem", pod, &rule), 2,
+         "container \"app\" does not set securityContext.readOnlyRootFilesystem; it must be true",
+         "container \"debug\" sets securityContext.readOnlyRootFilesystem=false; it must be true");
+
+  /* Containers with the same fault share one finding, in visit order. */
+  fx.c[0].sc.read_only_root_filesystem = ADM_UNSET;
+  fx.c[2].sc.read_only_root_filesystem = ADM_UNSET;
+  expect(run(state, "securityContext.readOnlyRootFilesystem", pod, &rule), 1,
+         "containers \"init\", \"app\", \"debug\" do not set securityContext.readOnlyRootFilesystem; it must be true");
+}
+
+static void allow_privilege_escalation(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.require_no_privilege_escalation = true};
+  const char *id = "securityContext.allowPrivilegeEscalation";
+  for (int i = 0; i < 3; i++)
+    fx.c[i].sc.allow_privilege_escalation = ADM_FALSE;
+  PASSES(id, pod, &rule);
+  fx.c[0].sc.allow_privilege_escalation = ADM_UNSET;
+  fx.c[1].sc.present = false;
+  fx.c[2].sc.allow_privilege_escalation = ADM_TRUE;
+  expect(run(state, id, pod, &rule), 2,
+         "containers \"init\", \"app\" do not set securityContext.allowPrivilegeEscalation; it must be false",
+         "container \"debug\" sets securityContext.allowPrivilegeEscalation=true; it must be false");
+}
+
+/* ---- runAsNonRoot ---- */
+
+static void run_as_non_root(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.require_run_as_non_root = true};
+  const char *id = "securityContext.runAsNonRoot";
+
+  /* Nothing set anywhere: every container, ephemeral included. */
+  expect(
+      run(state, id, pod, &rule), 3,
+      "container \"init\" has runAsNonRoot unset and runAsUser unset; it must have runAsNonRoot=true or a runAsUser "
+      "other than 0, in securityContext or spec.securityContext",
+      "container \"app\" has runAsNonRoot unset and runAsUser unset; it must have runAsNonRoot=true or a runAsUser "
+      "other than 0, in securityContext or spec.securityContext",
+      "container \"debug\" has runAsNonRoot unset and runAsUser unset; it must have runAsNonRoot=true or a runAsUser "
+      "other than 0, in securityContext or spec.securityContext");
+
+  /* The pod's runAsNonRoot covers every container ... */
+  pod->sc.common.run_as_non_root = ADM_TRUE;
+  PASSES(id, pod, &rule);
+  /* ... unless a container says false: container over pod. */
+  fx.c[1].sc.common.run_as_non_root = ADM_FALSE;
+  expect(run(state, id, pod, &rule), 1,
+         "container \"app\" has runAsNonRoot=false (securityContext) and runAsUser unset; it must have "
+         "runAsNonRoot=true or a runAsUser other than 0, in securityContext or spec.securityContext");
+
+  /* A non-zero runAsUser is enough, from the pod or the container. */
+  pod->sc.common.has_run_as_user = true;
+  pod->sc.common.run_as_user = 1000;
+  PASSES(id, pod, &rule);
+  /* A container's runAsUser=0 overrides the pod's 1000. */
+  fx.c[1].sc.common.has_run_as_user = true;
+  fx.c[1].sc.common.run_as_user = 0;
+  expect(run(state, id, pod, &rule), 1,
+         "container \"app\" has runAsNonRoot=false (securityContext) and runAsUser=0 (securityContext); it must have "
+         "runAsNonRoot=true or a runAsUser other than 0, in securityContext or spec.securityContext");
+
+  /* Inherited values are named as the pod's. */
+  fx.c[1].sc.common = (struct adm_security_common){0};
+  pod->sc.common.run_as_non_root = ADM_FALSE;
+  pod->sc.common.run_as_user = 0;
+  fx.c[0].sc.common.run_as_non_root = ADM_TRUE;
+  fx.c[2].sc.common.has_run_as_user = true;
+  fx.c[2].sc.common.run_as_user = 65534;
+  expect(run(state, id, pod, &rule), 1,
+         "container \"app\" has runAsNonRoot=false (spec.securityContext) and runAsUser=0 (spec.securityContext); it "
+         "must have runAsNonRoot=true or a runAsUser other than 0, in securityContext or spec.securityContext");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(table_lists_every_check_once_and_none_is_active_by_default, test_setup,
+                                      test_teardown),
+      cmocka_unit_test_setup_teardown(each_check_is_active_only_for_its_setting, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(read_only_root_filesystem, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(allow_privilege_escalation, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(run_as_non_root, test_setup, test_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
