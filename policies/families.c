@@ -61,12 +61,20 @@ void adm_findings_addf(struct adm_findings *f, const char *check, const char *fm
 /* securityContext */
 extern const struct adm_rule_check adm_check_sc_read_only_root_filesystem;
 extern const struct adm_rule_check adm_check_sc_run_as_non_root;
+extern const struct adm_rule_check adm_check_sc_run_as_user;
+extern const struct adm_rule_check adm_check_sc_run_as_group;
+extern const struct adm_rule_check adm_check_sc_fs_group;
+extern const struct adm_rule_check adm_check_sc_supplemental_groups;
 extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
     /* securityContext */
     &adm_check_sc_read_only_root_filesystem,
     &adm_check_sc_run_as_non_root,
+    &adm_check_sc_run_as_user,
+    &adm_check_sc_run_as_group,
+    &adm_check_sc_fs_group,
+    &adm_check_sc_supplemental_groups,
     &adm_check_sc_allow_privilege_escalation,
     NULL,
 };

@@ -86,6 +86,10 @@ static void expect(const struct adm_findings *f, size_t n, ...) {
 static const char *const sc_ids[] = {
     "securityContext.readOnlyRootFilesystem",
     "securityContext.runAsNonRoot",
+    "securityContext.runAsUser",
+    "securityContext.runAsGroup",
+    "securityContext.fsGroup",
+    "securityContext.supplementalGroups",
     "securityContext.allowPrivilegeEscalation",
     NULL,
 };
@@ -122,6 +126,10 @@ static void each_check_is_active_only_for_its_setting(void **state) {
   } cases[] = {
       {"securityContext.readOnlyRootFilesystem", {.require_read_only_root_filesystem = true}},
       {"securityContext.runAsNonRoot", {.require_run_as_non_root = true}},
+      {"securityContext.runAsUser", {.run_as_user = {.set = true}}},
+      {"securityContext.runAsGroup", {.run_as_group = {.set = true}}},
+      {"securityContext.fsGroup", {.fs_group = {.set = true}}},
+      {"securityContext.supplementalGroups", {.supplemental_groups = {.set = true}}},
       {"securityContext.allowPrivilegeEscalation", {.require_no_privilege_escalation = true}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -226,6 +234,134 @@ static void run_as_non_root(void **state) {
          "must have runAsNonRoot=true or a runAsUser other than 0, in securityContext or spec.securityContext");
 }
 
+/* ---- runAsUser, runAsGroup ---- */
+
+static void run_as_user_range(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.run_as_user = RANGE(1000, 2000)};
+  const char *id = "securityContext.runAsUser";
+
+  /* Unset everywhere fails: the image's user is unknown. */
+  expect(run(state, id, pod, &rule), 3,
+         "container \"init\" sets no runAsUser in securityContext or spec.securityContext; allowed: 1000 to 2000",
+         "container \"app\" sets no runAsUser in securityContext or spec.securityContext; allowed: 1000 to 2000",
+         "container \"debug\" sets no runAsUser in securityContext or spec.securityContext; allowed: 1000 to 2000");
+
+  /* The pod's value, inclusive bounds. */
+  pod->sc.common.has_run_as_user = true;
+  pod->sc.common.run_as_user = 1000;
+  PASSES(id, pod, &rule);
+  pod->sc.common.run_as_user = 2000;
+  PASSES(id, pod, &rule);
+
+  /* Container over pod, both ways. */
+  pod->sc.common.run_as_user = 0;
+  fx.c[0].sc.common.has_run_as_user = true;
+  fx.c[0].sc.common.run_as_user = 1500;
+  fx.c[2].sc.common.has_run_as_user = true;
+  fx.c[2].sc.common.run_as_user = 2001;
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" inherits spec.securityContext.runAsUser=0; allowed: 1000 to 2000",
+         "container \"debug\" sets securityContext.runAsUser=2001; allowed: 1000 to 2000");
+
+  /* A pod without a securityContext gives nothing to inherit. */
+  pod->sc.present = false;
+  pod->sc.common.run_as_user = 1500;
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" sets no runAsUser in securityContext or spec.securityContext; allowed: 1000 to 2000",
+         "container \"debug\" sets securityContext.runAsUser=2001; allowed: 1000 to 2000");
+}
+
+static void run_as_user_open_bounds(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  pod->n_containers = 1; /* "init" alone */
+  const char *id = "securityContext.runAsUser";
+  struct adm_sc_rule rule = {.run_as_user = {.set = true, .has_min = true, .min = 1000}};
+  fx.c[0].sc.common.has_run_as_user = true;
+  fx.c[0].sc.common.run_as_user = INT64_MAX;
+  PASSES(id, pod, &rule);
+  fx.c[0].sc.common.run_as_user = 999;
+  expect(run(state, id, pod, &rule), 1, "container \"init\" sets securityContext.runAsUser=999; allowed: 1000 or more");
+
+  rule.run_as_user = (struct adm_id_range){.set = true, .has_max = true, .max = 999};
+  PASSES(id, pod, &rule);
+  fx.c[0].sc.common.run_as_user = 1000;
+  expect(run(state, id, pod, &rule), 1, "container \"init\" sets securityContext.runAsUser=1000; allowed: 999 or less");
+
+  /* No bounds: any value, but it must be set. */
+  rule.run_as_user = (struct adm_id_range){.set = true};
+  fx.c[0].sc.common.run_as_user = 0;
+  PASSES(id, pod, &rule);
+  fx.c[0].sc.common.has_run_as_user = false;
+  expect(run(state, id, pod, &rule), 1,
+         "container \"init\" sets no runAsUser in securityContext or spec.securityContext; allowed: any value");
+}
+
+static void run_as_group_range(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.run_as_group = RANGE(100, 200), .run_as_user = RANGE(0, 0)};
+  const char *id = "securityContext.runAsGroup";
+  /* runAsUser is another field: setting it satisfies nothing here. */
+  pod->sc.common.has_run_as_user = true;
+  pod->sc.common.run_as_user = 150;
+  expect(run(state, id, pod, &rule), 3,
+         "container \"init\" sets no runAsGroup in securityContext or spec.securityContext; allowed: 100 to 200",
+         "container \"app\" sets no runAsGroup in securityContext or spec.securityContext; allowed: 100 to 200",
+         "container \"debug\" sets no runAsGroup in securityContext or spec.securityContext; allowed: 100 to 200");
+  pod->sc.common.has_run_as_group = true;
+  pod->sc.common.run_as_group = 150;
+  PASSES(id, pod, &rule);
+  fx.c[2].sc.common.has_run_as_group = true;
+  fx.c[2].sc.common.run_as_group = 0;
+  pod->sc.common.run_as_group = 99;
+  fx.c[0].sc.common.has_run_as_group = true;
+  fx.c[0].sc.common.run_as_group = 200;
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" inherits spec.securityContext.runAsGroup=99; allowed: 100 to 200",
+         "container \"debug\" sets securityContext.runAsGroup=0; allowed: 100 to 200");
+}
+
+/* ---- fsGroup, supplementalGroups ---- */
+
+static void fs_group(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.fs_group = RANGE(1000, 2000)};
+  const char *id = "securityContext.fsGroup";
+  expect(run(state, id, pod, &rule), 1, "pod does not set spec.securityContext.fsGroup; allowed: 1000 to 2000");
+  pod->sc.has_fs_group = true;
+  pod->sc.fs_group = 1000;
+  PASSES(id, pod, &rule);
+  pod->sc.fs_group = 0;
+  expect(run(state, id, pod, &rule), 1, "pod sets spec.securityContext.fsGroup=0; allowed: 1000 to 2000");
+  /* No pod securityContext: unset. */
+  pod->sc.present = false;
+  pod->sc.fs_group = 1500;
+  expect(run(state, id, pod, &rule), 1, "pod does not set spec.securityContext.fsGroup; allowed: 1000 to 2000");
+}
+
+static void supplemental_groups(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.supplemental_groups = {.set = true, .has_min = true, .min = 1000}};
+  const char *id = "securityContext.supplementalGroups";
+  /* None at all is fine. */
+  PASSES(id, pod, &rule);
+  int64_t groups[] = {1000, 0, 5000, 999};
+  pod->sc.supplemental_groups = groups;
+  pod->sc.n_supplemental_groups = 1;
+  PASSES(id, pod, &rule);
+  pod->sc.n_supplemental_groups = 3;
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets supplemental group 0 in spec.securityContext.supplementalGroups; allowed: 1000 or more");
+  pod->sc.n_supplemental_groups = 4;
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets supplemental groups 0, 999 in spec.securityContext.supplementalGroups; allowed: 1000 or more");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_lists_every_check_once_and_none_is_active_by_default, test_setup,
@@ -234,6 +370,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(read_only_root_filesystem, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(allow_privilege_escalation, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(run_as_non_root, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(run_as_user_range, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(run_as_user_open_bounds, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(run_as_group_range, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(fs_group, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(supplemental_groups, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
