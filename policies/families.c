@@ -65,6 +65,8 @@ extern const struct adm_rule_check adm_check_sc_run_as_user;
 extern const struct adm_rule_check adm_check_sc_run_as_group;
 extern const struct adm_rule_check adm_check_sc_fs_group;
 extern const struct adm_rule_check adm_check_sc_supplemental_groups;
+extern const struct adm_rule_check adm_check_sc_capabilities_allowed;
+extern const struct adm_rule_check adm_check_sc_capabilities_required_drop;
 extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
@@ -75,6 +77,8 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_sc_run_as_group,
     &adm_check_sc_fs_group,
     &adm_check_sc_supplemental_groups,
+    &adm_check_sc_capabilities_allowed,
+    &adm_check_sc_capabilities_required_drop,
     &adm_check_sc_allow_privilege_escalation,
     NULL,
 };

@@ -90,6 +90,8 @@ static const char *const sc_ids[] = {
     "securityContext.runAsGroup",
     "securityContext.fsGroup",
     "securityContext.supplementalGroups",
+    "securityContext.capabilities.allowed",
+    "securityContext.capabilities.requiredDrop",
     "securityContext.allowPrivilegeEscalation",
     NULL,
 };
@@ -130,6 +132,8 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"securityContext.runAsGroup", {.run_as_group = {.set = true}}},
       {"securityContext.fsGroup", {.fs_group = {.set = true}}},
       {"securityContext.supplementalGroups", {.supplemental_groups = {.set = true}}},
+      {"securityContext.capabilities.allowed", {.has_allowed_capabilities = true}},
+      {"securityContext.capabilities.requiredDrop", {.required_drop_capabilities = NAMES("ALL")}},
       {"securityContext.allowPrivilegeEscalation", {.require_no_privilege_escalation = true}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -362,6 +366,89 @@ static void supplemental_groups(void **state) {
          "pod sets supplemental groups 0, 999 in spec.securityContext.supplementalGroups; allowed: 1000 or more");
 }
 
+/* ---- capabilities ---- */
+
+static void capabilities_allowed(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.has_allowed_capabilities = true, .allowed_capabilities = NAMES("NET_BIND_SERVICE")};
+  const char *id = "securityContext.capabilities.allowed";
+  /* Nothing added, or only what is allowed. */
+  PASSES(id, pod, &rule);
+  fx.c[1].sc.has_capabilities = true;
+  fx.c[1].sc.cap_add = STRS("NET_BIND_SERVICE");
+  fx.c[1].sc.cap_drop = STRS("NET_ADMIN", "SYS_ADMIN"); /* dropping is never restricted */
+  PASSES(id, pod, &rule);
+
+  /* The ephemeral container is judged too; names compare exactly. */
+  fx.c[2].sc.has_capabilities = true;
+  fx.c[2].sc.cap_add = STRS("SYS_PTRACE", "net_bind_service", "NET_BIND_SERVICE");
+  expect(run(state, id, pod, &rule), 1,
+         "container \"debug\" adds \"SYS_PTRACE\", \"net_bind_service\" in securityContext.capabilities.add; allowed: "
+         "\"NET_BIND_SERVICE\"");
+
+  /* "*" allows any. */
+  rule.allowed_capabilities = NAMES("NET_BIND_SERVICE", "*");
+  PASSES(id, pod, &rule);
+
+  /* An empty list: nothing may be added. */
+  rule.allowed_capabilities = (struct adm_names){0};
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" adds \"NET_BIND_SERVICE\" in securityContext.capabilities.add; allowed: none",
+         "container \"debug\" adds \"SYS_PTRACE\", \"net_bind_service\", \"NET_BIND_SERVICE\" in "
+         "securityContext.capabilities.add; allowed: none");
+}
+
+static void capabilities_required_drop(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.required_drop_capabilities = NAMES("NET_RAW", "SYS_ADMIN")};
+  const char *id = "securityContext.capabilities.requiredDrop";
+  /* A compound literal in the loop body would not outlive its iteration. */
+  const struct adm_str_list both = STRS("SYS_ADMIN", "NET_RAW");
+  for (int i = 0; i < 3; i++) {
+    fx.c[i].sc.has_capabilities = true;
+    fx.c[i].sc.cap_drop = both;
+  }
+  PASSES(id, pod, &rule);
+
+  /* ALL covers every name; a missing drop list fails; so does a name dropped
+   * by ALL but added back. */
+  fx.c[0].sc.cap_drop = STRS("ALL");
+  fx.c[1].sc = (struct adm_container_security){.present = true};
+  fx.c[2].sc.cap_drop = STRS("ALL");
+  fx.c[2].sc.cap_add = STRS("NET_RAW", "CHOWN");
+  expect(
+      run(state, id, pod, &rule), 2,
+      "container \"app\" does not drop \"NET_RAW\", \"SYS_ADMIN\" in securityContext.capabilities.drop; it must drop "
+      "\"ALL\" or each of \"NET_RAW\", \"SYS_ADMIN\"",
+      "container \"debug\" adds \"NET_RAW\" in securityContext.capabilities.add; capabilities it must drop may not "
+      "be added back");
+
+  /* Partly dropped: only the missing name is reported. */
+  fx.c[1].sc.has_capabilities = true;
+  fx.c[1].sc.cap_drop = STRS("SYS_ADMIN");
+  fx.c[2].sc.cap_add = STRS("CHOWN");
+  expect(
+      run(state, id, pod, &rule), 1,
+      "container \"app\" does not drop \"NET_RAW\" in securityContext.capabilities.drop; it must drop \"ALL\" or each "
+      "of \"NET_RAW\", \"SYS_ADMIN\"");
+
+  /* Required ALL: only ALL will do; adding is capabilities.allowed's business. */
+  rule.required_drop_capabilities = NAMES("ALL");
+  expect(run(state, id, pod, &rule), 1,
+         "container \"app\" does not drop \"ALL\" in securityContext.capabilities.drop; it must drop \"ALL\"");
+  fx.c[1].sc.cap_drop = STRS("ALL");
+  PASSES(id, pod, &rule);
+
+  /* One name: no "each of". */
+  rule.required_drop_capabilities = NAMES("NET_RAW");
+  fx.c[0].sc = (struct adm_container_security){0};
+  expect(run(state, id, pod, &rule), 1,
+         "container \"init\" does not drop \"NET_RAW\" in securityContext.capabilities.drop; it must drop \"ALL\" or "
+         "\"NET_RAW\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_lists_every_check_once_and_none_is_active_by_default, test_setup,
@@ -375,6 +462,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(run_as_group_range, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(fs_group, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(supplemental_groups, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(capabilities_allowed, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(capabilities_required_drop, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
