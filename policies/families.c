@@ -67,6 +67,9 @@ extern const struct adm_rule_check adm_check_sc_fs_group;
 extern const struct adm_rule_check adm_check_sc_supplemental_groups;
 extern const struct adm_rule_check adm_check_sc_capabilities_allowed;
 extern const struct adm_rule_check adm_check_sc_capabilities_required_drop;
+extern const struct adm_rule_check adm_check_sc_automount_service_account_token;
+extern const struct adm_rule_check adm_check_sc_share_process_namespace;
+extern const struct adm_rule_check adm_check_sc_host_aliases;
 extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
@@ -79,6 +82,9 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_sc_supplemental_groups,
     &adm_check_sc_capabilities_allowed,
     &adm_check_sc_capabilities_required_drop,
+    &adm_check_sc_automount_service_account_token,
+    &adm_check_sc_share_process_namespace,
+    &adm_check_sc_host_aliases,
     &adm_check_sc_allow_privilege_escalation,
     NULL,
 };

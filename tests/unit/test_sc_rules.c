@@ -92,6 +92,9 @@ static const char *const sc_ids[] = {
     "securityContext.supplementalGroups",
     "securityContext.capabilities.allowed",
     "securityContext.capabilities.requiredDrop",
+    "securityContext.automountServiceAccountToken",
+    "securityContext.shareProcessNamespace",
+    "securityContext.hostAliases",
     "securityContext.allowPrivilegeEscalation",
     NULL,
 };
@@ -134,6 +137,9 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"securityContext.supplementalGroups", {.supplemental_groups = {.set = true}}},
       {"securityContext.capabilities.allowed", {.has_allowed_capabilities = true}},
       {"securityContext.capabilities.requiredDrop", {.required_drop_capabilities = NAMES("ALL")}},
+      {"securityContext.automountServiceAccountToken", {.forbid_automount_token = true}},
+      {"securityContext.shareProcessNamespace", {.forbid_share_process_namespace = true}},
+      {"securityContext.hostAliases", {.forbid_host_aliases = true}},
       {"securityContext.allowPrivilegeEscalation", {.require_no_privilege_escalation = true}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -449,6 +455,63 @@ static void capabilities_required_drop(void **state) {
          "\"NET_RAW\"");
 }
 
+/* ---- pod-level booleans ---- */
+
+static void automount_service_account_token(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.forbid_automount_token = true};
+  const char *id = "securityContext.automountServiceAccountToken";
+  pod->automount_token = ADM_FALSE;
+  PASSES(id, pod, &rule);
+  /* Unset: the ServiceAccount decides, which is not known here. */
+  pod->automount_token = ADM_UNSET;
+  expect(run(state, id, pod, &rule), 1,
+         "pod does not set spec.automountServiceAccountToken for service account \"default\"; it must be false");
+  pod->automount_token = ADM_TRUE;
+  pod->service_account = "builder";
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets spec.automountServiceAccountToken=true for service account \"builder\"; it must be false");
+
+  /* Listed service accounts are exempt; an unset name is "default". */
+  rule.automount_token_service_accounts = NAMES("builder", "default");
+  PASSES(id, pod, &rule);
+  pod->service_account = NULL;
+  PASSES(id, pod, &rule);
+  pod->service_account = "other";
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets spec.automountServiceAccountToken=true for service account \"other\"; it must be false unless the "
+         "service account is one of \"builder\", \"default\"");
+  rule.automount_token_service_accounts = NAMES("builder");
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets spec.automountServiceAccountToken=true for service account \"other\"; it must be false unless the "
+         "service account is \"builder\"");
+}
+
+static void share_process_namespace(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.forbid_share_process_namespace = true};
+  const char *id = "securityContext.shareProcessNamespace";
+  PASSES(id, pod, &rule);
+  pod->share_process_namespace = ADM_FALSE;
+  PASSES(id, pod, &rule);
+  pod->share_process_namespace = ADM_TRUE;
+  expect(run(state, id, pod, &rule), 1, "pod sets spec.shareProcessNamespace=true; it must be false or unset");
+}
+
+static void host_aliases(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.forbid_host_aliases = true};
+  const char *id = "securityContext.hostAliases";
+  PASSES(id, pod, &rule);
+  pod->n_host_aliases = 1;
+  expect(run(state, id, pod, &rule), 1, "pod sets spec.hostAliases (1 entry); it must have none");
+  pod->n_host_aliases = 2;
+  expect(run(state, id, pod, &rule), 1, "pod sets spec.hostAliases (2 entries); it must have none");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_lists_every_check_once_and_none_is_active_by_default, test_setup,
@@ -464,6 +527,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(supplemental_groups, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(capabilities_allowed, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(capabilities_required_drop, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(automount_service_account_token, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(share_process_namespace, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(host_aliases, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
