@@ -70,6 +70,9 @@ extern const struct adm_rule_check adm_check_sc_capabilities_required_drop;
 extern const struct adm_rule_check adm_check_sc_automount_service_account_token;
 extern const struct adm_rule_check adm_check_sc_share_process_namespace;
 extern const struct adm_rule_check adm_check_sc_host_aliases;
+extern const struct adm_rule_check adm_check_sc_seccomp_profile;
+extern const struct adm_rule_check adm_check_sc_app_armor_profile;
+extern const struct adm_rule_check adm_check_sc_proc_mount;
 extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
@@ -85,6 +88,9 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_sc_automount_service_account_token,
     &adm_check_sc_share_process_namespace,
     &adm_check_sc_host_aliases,
+    &adm_check_sc_seccomp_profile,
+    &adm_check_sc_app_armor_profile,
+    &adm_check_sc_proc_mount,
     &adm_check_sc_allow_privilege_escalation,
     NULL,
 };

@@ -95,6 +95,9 @@ static const char *const sc_ids[] = {
     "securityContext.automountServiceAccountToken",
     "securityContext.shareProcessNamespace",
     "securityContext.hostAliases",
+    "securityContext.seccompProfile",
+    "securityContext.appArmorProfile",
+    "securityContext.procMount",
     "securityContext.allowPrivilegeEscalation",
     NULL,
 };
@@ -140,6 +143,9 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"securityContext.automountServiceAccountToken", {.forbid_automount_token = true}},
       {"securityContext.shareProcessNamespace", {.forbid_share_process_namespace = true}},
       {"securityContext.hostAliases", {.forbid_host_aliases = true}},
+      {"securityContext.seccompProfile", {.has_allowed_seccomp_profiles = true}},
+      {"securityContext.appArmorProfile", {.has_allowed_apparmor_profiles = true}},
+      {"securityContext.procMount", {.has_allowed_proc_mount_types = true}},
       {"securityContext.allowPrivilegeEscalation", {.require_no_privilege_escalation = true}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -512,6 +518,189 @@ static void host_aliases(void **state) {
   expect(run(state, id, pod, &rule), 1, "pod sets spec.hostAliases (2 entries); it must have none");
 }
 
+/* ---- profiles ---- */
+
+static void seccomp_profile(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.has_allowed_seccomp_profiles = true,
+                             .allowed_seccomp_profiles = NAMES("RuntimeDefault", "Localhost/prof-*")};
+  const char *id = "securityContext.seccompProfile";
+
+  /* Unset fails, naming what would pass. */
+  expect(run(state, id, pod, &rule), 3,
+         "container \"init\" sets no seccompProfile in securityContext or spec.securityContext; allowed: "
+         "\"RuntimeDefault\", \"Localhost/prof-*\"",
+         "container \"app\" sets no seccompProfile in securityContext or spec.securityContext; allowed: "
+         "\"RuntimeDefault\", \"Localhost/prof-*\"",
+         "container \"debug\" sets no seccompProfile in securityContext or spec.securityContext; allowed: "
+         "\"RuntimeDefault\", \"Localhost/prof-*\"");
+
+  /* The pod's profile covers every container. */
+  pod->sc.common.seccomp = (struct adm_profile){true, "RuntimeDefault", NULL};
+  PASSES(id, pod, &rule);
+
+  /* Container over pod; Localhost names are matched by the glob, which
+   * crosses "/". */
+  fx.c[0].sc.common.seccomp = (struct adm_profile){true, "Localhost", "prof-a/strict.json"};
+  fx.c[1].sc.common.seccomp = (struct adm_profile){true, "Unconfined", NULL};
+  fx.c[2].sc.common.seccomp = (struct adm_profile){true, "Localhost", "other.json"};
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" uses seccomp profile \"Unconfined\" from securityContext.seccompProfile; allowed: "
+         "\"RuntimeDefault\", \"Localhost/prof-*\"",
+         "container \"debug\" uses seccomp profile \"Localhost/other.json\" from securityContext.seccompProfile; "
+         "allowed: \"RuntimeDefault\", \"Localhost/prof-*\"");
+
+  /* An inherited profile is named as the pod's; a type alone never matches
+   * a Localhost entry, and a typeless profile matches nothing. */
+  rule.allowed_seccomp_profiles = NAMES("Unconfined", "Localhost/*");
+  fx.c[1].sc.common.seccomp.present = false;
+  fx.c[2].sc.common.seccomp = (struct adm_profile){true, "", NULL};
+  pod->sc.common.seccomp = (struct adm_profile){true, "Localhost", NULL};
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" uses seccomp profile \"Localhost\" from spec.securityContext.seccompProfile; allowed: "
+         "\"Unconfined\", \"Localhost/*\"",
+         "container \"debug\" uses seccomp profile \"\" from securityContext.seccompProfile; allowed: \"Unconfined\", "
+         "\"Localhost/*\"");
+  /* Even an empty entry does not admit a typeless profile. */
+  rule.allowed_seccomp_profiles = NAMES("", "Localhost/*");
+  pod->n_containers = 3;
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" uses seccomp profile \"Localhost\" from spec.securityContext.seccompProfile; allowed: "
+         "\"\", \"Localhost/*\"",
+         "container \"debug\" uses seccomp profile \"\" from securityContext.seccompProfile; allowed: \"\", "
+         "\"Localhost/*\"");
+  pod->sc.common.seccomp = (struct adm_profile){true, "Unconfined", NULL};
+  fx.c[2].sc.common.seccomp.present = false;
+  rule.allowed_seccomp_profiles = NAMES("Unconfined", "Localhost/*");
+  PASSES(id, pod, &rule);
+
+  /* An empty list allows nothing. */
+  rule.allowed_seccomp_profiles = (struct adm_names){0};
+  pod->n_containers = 1;
+  expect(
+      run(state, id, pod, &rule), 1,
+      "container \"init\" uses seccomp profile \"Localhost/prof-a/strict.json\" from securityContext.seccompProfile; "
+      "allowed: none");
+}
+
+static const char *apparmor_keys[2] = {"container.apparmor.security.beta.kubernetes.io/app",
+                                       "container.apparmor.security.beta.kubernetes.io/debug"};
+
+static void app_armor_profile_fields_and_default(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.has_allowed_apparmor_profiles = true,
+                             .allowed_apparmor_profiles = NAMES("RuntimeDefault")};
+  const char *id = "securityContext.appArmorProfile";
+
+  /* Unset counts as the runtime default. */
+  PASSES(id, pod, &rule);
+  rule.allowed_apparmor_profiles = NAMES("Localhost/k8s-*");
+  expect(run(state, id, pod, &rule), 3,
+         "container \"init\" sets no AppArmor profile, so the runtime default (\"RuntimeDefault\") applies; allowed: "
+         "\"Localhost/k8s-*\"",
+         "container \"app\" sets no AppArmor profile, so the runtime default (\"RuntimeDefault\") applies; allowed: "
+         "\"Localhost/k8s-*\"",
+         "container \"debug\" sets no AppArmor profile, so the runtime default (\"RuntimeDefault\") applies; allowed: "
+         "\"Localhost/k8s-*\"");
+
+  /* Pod field, then container over pod. */
+  pod->sc.common.apparmor = (struct adm_profile){true, "Localhost", "k8s-web"};
+  PASSES(id, pod, &rule);
+  fx.c[2].sc.common.apparmor = (struct adm_profile){true, "Unconfined", NULL};
+  fx.c[0].sc.common.apparmor = (struct adm_profile){true, "Localhost", "k8s-init"};
+  pod->sc.common.apparmor = (struct adm_profile){true, "Localhost", "web"};
+  expect(
+      run(state, id, pod, &rule), 2,
+      "container \"app\" uses AppArmor profile \"Localhost/web\" from spec.securityContext.appArmorProfile; allowed: "
+      "\"Localhost/k8s-*\"",
+      "container \"debug\" uses AppArmor profile \"Unconfined\" from securityContext.appArmorProfile; allowed: "
+      "\"Localhost/k8s-*\"");
+}
+
+static void app_armor_profile_annotations(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.has_allowed_apparmor_profiles = true,
+                             .allowed_apparmor_profiles = NAMES("RuntimeDefault", "Localhost/k8s-*")};
+  const char *id = "securityContext.appArmorProfile";
+  const char *values[2] = {"localhost/k8s-app", "unconfined"};
+  pod->annotation_keys = apparmor_keys;
+  pod->annotation_values = values;
+  pod->n_annotations = 2;
+
+  /* Each annotation applies to its own container only. */
+  expect(run(state, id, pod, &rule), 1,
+         "container \"debug\" uses AppArmor profile \"Unconfined\" from annotation "
+         "container.apparmor.security.beta.kubernetes.io/debug; allowed: \"RuntimeDefault\", \"Localhost/k8s-*\"");
+
+  /* The container's field beats its annotation ... */
+  fx.c[2].sc.common.apparmor = (struct adm_profile){true, "RuntimeDefault", NULL};
+  PASSES(id, pod, &rule);
+  /* ... and the annotation beats the pod's field, as the kubelet has it. */
+  pod->sc.common.apparmor = (struct adm_profile){true, "Unconfined", NULL};
+  values[0] = "runtime/default";
+  expect(run(state, id, pod, &rule), 1,
+         "container \"init\" uses AppArmor profile \"Unconfined\" from spec.securityContext.appArmorProfile; allowed: "
+         "\"RuntimeDefault\", \"Localhost/k8s-*\"");
+  pod->sc.common.apparmor.present = false;
+  values[0] = "localhost/other";
+  expect(run(state, id, pod, &rule), 1,
+         "container \"app\" uses AppArmor profile \"Localhost/other\" from annotation "
+         "container.apparmor.security.beta.kubernetes.io/app; allowed: \"RuntimeDefault\", \"Localhost/k8s-*\"");
+
+  /* A value that names no profile fails, quoted as Go's %q does. */
+  values[0] = "bogus \"x\"";
+  expect(
+      run(state, id, pod, &rule), 1,
+      "container \"app\" has annotation container.apparmor.security.beta.kubernetes.io/app=\"bogus \\\"x\\\"\", which "
+      "names no AppArmor profile; allowed: \"RuntimeDefault\", \"Localhost/k8s-*\"");
+}
+
+static void proc_mount(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.has_allowed_proc_mount_types = true, .allowed_proc_mount_types = NAMES("Default")};
+  const char *id = "securityContext.procMount";
+  /* Unset is Default. */
+  PASSES(id, pod, &rule);
+  fx.c[0].sc.proc_mount = "Default";
+  fx.c[2].sc.proc_mount = "Unmasked";
+  expect(run(state, id, pod, &rule), 1,
+         "container \"debug\" sets securityContext.procMount=\"Unmasked\"; allowed: \"Default\"");
+  rule.allowed_proc_mount_types = NAMES("Unmasked");
+  fx.c[1].sc.present = false;
+  expect(run(state, id, pod, &rule), 2,
+         "container \"init\" sets securityContext.procMount=\"Default\"; allowed: \"Unmasked\"",
+         "container \"app\" does not set securityContext.procMount (\"Default\"); allowed: \"Unmasked\"");
+  rule.allowed_proc_mount_types = NAMES("Unmasked", "Default");
+  PASSES(id, pod, &rule);
+}
+
+/* ---- sysctls ---- */
+
+static void findings_follow_visit_order(void **state) {
+  /* Two init, one regular, two ephemeral containers: findings come in the
+   * order the pod lists them, init first, whatever the names sort to. */
+  struct adm_container cs[5] = {
+      {.kind = ADM_CONTAINER_INIT, .name = "z-init"},       {.kind = ADM_CONTAINER_INIT, .name = "a-init"},
+      {.kind = ADM_CONTAINER_REGULAR, .name = "m-app"},     {.kind = ADM_CONTAINER_EPHEMERAL, .name = "b-debug"},
+      {.kind = ADM_CONTAINER_EPHEMERAL, .name = "a-debug"},
+  };
+  struct adm_pod pod = {
+      .name = "p", .containers = cs, .n_containers = 5, .n_init = 2, .n_regular = 1, .n_ephemeral = 2};
+  const struct adm_sc_rule rule = {.has_allowed_proc_mount_types = true, .allowed_proc_mount_types = NAMES("Unmasked")};
+  struct adm_findings *f = run(state, "securityContext.procMount", &pod, &rule);
+  const char *order[] = {"z-init", "a-init", "m-app", "b-debug", "a-debug"};
+  assert_int_equal(f->n, 5);
+  for (size_t i = 0; i < 5; i++) {
+    char want[64];
+    snprintf(want, sizeof want, "container \"%s\" ", order[i]);
+    assert_str_contains(f->items[i].message, want);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_lists_every_check_once_and_none_is_active_by_default, test_setup,
@@ -530,6 +719,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(automount_service_account_token, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(share_process_namespace, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(host_aliases, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(seccomp_profile, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(app_armor_profile_fields_and_default, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(app_armor_profile_annotations, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(proc_mount, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(findings_follow_visit_order, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
