@@ -74,6 +74,7 @@ extern const struct adm_rule_check adm_check_sc_seccomp_profile;
 extern const struct adm_rule_check adm_check_sc_app_armor_profile;
 extern const struct adm_rule_check adm_check_sc_proc_mount;
 extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
+extern const struct adm_rule_check adm_check_sc_sysctls;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
     /* securityContext */
@@ -92,5 +93,6 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_sc_app_armor_profile,
     &adm_check_sc_proc_mount,
     &adm_check_sc_allow_privilege_escalation,
+    &adm_check_sc_sysctls,
     NULL,
 };

@@ -99,6 +99,7 @@ static const char *const sc_ids[] = {
     "securityContext.appArmorProfile",
     "securityContext.procMount",
     "securityContext.allowPrivilegeEscalation",
+    "securityContext.sysctls",
     NULL,
 };
 
@@ -147,6 +148,8 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"securityContext.appArmorProfile", {.has_allowed_apparmor_profiles = true}},
       {"securityContext.procMount", {.has_allowed_proc_mount_types = true}},
       {"securityContext.allowPrivilegeEscalation", {.require_no_privilege_escalation = true}},
+      {"securityContext.sysctls", {.forbidden_sysctls = NAMES("kernel.*")}},
+      {"securityContext.sysctls", {.has_allowed_unsafe_sysctls = true}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
@@ -680,6 +683,55 @@ static void proc_mount(void **state) {
 
 /* ---- sysctls ---- */
 
+static void sysctls_forbidden(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  const struct adm_sc_rule rule = {.forbidden_sysctls = NAMES("kernel.*", "net.core.somaxconn")};
+  const char *id = "securityContext.sysctls";
+  PASSES(id, pod, &rule);
+  /* Without allowedUnsafeSysctls, unsafe names not forbidden pass. */
+  pod->sc.sysctls = STRS("net.ipv4.tcp_syncookies", "vm.swappiness");
+  PASSES(id, pod, &rule);
+  /* The "/" spelling is matched as the kubelet reads it. */
+  pod->sc.sysctls = STRS("kernel.shm_rmid_forced", "net.ipv4.tcp_syncookies", "kernel/msgmax", "net.core.somaxconn");
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets forbidden sysctls \"kernel.shm_rmid_forced\", \"kernel/msgmax\", \"net.core.somaxconn\" in "
+         "spec.securityContext.sysctls; forbidden: \"kernel.*\", \"net.core.somaxconn\"");
+}
+
+static void sysctls_allowed_unsafe(void **state) {
+  struct fixture fx;
+  struct adm_pod *pod = pod3(&fx);
+  struct adm_sc_rule rule = {.has_allowed_unsafe_sysctls = true, .allowed_unsafe_sysctls = NAMES("net.core.*")};
+  const char *id = "securityContext.sysctls";
+  /* The safe set, up to the newest baseline version, needs no listing;
+   * "/" spellings of safe names are safe. */
+  pod->sc.sysctls = STRS("net.ipv4.ip_local_port_range", "net.ipv4.tcp_notsent_lowat", "net/ipv4/tcp_syncookies",
+                         "net.core.somaxconn");
+  PASSES(id, pod, &rule);
+  pod->sc.sysctls = STRS("vm.swappiness", "net.core.somaxconn", "kernel.msgmax");
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets unsafe sysctls \"vm.swappiness\", \"kernel.msgmax\" in spec.securityContext.sysctls; allowed beyond "
+         "the safe set: \"net.core.*\"");
+
+  /* Forbidden takes precedence and is reported alone for a name. */
+  rule.forbidden_sysctls = NAMES("kernel.*");
+  expect(run(state, id, pod, &rule), 2,
+         "pod sets forbidden sysctl \"kernel.msgmax\" in spec.securityContext.sysctls; forbidden: \"kernel.*\"",
+         "pod sets unsafe sysctl \"vm.swappiness\" in spec.securityContext.sysctls; allowed beyond the safe set: "
+         "\"net.core.*\"");
+
+  /* An empty allow list: nothing beyond the safe set. */
+  rule.forbidden_sysctls = (struct adm_names){0};
+  rule.allowed_unsafe_sysctls = (struct adm_names){0};
+  pod->sc.sysctls = STRS("net.ipv4.tcp_syncookies", "net.core.somaxconn");
+  expect(run(state, id, pod, &rule), 1,
+         "pod sets unsafe sysctl \"net.core.somaxconn\" in spec.securityContext.sysctls; allowed beyond the safe set: "
+         "none");
+}
+
+/* ---- determinism ---- */
+
 static void findings_follow_visit_order(void **state) {
   /* Two init, one regular, two ephemeral containers: findings come in the
    * order the pod lists them, init first, whatever the names sort to. */
@@ -723,6 +775,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(app_armor_profile_fields_and_default, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(app_armor_profile_annotations, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(proc_mount, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(sysctls_forbidden, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(sysctls_allowed_unsafe, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(findings_follow_visit_order, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
