@@ -58,6 +58,41 @@ void adm_findings_addf(struct adm_findings *f, const char *check, const char *fm
   adm_findings_add(f, check, msg);
 }
 
+/* securityContext */
+extern const struct adm_rule_check adm_check_sc_read_only_root_filesystem;
+extern const struct adm_rule_check adm_check_sc_run_as_non_root;
+extern const struct adm_rule_check adm_check_sc_run_as_user;
+extern const struct adm_rule_check adm_check_sc_run_as_group;
+extern const struct adm_rule_check adm_check_sc_fs_group;
+extern const struct adm_rule_check adm_check_sc_supplemental_groups;
+extern const struct adm_rule_check adm_check_sc_capabilities_allowed;
+extern const struct adm_rule_check adm_check_sc_capabilities_required_drop;
+extern const struct adm_rule_check adm_check_sc_automount_service_account_token;
+extern const struct adm_rule_check adm_check_sc_share_process_namespace;
+extern const struct adm_rule_check adm_check_sc_host_aliases;
+extern const struct adm_rule_check adm_check_sc_seccomp_profile;
+extern const struct adm_rule_check adm_check_sc_app_armor_profile;
+extern const struct adm_rule_check adm_check_sc_proc_mount;
+extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
+extern const struct adm_rule_check adm_check_sc_sysctls;
+
 const struct adm_rule_check *const adm_rule_check_table[] = {
+    /* securityContext */
+    &adm_check_sc_read_only_root_filesystem,
+    &adm_check_sc_run_as_non_root,
+    &adm_check_sc_run_as_user,
+    &adm_check_sc_run_as_group,
+    &adm_check_sc_fs_group,
+    &adm_check_sc_supplemental_groups,
+    &adm_check_sc_capabilities_allowed,
+    &adm_check_sc_capabilities_required_drop,
+    &adm_check_sc_automount_service_account_token,
+    &adm_check_sc_share_process_namespace,
+    &adm_check_sc_host_aliases,
+    &adm_check_sc_seccomp_profile,
+    &adm_check_sc_app_armor_profile,
+    &adm_check_sc_proc_mount,
+    &adm_check_sc_allow_privilege_escalation,
+    &adm_check_sc_sysctls,
     NULL,
 };

@@ -1,0 +1,48 @@
+/* securityContext.procMount (securityContext family).
+ * Restricts: every container's securityContext.procMount (init, regular,
+ *   ephemeral; there is no pod-level field).
+ * Allowed: the types in the rule's allowedProcMountTypes ("Default",
+ *   "Unmasked"), compared exactly. Unset counts as "Default", what the
+ *   kubelet applies then.
+ * PodSecurityPolicy: allowedProcMountTypes. */
+#include "admitd/family.h"
+#include "internal.h"
+
+#define ID "securityContext.procMount"
+
+static bool active(const void *rule) {
+  return ((const struct adm_sc_rule *)rule)->has_allowed_proc_mount_types;
+}
+
+static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
+  const struct adm_names *allow = &((const struct adm_sc_rule *)rule)->allowed_proc_mount_types;
+  for (size_t i = 0; i < pod->n_containers; i++) {
+    const struct adm_container *c = &pod->containers[i];
+    const char *v = c->sc.present ? c->sc.proc_mount : NULL;
+    const char *type = v ? v : "Default";
+    bool ok = false;
+    for (size_t j = 0; j < allow->n && !ok; j++)
+      ok = strcmp(allow->items[j], type) == 0;
+    if (ok)
+      continue;
+    struct adm_sb sb;
+    adm_sb_init(&sb, out->arena);
+    if (v)
+      adm_sb_addf(&sb, "container \"%s\" sets securityContext.procMount=\"%s\"", c->name, v);
+    else
+      adm_sb_addf(&sb, "container \"%s\" does not set securityContext.procMount (\"Default\")", c->name);
+    adm_sb_add(&sb, "; allowed: ");
+    adm_sb_add_quoted_list(&sb, (const char *const *)allow->items, allow->n);
+    if (allow->n == 0)
+      adm_sb_add(&sb, "none");
+    adm_findings_add(out, ID, adm_sb_str(&sb));
+  }
+}
+
+const struct adm_rule_check adm_check_sc_proc_mount = {
+    .id = ID,
+    .family = ADM_FAMILY_SECURITY_CONTEXT,
+    .summary = "every container's procMount (unset: Default) must be in allowedProcMountTypes",
+    .active = active,
+    .check = check,
+};

@@ -1,0 +1,73 @@
+/* securityContext.seccompProfile (securityContext family).
+ * Restricts: the effective seccomp profile of every container (init, regular,
+ *   ephemeral): the container's securityContext.seccompProfile, else
+ *   spec.securityContext.seccompProfile.
+ * Allowed: profiles matching an entry of the rule's allowedSeccompProfiles:
+ *   "RuntimeDefault", "Unconfined", or "Localhost/<glob>" matched (fnmatch,
+ *   no flags: "*" also matches "/") against localhostProfile. Unset fails:
+ *   the kubelet's default is Unconfined unless it runs with
+ *   --seccomp-default, which admitd cannot see. The legacy seccomp
+ *   annotations, ignored by the kubelet since 1.27, are not read.
+ * PodSecurityPolicy: the seccomp.security.alpha.kubernetes.io/allowedProfileNames
+ *   annotation. */
+#include <fnmatch.h>
+
+#include "admitd/family.h"
+#include "internal.h"
+
+#define ID "securityContext.seccompProfile"
+
+static bool active(const void *rule) {
+  return ((const struct adm_sc_rule *)rule)->has_allowed_seccomp_profiles;
+}
+
+/* "RuntimeDefault" and "Unconfined" match themselves, "Localhost/<glob>" a
+ * Localhost profile whose name the glob matches; anything else nothing. */
+static bool allowed(const struct adm_names *allow, const struct adm_profile *p) {
+  bool localhost = strcmp(p->type, "Localhost") == 0;
+  for (size_t i = 0; i < allow->n; i++) {
+    const char *e = allow->items[i];
+    if (!localhost && strcmp(e, p->type) == 0 && p->type[0] != '\0')
+      return true;
+    if (localhost && p->localhost_profile && strncmp(e, "Localhost/", 10) == 0 &&
+        fnmatch(e + 10, p->localhost_profile, 0) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
+  const struct adm_names *allow = &((const struct adm_sc_rule *)rule)->allowed_seccomp_profiles;
+  const struct adm_profile *pp = pod->sc.present && pod->sc.common.seccomp.present ? &pod->sc.common.seccomp : NULL;
+  for (size_t i = 0; i < pod->n_containers; i++) {
+    const struct adm_container *c = &pod->containers[i];
+    bool own = c->sc.present && c->sc.common.seccomp.present;
+    const struct adm_profile *p = own ? &c->sc.common.seccomp : pp;
+    if (p && allowed(allow, p))
+      continue;
+    struct adm_sb sb;
+    adm_sb_init(&sb, out->arena);
+    adm_sb_addf(&sb, "container \"%s\" ", c->name);
+    if (p == NULL) {
+      adm_sb_add(&sb, "sets no seccompProfile in securityContext or spec.securityContext");
+    } else {
+      adm_sb_addf(&sb, "uses seccomp profile \"%s", p->type);
+      if (strcmp(p->type, "Localhost") == 0 && p->localhost_profile)
+        adm_sb_addf(&sb, "/%s", p->localhost_profile);
+      adm_sb_add(&sb, own ? "\" from securityContext.seccompProfile" : "\" from spec.securityContext.seccompProfile");
+    }
+    adm_sb_add(&sb, "; allowed: ");
+    adm_sb_add_quoted_list(&sb, (const char *const *)allow->items, allow->n);
+    if (allow->n == 0)
+      adm_sb_add(&sb, "none");
+    adm_findings_add(out, ID, adm_sb_str(&sb));
+  }
+}
+
+const struct adm_rule_check adm_check_sc_seccomp_profile = {
+    .id = ID,
+    .family = ADM_FAMILY_SECURITY_CONTEXT,
+    .summary = "every container's effective seccomp profile must be set and in allowedSeccompProfiles",
+    .active = active,
+    .check = check,
+};
