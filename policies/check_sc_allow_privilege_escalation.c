@@ -53,4 +53,5 @@ const struct adm_rule_check adm_check_sc_allow_privilege_escalation = {
     .summary = "every container must set allowPrivilegeEscalation: false",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

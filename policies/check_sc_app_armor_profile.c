@@ -117,4 +117,5 @@ const struct adm_rule_check adm_check_sc_app_armor_profile = {
         "every container's effective AppArmor profile (unset: RuntimeDefault) must be in allowedAppArmorProfiles",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

@@ -53,4 +53,5 @@ const struct adm_rule_check adm_check_sc_capabilities_allowed = {
     .summary = "containers may add only the capabilities in allowedCapabilities",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

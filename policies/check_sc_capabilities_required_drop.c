@@ -83,4 +83,5 @@ const struct adm_rule_check adm_check_sc_capabilities_required_drop = {
     .summary = "containers must drop every capability in requiredDropCapabilities (or ALL)",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

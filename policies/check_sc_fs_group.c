@@ -53,4 +53,5 @@ const struct adm_rule_check adm_check_sc_fs_group = {
     .summary = "the pod's fsGroup must be set and within the rule's range",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

@@ -45,4 +45,5 @@ const struct adm_rule_check adm_check_sc_proc_mount = {
     .summary = "every container's procMount (unset: Default) must be in allowedProcMountTypes",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

@@ -50,4 +50,5 @@ const struct adm_rule_check adm_check_sc_read_only_root_filesystem = {
     .summary = "every container must set readOnlyRootFilesystem: true",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

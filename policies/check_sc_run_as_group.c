@@ -61,4 +61,5 @@ const struct adm_rule_check adm_check_sc_run_as_group = {
     .summary = "every container's effective runAsGroup must be set and within the rule's range",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

@@ -70,4 +70,5 @@ const struct adm_rule_check adm_check_sc_seccomp_profile = {
     .summary = "every container's effective seccomp profile must be set and in allowedSeccompProfiles",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

@@ -23,4 +23,5 @@ const struct adm_rule_check adm_check_sc_share_process_namespace = {
     .summary = "pods must not share one process namespace between containers",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

@@ -62,4 +62,5 @@ const struct adm_rule_check adm_check_sc_supplemental_groups = {
     .summary = "every supplemental group of the pod must be within the rule's range",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

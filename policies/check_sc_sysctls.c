@@ -96,4 +96,5 @@ const struct adm_rule_check adm_check_sc_sysctls = {
     .summary = "no forbiddenSysctls; sysctls beyond the safe set only if in allowedUnsafeSysctls",
     .active = active,
     .check = check,
+    .linux_only = true,
 };

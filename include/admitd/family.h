@@ -116,6 +116,10 @@ struct adm_rule_check {
   const char *summary;
   adm_rule_active_fn active;
   adm_rule_check_fn check;
+  /* The API server refuses this field on Windows pods (spec.os.name:
+   * windows), so the requirement could never be met there: not judged for
+   * them, as Pod Security exempts them from the same controls. */
+  bool linux_only;
 };
 
 /* The table, NULL-terminated, in policies/families.c: checks of a family

@@ -355,8 +355,9 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
       struct adm_findings found;
       adm_findings_init(&found, a);
       const void *settings = rule_settings(r, f);
+      bool windows = same_str(pod->os_name, "windows");
       for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-        if ((int)(*c)->family == f && (*c)->active(settings))
+        if ((int)(*c)->family == f && (*c)->active(settings) && !(windows && (*c)->linux_only))
           (*c)->check(pod, settings, &found);
       for (size_t k = 0; k < found.n; k++)
         add_outcome(d, a, f, (int)mode, found.items[k].check, found.items[k].message);

@@ -311,6 +311,47 @@ static void significant_update_table(void **state) {
   adm_config_free(cfg);
 }
 
+/* The families beside Pod Security: one combined line when both deny,
+ * outcomes per family and mode, and Windows pods spared the controls the
+ * API server refuses them. */
+static void families_combine_with_pod_security(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                                 "securityContext:\n  rules:\n    - readOnlyRootFilesystem: true\n"
+                                 "      runAsNonRoot: true\n"
+                                 "    - mode: audit\n      hostAliases: false\n");
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD}, &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "pods \"p\" is forbidden: violates PodSecurity \"baseline:latest\": privileged");
+  assert_str_contains(d.message, "; violates admitd securityContext policy: container \"a\"");
+  bool ro = false, psa = false;
+  for (size_t i = 0; i < d.n_outcomes; i++) {
+    ro |= d.outcomes[i].family == ADM_FAMILY_SECURITY_CONTEXT && d.outcomes[i].mode == ADM_MODE_ENFORCE &&
+          strcmp(d.outcomes[i].check, "securityContext.readOnlyRootFilesystem") == 0;
+    psa |= d.outcomes[i].family == ADM_FAMILY_POD_SECURITY && strcmp(d.outcomes[i].check, "privileged") == 0;
+  }
+  assert_true(ro);
+  assert_true(psa);
+  /* Only the families deny: their own opening, no Pod Security text. */
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD}, &d);
+  assert_false(d.allowed);
+  assert_string_equal(d.message, "pods \"p\" is forbidden: violates admitd securityContext policy: "
+                                 "container \"a\" does not set securityContext.readOnlyRootFilesystem; it must be "
+                                 "true, container \"a\" has runAsNonRoot unset and runAsUser unset; it must have "
+                                 "runAsNonRoot=true or a runAsUser other than 0, in securityContext or "
+                                 "spec.securityContext");
+  /* A Windows pod cannot set readOnlyRootFilesystem: only runAsNonRoot applies. */
+  const char *win = "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"os\":{\"name\":\"windows\"},\"hostAliases\":"
+                    "[{\"ip\":\"1.1.1.1\"}],\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}";
+  decide(state, cfg, (struct req_opts){.object = win}, &d);
+  assert_false(d.allowed);
+  assert_str_lacks(d.message, "readOnlyRootFilesystem");
+  assert_str_contains(d.message, "runAsNonRoot");
+  /* The audit rule annotates, whatever the verdict. */
+  assert_str_contains(annotation(&d, "securityContext-violations"), "hostAliases");
+  adm_config_free(cfg);
+}
+
 static void dry_run_turns_denials_into_audits(void **state) {
   struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\ndryRun: true\n");
   struct adm_decision d;
@@ -418,6 +459,7 @@ int main(void) {
                                       test_teardown),
       cmocka_unit_test_setup_teardown(pod_updates_are_judged_only_when_significant, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(significant_update_table, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(families_combine_with_pod_security, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),
       cmocka_unit_test(pruning_never_changes_a_decision),
