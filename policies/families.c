@@ -58,6 +58,21 @@ void adm_findings_addf(struct adm_findings *f, const char *check, const char *fm
   adm_findings_add(f, check, msg);
 }
 
+/* resources */
+extern const struct adm_rule_check adm_check_resources_quantity;
+extern const struct adm_rule_check adm_check_resources_requests_required;
+extern const struct adm_rule_check adm_check_resources_limits_required;
+extern const struct adm_rule_check adm_check_resources_min;
+extern const struct adm_rule_check adm_check_resources_max;
+extern const struct adm_rule_check adm_check_resources_limit_request_ratio;
+
 const struct adm_rule_check *const adm_rule_check_table[] = {
+    /* resources */
+    &adm_check_resources_quantity,
+    &adm_check_resources_requests_required,
+    &adm_check_resources_limits_required,
+    &adm_check_resources_min,
+    &adm_check_resources_max,
+    &adm_check_resources_limit_request_ratio,
     NULL,
 };
