@@ -65,6 +65,7 @@ extern const struct adm_rule_check adm_check_resources_limits_required;
 extern const struct adm_rule_check adm_check_resources_min;
 extern const struct adm_rule_check adm_check_resources_max;
 extern const struct adm_rule_check adm_check_resources_limit_request_ratio;
+extern const struct adm_rule_check adm_check_resources_pod_max;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
     /* resources */
@@ -74,5 +75,6 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_resources_min,
     &adm_check_resources_max,
     &adm_check_resources_limit_request_ratio,
+    &adm_check_resources_pod_max,
     NULL,
 };

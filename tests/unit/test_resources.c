@@ -122,7 +122,7 @@ static void every_resources_check_is_registered_first_and_in_order(void **state)
   (void)state;
   static const char *const ids[] = {
       "resources.quantity", "resources.requests.required", "resources.limits.required", "resources.min",
-      "resources.max",      "resources.limitRequestRatio",
+      "resources.max",      "resources.limitRequestRatio", "resources.pod.max",
   };
   size_t n = sizeof ids / sizeof ids[0];
   for (size_t i = 0; i < n; i++) {
@@ -156,6 +156,7 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {{.min = MAP(set("cpu", "1"))}, "resources.min"},
       {{.max = MAP(set("cpu", "1"))}, "resources.max"},
       {{.max_ratio = MAP(set("cpu", "1"))}, "resources.limitRequestRatio"},
+      {{.pod_max = MAP(set("cpu", "1"))}, "resources.pod.max"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     for (size_t i = 0; adm_rule_check_table[i] != NULL; i++) {
@@ -286,6 +287,104 @@ static void limit_request_ratio(void **state) {
   EXPECT_NONE(run(state, "resources.limitRequestRatio", &zeros, &rule));
 }
 
+static void pod_max_sums_regular_containers(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"), set("cpu", "2"))};
+  struct adm_pod good = POD(REGULAR("a", LIST({"memory", "8Gi"}, {"cpu", "1"}), LIST({"memory", "8Gi"})),
+                            REGULAR("b", LIST({"memory", "8192Mi"}, {"cpu", "1000m"}), LIST({"memory", "8Gi"})));
+  EXPECT_NONE(run(state, "resources.pod.max", &good, &rule));
+  struct adm_pod bad = POD(REGULAR("a", LIST({"memory", "10Gi"}, {"cpu", "1500m"}), LIST({"memory", "10Gi"})),
+                           REGULAR("b", LIST({"memory", "8Gi"}, {"cpu", "1"}), LIST({"memory", "6Gi"}, {"cpu", "2"})));
+  /* Per resource as configured: requests, then limits. */
+  EXPECT(run(state, "resources.pod.max", &bad, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 18Gi",
+         "maximum cpu usage per Pod is 2, but effective request is 2500m");
+  struct adm_pod limits = POD(REGULAR("a", LIST({"memory", "1Gi"}), LIST({"memory", "10Gi"})),
+                              REGULAR("b", LIST({"memory", "1Gi"}), LIST({"memory", "7Gi"})));
+  EXPECT(run(state, "resources.pod.max", &limits, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective limit is 17Gi");
+}
+
+static void pod_max_counts_sidecars_beside_containers(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  /* A plain init container runs alone: max(8Gi, 10Gi) fits. */
+  struct adm_pod plain =
+      POD(INIT("setup", LIST({"memory", "10Gi"}), NONE), REGULAR("app", LIST({"memory", "8Gi"}), NONE));
+  EXPECT_NONE(run(state, "resources.pod.max", &plain, &rule));
+  /* The same container as a sidecar runs beside the app: 10Gi + 8Gi. */
+  struct adm_pod side =
+      POD(sidecar("setup", LIST({"memory", "10Gi"}), NONE), REGULAR("app", LIST({"memory", "8Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &side, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 18Gi");
+  /* A plain init container will not fit on its own. */
+  struct adm_pod big =
+      POD(INIT("setup", LIST({"memory", "20Gi"}), NONE), REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &big, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 20Gi");
+}
+
+static void pod_max_adds_only_the_sidecars_declared_before(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  /* The init container starts after the sidecar: 12Gi + 6Gi. */
+  struct adm_pod after =
+      POD(sidecar("proxy", LIST({"memory", "6Gi"}), NONE), INIT("setup", LIST({"memory", "12Gi"}), NONE),
+          REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &after, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 18Gi");
+  /* Before the sidecar it runs alone: max(12Gi, 1Gi + 6Gi). */
+  struct adm_pod before =
+      POD(INIT("setup", LIST({"memory", "12Gi"}), NONE), sidecar("proxy", LIST({"memory", "6Gi"}), NONE),
+          REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  EXPECT_NONE(run(state, "resources.pod.max", &before, &rule));
+}
+
+static void pod_max_defaults_requests_and_prints_totals_readably(void **state) {
+  /* A request missing under a limit counts as the limit, as the API server defaults it. */
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "2G"))};
+  struct adm_pod pod = POD(REGULAR("a", NONE, LIST({"memory", "1500M"})), REGULAR("b", LIST({"memory", "1G"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 2G, but effective request is 2500M");
+  /* Binary when that is the shorter form, whatever the setting's. */
+  struct adm_pod gibi = POD(REGULAR("a", LIST({"memory", "1Gi"}), NONE), REGULAR("b", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &gibi, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 2G, but effective request is 2Gi");
+  /* The boundary, across units: 1Gi + 1024Mi == 2Gi. */
+  struct adm_resources_rule binary = {.pod_max = MAP(set("memory", "2Gi"))};
+  struct adm_pod equal =
+      POD(REGULAR("a", LIST({"memory", "1Gi"}), NONE), REGULAR("b", LIST({"memory", "1024Mi"}), NONE));
+  EXPECT_NONE(run(state, "resources.pod.max", &equal, &binary));
+  struct adm_pod over =
+      POD(REGULAR("a", LIST({"memory", "1Gi"}), NONE), REGULAR("b", LIST({"memory", "1025Mi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &over, &binary), "resources.pod.max",
+         "maximum memory usage per Pod is 2Gi, but effective request is 2049Mi");
+}
+
+static void pod_max_checks_pod_level_resources(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  struct adm_pod pod = POD(REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  pod.resources = (struct adm_resources){true, LIST({"memory", "16Gi"}), LIST({"memory", "16384Mi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  pod.resources = (struct adm_resources){true, LIST({"memory", "17Gi"}), LIST({"memory", "20Gi"})};
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but spec.resources.requests.memory is 17Gi",
+         "maximum memory usage per Pod is 16Gi, but spec.resources.limits.memory is 20Gi");
+}
+
+static void pod_max_fails_closed_on_overflow(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  /* 1e40 + 1n needs 50 significant digits: no exact total, so no pass. */
+  struct adm_pod pod = POD(REGULAR("a", LIST({"memory", "1e40"}), NONE), REGULAR("b", LIST({"memory", "1n"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but the containers' requests add up past 38 digits, which admitd "
+         "cannot compare exactly");
+  struct adm_pod init =
+      POD(sidecar("proxy", NONE, LIST({"memory", "1n"})), INIT("setup", NONE, LIST({"memory", "1e40"})));
+  EXPECT(run(state, "resources.pod.max", &init, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but the containers' requests add up past 38 digits, which admitd "
+         "cannot compare exactly",
+         "maximum memory usage per Pod is 16Gi, but the containers' limits add up past 38 digits, which admitd "
+         "cannot compare exactly");
+}
+
 static void malformed_quantities_are_reported_once(void **state) {
   struct adm_resources_rule rule = every_setting("16Mi", "1Gi", "2");
   struct adm_pod pod = POD(INIT("setup", LIST({"memory", "12x"}), LIST({"memory", "-1Gi"})),
@@ -311,6 +410,31 @@ static void valid_quantities_pass(void **state) {
   EXPECT_NONE(run(state, "resources.quantity", &pod, &rule));
 }
 
+static void findings_do_not_depend_on_the_run(void **state) {
+  struct adm_resources_rule rule = {
+      .require_requests = NAMES("cpu", "memory"),
+      .max = MAP(set("memory", "1Gi")),
+      .pod_max = MAP(set("memory", "2Gi")),
+  };
+  struct adm_pod pod = POD(sidecar("s", LIST({"memory", "2Gi"}), NONE), REGULAR("a", LIST({"memory", "512Mi"}), NONE),
+                           REGULAR("b", NONE, NONE));
+  const struct adm_findings *f = run_family(state, &pod, &rule);
+  size_t n = f->n;
+  const char **first = adm_arena_calloc(*state, n, sizeof *first);
+  assert_non_null(first);
+  for (size_t i = 0; i < n; i++)
+    first[i] = f->items[i].message;
+  assert_int_equal(n, 6);
+  for (int round = 0; round < 3; round++) {
+    f = run_family(state, &pod, &rule);
+    assert_int_equal(f->n, n);
+    for (size_t i = 0; i < n; i++)
+      assert_string_equal(f->items[i].message, first[i]);
+  }
+  assert_string_equal(first[0], "container \"s\" must set resources.requests.cpu");
+  assert_string_equal(first[5], "maximum memory usage per Pod is 2Gi, but effective request is 2560Mi");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_resources_check_is_registered_first_and_in_order),
@@ -322,8 +446,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(min_per_container, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(max_per_container, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(limit_request_ratio, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_sums_regular_containers, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_counts_sidecars_beside_containers, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_adds_only_the_sidecars_declared_before, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_defaults_requests_and_prints_totals_readably, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_checks_pod_level_resources, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_fails_closed_on_overflow, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(malformed_quantities_are_reported_once, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(valid_quantities_pass, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(findings_do_not_depend_on_the_run, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
