@@ -58,6 +58,15 @@ void adm_findings_addf(struct adm_findings *f, const char *check, const char *fm
   adm_findings_add(f, check, msg);
 }
 
+/* resources */
+extern const struct adm_rule_check adm_check_resources_quantity;
+extern const struct adm_rule_check adm_check_resources_requests_required;
+extern const struct adm_rule_check adm_check_resources_limits_required;
+extern const struct adm_rule_check adm_check_resources_min;
+extern const struct adm_rule_check adm_check_resources_max;
+extern const struct adm_rule_check adm_check_resources_limit_request_ratio;
+extern const struct adm_rule_check adm_check_resources_pod_max;
+
 /* securityContext */
 extern const struct adm_rule_check adm_check_sc_read_only_root_filesystem;
 extern const struct adm_rule_check adm_check_sc_run_as_non_root;
@@ -77,6 +86,14 @@ extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
 extern const struct adm_rule_check adm_check_sc_sysctls;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
+    /* resources */
+    &adm_check_resources_quantity,
+    &adm_check_resources_requests_required,
+    &adm_check_resources_limits_required,
+    &adm_check_resources_min,
+    &adm_check_resources_max,
+    &adm_check_resources_limit_request_ratio,
+    &adm_check_resources_pod_max,
     /* securityContext */
     &adm_check_sc_read_only_root_filesystem,
     &adm_check_sc_run_as_non_root,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "admitd/error.h"
+#include "admitd/pod.h"
 
 #define adm__u128 unsigned __int128 /* a scalar, spelled once */
 
@@ -393,5 +394,173 @@ const char *adm_quantity_format(const struct adm_quantity *q, char *buf, size_t 
   }
   out[w < sizeof out ? w : sizeof out - 1] = '\0';
   snprintf(buf, len, "%s", out);
+  return buf;
+}
+
+/* Requests, limits and the rule settings that judge them. */
+
+int adm_quantity_parse_resource(const char *s, struct adm_quantity *out, const char **why) {
+  static const char *unused;
+  if (why == NULL)
+    why = &unused;
+  int rc = adm_quantity_parse(s, out, why);
+  if (rc == 0 && out->neg) { /* a parsed zero is never negative */
+    *why = "must be greater than or equal to 0";
+    return ADM_EPARSE;
+  }
+  return rc;
+}
+
+int adm_resource_quantity(const struct adm_resource_list *l, const char *name, struct adm_quantity *out,
+                          const char **text) {
+  for (size_t i = 0; i < l->n; i++) {
+    if (l->items[i].name == NULL || strcmp(l->items[i].name, name) != 0)
+      continue;
+    if (text != NULL)
+      *text = l->items[i].value;
+    return adm_quantity_parse_resource(l->items[i].value, out, NULL) == 0 ? 1 : ADM_EPARSE;
+  }
+  return 0;
+}
+
+/* r = a x b: two 128-bit factors make at most 256 bits, so it always fits. */
+static void big_mul_u128(struct big *r, adm__u128 a, adm__u128 b) {
+  struct big x, y;
+  big_set(&x, a);
+  big_set(&y, b);
+  memset(r, 0, sizeof *r);
+  for (int i = 0; i < 4; i++) {
+    uint64_t carry = 0;
+    for (int j = 0; j < 4; j++) {
+      uint64_t v = (uint64_t)x.l[i] * y.l[j] + r->l[i + j] + carry; /* at most 2^64-1 */
+      r->l[i + j] = (uint32_t)v;
+      carry = v >> 32;
+    }
+    r->l[i + 4] = (uint32_t)carry;
+  }
+}
+
+static int big_cmp(const struct big *a, const struct big *b) {
+  for (int i = LIMBS - 1; i >= 0; i--)
+    if (a->l[i] != b->l[i])
+      return a->l[i] < b->l[i] ? -1 : 1;
+  return 0;
+}
+
+static int big_digits(const struct big *b) {
+  struct big t = *b;
+  int n = 0;
+  for (; !big_is_zero(&t); n++)
+    big_div_small(&t, 10);
+  return n;
+}
+
+static int sign_of(const struct adm_quantity *q) {
+  return q->coef == 0 ? 0 : q->neg ? -1 : 1;
+}
+
+int adm_quantity_cmp_mul(const struct adm_quantity *a, const struct adm_quantity *b, const struct adm_quantity *c) {
+  int sa = sign_of(a), sp = sign_of(b) * sign_of(c);
+  if (sa != sp)
+    return sa < sp ? -1 : 1;
+  if (sa == 0)
+    return 0;
+  struct big x, y;
+  big_set(&x, a->coef);
+  big_mul_u128(&y, b->coef, c->coef);
+  int64_t ex = a->exp, ey = b->exp + c->exp;
+  int64_t lx = ex + big_digits(&x), ly = ey + big_digits(&y);
+  int m;
+  if (lx != ly) {
+    m = lx < ly ? -1 : 1;
+  } else {
+    /* Same leading position: scale the one with the larger exponent down
+     * to the other's. Either then has the other's digits, at most 76 of
+     * them (38 x 2), under 2^256. */
+    for (; ex > ey; ex--)
+      big_mul_small(&x, 10);
+    for (; ey > ex; ey--)
+      big_mul_small(&y, 10);
+    m = big_cmp(&x, &y);
+  }
+  return sa > 0 ? m : -m;
+}
+
+#define RATIO_DECIMALS 6
+
+const char *adm_quantity_format_ratio(const struct adm_quantity *num, const struct adm_quantity *den, char *buf,
+                                      size_t len) {
+  if (den->coef == 0) {
+    snprintf(buf, len, "infinite");
+    return buf;
+  }
+  /* num / den = cn x 10^e / cd, where e counts RATIO_DECIMALS more digits. */
+  adm__u128 cn = num->coef, cd = den->coef;
+  int64_t e = num->exp - den->exp + RATIO_DECIMALS;
+  while (cn != 0 && cn % 10 == 0) {
+    cn /= 10;
+    e++;
+  }
+  while (cd % 10 == 0) {
+    cd /= 10;
+    e--;
+  }
+  bool neg = cn != 0 && num->neg != den->neg;
+  if (e >= 0 ? scale_up(cn, e, &cn) : scale_up(cd, -e, &cd)) {
+    adm__u128 units = cn / cd;
+    char digits[64];
+    if (cn % cd == 0) {
+      adm_quantity_format(&(struct adm_quantity){neg, units, -RATIO_DECIMALS}, digits, sizeof digits);
+      snprintf(buf, len, "%s", digits);
+    } else {
+      /* Every decimal kept, so a cut ratio never reads as equal to the setting it exceeds. */
+      adm__u128 one = pow10_u128(RATIO_DECIMALS);
+      adm_quantity_format(&(struct adm_quantity){neg, units / one, 0}, digits, sizeof digits);
+      snprintf(buf, len, "%s%s.%0*u...", neg && units < one ? "-" : "", digits, RATIO_DECIMALS,
+               (unsigned)(units % one));
+    }
+    return buf;
+  }
+  /* Past 38 digits either way: a mantissa and an exponent, approximate. */
+  long double m = (long double)cn / (long double)cd;
+  int64_t e10 = e - RATIO_DECIMALS;
+  for (; m >= 10; m /= 10)
+    e10++;
+  for (; m < 1; m *= 10)
+    e10--;
+  snprintf(buf, len, "%s%.6Lfe%+lld...", neg ? "-" : "", m, (long long)e10);
+  return buf;
+}
+
+const char *adm_quantity_format_si(const struct adm_quantity *q, bool binary, char *buf, size_t len) {
+  static const char *const decimal[] = {"n", "u", "m", "", "k", "M", "G", "T", "P", "E"}; /* 10^-9 .. 10^18 */
+  static const char *const binary_suffix[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+  adm__u128 c = q->coef, m;
+  int64_t e = q->exp;
+  if (c == 0)
+    return adm_quantity_format(q, buf, len);
+  while (c % 10 == 0) {
+    c /= 10;
+    e++;
+  }
+  const char *suffix = NULL;
+  if (binary && e >= 0 && scale_up(c, e, &m)) {
+    for (int k = 6; k >= 1 && suffix == NULL; k--) {
+      if ((m & (((adm__u128)1 << (10 * k)) - 1)) == 0) {
+        m >>= 10 * k;
+        suffix = binary_suffix[k - 1];
+      }
+    }
+  }
+  if (suffix == NULL) {
+    /* The largest decimal suffix that leaves an integer: e rounded down to a multiple of 3. */
+    int64_t s = e >= 18 ? 18 : e >= 0 ? e / 3 * 3 : -((-e + 2) / 3 * 3);
+    if (s < NANO_EXP || !scale_up(c, e - s, &m))
+      return adm_quantity_format(q, buf, len);
+    suffix = decimal[(s - NANO_EXP) / 3];
+  }
+  char digits[64];
+  adm_quantity_format(&(struct adm_quantity){q->neg, m, 0}, digits, sizeof digits);
+  snprintf(buf, len, "%s%s", digits, suffix);
   return buf;
 }

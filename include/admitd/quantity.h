@@ -37,4 +37,35 @@ bool adm_quantity_is_zero(const struct adm_quantity *q);
  * into buf; returns buf. */
 const char *adm_quantity_format(const struct adm_quantity *q, char *buf, size_t len);
 
+/* Requests, limits and the rule settings that judge them. */
+
+/* Parse a quantity for a container's or pod's requests or limits: as
+ * adm_quantity_parse, and ADM_EPARSE for a negative value too, which the
+ * API server's validation refuses ("must be greater than or equal to 0"). */
+int adm_quantity_parse_resource(const char *s, struct adm_quantity *out, const char **why);
+
+struct adm_resource_list;
+
+/* Resource `name` of a requests or limits list (pod.h): 1 with *out set
+ * (and *text, when not NULL, to the value as written, *borrowed* from the
+ * pod) when present and valid (adm_quantity_parse_resource), 0 when
+ * absent, ADM_EPARSE when present and invalid; resources.quantity reports
+ * those, so other checks skip them rather than report them twice. */
+int adm_resource_quantity(const struct adm_resource_list *l, const char *name, struct adm_quantity *out,
+                          const char **text);
+
+/* -1, 0 or 1 as a compares with b x c, exactly (a 256-bit product): the
+ * test of limit / request against maxLimitRequestRatio, with no division. */
+int adm_quantity_cmp_mul(const struct adm_quantity *a, const struct adm_quantity *b, const struct adm_quantity *c);
+
+/* num / den for a message: exact up to 6 decimals ("4", "2.5"), else cut
+ * at 6 and marked ("1.333333..."); den must not be zero. Returns buf. */
+const char *adm_quantity_format_ratio(const struct adm_quantity *num, const struct adm_quantity *den, char *buf,
+                                      size_t len);
+
+/* q as the API server would print it, with a suffix: a binary one when
+ * `binary` and q is a whole number of Ki ("18Gi"), else the largest
+ * decimal one that keeps an integer ("2k", "1500m", "1500"). Returns buf. */
+const char *adm_quantity_format_si(const struct adm_quantity *q, bool binary, char *buf, size_t len);
+
 #endif

@@ -144,12 +144,133 @@ static void adds_exactly_and_reports_overflow(void **state) {
   assert_string_equal(adm_quantity_format(&s, buf, sizeof buf), "12");
 }
 
+static void refuses_negative_resource_quantities(void **state) {
+  (void)state;
+  struct adm_quantity v;
+  const char *why = NULL;
+  assert_int_equal(adm_quantity_parse_resource("-1", &v, &why), ADM_EPARSE);
+  assert_string_equal(why, "must be greater than or equal to 0");
+  why = NULL;
+  assert_int_equal(adm_quantity_parse_resource("1x", &v, &why), ADM_EPARSE);
+  assert_non_null(why);
+  assert_int_equal(adm_quantity_parse_resource("-0", &v, NULL), 0);
+  assert_true(adm_quantity_is_zero(&v));
+  assert_int_equal(adm_quantity_parse_resource("1Gi", &v, NULL), 0);
+}
+
+static void looks_up_resources_by_name(void **state) {
+  (void)state;
+  struct adm_resource_entry items[] = {{"cpu", "500m"}, {"memory", "-1Gi"}, {"nvidia.com/gpu", "one"}};
+  struct adm_resource_list l = {items, 3};
+  struct adm_quantity v;
+  char buf[32];
+  const char *text = NULL;
+  assert_int_equal(adm_resource_quantity(&l, "cpu", &v, &text), 1);
+  assert_string_equal(adm_quantity_format(&v, buf, sizeof buf), "0.5");
+  assert_string_equal(text, "500m");
+  assert_int_equal(adm_resource_quantity(&l, "memory", &v, NULL), ADM_EPARSE);
+  assert_int_equal(adm_resource_quantity(&l, "nvidia.com/gpu", &v, &text), ADM_EPARSE);
+  assert_string_equal(text, "one");
+  assert_int_equal(adm_resource_quantity(&l, "ephemeral-storage", &v, NULL), 0);
+}
+
+static void assert_cmp_mul(const char *a, const char *b, const char *c, int want) {
+  struct adm_quantity x = q(a), y = q(b), z = q(c);
+  int got = adm_quantity_cmp_mul(&x, &y, &z);
+  if (got != want)
+    fail_msg("expected cmp(%s, %s x %s) = %d, got %d", a, b, c, want, got);
+  got = adm_quantity_cmp_mul(&x, &z, &y);
+  if (got != want)
+    fail_msg("expected cmp(%s, %s x %s) = %d, got %d", a, c, b, want, got);
+}
+
+static void compares_with_a_product_exactly(void **state) {
+  (void)state;
+  static const char nines[] = "99999999999999999999999999999999999999"; /* 38 digits */
+  assert_cmp_mul("4Gi", "1024Mi", "4", 0);
+  assert_cmp_mul("4097Mi", "1Gi", "4", 1);
+  assert_cmp_mul("4095Mi", "1Gi", "4", -1);
+  assert_cmp_mul("3", "2", "1.5", 0);
+  assert_cmp_mul("3001m", "2", "1.5", 1);
+  assert_cmp_mul("2999999999n", "2", "1.5", -1);
+  assert_cmp_mul("1n", "1u", "1m", 0);
+  assert_cmp_mul("1e76", nines, nines, 1); /* the product needs 76 digits */
+  assert_cmp_mul("1e75", nines, nines, -1);
+  assert_cmp_mul("9999999999999999999999999999999999998e39", nines, nines, -1);
+  assert_cmp_mul("-1", "1", "1", -1);
+  assert_cmp_mul("1", "-1", "1", 1);
+  assert_cmp_mul("0", "0", "5", 0);
+  assert_cmp_mul("1", "0", "5", 1);
+  assert_cmp_mul("1e30", "1e20", "1e10", 0);
+}
+
+static void formats_ratios_for_messages(void **state) {
+  (void)state;
+  static const struct {
+    const char *num, *den, *text;
+  } cases[] = {
+      {"4Gi", "1Gi", "4"},
+      {"5", "2", "2.5"},
+      {"4", "3", "1.333333..."},
+      {"1Gi", "1G", "1.073741..."},
+      {"2000001u", "1", "2.000001"},
+      {"20000001u", "10", "2.000000..."}, /* never shown as equal to a setting it exceeds */
+      {"1500m", "500m", "3"},
+      {"1e40", "1n", "1.000000e+49..."},
+      {"1", "0", "infinite"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct adm_quantity n = q(cases[i].num), d = q(cases[i].den);
+    char buf[64];
+    const char *got = adm_quantity_format_ratio(&n, &d, buf, sizeof buf);
+    if (strcmp(got, cases[i].text) != 0)
+      fail_msg("expected %s / %s to print as %s, got %s", cases[i].num, cases[i].den, cases[i].text, got);
+  }
+}
+
+static void formats_with_suffixes(void **state) {
+  (void)state;
+  static const struct {
+    const char *in;
+    bool binary;
+    const char *text;
+  } cases[] = {
+      {"1610612736", true, "1536Mi"},
+      {"2Gi", true, "2Gi"},
+      {"1Gi", false, "1073741824"},
+      {"1G", true, "1G"},
+      {"2000", false, "2k"},
+      {"1500", false, "1500"},
+      {"0.5", false, "500m"},
+      {"0.5", true, "500m"},
+      {"1500m", false, "1500m"},
+      {"5n", false, "5n"},
+      {"0", true, "0"},
+      {"8Ei", true, "9223372036854775807"},
+      {"1Ei", true, "1Ei"},
+      {"3e18", false, "3E"},
+      {"1e21", false, "1000E"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct adm_quantity v = q(cases[i].in);
+    char buf[64];
+    const char *got = adm_quantity_format_si(&v, cases[i].binary, buf, sizeof buf);
+    if (strcmp(got, cases[i].text) != 0)
+      fail_msg("expected %s (binary %d) to print as %s, got %s", cases[i].in, cases[i].binary, cases[i].text, got);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(parses_every_form_upstream_accepts),
       cmocka_unit_test(refuses_what_upstream_refuses),
       cmocka_unit_test(compares_exactly_across_units),
       cmocka_unit_test(adds_exactly_and_reports_overflow),
+      cmocka_unit_test(refuses_negative_resource_quantities),
+      cmocka_unit_test(looks_up_resources_by_name),
+      cmocka_unit_test(compares_with_a_product_exactly),
+      cmocka_unit_test(formats_ratios_for_messages),
+      cmocka_unit_test(formats_with_suffixes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,460 @@
+/* policies/check_resources_*.c: each resources rule check over pod views
+ * and rule settings built by hand (the checks are pure), with the exact
+ * wording of findings, their order, the scheduler's sidecar rule for pod
+ * totals, pod-level resources, malformed quantities, overflow and
+ * equality across units. */
+#include "helpers.h"
+
+#include "admitd/family.h"
+
+/* A requests or limits list: LIST({"memory", "1Gi"}, {"cpu", "1"}). */
+#define LIST(...)                                                                                                      \
+  ((struct adm_resource_list){(struct adm_resource_entry[]){__VA_ARGS__},                                              \
+                              sizeof((struct adm_resource_entry[]){__VA_ARGS__}) / sizeof(struct adm_resource_entry)})
+#define NONE ((struct adm_resource_list){NULL, 0})
+
+static struct adm_container container(enum adm_container_kind kind, const char *name, struct adm_resource_list requests,
+                                      struct adm_resource_list limits) {
+  return (struct adm_container){
+      .kind = kind, .name = name, .resources = {requests.n != 0 || limits.n != 0, requests, limits}};
+}
+
+#define INIT(name, req, lim) container(ADM_CONTAINER_INIT, name, req, lim)
+#define REGULAR(name, req, lim) container(ADM_CONTAINER_REGULAR, name, req, lim)
+/* Extraction never fills an ephemeral container's resources; these do, to
+ * prove the checks do not look. */
+#define EPHEMERAL(name, req, lim) container(ADM_CONTAINER_EPHEMERAL, name, req, lim)
+
+static struct adm_container sidecar(const char *name, struct adm_resource_list requests,
+                                    struct adm_resource_list limits) {
+  struct adm_container c = container(ADM_CONTAINER_INIT, name, requests, limits);
+  c.restart_policy = "Always";
+  return c;
+}
+
+/* Containers in visit order: init, regular, ephemeral. */
+static struct adm_pod pod_of(struct adm_container *cs, size_t n) {
+  struct adm_pod pod = {.name = "p", .namespace = "ns", .containers = cs, .n_containers = n};
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0 && cs[i].kind < cs[i - 1].kind)
+      fail_msg("test pod: container \"%s\" is out of visit order", cs[i].name);
+    size_t *count = cs[i].kind == ADM_CONTAINER_INIT      ? &pod.n_init
+                    : cs[i].kind == ADM_CONTAINER_REGULAR ? &pod.n_regular
+                                                          : &pod.n_ephemeral;
+    (*count)++;
+  }
+  return pod;
+}
+
+#define POD(...)                                                                                                       \
+  pod_of((struct adm_container[]){__VA_ARGS__},                                                                        \
+         sizeof((struct adm_container[]){__VA_ARGS__}) / sizeof(struct adm_container))
+
+/* A rule setting, parsed as the config parser will. */
+static struct adm_quantity_setting set(const char *resource, const char *text) {
+  struct adm_quantity_setting s = {(char *)resource, (char *)text, {0}};
+  const char *why = NULL;
+  if (adm_quantity_parse(text, &s.value, &why) < 0)
+    fail_msg("test setting %s: %s does not parse: %s", resource, text, why);
+  return s;
+}
+
+#define MAP(...)                                                                                                       \
+  ((struct adm_quantity_map){(struct adm_quantity_setting[]){__VA_ARGS__},                                             \
+                             sizeof((struct adm_quantity_setting[]){__VA_ARGS__}) /                                    \
+                                 sizeof(struct adm_quantity_setting)})
+#define NAMES(...) ((struct adm_names){(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
+
+static const struct adm_rule_check *check_by_id(const char *id) {
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c != NULL; c++)
+    if (strcmp((*c)->id, id) == 0)
+      return *c;
+  fail_msg("expected check %s in adm_rule_check_table", id);
+  return NULL;
+}
+
+static struct adm_findings findings;
+
+/* Run one check (by id) into the test's arena. */
+static const struct adm_findings *run(void **state, const char *id, const struct adm_pod *pod,
+                                      const struct adm_resources_rule *rule) {
+  adm_findings_init(&findings, *state);
+  check_by_id(id)->check(pod, rule, &findings);
+  return &findings;
+}
+
+/* Every resources check the rule activates, in table order. */
+static const struct adm_findings *run_family(void **state, const struct adm_pod *pod,
+                                             const struct adm_resources_rule *rule) {
+  adm_findings_init(&findings, *state);
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c != NULL; c++)
+    if ((*c)->family == ADM_FAMILY_RESOURCES && (*c)->active(rule))
+      (*c)->check(pod, rule, &findings);
+  return &findings;
+}
+
+static void print_findings(const struct adm_findings *f) {
+  for (size_t i = 0; i < f->n; i++)
+    print_error("  got %s: %s\n", f->items[i].check, f->items[i].message);
+}
+
+/* The findings are exactly want (NULL-terminated), in order, each from check id. */
+static void expect(const struct adm_findings *f, const char *id, const char *const *want) {
+  size_t n = 0;
+  while (want[n] != NULL)
+    n++;
+  if (f->n != n) {
+    print_findings(f);
+    fail_msg("expected %zu findings, got %zu", n, f->n);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(f->items[i].check, id) != 0 || strcmp(f->items[i].message, want[i]) != 0) {
+      print_findings(f);
+      fail_msg("expected finding %zu to be %s: %s", i, id, want[i]);
+    }
+  }
+}
+
+#define EXPECT(f, id, ...) expect(f, id, (const char *const[]){__VA_ARGS__, NULL})
+#define EXPECT_NONE(f) expect(f, "", (const char *const[]){NULL})
+
+static void every_resources_check_is_registered_first_and_in_order(void **state) {
+  (void)state;
+  static const char *const ids[] = {
+      "resources.quantity", "resources.requests.required", "resources.limits.required", "resources.min",
+      "resources.max",      "resources.limitRequestRatio", "resources.pod.max",
+  };
+  size_t n = sizeof ids / sizeof ids[0];
+  for (size_t i = 0; i < n; i++) {
+    const struct adm_rule_check *c = adm_rule_check_table[i];
+    if (c == NULL || strcmp(c->id, ids[i]) != 0)
+      fail_msg("expected table entry %zu to be %s, got %s", i, ids[i], c ? c->id : "the end");
+    assert_int_equal(c->family, ADM_FAMILY_RESOURCES);
+    assert_non_null(c->summary);
+    assert_true(strlen(c->summary) > 10);
+    assert_non_null(c->active);
+    assert_non_null(c->check);
+  }
+  for (size_t i = n; adm_rule_check_table[i] != NULL; i++)
+    if (adm_rule_check_table[i]->family == ADM_FAMILY_RESOURCES)
+      fail_msg("expected every resources check at the top of the table, found %s at %zu", adm_rule_check_table[i]->id,
+               i);
+}
+
+static void each_check_is_active_only_for_its_setting(void **state) {
+  (void)state;
+  struct adm_resources_rule none = {0};
+  for (size_t i = 0; adm_rule_check_table[i] != NULL; i++)
+    if (adm_rule_check_table[i]->family == ADM_FAMILY_RESOURCES && adm_rule_check_table[i]->active(&none))
+      fail_msg("expected %s to be inactive under an empty rule", adm_rule_check_table[i]->id);
+  struct {
+    struct adm_resources_rule rule;
+    const char *id;
+  } cases[] = {
+      {{.require_requests = NAMES("cpu")}, "resources.requests.required"},
+      {{.require_limits = NAMES("cpu")}, "resources.limits.required"},
+      {{.min = MAP(set("cpu", "1"))}, "resources.min"},
+      {{.max = MAP(set("cpu", "1"))}, "resources.max"},
+      {{.max_ratio = MAP(set("cpu", "1"))}, "resources.limitRequestRatio"},
+      {{.pod_max = MAP(set("cpu", "1"))}, "resources.pod.max"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    for (size_t i = 0; adm_rule_check_table[i] != NULL; i++) {
+      const struct adm_rule_check *c = adm_rule_check_table[i];
+      if (c->family != ADM_FAMILY_RESOURCES)
+        continue;
+      /* resources.quantity is active whenever anything is. */
+      bool want = strcmp(c->id, cases[k].id) == 0 || strcmp(c->id, "resources.quantity") == 0;
+      if (c->active(&cases[k].rule) != want)
+        fail_msg("expected %s to be %s when only %s is set", c->id, want ? "active" : "inactive", cases[k].id);
+    }
+  }
+}
+
+static void requests_required(void **state) {
+  struct adm_resources_rule rule = {.require_requests = NAMES("memory", "cpu")};
+  struct adm_pod good = POD(sidecar("proxy", LIST({"cpu", "100m"}, {"memory", "64Mi"}), NONE),
+                            INIT("setup", LIST({"memory", "64Mi"}, {"cpu", "1"}), NONE),
+                            REGULAR("app", LIST({"cpu", "1"}, {"memory", "1Gi"}), NONE));
+  EXPECT_NONE(run(state, "resources.requests.required", &good, &rule));
+
+  /* Container order, then the rule's resource order (memory before cpu). */
+  struct adm_pod bad = POD(sidecar("proxy", LIST({"memory", "64Mi"}), NONE), INIT("setup", NONE, NONE),
+                           REGULAR("app", LIST({"memory", "1Gi"}, {"cpu", "1"}), NONE),
+                           REGULAR("worker", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.requests.required", &bad, &rule), "resources.requests.required",
+         "container \"proxy\" must set resources.requests.cpu",
+         "container \"setup\" must set resources.requests.memory",
+         "container \"setup\" must set resources.requests.cpu", "container \"worker\" must set resources.requests.cpu");
+}
+
+static void a_limit_stands_for_a_missing_request(void **state) {
+  /* The API server defaults a Pod's request to its limit; a template must pass the same way. */
+  struct adm_resources_rule rule = {.require_requests = NAMES("memory")};
+  struct adm_pod pod = POD(REGULAR("app", NONE, LIST({"memory", "1Gi"})));
+  EXPECT_NONE(run(state, "resources.requests.required", &pod, &rule));
+  struct adm_pod other = POD(REGULAR("app", NONE, LIST({"cpu", "1"})));
+  EXPECT(run(state, "resources.requests.required", &other, &rule), "resources.requests.required",
+         "container \"app\" must set resources.requests.memory");
+}
+
+static void limits_required(void **state) {
+  struct adm_resources_rule rule = {.require_limits = NAMES("memory", "nvidia.com/gpu")};
+  struct adm_pod good = POD(INIT("setup", NONE, LIST({"nvidia.com/gpu", "1"}, {"memory", "64Mi"})),
+                            REGULAR("app", NONE, LIST({"memory", "1Gi"}, {"nvidia.com/gpu", "2"})));
+  EXPECT_NONE(run(state, "resources.limits.required", &good, &rule));
+  /* A request does not stand for a limit. */
+  struct adm_pod bad = POD(sidecar("proxy", LIST({"memory", "64Mi"}), LIST({"nvidia.com/gpu", "1"})),
+                           REGULAR("app", LIST({"memory", "1Gi"}, {"nvidia.com/gpu", "1"}), NONE));
+  EXPECT(run(state, "resources.limits.required", &bad, &rule), "resources.limits.required",
+         "container \"proxy\" must set resources.limits.memory", "container \"app\" must set resources.limits.memory",
+         "container \"app\" must set resources.limits.nvidia.com/gpu");
+}
+
+/* Memory in every setting: requireRequests, requireLimits, min, max,
+ * maxLimitRequestRatio, and podMax (the same as max). */
+static struct adm_resources_rule every_setting(const char *min, const char *max, const char *ratio) {
+  static char *names[] = {"memory"};
+  static struct adm_quantity_setting s[3];
+  s[0] = set("memory", min);
+  s[1] = set("memory", max);
+  s[2] = set("memory", ratio);
+  return (struct adm_resources_rule){{names, 1}, {names, 1}, {&s[0], 1}, {&s[1], 1}, {&s[2], 1}, {&s[1], 1}};
+}
+
+static void ephemeral_containers_are_skipped(void **state) {
+  struct adm_resources_rule rule = every_setting("1Gi", "1Gi", "1");
+  /* Each ephemeral container fails some check, were it visited. */
+  struct adm_pod pod =
+      POD(REGULAR("app", LIST({"memory", "1Gi"}), LIST({"memory", "1Gi"})), EPHEMERAL("debug", NONE, NONE),
+          EPHEMERAL("big", LIST({"memory", "8Gi"}), LIST({"memory", "8Gi"})),
+          EPHEMERAL("small", LIST({"memory", "1Mi"}), LIST({"memory", "2Mi"})),
+          EPHEMERAL("bad", LIST({"memory", "bad"}), LIST({"memory", "1Gi"})));
+  EXPECT_NONE(run_family(state, &pod, &rule));
+  /* The same container as a regular one fails every check: the pod above passes only by skipping it. */
+  struct adm_pod regular =
+      POD(REGULAR("app", LIST({"memory", "1Gi"}), LIST({"memory", "1Gi"})), REGULAR("debug", NONE, NONE));
+  assert_int_equal(run_family(state, &regular, &rule)->n, 2);
+}
+
+static void min_per_container(void **state) {
+  struct adm_resources_rule rule = {.min = MAP(set("memory", "16Mi"), set("cpu", "100m"))};
+  /* At the boundary across units, and a missing value, pass. */
+  struct adm_pod good = POD(INIT("setup", LIST({"memory", "16384Ki"}), NONE),
+                            REGULAR("app", LIST({"memory", "16Mi"}, {"cpu", "0.1"}), LIST({"memory", "1Gi"})));
+  EXPECT_NONE(run(state, "resources.min", &good, &rule));
+  struct adm_pod bad = POD(sidecar("proxy", LIST({"cpu", "99m"}), NONE),
+                           REGULAR("app", LIST({"memory", "8Mi"}, {"cpu", "1"}), LIST({"memory", "16383Ki"})));
+  EXPECT(run(state, "resources.min", &bad, &rule), "resources.min",
+         "container \"proxy\": minimum cpu usage per Container is 100m, but request is 99m",
+         "container \"app\": minimum memory usage per Container is 16Mi, but request is 8Mi",
+         "container \"app\": minimum memory usage per Container is 16Mi, but limit is 16383Ki");
+}
+
+static void max_per_container(void **state) {
+  struct adm_resources_rule rule = {.max = MAP(set("memory", "1Gi"), set("cpu", "4"))};
+  struct adm_pod good = POD(INIT("setup", LIST({"memory", "1073741824"}), LIST({"memory", "1024Mi"})),
+                            REGULAR("app", LIST({"cpu", "4000m"}), LIST({"cpu", "4"})), REGULAR("bare", NONE, NONE));
+  EXPECT_NONE(run(state, "resources.max", &good, &rule));
+  /* The limit first, as LimitRange checks it; 1G is under 1Gi, 1025Mi is over. */
+  struct adm_pod bad = POD(INIT("setup", LIST({"memory", "2Gi"}), LIST({"memory", "2Gi"})),
+                           REGULAR("app", LIST({"memory", "1G"}, {"cpu", "4001m"}), LIST({"memory", "1025Mi"})));
+  EXPECT(run(state, "resources.max", &bad, &rule), "resources.max",
+         "container \"setup\": maximum memory usage per Container is 1Gi, but limit is 2Gi",
+         "container \"setup\": maximum memory usage per Container is 1Gi, but request is 2Gi",
+         "container \"app\": maximum memory usage per Container is 1Gi, but limit is 1025Mi",
+         "container \"app\": maximum cpu usage per Container is 4, but request is 4001m");
+}
+
+static void limit_request_ratio(void **state) {
+  struct adm_resources_rule rule = {.max_ratio = MAP(set("memory", "2"), set("cpu", "1.5"))};
+  /* At the boundary, exactly, across units; a resource without both values passes. */
+  struct adm_pod good =
+      POD(REGULAR("app", LIST({"memory", "1024Mi"}, {"cpu", "1"}), LIST({"memory", "2Gi"}, {"cpu", "1500m"})),
+          REGULAR("half", LIST({"memory", "1Gi"}), LIST({"cpu", "8"})));
+  EXPECT_NONE(run(state, "resources.limitRequestRatio", &good, &rule));
+  struct adm_pod bad = POD(INIT("setup", LIST({"memory", "1Gi"}), LIST({"memory", "4Gi"})),
+                           REGULAR("app", LIST({"cpu", "1"}), LIST({"cpu", "1501m"})),
+                           REGULAR("third", LIST({"cpu", "3"}), LIST({"cpu", "4.5000003"})),
+                           REGULAR("zero", LIST({"cpu", "0"}), LIST({"cpu", "1m"})));
+  EXPECT(run(state, "resources.limitRequestRatio", &bad, &rule), "resources.limitRequestRatio",
+         "container \"setup\": memory max limit to request ratio per Container is 2, but provided ratio is 4",
+         "container \"app\": cpu max limit to request ratio per Container is 1.5, but provided ratio is 1.501",
+         "container \"third\": cpu max limit to request ratio per Container is 1.5, but provided ratio is 1.500000...",
+         "container \"zero\": cpu max limit to request ratio per Container is 1.5, but request is 0");
+  /* Zero over zero is no ratio at all. */
+  struct adm_pod zeros = POD(REGULAR("app", LIST({"cpu", "0"}), LIST({"cpu", "0"})));
+  EXPECT_NONE(run(state, "resources.limitRequestRatio", &zeros, &rule));
+}
+
+static void pod_max_sums_regular_containers(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"), set("cpu", "2"))};
+  struct adm_pod good = POD(REGULAR("a", LIST({"memory", "8Gi"}, {"cpu", "1"}), LIST({"memory", "8Gi"})),
+                            REGULAR("b", LIST({"memory", "8192Mi"}, {"cpu", "1000m"}), LIST({"memory", "8Gi"})));
+  EXPECT_NONE(run(state, "resources.pod.max", &good, &rule));
+  struct adm_pod bad = POD(REGULAR("a", LIST({"memory", "10Gi"}, {"cpu", "1500m"}), LIST({"memory", "10Gi"})),
+                           REGULAR("b", LIST({"memory", "8Gi"}, {"cpu", "1"}), LIST({"memory", "6Gi"}, {"cpu", "2"})));
+  /* Per resource as configured: requests, then limits. */
+  EXPECT(run(state, "resources.pod.max", &bad, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 18Gi",
+         "maximum cpu usage per Pod is 2, but effective request is 2500m");
+  struct adm_pod limits = POD(REGULAR("a", LIST({"memory", "1Gi"}), LIST({"memory", "10Gi"})),
+                              REGULAR("b", LIST({"memory", "1Gi"}), LIST({"memory", "7Gi"})));
+  EXPECT(run(state, "resources.pod.max", &limits, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective limit is 17Gi");
+}
+
+static void pod_max_counts_sidecars_beside_containers(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  /* A plain init container runs alone: max(8Gi, 10Gi) fits. */
+  struct adm_pod plain =
+      POD(INIT("setup", LIST({"memory", "10Gi"}), NONE), REGULAR("app", LIST({"memory", "8Gi"}), NONE));
+  EXPECT_NONE(run(state, "resources.pod.max", &plain, &rule));
+  /* The same container as a sidecar runs beside the app: 10Gi + 8Gi. */
+  struct adm_pod side =
+      POD(sidecar("setup", LIST({"memory", "10Gi"}), NONE), REGULAR("app", LIST({"memory", "8Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &side, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 18Gi");
+  /* A plain init container will not fit on its own. */
+  struct adm_pod big =
+      POD(INIT("setup", LIST({"memory", "20Gi"}), NONE), REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &big, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 20Gi");
+}
+
+static void pod_max_adds_only_the_sidecars_declared_before(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  /* The init container starts after the sidecar: 12Gi + 6Gi. */
+  struct adm_pod after =
+      POD(sidecar("proxy", LIST({"memory", "6Gi"}), NONE), INIT("setup", LIST({"memory", "12Gi"}), NONE),
+          REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &after, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 18Gi");
+  /* Before the sidecar it runs alone: max(12Gi, 1Gi + 6Gi). */
+  struct adm_pod before =
+      POD(INIT("setup", LIST({"memory", "12Gi"}), NONE), sidecar("proxy", LIST({"memory", "6Gi"}), NONE),
+          REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  EXPECT_NONE(run(state, "resources.pod.max", &before, &rule));
+}
+
+static void pod_max_defaults_requests_and_prints_totals_readably(void **state) {
+  /* A request missing under a limit counts as the limit, as the API server defaults it. */
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "2G"))};
+  struct adm_pod pod = POD(REGULAR("a", NONE, LIST({"memory", "1500M"})), REGULAR("b", LIST({"memory", "1G"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 2G, but effective request is 2500M");
+  /* Binary when that is the shorter form, whatever the setting's. */
+  struct adm_pod gibi = POD(REGULAR("a", LIST({"memory", "1Gi"}), NONE), REGULAR("b", LIST({"memory", "1Gi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &gibi, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 2G, but effective request is 2Gi");
+  /* The boundary, across units: 1Gi + 1024Mi == 2Gi. */
+  struct adm_resources_rule binary = {.pod_max = MAP(set("memory", "2Gi"))};
+  struct adm_pod equal =
+      POD(REGULAR("a", LIST({"memory", "1Gi"}), NONE), REGULAR("b", LIST({"memory", "1024Mi"}), NONE));
+  EXPECT_NONE(run(state, "resources.pod.max", &equal, &binary));
+  struct adm_pod over =
+      POD(REGULAR("a", LIST({"memory", "1Gi"}), NONE), REGULAR("b", LIST({"memory", "1025Mi"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &over, &binary), "resources.pod.max",
+         "maximum memory usage per Pod is 2Gi, but effective request is 2049Mi");
+}
+
+static void pod_max_checks_pod_level_resources(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  struct adm_pod pod = POD(REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  pod.resources = (struct adm_resources){true, LIST({"memory", "16Gi"}), LIST({"memory", "16384Mi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  pod.resources = (struct adm_resources){true, LIST({"memory", "17Gi"}), LIST({"memory", "20Gi"})};
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but spec.resources.requests.memory is 17Gi",
+         "maximum memory usage per Pod is 16Gi, but spec.resources.limits.memory is 20Gi");
+}
+
+static void pod_max_fails_closed_on_overflow(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  /* 1e40 + 1n needs 50 significant digits: no exact total, so no pass. */
+  struct adm_pod pod = POD(REGULAR("a", LIST({"memory", "1e40"}), NONE), REGULAR("b", LIST({"memory", "1n"}), NONE));
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but the containers' requests add up past 38 digits, which admitd "
+         "cannot compare exactly");
+  struct adm_pod init =
+      POD(sidecar("proxy", NONE, LIST({"memory", "1n"})), INIT("setup", NONE, LIST({"memory", "1e40"})));
+  EXPECT(run(state, "resources.pod.max", &init, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but the containers' requests add up past 38 digits, which admitd "
+         "cannot compare exactly",
+         "maximum memory usage per Pod is 16Gi, but the containers' limits add up past 38 digits, which admitd "
+         "cannot compare exactly");
+}
+
+static void malformed_quantities_are_reported_once(void **state) {
+  struct adm_resources_rule rule = every_setting("16Mi", "1Gi", "2");
+  struct adm_pod pod = POD(INIT("setup", LIST({"memory", "12x"}), LIST({"memory", "-1Gi"})),
+                           REGULAR("app", LIST({"memory", "1\"Gi"}), LIST({"memory", "512Mi"}, {"cpu", "1e"})));
+  pod.resources = (struct adm_resources){true, LIST({"cpu", "abc"}), NONE};
+  EXPECT(run_family(state, &pod, &rule), "resources.quantity",
+         "container \"setup\" has an invalid resources.requests.memory \"12x\": not a quantity (want a number with an "
+         "optional suffix such as 500m, 2Gi or 1e3)",
+         "container \"setup\" has an invalid resources.limits.memory \"-1Gi\": must be greater than or equal to 0",
+         "container \"app\" has an invalid resources.requests.memory \"1\\\"Gi\": not a quantity (want a number with "
+         "an optional suffix such as 500m, 2Gi or 1e3)",
+         "container \"app\" has an invalid resources.limits.cpu \"1e\": unknown suffix (want n, u, m, k, M, G, T, P, "
+         "E, Ki, Mi, Gi, Ti, Pi, Ei or an e-exponent)",
+         "pod has an invalid spec.resources.requests.cpu \"abc\": not a quantity (want a number with an optional "
+         "suffix such as 500m, 2Gi or 1e3)");
+}
+
+static void valid_quantities_pass(void **state) {
+  struct adm_resources_rule rule = {.require_limits = NAMES("memory")};
+  struct adm_pod pod =
+      POD(REGULAR("app", LIST({"memory", "0"}, {"cpu", "+1.5"}), LIST({"memory", "-0"}, {"cpu", ".5e1"})));
+  pod.resources = (struct adm_resources){true, LIST({"cpu", "2"}), LIST({"memory", "1Ei"})};
+  EXPECT_NONE(run(state, "resources.quantity", &pod, &rule));
+}
+
+static void findings_do_not_depend_on_the_run(void **state) {
+  struct adm_resources_rule rule = {
+      .require_requests = NAMES("cpu", "memory"),
+      .max = MAP(set("memory", "1Gi")),
+      .pod_max = MAP(set("memory", "2Gi")),
+  };
+  struct adm_pod pod = POD(sidecar("s", LIST({"memory", "2Gi"}), NONE), REGULAR("a", LIST({"memory", "512Mi"}), NONE),
+                           REGULAR("b", NONE, NONE));
+  const struct adm_findings *f = run_family(state, &pod, &rule);
+  size_t n = f->n;
+  const char **first = adm_arena_calloc(*state, n, sizeof *first);
+  assert_non_null(first);
+  for (size_t i = 0; i < n; i++)
+    first[i] = f->items[i].message;
+  assert_int_equal(n, 6);
+  for (int round = 0; round < 3; round++) {
+    f = run_family(state, &pod, &rule);
+    assert_int_equal(f->n, n);
+    for (size_t i = 0; i < n; i++)
+      assert_string_equal(f->items[i].message, first[i]);
+  }
+  assert_string_equal(first[0], "container \"s\" must set resources.requests.cpu");
+  assert_string_equal(first[5], "maximum memory usage per Pod is 2Gi, but effective request is 2560Mi");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(every_resources_check_is_registered_first_and_in_order),
+      cmocka_unit_test(each_check_is_active_only_for_its_setting),
+      cmocka_unit_test_setup_teardown(requests_required, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(a_limit_stands_for_a_missing_request, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(limits_required, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(ephemeral_containers_are_skipped, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(min_per_container, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(max_per_container, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(limit_request_ratio, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_sums_regular_containers, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_counts_sidecars_beside_containers, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_adds_only_the_sidecars_declared_before, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_defaults_requests_and_prints_totals_readably, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_checks_pod_level_resources, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_fails_closed_on_overflow, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(malformed_quantities_are_reported_once, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(valid_quantities_pass, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(findings_do_not_depend_on_the_run, test_setup, test_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
