@@ -314,6 +314,11 @@ static bool scale_up(adm__u128 v, int64_t n, adm__u128 *out) {
 }
 
 int adm_quantity_add(const struct adm_quantity *a, const struct adm_quantity *b, struct adm_quantity *sum) {
+  /* Zero has no exponent to line up with: 0 + 1e40 is 1e40, not an overflow. */
+  if (a->coef == 0 || b->coef == 0) {
+    *sum = a->coef == 0 ? *b : *a;
+    return 0;
+  }
   int64_t e = a->exp < b->exp ? a->exp : b->exp;
   adm__u128 x, y;
   if (!scale_up(a->coef, a->exp - e, &x) || !scale_up(b->coef, b->exp - e, &y))

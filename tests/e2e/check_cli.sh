@@ -125,7 +125,9 @@ expect_eq "deploy/policy.yaml is valid" 0 $?
 
 # The check list comes from the registry.
 out=$("$ADMITD" checks)
-expect_eq "checks: one line per check" 19 "$(printf '%s\n' "$out" | wc -l)"
+expect_eq "checks: one line per Pod Security check" 19 "$(printf '%s\n' "$out" | grep -cE ' (baseline|restricted) ')"
+expect_eq "checks: one line per resources check" 7 "$(printf '%s\n' "$out" | grep -c '^resources\.')"
+expect_eq "checks: one line per securityContext check" 16 "$(printf '%s\n' "$out" | grep -c '^securityContext\.')"
 expect_contains "checks: versions" "sysctls                      baseline   v1.0,v1.27,v1.29,v1.32,v1.37   only safe" "$out"
 
 # Version and help.

@@ -139,6 +139,9 @@ static void adds_exactly_and_reports_overflow(void **state) {
   a = q("1e40");
   b = q("1n");
   assert_int_equal(adm_quantity_add(&a, &b, &s), ADM_ETOOBIG);
+  b = q("0");
+  assert_int_equal(adm_quantity_add(&b, &a, &s), 0); /* zero lines up with anything */
+  assert_int_equal(adm_quantity_cmp(&s, &a), 0);
   a = q("3");
   assert_int_equal(adm_quantity_mul_small(&a, 4, &s), 0);
   assert_string_equal(adm_quantity_format(&s, buf, sizeof buf), "12");
