@@ -66,7 +66,8 @@ struct adm_annotation {
 struct adm_outcome {
   int family, mode;
   const char *check;
-  const char *message;
+  const char *message; /* a family's finding, or Pod Security's reason */
+  const char *detail;  /* Pod Security's detail ("reason (detail)"), or NULL */
 };
 
 struct adm_decision {

@@ -70,7 +70,7 @@ static void note_check(struct adm_decision *d, const char *id) {
 }
 
 static void add_outcome(struct adm_decision *d, struct adm_arena *a, int family, int mode, const char *check,
-                        const char *message) {
+                        const char *message, const char *detail) {
   note_check(d, check);
   if (d->n_outcomes == d->cap_outcomes) {
     size_t cap = d->cap_outcomes ? 2 * d->cap_outcomes : 16;
@@ -82,14 +82,14 @@ static void add_outcome(struct adm_decision *d, struct adm_arena *a, int family,
     d->outcomes = o;
     d->cap_outcomes = cap;
   }
-  d->outcomes[d->n_outcomes++] = (struct adm_outcome){family, mode, check, message};
+  d->outcomes[d->n_outcomes++] = (struct adm_outcome){family, mode, check, message, detail};
 }
 
 static void note_failed(struct adm_decision *d, struct adm_arena *a, const struct adm_evaluation *ev, int mode) {
   for (size_t i = 0; i < ev->n_failed; i++) {
     const struct adm_failed_check *f = &ev->failed[i];
-    const char *msg = f->detail && f->detail[0] ? adm_arena_printf(a, "%s (%s)", f->reason, f->detail) : f->reason;
-    add_outcome(d, a, ADM_FAMILY_POD_SECURITY, mode, f->id, msg);
+    /* Formatted by whoever reports it: the answer itself does not need it. */
+    add_outcome(d, a, ADM_FAMILY_POD_SECURITY, mode, f->id, f->reason, f->detail && f->detail[0] ? f->detail : NULL);
   }
 }
 
@@ -312,11 +312,9 @@ static const void *rule_settings(const struct adm_family_rule *r, int family) {
   return family == ADM_FAMILY_RESOURCES ? (const void *)&r->resources : (const void *)&r->sc;
 }
 
-/* Findings of one family in one mode, "a, b, c", de-duplicated: two rules
- * may require the same thing of the same pod. */
-static const char *join_findings(const struct adm_decision *d, struct adm_arena *a, int family, int mode) {
-  struct adm_sb sb;
-  adm_sb_init(&sb, a);
+/* Findings of one family in one mode, "a, b, c", appended to sb and
+ * de-duplicated: two rules may require the same thing of the same pod. */
+static void join_findings(struct adm_sb *sb, const struct adm_decision *d, int family, int mode) {
   size_t n = 0;
   for (size_t i = 0; i < d->n_outcomes; i++) {
     const struct adm_outcome *o = &d->outcomes[i];
@@ -328,10 +326,20 @@ static const char *join_findings(const struct adm_decision *d, struct adm_arena 
              strcmp(d->outcomes[j].message, o->message) == 0;
     if (seen)
       continue;
-    adm_sb_add(&sb, n++ ? ", " : "");
-    adm_sb_add(&sb, o->message);
+    adm_sb_add(sb, n++ ? ", " : "");
+    adm_sb_add(sb, o->message);
   }
-  return n ? adm_sb_str(&sb) : NULL;
+}
+
+/* "would violate admitd <family> policy: a, b" for warnings and audit. */
+static const char *would_violate(const struct adm_decision *d, struct adm_arena *a, int family, int mode) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  adm_sb_add(&sb, "would violate admitd ");
+  adm_sb_add(&sb, adm_family_name((enum adm_family_id)family));
+  adm_sb_add(&sb, " policy: ");
+  join_findings(&sb, d, family, mode);
+  return adm_sb_str(&sb);
 }
 
 /* Run every selected rule of every configured family over pod, then map
@@ -360,7 +368,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
         if ((int)(*c)->family == f && (*c)->active(settings) && !(windows && (*c)->linux_only))
           (*c)->check(pod, settings, &found);
       for (size_t k = 0; k < found.n; k++)
-        add_outcome(d, a, f, (int)mode, found.items[k].check, found.items[k].message);
+        add_outcome(d, a, f, (int)mode, found.items[k].check, found.items[k].message, NULL);
       any[f][mode] |= found.n > 0;
     }
   }
@@ -382,25 +390,24 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
     }
     if (!d->allowed || denied)
       adm_sb_add(&sb, "; ");
-    adm_sb_addf(&sb, "violates admitd %s policy: %s", adm_family_name((enum adm_family_id)f),
-                join_findings(d, a, f, ADM_MODE_ENFORCE));
+    adm_sb_add(&sb, "violates admitd ");
+    adm_sb_add(&sb, adm_family_name((enum adm_family_id)f));
+    adm_sb_add(&sb, " policy: ");
+    join_findings(&sb, d, f, ADM_MODE_ENFORCE);
     denied = true;
   }
   if (denied) {
     const char *msg = adm_sb_str(&sb);
     deny(d, 403, "Forbidden", msg ? msg : "forbidden by admitd policy");
   }
+  static const char *const audit_keys[ADM__FAMILY_COUNT] = {NULL, "resources-violations", "securityContext-violations",
+                                                            "images-violations"};
   for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
-    const char *fname = adm_family_name((enum adm_family_id)f);
     if (any[f][ADM_MODE_AUDIT])
-      add_annotation(
-          d, adm_arena_printf(a, "%s-violations", fname),
-          adm_arena_printf(a, "would violate admitd %s policy: %s", fname, join_findings(d, a, f, ADM_MODE_AUDIT)));
+      add_annotation(d, audit_keys[f], would_violate(d, a, f, ADM_MODE_AUDIT));
     /* As upstream: no warnings on a request that is rejected anyway. */
     if (any[f][ADM_MODE_WARN] && d->allowed)
-      add_warning(
-          d, a,
-          adm_arena_printf(a, "would violate admitd %s policy: %s", fname, join_findings(d, a, f, ADM_MODE_WARN)));
+      add_warning(d, a, would_violate(d, a, f, ADM_MODE_WARN));
   }
 }
 

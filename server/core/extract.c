@@ -66,11 +66,16 @@ struct ctx {
   size_t len;
 };
 
+/* Called for every field read, error or not: plain copies, no printf. A
+ * path that would not fit is left as it was (errors name its prefix). */
 static size_t path_push_key(struct ctx *c, const char *key) {
-  size_t saved = c->len;
-  int n = snprintf(c->path + c->len, sizeof c->path - c->len, "%s%s", c->len ? "." : "", key);
-  if (n > 0 && (size_t)n < sizeof c->path - c->len)
-    c->len += (size_t)n;
+  size_t saved = c->len, n = strlen(key), dot = c->len ? 1 : 0;
+  if (c->len + dot + n < sizeof c->path) {
+    if (dot)
+      c->path[c->len++] = '.';
+    memcpy(c->path + c->len, key, n + 1);
+    c->len += n;
+  }
   return saved;
 }
 

@@ -263,17 +263,48 @@ static void formats_with_suffixes(void **state) {
   }
 }
 
+/* The fast path for plain values agrees with the general one: leading
+ * zeros past 18 digits send the same value down the general path. */
+static void fast_path_agrees_with_general_path(void **state) {
+  (void)state;
+  static const char *const suffixes[] = {"",   "m",  "k",  "M",  "G", "T", "P",  "E", "Ki", "Mi",
+                                         "Gi", "Ti", "Pi", "Ei", "u", "n", "e3", "i", "Z"};
+  unsigned seed = 12345;
+  for (int i = 0; i < 20000; i++) {
+    char num[40], a[80], b[120];
+    seed = seed * 1103515245u + 12345u;
+    int len = 1 + (int)(seed >> 16) % 19;
+    int w = 0;
+    for (int k = 0; k < len; k++) {
+      seed = seed * 1103515245u + 12345u;
+      num[w++] = (char)('0' + (seed >> 16) % 10);
+    }
+    num[w] = '\0';
+    seed = seed * 1103515245u + 12345u;
+    int dot = (int)((seed >> 16) % (unsigned)(len + 2)) - 1; /* -1: no dot */
+    seed = seed * 1103515245u + 12345u;
+    const char *suf = suffixes[(seed >> 16) % (sizeof suffixes / sizeof suffixes[0])];
+    if (dot >= 0 && dot <= len)
+      snprintf(a, sizeof a, "%.*s.%s%s", dot, num, num + dot, suf);
+    else
+      snprintf(a, sizeof a, "%s%s", num, suf);
+    snprintf(b, sizeof b, "0000000000000000000%s", a);
+    struct adm_quantity x, y;
+    int rx = adm_quantity_parse(a, &x, NULL), ry = adm_quantity_parse(b, &y, NULL);
+    if (rx != ry)
+      fail_msg("\"%s\" parses with %d, \"%s\" with %d", a, rx, b, ry);
+    if (rx == 0 && adm_quantity_cmp(&x, &y) != 0)
+      fail_msg("\"%s\" and \"%s\" differ", a, b);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(parses_every_form_upstream_accepts),
-      cmocka_unit_test(refuses_what_upstream_refuses),
-      cmocka_unit_test(compares_exactly_across_units),
-      cmocka_unit_test(adds_exactly_and_reports_overflow),
-      cmocka_unit_test(refuses_negative_resource_quantities),
-      cmocka_unit_test(looks_up_resources_by_name),
-      cmocka_unit_test(compares_with_a_product_exactly),
-      cmocka_unit_test(formats_ratios_for_messages),
-      cmocka_unit_test(formats_with_suffixes),
+      cmocka_unit_test(fast_path_agrees_with_general_path), cmocka_unit_test(parses_every_form_upstream_accepts),
+      cmocka_unit_test(refuses_what_upstream_refuses),      cmocka_unit_test(compares_exactly_across_units),
+      cmocka_unit_test(adds_exactly_and_reports_overflow),  cmocka_unit_test(refuses_negative_resource_quantities),
+      cmocka_unit_test(looks_up_resources_by_name),         cmocka_unit_test(compares_with_a_product_exactly),
+      cmocka_unit_test(formats_ratios_for_messages),        cmocka_unit_test(formats_with_suffixes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
