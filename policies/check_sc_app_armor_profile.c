@@ -11,30 +11,13 @@
  *   annotation with any other value names no profile and fails.
  * PodSecurityPolicy: the apparmor.security.beta.kubernetes.io/allowedProfileNames
  *   annotation. */
-#include <fnmatch.h>
-
-#include "admitd/family.h"
-#include "internal.h"
+#include "sc_rule.h"
 
 #define ID "securityContext.appArmorProfile"
 #define ANNOTATION_PREFIX "container.apparmor.security.beta.kubernetes.io/"
 
 static bool active(const void *rule) {
   return ((const struct adm_sc_rule *)rule)->has_allowed_apparmor_profiles;
-}
-
-/* "RuntimeDefault" and "Unconfined" match themselves, "Localhost/<glob>" a
- * Localhost profile whose name the glob matches; anything else nothing. */
-static bool allowed(const struct adm_names *allow, const char *type, const char *name) {
-  bool localhost = strcmp(type, "Localhost") == 0;
-  for (size_t i = 0; i < allow->n; i++) {
-    const char *e = allow->items[i];
-    if (!localhost && strcmp(e, type) == 0 && type[0] != '\0')
-      return true;
-    if (localhost && name && strncmp(e, "Localhost/", 10) == 0 && fnmatch(e + 10, name, 0) == 0)
-      return true;
-  }
-  return false;
 }
 
 /* The legacy annotation's value for container name, or NULL. */
@@ -80,7 +63,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
     struct effective e = resolve(pod, c);
-    if (e.type && allowed(allow, e.type, e.name))
+    if (e.type && adm__sc_profile_allowed(allow, e.type, e.name))
       continue;
     struct adm_sb sb;
     adm_sb_init(&sb, out->arena);
@@ -102,10 +85,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
         adm_sb_add(&sb, e.from == CONTAINER_FIELD ? "\" from securityContext.appArmorProfile"
                                                   : "\" from spec.securityContext.appArmorProfile");
     }
-    adm_sb_add(&sb, "; allowed: ");
-    adm_sb_add_quoted_list(&sb, (const char *const *)allow->items, allow->n);
-    if (allow->n == 0)
-      adm_sb_add(&sb, "none");
+    adm__sc_add_allowed_names(&sb, allow);
     adm_findings_add(out, ID, adm_sb_str(&sb));
   }
 }

@@ -6,8 +6,7 @@
  * PodSecurityPolicy: fsGroup.rule MustRunAs with ranges. */
 #include <inttypes.h>
 
-#include "admitd/family.h"
-#include "internal.h"
+#include "sc_rule.h"
 
 #define ID "securityContext.fsGroup"
 
@@ -15,27 +14,11 @@ static bool active(const void *rule) {
   return ((const struct adm_sc_rule *)rule)->fs_group.set;
 }
 
-static bool in_range(const struct adm_id_range *r, int64_t v) {
-  return (!r->has_min || v >= r->min) && (!r->has_max || v <= r->max);
-}
-
-/* "; allowed: 1000 to 2000" (or "1000 or more", "2000 or less", "any value") */
-static void add_allowed(struct adm_sb *sb, const struct adm_id_range *r) {
-  if (r->has_min && r->has_max)
-    adm_sb_addf(sb, "; allowed: %" PRId64 " to %" PRId64, r->min, r->max);
-  else if (r->has_min)
-    adm_sb_addf(sb, "; allowed: %" PRId64 " or more", r->min);
-  else if (r->has_max)
-    adm_sb_addf(sb, "; allowed: %" PRId64 " or less", r->max);
-  else
-    adm_sb_add(sb, "; allowed: any value");
-}
-
 static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
   const struct adm_id_range *r = &((const struct adm_sc_rule *)rule)->fs_group;
   bool set = pod->sc.present && pod->sc.has_fs_group;
   int64_t v = pod->sc.fs_group;
-  if (set && in_range(r, v))
+  if (set && adm__sc_in_range(r, v))
     return;
   struct adm_sb sb;
   adm_sb_init(&sb, out->arena);
@@ -43,7 +26,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
     adm_sb_addf(&sb, "pod sets spec.securityContext.fsGroup=%" PRId64, v);
   else
     adm_sb_add(&sb, "pod does not set spec.securityContext.fsGroup");
-  add_allowed(&sb, r);
+  adm__sc_add_allowed_range(&sb, r);
   adm_findings_add(out, ID, adm_sb_str(&sb));
 }
 

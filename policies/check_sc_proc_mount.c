@@ -5,8 +5,7 @@
  *   "Unmasked"), compared exactly. Unset counts as "Default", what the
  *   kubelet applies then.
  * PodSecurityPolicy: allowedProcMountTypes. */
-#include "admitd/family.h"
-#include "internal.h"
+#include "sc_rule.h"
 
 #define ID "securityContext.procMount"
 
@@ -31,10 +30,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
       adm_sb_addf(&sb, "container \"%s\" sets securityContext.procMount=\"%s\"", c->name, v);
     else
       adm_sb_addf(&sb, "container \"%s\" does not set securityContext.procMount (\"Default\")", c->name);
-    adm_sb_add(&sb, "; allowed: ");
-    adm_sb_add_quoted_list(&sb, (const char *const *)allow->items, allow->n);
-    if (allow->n == 0)
-      adm_sb_add(&sb, "none");
+    adm__sc_add_allowed_names(&sb, allow);
     adm_findings_add(out, ID, adm_sb_str(&sb));
   }
 }

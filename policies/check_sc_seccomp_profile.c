@@ -10,30 +10,12 @@
  *   annotations, ignored by the kubelet since 1.27, are not read.
  * PodSecurityPolicy: the seccomp.security.alpha.kubernetes.io/allowedProfileNames
  *   annotation. */
-#include <fnmatch.h>
-
-#include "admitd/family.h"
-#include "internal.h"
+#include "sc_rule.h"
 
 #define ID "securityContext.seccompProfile"
 
 static bool active(const void *rule) {
   return ((const struct adm_sc_rule *)rule)->has_allowed_seccomp_profiles;
-}
-
-/* "RuntimeDefault" and "Unconfined" match themselves, "Localhost/<glob>" a
- * Localhost profile whose name the glob matches; anything else nothing. */
-static bool allowed(const struct adm_names *allow, const struct adm_profile *p) {
-  bool localhost = strcmp(p->type, "Localhost") == 0;
-  for (size_t i = 0; i < allow->n; i++) {
-    const char *e = allow->items[i];
-    if (!localhost && strcmp(e, p->type) == 0 && p->type[0] != '\0')
-      return true;
-    if (localhost && p->localhost_profile && strncmp(e, "Localhost/", 10) == 0 &&
-        fnmatch(e + 10, p->localhost_profile, 0) == 0)
-      return true;
-  }
-  return false;
 }
 
 static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
@@ -43,7 +25,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
     const struct adm_container *c = &pod->containers[i];
     bool own = c->sc.present && c->sc.common.seccomp.present;
     const struct adm_profile *p = own ? &c->sc.common.seccomp : pp;
-    if (p && allowed(allow, p))
+    if (p && adm__sc_profile_allowed(allow, p->type, p->localhost_profile))
       continue;
     struct adm_sb sb;
     adm_sb_init(&sb, out->arena);
@@ -56,10 +38,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
         adm_sb_addf(&sb, "/%s", p->localhost_profile);
       adm_sb_add(&sb, own ? "\" from securityContext.seccompProfile" : "\" from spec.securityContext.seccompProfile");
     }
-    adm_sb_add(&sb, "; allowed: ");
-    adm_sb_add_quoted_list(&sb, (const char *const *)allow->items, allow->n);
-    if (allow->n == 0)
-      adm_sb_add(&sb, "none");
+    adm__sc_add_allowed_names(&sb, allow);
     adm_findings_add(out, ID, adm_sb_str(&sb));
   }
 }

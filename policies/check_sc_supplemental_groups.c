@@ -7,29 +7,12 @@
  *   defaulted one group in; admitd does not mutate, so none is required). */
 #include <inttypes.h>
 
-#include "admitd/family.h"
-#include "internal.h"
+#include "sc_rule.h"
 
 #define ID "securityContext.supplementalGroups"
 
 static bool active(const void *rule) {
   return ((const struct adm_sc_rule *)rule)->supplemental_groups.set;
-}
-
-static bool in_range(const struct adm_id_range *r, int64_t v) {
-  return (!r->has_min || v >= r->min) && (!r->has_max || v <= r->max);
-}
-
-/* "; allowed: 1000 to 2000" (or "1000 or more", "2000 or less", "any value") */
-static void add_allowed(struct adm_sb *sb, const struct adm_id_range *r) {
-  if (r->has_min && r->has_max)
-    adm_sb_addf(sb, "; allowed: %" PRId64 " to %" PRId64, r->min, r->max);
-  else if (r->has_min)
-    adm_sb_addf(sb, "; allowed: %" PRId64 " or more", r->min);
-  else if (r->has_max)
-    adm_sb_addf(sb, "; allowed: %" PRId64 " or less", r->max);
-  else
-    adm_sb_add(sb, "; allowed: any value");
 }
 
 static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
@@ -41,7 +24,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
   size_t bad = 0;
   for (size_t i = 0; i < pod->sc.n_supplemental_groups; i++) {
     int64_t v = pod->sc.supplemental_groups[i];
-    if (in_range(r, v))
+    if (adm__sc_in_range(r, v))
       continue;
     adm_sb_addf(&sb, "%s%" PRId64, bad++ ? ", " : "", v);
   }
@@ -52,7 +35,7 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
   adm_sb_add(&msg, adm__plural("pod sets supplemental group ", "pod sets supplemental groups ", bad));
   adm_sb_add(&msg, adm_sb_str(&sb));
   adm_sb_add(&msg, " in spec.securityContext.supplementalGroups");
-  add_allowed(&msg, r);
+  adm__sc_add_allowed_range(&msg, r);
   adm_findings_add(out, ID, adm_sb_str(&msg));
 }
 
