@@ -3,8 +3,8 @@
  *   (init, regular and ephemeral containers; there is no pod-level field).
  * Allowed: false. Unset fails: Linux allows escalation (no_new_privs is not
  *   set) unless the field says otherwise, and admitd does not mutate pods.
- *   Unlike Pod Security's restricted check, Windows pods are not exempt: a
- *   rule that asks for the field gets it.
+ *   Windows pods are not judged (linux_only): the API server refuses the
+ *   field on them, as it does every Linux-only control below.
  * PodSecurityPolicy: allowPrivilegeEscalation: false (with
  *   defaultAllowPrivilegeEscalation, which admitd cannot apply). */
 #include "sc_rule.h"
