@@ -36,7 +36,7 @@ start_server() {
   SERVER_PID=$!
   PORT=
   for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$SERVER_LOG" | head -n 1)
+    PORT=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$SERVER_LOG" 2>/dev/null | head -n 1)
     [ -n "$PORT" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.05
