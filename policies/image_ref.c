@@ -314,8 +314,8 @@ static int split_host(const struct split *sp, bool pattern, struct span *host, s
  * name, and the domain alone into dom. The caller has checked every part;
  * official is false for a pattern whose path is "**" ("docker.io/{**}" is
  * every Docker Hub image, not every official one). */
-static int join_name(const char *host, size_t host_len, const char *path, size_t path_len, bool official_ok,
-                     char *name, char *dom, size_t *path_offset, const char **why) {
+static int join_name(const char *host, size_t host_len, const char *path, size_t path_len, bool official_ok, char *name,
+                     char *dom, size_t *path_offset, const char **why) {
   char lower[ADM_IMAGE_NAME_MAX + 1];
   if (host_len > ADM_IMAGE_NAME_MAX)
     return fail(why, ADM_ETOOBIG, "repository name must not be more than 255 characters");
@@ -393,9 +393,15 @@ int adm_image_ref_parse(const char *s, struct adm_image_ref *out, const char **w
   return rc;
 }
 
+int adm_image_digest_check(const char *s, const char **why) {
+  size_t n = strnlen(s, ADM_IMAGE_INPUT_MAX + 1);
+  if (n > ADM_IMAGE_INPUT_MAX)
+    return fail(why, ADM_EPARSE, "invalid digest format");
+  return digest_check(s, n, why);
+}
+
 const char *adm_image_ref_string(const struct adm_image_ref *ref, char *buf, size_t len) {
-  snprintf(buf, len, "%s%s%s%s%s", ref->name, ref->tag[0] ? ":" : "", ref->tag, ref->digest[0] ? "@" : "",
-           ref->digest);
+  snprintf(buf, len, "%s%s%s%s%s", ref->name, ref->tag[0] ? ":" : "", ref->tag, ref->digest[0] ? "@" : "", ref->digest);
   return buf;
 }
 
@@ -630,8 +636,8 @@ bool adm_image_pattern_match(const struct adm_image_pattern *p, const struct adm
     return false;
   if (p->has_tag && (ref->tag[0] == '\0' || !adm_image_tag_match(p->tag, ref->tag)))
     return false;
-  if (p->has_digest && (ref->digest[0] == '\0' || !glob_match(p->digest, strlen(p->digest), ref->digest,
-                                                                strlen(ref->digest))))
+  if (p->has_digest &&
+      (ref->digest[0] == '\0' || !glob_match(p->digest, strlen(p->digest), ref->digest, strlen(ref->digest))))
     return false;
   return true;
 }

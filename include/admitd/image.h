@@ -20,11 +20,11 @@
 
 /* A normalized reference. Strings are NUL-terminated and never NULL. */
 struct adm_image_ref {
-  char name[ADM_IMAGE_NAME_MAX + 1];   /* "docker.io/library/nginx" */
-  char domain[ADM_IMAGE_NAME_MAX + 1]; /* "docker.io"; lower case */
-  size_t path_offset;                  /* name + path_offset is the repository: "library/nginx" */
-  char tag[ADM_IMAGE_TAG_MAX + 1];     /* "1.25"; "latest" when implied; "" for a digest without a tag */
-  bool tag_implied;                    /* neither tag nor digest was written */
+  char name[ADM_IMAGE_NAME_MAX + 1];     /* "docker.io/library/nginx" */
+  char domain[ADM_IMAGE_NAME_MAX + 1];   /* "docker.io"; lower case */
+  size_t path_offset;                    /* name + path_offset is the repository: "library/nginx" */
+  char tag[ADM_IMAGE_TAG_MAX + 1];       /* "1.25"; "latest" when implied; "" for a digest without a tag */
+  bool tag_implied;                      /* neither tag nor digest was written */
   char digest[ADM_IMAGE_DIGEST_MAX + 1]; /* "sha256:<64 hex>", or "" */
 };
 
@@ -47,6 +47,10 @@ bool adm_image_ref_has_digest(const struct adm_image_ref *ref);
 /* What runs is chosen by the tag "latest": written as ":latest" or untagged
  * ("nginx"), and not pinned by a digest. */
 bool adm_image_ref_is_latest(const struct adm_image_ref *ref);
+
+/* Whether s is a digest admitd accepts: "sha256:" and 64 lower-case hex
+ * digits. 0, or ADM_EPARSE with the reason in *why (static text). */
+int adm_image_digest_check(const char *s, const char **why);
 
 /* A pattern: a name glob normalized like a reference, and optionally a tag
  * glob (":v1.*") and a digest glob ("@sha256:*"). "*" matches within one

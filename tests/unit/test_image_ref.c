@@ -69,8 +69,7 @@ static void normalizes_like_upstream(void **state) {
     if (strcmp(r.domain, cases[i].domain) != 0)
       fail_msg("expected \"%s\" to have host \"%s\", got \"%s\"", cases[i].in, cases[i].domain, r.domain);
     if (strcmp(adm_image_ref_path(&r), cases[i].path) != 0)
-      fail_msg("expected \"%s\" to have path \"%s\", got \"%s\"", cases[i].in, cases[i].path,
-               adm_image_ref_path(&r));
+      fail_msg("expected \"%s\" to have path \"%s\", got \"%s\"", cases[i].in, cases[i].path, adm_image_ref_path(&r));
   }
 }
 
@@ -167,6 +166,20 @@ static void refuses_malformed_references(void **state) {
     if (r.name[0] != '\0')
       fail_msg("expected a refused reference \"%s\" to be zeroed", cases[i].in);
   }
+}
+
+static void digests_alone(void **state) {
+  (void)state;
+  const char *why = NULL;
+  assert_int_equal(adm_image_digest_check(DIGEST, &why), 0);
+  assert_int_equal(adm_image_digest_check("sha256:" HEX64 "0", &why), ADM_EPARSE);
+  assert_string_equal(why, "invalid sha256 digest length");
+  assert_int_equal(adm_image_digest_check("sha512:" HEX64 HEX64, &why), ADM_EPARSE);
+  assert_string_equal(why, "unsupported digest algorithm (only sha256)");
+  assert_int_equal(adm_image_digest_check("SHA256:" HEX64, &why), ADM_EPARSE);
+  assert_int_equal(adm_image_digest_check(HEX64, &why), ADM_EPARSE);
+  assert_string_equal(why, "invalid digest format");
+  assert_int_equal(adm_image_digest_check("", &why), ADM_EPARSE);
 }
 
 static void length_limits(void **state) {
@@ -291,7 +304,8 @@ static void refuses_malformed_patterns(void **state) {
   snprintf(long_pattern, sizeof long_pattern, "x.io/%0*d", 251, 0);
   assert_int_equal(adm_image_pattern_parse(long_pattern, &p, &why), ADM_ETOOBIG);
   assert_string_equal(why, "repository name must not be more than 255 characters");
-  assert_false(adm_image_pattern_match(&p, &(struct adm_image_ref){.name = "x"})); /* a failed pattern matches nothing */
+  assert_false(
+      adm_image_pattern_match(&p, &(struct adm_image_ref){.name = "x"})); /* a failed pattern matches nothing */
 }
 
 static void assert_matches(const char *pattern, const char *image, bool want) {
@@ -428,6 +442,7 @@ int main(void) {
       cmocka_unit_test(normalizes_like_upstream),
       cmocka_unit_test(tags_and_digests),
       cmocka_unit_test(refuses_malformed_references),
+      cmocka_unit_test(digests_alone),
       cmocka_unit_test(length_limits),
       cmocka_unit_test(pattern_normalization),
       cmocka_unit_test(refuses_malformed_patterns),
