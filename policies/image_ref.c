@@ -16,13 +16,17 @@
  *   digest     := "sha256:" [a-f0-9]{64}
  *
  * - The first "/"-separated component is the registry host when it holds a
- *   "." or a ":", is exactly "localhost", or has an upper-case letter (the
- *   rule of distribution/reference since v0.5); otherwise the host is Docker
+ *   "." or a ":", or is exactly "localhost"; otherwise the host is Docker
  *   Hub, "docker.io". With no "/" at all there is no host.
  * - The host is compared as DNS does, without case: it is lower-cased before
  *   anything else, so "EVIL.example/x" cannot slip past a pattern that
  *   denies every image of "evil.example". Upstream keeps its case; the pull
  *   goes to the same host either way.
+ * - distribution/reference since v0.5 also takes a first component with an
+ *   upper-case letter ("Foo/bar") as a host. admitd refuses such references
+ *   ("repository name must be lowercase", as older upstream did): lower-cased,
+ *   "foo/bar" would read back as a Docker Hub image, so the normalized name
+ *   would no longer say where the image comes from.
  * - "index.docker.io" is the legacy name of "docker.io". On docker.io a
  *   one-component path is an official image: "nginx" -> "library/nginx".
  * - The path must be lower case ("repository name must be lowercase").
@@ -282,8 +286,7 @@ static bool first_is_host(const char *name, size_t n, size_t *host_len) {
     return false;
   size_t h = (size_t)(slash - name);
   *host_len = h;
-  return contains(name, h, '.') || contains(name, h, ':') || (h == 9 && memcmp(name, "localhost", 9) == 0) ||
-         has_upper(name, h);
+  return contains(name, h, '.') || contains(name, h, ':') || (h == 9 && memcmp(name, "localhost", 9) == 0);
 }
 
 static bool host_glob_ok(const char *s, size_t n);
