@@ -63,8 +63,8 @@ static int choose_scheme(struct adm_cosign_key *k, unsigned flags, struct adm_er
   case GNUTLS_PK_RSA:
   case GNUTLS_PK_RSA_PSS:
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)
-      return adm_fail(err, ADM_EUNSUPPORTED, NULL, "RSA key of %u bits is not supported (%d to %d)", bits,
-                      RSA_MIN_BITS, RSA_MAX_BITS);
+      return adm_fail(err, ADM_EUNSUPPORTED, NULL, "RSA key of %u bits is not supported (%d to %d)", bits, RSA_MIN_BITS,
+                      RSA_MAX_BITS);
     if (pk == GNUTLS_PK_RSA_PSS) {
       k->sign = GNUTLS_SIGN_RSA_PSS_SHA256;
       k->scheme = "rsa-pss-sha256";
@@ -170,7 +170,7 @@ struct verify {
 };
 
 __attribute__((format(printf, 3, 4))) static enum layer_end end(struct verify *v, enum layer_end e, const char *fmt,
-                                                                 ...) {
+                                                                ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(v->why, sizeof v->why, fmt, ap);

@@ -41,8 +41,7 @@ enum adm_cosign_key_flags {
  * size), ADM_EINVAL (a flag that does not fit the key), ADM_ETOOBIG (PEM
  * longer than ADM_COSIGN_PEM_MAX) or ADM_ENOMEM, with the reason in err
  * (may be NULL). */
-int adm_cosign_key_new(struct adm_cosign_key **out, const char *pem, size_t len, unsigned flags,
-                       struct adm_error *err);
+int adm_cosign_key_new(struct adm_cosign_key **out, const char *pem, size_t len, unsigned flags, struct adm_error *err);
 void adm_cosign_key_free(struct adm_cosign_key *key);
 
 /* "ecdsa-p256-sha256", "ecdsa-p384-sha256", "rsa-pkcs1v15-sha256",

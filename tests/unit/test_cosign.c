@@ -188,7 +188,8 @@ static const char *manifest_of(const char *media, const struct layer *layers, si
 }
 
 #define OCI "application/vnd.oci.image.manifest.v1+json"
-#define LAYERS(...) (const struct layer[]){__VA_ARGS__}, sizeof((const struct layer[]){__VA_ARGS__}) / sizeof(struct layer)
+#define LAYERS(...)                                                                                                    \
+  (const struct layer[]){__VA_ARGS__}, sizeof((const struct layer[]){__VA_ARGS__}) / sizeof(struct layer)
 
 /* A layer signing the fixture payload <payload>.json (served by s) with the
  * signature <sig>.sig. */
@@ -401,7 +402,7 @@ static void malformed_signatures(void **state) {
   } cases[] = {
       {"not base64!", "not base64", ADM_COSIGN_MALFORMED},
       {"", "not base64", ADM_COSIGN_MALFORMED},
-      {"\n", "not base64", ADM_COSIGN_MALFORMED}, /* decodes to nothing */
+      {"\n", "not base64", ADM_COSIGN_MALFORMED},    /* decodes to nothing */
       {"QUJD=", "not base64", ADM_COSIGN_MALFORMED}, /* bad padding */
       {"QUI", "not base64", ADM_COSIGN_MALFORMED},   /* missing padding, as Go's StdEncoding refuses */
       {"QUJD QUJD", "not base64", ADM_COSIGN_MALFORMED},
@@ -652,8 +653,7 @@ static void loads_keys(void **state) {
   (void)state;
   for (int i = 0; i < N_KEYS; i++)
     if (strcmp(adm_cosign_key_scheme(keys[i]), key_files[i].scheme) != 0)
-      fail_msg("expected %s to be %s, got %s", key_files[i].file, key_files[i].scheme,
-               adm_cosign_key_scheme(keys[i]));
+      fail_msg("expected %s to be %s, got %s", key_files[i].file, key_files[i].scheme, adm_cosign_key_scheme(keys[i]));
   static const struct {
     const char *file, *message;
     unsigned flags;
@@ -685,8 +685,9 @@ static void loads_keys(void **state) {
   struct adm_cosign_key *k = NULL;
   struct adm_error err = {0};
   assert_int_equal(adm_cosign_key_new(&k, both, strlen(both), 0, &err), ADM_EPARSE);
-  static const char priv[] = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
-                             "-----END PRIVATE KEY-----\n";
+  static const char priv[] =
+      "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+      "-----END PRIVATE KEY-----\n";
   snprintf(both, sizeof both, "%s%s", a, priv); /* a public key, and a private key GnuTLS would not look at */
   assert_int_equal(adm_cosign_key_new(&k, both, strlen(both), 0, &err), ADM_EPARSE);
   assert_string_equal(err.message, "expected exactly one PEM \"PUBLIC KEY\" block");
@@ -726,6 +727,50 @@ static void distrusts_the_fetcher(void **state) {
   assert_int_equal(s.calls, 1);
 }
 
+/* Damaged manifests (a byte changed, dropped or doubled) never crash and
+ * never verify an image they do not sign; under ASan, never leak. */
+static void damaged_manifests_fail_closed(void **state) {
+  (void)state;
+  struct store s = {0};
+  put_fixture(&s, "payload.json");
+  put_fixture(&s, "payload-other.json");
+  size_t len;
+  const char *golden = fixture("manifest.json", &len);
+  char *m = malloc(len + 2);
+  uint32_t seed = 7;
+  unsigned verified = 0;
+  struct adm_cosign_key *ks[] = {keys[WRONG], keys[P256], keys[ED25519]};
+  for (int round = 0; round < 1000; round++) {
+    memcpy(m, golden, len);
+    size_t n = len;
+    seed = seed * 1103515245u + 12345u;
+    size_t at = (seed >> 8) % len;
+    switch (seed % 3) {
+    case 0:
+      m[at] = (char)(seed >> 24);
+      break;
+    case 1:
+      memmove(m + at, m + at + 1, len - at - 1);
+      n--;
+      break;
+    default:
+      memmove(m + at + 1, m + at, len - at);
+      n++;
+    }
+    struct adm_cosign_result res;
+    if (adm_cosign_verify(m, n, other_digest, ks, 3, fake_fetch, &s, NULL, &res) != 0)
+      fail_msg("expected a damaged manifest to give an outcome, not an error");
+    if (res.outcome == ADM_COSIGN_VERIFIED)
+      fail_msg("expected a manifest signing another image never to verify: %.*s", (int)n, m);
+    if (adm_cosign_verify(m, n, image_digest, ks, 3, fake_fetch, &s, NULL, &res) != 0)
+      fail_msg("expected a damaged manifest to give an outcome, not an error");
+    verified += res.outcome == ADM_COSIGN_VERIFIED;
+  }
+  free(m);
+  if (verified == 0 || verified == 1000)
+    fail_msg("expected some damage to be harmless and some not, %u of 1000 verified", verified);
+}
+
 static void outcome_names(void **state) {
   (void)state;
   assert_string_equal(adm_cosign_outcome_name(ADM_COSIGN_VERIFIED), "verified");
@@ -754,6 +799,7 @@ int main(void) {
       cmocka_unit_test(bounds),
       cmocka_unit_test(refuses_bad_arguments),
       cmocka_unit_test(distrusts_the_fetcher),
+      cmocka_unit_test(damaged_manifests_fail_closed),
       cmocka_unit_test(outcome_names),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
