@@ -114,7 +114,7 @@ json_t *adm_record_decision(const struct adm_decision *d) {
 
 static char *decision_text(const struct adm_pipeline_result *res) {
   json_t *doc = adm_record_decision(&res->decision);
-  char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+  char *text = doc ? adm_json_dumps(doc, JSON_COMPACT) : NULL;
   json_decref(doc);
   return text;
 }
@@ -175,13 +175,18 @@ static long long now_ms(void) {
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void outage(struct adm_recorder *r, int err) {
-  atomic_fetch_add(&r->failed, 1);
+/* Log the start of an outage, once; the records it costs are counted by outage(). */
+static void note_outage(struct adm_recorder *r, int err) {
   if (!r->failing)
     adm_log(ADM_LOG_ERROR,
             "recording to %s failed: %s; records are dropped (and counted) until the file can be written again",
             r->path, strerror(err));
   r->failing = true;
+}
+
+static void outage(struct adm_recorder *r, int err) {
+  atomic_fetch_add(&r->failed, 1);
+  note_outage(r, err);
 }
 
 static int open_file(struct adm_recorder *r) {
@@ -256,7 +261,7 @@ static void write_entry(struct adm_recorder *r, const struct entry *e) {
     return;
   }
   adm_record_redact(review);
-  char *text = json_dumps(review, JSON_COMPACT);
+  char *text = adm_json_dumps(review, JSON_COMPACT);
   json_decref(review);
   struct tm tm;
   gmtime_r(&e->at.tv_sec, &tm);
@@ -269,8 +274,8 @@ static void write_entry(struct adm_recorder *r, const struct entry *e) {
     atomic_fetch_add(&r->failed, 1);
     return;
   }
-  int n = snprintf(line, cap, "{\"time\":\"%s.%06ldZ\",\"request\":%s,\"decision\":%s}\n", when,
-                   e->at.tv_nsec / 1000, text, e->decision);
+  int n = snprintf(line, cap, "{\"time\":\"%s.%06ldZ\",\"request\":%s,\"decision\":%s}\n", when, e->at.tv_nsec / 1000,
+                   text, e->decision);
   free(text);
   if (n > 0 && (size_t)n < cap)
     write_line(r, line, (size_t)n);
@@ -338,7 +343,7 @@ int adm_recorder_start(const struct adm_recorder_options *o, struct adm_recorder
   if (open_file(r) < 0) {
     r->open_errno = errno;
     r->retry_at_ms = now_ms() + 1000;
-    outage(r, r->open_errno);
+    note_outage(r, r->open_errno);
   }
   int rc = pthread_create(&r->thread, NULL, writer, r);
   if (rc != 0) {
@@ -371,8 +376,9 @@ void adm_recorder_stop(struct adm_recorder *r) {
     close(r->fd);
   struct adm_recorder_stats st;
   adm_recorder_get_stats(r, &st);
-  adm_log(ADM_LOG_INFO, "recorder for %s stopped: %llu recorded, %llu dropped (queue full), %llu failed, %llu rotations",
-          r->path, st.recorded, st.dropped, st.failed, st.rotations);
+  adm_log(ADM_LOG_INFO,
+          "recorder for %s stopped: %llu recorded, %llu dropped (queue full), %llu failed, %llu rotations", r->path,
+          st.recorded, st.dropped, st.failed, st.rotations);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r->path);

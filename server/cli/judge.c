@@ -127,8 +127,8 @@ static int walk(const char *dir, const char *const *suffixes, struct adm__paths 
     char path[4096];
     /* "./x" is printed as "x": suite names in reports stay as the user would type them. */
     bool here = strcmp(dir, ".") == 0;
-    if ((size_t)snprintf(path, sizeof path, "%s%s%s", here ? "" : dir,
-                         here || dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s%s%s", here ? "" : dir, here || dir[strlen(dir) - 1] == '/' ? "" : "/",
+                         e->d_name) >= sizeof path)
       continue;
     struct stat st;
     if (stat(path, &st) < 0)

@@ -165,8 +165,8 @@ static void replay_one(const struct adm_config *cfg, const char *file, unsigned 
   }
   t->changed++;
   const char *what = was_allowed == d->allowed ? "warnings changed"
-                     : d->allowed               ? "denied -> allowed"
-                                                : "allowed -> denied";
+                     : d->allowed              ? "denied -> allowed"
+                                               : "allowed -> denied";
   printf("%s:%lu: %s: %s %s/%s in %s by %s\n", file, lineno, what, op, kind, name, ns[0] ? ns : "-",
          user[0] ? user : "-");
   if (!d->allowed)
@@ -259,14 +259,14 @@ static char *identity(const json_t *review) {
   json_t *obj = json_object_get(req, "object");
   for (const char **k = drop; *k; k++)
     json_object_del(json_object_get(obj, "metadata"), *k);
-  char *text = copy ? json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  char *text = copy ? adm_json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref(copy);
   return text;
 }
 
 static void yaml_string(FILE *f, const char *s) {
   json_t *v = json_string(s);
-  char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+  char *text = v ? adm_json_dumps(v, JSON_ENCODE_ANY) : NULL;
   fputs(text ? text : "\"\"", f);
   free(text);
   json_decref(v);

@@ -143,8 +143,8 @@ static const char *opt_string(struct suite *s, const json_t *parent, const char 
 }
 
 /* The manifest at rel (relative to the suite), loaded once per suite. */
-static const struct adm_manifest_set *load_file(struct suite *s, const char *rel, const json_t *parent,
-                                                const char *key, const char *path) {
+static const struct adm_manifest_set *load_file(struct suite *s, const char *rel, const json_t *parent, const char *key,
+                                                const char *path) {
   char full[4096];
   if (adm__join_path(s->dir, rel, full, sizeof full) < 0) {
     fail_at(s, parent, key, 0, path, "%s: path too long", key);
@@ -226,8 +226,8 @@ static int parse_expect(struct suite *s, const json_t *c, const char *path, stru
     return fail_at(s, allowed ? e : c, allowed ? "allowed" : "expect", 0, epath,
                    allowed ? "allowed: want true or false" : "allowed: required");
   ex->allowed = json_is_true(allowed);
-  if (string_list(s, e, "reasons", epath, &ex->reasons) < 0 || string_list(s, e, "warnings", epath, &ex->warnings) < 0 ||
-      string_list(s, e, "checks", epath, &ex->checks) < 0)
+  if (string_list(s, e, "reasons", epath, &ex->reasons) < 0 ||
+      string_list(s, e, "warnings", epath, &ex->warnings) < 0 || string_list(s, e, "checks", epath, &ex->checks) < 0)
     return -1;
   const json_t *an = json_object_get(e, "auditAnnotations");
   if (json_is_object(an)) {
@@ -252,8 +252,8 @@ static int parse_case(struct suite *s, const json_t *c, const json_t *mc, size_t
   adm_yaml_mark_find(s->docs, cases, NULL, i, &t->line, &col);
   if (!json_is_object(c))
     return fail_at(s, cases, NULL, i, path, "want a mapping with name, object or request, and expect");
-  static const char *const keys[] = {"name",   "object",    "request",   "document", "oldObject", "namespace",
-                                     "user",   "groups",    "operation", "dryRun",   "expect",    NULL};
+  static const char *const keys[] = {"name", "object", "request",   "document", "oldObject", "namespace",
+                                     "user", "groups", "operation", "dryRun",   "expect",    NULL};
   if (!only_keys(s, c, path, keys))
     return -1;
   int rc = 0;
@@ -438,8 +438,7 @@ static void compare(const struct tcase *t, const struct adm_pipeline_result *res
   const json_t *v;
   json_array_foreach(t->ex.reasons, i, v) {
     if (!strstr(msg, json_string_value(v)))
-      add_problem(sb, "a reason containing \"%s\", got %s", json_string_value(v),
-                  msg[0] ? msg : "no denial message");
+      add_problem(sb, "a reason containing \"%s\", got %s", json_string_value(v), msg[0] ? msg : "no denial message");
   }
   json_array_foreach(t->ex.warnings, i, v) {
     if (!any_contains(d->warnings, d->n_warnings, json_string_value(v)))
@@ -584,8 +583,9 @@ static int write_junit(const char *path, const struct report *rep) {
   double total = 0;
   for (size_t i = 0; i < rep->n; i++)
     total += rep->items[i].seconds;
-  fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"admitd test\" tests=\"%zu\" "
-             "failures=\"%zu\" errors=\"%zu\" time=\"%.6f\">\n",
+  fprintf(f,
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"admitd test\" tests=\"%zu\" "
+          "failures=\"%zu\" errors=\"%zu\" time=\"%.6f\">\n",
           rep->n, rep->failed, rep->n_broken, total);
   for (size_t i = 0; i < rep->n;) {
     size_t j = i, failures = 0;
@@ -674,8 +674,10 @@ static void test_usage(FILE *f) {
 
 int adm_cli_test(int argc, char **argv) {
   static const struct option longopts[] = {
-      {"verbose", no_argument, NULL, 'v'},    {"output", required_argument, NULL, 'o'},
-      {"junit", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"output", required_argument, NULL, 'o'},
+      {"junit", required_argument, NULL, 'j'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   struct test_opts o = {0};
