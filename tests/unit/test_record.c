@@ -30,7 +30,8 @@ static const char *const secret_review =
     "\"initContainers\":[{\"name\":\"init\",\"image\":\"x\",\"env\":[{\"name\":\"PW\",\"value\":\"SECRET-7\"}]}]}},"
     "\"oldObject\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\","
     "\"managedFields\":[{\"manager\":\"SECRET-8\"}]},"
-    "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"y\",\"env\":[{\"name\":\"T\",\"value\":\"SECRET-9\"}]}]}}}}";
+    "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"y\",\"env\":[{\"name\":\"T\",\"value\":\"SECRET-9\"}]}]}}}"
+    "}";
 
 static char tmpdir[] = "/tmp/admitd-test-record-XXXXXX";
 
@@ -191,9 +192,8 @@ static void record_three_to(const char *path) {
 static void parse_counts(const char *log) {
   const char *p = strstr(log, "stopped: ");
   assert_non_null(p);
-  assert_int_equal(sscanf(p, "stopped: %llu recorded, %*u dropped (queue full), %llu failed", &last_recorded,
-                          &last_failed),
-                   2);
+  assert_int_equal(
+      sscanf(p, "stopped: %llu recorded, %*u dropped (queue full), %llu failed", &last_recorded, &last_failed), 2);
 }
 
 static void unwritable_file_is_logged_once_and_not_fatal(void **state) {
