@@ -34,6 +34,7 @@
 #include "admitd/decide.h"
 #include "admitd/jsonw.h"
 #include "admitd/log.h"
+#include "admitd/record.h"
 #include "admitd/pipeline.h"
 #include "admitd/reload.h"
 #include "admitd/review.h"
@@ -409,6 +410,7 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   struct adm_pipeline_result *res = &s->slots[slot].result;
   adm_pipeline_run(&s->limits, cfg, r->body, r->len, arena, res);
   adm_config_unpin(cfg);
+  adm_record(r->body, r->len, res); /* queued, never written here: see record.h */
   if (res->decided)
     adm_log_decision(&res->req, &res->decision, elapsed_us(&r->start));
   else

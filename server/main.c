@@ -22,6 +22,7 @@
 #include "admitd/family.h"
 #include "admitd/http.h"
 #include "admitd/log.h"
+#include "admitd/record.h"
 #include "admitd/reload.h"
 #include "admitd/tls.h"
 
@@ -58,6 +59,8 @@ static void usage(FILE *f) {
              "commands:\n"
              "  serve          serve AdmissionReview over HTTPS (see admitd serve --help)\n"
              "  check          judge manifests and recorded AdmissionReviews offline\n"
+             "  test           run policy test suites (*.test.yaml)\n"
+             "  replay         re-decide recorded requests under a candidate policy, or turn them into tests\n"
              "  check-config   validate a policy file\n"
              "  checks         list every check: Pod Security's with their versions, then each family's\n"
              "  keys           list the keys of the resources and securityContext policy sections\n"
@@ -91,7 +94,11 @@ static void serve_usage(FILE *f) {
              "  --grace-period DURATION       on SIGTERM, answer requests on open connections (with\n"
              "                                Connection: close) for up to this long: 10, 1.5s, 1500ms\n"
              "                                (default 10s)\n"
-             "  --log-level LEVEL             error, warn, info or debug (default info)\n");
+             "  --log-level LEVEL             error, warn, info or debug (default info)\n"
+             "  --record FILE                 append each decided request and its decision to FILE as JSON\n"
+             "                                lines, secrets redacted, for admitd replay (default: off)\n"
+             "  --record-max-bytes BYTES      rotate FILE to FILE.1 past this size; K, M, G, Ki, Mi, Gi\n"
+             "                                (default 64Mi)\n");
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
@@ -156,6 +163,7 @@ struct serve_args {
   struct adm_server_options opt;
   const char *cert, *key, *config, *self_signed_out;
   unsigned long long grace_ms;
+  struct adm_recorder_options record;
 };
 
 static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
@@ -175,7 +183,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
     O_LOG,
     O_SSOUT,
     O_BUDGET,
-    O_IOTHREADS
+    O_IOTHREADS,
+    O_RECORD,
+    O_RECORD_MAX
   };
   static const struct option longopts[] = {
       {"listen", required_argument, NULL, O_LISTEN},
@@ -194,10 +204,13 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       {"self-signed-cert-out", required_argument, NULL, O_SSOUT},
       {"memory-budget", required_argument, NULL, O_BUDGET},
       {"io-threads", required_argument, NULL, O_IOTHREADS},
+      {"record", required_argument, NULL, O_RECORD},
+      {"record-max-bytes", required_argument, NULL, O_RECORD_MAX},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   adm_server_options_default(&a->opt);
+  adm_recorder_options_default(&a->record);
   a->grace_ms = 10000;
   int c;
   unsigned long long v;
@@ -271,6 +284,16 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       if (parse_uint(flag, optarg, 64, &v) < 0)
         return -1;
       a->opt.io_threads = (unsigned)v;
+      break;
+    case O_RECORD:
+      a->record.path = optarg;
+      break;
+    case O_RECORD_MAX:
+      if (parse_bytes(flag, optarg, &v) < 0 || v < 4096) {
+        fprintf(stderr, "admitd serve: --record-max-bytes: at least 4096\n");
+        return -1;
+      }
+      a->record.max_bytes = v;
       break;
     case O_LOG: {
       enum adm_log_level lvl;
@@ -462,10 +485,23 @@ static int serve(int argc, char **argv) {
   adm_config_publish(cfg);
   if (load_tls(&a) < 0)
     return 1;
+  struct adm_recorder *rec = NULL;
+  if (a.record.path) {
+    if (adm_recorder_start(&a.record, &rec, &err) < 0) {
+      adm_error_format(&err, msg, sizeof msg);
+      adm_log(ADM_LOG_ERROR, "%s", msg);
+      return 1;
+    }
+    adm_recorder_install(rec);
+    adm_log(ADM_LOG_INFO, "recording decided requests to %s (rotated at %llu bytes)", a.record.path,
+            a.record.max_bytes);
+  }
   struct adm_server *srv;
   if (adm_server_start(&a.opt, &srv, &err) < 0) {
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "%s", msg);
+    adm_recorder_install(NULL);
+    adm_recorder_stop(rec);
     return 1;
   }
   adm_log(ADM_LOG_INFO, "admitd %s serving on %s (port %u), policy %s", ADMITD_VERSION, a.opt.listen,
@@ -530,6 +566,8 @@ static int serve(int argc, char **argv) {
   }
   drain(srv, a.grace_ms);
   adm_server_stop(srv);
+  adm_recorder_install(NULL);
+  adm_recorder_stop(rec);
   adm_tls_shutdown();
   adm_config_publish(NULL);
   adm_log(ADM_LOG_INFO, "stopped");
@@ -550,6 +588,10 @@ int main(int argc, char **argv) {
     adm_config_keys_print(stdout);
     return 0;
   }
+  if (strcmp(cmd, "test") == 0)
+    return adm_cli_test(argc - 1, argv + 1);
+  if (strcmp(cmd, "replay") == 0)
+    return adm_cli_replay(argc - 1, argv + 1);
   if (strcmp(cmd, "checks") == 0)
     return list_checks();
   if (strcmp(cmd, "check-config") == 0)

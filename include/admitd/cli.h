@@ -7,6 +7,15 @@
  * Exit 0: all allowed; 1: any denied; 2: usage or input error. */
 int adm_cli_check(int argc, char **argv);
 
+/* admitd test [-v] [--output text|json] [--junit FILE] PATH...
+ * Exit 0: every case passed; 1: any failed; 2: usage error or broken suite. */
+int adm_cli_test(int argc, char **argv);
+
+/* admitd replay --policy CANDIDATE RECORDING... | --emit-tests DIR RECORDING...
+ * Exit 0: nothing newly denied (or tests written); 1: something would be
+ * newly denied; 2: usage or input error. */
+int adm_cli_replay(int argc, char **argv);
+
 /* admitd check-config FILE: 0 valid, 1 invalid, 2 usage. */
 int adm_cli_check_config(int argc, char **argv);
 

@@ -4,6 +4,8 @@
  * that could not be judged; files that cannot be read and usage errors go
  * to stderr. */
 #include <getopt.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,28 +16,43 @@
 #include "admitd/manifest.h"
 #include "admitd/pipeline.h"
 #include "admitd/synth.h"
+#include "admitd/yaml.h"
+#include "judge.h"
+
+enum output { OUT_TEXT, OUT_JSON, OUT_SARIF };
 
 struct check_opts {
   bool has_level;
   struct adm_level_version lv;
   const struct adm_config *cfg;
   const char *namespace;
-  bool json;
+  enum output out;
+  bool all, fail_on_warning;
+};
+
+/* What the run came to, for the summary line, SARIF and the exit code. */
+struct totals {
+  size_t objects, allowed, denied, warned, errors, not_judged;
+  json_t *sarif; /* results, when --output sarif */
 };
 
 static const char *str_field(const json_t *obj, const char *a, const char *b) {
-  const json_t *v = json_object_get(obj, a);
-  if (b)
-    v = json_is_object(v) ? json_object_get(v, b) : NULL;
-  return json_is_string(v) ? json_string_value(v) : "";
+  return adm__str_field(obj, a, b);
 }
 
 /* What one object came to. */
 struct verdict {
   struct adm_decision d;
-  const char *kind, *name;
+  const char *api_version, *kind, *name, *namespace;
   const char *error; /* set: the object could not be judged (exit 2) */
 };
+
+static const char *annotation(const struct adm_decision *d, const char *key) {
+  for (size_t i = 0; i < d->n_annotations; i++)
+    if (strcmp(d->annotations[i].key, key) == 0)
+      return d->annotations[i].value;
+  return NULL;
+}
 
 static void print_json(const char *file, const struct adm_manifest_object *mo, const struct verdict *v) {
   const struct adm_decision *d = &v->d;
@@ -46,9 +63,18 @@ static void print_json(const char *file, const struct adm_manifest_object *mo, c
     json_array_append_new(warnings, json_string(d->warnings[i]));
   if (!d->allowed && d->message)
     json_array_append_new(reasons, json_string(d->message));
-  json_t *line = json_pack("{s:s, s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o}", "file", file, "doc", (json_int_t)mo->doc,
-                           "kind", v->kind, "name", v->name, "allowed", d->allowed, "judged", d->judged, "reasons",
-                           reasons, "checks", checks, "warnings", warnings);
+  /* By mode: what enforce refused (the denial), what warn told the user,
+   * what audit recorded; `checks` is every failed check id across them. */
+  const char *audit = annotation(d, "audit-violations"), *dry = annotation(d, "dry-run-denied");
+  json_t *modes = json_pack("{s:{s:b, s:s?, s:s?}, s:O, s:s?}", "enforce", "allowed", !d->dry_run_denied && d->allowed,
+                            "message", d->allowed ? dry : d->message, "policy", annotation(d, "enforce-policy"), "warn",
+                            warnings, "audit", audit);
+  const char *exempt = annotation(d, "exempt");
+  json_t *line = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:s?, s:s?, s:o, s:o, s:o, s:o}", "file",
+                           file, "doc", (json_int_t)mo->doc, "line", (json_int_t)mo->line, "apiVersion", v->api_version,
+                           "kind", v->kind, "name", v->name, "namespace", v->namespace, "allowed", d->allowed, "judged",
+                           d->judged, "skipped", d->judged || v->error ? NULL : d->skip_reason, "exempt", exempt,
+                           "reasons", reasons, "checks", checks, "warnings", warnings, "modes", modes);
   if (line && mo->item[0])
     json_object_set_new(line, "item", json_string(mo->item));
   if (line && v->error)
@@ -77,14 +103,37 @@ static void print_text(const char *file, const struct adm_manifest_object *mo, b
     return;
   }
   printf("allowed");
-  for (size_t i = 0; i < d->n_annotations; i++)
-    if (strcmp(d->annotations[i].key, "exempt") == 0)
-      printf(" (exempt: %s)", d->annotations[i].value);
+  const char *exempt = annotation(d, "exempt");
+  if (exempt)
+    printf(" (exempt: %s)", exempt);
   if (!d->judged)
     printf(" (not judged: %s)", d->skip_reason);
   for (size_t i = 0; i < d->n_warnings; i++)
     printf("; warning: %s", d->warnings[i]);
   putchar('\n');
+}
+
+static void sarif_result(struct totals *t, const char *file, unsigned line, const char *rule, const char *level,
+                         const char *text) {
+  json_array_append_new(t->sarif,
+                        json_pack("{s:s, s:s, s:{s:s}, s:[{s:{s:{s:s}, s:{s:I}}}]}", "ruleId", rule, "level", level,
+                                  "message", "text", text, "locations", "physicalLocation", "artifactLocation", "uri",
+                                  file, "region", "startLine", (json_int_t)(line ? line : 1)));
+}
+
+static void print_sarif(struct totals *t) {
+  json_t *doc = json_pack(
+      "{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:[{s:s, s:{s:s}}, {s:s, s:{s:s}}, {s:s, s:{s:s}}]}}, s:O}]}", "$schema",
+      "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0", "runs", "tool", "driver", "name", "admitd",
+      "version", ADMITD_VERSION, "informationUri", "https://github.com/admitd/admitd", "rules", "id", "admitd.denied",
+      "shortDescription", "text", "admitd would deny this object", "id", "admitd.warning", "shortDescription", "text",
+      "admitd would warn about this object", "id", "admitd.error", "shortDescription", "text",
+      "admitd could not read this object", "results", t->sarif);
+  char *text = doc ? adm_json_dumps(doc, JSON_INDENT(2)) : NULL;
+  if (text)
+    puts(text);
+  free(text);
+  json_decref(doc);
 }
 
 /* decide lets a workload whose template cannot be read through with an
@@ -130,6 +179,11 @@ static int judge_review(const struct check_opts *o, const char *file, const stru
   const char *okind = req->object ? str_field(req->object, "kind", NULL) : req->kind_kind;
   v->kind = okind[0] ? okind : req->kind_kind;
   v->name = req->name[0] ? req->name : (req->object ? str_field(req->object, "metadata", "name") : "");
+  if (!v->name[0] && req->object)
+    v->name = str_field(req->object, "metadata", "generateName");
+  v->namespace = req->namespace;
+  const char *av = req->object ? str_field(req->object, "apiVersion", NULL) : "";
+  v->api_version = av[0] ? av : str_field(mo->obj, "apiVersion", NULL);
   take_decision_error(v);
   return 0;
 }
@@ -147,7 +201,7 @@ static int judge_as_created(const struct check_opts *o, const char *file, const 
       .kind = res->kind,
       .resource_group = res->group,
       .resource = res->resource,
-      .name = v->name,
+      .name = str_field(mo->obj, "metadata", "name"),
       .namespace = ns[0] ? ns : o->namespace,
       .object = mo->obj,
   };
@@ -170,9 +224,32 @@ static int judge_as_created(const struct check_opts *o, const char *file, const 
   return 0;
 }
 
-/* Judge one object; 1 if denied, 0 if allowed, -1 if it could not be judged. */
-static int check_object(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
-                        bool multi) {
+static void count(const struct check_opts *o, struct totals *t, const char *file, const struct adm_manifest_object *mo,
+                  const struct verdict *v) {
+  t->objects++;
+  if (v->error) {
+    t->errors++;
+  } else if (!v->d.allowed) {
+    t->denied++;
+  } else {
+    t->allowed++;
+    t->not_judged += !v->d.judged;
+  }
+  t->warned += v->d.n_warnings > 0;
+  if (o->out != OUT_SARIF)
+    return;
+  if (v->error)
+    sarif_result(t, file, mo->line, "admitd.error", "error", v->error);
+  else if (!v->d.allowed)
+    sarif_result(t, file, mo->line, "admitd.denied", "error", v->d.message ? v->d.message : "denied");
+  for (size_t i = 0; i < v->d.n_warnings; i++)
+    sarif_result(t, file, mo->line, "admitd.warning", "warning", v->d.warnings[i]);
+}
+
+/* Judge one object; 1 if denied, 2 if allowed with warnings, 0 if allowed
+ * without, -1 if it could not be judged. */
+static int check_object(const struct check_opts *o, struct totals *t, const char *file,
+                        const struct adm_manifest_object *mo, bool multi) {
   struct adm_arena a;
   adm_arena_init(&a, 16384, 0);
   struct adm_pipeline_result *res = malloc(sizeof *res);
@@ -180,12 +257,18 @@ static int check_object(const struct check_opts *o, const char *file, const stru
     fprintf(stderr, "admitd check: out of memory\n");
     return -1;
   }
+  res->decoded = false;
+  res->error = NULL;
   struct verdict v;
   memset(&v, 0, sizeof v);
-  const char *kind = str_field(mo->obj, "kind", NULL);
+  const char *kind = str_field(mo->obj, "kind", NULL), *ns = str_field(mo->obj, "metadata", "namespace");
   v.kind = kind[0] ? kind : "<no kind>";
+  v.api_version = str_field(mo->obj, "apiVersion", NULL);
+  v.namespace = ns[0] ? ns : o->namespace;
   v.name = str_field(mo->obj, "metadata", "name");
-  const struct adm_pod_resource *pr = adm_pod_resource_for_object(str_field(mo->obj, "apiVersion", NULL), kind);
+  if (!v.name[0])
+    v.name = str_field(mo->obj, "metadata", "generateName");
+  const struct adm_pod_resource *pr = adm_pod_resource_for_object(v.api_version, kind);
   int rc = 0;
   if (strcmp(kind, "AdmissionReview") == 0) {
     rc = judge_review(o, file, mo, &a, res, &v);
@@ -196,12 +279,22 @@ static int check_object(const struct check_opts *o, const char *file, const stru
     rc = judge_as_created(o, file, mo, pr, &a, res, &v);
   }
   if (rc == 0) {
-    if (o->json)
+    count(o, t, file, mo, &v);
+    /* Objects outside the policy are noise in a 59-object file: shown with --all. */
+    bool show = o->all || v.error || v.d.judged || !v.d.allowed;
+    if (show && o->out == OUT_JSON)
       print_json(file, mo, &v);
-    else
+    else if (show && o->out == OUT_TEXT)
       print_text(file, mo, multi, &v);
-    rc = v.error ? -1 : v.d.allowed ? 0 : 1;
+    rc = v.error ? -1 : !v.d.allowed ? 1 : v.d.n_warnings ? 2 : 0;
+  } else {
+    t->objects++;
+    t->errors++;
+    if (o->out == OUT_SARIF)
+      sarif_result(t, file, mo->line, "admitd.error", "error", res->error ? res->error : "no decision");
   }
+  if (res->decoded)
+    adm_review_request_release(&res->req);
   adm_arena_free(&a);
   free(res);
   return rc;
@@ -209,19 +302,117 @@ static int check_object(const struct check_opts *o, const char *file, const stru
 
 static void check_usage(FILE *f) {
   fprintf(f, "usage: admitd check [--level LEVEL] [--version VERSION] [--policy FILE] [--namespace NS]\n"
-             "                    [--output text|json] FILE...\n"
-             "Judges Pod and workload manifests (YAML or JSON, '-' for stdin) and recorded\n"
-             "AdmissionReview files. With --level, a workload is judged by its pod template as a pod.\n"
-             "Exit 0 if all are allowed, 1 if any is denied, 2 on a usage or input error.\n");
+             "                    [--output text|json|sarif] [--all] [--fail-on-warning] PATH...\n"
+             "Judges Pod and workload manifests (YAML or JSON, '-' for stdin; a folder: every *.yaml,\n"
+             "*.yml and *.json below it) and recorded AdmissionReview files. With --level, a workload is\n"
+             "judged by its pod template as a pod. Objects admitd does not judge are listed with --all.\n"
+             "Exit 0: all allowed; 1: any denied (or warned, with --fail-on-warning); 2: an input error\n"
+             "(what could be read is still judged); 3: both an input error and a denial.\n");
+}
+
+static void print_error(const struct adm_error *err, const char *alias, const char *file, const char *prefix) {
+  char msg[1024], out[1400];
+  adm_error_format(err, msg, sizeof msg);
+  /* Messages from a document read apart name the copy: name the file. */
+  size_t n = 0, k = alias ? strlen(alias) : 0;
+  for (const char *p = msg; *p && n + 1 < sizeof out;) {
+    if (k && strncmp(p, alias, k) == 0) {
+      n += (size_t)snprintf(out + n, sizeof out - n, "%s", file);
+      if (n >= sizeof out)
+        n = sizeof out - 1;
+      p += k;
+    } else {
+      out[n++] = *p++;
+    }
+  }
+  out[n] = '\0';
+  fprintf(stderr, "admitd check: %s%s\n", prefix ? prefix : "", out);
+}
+
+static bool doc_start(const char *line) {
+  return strncmp(line, "---", 3) == 0 && (line[3] == '\n' || line[3] == '\r' || line[3] == ' ' || line[3] == '\0');
+}
+
+static bool has_content(const char *from, const char *to) {
+  for (const char *p = from; p < to;) {
+    while (p < to && (*p == ' ' || *p == '\t'))
+      p++;
+    if (p < to && *p != '\n' && *p != '\r' && *p != '#' && !doc_start(p))
+      return true;
+    const char *nl = memchr(p, '\n', (size_t)(to - p));
+    p = nl ? nl + 1 : to;
+  }
+  return false;
+}
+
+/* A YAML file that cannot be read whole: read each document on its own (the
+ * others blanked, so lines keep their numbers) and judge those that can be
+ * read. Returns how many documents could not be read (each reported), or
+ * -1 when the file cannot be read apart (stdin, unreadable) or every
+ * document reads alone (the fault is in how they combine). */
+static long check_documents_apart(const struct check_opts *o, struct totals *t, const char *file, int *worst) {
+  char *text;
+  size_t len;
+  struct adm_error err = {0};
+  if (strcmp(file, "-") == 0 || adm_read_file(file, ADM_MANIFEST_MAX_BYTES, &text, &len, &err) < 0)
+    return -1;
+  char *copy = malloc(len + 1);
+  size_t bad = 0, doc = 0;
+  const char *end = text + len;
+  for (const char *from = text; copy && from < end;) {
+    const char *to = from;
+    do {
+      const char *nl = memchr(to, '\n', (size_t)(end - to));
+      to = nl ? nl + 1 : end;
+    } while (to < end && !doc_start(to));
+    if (!has_content(from, to)) {
+      from = to;
+      continue;
+    }
+    doc++;
+    for (size_t i = 0; i < len; i++)
+      copy[i] = text[i] == '\n' || (text + i >= from && text + i < to) ? text[i] : ' ';
+    int fd = memfd_create("admitd-check-doc", MFD_CLOEXEC);
+    char alias[64];
+    snprintf(alias, sizeof alias, "/proc/self/fd/%d", fd);
+    struct adm_manifest_set set;
+    if (fd < 0 || write(fd, copy, len) != (ssize_t)len) {
+      bad++;
+    } else if (adm_manifest_load(alias, &set, &err) < 0) {
+      char where[4200];
+      unsigned line = 1;
+      for (const char *p = text; p < from; p++)
+        line += *p == '\n';
+      snprintf(where, sizeof where, "%s#%zu (from line %u): ", file, doc, line);
+      print_error(&err, alias, file, where);
+      bad++;
+    } else {
+      for (size_t j = 0; j < set.n; j++) {
+        set.objects[j].doc = doc;
+        int r = check_object(o, t, file, &set.objects[j], true);
+        *worst = r < 0 || r > *worst ? (r < 0 ? -1 : r) : *worst;
+      }
+      adm_manifest_set_free(&set);
+    }
+    if (fd >= 0)
+      close(fd);
+    from = to;
+  }
+  free(copy);
+  free(text);
+  return bad ? (long)bad : -1;
 }
 
 int adm_cli_check(int argc, char **argv) {
+  enum { O_ALL = 1000, O_FAIL_WARN };
   static const struct option longopts[] = {
       {"level", required_argument, NULL, 'l'},
       {"version", required_argument, NULL, 'V'},
       {"policy", required_argument, NULL, 'p'},
       {"output", required_argument, NULL, 'o'},
       {"namespace", required_argument, NULL, 'n'},
+      {"all", no_argument, NULL, O_ALL},
+      {"fail-on-warning", no_argument, NULL, O_FAIL_WARN},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -249,11 +440,22 @@ int adm_cli_check(int argc, char **argv) {
       o.namespace = optarg;
       break;
     case 'o':
-      if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-        fprintf(stderr, "admitd check: --output: want text or json, got \"%s\"\n", optarg);
+      if (strcmp(optarg, "json") == 0)
+        o.out = OUT_JSON;
+      else if (strcmp(optarg, "sarif") == 0)
+        o.out = OUT_SARIF;
+      else if (strcmp(optarg, "text") == 0)
+        o.out = OUT_TEXT;
+      else {
+        fprintf(stderr, "admitd check: --output: want text, json or sarif, got \"%s\"\n", optarg);
         return 2;
       }
-      o.json = strcmp(optarg, "json") == 0;
+      break;
+    case O_ALL:
+      o.all = true;
+      break;
+    case O_FAIL_WARN:
+      o.fail_on_warning = true;
       break;
     case 'h':
       check_usage(stdout);
@@ -279,37 +481,70 @@ int adm_cli_check(int argc, char **argv) {
   struct adm_error err = {0};
   if (policy) {
     if (adm_config_load(policy, &cfg, &err) < 0) {
-      char msg[1024];
-      adm_error_format(&err, msg, sizeof msg);
-      fprintf(stderr, "admitd check: %s\n", msg);
+      print_error(&err, NULL, NULL, NULL);
       return 2;
     }
   } else {
     cfg = adm_config_default();
   }
   o.cfg = cfg;
-  int status = 0;
+  static const char *const suffixes[] = {".yaml", ".yml", ".json", NULL};
+  struct adm__paths files = {0};
+  bool input_error = false, denied = false, warned = false;
   for (int i = optind; i < argc; i++) {
-    struct adm_manifest_set set;
-    if (adm_manifest_load(argv[i], &set, &err) < 0) {
-      char msg[1024];
-      adm_error_format(&err, msg, sizeof msg);
-      fprintf(stderr, "admitd check: %s\n", msg);
-      status = 2;
-      continue;
+    if (adm__collect_files(argv[i], suffixes, &files) < 0) {
+      fprintf(stderr, "admitd check: %s: cannot read the folder\n", argv[i]);
+      input_error = true;
     }
-    for (size_t j = 0; j < set.n; j++) {
-      int r = check_object(&o, argv[i], &set.objects[j], set.n > 1);
-      if (r < 0)
-        status = 2;
-      else if (r > 0 && status == 0)
-        status = 1;
-    }
-    adm_manifest_set_free(&set);
   }
+  struct totals t = {0};
+  if (o.out == OUT_SARIF)
+    t.sarif = json_array();
+  for (size_t i = 0; i < files.n; i++) {
+    const char *file = files.items[i];
+    struct adm_manifest_set set;
+    int worst = 0;
+    if (adm_manifest_load(file, &set, &err) < 0) {
+      input_error = true;
+      struct adm_error whole = err;
+      long bad = check_documents_apart(&o, &t, file, &worst);
+      if (bad < 0) {
+        print_error(&whole, NULL, NULL, NULL);
+        bad = 1;
+      }
+      t.objects += (size_t)bad;
+      t.errors += (size_t)bad;
+      if (o.out == OUT_SARIF) {
+        char msg[1024];
+        adm_error_format(&whole, msg, sizeof msg);
+        sarif_result(&t, file, 1, "admitd.error", "error", msg);
+      }
+    } else {
+      for (size_t j = 0; j < set.n; j++) {
+        int r = check_object(&o, &t, file, &set.objects[j], set.n > 1);
+        input_error |= r < 0;
+        denied |= r == 1;
+        warned |= r == 2;
+      }
+      adm_manifest_set_free(&set);
+    }
+    input_error |= worst < 0;
+    denied |= worst == 1;
+    warned |= worst == 2;
+  }
+  /* Objects allowed with warnings count as warned too (r reports only the worst). */
+  warned |= t.warned > 0;
+  if (o.out == OUT_SARIF)
+    print_sarif(&t);
+  json_decref(t.sarif);
+  /* The summary goes where it cannot break a machine-read stdout. */
+  fprintf(o.out == OUT_TEXT ? stdout : stderr, "%zu object%s: %zu allowed, %zu denied, %zu with warnings, %zu errors\n",
+          t.objects, t.objects == 1 ? "" : "s", t.allowed, t.denied, t.warned, t.errors);
+  adm__paths_free(&files);
   adm_config_free(cfg);
   fflush(stdout);
-  return status;
+  bool failing = denied || (o.fail_on_warning && warned);
+  return input_error ? (failing ? 3 : 2) : failing ? 1 : 0;
 }
 
 /* Every error of the file, each on its own line. */

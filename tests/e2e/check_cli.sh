@@ -26,7 +26,8 @@ YAML
 
 out=$("$ADMITD" check ok.yaml)
 expect_eq "allowed: exit 0" 0 $?
-expect_eq "allowed: line" "ok.yaml Pod/ok: allowed" "$out"
+expect_eq "allowed: line and summary" "ok.yaml Pod/ok: allowed
+1 object: 1 allowed, 0 denied, 0 with warnings, 0 errors" "$out"
 out=$("$ADMITD" check priv.yaml ok.yaml)
 expect_eq "any denied: exit 1" 1 $?
 expect_contains "denied line" 'priv.yaml Pod/priv: denied: pods "priv" is forbidden: violates PodSecurity "baseline:latest": privileged' "$out"
@@ -36,7 +37,9 @@ out=$("$ADMITD" check --level restricted --version v1.0 ok.yaml)
 expect_eq "--version v1.0" 0 $?
 out=$("$ADMITD" check --output json priv.yaml)
 expect_eq "json: exit 1" 1 $?
-expect_contains "json: fields" '"file":"priv.yaml","doc":1,"kind":"Pod","name":"priv","allowed":false' "$out"
+expect_contains "json: fields" '"file":"priv.yaml","doc":1,"line":1,"apiVersion":"v1","kind":"Pod","name":"priv","namespace":"default","allowed":false,"judged":true,"skipped":null,"exempt":null' "$out"
+expect_contains "json: per-mode results" '"modes":{"enforce":{"allowed":false,"message":"pods \"priv\" is forbidden' "$out"
+expect_contains "json: audit mode" '"audit":"would violate PodSecurity \"restricted:latest\"' "$out"
 expect_contains "json: check ids" '"checks":["privileged"' "$out"
 out=$("$ADMITD" check - <priv.yaml)
 expect_eq "stdin: exit 1" 1 $?
@@ -96,6 +99,93 @@ expect_contains "review without uid named" "request.uid" "$err"
 err=$("$ADMITD" check --policy nope.yaml ok.yaml 2>&1 >/dev/null)
 expect_eq "missing policy: exit 2" 2 $?
 
+# What CI needs from the report.
+mkdir -p tree/a/b
+cp priv.yaml tree/a/b/priv.yml
+cp ok.yaml tree/ok.json.txt
+printf '{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-"},"spec":{"hostPID":true,"containers":[{"name":"c","image":"x"}]}}' >tree/a/gen.json
+out=$("$ADMITD" check tree)
+expect_eq "folders recursively (.yml, .json; not .txt): exit 1" 1 $?
+expect_contains "generateName is the name" "tree/a/gen.json Pod/web-: denied" "$out"
+expect_contains "nested .yml" "tree/a/b/priv.yml Pod/priv: denied" "$out"
+expect_contains "summary of the folder" "2 objects: 0 allowed, 2 denied, 0 with warnings, 0 errors" "$out"
+
+cat >mixed.yaml <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: plain}
+spec:
+  containers: [{name: c, image: x}]
+YAML
+out=$("$ADMITD" check mixed.yaml)
+expect_eq "not judged objects hidden by default" "mixed.yaml#2 DaemonSet/calico-node: allowed (exempt: namespace)
+mixed.yaml#3 Pod/plain: allowed; warning: would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"c\" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container \"c\" must set securityContext.capabilities.drop=[\"ALL\"]), runAsNonRoot != true (pod or container \"c\" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container \"c\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")
+3 objects: 3 allowed, 0 denied, 1 with warnings, 0 errors" "$out"
+out=$("$ADMITD" check --all mixed.yaml)
+expect_contains "--all lists them" "mixed.yaml#1 ConfigMap/settings: allowed (not judged: not a built-in workload)" "$out"
+out=$("$ADMITD" check --all --output json mixed.yaml 2>/dev/null)
+expect_contains "json: skipped says why" '"kind":"ConfigMap","name":"settings","namespace":"default","allowed":true,"judged":false,"skipped":"not a built-in workload"' "$out"
+expect_contains "json: exempt is not compliant" '"name":"calico-node","namespace":"kube-system","allowed":true,"judged":true,"skipped":null,"exempt":"namespace"' "$out"
+expect_contains "json: line of the document" '"file":"mixed.yaml","doc":3,"line":13' "$out"
+"$ADMITD" check mixed.yaml >/dev/null
+expect_eq "warnings pass by default" 0 $?
+"$ADMITD" check --fail-on-warning mixed.yaml >/dev/null
+expect_eq "--fail-on-warning: exit 1" 1 $?
+
+# One bad document: the others are still judged, the error named; exit 3
+# when a denial and an input error happen together, so neither hides the other.
+cat >partial.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: priv}
+spec:
+  containers: [{name: app, image: x, securityContext: {privileged: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: [unclosed
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: after}
+spec:
+  containers: [{name: c, image: x, securityContext: {privileged: true}}]
+YAML
+out=$("$ADMITD" check partial.yaml 2>err.txt)
+expect_eq "denial and input error: exit 3" 3 $?
+expect_contains "document before the bad one judged" "partial.yaml#1 Pod/priv: denied" "$out"
+expect_contains "document after the bad one judged" "partial.yaml#3 Pod/after: denied" "$out"
+expect_contains "bad document named with its line" "admitd check: partial.yaml#2 (from line 6): partial.yaml:" "$(cat err.txt)"
+expect_contains "summary counts the error" "3 objects: 0 allowed, 2 denied, 0 with warnings, 1 errors" "$out"
+head -n 11 partial.yaml | sed 's/privileged: true/privileged: false/' >partial-ok.yaml
+out=$("$ADMITD" check partial-ok.yaml 2>/dev/null)
+expect_eq "input error alone: exit 2" 2 $?
+expect_contains "the readable document still judged" "partial-ok.yaml#1 Pod/priv: allowed" "$out"
+
+# SARIF for code-scanning UIs.
+"$ADMITD" check --output sarif partial.yaml mixed.yaml >sarif.json 2>/dev/null
+expect_eq "sarif: exit 3" 3 $?
+got=$(python3 -c '
+import json
+d = json.load(open("sarif.json"))
+r = d["runs"][0]["results"]
+print(d["version"], ",".join(sorted(set(x["ruleId"] for x in r))), [x["locations"][0]["physicalLocation"]["region"]["startLine"] for x in r if x["ruleId"] == "admitd.denied"])')
+expect_eq "sarif: version, rules, lines" "2.1.0 admitd.denied,admitd.error,admitd.warning [1, 11]" "$got"
+
 # check-config
 printf 'apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  defaults: {enforce: restricted}\n' >good-policy.yaml
 out=$("$ADMITD" check-config good-policy.yaml)
@@ -115,7 +205,10 @@ for i in $(seq 1 2000); do cp ok.yaml "many/p$i.yaml"; done
 cp priv.yaml many/zz.yaml
 out=$("$ADMITD" check many/*.yaml)
 expect_eq "2001 files: exit 1" 1 $?
-expect_eq "2001 files: one line each" 2001 "$(printf '%s\n' "$out" | wc -l)"
+expect_eq "2001 files: one line each and the summary" 2002 "$(printf '%s\n' "$out" | wc -l)"
+out=$("$ADMITD" check many)
+expect_eq "a folder: exit 1" 1 $?
+expect_contains "a folder: every file" "2001 objects: 2000 allowed, 1 denied" "$out"
 
 # The shipped manifests: admitd's own pods pass restricted, its policy is valid.
 out=$("$ADMITD" check --level restricted "$ROOT/deploy/deployment.yaml")

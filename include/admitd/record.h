@@ -1,0 +1,67 @@
+/* Recording judged requests (`admitd serve --record FILE`): one JSON line
+ * per decided request, {"time", "request": the AdmissionReview, "decision"},
+ * for `admitd replay` and `admitd replay --emit-tests`.
+ *
+ * Request threads never wait on the disk: adm_record() copies the body and
+ * the decision into a bounded queue and returns; a writer thread redacts,
+ * formats and appends. A full queue drops the record and counts it. The file
+ * is bounded (rotated to FILE.1 past max_bytes); a file that cannot be
+ * opened or written (disk full) is logged once per outage, counted, and
+ * never stops the server. Secrets never reach the file (adm_record_redact). */
+#ifndef ADMITD_RECORD_H
+#define ADMITD_RECORD_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "admitd/error.h"
+#include "admitd/pipeline.h"
+
+struct adm_recorder_options {
+  const char *path;
+  unsigned long long max_bytes; /* rotate FILE to FILE.1 past this; on disk at most twice this */
+  size_t queue_records;         /* records waiting for the writer, at most */
+  size_t queue_bytes;           /* bytes waiting for the writer, at most */
+};
+
+#define ADM_RECORD_MAX_BYTES_DEFAULT (64ull << 20)
+
+void adm_recorder_options_default(struct adm_recorder_options *o);
+
+struct adm_recorder;
+
+struct adm_recorder_stats {
+  unsigned long long recorded; /* lines written */
+  unsigned long long dropped;  /* the queue was full */
+  unsigned long long failed;   /* could not be written (file unwritable, disk full) or parsed */
+  unsigned long long rotations;
+};
+
+/* Start the writer thread. *out is *new* (adm_recorder_stop). The file is
+ * opened by the writer: one that cannot be opened is an outage, not an error. */
+int adm_recorder_start(const struct adm_recorder_options *o, struct adm_recorder **out, struct adm_error *err);
+/* Write what is queued, stop the writer, free r. */
+void adm_recorder_stop(struct adm_recorder *r);
+void adm_recorder_get_stats(struct adm_recorder *r, struct adm_recorder_stats *out);
+
+/* The recorder adm_record() feeds (NULL: none). Set before the server
+ * starts and cleared after it stops. */
+void adm_recorder_install(struct adm_recorder *r);
+
+/* The server's hook, after adm_pipeline_run: queue body (len bytes, as the
+ * pipeline left it: pruned in place, so the first JSON value is the
+ * review) with res's decision. Does nothing without an installed recorder
+ * or a decision. Never blocks on I/O. */
+void adm_record(const char *body, size_t len, const struct adm_pipeline_result *res);
+
+/* A decision as recorded: allowed, judged, code, message (when denied),
+ * warnings, checks (failed check ids), auditAnnotations, dryRunDenied.
+ * *new*; NULL when out of memory. `admitd test` reports in the same shape. */
+json_t *adm_record_decision(const struct adm_decision *d);
+
+/* Redact review in place: container env[].value, every managedFields, the
+ * kubectl.kubernetes.io/last-applied-configuration annotation, and every
+ * data, stringData and binaryData. None of these decides admission. */
+void adm_record_redact(json_t *review);
+
+#endif

@@ -1,0 +1,58 @@
+/* What the CLI commands (check, test, replay) share: how a manifest object
+ * or a recorded AdmissionReview goes through adm_pipeline_run exactly as the
+ * server runs it, and how a folder argument becomes a sorted list of files.
+ * Knows no command's flags or output. */
+#ifndef ADMITD_CLI_JUDGE_H
+#define ADMITD_CLI_JUDGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "admitd/arena.h"
+#include "admitd/config.h"
+#include "admitd/pipeline.h"
+
+/* The parts of the request the API server adds around an object. */
+struct adm__envelope {
+  const char *uid;
+  const char *namespace; /* "" or NULL: the object's metadata.namespace, else "default" */
+  const char *user;
+  const char *operation; /* NULL: CREATE */
+  const char *const *groups;
+  size_t n_groups;
+  const json_t *old_object; /* for UPDATE; may be NULL */
+  bool dry_run;
+};
+
+/* Judge obj as the review the API server would send for it. Any kind is
+ * wrapped (a kind admitd does not judge gets a request it allows without
+ * evaluation), so what is skipped is decided by the pipeline, not here.
+ * res->decided says whether there is a decision; strings borrow from a. */
+void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const struct adm__envelope *env,
+                       struct adm_arena *a, struct adm_pipeline_result *res);
+
+/* Judge a recorded AdmissionReview given as a tree. */
+void adm__judge_review(const struct adm_config *cfg, const json_t *review, struct adm_arena *a,
+                       struct adm_pipeline_result *res);
+
+/* path itself when it is not a folder; else every regular file below it
+ * (recursively, hidden entries skipped) whose name ends with one of the
+ * NULL-terminated suffixes, sorted. *out is *new*: adm__paths_free. -1 with
+ * errno when the folder cannot be read. */
+struct adm__paths {
+  char **items;
+  size_t n, cap;
+};
+int adm__collect_files(const char *path, const char *const *suffixes, struct adm__paths *out);
+void adm__paths_free(struct adm__paths *p);
+
+/* The text of obj[a][b] when it is a string, else "". */
+const char *adm__str_field(const json_t *obj, const char *a, const char *b);
+
+/* The directory part of path ("." when there is none), into buf. */
+void adm__dirname(const char *path, char *buf, size_t len);
+/* base joined with rel unless rel is absolute, into buf; -1 when it does not fit. */
+int adm__join_path(const char *base_dir, const char *rel, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Record live traffic through admitd serve --record (under a dry-run policy,
+# as a team would run a new policy for a week), check that no secret reached
+# the file, then replay it under a tightened policy and see the flips; turn
+# the recording into a test suite; and skip a corrupt line by number.
+ADMITD=${1:?usage: record_replay.sh PATH/TO/admitd}
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+"$ROOT/hack/gen-certs.sh" "$WORK/certs" >/dev/null
+CA="$WORK/certs/ca.pem"
+
+cat >current.yaml <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+dryRun: true
+podSecurity:
+  defaults: {enforce: baseline, warn: baseline, audit: restricted}
+  exemptions: {namespaces: [kube-system]}
+YAML
+cat >tightened.yaml <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: baseline, warn: restricted, audit: restricted}
+  namespaces:
+    - names: ["prod-*"]
+      enforce: restricted
+  exemptions: {namespaces: [kube-system]}
+YAML
+
+# review NAME NAMESPACE USER SPEC-JSON: an AdmissionReview for a pod.
+review() {
+  python3 - "$@" <<'PY'
+import json, sys
+name, ns, user, spec = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+    "uid": "uid-" + name, "kind": {"group": "", "version": "v1", "kind": "Pod"},
+    "resource": {"group": "", "version": "v1", "resource": "pods"}, "name": name, "namespace": ns,
+    "operation": "CREATE", "userInfo": {"username": user},
+    "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "managedFields": [{"manager": "SECRET-MF"}],
+               "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "SECRET-LAST"}}, "spec": spec}}}))
+PY
+}
+plain='{"containers":[{"name":"app","image":"x","env":[{"name":"DB_PASSWORD","value":"SECRET-ENV"}]}]}'
+hardened='{"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"containers":[{"name":"app","image":"x","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}}}]}'
+priv='{"containers":[{"name":"app","image":"x","securityContext":{"privileged":true}}]}'
+review web prod-shop alice "$plain" >r1.json
+review api prod-shop bob "$hardened" >r2.json
+review job team-a carol "$plain" >r3.json
+review debug team-a dave "$priv" >r4.json
+review agent kube-system system:node "$priv" >r5.json
+
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --config current.yaml \
+  --record rec.jsonl --record-max-bytes 1Mi || exit 1
+for f in r1 r2 r3 r4 r5 r1; do
+  code=$(curl -sS --cacert "$CA" -o "$f.out" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary @"$f.json" "https://localhost:$PORT/validate")
+  expect_eq "$f answered" 200 "$code"
+done
+expect_contains "dry-run: the privileged pod is allowed" '"allowed":true' "$(cat r4.out)"
+stop_server
+expect_contains "recorder stopped with its counts" "6 recorded, 0 dropped" "$(cat "$SERVER_LOG")"
+
+expect_eq "one line per decided request" 6 "$(wc -l <rec.jsonl | tr -d ' ')"
+if grep -q SECRET rec.jsonl; then fail "a secret reached the recording: $(grep -o 'SECRET-[A-Z]*' rec.jsonl | sort -u)"; else pass; fi
+expect_contains "dry-run denial recorded" '"dryRunDenied":true' "$(sed -n 4p rec.jsonl)"
+
+# Replay under the tightened policy: the plain pod in prod flips, the
+# privileged one (allowed only by dry-run) flips, the rest stay.
+out=$("$ADMITD" replay --policy tightened.yaml rec.jsonl)
+expect_eq "newly denied: exit 1" 1 $?
+expect_contains "prod flip" "rec.jsonl:1: allowed -> denied: CREATE Pod/web in prod-shop by alice" "$out"
+expect_contains "new reason" 'violates PodSecurity "restricted:latest"' "$out"
+expect_contains "dry-run flip" "rec.jsonl:4: allowed -> denied: CREATE Pod/debug in team-a by dave" "$out"
+expect_contains "warnings change" "rec.jsonl:3: warnings changed: CREATE Pod/job in team-a by carol" "$out"
+expect_contains "by namespace" "prod-shop" "$out"
+expect_contains "by check id" "runAsNonRoot" "$out"
+expect_eq "last line" "2 unchanged, 4 changed" "$(printf '%s\n' "$out" | tail -n 1)"
+
+# The policy the traffic was recorded under changes nothing.
+out=$("$ADMITD" replay --policy current.yaml rec.jsonl)
+expect_eq "same policy: exit 0" 0 $?
+expect_eq "same policy: nothing changed" "6 unchanged, 0 changed" "$(printf '%s\n' "$out" | tail -n 1)"
+
+# A corrupt and a truncated line are reported by number and skipped.
+{ head -n 2 rec.jsonl; echo '{"not a record'; sed -n 3,6p rec.jsonl; head -c 100 rec.jsonl; } >damaged.jsonl
+err=$("$ADMITD" replay --policy current.yaml damaged.jsonl 2>&1 >out.txt)
+expect_eq "damaged: exit 0" 0 $?
+expect_contains "corrupt line named" "damaged.jsonl:3: skipped: corrupt record" "$err"
+expect_contains "truncated line named" "damaged.jsonl:8: skipped: truncated record" "$err"
+expect_eq "the rest replayed" "6 unchanged, 0 changed" "$(tail -n 1 out.txt)"
+
+# From traffic to tests: one case per distinct request (r1 was sent twice).
+out=$("$ADMITD" replay --emit-tests emitted --policy current.yaml rec.jsonl)
+expect_eq "emit: exit 0" 0 $?
+expect_contains "emit: distinct requests" "6 records, 5 distinct requests" "$out"
+out=$("$ADMITD" test emitted)
+expect_eq "emitted suite passes under the recorded policy" "5 passed, 0 failed" "$out"
+sed -i "s#^policy: .*#policy: $WORK/tightened.yaml#" emitted/recorded.test.yaml
+out=$("$ADMITD" test emitted)
+expect_eq "emitted suite fails under the tightened policy: exit 1" 1 $?
+expect_contains "emitted suite: failures" "3 passed, 2 failed" "$out"
+
+err=$("$ADMITD" replay --policy current.yaml missing.jsonl 2>&1)
+expect_eq "missing recording: exit 2" 2 $?
+err=$("$ADMITD" replay rec.jsonl 2>&1)
+expect_eq "no policy: exit 2" 2 $?
+finish
