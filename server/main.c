@@ -21,6 +21,7 @@
 #include "admitd/cli.h"
 #include "admitd/http.h"
 #include "admitd/log.h"
+#include "admitd/metrics.h"
 #include "admitd/reload.h"
 #include "admitd/tls.h"
 
@@ -87,7 +88,9 @@ static void serve_usage(FILE *f) {
              "  --grace-period DURATION       on SIGTERM, answer requests on open connections (with\n"
              "                                Connection: close) for up to this long: 10, 1.5s, 1500ms\n"
              "                                (default 10s)\n"
-             "  --log-level LEVEL             error, warn, info or debug (default info)\n");
+             "  --log-level LEVEL             error, warn, info or debug (default info)\n"
+             "  --metrics-listen ADDR:PORT    also serve GET /metrics over plain HTTP here (default: only\n"
+             "                                on the serving port, over TLS)\n");
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
@@ -150,7 +153,7 @@ static int parse_duration_ms(const char *flag, const char *s, unsigned long long
 
 struct serve_args {
   struct adm_server_options opt;
-  const char *cert, *key, *config, *self_signed_out;
+  const char *cert, *key, *config, *self_signed_out, *metrics_listen;
   unsigned long long grace_ms;
 };
 
@@ -171,7 +174,8 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
     O_LOG,
     O_SSOUT,
     O_BUDGET,
-    O_IOTHREADS
+    O_IOTHREADS,
+    O_METRICS
   };
   static const struct option longopts[] = {
       {"listen", required_argument, NULL, O_LISTEN},
@@ -190,6 +194,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       {"self-signed-cert-out", required_argument, NULL, O_SSOUT},
       {"memory-budget", required_argument, NULL, O_BUDGET},
       {"io-threads", required_argument, NULL, O_IOTHREADS},
+      {"metrics-listen", required_argument, NULL, O_METRICS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -267,6 +272,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       if (parse_uint(flag, optarg, 64, &v) < 0)
         return -1;
       a->opt.io_threads = (unsigned)v;
+      break;
+    case O_METRICS:
+      a->metrics_listen = optarg;
       break;
     case O_LOG: {
       enum adm_log_level lvl;
@@ -369,9 +377,11 @@ static void reload_config(const char *path, struct adm_file_watch *w, const stru
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "policy reload rejected, the previous policy stays in force: %s", msg);
+    adm_metrics_reload(ADM_METRICS_RELOAD_CONFIG, false);
     return;
   }
   adm_config_publish(cfg);
+  adm_metrics_reload(ADM_METRICS_RELOAD_CONFIG, true);
   adm_log(ADM_LOG_INFO, "policy reloaded from %s", path);
 }
 
@@ -382,6 +392,7 @@ static void reload_tls(const struct serve_args *a) {
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "certificate reload rejected, the previous certificate stays in use: %s", msg);
+    adm_metrics_reload(ADM_METRICS_RELOAD_CERTIFICATE, false);
     return;
   }
   /* Every SIGHUP comes here; files with the same bytes (or rewritten with
@@ -391,6 +402,7 @@ static void reload_tls(const struct serve_args *a) {
     return;
   }
   adm_tls_publish(creds);
+  adm_metrics_reload(ADM_METRICS_RELOAD_CERTIFICATE, true);
   adm_log(ADM_LOG_INFO, "certificate reloaded from %s", a->cert);
 }
 
@@ -423,6 +435,28 @@ static void drain(struct adm_server *srv, unsigned long long grace_ms) {
   }
 }
 
+static void server_gauges(void *ctx, struct adm_metrics_gauges *g) {
+  adm_server_metrics_gauges(ctx, g);
+}
+
+/* The plain-HTTP metrics listener, beside the TLS port (logged like it). */
+static int start_metrics(const char *listen, struct adm_server *srv, struct adm_metrics_listener **out) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  bool v6;
+  struct adm_error err = {0};
+  char msg[1024];
+  if (adm_parse_listen(listen, &ss, &len, &v6, &err) == 0 &&
+      adm_metrics_listener_start((struct sockaddr *)&ss, server_gauges, srv, out, &err) == 0) {
+    adm_log(ADM_LOG_INFO, "metrics on http://%s/metrics (port %u)", listen, adm_metrics_listener_port(*out));
+    return 0;
+  }
+  snprintf(err.where, sizeof err.where, "--metrics-listen");
+  adm_error_format(&err, msg, sizeof msg);
+  adm_log(ADM_LOG_ERROR, "%s", msg);
+  return -1;
+}
+
 static int serve(int argc, char **argv) {
   struct serve_args a = {0};
   if (parse_serve_args(argc, argv, &a) < 0)
@@ -442,6 +476,7 @@ static int serve(int argc, char **argv) {
    * the memory budget. */
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   adm_registry_default();
+  adm_metrics_init();
 
   struct adm_config *cfg;
   struct adm_error err = {0};
@@ -466,6 +501,11 @@ static int serve(int argc, char **argv) {
   }
   adm_log(ADM_LOG_INFO, "admitd %s serving on %s (port %u), policy %s", ADMITD_VERSION, a.opt.listen,
           adm_server_port(srv), a.config ? a.config : "<built-in: enforce baseline, warn+audit restricted>");
+  struct adm_metrics_listener *metrics = NULL;
+  if (a.metrics_listen && start_metrics(a.metrics_listen, srv, &metrics) < 0) {
+    adm_server_stop(srv);
+    return 1;
+  }
   adm_log(ADM_LOG_INFO,
           "limits: memory budget %zu bytes, %u decode slots, %u connections (%u per address), %s, request timeout "
           "%u ms",
@@ -525,6 +565,7 @@ static int serve(int argc, char **argv) {
     }
   }
   drain(srv, a.grace_ms);
+  adm_metrics_listener_stop(metrics);
   adm_server_stop(srv);
   adm_tls_shutdown();
   adm_config_publish(NULL);
