@@ -23,6 +23,8 @@ import sys
 import threading
 import time
 
+from tls_client import read_response
+
 port, bundle, review_path, live, sets, rotations = sys.argv[1:7]
 port, rotations = int(port), int(rotations)
 body = open(review_path, "rb").read()
@@ -43,25 +45,14 @@ def connect():
 
 
 def read_answer(sock):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise OSError("connection closed before an answer")
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    lines = head.decode().split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
-    length = int(headers.get("content-length", "0"))
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise OSError("connection closed mid-answer")
-        rest += chunk
-    status = int(lines[0].split()[1])
+    """The answer's headers; raises unless it is a 200 for this review."""
+    try:
+        status, headers, text = read_response(sock)
+    except SystemExit as e:  # tls_client's way of saying the connection closed
+        raise OSError(str(e))
     if status != 200:
         raise OSError("status %d" % status)
-    if json.loads(rest[:length])["response"]["uid"] != uid:
+    if json.loads(text)["response"]["uid"] != uid:
         raise OSError("wrong uid")
     return headers
 
