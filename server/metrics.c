@@ -20,8 +20,9 @@
  * up to this many busy threads bump disjoint cache lines. */
 #define N_SHARDS 16
 
-static const char *const kinds[] = {"Pod",     "Deployment",            "ReplicaSet",  "StatefulSet", "DaemonSet",
-                                    "Job",     "CronJob",               "ReplicationController", "PodTemplate"};
+static const char *const kinds[] = {"Pod",        "Deployment", "ReplicaSet", "StatefulSet",
+                                    "DaemonSet",  "Job",        "CronJob",    "ReplicationController",
+                                    "PodTemplate"};
 #define N_KNOWN_KINDS (sizeof kinds / sizeof kinds[0])
 #define KIND_OTHER N_KNOWN_KINDS
 #define KIND_UNKNOWN (N_KNOWN_KINDS + 1)
@@ -235,29 +236,49 @@ static bool has_pod_security_warning(const struct adm_decision *d) {
   return false;
 }
 
-unsigned adm_metrics_check_modes(const struct adm_config *cfg, const struct adm_review_request *req,
-                                 const struct adm_decision *d, const char *check) {
+/* Which modes acted on a decided request, and their level:versions:
+ * worked out once per review, then applied to each failed check. */
+struct acted {
+  bool any;
+  bool mode[ADM__MODE_COUNT];
+  struct adm_mode_levels lv;
+};
+
+static void modes_acted(const struct adm_registry *reg, const struct adm_config *cfg,
+                        const struct adm_review_request *req, const struct adm_decision *d, struct acted *a) {
+  memset(a, 0, sizeof *a);
   if (cfg == NULL || !d->judged)
-    return 0;
-  const struct adm_registry *reg = adm_registry_default();
-  struct adm_mode_levels lv = adm_config_levels_for(cfg, req->namespace);
-  bool acted[ADM__MODE_COUNT];
+    return;
+  a->lv = adm_config_levels_for(cfg, req->namespace);
   /* Policy denials are 403 (a pod that cannot be read is 400); dry-run
    * keeps the code of the denial it turned into an allow. */
-  acted[ADM_MODE_ENFORCE] = d->code == 403;
-  acted[ADM_MODE_AUDIT] = has_annotation(d, "audit-violations");
+  a->mode[ADM_MODE_ENFORCE] = d->code == 403;
+  a->mode[ADM_MODE_AUDIT] = has_annotation(d, "audit-violations");
   /* Upstream adds no warnings to a request it denies: then warn acted
    * exactly when it evaluates the same level:version as a mode that did. */
-  if (acted[ADM_MODE_ENFORCE])
-    acted[ADM_MODE_WARN] = same_lv(reg, lv.lv[ADM_MODE_WARN], lv.lv[ADM_MODE_ENFORCE]) ||
-                           (acted[ADM_MODE_AUDIT] && same_lv(reg, lv.lv[ADM_MODE_WARN], lv.lv[ADM_MODE_AUDIT]));
+  if (a->mode[ADM_MODE_ENFORCE])
+    a->mode[ADM_MODE_WARN] =
+        same_lv(reg, a->lv.lv[ADM_MODE_WARN], a->lv.lv[ADM_MODE_ENFORCE]) ||
+        (a->mode[ADM_MODE_AUDIT] && same_lv(reg, a->lv.lv[ADM_MODE_WARN], a->lv.lv[ADM_MODE_AUDIT]));
   else
-    acted[ADM_MODE_WARN] = has_pod_security_warning(d);
+    a->mode[ADM_MODE_WARN] = has_pod_security_warning(d);
+  a->any = a->mode[0] || a->mode[1] || a->mode[2];
+}
+
+static unsigned check_modes(const struct adm_registry *reg, const struct acted *a, const char *check) {
   unsigned modes = 0;
   for (int m = 0; m < ADM__MODE_COUNT; m++)
-    if (acted[m] && level_runs(reg, lv.lv[m], check))
+    if (a->mode[m] && level_runs(reg, a->lv.lv[m], check))
       modes |= 1u << m;
   return modes;
+}
+
+unsigned adm_metrics_check_modes(const struct adm_config *cfg, const struct adm_review_request *req,
+                                 const struct adm_decision *d, const char *check) {
+  const struct adm_registry *reg = adm_registry_default();
+  struct acted a;
+  modes_acted(reg, cfg, req, d, &a);
+  return check_modes(reg, &a, check);
 }
 
 void adm_metrics_review(const struct adm_config *cfg, const struct adm_pipeline_result *res, long long latency_ns) {
@@ -271,8 +292,13 @@ void adm_metrics_review(const struct adm_config *cfg, const struct adm_pipeline_
   const struct adm_decision *d = &res->decision;
   observe(sh, d->allowed ? ADM_METRICS_ALLOWED : ADM_METRICS_DENIED, kind_index(res->req.kind_kind),
           op_index(res->req.operation), latency_ns);
-  for (size_t i = 0; i < d->n_failed_checks; i++) {
-    unsigned modes = adm_metrics_check_modes(cfg, &res->req, d, d->failed_checks[i]);
+  if (d->n_failed_checks == 0)
+    return;
+  const struct adm_registry *reg = adm_registry_default();
+  struct acted a;
+  modes_acted(reg, cfg, &res->req, d, &a);
+  for (size_t i = 0; a.any && i < d->n_failed_checks; i++) {
+    unsigned modes = check_modes(reg, &a, d->failed_checks[i]);
     if (modes == 0)
       continue;
     unsigned slot = check_slot("podSecurity", d->failed_checks[i]);
@@ -355,8 +381,8 @@ static void render_requests(struct adm_sb *sb) {
           continue;
         const char *kind = k < N_KNOWN_KINDS ? kinds[k] : k == KIND_OTHER ? "other" : "unknown";
         const char *op = o < N_KNOWN_OPS ? operations[o] : o == OP_OTHER ? "other" : "unknown";
-        adm_sb_addf(sb, "admitd_requests_total{decision=\"%s\",kind=\"%s\",operation=\"%s\"} %llu\n",
-                    decision_names[d], kind, op, v);
+        adm_sb_addf(sb, "admitd_requests_total{decision=\"%s\",kind=\"%s\",operation=\"%s\"} %llu\n", decision_names[d],
+                    kind, op, v);
       }
   header(sb, "admitd_request_duration_seconds", "histogram",
          "Time from a request's start (accept or request line) to its answer being queued, by decision.");
@@ -368,8 +394,8 @@ static void render_requests(struct adm_sb *sb) {
         adm_sb_addf(sb, "admitd_request_duration_seconds_bucket{decision=\"%s\",le=\"%g\"} %llu\n", decision_names[d],
                     (double)bucket_us[b] / 1e6, cumulative);
       else
-        adm_sb_addf(sb, "admitd_request_duration_seconds_bucket{decision=\"%s\",le=\"+Inf\"} %llu\n",
-                    decision_names[d], cumulative);
+        adm_sb_addf(sb, "admitd_request_duration_seconds_bucket{decision=\"%s\",le=\"+Inf\"} %llu\n", decision_names[d],
+                    cumulative);
     }
     adm_sb_addf(sb, "admitd_request_duration_seconds_sum{decision=\"%s\"} ", decision_names[d]);
     seconds(sb, (long long)SUM(latency_sum_ns[d]));
@@ -442,8 +468,8 @@ static void render_reloads(struct adm_sb *sb, const struct adm_metrics_gauges *g
   for (int w = 0; w < ADM__METRICS_RELOADS; w++) {
     char name[96], text[160];
     snprintf(name, sizeof name, "admitd_%s_reloads_total", what[w]);
-    snprintf(text, sizeof text, "Reloads of the %s by result: success (applied) or failure (refused, the previous one stays).",
-             help[w]);
+    snprintf(text, sizeof text,
+             "Reloads of the %s by result: success (applied) or failure (refused, the previous one stays).", help[w]);
     header(sb, name, "counter", text);
     adm_sb_addf(sb, "%s{result=\"success\"} %llu\n%s{result=\"failure\"} %llu\n", name,
                 (unsigned long long)atomic_load(&reloads[w][1]), name, (unsigned long long)atomic_load(&reloads[w][0]));
@@ -489,8 +515,7 @@ struct adm_metrics_listener {
   uint16_t port;
 };
 
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
-                              size_t len) {
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned code, const char *type, const char *body, size_t len) {
   struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (r == NULL)
     return MHD_NO;

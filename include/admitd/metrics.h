@@ -23,7 +23,7 @@
 
 /* Latency buckets, upper bounds in microseconds: 100 us to 10 s. */
 #define ADM_METRICS_BUCKETS_US                                                                                         \
-  {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000}
+  { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000 }
 #define ADM_METRICS_N_BUCKETS 16
 
 /* Distinct (family, check) pairs counted; more are counted as check "other". */

@@ -119,10 +119,10 @@ static void latency_lands_in_the_bucket_whose_bound_it_does_not_pass(void **stat
   (void)state;
   struct adm_pipeline_result res;
   decided(&res, "Pod", "CREATE", false);
-  adm_metrics_review(NULL, &res, 100000);          /* exactly 100 us */
-  adm_metrics_review(NULL, &res, 101000);          /* just over */
-  adm_metrics_review(NULL, &res, 10000000000LL);   /* exactly 10 s */
-  adm_metrics_review(NULL, &res, 10001000000LL);   /* past every bound */
+  adm_metrics_review(NULL, &res, 100000);        /* exactly 100 us */
+  adm_metrics_review(NULL, &res, 101000);        /* just over */
+  adm_metrics_review(NULL, &res, 10000000000LL); /* exactly 10 s */
+  adm_metrics_review(NULL, &res, 10001000000LL); /* past every bound */
   struct adm_arena a;
   const char *text = scrape_text(&a);
   assert_true(sample(text, "admitd_request_duration_seconds_bucket{decision=\"denied\",le=\"0.0001\"}") == 1);
@@ -196,7 +196,7 @@ static void the_check_table_overflows_into_other_and_escapes_labels(void **state
     adm_metrics_failed_check("resources", id, ADM_MODE_WARN);
   }
   adm_metrics_failed_check("resources", "a\"b\\c\nd", ADM_MODE_AUDIT); /* table is full: other */
-  adm_metrics_failed_check("resources", "rule0", ADM_MODE_WARN);      /* still its own slot */
+  adm_metrics_failed_check("resources", "rule0", ADM_MODE_WARN);       /* still its own slot */
   struct adm_arena a;
   const char *text = scrape_text(&a);
   assert_true(sample(text, "admitd_failed_checks_total{family=\"resources\",check=\"rule0\",mode=\"warn\"}") == 2);
@@ -206,8 +206,8 @@ static void the_check_table_overflows_into_other_and_escapes_labels(void **state
   adm_metrics_reset();
   adm_metrics_failed_check("images", "a\"b\\c\nd", ADM_MODE_ENFORCE);
   text = scrape_text(&a);
-  assert_true(sample(text, "admitd_failed_checks_total{family=\"images\",check=\"a\\\"b\\\\c\\nd\",mode=\"enforce\"}") ==
-              1);
+  assert_true(
+      sample(text, "admitd_failed_checks_total{family=\"images\",check=\"a\\\"b\\\\c\\nd\",mode=\"enforce\"}") == 1);
   adm_arena_free(&a);
 }
 
@@ -270,17 +270,14 @@ static void a_failed_check_counts_under_the_modes_that_acted_on_it(void **state)
   assert_int_equal(modes_of("plain-pod.json", builtin, "runAsNonRoot"), A | W);
   assert_int_equal(modes_of("restricted-pod.json", builtin, "runAsNonRoot"), 0);
   /* Audit off: only enforce and warn. */
-  assert_int_equal(modes_of("privileged-pod.json", "{enforce: baseline, warn: baseline, audit: privileged}",
-                            "privileged"),
-                   E | W);
+  assert_int_equal(
+      modes_of("privileged-pod.json", "{enforce: baseline, warn: baseline, audit: privileged}", "privileged"), E | W);
   /* Denied: no warning is sent, so a warn level unlike enforce's did not act. */
-  assert_int_equal(modes_of("privileged-pod.json", "{enforce: restricted, warn: baseline, audit: privileged}",
-                            "privileged"),
-                   E);
+  assert_int_equal(
+      modes_of("privileged-pod.json", "{enforce: restricted, warn: baseline, audit: privileged}", "privileged"), E);
   /* Dry-run: the denial that was not applied still counts as enforce. */
-  assert_int_equal(modes_of("privileged-pod.json", "dry {enforce: baseline, warn: privileged, audit: privileged}",
-                            "privileged"),
-                   E);
+  assert_int_equal(
+      modes_of("privileged-pod.json", "dry {enforce: baseline, warn: privileged, audit: privileged}", "privileged"), E);
 }
 
 /* --- the listener ------------------------------------------------------------ */
