@@ -5,7 +5,10 @@
 # exact apt-get line to run and fails.
 set -euo pipefail
 build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev)
-test=("${build[@]}" libcmocka-dev gnutls-bin curl python3)
+# ca-certificates: hack/build-rootfs.sh copies its bundle; kubernetes-client:
+# `kubectl kustomize` for tests/e2e/deploy_render.sh (skipped when a kubectl
+# is already on PATH, from whatever package).
+test=("${build[@]}" libcmocka-dev gnutls-bin curl python3 ca-certificates binutils kubernetes-client)
 bench=("${test[@]}" nginx-light wrk)
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
@@ -18,6 +21,7 @@ bench) want=("${bench[@]}") ;;
 esac
 missing=()
 for p in "${want[@]}"; do
+  [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -28,7 +28,7 @@ for d in tests/replay/*/; do
     [ -f "$f" ] && cp "$f" "$out/config/$(basename "$d")-$(basename "$f")"
   done
 done
-cp deploy/policy.yaml hack/bench/families-policy.yaml "$out/config/"
+cp deploy/base/policy.yaml hack/bench/families-policy.yaml "$out/config/"
 cd "$out"
 status=0
 "$OLDPWD/build-fuzz/fuzz_review" -max_total_time="$secs" -max_len=65536 review || status=1

@@ -35,6 +35,7 @@
 #include "admitd/jsonw.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
+#include "admitd/metrics.h"
 #include "admitd/pipeline.h"
 #include "admitd/reload.h"
 #include "admitd/review.h"
@@ -98,14 +99,15 @@ struct adm_server {
   atomic_uint n_conns;
   unsigned n_shut;     /* listed connections already shut down, closing */
   unsigned soft_limit; /* past this, shed to keep the reserve free */
+  unsigned n_slots;
   atomic_ullong timed_out, shed;
   pthread_t watchdog;
   bool watchdog_started;
   atomic_bool stopping;
 };
 
-enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_REJECT };
-enum path { PATH_OTHER, PATH_VALIDATE, PATH_HEALTHZ, PATH_READYZ };
+enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_REJECT };
+enum path { PATH_OTHER, PATH_VALIDATE, PATH_HEALTHZ, PATH_READYZ, PATH_METRICS };
 
 /* One per HTTP request, made when its request line arrives. A rejected
  * request with a small body still reads (and discards) it before the
@@ -122,6 +124,7 @@ struct request {
   bool too_big, budget_short;
   struct timespec start;
   bool counted;
+  bool observed;   /* its decision (or error) is in the metrics */
   bool answer_now; /* answer before the body and close */
   unsigned reject_code;
   const char *reject_reason;
@@ -181,6 +184,8 @@ static enum MHD_Result queue(struct adm_server *s, struct MHD_Connection *c, uns
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(c, code, r);
   MHD_destroy_response(r);
+  if (ret == MHD_YES)
+    adm_metrics_http_response(code);
   return ret;
 }
 
@@ -238,8 +243,11 @@ static enum path path_of(const char *uri) {
   static const struct {
     const char *p;
     enum path path;
-  } known[] = {
-      {"/validate", PATH_VALIDATE}, {"/healthz", PATH_HEALTHZ}, {"/livez", PATH_HEALTHZ}, {"/readyz", PATH_READYZ}};
+  } known[] = {{"/validate", PATH_VALIDATE},
+               {"/healthz", PATH_HEALTHZ},
+               {"/livez", PATH_HEALTHZ},
+               {"/readyz", PATH_READYZ},
+               {"/metrics", PATH_METRICS}};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (strlen(known[i].p) == n && memcmp(uri, known[i].p, n) == 0)
       return known[i].path;
@@ -361,16 +369,21 @@ static void release_body(struct adm_server *s, struct request *r) {
 }
 
 /* Wait for a decode slot until the request's deadline, on the monotonic
- * clock, so a wall-clock step neither cuts nor stretches the wait. */
+ * clock, so a wall-clock step neither cuts nor stretches the wait. A wait
+ * is counted for the metrics only when every slot was taken. */
 static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
   long long deadline = ts_ns(&r->start) + (long long)s->opt.request_timeout_ms * 1000000LL;
-  if (deadline - now_ns() <= 0)
+  long long waited_from = now_ns();
+  if (deadline - waited_from <= 0)
     return false;
+  if (sem_trywait(&s->decodes) == 0)
+    return true;
   struct timespec until = {(time_t)(deadline / 1000000000LL), (long)(deadline % 1000000000LL)};
-  while (sem_clockwait(&s->decodes, CLOCK_MONOTONIC, &until) < 0)
-    if (errno != EINTR)
-      return false;
-  return true;
+  bool got = true;
+  while (got && sem_clockwait(&s->decodes, CLOCK_MONOTONIC, &until) < 0)
+    got = errno == EINTR;
+  adm_metrics_decode_wait(now_ns() - waited_from);
+  return got;
 }
 
 /* After sem_clockwait succeeded a bit is free; claim one without a lock. */
@@ -409,6 +422,8 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   struct adm_config *cfg = adm_config_pin();
   struct adm_pipeline_result *res = &s->slots[slot].result;
   adm_pipeline_run(&s->limits, cfg, r->body, r->len, arena, res);
+  adm_metrics_review(cfg, res, now_ns() - ts_ns(&r->start));
+  r->observed = true;
   adm_config_unpin(cfg);
   adm_record(r->body, r->len, res); /* queued, never written here: see record.h */
   if (res->decided)
@@ -426,8 +441,8 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
 
 static void route_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {
   bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-  if (r->path == PATH_HEALTHZ || r->path == PATH_READYZ) {
-    r->route = r->path == PATH_READYZ ? ROUTE_READYZ : ROUTE_HEALTHZ;
+  if (r->path == PATH_HEALTHZ || r->path == PATH_READYZ || r->path == PATH_METRICS) {
+    r->route = r->path == PATH_READYZ ? ROUTE_READYZ : r->path == PATH_METRICS ? ROUTE_METRICS : ROUTE_HEALTHZ;
     if (!get) {
       reject(r, 405, "MethodNotAllowed", "method not allowed; use GET or HEAD");
       r->allow = "GET, HEAD";
@@ -435,7 +450,8 @@ static void route_start(struct adm_server *s, struct MHD_Connection *c, const ch
   } else if (r->path == PATH_VALIDATE) {
     validate_start(s, c, method, r);
   } else {
-    reject(r, 404, "NotFound", "no such endpoint; admitd serves POST /validate, GET /healthz, GET /readyz");
+    reject(r, 404, "NotFound",
+           "no such endpoint; admitd serves POST /validate, GET /healthz, GET /readyz, GET /metrics");
   }
   /* With Expect: 100-continue the client waits for us: refuse before it sends the body. */
   const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
@@ -594,6 +610,33 @@ static void *watchdog_main(void *arg) {
   return NULL;
 }
 
+void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_gauges *g) {
+  g->in_flight = atomic_load(&s->in_flight);
+  g->connections = atomic_load(&s->n_conns);
+  g->decode_slots = s->n_slots;
+  g->budget_used = adm_budget_used(&s->budget);
+  g->budget_limit = s->budget.limit;
+  g->budget_refusals = atomic_load(&s->budget.refusals);
+  g->timed_out = atomic_load(&s->timed_out);
+  g->shed = atomic_load(&s->shed);
+  g->ready = atomic_load(&s->ready) && !atomic_load(&s->draining);
+  g->cert_expiry = adm_tls_current_expiry();
+}
+
+/* The exposition, rendered into a scratch arena; queue() copies it. */
+static enum MHD_Result respond_metrics(struct adm_server *s, struct MHD_Connection *c) {
+  struct adm_metrics_gauges g = {0};
+  adm_server_metrics_gauges(s, &g);
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 16u << 20);
+  size_t len;
+  const char *body = adm_metrics_render(&a, &g, &len);
+  enum MHD_Result ret = body ? queue(s, c, 200, body, len, ADM_METRICS_CONTENT_TYPE, NULL, false)
+                             : respond_status(s, c, 500, "InternalError", "admitd: out of memory rendering metrics");
+  adm_arena_free(&a);
+  return ret;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                       const char *version, const char *upload_data, size_t *upload_data_size,
                                       void **con_cls) {
@@ -635,6 +678,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     if (atomic_load(&s->draining))
       return respond_text(s, c, 503, "draining\n");
     return respond_text(s, c, atomic_load(&s->ready) ? 200 : 503, atomic_load(&s->ready) ? "ok\n" : "not ready\n");
+  case ROUTE_METRICS:
+    return respond_metrics(s, c);
   case ROUTE_REJECT:
     return respond_status_allow(s, c, r->reject_code, r->reject_reason, r->reject_message, r->allow, false);
   case ROUTE_VALIDATE:
@@ -656,23 +701,15 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     atomic_fetch_sub(&s->in_flight, 1);
     atomic_fetch_add(&s->requests, 1);
   }
+  /* Refused before the pipeline (413, 429, 503, 415, ...) or abandoned. */
+  if (r->path == PATH_VALIDATE && !r->observed)
+    adm_metrics_review_error(now_ns() - ts_ns(&r->start));
   release_body(s, r);
   free(r);
   *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
-  (void)cls;
-  char msg[1024];
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  size_t n = strlen(msg);
-  while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-    msg[--n] = '\0';
-  adm_log(ADM_LOG_WARN, "http: %s", msg);
-}
-
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, bool *v6,
-                        struct adm_error *err) {
+int adm_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, bool *v6, struct adm_error *err) {
   char host[256];
   const char *colon;
   if (listen[0] == '[') {
@@ -714,7 +751,7 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
   struct sockaddr_storage ss;
   socklen_t sslen;
   bool v6 = false;
-  int rc = parse_listen(o->listen, &ss, &sslen, &v6, err);
+  int rc = adm_parse_listen(o->listen, &ss, &sslen, &v6, err);
   if (rc < 0)
     return rc;
   struct adm_server *s = calloc(1, sizeof *s);
@@ -732,6 +769,7 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
   unsigned n_slots = o->max_concurrent_decodes ? o->max_concurrent_decodes : 1;
   if (n_slots > MAX_DECODE_SLOTS)
     n_slots = MAX_DECODE_SLOTS;
+  s->n_slots = n_slots;
   sem_init(&s->decodes, 0, n_slots);
   for (unsigned i = 0; i < n_slots; i++) {
     adm_arena_init(&s->slots[i].arena, 65536, 0);
@@ -747,7 +785,7 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
     flags |= MHD_USE_IPv6;
   unsigned pool = o->io_threads > 1 ? o->io_threads : 0;
   s->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+      flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, adm_log_mhd, "http", MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK, adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES,
       ADM_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, o->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
@@ -783,8 +821,12 @@ void adm_server_drain(struct adm_server *s) {
   /* Closed now, not at stop: a socket left listening lets the kernel
    * accept connections nobody will serve, which hang until reset. */
   MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-  if (fd != MHD_INVALID_SOCKET)
+  if (fd != MHD_INVALID_SOCKET) {
+    /* shutdown() stops the listening at once; close() alone waits while
+     * another thread still holds the socket in poll(). */
+    shutdown(fd, SHUT_RDWR);
     close(fd);
+  }
 }
 
 unsigned adm_server_in_flight(const struct adm_server *s) {

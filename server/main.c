@@ -23,6 +23,7 @@
 #include "admitd/http.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
+#include "admitd/metrics.h"
 #include "admitd/reload.h"
 #include "admitd/tls.h"
 
@@ -98,7 +99,10 @@ static void serve_usage(FILE *f) {
              "  --record FILE                 append each decided request and its decision to FILE as JSON\n"
              "                                lines, secrets redacted, for admitd replay (default: off)\n"
              "  --record-max-bytes BYTES      rotate FILE to FILE.1 past this size; K, M, G, Ki, Mi, Gi\n"
-             "                                (default 64Mi)\n");
+             "                                (default 64Mi)\n"
+
+             "  --metrics-listen ADDR:PORT    also serve GET /metrics over plain HTTP here (default: only\n"
+             "                                on the serving port, over TLS)\n");
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
@@ -161,7 +165,7 @@ static int parse_duration_ms(const char *flag, const char *s, unsigned long long
 
 struct serve_args {
   struct adm_server_options opt;
-  const char *cert, *key, *config, *self_signed_out;
+  const char *cert, *key, *config, *self_signed_out, *metrics_listen;
   unsigned long long grace_ms;
   struct adm_recorder_options record;
 };
@@ -185,7 +189,8 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
     O_BUDGET,
     O_IOTHREADS,
     O_RECORD,
-    O_RECORD_MAX
+    O_RECORD_MAX,
+    O_METRICS
   };
   static const struct option longopts[] = {
       {"listen", required_argument, NULL, O_LISTEN},
@@ -206,6 +211,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       {"io-threads", required_argument, NULL, O_IOTHREADS},
       {"record", required_argument, NULL, O_RECORD},
       {"record-max-bytes", required_argument, NULL, O_RECORD_MAX},
+      {"metrics-listen", required_argument, NULL, O_METRICS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -294,6 +300,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
         return -1;
       }
       a->record.max_bytes = v;
+      break;
+    case O_METRICS:
+      a->metrics_listen = optarg;
       break;
     case O_LOG: {
       enum adm_log_level lvl;
@@ -396,9 +405,11 @@ static void reload_config(const char *path, struct adm_file_watch *w, const stru
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "policy reload rejected, the previous policy stays in force: %s", msg);
+    adm_metrics_reload(ADM_METRICS_RELOAD_CONFIG, false);
     return;
   }
   adm_config_publish(cfg);
+  adm_metrics_reload(ADM_METRICS_RELOAD_CONFIG, true);
   adm_log(ADM_LOG_INFO, "policy reloaded from %s", path);
 }
 
@@ -409,6 +420,7 @@ static void reload_tls(const struct serve_args *a) {
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
     adm_log(ADM_LOG_ERROR, "certificate reload rejected, the previous certificate stays in use: %s", msg);
+    adm_metrics_reload(ADM_METRICS_RELOAD_CERTIFICATE, false);
     return;
   }
   /* Every SIGHUP comes here; files with the same bytes (or rewritten with
@@ -418,6 +430,7 @@ static void reload_tls(const struct serve_args *a) {
     return;
   }
   adm_tls_publish(creds);
+  adm_metrics_reload(ADM_METRICS_RELOAD_CERTIFICATE, true);
   adm_log(ADM_LOG_INFO, "certificate reloaded from %s", a->cert);
 }
 
@@ -450,6 +463,28 @@ static void drain(struct adm_server *srv, unsigned long long grace_ms) {
   }
 }
 
+static void server_gauges(void *ctx, struct adm_metrics_gauges *g) {
+  adm_server_metrics_gauges(ctx, g);
+}
+
+/* The plain-HTTP metrics listener, beside the TLS port (logged like it). */
+static int start_metrics(const char *listen, struct adm_server *srv, struct adm_metrics_listener **out) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  bool v6;
+  struct adm_error err = {0};
+  char msg[1024];
+  if (adm_parse_listen(listen, &ss, &len, &v6, &err) == 0 &&
+      adm_metrics_listener_start((struct sockaddr *)&ss, server_gauges, srv, out, &err) == 0) {
+    adm_log(ADM_LOG_INFO, "metrics on http://%s/metrics (port %u)", listen, adm_metrics_listener_port(*out));
+    return 0;
+  }
+  snprintf(err.where, sizeof err.where, "--metrics-listen");
+  adm_error_format(&err, msg, sizeof msg);
+  adm_log(ADM_LOG_ERROR, "%s", msg);
+  return -1;
+}
+
 static int serve(int argc, char **argv) {
   struct serve_args a = {0};
   if (parse_serve_args(argc, argv, &a) < 0)
@@ -469,6 +504,7 @@ static int serve(int argc, char **argv) {
    * the memory budget. */
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   adm_registry_default();
+  adm_metrics_init();
 
   struct adm_config *cfg;
   struct adm_error err = {0};
@@ -506,6 +542,11 @@ static int serve(int argc, char **argv) {
   }
   adm_log(ADM_LOG_INFO, "admitd %s serving on %s (port %u), policy %s", ADMITD_VERSION, a.opt.listen,
           adm_server_port(srv), a.config ? a.config : "<built-in: enforce baseline, warn+audit restricted>");
+  struct adm_metrics_listener *metrics = NULL;
+  if (a.metrics_listen && start_metrics(a.metrics_listen, srv, &metrics) < 0) {
+    adm_server_stop(srv);
+    return 1;
+  }
   adm_log(ADM_LOG_INFO,
           "limits: memory budget %zu bytes, %u decode slots, %u connections (%u per address), %s, request timeout "
           "%u ms",
@@ -565,6 +606,7 @@ static int serve(int argc, char **argv) {
     }
   }
   drain(srv, a.grace_ms);
+  adm_metrics_listener_stop(metrics);
   adm_server_stop(srv);
   adm_recorder_install(NULL);
   adm_recorder_stop(rec);

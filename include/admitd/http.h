@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include "admitd/budget.h"
 #include "admitd/error.h"
+#include "admitd/metrics.h"
 
 struct adm_server_options {
   const char *listen; /* "ADDR:PORT" or "[V6ADDR]:PORT" */
@@ -47,6 +50,11 @@ const struct adm_budget *adm_server_budget(const struct adm_server *s);
 /* Reviews answered since start. */
 unsigned long long adm_server_requests(const struct adm_server *s);
 void adm_server_set_ready(struct adm_server *s, bool ready);
+/* What a metrics scrape reads from the server's own state. */
+void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_gauges *g);
+/* "ADDR:PORT" or "[V6ADDR]:PORT" (IP literals only) into a socket address.
+ * Errors are placed at "--listen"; a caller parsing another flag renames it. */
+int adm_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, bool *v6, struct adm_error *err);
 /* Close everything and free. */
 void adm_server_stop(struct adm_server *s);
 

@@ -98,6 +98,15 @@ void adm_log(enum adm_log_level level, const char *fmt, ...) {
   adm_arena_free(&a);
 }
 
+void adm_log_mhd(void *cls, const char *fmt, va_list ap) {
+  char msg[1024];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  size_t n = strlen(msg);
+  while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+    msg[--n] = '\0';
+  adm_log(ADM_LOG_WARN, "%s: %s", cls ? (const char *)cls : "http", msg);
+}
+
 static void field(struct adm_sb *sb, const char *key, const char *value) {
   adm_sb_addf(sb, ",\"%s\":", key);
   adm_sb_add_json_string(sb, value ? value : "");

@@ -211,10 +211,10 @@ expect_eq "a folder: exit 1" 1 $?
 expect_contains "a folder: every file" "2001 objects: 2000 allowed, 1 denied" "$out"
 
 # The shipped manifests: admitd's own pods pass restricted, its policy is valid.
-out=$("$ADMITD" check --level restricted "$ROOT/deploy/deployment.yaml")
-expect_eq "deploy/deployment.yaml passes restricted" 0 $?
-"$ADMITD" check-config "$ROOT/deploy/policy.yaml" >/dev/null
-expect_eq "deploy/policy.yaml is valid" 0 $?
+out=$("$ADMITD" check --level restricted "$ROOT/deploy/base/deployment.yaml")
+expect_eq "deploy/base/deployment.yaml passes restricted" 0 $?
+"$ADMITD" check-config "$ROOT/deploy/base/policy.yaml" >/dev/null
+expect_eq "deploy/base/policy.yaml is valid" 0 $?
 
 # The check list comes from the registry.
 out=$("$ADMITD" checks)

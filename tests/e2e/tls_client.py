@@ -308,7 +308,8 @@ def drain_load(port, ca, pid, review_path, clients, after):
         try:
             raw_sock = socket.create_connection(("127.0.0.1", port), timeout=3)
             raw_sock.close()
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
+            # Reset: it raced the close and was dropped at once, not left hanging.
             stats["new_connection"] = "refused"
             stats["refused_after_ms"] = round((time.monotonic() - t0) * 1000)
             break

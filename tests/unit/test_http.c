@@ -76,6 +76,38 @@ static void no_slot_before_the_deadline_means_503(void **state) {
   free_fake(s);
 }
 
+/* The value of a metric without labels in a scrape, or -1. */
+static double scraped(const char *name) {
+  struct adm_metrics_gauges g = {0};
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  size_t len;
+  const char *text = adm_metrics_render(&a, &g, &len);
+  assert_non_null(text);
+  double v = -1;
+  size_t n = strlen(name);
+  for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+    if (strncmp(p, name, n) == 0 && p[n] == ' ')
+      v = strtod(p + n + 1, NULL);
+  adm_arena_free(&a);
+  return v;
+}
+
+static void only_a_request_that_finds_no_free_slot_counts_a_wait(void **state) {
+  (void)state;
+  adm_metrics_reset();
+  struct adm_server *s = fake_server(1, 100);
+  struct request r = {0};
+  clock_gettime(CLOCK_MONOTONIC, &r.start);
+  assert_true(acquire_decode_slot(s, &r));
+  assert_true(scraped("admitd_decode_slot_waits_total") == 0);
+  (void)claim_slot(s);
+  assert_false(acquire_decode_slot(s, &r));
+  assert_true(scraped("admitd_decode_slot_waits_total") == 1);
+  assert_true(scraped("admitd_decode_slot_wait_seconds_total") > 0);
+  free_fake(s);
+}
+
 static void body_is_capped_not_grown(void **state) {
   (void)state;
   struct adm_server *s = fake_server(1, 1000);
@@ -145,6 +177,9 @@ static void routes_use_the_raw_path(void **state) {
   assert_int_equal(path_of("/validate%00x"), PATH_OTHER);
   assert_int_equal(path_of("/valid%61te"), PATH_OTHER);
   assert_int_equal(path_of("/validatex"), PATH_OTHER);
+  assert_int_equal(path_of("/metrics"), PATH_METRICS);
+  assert_int_equal(path_of("/metrics?x=1"), PATH_METRICS);
+  assert_int_equal(path_of("/metricsx"), PATH_OTHER);
   assert_int_equal(path_of("/livez"), PATH_HEALTHZ);
   assert_int_equal(path_of("/readyz"), PATH_READYZ);
 }
@@ -175,23 +210,24 @@ static void listen_addresses(void **state) {
   socklen_t len;
   bool v6;
   struct adm_error err = {0};
-  assert_int_equal(parse_listen("127.0.0.1:8443", &ss, &len, &v6, &err), 0);
+  assert_int_equal(adm_parse_listen("127.0.0.1:8443", &ss, &len, &v6, &err), 0);
   assert_false(v6);
   assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8443);
-  assert_int_equal(parse_listen("[::1]:0", &ss, &len, &v6, &err), 0);
+  assert_int_equal(adm_parse_listen("[::1]:0", &ss, &len, &v6, &err), 0);
   assert_true(v6);
-  assert_int_equal(parse_listen("0.0.0.0:8443", &ss, &len, &v6, &err), 0);
-  assert_int_equal(parse_listen("localhost:8443", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_int_equal(adm_parse_listen("0.0.0.0:8443", &ss, &len, &v6, &err), 0);
+  assert_int_equal(adm_parse_listen("localhost:8443", &ss, &len, &v6, &err), ADM_EINVAL);
   assert_str_contains(err.message, "is not an IP address");
-  assert_int_equal(parse_listen("127.0.0.1", &ss, &len, &v6, &err), ADM_EINVAL);
-  assert_int_equal(parse_listen("127.0.0.1:99999", &ss, &len, &v6, &err), ADM_EINVAL);
-  assert_int_equal(parse_listen("[::1:80", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_int_equal(adm_parse_listen("127.0.0.1", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_int_equal(adm_parse_listen("127.0.0.1:99999", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_int_equal(adm_parse_listen("[::1:80", &ss, &len, &v6, &err), ADM_EINVAL);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
       cmocka_unit_test(no_slot_before_the_deadline_means_503),
+      cmocka_unit_test(only_a_request_that_finds_no_free_slot_counts_a_wait),
       cmocka_unit_test(body_is_capped_not_grown),
       cmocka_unit_test(chunked_body_is_reserved_as_it_grows),
       cmocka_unit_test(status_bodies_are_valid_json_whatever_is_echoed),

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# deploy/ rendered with `kubectl kustomize` as an operator would apply it:
+# the default install (certificates from hack/deploy-render.sh), the
+# cert-manager overlay, and each with the ServiceMonitor component. Every
+# workload in every rendering passes `admitd check --level restricted`, and
+# each rendering carries what its path needs (the generated Secret and CA,
+# or cert-manager's objects and CA injection; the NetworkPolicy; the
+# metrics port). Works on a copy; the repository's deploy/ is not touched.
+#   deploy_render.sh PATH/TO/admitd
+ADMITD=${1:?usage: deploy_render.sh PATH/TO/admitd}
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "deploy_render: SKIPPED: no kubectl (hack/deps.sh test installs Debian's kubernetes-client)" >&2
+  exit 77
+fi
+# Components need kustomize v3.7 or later (kubectl 1.21+).
+kver=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+if [ -z "$kver" ] || [ "${kver% *}" -lt 3 ] || { [ "${kver% *}" -eq 3 ] && [ "${kver#* }" -lt 7 ]; }; then
+  echo "deploy_render: SKIPPED: kubectl's kustomize (${kver:-unknown}) predates components (v3.7, kubectl 1.21)" >&2
+  exit 77
+fi
+
+mkdir -p "$WORK/repo/hack"
+cp -r "$ROOT/deploy" "$WORK/repo/deploy"
+rm -rf "$WORK/repo/deploy/certs"
+cp "$ROOT/hack/deploy-render.sh" "$ROOT/hack/gen-certs.sh" "$WORK/repo/hack/"
+"$WORK/repo/hack/deploy-render.sh" >/dev/null
+D="$WORK/repo/deploy"
+
+# A kustomization of its own for each combination with the ServiceMonitor.
+for base in default cert-manager; do
+  mkdir -p "$WORK/repo/$base-monitored"
+  src=../deploy
+  [ $base = cert-manager ] && src=../deploy/overlays/cert-manager
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [%s]\ncomponents: [../deploy/components/servicemonitor]\n' \
+    "$src" >"$WORK/repo/$base-monitored/kustomization.yaml"
+done
+
+render() { # render NAME DIR: into $WORK/NAME.yaml, then judged at restricted
+  if ! kubectl kustomize "$2" >"$WORK/$1.yaml" 2>"$WORK/$1.err"; then
+    fail "$1: kubectl kustomize failed: $(cat "$WORK/$1.err")"
+    return
+  fi
+  pass
+  local out rc
+  out=$("$ADMITD" check --level restricted "$WORK/$1.yaml")
+  rc=$?
+  expect_eq "$1: every workload passes restricted (exit status)" 0 "$rc"
+  expect_contains "$1: the Deployment is judged and allowed" "Deployment/admitd: allowed" "$out"
+  [ $rc -eq 0 ] || echo "$out"
+}
+has() { grep -c -e "$2" "$WORK/$1.yaml"; } # has NAME PATTERN: matching lines
+
+render default "$D"
+render cert-manager "$D/overlays/cert-manager"
+render default-monitored "$WORK/repo/default-monitored"
+render cert-manager-monitored "$WORK/repo/cert-manager-monitored"
+
+ca=$(base64 -w0 <"$D/certs/ca.pem")
+expect_eq "default: the generated TLS Secret" 1 "$(has default '^kind: Secret')"
+expect_eq "default: the CA in the webhook" 1 "$(has default "caBundle: $ca")"
+expect_eq "default: no cert-manager objects" 0 "$(has default 'cert-manager.io')"
+expect_eq "cert-manager: no Secret from files" 0 "$(has cert-manager '^kind: Secret')"
+expect_eq "cert-manager: CA injection" 1 "$(has cert-manager 'cert-manager.io/inject-ca-from: admitd/admitd')"
+expect_eq "cert-manager: no caBundle of its own" 0 "$(has cert-manager 'caBundle')"
+# The Certificate writes the Secret the Deployment mounts: both name it.
+expect_eq "cert-manager: serving certificate into admitd-tls" 2 "$(has cert-manager 'secretName: admitd-tls')"
+expect_eq "cert-manager: CA and serving Certificates" 2 "$(has cert-manager '^kind: Certificate')"
+for v in default cert-manager default-monitored cert-manager-monitored; do
+  expect_eq "$v: a NetworkPolicy" 1 "$(has $v '^kind: NetworkPolicy')"
+  expect_eq "$v: admitd serves metrics on 9090" 1 "$(has $v '--metrics-listen=0.0.0.0:9090')"
+done
+expect_eq "default-monitored: a ServiceMonitor" 1 "$(has default-monitored '^kind: ServiceMonitor')"
+expect_eq "cert-manager-monitored: a ServiceMonitor" 1 "$(has cert-manager-monitored '^kind: ServiceMonitor')"
+expect_eq "default: no ServiceMonitor unless asked" 0 "$(has default '^kind: ServiceMonitor')"
+
+# The judgement above can fail: a privileged container in the same rendering is refused.
+sed 's/allowPrivilegeEscalation: false/privileged: true/' "$WORK/default.yaml" >"$WORK/broken.yaml"
+if "$ADMITD" check --level restricted "$WORK/broken.yaml" >/dev/null; then
+  fail "a privileged admitd Deployment passed restricted"
+else
+  pass
+fi
+
+finish
