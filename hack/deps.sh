@@ -4,8 +4,8 @@
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact apt-get line to run and fails.
 set -euo pipefail
-build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev)
-test=("${build[@]}" libcmocka-dev gnutls-bin curl python3)
+build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev libcurl4-gnutls-dev)
+test=("${build[@]}" libcmocka-dev gnutls-bin curl python3 docker-registry apache2-utils openssl)
 bench=("${test[@]}" nginx-light wrk)
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
