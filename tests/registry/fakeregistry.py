@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""A registry that misbehaves on purpose, for what a real registry never does.
+
+  fakeregistry.py --port-file F --log F --manifest FILE --blob FILE [--user U --password P]
+
+Listens on 127.0.0.1:0 (port written to --port-file). Routes, by repository:
+  /v2/nodigest/manifests/<tag>   200 with the manifest, no Docker-Content-Digest
+  /v2/liar/manifests/<tag>       200 with the manifest and a Docker-Content-Digest of other bytes
+  /v2/endless/manifests/<tag>    200, no Content-Length, megabytes until the cap trips
+  /v2/wrongblob/blobs/<digest>   200 with bytes that do not hash to <digest>
+  /v2/redirect/blobs/<digest>    basic auth required on 127.0.0.1; then 307 to
+                                 http://localhost:<port>/cdn/<digest> (another host)
+  /v2/samehost/blobs/<digest>    basic auth required; 307 to /cdn/<digest> on this host
+  /cdn/<digest>                  the blob
+  /v2/badtoken/...               401 Bearer with a realm whose answer has no token
+  /v2/status/<code>/...          that HTTP status
+Every request is logged as "METHOD HOST PATH auth=yes|no".
+"""
+import argparse
+import base64
+import hashlib
+import sys
+from http.server import BaseHTTPRequestHandler
+
+import loopback
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, body=b"", ctype="application/json", headers=None, send_body=True):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if send_body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def authorized(self):
+        cfg = self.server.cfg
+        want = "Basic " + base64.b64encode(f"{cfg.user}:{cfg.password}".encode()).decode()
+        return self.headers.get("Authorization", "") == want
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        srv, path = self.server, self.path.split("?")[0]
+        host = self.headers.get("Host", "")
+        with open(srv.cfg.log, "a") as f:
+            f.write(f"{self.command} {host} {path} auth={'yes' if 'Authorization' in self.headers else 'no'}\n")
+        parts = path.strip("/").split("/")
+        manifest, blob = srv.manifest, srv.blob
+        if parts[:1] == ["cdn"]:
+            return self.reply(200, blob, "application/octet-stream")
+        if len(parts) < 4 or parts[0] != "v2":
+            return self.reply(404, b'{"errors":[{"code":"NAME_UNKNOWN"}]}')
+        repo = parts[1]
+        if repo == "nodigest":
+            return self.reply(200, manifest, OCI_MANIFEST)
+        if repo == "liar":
+            other = "sha256:" + hashlib.sha256(manifest + b" ").hexdigest()
+            return self.reply(200, manifest, OCI_MANIFEST, {"Docker-Content-Digest": other})
+        if repo == "endless":
+            self.send_response(200)
+            self.send_header("Content-Type", OCI_MANIFEST)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            if self.command == "HEAD":
+                return None
+            try:
+                for _ in range(64):
+                    self.wfile.write(b" " * 65536)
+            except OSError:
+                pass
+            return None
+        if repo == "wrongblob":
+            return self.reply(200, blob + b"tampered", "application/octet-stream")
+        if repo in ("redirect", "samehost"):
+            if not self.authorized():
+                return self.reply(401, b"{}", headers={"WWW-Authenticate": 'Basic realm="fake"'})
+            port = srv.server_address[1]
+            where = f"http://localhost:{port}" if repo == "redirect" else ""
+            return self.reply(307, b"", headers={"Location": f"{where}/cdn/{parts[-1]}"})
+        if repo == "badtoken":
+            if parts[1:2] == ["badtoken"] and parts[2:3] == ["token"]:
+                return self.reply(200, b'{"nothing":"here"}')
+            port = srv.server_address[1]
+            realm = f'Bearer realm="http://127.0.0.1:{port}/v2/badtoken/token/x",service="fake"'
+            return self.reply(401, b"{}", headers={"WWW-Authenticate": realm})
+        if repo == "status":
+            return self.reply(int(parts[2]), b"{}")
+        return self.reply(404, b'{"errors":[{"code":"NAME_UNKNOWN"}]}')
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for a in ("--port-file", "--log", "--manifest", "--blob"):
+        p.add_argument(a, required=True)
+    p.add_argument("--user", default="user")
+    p.add_argument("--password", default="password")
+    cfg = p.parse_args()
+    srv = loopback.listen(Handler)
+    srv.cfg = cfg
+    with open(cfg.manifest, "rb") as f:
+        srv.manifest = f.read()
+    with open(cfg.blob, "rb") as f:
+        srv.blob = f.read()
+    open(cfg.log, "w").close()
+    return loopback.serve(srv, cfg.port_file)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
