@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admitd/family.h"
 #include "admitd/log.h"
 #include "admitd/policy.h"
 
@@ -199,89 +200,33 @@ void adm_metrics_init(void) {
   }
   for (const struct adm_check *const *t = adm_check_table; *t; t++)
     check_slot("podSecurity", (*t)->id);
+  for (const struct adm_rule_check *const *t = adm_rule_check_table; *t; t++)
+    check_slot(adm_family_name((*t)->family), (*t)->id);
 }
 
-static bool same_lv(const struct adm_registry *reg, struct adm_level_version a, struct adm_level_version b) {
-  if (a.level != b.level)
-    return false;
-  return a.level == ADM_LEVEL_PRIVILEGED ||
-         adm_registry_resolve_minor(reg, a.minor) == adm_registry_resolve_minor(reg, b.minor);
-}
-
-static bool level_runs(const struct adm_registry *reg, struct adm_level_version lv, const char *check) {
-  if (lv.level != ADM_LEVEL_BASELINE && lv.level != ADM_LEVEL_RESTRICTED)
-    return false;
-  int minor = adm_registry_resolve_minor(reg, lv.minor);
-  if (minor < 0 || minor >= ADM_MAX_MINOR)
-    return false;
-  size_t n = reg->counts[lv.level - 1][minor];
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(reg->lists[lv.level - 1][minor][i].check->id, check) == 0)
+/* Whether outcome i repeats an earlier one (two rules failing the same
+ * check in the same mode count once per review). */
+static bool repeated(const struct adm_decision *d, size_t i) {
+  const struct adm_outcome *o = &d->outcomes[i];
+  for (size_t j = 0; j < i; j++)
+    if (d->outcomes[j].family == o->family && d->outcomes[j].mode == o->mode &&
+        strcmp(d->outcomes[j].check, o->check) == 0)
       return true;
   return false;
-}
-
-static bool has_annotation(const struct adm_decision *d, const char *key) {
-  for (size_t i = 0; i < d->n_annotations; i++)
-    if (strcmp(d->annotations[i].key, key) == 0)
-      return true;
-  return false;
-}
-
-static bool has_pod_security_warning(const struct adm_decision *d) {
-  static const char prefix[] = "would violate PodSecurity";
-  for (size_t i = 0; i < d->n_warnings; i++)
-    if (strncmp(d->warnings[i], prefix, sizeof prefix - 1) == 0)
-      return true;
-  return false;
-}
-
-/* Which modes acted on a decided request, and their level:versions:
- * worked out once per review, then applied to each failed check. */
-struct acted {
-  bool any;
-  bool mode[ADM__MODE_COUNT];
-  struct adm_mode_levels lv;
-};
-
-static void modes_acted(const struct adm_registry *reg, const struct adm_config *cfg,
-                        const struct adm_review_request *req, const struct adm_decision *d, struct acted *a) {
-  memset(a, 0, sizeof *a);
-  if (cfg == NULL || !d->judged)
-    return;
-  a->lv = adm_config_levels_for(cfg, req->namespace);
-  /* Policy denials are 403 (a pod that cannot be read is 400); dry-run
-   * keeps the code of the denial it turned into an allow. */
-  a->mode[ADM_MODE_ENFORCE] = d->code == 403;
-  a->mode[ADM_MODE_AUDIT] = has_annotation(d, "audit-violations");
-  /* Upstream adds no warnings to a request it denies: then warn acted
-   * exactly when it evaluates the same level:version as a mode that did. */
-  if (a->mode[ADM_MODE_ENFORCE])
-    a->mode[ADM_MODE_WARN] =
-        same_lv(reg, a->lv.lv[ADM_MODE_WARN], a->lv.lv[ADM_MODE_ENFORCE]) ||
-        (a->mode[ADM_MODE_AUDIT] && same_lv(reg, a->lv.lv[ADM_MODE_WARN], a->lv.lv[ADM_MODE_AUDIT]));
-  else
-    a->mode[ADM_MODE_WARN] = has_pod_security_warning(d);
-  a->any = a->mode[0] || a->mode[1] || a->mode[2];
-}
-
-static unsigned check_modes(const struct adm_registry *reg, const struct acted *a, const char *check) {
-  unsigned modes = 0;
-  for (int m = 0; m < ADM__MODE_COUNT; m++)
-    if (a->mode[m] && level_runs(reg, a->lv.lv[m], check))
-      modes |= 1u << m;
-  return modes;
 }
 
 unsigned adm_metrics_check_modes(const struct adm_config *cfg, const struct adm_review_request *req,
                                  const struct adm_decision *d, const char *check) {
-  const struct adm_registry *reg = adm_registry_default();
-  struct acted a;
-  modes_acted(reg, cfg, req, d, &a);
-  return check_modes(reg, &a, check);
+  (void)cfg, (void)req;
+  unsigned modes = 0;
+  for (size_t i = 0; i < d->n_outcomes; i++)
+    if (strcmp(d->outcomes[i].check, check) == 0 && (unsigned)d->outcomes[i].mode < ADM__MODE_COUNT)
+      modes |= 1u << d->outcomes[i].mode;
+  return modes;
 }
 
 void adm_metrics_review(const struct adm_config *cfg, const struct adm_pipeline_result *res, long long latency_ns) {
+  (void)cfg;
   struct shard *sh = shard();
   if (!res->decided) {
     unsigned kind = res->decoded ? kind_index(res->req.kind_kind) : KIND_UNKNOWN;
@@ -292,19 +237,13 @@ void adm_metrics_review(const struct adm_config *cfg, const struct adm_pipeline_
   const struct adm_decision *d = &res->decision;
   observe(sh, d->allowed ? ADM_METRICS_ALLOWED : ADM_METRICS_DENIED, kind_index(res->req.kind_kind),
           op_index(res->req.operation), latency_ns);
-  if (d->n_failed_checks == 0)
-    return;
-  const struct adm_registry *reg = adm_registry_default();
-  struct acted a;
-  modes_acted(reg, cfg, &res->req, d, &a);
-  for (size_t i = 0; a.any && i < d->n_failed_checks; i++) {
-    unsigned modes = check_modes(reg, &a, d->failed_checks[i]);
-    if (modes == 0)
+  /* decide records every failed check with its family and the mode it
+   * failed in (before dry-run turns a denial into an allow). */
+  for (size_t i = 0; i < d->n_outcomes; i++) {
+    const struct adm_outcome *o = &d->outcomes[i];
+    if ((unsigned)o->mode >= ADM__MODE_COUNT || repeated(d, i))
       continue;
-    unsigned slot = check_slot("podSecurity", d->failed_checks[i]);
-    for (int m = 0; m < ADM__MODE_COUNT; m++)
-      if (modes & (1u << m))
-        bump(&sh->failed[slot][m], 1);
+    bump(&sh->failed[check_slot(adm_family_name((enum adm_family_id)o->family), o->check)][o->mode], 1);
   }
 }
 
