@@ -69,12 +69,27 @@ static void print_json(const char *file, const struct adm_manifest_object *mo, c
   json_t *modes = json_pack("{s:{s:b, s:s?, s:s?}, s:O, s:s?}", "enforce", "allowed", !d->dry_run_denied && d->allowed,
                             "message", d->allowed ? dry : d->message, "policy", annotation(d, "enforce-policy"), "warn",
                             warnings, "audit", audit);
+  /* Every failed check with its family and mode, so CI can tell what
+   * caused a denial from what only warned or was audited. */
+  json_t *failures = json_array();
+  for (size_t i = 0; i < d->n_outcomes; i++) {
+    const struct adm_outcome *o = &d->outcomes[i];
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "family", adm_family_name((enum adm_family_id)o->family), "check",
+                          o->check, "mode", adm_mode_name((enum adm_mode)o->mode), "message", o->message);
+    if (f && o->detail)
+      json_object_set_new(f, "detail", json_string(o->detail));
+    json_array_append_new(failures, f);
+  }
   const char *exempt = annotation(d, "exempt");
   json_t *line = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:s?, s:s?, s:o, s:o, s:o, s:o}", "file",
                            file, "doc", (json_int_t)mo->doc, "line", (json_int_t)mo->line, "apiVersion", v->api_version,
                            "kind", v->kind, "name", v->name, "namespace", v->namespace, "allowed", d->allowed, "judged",
                            d->judged, "skipped", d->judged || v->error ? NULL : d->skip_reason, "exempt", exempt,
                            "reasons", reasons, "checks", checks, "warnings", warnings, "modes", modes);
+  if (line)
+    json_object_set_new(line, "failures", failures);
+  else
+    json_decref(failures);
   if (line && mo->item[0])
     json_object_set_new(line, "item", json_string(mo->item));
   if (line && v->error)

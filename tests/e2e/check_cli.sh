@@ -223,6 +223,30 @@ expect_eq "checks: one line per resources check" 7 "$(printf '%s\n' "$out" | gre
 expect_eq "checks: one line per securityContext check" 16 "$(printf '%s\n' "$out" | grep -c '^securityContext\.')"
 expect_contains "checks: versions" "sysctls                      baseline   v1.0,v1.27,v1.29,v1.32,v1.37   only safe" "$out"
 
+# failures: every failed check with its family and mode, for CI.
+cat >"$WORK/fam.yaml" <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: baseline, warn: restricted, audit: privileged}
+resources:
+  mode: warn
+  rules:
+    - requireLimits: [memory]
+securityContext:
+  rules:
+    - readOnlyRootFilesystem: true
+YAML
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: f}\nspec:\n  containers: [{name: c, image: x, securityContext: {privileged: true}}]\n' >"$WORK/fam-pod.yaml"
+out=$("$ADMITD" check --output json --policy "$WORK/fam.yaml" "$WORK/fam-pod.yaml" 2>/dev/null)
+got=$(python3 -c 'import json,sys
+d = json.loads(sys.argv[1].splitlines()[0])
+print(" ".join(sorted("%s/%s/%s" % (f["family"], f["check"], f["mode"]) for f in d["failures"])))' "$out")
+expect_contains "failures: Pod Security enforce" "podSecurity/privileged/enforce" "$got"
+expect_contains "failures: Pod Security warn" "podSecurity/runAsNonRoot/warn" "$got"
+expect_contains "failures: resources in warn" "resources/resources.limits.required/warn" "$got"
+expect_contains "failures: securityContext enforced" "securityContext/securityContext.readOnlyRootFilesystem/enforce" "$got"
+
 # Version and help.
 out=$("$ADMITD" --version)
 expect_contains "--version names the libraries" "libmicrohttpd" "$out"
