@@ -110,6 +110,26 @@ fi
 expect_contains "one decision log line per review" '"msg":"decision","uid":"705ab4f5-6393-11e8-b7cc-42010a800002"' "$(cat "$SERVER_LOG")"
 kill -0 "$SERVER_PID" && pass || fail "admitd died during bad input"
 stop_server
+# The reproduction that crashed (23,010 items) or bypassed (23,008) the old
+# arena limit: a privileged pod behind "x":[{},{},...] at the start of
+# request, with production limits (the defaults). Denied every time, and the
+# server lives.
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" || exit 1
+for n in 23008 23010 100000; do
+  python3 - "$REVIEWS/privileged-pod.json" "$n" >"$WORK/filler.json" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+n = int(sys.argv[2])
+print(text.replace('"request":{', '"request":{"x":[' + ",".join(["{}"] * n) + '],', 1), end="")
+PY
+  out=$(curl -sS --cacert "$CA" -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary @"$WORK/filler.json" "https://localhost:$PORT/validate")
+  body=$(cat "$WORK/body")
+  expect_eq "privileged pod behind $n empty objects: decided" 200 "$out"
+  expect_eq "privileged pod behind $n empty objects: denied" false "$(jget "$body" response allowed)"
+  expect_eq "server alive after $n empty objects" "ok" "$(curl -sS --cacert "$CA" "https://localhost:$PORT/healthz")"
+done
+stop_server
 
 # --- a client that drips its body is dropped at the request deadline ---------
 start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --request-timeout 1000 || exit 1
