@@ -102,8 +102,29 @@ static void error_codes_have_text(void **state) {
   assert_int_equal(adm_fail(NULL, ADM_EIO, "x", "y"), ADM_EIO);
 }
 
+/* Sizes near SIZE_MAX never wrap into a small block: the request fails,
+ * and stays failed, with the reason kept. */
+static void huge_sizes_fail_without_wrapping(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  assert_null(adm_arena_alloc(&a, SIZE_MAX));
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_LIMIT);
+  assert_null(adm_arena_alloc(&a, 16)); /* sticky */
+  adm_arena_recycle(&a, 0);
+  assert_null(adm_arena_alloc(&a, SIZE_MAX - 8));
+  assert_null(adm_arena_calloc(&a, SIZE_MAX / 2, 4));
+  adm_arena_recycle(&a, 0);
+  assert_null(adm_arena_calloc(&a, SIZE_MAX / 2, 4));
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_LIMIT);
+  adm_arena_recycle(&a, 0);
+  assert_non_null(adm_arena_alloc(&a, 16)); /* recycled: usable again */
+  adm_arena_free(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(huge_sizes_fail_without_wrapping),
       cmocka_unit_test(allocations_are_aligned_and_distinct),
       cmocka_unit_test(limit_fails_cleanly),
       cmocka_unit_test(recycle_keeps_blocks_up_to_a_cap),

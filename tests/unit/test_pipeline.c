@@ -11,6 +11,8 @@
 #include "helpers.h"
 
 #include "admitd/config.h"
+#include "admitd/extract.h"
+#include "admitd/manifest.h"
 #include "admitd/pipeline.h"
 #include "admitd/synth.h"
 #include "admitd/yaml.h"
@@ -229,7 +231,49 @@ static size_t collect_cases(struct torture_case *cases, size_t max) {
   return n;
 }
 
-/* Fail allocation 1, 2, ..., N of each recorded review's decision in turn. */
+/* Fail allocation 1, 2, ..., N of one review's decision in turn: never
+ * an allow where the unconstrained run denied, never a decision at all
+ * (every failure is an error answer), always valid JSON. Returns N. */
+static unsigned long torture_one(const struct adm_config *cfg, struct adm_arena *a, const char *orig, size_t len,
+                                 const char *name) {
+  char *body = malloc(len + 1);
+  memcpy(body, orig, len);
+  body[len] = '\0';
+  struct adm_pipeline_result res;
+  run(cfg, a, body, len, &res);
+  int baseline = answer_allowed(&res);
+  unsigned long allocs = a->allocs;
+  assert_true(allocs > 0);
+  for (unsigned long nth = 1; nth <= allocs; nth++) {
+    memcpy(body, orig, len);
+    adm_arena_recycle(a, 1u << 20);
+    a->fail_at = nth;
+    struct adm_pipeline_limits lim;
+    adm_pipeline_limits_default(&lim);
+    adm_pipeline_run(&lim, cfg, body, len, a, &res);
+    a->fail_at = 0;
+    int allowed = answer_allowed(&res);
+    if (allowed == 1 && baseline != 1)
+      fail_msg("%s: failing allocation %lu of %lu turned a denial into an allow", name, nth, allocs);
+    if (res.http_status == 200 || res.http_status == 400)
+      fail_msg("%s: failing allocation %lu of %lu still answered %d, not an error", name, nth, allocs, res.http_status);
+  }
+  free(body);
+  return allocs;
+}
+
+static struct adm_config *case_policy(const char *path) {
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  if (path[0] == '\0')
+    return adm_config_default();
+  if (adm_config_load(path, &cfg, &err) < 0)
+    fail_msg("%s: %s", path, err.message);
+  return cfg;
+}
+
+/* Every recorded review, and every manifest of the replay cases wrapped
+ * as the API server would send it, under its case's policy. */
 static void torture_every_allocation(void **state) {
   (void)state;
   static struct torture_case cases[128];
@@ -238,44 +282,61 @@ static void torture_every_allocation(void **state) {
   struct adm_arena a;
   adm_arena_init(&a, 65536, 0);
   unsigned long total_runs = 0;
+  size_t n_reviews = 0;
   for (size_t c = 0; c < n_cases; c++) {
-    struct adm_config *cfg = adm_config_default();
-    if (cases[c].policy[0]) {
-      struct adm_error err = {0};
-      adm_config_free(cfg);
-      if (adm_config_load(cases[c].policy, &cfg, &err) < 0)
-        fail_msg("%s: %s", cases[c].policy, err.message);
-    }
+    struct adm_config *cfg = case_policy(cases[c].policy);
     size_t len;
     char *orig = read_text(cases[c].path, &len);
-    char *body = malloc(len + 1);
-    memcpy(body, orig, len + 1);
-    struct adm_pipeline_result res;
-    run(cfg, &a, body, len, &res);
-    int baseline = answer_allowed(&res);
-    unsigned long allocs = a.allocs;
-    assert_true(allocs > 0);
-    for (unsigned long nth = 1; nth <= allocs; nth++) {
-      memcpy(body, orig, len + 1);
-      adm_arena_recycle(&a, 1u << 20);
-      a.fail_at = nth;
-      struct adm_pipeline_limits lim;
-      adm_pipeline_limits_default(&lim);
-      adm_pipeline_run(&lim, cfg, body, len, &a, &res);
-      a.fail_at = 0;
-      int allowed = answer_allowed(&res);
-      if (allowed == 1 && baseline != 1)
-        fail_msg("%s: failing allocation %lu of %lu turned a denial into an allow", cases[c].path, nth, allocs);
-      if (res.http_status == 200 || res.http_status == 400)
-        fail_msg("%s: failing allocation %lu of %lu still answered %d, not an error", cases[c].path, nth, allocs,
-                 res.http_status);
-      total_runs++;
-    }
-    free(body);
+    total_runs += torture_one(cfg, &a, orig, len, cases[c].path);
+    n_reviews++;
     free(orig);
     adm_config_free(cfg);
   }
-  print_message("torture: %zu reviews, %lu failed allocations, every one an error answer\n", n_cases, total_runs);
+  char dir[2048];
+  snprintf(dir, sizeof dir, "%s/tests/replay", source_dir());
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  struct adm_arena synth;
+  adm_arena_init(&synth, 65536, 0);
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    char input[4096], policy[4096];
+    struct stat st;
+    snprintf(input, sizeof input, "%s/%s/input.yaml", dir, e->d_name);
+    if (e->d_name[0] == '.' || stat(input, &st) < 0)
+      continue;
+    snprintf(policy, sizeof policy, "%s/%s/policy.yaml", dir, e->d_name);
+    struct adm_config *cfg = case_policy(stat(policy, &st) == 0 ? policy : "");
+    struct adm_manifest_set set;
+    struct adm_error err = {0};
+    if (adm_manifest_load(input, &set, &err) < 0) {
+      adm_config_free(cfg);
+      continue; /* a case about unreadable input */
+    }
+    for (size_t i = 0; i < set.n; i++) {
+      const json_t *obj = set.objects[i].obj;
+      const struct adm_pod_resource *res = adm_pod_resource_for_object(
+          json_string_value(json_object_get(obj, "apiVersion")), json_string_value(json_object_get(obj, "kind")));
+      if (res == NULL)
+        continue;
+      struct adm_synth syn = {.group = res->group,
+                              .kind = res->kind,
+                              .resource_group = res->group,
+                              .resource = res->resource,
+                              .namespace = "team",
+                              .object = obj};
+      size_t len;
+      adm_arena_recycle(&synth, 0);
+      const char *text = adm_synth_review(&synth, &syn, &len);
+      assert_non_null(text);
+      total_runs += torture_one(cfg, &a, text, len, input);
+      n_reviews++;
+    }
+    adm_manifest_set_free(&set);
+    adm_config_free(cfg);
+  }
+  closedir(d);
+  adm_arena_free(&synth);
+  print_message("torture: %zu reviews, %lu failed allocations, every one an error answer\n", n_reviews, total_runs);
   adm_arena_free(&a);
 }
 
