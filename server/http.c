@@ -621,6 +621,12 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
   g->shed = atomic_load(&s->shed);
   g->ready = atomic_load(&s->ready) && !atomic_load(&s->draining);
   g->cert_expiry = adm_tls_current_expiry();
+  struct adm_recorder_stats rs;
+  if ((g->recording = adm_recorder_installed_stats(&rs))) {
+    g->records_written = rs.recorded;
+    g->records_dropped = rs.dropped;
+    g->records_failed = rs.failed;
+  }
 }
 
 /* The exposition, rendered into a scratch arena; queue() copies it. */

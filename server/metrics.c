@@ -394,6 +394,15 @@ static void render_http(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
   gauge(sb, "admitd_memory_budget_used_bytes", "gauge", "Bytes of the memory budget held now.", g->budget_used);
   gauge(sb, "admitd_memory_budget_refusals_total", "counter", "Reservations the memory budget refused.",
         g->budget_refusals);
+  if (g->recording) {
+    gauge(sb, "admitd_records_written_total", "counter", "Judged requests written to the --record file.",
+          g->records_written);
+    gauge(sb, "admitd_records_dropped_total", "counter",
+          "Judged requests not recorded because the recorder's queue was full (the request never waits).",
+          g->records_dropped);
+    gauge(sb, "admitd_records_failed_total", "counter",
+          "Judged requests that could not be written (file unwritable, disk full).", g->records_failed);
+  }
   gauge(sb, "admitd_connections_timed_out_total", "counter",
         "Connections closed because their request passed --request-timeout.", g->timed_out);
   gauge(sb, "admitd_connections_shed_total", "counter",

@@ -58,6 +58,14 @@ void adm_recorder_install(struct adm_recorder *r) {
   atomic_store(&installed, r);
 }
 
+bool adm_recorder_installed_stats(struct adm_recorder_stats *out) {
+  struct adm_recorder *r = atomic_load(&installed);
+  if (r == NULL)
+    return false;
+  adm_recorder_get_stats(r, out);
+  return true;
+}
+
 /* --- redaction --------------------------------------------------------- */
 
 static const char *const dropped_keys[] = {"managedFields", "data", "stringData", "binaryData", NULL};

@@ -77,6 +77,8 @@ struct adm_metrics_gauges {
   unsigned long long budget_refusals, timed_out, shed;
   bool ready;
   long long cert_expiry; /* unix seconds, 0: unknown */
+  bool recording;        /* --record is on: the counts below are exposed */
+  unsigned long long records_written, records_dropped, records_failed;
 };
 
 typedef void (*adm_metrics_gauges_fn)(void *ctx, struct adm_metrics_gauges *out);

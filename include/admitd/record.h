@@ -47,6 +47,8 @@ void adm_recorder_get_stats(struct adm_recorder *r, struct adm_recorder_stats *o
 /* The recorder adm_record() feeds (NULL: none). Set before the server
  * starts and cleared after it stops. */
 void adm_recorder_install(struct adm_recorder *r);
+/* The installed recorder's counts (for /metrics); false when none is. */
+bool adm_recorder_installed_stats(struct adm_recorder_stats *out);
 
 /* The server's hook, after adm_pipeline_run: queue body (len bytes, as the
  * pipeline left it: pruned in place, so the first JSON value is the

@@ -59,6 +59,14 @@ for f in r1 r2 r3 r4 r5 r1; do
   expect_eq "$f answered" 200 "$code"
 done
 expect_contains "dry-run: the privileged pod is allowed" '"allowed":true' "$(cat r4.out)"
+# The writer thread may still be draining its queue: wait for all six.
+for _ in $(seq 1 100); do
+  m=$(curl -sS --cacert "$CA" "https://localhost:$PORT/metrics")
+  case "$m" in *"admitd_records_written_total 6"*) break ;; esac
+  sleep 0.05
+done
+expect_contains "metrics count the records written" "admitd_records_written_total 6" "$m"
+expect_contains "metrics count the records dropped" "admitd_records_dropped_total 0" "$m"
 stop_server
 expect_contains "recorder stopped with its counts" "6 recorded, 0 dropped" "$(cat "$SERVER_LOG")"
 
