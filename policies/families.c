@@ -85,6 +85,14 @@ extern const struct adm_rule_check adm_check_sc_proc_mount;
 extern const struct adm_rule_check adm_check_sc_allow_privilege_escalation;
 extern const struct adm_rule_check adm_check_sc_sysctls;
 
+/* images */
+extern const struct adm_rule_check adm_check_images_reference;
+extern const struct adm_rule_check adm_check_images_allowed;
+extern const struct adm_rule_check adm_check_images_denied;
+extern const struct adm_rule_check adm_check_images_digest_required;
+extern const struct adm_rule_check adm_check_images_tag_latest;
+extern const struct adm_rule_check adm_check_images_tag_allowed;
+
 const struct adm_rule_check *const adm_rule_check_table[] = {
     /* resources */
     &adm_check_resources_quantity,
@@ -111,5 +119,12 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_sc_proc_mount,
     &adm_check_sc_allow_privilege_escalation,
     &adm_check_sc_sysctls,
+    /* images */
+    &adm_check_images_reference,
+    &adm_check_images_allowed,
+    &adm_check_images_denied,
+    &adm_check_images_digest_required,
+    &adm_check_images_tag_latest,
+    &adm_check_images_tag_allowed,
     NULL,
 };

@@ -64,7 +64,7 @@ static void usage(FILE *f) {
              "  replay         re-decide recorded requests under a candidate policy, or turn them into tests\n"
              "  check-config   validate a policy file\n"
              "  checks         list every check: Pod Security's with their versions, then each family's\n"
-             "  keys           list the keys of the resources and securityContext policy sections\n"
+             "  keys           list the keys of the resources, securityContext and images policy sections\n"
              "  version        print versions of admitd and its libraries\n"
              "  help           this text\n");
 }

@@ -43,6 +43,7 @@ struct adm_family_rule {
   enum adm_mode mode;
   struct adm_resources_rule resources; /* for the resources family */
   struct adm_sc_rule sc;               /* for the securityContext family */
+  struct adm_images_rule images;       /* for the images family */
 };
 
 struct adm_family_config {
@@ -62,7 +63,7 @@ struct adm_config {
   size_t n_rules;
   struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
   bool enforce_on_workloads;
-  /* resources and securityContext (images later); [ADM_FAMILY_POD_SECURITY] is unused. */
+  /* resources, securityContext and images; [ADM_FAMILY_POD_SECURITY] is unused. */
   struct adm_family_config families[ADM__FAMILY_COUNT];
 };
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "admitd/arena.h"
+#include "admitd/image.h"
 #include "admitd/pod.h"
 #include "admitd/quantity.h"
 
@@ -104,8 +105,35 @@ struct adm_sc_rule {
   struct adm_names forbidden_sysctls; /* globs */
 };
 
+/* An image pattern as written (for messages) and as parsed. */
+struct adm_image_pattern_setting {
+  char *text;
+  struct adm_image_pattern pattern;
+};
+
+/* Image patterns in policy order, owned by the snapshot. */
+struct adm_image_patterns {
+  struct adm_image_pattern_setting *items;
+  size_t n;
+};
+
+/* The images family's local rules: judged on the references as written,
+ * with no registry lookup. Signature verification settings (`verify`, and
+ * the section's authorities, registries, credentials, cache and deadline)
+ * are to be added beside these; the checks below read only what they need,
+ * so new members do not change them. */
+struct adm_images_rule {
+  struct adm_image_patterns allow;          /* when n > 0, every image must match one */
+  struct adm_image_patterns deny;           /* an image matching one fails, allowed or not */
+  struct adm_image_patterns require_digest; /* images matching one must be pinned by digest */
+  bool forbid_latest;                       /* no ":latest" or untagged image unless pinned by digest */
+  bool has_allowed_tags;
+  struct adm_names allowed_tags; /* tag globs; images pinned by digest are not judged */
+};
+
 /* A rule check: reads the pod view and its family's rule settings
- * (struct adm_resources_rule or struct adm_sc_rule), appends findings. */
+ * (struct adm_resources_rule, struct adm_sc_rule or struct
+ * adm_images_rule), appends findings. */
 typedef void (*adm_rule_check_fn)(const struct adm_pod *pod, const void *rule, struct adm_findings *out);
 /* Whether the rule configures this check at all. */
 typedef bool (*adm_rule_active_fn)(const void *rule);

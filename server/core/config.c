@@ -255,8 +255,8 @@ static int parse_pod_security(struct adm__cfg_parse *p, const json_t *ps) {
 }
 
 static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
-  static const char *const keys[] = {"apiVersion",      "kind", "dryRun", "podSecurity", "resources",
-                                     "securityContext", NULL};
+  static const char *const keys[] = {"apiVersion",      "kind",   "dryRun", "podSecurity", "resources",
+                                     "securityContext", "images", NULL};
   int rc;
   const json_t *ps;
   if ((rc = adm__cfg_check_keys(p, root, "", keys)) < 0 ||
@@ -266,7 +266,7 @@ static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
   /* Each section is checked even after an error in another, so that
    * check-config reports every mistake at once. */
   int first = ps ? parse_pod_security(p, ps) : 0;
-  for (int f = ADM_FAMILY_RESOURCES; f <= ADM_FAMILY_SECURITY_CONTEXT; f++) {
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
     rc = adm__cfg_parse_family(p, root, (enum adm_family_id)f);
     if (first == 0)
       first = rc;

@@ -1,4 +1,4 @@
-/* The resources and securityContext sections of a policy file. Each
+/* The resources, securityContext and images sections of a policy file. Each
  * section is a table of {key, parser, one-line doc}: unknown keys are
  * refused from it, `admitd keys` prints it and hack/verify-docs.sh checks
  * the README against it. Errors do not stop the parse: every mistake of a
@@ -303,6 +303,89 @@ static int p_sysctls(struct adm__cfg_parse *p, const json_t *obj, const char *ke
                        "\"%s\" is not a sysctl name or glob (as net.ipv4.* or kernel.shm_rmid_forced)");
 }
 
+/* Image patterns, each parsed by the reference grammar (policies/image_ref.c);
+ * a bad one is an error naming it and why. An empty list is an error: as
+ * allow it would admit no image at all, elsewhere it would do nothing.
+ * no_digest: refuse an "@digest" part (requireDigest names images). */
+static int image_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                          struct adm_image_patterns *out, bool no_digest) {
+  struct adm_names names = {0};
+  int rc = adm__cfg_get_names(p, obj, key, path, &names);
+  const json_t *arr = json_object_get(obj, key);
+  if (rc == 0 && arr && names.n == 0) {
+    char full[200];
+    key_path(full, sizeof full, path, key);
+    rc = ERR(p, obj, key, full, ADM_EINVAL, "%s",
+             strcmp(key, "allow") == 0 ? "an empty allow list admits no image; leave the key out to allow any"
+                                       : "an empty list has no effect; leave the key out");
+  }
+  if (names.n && (out->items = calloc(names.n, sizeof *out->items)) == NULL) {
+    adm__cfg_free_names(&names);
+    return adm_fail(p->err, ADM_ENOMEM, key, "out of memory");
+  }
+  for (size_t i = 0; i < names.n; i++) {
+    struct adm_image_pattern_setting *ps = &out->items[out->n];
+    const char *why = NULL;
+    char full[256];
+    snprintf(full, sizeof full, "%s%s%s[%zu]", path, path[0] ? "." : "", key, i);
+    if (adm_image_pattern_parse(names.items[i], &ps->pattern, &why) < 0) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "\"%.80s\" is not an image pattern: %s", names.items[i], why);
+      rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EINVAL, "%s", msg);
+      continue;
+    }
+    if (no_digest && ps->pattern.has_digest) {
+      rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EINVAL,
+                             "\"%s\": a requireDigest pattern names images, not digests; drop the @ part",
+                             names.items[i]);
+      continue;
+    }
+    ps->text = names.items[i];
+    names.items[i] = NULL;
+    out->n++;
+  }
+  adm__cfg_free_names(&names);
+  return rc;
+}
+
+static int p_image_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                            bool *flag) {
+  (void)flag;
+  return image_patterns(p, obj, key, path, field, false);
+}
+
+static int p_digest_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                             void *field, bool *flag) {
+  (void)flag;
+  return image_patterns(p, obj, key, path, field, true);
+}
+
+static int p_tag_globs(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                       bool *flag) {
+  struct adm_names *out = field;
+  int rc = p_names(p, obj, key, path, out, flag);
+  if (rc < 0)
+    return rc;
+  const json_t *arr = json_object_get(obj, key);
+  if (arr && out->n == 0) {
+    char full[200];
+    key_path(full, sizeof full, path, key);
+    return ERR(p, obj, key, full, ADM_EINVAL,
+               "an empty list allows no tag; to require digests write requireDigest: [\"**\"]%s", "");
+  }
+  for (size_t i = 0; i < out->n; i++) {
+    const char *why = NULL;
+    if (adm_image_tag_pattern_check(out->items[i], &why) < 0) {
+      char full[256], msg[200];
+      snprintf(full, sizeof full, "%s%s%s[%zu]", path, path[0] ? "." : "", key, i);
+      snprintf(msg, sizeof msg, "\"%.80s\" is not a tag glob: %s (tag characters [A-Za-z0-9_.-] and *)", out->items[i],
+               why);
+      rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EINVAL, "%s", msg);
+    }
+  }
+  return rc;
+}
+
 static int parse_mode(struct adm__cfg_parse *p, const json_t *obj, const char *path, enum adm_mode *out, bool *has) {
   const json_t *v;
   int rc = adm__cfg_want_type(p, obj, "mode", path, JSON_STRING, "enforce, warn or audit", &v);
@@ -499,15 +582,32 @@ static const struct key_spec sc_keys[] = {
     {"forbiddenSysctls", p_sysctls, SC(forbidden_sysctls), NO_FLAG, "globs of sysctls no pod may set"},
 };
 
+#define IMG(f) offsetof(struct adm_family_rule, images.f)
+static const struct key_spec images_keys[] = {
+    {"allow", p_image_patterns, IMG(allow), NO_FLAG, "image patterns; when given, every image must match one"},
+    {"deny", p_image_patterns, IMG(deny), NO_FLAG, "image patterns no image may match, even an allowed one"},
+    {"requireDigest", p_digest_patterns, IMG(require_digest), NO_FLAG,
+     "image patterns whose images must be pinned by digest (@sha256:...)"},
+    {"forbidLatest", p_require_true, IMG(forbid_latest), NO_FLAG,
+     "true: no image tagged latest or untagged, unless pinned by digest"},
+    {"allowedTags", p_tag_globs, IMG(allowed_tags), IMG(has_allowed_tags),
+     "tag globs (v1.*); an image not pinned by digest must have a matching tag (untagged: latest)"},
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct key_spec *family_keys(enum adm_family_id f, size_t *n) {
-  if (f == ADM_FAMILY_RESOURCES) {
+  switch (f) {
+  case ADM_FAMILY_RESOURCES:
     *n = N(resources_keys);
     return resources_keys;
+  case ADM_FAMILY_IMAGES:
+    *n = N(images_keys);
+    return images_keys;
+  default:
+    *n = N(sc_keys);
+    return sc_keys;
   }
-  *n = N(sc_keys);
-  return sc_keys;
 }
 
 static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct key_spec *k,
@@ -524,6 +624,10 @@ static bool rule_has_effect(enum adm_family_id f, const struct adm_family_rule *
   if (f == ADM_FAMILY_RESOURCES) {
     const struct adm_resources_rule *x = &r->resources;
     return x->require_requests.n || x->require_limits.n || x->min.n || x->max.n || x->max_ratio.n || x->pod_max.n;
+  }
+  if (f == ADM_FAMILY_IMAGES) {
+    const struct adm_images_rule *x = &r->images;
+    return x->allow.n || x->deny.n || x->require_digest.n || x->forbid_latest || x->has_allowed_tags;
   }
   const struct adm_sc_rule *x = &r->sc;
   return x->require_read_only_root_filesystem || x->require_run_as_non_root || x->run_as_user.set ||
@@ -672,6 +776,12 @@ static void free_quantities(struct adm_quantity_map *m) {
   free(m->items);
 }
 
+static void free_patterns(struct adm_image_patterns *l) {
+  for (size_t i = 0; i < l->n; i++)
+    free(l->items[i].text);
+  free(l->items);
+}
+
 static void free_rule(struct adm_family_rule *r) {
   free(r->name);
   adm__cfg_free_names(&r->namespaces);
@@ -697,6 +807,11 @@ static void free_rule(struct adm_family_rule *r) {
       &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
   for (size_t i = 0; i < N(lists); i++)
     adm__cfg_free_names(lists[i]);
+  struct adm_images_rule *im = &r->images;
+  free_patterns(&im->allow);
+  free_patterns(&im->deny);
+  free_patterns(&im->require_digest);
+  adm__cfg_free_names(&im->allowed_tags);
 }
 
 void adm__cfg_free_families(struct adm_config *cfg) {
@@ -708,7 +823,7 @@ void adm__cfg_free_families(struct adm_config *cfg) {
 }
 
 void adm_config_keys_print(FILE *out) {
-  for (int f = ADM_FAMILY_RESOURCES; f <= ADM_FAMILY_SECURITY_CONTEXT; f++) {
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
     const char *section = adm_family_name((enum adm_family_id)f);
     fprintf(out, "%s.mode\tenforce, warn or audit: the default for the family's rules (default enforce)\n", section);
     fprintf(out, "%s.workloads\tenforce, warn or ignore: how pod templates of workloads are judged (default enforce)\n",

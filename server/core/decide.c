@@ -309,7 +309,14 @@ static bool families_apply(const struct adm_config *cfg, const char *namespace, 
 }
 
 static const void *rule_settings(const struct adm_family_rule *r, int family) {
-  return family == ADM_FAMILY_RESOURCES ? (const void *)&r->resources : (const void *)&r->sc;
+  switch (family) {
+  case ADM_FAMILY_RESOURCES:
+    return &r->resources;
+  case ADM_FAMILY_SECURITY_CONTEXT:
+    return &r->sc;
+  default:
+    return &r->images;
+  }
 }
 
 /* Findings of one family in one mode, "a, b, c", appended to sb and

@@ -3,7 +3,9 @@
 # serve over HTTPS. The same non-compliant pod is denied in enforce,
 # allowed with a warning in warn, allowed with an audit annotation and no
 # warning in audit, and allowed with the violation recorded under global
-# dryRun; a compliant pod gets nothing from the families. Loopback only.
+# dryRun; a compliant pod gets nothing from the families. Then one images
+# rule, enforced: a Docker Hub image outside the allow list is denied, a
+# pinned image from the registry it names is allowed. Loopback only.
 ADMITD=${1:?usage: families.sh PATH/TO/admitd}
 . "$(dirname "$0")/lib.sh"
 
@@ -100,5 +102,38 @@ post "$WORK/bad.json" >/dev/null
 stop_server
 expect_contains "the decision log lists the check ids" "resources.limits.required" "$(cat "$SERVER_LOG")"
 expect_contains "of every family" "securityContext.readOnlyRootFilesystem" "$(cat "$SERVER_LOG")"
+
+# The images family: one enforced rule, judged on the references alone.
+review hub '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"hub"},"spec":{"initContainers":[{"name":"init","image":"registry.example.com/tools/init:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}],"containers":[{"name":"app","image":"nginx"}]}}'
+review ours '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ours"},"spec":{"containers":[{"name":"app","image":"registry.example.com/team/web:v2.1"}]}}'
+cat >"$WORK/policy.yaml" <<YAML
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: baseline, warn: baseline, audit: baseline}
+images:
+  rules:
+    - namespaces: [team]
+      allow: ["registry.example.com/**"]
+      forbidLatest: true
+YAML
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --config "$WORK/policy.yaml" || exit 1
+HUB=$(post "$WORK/hub.json")
+OURS=$(post "$WORK/ours.json")
+stop_server
+expect_eq "images: a Docker Hub image outside the allow list is denied" false "$(field "$HUB" response allowed)"
+expect_contains "images: the message names the container, the image and its normalized form, and the allow list" \
+  'pods "hub" is forbidden: violates admitd images policy: container "app" image "nginx" (docker.io/library/nginx:latest) is not in the allow list: "registry.example.com/**"' \
+  "$(field "$HUB" response status message)"
+expect_contains "images: an untagged image is latest" 'container "app" image "nginx" (docker.io/library/nginx:latest) has no tag, so latest is pulled' \
+  "$(field "$HUB" response status message)"
+case "$(field "$HUB" response status message)" in
+*'container "init"'*) fail "images: the pinned init container from the registry passes, but the message names it" ;;
+*) pass ;;
+esac
+expect_eq "images: an image from the allowed registry is allowed" true "$(field "$OURS" response allowed)"
+expect_eq "images: and gets no warning" "" "$(field "$OURS" response warnings)"
+expect_contains "images: the decision log lists the image check ids" "images.allowed" "$(cat "$SERVER_LOG")"
+expect_contains "images: every failed one" "images.tag.latest" "$(cat "$SERVER_LOG")"
 
 finish

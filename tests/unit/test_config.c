@@ -88,8 +88,11 @@ static void errors_name_line_column_and_key(void **state) {
   snprintf(buf, sizeof buf, "%spodSecurity:\n  exemptions:\n    usernames: [ok, 3]\n", head);
   expect_error(buf, ADM_ETYPE, "policy.yaml:5:21: podSecurity.exemptions.usernames[1]",
                "expected a non-empty string, got a number");
+  snprintf(buf, sizeof buf, "%simagez: {}\n", head);
+  expect_error(buf, ADM_EUNKNOWN_KEY, "policy.yaml:3:1: imagez", "unknown key");
+  /* images is a family section now: like the others, it needs rules. */
   snprintf(buf, sizeof buf, "%simages: {}\n", head);
-  expect_error(buf, ADM_EUNKNOWN_KEY, "policy.yaml:3:1: images", "unknown key");
+  expect_error(buf, ADM_EMISSING, "policy.yaml:3:1: images", "a family needs rules");
   expect_error("apiVersion: v1\nkind: ConfigMap\n", ADM_EINVAL, "policy.yaml:1:1: apiVersion", "unknown document");
   expect_error("a: 1\n---\nb: 2\n", ADM_EINVAL, "policy.yaml", "exactly one YAML mapping");
   expect_error("a: [\n", ADM_EPARSE, "policy.yaml:2:1", "");
@@ -227,6 +230,27 @@ static void collect(void *ctx, const struct adm_error *e) {
   }
 }
 
+/* yaml, read as p.yaml, is refused; every error is collected into c. */
+static void parse_failing(const char *yaml, struct collected *c, struct adm_error *err) {
+  struct adm_config *cfg = NULL;
+  assert_true(adm_config_parse_report(yaml, strlen(yaml), "p.yaml", &cfg, err, collect, c) < 0);
+  assert_null(cfg);
+}
+
+/* Each of want is part of some reported error. */
+static void expect_reported(const struct collected *c, const char *const *want, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    bool found = false;
+    for (size_t j = 0; j < c->n && !found; j++)
+      found = strstr(c->lines[j], want[i]) != NULL;
+    if (!found) {
+      for (size_t j = 0; j < c->n; j++)
+        print_message("reported: %s\n", c->lines[j]);
+      fail_msg("expected an error containing [%s]", want[i]);
+    }
+  }
+}
+
 /* check-config reports every mistake of a file at once, each placed. */
 static void family_errors_are_all_reported(void **state) {
   (void)state;
@@ -250,10 +274,8 @@ static void family_errors_are_all_reported(void **state) {
                      "      allowedSeccompProfiles: [Default]\n"
                      "      automountServiceAccountToken: true\n";
   struct collected c = {0};
-  struct adm_config *cfg = NULL;
   struct adm_error err = {0};
-  assert_true(adm_config_parse_report(yaml, strlen(yaml), "p.yaml", &cfg, &err, collect, &c) < 0);
-  assert_null(cfg);
+  parse_failing(yaml, &c, &err);
   static const char *const want[] = {
       "p.yaml:4:3: resources.mode: unknown mode \"strict\"",
       "p.yaml:6:23: resources.rules[0].requireLimits[0]: \"memroy\" is not a resource name",
@@ -268,25 +290,102 @@ static void family_errors_are_all_reported(void **state) {
       "p.yaml:18:32: securityContext.rules[0].allowedSeccompProfiles[0]: \"Default\" is not a profile",
       "p.yaml:19:7: securityContext.rules[0].automountServiceAccountToken: only false can be required",
   };
-  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-    bool found = false;
-    for (size_t j = 0; j < c.n && !found; j++)
-      found = strstr(c.lines[j], want[i]) != NULL;
-    if (!found) {
-      for (size_t j = 0; j < c.n; j++)
-        print_message("reported: %s\n", c.lines[j]);
-      fail_msg("expected an error containing [%s]", want[i]);
-    }
-  }
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
   /* The ratio below 1 is the 12th mistake: all are there, the first is in err. */
   assert_true(c.n >= 12);
   assert_str_contains(err.where, "resources.mode");
+}
+
+static void images_rules_parse(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\n"
+                     "kind: Policy\n"
+                     "images:\n"
+                     "  mode: warn\n"
+                     "  rules:\n"
+                     "    - namespaces: [\"prod-*\"]\n"
+                     "      allow: [\"registry.example.com/**\", nginx, \"index.docker.io/library/redis:7.*\"]\n"
+                     "      deny: [\"**:latest\"]\n"
+                     "      requireDigest: [\"registry.example.com/prod/**\"]\n"
+                     "    - mode: enforce\n"
+                     "      forbidLatest: true\n"
+                     "      allowedTags: [\"v*\", \"1.*\"]\n";
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  if (parse(yaml, &cfg, &err) < 0)
+    fail_msg("expected the policy to parse: %s: %s", err.where, err.message);
+  const struct adm_family_config *fc = &cfg->families[ADM_FAMILY_IMAGES];
+  assert_true(fc->configured);
+  assert_int_equal(fc->mode, ADM_MODE_WARN);
+  assert_int_equal(fc->n_rules, 2);
+  const struct adm_images_rule *a = &fc->rules[0].images;
+  assert_int_equal(a->allow.n, 3);
+  /* Kept as written for messages, normalized for matching. */
+  assert_string_equal(a->allow.items[1].text, "nginx");
+  assert_string_equal(a->allow.items[1].pattern.name, "docker.io/library/nginx");
+  assert_string_equal(a->allow.items[2].pattern.name, "docker.io/library/redis");
+  assert_true(a->allow.items[2].pattern.has_tag);
+  assert_string_equal(a->allow.items[2].pattern.tag, "7.*");
+  assert_int_equal(a->deny.n, 1);
+  assert_string_equal(a->deny.items[0].pattern.name, "**");
+  assert_string_equal(a->deny.items[0].pattern.tag, "latest");
+  assert_int_equal(a->require_digest.n, 1);
+  assert_false(a->forbid_latest);
+  assert_false(a->has_allowed_tags);
+  const struct adm_images_rule *b = &fc->rules[1].images;
+  assert_true(fc->rules[1].has_mode);
+  assert_true(b->forbid_latest);
+  assert_true(b->has_allowed_tags);
+  assert_int_equal(b->allowed_tags.n, 2);
+  assert_int_equal(b->allow.n, 0);
+  assert_false(cfg->families[ADM_FAMILY_RESOURCES].configured);
+  adm_config_free(cfg);
+}
+
+/* Bad patterns and tag globs name the entry, its line and column, and why. */
+static void images_errors_are_all_reported(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\n"
+                     "kind: Policy\n"
+                     "images:\n"
+                     "  rules:\n"
+                     "    - allow: [\"registry.example.com/**\", \"Bad/Repo\"]\n"
+                     "      deny: [\"a/***/b\"]\n"
+                     "      requireDigest: [\"x/y@sha256:*\"]\n"
+                     "      forbidLatest: false\n"
+                     "      allowedTags: [\"v1.*\", \"-x\"]\n"
+                     "    - allow: []\n"
+                     "    - namespaces: [a]\n"
+                     "    - allowedTags: []\n"
+                     "    - deny: [\"nginx:1.2?\"]\n"
+                     "      verify: []\n";
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "p.yaml:5:42: images.rules[0].allow[1]: \"Bad/Repo\" is not an image pattern: repository name must be lowercase",
+      "p.yaml:6:14: images.rules[0].deny[0]: \"a/***/b\" is not an image pattern: \"**\" must be a whole path "
+      "component",
+      "p.yaml:7:23: images.rules[0].requireDigest[0]: \"x/y@sha256:*\": a requireDigest pattern names images, not "
+      "digests",
+      "p.yaml:8:7: images.rules[0].forbidLatest: only true can be required",
+      "p.yaml:9:29: images.rules[0].allowedTags[1]: \"-x\" is not a tag glob: invalid tag pattern",
+      "p.yaml:10:7: images.rules[1].allow: an empty allow list admits no image",
+      "p.yaml:11:7: images.rules[2]: the rule has no effect",
+      "p.yaml:12:7: images.rules[3].allowedTags: an empty list allows no tag",
+      "p.yaml:13:14: images.rules[4].deny[0]: \"nginx:1.2?\" is not an image pattern: invalid tag pattern",
+      "p.yaml:14:7: images.rules[4].verify: unknown key",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+  assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(family_sections_parse),
       cmocka_unit_test(family_errors_are_all_reported),
+      cmocka_unit_test(images_rules_parse),
+      cmocka_unit_test(images_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),
       cmocka_unit_test(builtin_default),
       cmocka_unit_test(errors_name_line_column_and_key),

@@ -5,10 +5,8 @@
  * and the exact message. */
 #include <stdarg.h>
 
-#include "admitd/family.h"
-#include "helpers.h"
+#include "rule_checks.h"
 
-#define NAMES(...) ((struct adm_names){(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 #define STRS(...)                                                                                                      \
   ((struct adm_str_list){(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)})
 #define RANGE(lo, hi) ((struct adm_id_range){.set = true, .has_min = true, .has_max = true, .min = (lo), .max = (hi)})
@@ -39,48 +37,6 @@ static struct adm_pod *pod3(struct fixture *fx) {
   return &fx->pod;
 }
 
-static const struct adm_rule_check *find_check(const char *id) {
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-    if (strcmp((*c)->id, id) == 0)
-      return *c;
-  fail_msg("check %s is not in adm_rule_check_table", id);
-  return NULL;
-}
-
-/* Run check id (which must be active for rule) and return its findings, each
- * of which must carry the id. */
-static struct adm_findings *run(void **state, const char *id, const struct adm_pod *pod,
-                                const struct adm_sc_rule *rule) {
-  const struct adm_rule_check *chk = find_check(id);
-  if (!chk->active(rule))
-    fail_msg("expected %s to be active for this rule", id);
-  struct adm_findings *f = adm_arena_alloc(*state, sizeof *f);
-  assert_non_null(f);
-  adm_findings_init(f, *state);
-  chk->check(pod, rule, f);
-  for (size_t i = 0; i < f->n; i++)
-    if (strcmp(f->items[i].check, id) != 0)
-      fail_msg("expected finding %zu of %s to carry its id, got %s", i, id, f->items[i].check);
-  assert_int_equal(adm_arena_failure(*state), ADM_ARENA_OK);
-  return f;
-}
-
-/* The findings are exactly these messages, in this order. */
-static void expect(const struct adm_findings *f, size_t n, ...) {
-  if (f->n != n) {
-    for (size_t i = 0; i < f->n; i++)
-      print_message("  finding %zu: %s\n", i, f->items[i].message);
-    fail_msg("expected %zu findings, got %zu", n, f->n);
-  }
-  va_list ap;
-  va_start(ap, n);
-  for (size_t i = 0; i < n; i++)
-    assert_string_equal(f->items[i].message, va_arg(ap, const char *));
-  va_end(ap);
-}
-
-#define PASSES(id, pod, rule) expect(run(state, id, pod, rule), 0)
-
 /* ---- the table ---- */
 
 static const char *const sc_ids[] = {
@@ -106,25 +62,7 @@ static const char *const sc_ids[] = {
 static void table_lists_every_check_once_and_none_is_active_by_default(void **state) {
   (void)state;
   const struct adm_sc_rule empty = {0};
-  size_t n_sc = 0;
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
-    if ((*c)->family != ADM_FAMILY_SECURITY_CONTEXT)
-      continue;
-    n_sc++;
-    bool known = false;
-    for (const char *const *id = sc_ids; *id; id++)
-      known = known || strcmp(*id, (*c)->id) == 0;
-    if (!known)
-      fail_msg("expected %s to be one of the securityContext check ids", (*c)->id);
-    if ((*c)->active(&empty))
-      fail_msg("expected %s to be inactive for a rule that configures nothing", (*c)->id);
-    if ((*c)->summary == NULL || (*c)->summary[0] == '\0')
-      fail_msg("expected %s to have a summary", (*c)->id);
-    for (const struct adm_rule_check *const *d = c + 1; *d; d++)
-      if (strcmp((*c)->id, (*d)->id) == 0)
-        fail_msg("expected %s once in the table", (*c)->id);
-  }
-  assert_int_equal(n_sc, sizeof sc_ids / sizeof *sc_ids - 1);
+  expect_family_table(ADM_FAMILY_SECURITY_CONTEXT, sc_ids, &empty);
 }
 
 static void each_check_is_active_only_for_its_setting(void **state) {

@@ -1,0 +1,81 @@
+/* Shared by the unit tests of the families' rule checks (test_sc_rules.c,
+ * test_images_rules.c): find a check in adm_rule_check_table by id, run it
+ * on a pod view and a rule built by hand, compare its findings with the
+ * exact messages expected, in order, and check a family's part of the table. */
+#ifndef ADMITD_TEST_RULE_CHECKS_H
+#define ADMITD_TEST_RULE_CHECKS_H
+
+#include <stdarg.h>
+
+#include "admitd/family.h"
+#include "helpers.h"
+
+#define NAMES(...) ((struct adm_names){(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
+
+static inline const struct adm_rule_check *find_check(const char *id) {
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
+    if (strcmp((*c)->id, id) == 0)
+      return *c;
+  fail_msg("check %s is not in adm_rule_check_table", id);
+  return NULL;
+}
+
+/* Run check id (which must be active for rule, the family's settings
+ * struct) and return its findings, each of which must carry the id. */
+static inline struct adm_findings *run(void **state, const char *id, const struct adm_pod *pod, const void *rule) {
+  const struct adm_rule_check *chk = find_check(id);
+  if (!chk->active(rule))
+    fail_msg("expected %s to be active for this rule", id);
+  struct adm_findings *f = adm_arena_alloc(*state, sizeof *f);
+  assert_non_null(f);
+  adm_findings_init(f, *state);
+  chk->check(pod, rule, f);
+  for (size_t i = 0; i < f->n; i++)
+    if (strcmp(f->items[i].check, id) != 0)
+      fail_msg("expected finding %zu of %s to carry its id, got %s", i, id, f->items[i].check);
+  assert_int_equal(adm_arena_failure(*state), ADM_ARENA_OK);
+  return f;
+}
+
+/* The findings are exactly these messages, in this order. */
+static inline void expect(const struct adm_findings *f, size_t n, ...) {
+  if (f->n != n) {
+    for (size_t i = 0; i < f->n; i++)
+      print_message("  finding %zu: %s\n", i, f->items[i].message);
+    fail_msg("expected %zu findings, got %zu", n, f->n);
+  }
+  va_list ap;
+  va_start(ap, n);
+  for (size_t i = 0; i < n; i++)
+    assert_string_equal(f->items[i].message, va_arg(ap, const char *));
+  va_end(ap);
+}
+
+#define PASSES(id, pod, rule) expect(run(state, id, pod, rule), 0)
+
+/* The family's checks in adm_rule_check_table are exactly ids (NULL-
+ * terminated), in that order (the order their findings are reported in),
+ * each once in the whole table, each with a summary, and none active for
+ * empty, a rule of the family that configures nothing. */
+static inline void expect_family_table(enum adm_family_id family, const char *const *ids, const void *empty) {
+  size_t n = 0;
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
+    if ((*c)->family != family)
+      continue;
+    if (ids[n] == NULL || strcmp(ids[n], (*c)->id) != 0)
+      fail_msg("expected %s check %zu to be %s, got %s", adm_family_name(family), n, ids[n] ? ids[n] : "none",
+               (*c)->id);
+    n++;
+    if ((*c)->active(empty))
+      fail_msg("expected %s to be inactive for a rule that configures nothing", (*c)->id);
+    if ((*c)->summary == NULL || (*c)->summary[0] == '\0')
+      fail_msg("expected %s to have a summary", (*c)->id);
+    for (const struct adm_rule_check *const *d = c + 1; *d; d++)
+      if (strcmp((*c)->id, (*d)->id) == 0)
+        fail_msg("expected %s once in the table", (*c)->id);
+  }
+  if (ids[n] != NULL)
+    fail_msg("expected %s in the table as a %s check", ids[n], adm_family_name(family));
+}
+
+#endif
