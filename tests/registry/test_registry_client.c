@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "harness.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -20,13 +22,6 @@
 #include <unistd.h>
 
 #include "admitd/registry.h"
-
-static const char *env(const char *name) {
-  const char *v = getenv(name);
-  if (v == NULL || v[0] == '\0')
-    fail_msg("%s is not set: run this test through tests/registry/run.sh", name);
-  return v;
-}
 
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -325,19 +320,6 @@ static void test_stopped_registry(void **state) {
   ASSERT_OUTCOME(ADM_FETCH_UNAVAILABLE, resolve_outcome(c, env("REG_GONE"), "app", "v1", soon(), &err), err);
   print_message("stopped registry refused in %lld ms: %s\n", (long long)(adm_verifier_now_ms() - start), err.detail);
   adm_registry_client_free(c);
-}
-
-/* A listening socket nobody accepts: the kernel completes the handshake, so
- * the client is connected and then hears nothing, forever. */
-static int silent_listener(char *addr, size_t addrlen) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof sa;
-  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-  assert_int_equal(listen(fd, 64), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-  snprintf(addr, addrlen, "127.0.0.1:%d", ntohs(sa.sin_port));
-  return fd;
 }
 
 static void test_silent_registry_deadline(void **state) {

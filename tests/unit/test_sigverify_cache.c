@@ -1,0 +1,442 @@
+/* server/sigverify_cache.c over the fake verifier and the committed cosign
+ * fixtures: ttl, errorTtl and resolution ttl on an injected clock, what is
+ * never kept, policy generations, eviction of the oldest entry, and
+ * single-flight (threads asking for one new key make one verification; a
+ * waiter whose deadline passes gets DEADLINE). Registry calls are counted. */
+#include "cosign_fixtures.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "fake_verifier.h"
+
+#include "admitd/sigverify_cache.h"
+
+#define REGISTRY "registry.example.com"
+
+/* --- a registry that counts (atomically) and can be slow ------------------ */
+
+struct slow {
+  struct fake_verifier fake;
+  struct adm_verifier inner;
+  atomic_uint resolves, manifests, blobs;
+  useconds_t delay_us; /* before every call */
+};
+
+static struct fake_entry entries[8];
+static size_t n_entries;
+
+static struct slow *slow_of(struct adm_verifier *v) {
+  return v->ctx;
+}
+
+static enum adm_fetch_outcome slow_resolve(struct adm_verifier *v, const struct adm_fetch_target *t,
+                                           int64_t deadline_ms, char digest[ADM_DIGEST_MAX],
+                                           struct adm_fetch_error *err) {
+  struct slow *s = slow_of(v);
+  s->resolves++;
+  usleep(s->delay_us);
+  return s->inner.ops->resolve(&s->inner, t, deadline_ms, digest, err);
+}
+
+static enum adm_fetch_outcome slow_manifest(struct adm_verifier *v, const struct adm_fetch_target *t,
+                                            int64_t deadline_ms, struct adm_fetched *out, struct adm_fetch_error *err) {
+  struct slow *s = slow_of(v);
+  s->manifests++;
+  usleep(s->delay_us);
+  return s->inner.ops->fetch_manifest(&s->inner, t, deadline_ms, out, err);
+}
+
+static enum adm_fetch_outcome slow_blob(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
+                                        struct adm_fetched *out, struct adm_fetch_error *err) {
+  struct slow *s = slow_of(v);
+  s->blobs++;
+  return s->inner.ops->fetch_blob(&s->inner, t, deadline_ms, out, err);
+}
+
+static const struct adm_verifier_ops slow_ops = {slow_resolve, slow_manifest, slow_blob};
+
+static void slow_init(struct slow *s, struct adm_verifier *v) {
+  memset(s, 0, sizeof *s);
+  s->fake.entries = entries;
+  s->fake.n = n_entries;
+  fake_verifier_init(&s->fake, &s->inner);
+  v->ops = &slow_ops;
+  v->ctx = s;
+}
+
+/* Serve more entries (the next slow_init sees them). */
+static void serve(const char *repo, const char *ref, const char *bytes, const char *digest) {
+  if (n_entries == sizeof entries / sizeof entries[0])
+    fail_msg("the fake registry is full");
+  entries[n_entries++] = (struct fake_entry){repo, ref, ADM_FETCH_OK, digest, bytes, NULL};
+}
+
+static char sig_tag[96], payload_digest[80];
+
+/* The image tag "v1" resolving to image_digest, signed with the P-256 key. */
+static void serve_signed_image(void) {
+  size_t len;
+  const char *payload = fixture("payload.json", &len);
+  sha256_of(payload, len, payload_digest);
+  snprintf(sig_tag, sizeof sig_tag, "sha256-%s.sig", image_digest + 7);
+  serve("app", "v1", NULL, image_digest);
+  serve("app", payload_digest, payload, NULL);
+  serve("app", sig_tag, manifest_of(OCI, LAYERS({payload_digest, (json_int_t)len, text("ecdsa-p256.sig"), NULL})),
+        NULL);
+}
+
+static int setup(void **state) {
+  group_setup(state);
+  n_entries = 0;
+  serve_signed_image();
+  return 0;
+}
+
+/* --- the cache ---------------------------------------------------------------- */
+
+static int64_t now_ms;
+static int64_t test_clock(void *ctx) {
+  return *(int64_t *)ctx;
+}
+
+static struct adm_cosign_key *key_p256[1];
+static struct adm_sig_authority release;
+static struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
+
+static struct adm_sig_cache *cache_with(size_t max_entries) {
+  key_p256[0] = keys[P256];
+  release = (struct adm_sig_authority){"release", key_p256, 1};
+  now_ms = 1000000;
+  struct adm_sig_cache_options o = {.ttl_ms = 1000,
+                                    .error_ttl_ms = 100,
+                                    .resolve_ttl_ms = 50,
+                                    .max_entries = max_entries,
+                                    .clock = test_clock,
+                                    .clock_ctx = &now_ms};
+  struct adm_sig_cache *c = NULL;
+  assert_int_equal(adm_sig_cache_new(&o, &c), 0);
+  return c;
+}
+
+static struct adm_sig_result lookup(struct adm_sig_cache *c, struct adm_verifier *v, const char *tag,
+                                    const char *digest, const char *rule_id, uint64_t generation) {
+  struct adm_sig_request req = {REGISTRY, "app", tag, digest, &rule};
+  struct adm_sig_result res;
+  int rc = adm_sig_cache_verify(c, v, &req, rule_id, generation, adm_verifier_deadline_in(5000), &res);
+  if (rc != 0)
+    fail_msg("expected adm_sig_cache_verify to return 0, got %d (%s)", rc, res.detail);
+  return res;
+}
+
+static void expect_outcome(const struct adm_sig_result *res, enum adm_sig_outcome want) {
+  if (res->outcome != want)
+    fail_msg("expected %s, got %s (%s)", adm_sig_outcome_id(want), adm_sig_outcome_id(res->outcome), res->detail);
+}
+
+static void expect_calls(struct slow *s, unsigned resolves, unsigned manifests) {
+  if (s->resolves != resolves || s->manifests != manifests)
+    fail_msg("expected %u resolves and %u manifest fetches, got %u and %u", resolves, manifests, s->resolves,
+             s->manifests);
+}
+
+/* --- tests --------------------------------------------------------------------- */
+
+static void ttl_expiry(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  struct adm_sig_result res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 1);
+  now_ms += 999;
+  res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  assert_string_equal(res.digest, image_digest);
+  expect_calls(&s, 0, 1); /* a hit: no registry call */
+  now_ms += 1;
+  res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 2); /* expired at ttl: verified again */
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.results.hits, 1);
+  assert_int_equal(st.results.misses, 2);
+  assert_int_equal(st.result_entries, 1);
+  adm_sig_cache_free(c);
+}
+
+static void error_ttl_expiry(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  /* other_digest has no signature: unsigned, kept for errorTtl only. */
+  struct adm_sig_result res = lookup(c, &v, NULL, other_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_UNSIGNED);
+  now_ms += 99;
+  res = lookup(c, &v, NULL, other_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_UNSIGNED);
+  expect_calls(&s, 0, 1);
+  now_ms += 1;
+  res = lookup(c, &v, NULL, other_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_UNSIGNED);
+  expect_calls(&s, 0, 2);
+  adm_sig_cache_free(c);
+}
+
+static void resolution_ttl(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  struct adm_sig_result res = lookup(c, &v, "v1", NULL, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  assert_string_equal(res.digest, image_digest);
+  expect_calls(&s, 1, 1);
+  now_ms += 49;
+  res = lookup(c, &v, "v1", NULL, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 1, 1);
+  /* The resolution expires first; its digest's result is still live. */
+  now_ms += 1;
+  res = lookup(c, &v, "v1", NULL, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  assert_string_equal(res.digest, image_digest);
+  expect_calls(&s, 2, 1);
+  /* A failed resolution is kept for errorTtl. */
+  res = lookup(c, &v, "missing", NULL, "r0", 1);
+  expect_outcome(&res, ADM_SIG_IMAGE_NOT_FOUND);
+  res = lookup(c, &v, "missing", NULL, "r0", 1);
+  expect_outcome(&res, ADM_SIG_IMAGE_NOT_FOUND);
+  expect_calls(&s, 3, 1);
+  now_ms += 100;
+  res = lookup(c, &v, "missing", NULL, "r0", 1);
+  expect_calls(&s, 4, 1);
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.resolutions.misses, 4);
+  assert_int_equal(st.resolutions.hits, 2);
+  adm_sig_cache_free(c);
+}
+
+static void deadline_is_never_kept(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_result res;
+  assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 1, adm_verifier_now_ms() - 1, &res), 0);
+  expect_outcome(&res, ADM_SIG_DEADLINE);
+  /* One caller's spent budget says nothing about the image. */
+  res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 1);
+  adm_sig_cache_free(c);
+}
+
+static void generations(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  /* Generation 1 sees the image unsigned: no signature served yet. */
+  size_t saved = n_entries;
+  n_entries = 1;
+  s.fake.n = 1;
+  struct adm_sig_result res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_UNSIGNED);
+  n_entries = saved;
+  s.fake.n = saved; /* now it is signed */
+  res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_UNSIGNED); /* generation 1's answer, within errorTtl */
+  /* A reload: the same key in generation 2 is asked afresh. */
+  res = lookup(c, &v, NULL, image_digest, "r0", 2);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 2);
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.results.purged, 1); /* generation 1's entry is gone */
+  assert_int_equal(st.result_entries, 1);
+  /* A request still on generation 1 neither reuses generation 2's result nor keeps its own. */
+  res = lookup(c, &v, NULL, image_digest, "r0", 1);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 3);
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.result_entries, 1);
+  res = lookup(c, &v, NULL, image_digest, "r0", 2);
+  expect_calls(&s, 0, 3);
+  adm_sig_cache_free(c);
+}
+
+static void eviction(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(2);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  lookup(c, &v, NULL, image_digest, "r1", 1);
+  lookup(c, &v, NULL, image_digest, "r2", 1);
+  lookup(c, &v, NULL, image_digest, "r3", 1); /* evicts r1, the oldest */
+  expect_calls(&s, 0, 3);
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.results.evictions, 1);
+  assert_int_equal(st.result_entries, 2);
+  lookup(c, &v, NULL, image_digest, "r3", 1);
+  lookup(c, &v, NULL, image_digest, "r2", 1);
+  expect_calls(&s, 0, 3); /* r2 and r3 stayed */
+  lookup(c, &v, NULL, image_digest, "r1", 1);
+  expect_calls(&s, 0, 4); /* r1 did not */
+  adm_sig_cache_free(c);
+}
+
+/* --- single flight ------------------------------------------------------------- */
+
+#define THREADS 16
+
+struct asker {
+  pthread_t thread;
+  struct adm_sig_cache *c;
+  struct adm_verifier *v;
+  pthread_barrier_t *start;
+  const char *tag;
+  int64_t deadline_ms;
+  int rc;
+  struct adm_sig_result res;
+};
+
+static void *ask(void *arg) {
+  struct asker *a = arg;
+  struct adm_sig_request req = {REGISTRY, "app", a->tag, a->tag ? NULL : image_digest, &rule};
+  pthread_barrier_wait(a->start);
+  a->rc = adm_sig_cache_verify(a->c, a->v, &req, "r0", 7, a->deadline_ms, &a->res);
+  return NULL;
+}
+
+static void one_flight(const char *tag) {
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  s.delay_us = 200000; /* long enough for every thread to arrive while the first works */
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, THREADS);
+  struct asker askers[THREADS];
+  for (int i = 0; i < THREADS; i++) {
+    askers[i] =
+        (struct asker){.c = c, .v = &v, .start = &start, .tag = tag, .deadline_ms = adm_verifier_deadline_in(10000)};
+    assert_int_equal(pthread_create(&askers[i].thread, NULL, ask, &askers[i]), 0);
+  }
+  for (int i = 0; i < THREADS; i++) {
+    pthread_join(askers[i].thread, NULL);
+    assert_int_equal(askers[i].rc, 0);
+    expect_outcome(&askers[i].res, ADM_SIG_VERIFIED);
+    assert_string_equal(askers[i].res.digest, image_digest);
+  }
+  pthread_barrier_destroy(&start);
+  expect_calls(&s, tag ? 1 : 0, 1);
+  assert_int_equal(s.blobs, 1);
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.results.misses, 1);
+  assert_int_equal(st.results.waits + st.results.hits, THREADS - 1);
+  assert_true(st.results.waits + st.resolutions.waits > 0);
+  adm_sig_cache_free(c);
+}
+
+static void single_flight_digest(void **state) {
+  (void)state;
+  one_flight(NULL);
+}
+
+static void single_flight_tag(void **state) {
+  (void)state;
+  one_flight("v1");
+}
+
+static void waiter_deadline(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  s.delay_us = 400000;
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, 2);
+  struct asker first = {.c = c, .v = &v, .start = &start, .deadline_ms = adm_verifier_deadline_in(10000)};
+  assert_int_equal(pthread_create(&first.thread, NULL, ask, &first), 0);
+  pthread_barrier_wait(&start);
+  usleep(50000); /* the first is now fetching */
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_result res;
+  int64_t t0 = adm_verifier_now_ms();
+  assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 7, adm_verifier_deadline_in(100), &res), 0);
+  int64_t waited = adm_verifier_now_ms() - t0;
+  expect_outcome(&res, ADM_SIG_DEADLINE);
+  assert_string_equal(res.digest, "");
+  assert_int_equal(res.authorities, 0);
+  print_message("waiter gave up after %lld ms (deadline 100 ms)\n", (long long)waited);
+  if (waited >= 300)
+    fail_msg("expected the waiter to give up at its deadline, it waited %lld ms", (long long)waited);
+  pthread_join(first.thread, NULL);
+  expect_outcome(&first.res, ADM_SIG_VERIFIED);
+  pthread_barrier_destroy(&start);
+  /* The first one's result is kept; the next lookup is a hit. */
+  res = lookup(c, &v, NULL, image_digest, "r0", 7);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 1);
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.results.waits, 1);
+  adm_sig_cache_free(c);
+}
+
+static void eviction_while_pending(void **state) {
+  (void)state;
+  /* max_entries 1: the pending entry is evicted by another key while its
+   * owner works; the owner and its waiter still get the result. */
+  struct adm_sig_cache *c = cache_with(1);
+  struct slow s;
+  struct adm_verifier v;
+  slow_init(&s, &v);
+  s.delay_us = 200000;
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, 3);
+  struct asker a = {.c = c, .v = &v, .start = &start, .deadline_ms = adm_verifier_deadline_in(10000)};
+  struct asker b = a;
+  assert_int_equal(pthread_create(&a.thread, NULL, ask, &a), 0);
+  assert_int_equal(pthread_create(&b.thread, NULL, ask, &b), 0);
+  pthread_barrier_wait(&start);
+  usleep(50000);
+  struct adm_sig_result res = lookup(c, &v, NULL, other_digest, "r0", 7);
+  expect_outcome(&res, ADM_SIG_UNSIGNED);
+  pthread_join(a.thread, NULL);
+  pthread_join(b.thread, NULL);
+  expect_outcome(&a.res, ADM_SIG_VERIFIED);
+  expect_outcome(&b.res, ADM_SIG_VERIFIED);
+  pthread_barrier_destroy(&start);
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_true(st.results.evictions >= 1);
+  adm_sig_cache_free(c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(ttl_expiry),           cmocka_unit_test(error_ttl_expiry),
+      cmocka_unit_test(resolution_ttl),       cmocka_unit_test(deadline_is_never_kept),
+      cmocka_unit_test(generations),          cmocka_unit_test(eviction),
+      cmocka_unit_test(single_flight_digest), cmocka_unit_test(single_flight_tag),
+      cmocka_unit_test(waiter_deadline),      cmocka_unit_test(eviction_while_pending),
+  };
+  return cmocka_run_group_tests(tests, setup, group_teardown);
+}
