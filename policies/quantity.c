@@ -259,7 +259,7 @@ static bool parse_simple(const char *s, struct adm_quantity *out) {
 int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why) {
   if (s != NULL && parse_simple(s, out))
     return 0;
-  static const char *unused;
+  const char *unused;
   if (why == NULL)
     why = &unused;
   memset(out, 0, sizeof *out);
@@ -280,6 +280,22 @@ int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why
       *why = "unknown suffix (want n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an e-exponent)";
       return ADM_EPARSE;
     }
+  }
+  /* Where Go's arithmetic would go wrong, refuse rather than guess: with
+   * no digit at all, "Pi", "Ei" and exponents below nano take its slow
+   * path, which rejects them; and it subtracts the fraction's length from
+   * the exponent in 32 bits, so "1.25e-2147483648" would wrap to a huge
+   * value there while reading as tiny here. */
+  bool any_digit = false;
+  for (const char *c = s; c < p.suffix && !any_digit; c++)
+    any_digit = is_digit(*c);
+  if (!any_digit && ((binary && exp >= 50) || (!binary && exp < NANO_EXP))) {
+    *why = "no digits";
+    return ADM_EPARSE;
+  }
+  if (!binary && exp - (int64_t)p.denom_len < INT32_MIN) {
+    *why = "exponent out of range";
+    return ADM_EPARSE;
   }
   /* The significant digits of num.denom as a coefficient and exponent. */
   adm__u128 coef = 0;
@@ -478,7 +494,7 @@ const char *adm_quantity_format(const struct adm_quantity *q, char *buf, size_t 
 /* Requests, limits and the rule settings that judge them. */
 
 int adm_quantity_parse_resource(const char *s, struct adm_quantity *out, const char **why) {
-  static const char *unused;
+  const char *unused;
   if (why == NULL)
     why = &unused;
   int rc = adm_quantity_parse(s, out, why);

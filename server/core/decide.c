@@ -248,8 +248,10 @@ static const char *resource_label(const struct adm_review_request *req, struct a
   return adm_arena_printf(a, "%s.%s", req->resource_resource, req->resource_group);
 }
 
+/* Policy denials only: a pod that cannot be read (400) stays refused,
+ * dry-run or not, since nothing about it could be judged. */
 static void apply_dry_run(const struct adm_config *cfg, struct adm_decision *d, struct adm_arena *a) {
-  if (!cfg->dry_run || d->allowed)
+  if (!cfg->dry_run || d->allowed || d->code != 403)
     return;
   d->allowed = true;
   d->dry_run_denied = true;
@@ -268,10 +270,25 @@ static bool resources_differ(const struct adm_resource_list *x, const struct adm
   return false;
 }
 
+static bool labels_differ(const struct adm_label_list *x, const struct adm_label_list *y) {
+  if (x->n != y->n)
+    return true;
+  for (size_t i = 0; i < x->n; i++) {
+    bool found = false;
+    for (size_t j = 0; j < y->n && !found; j++)
+      found = strcmp(x->keys[i], y->keys[j]) == 0 && strcmp(x->values[i], y->values[j]) == 0;
+    if (!found)
+      return true;
+  }
+  return false;
+}
+
 /* The families also judge an update that resizes a container (the resize
- * subresource, or an in-place change), which upstream's rule ignores. */
+ * subresource, or an in-place change), which upstream's rule ignores, and
+ * one that changes labels: a new label can bring a running pod under a
+ * rule that selects by labels. */
 static bool significant_for_families(const struct adm_pod *pod, const struct adm_pod *old) {
-  if (significant_update(pod, old))
+  if (significant_update(pod, old) || labels_differ(&pod->labels, &old->labels))
     return true;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++) {
     const struct adm_resources *r = &pod->containers[i].resources, *o = &old->containers[i].resources;
@@ -320,9 +337,11 @@ static const void *rule_settings(const struct adm_family_rule *r, int family) {
 }
 
 /* Findings of one family in one mode, "a, b, c", appended to sb and
- * de-duplicated: two rules may require the same thing of the same pod. */
-static void join_findings(struct adm_sb *sb, const struct adm_decision *d, int family, int mode) {
-  size_t n = 0;
+ * de-duplicated: two rules may require the same thing of the same pod.
+ * Past max bytes the rest are counted, not copied, so a pod with many
+ * containers under many rules costs bounded text and memory. */
+static void join_findings(struct adm_sb *sb, const struct adm_decision *d, int family, int mode, size_t max) {
+  size_t n = 0, left_out = 0, start = sb->len;
   for (size_t i = 0; i < d->n_outcomes; i++) {
     const struct adm_outcome *o = &d->outcomes[i];
     if (o->family != family || o->mode != mode)
@@ -333,10 +352,19 @@ static void join_findings(struct adm_sb *sb, const struct adm_decision *d, int f
              strcmp(d->outcomes[j].message, o->message) == 0;
     if (seen)
       continue;
+    if (n > 0 && sb->len - start + strlen(o->message) > max) {
+      left_out++;
+      continue;
+    }
     adm_sb_add(sb, n++ ? ", " : "");
     adm_sb_add(sb, o->message);
   }
+  if (left_out)
+    adm_sb_addf(sb, " ... (and %zu more)", left_out);
 }
+
+/* The most text one family adds to a denial, a warning or an annotation. */
+#define FAMILY_TEXT_MAX 3072
 
 /* "would violate admitd <family> policy: a, b" for warnings and audit. */
 static const char *would_violate(const struct adm_decision *d, struct adm_arena *a, int family, int mode) {
@@ -345,7 +373,7 @@ static const char *would_violate(const struct adm_decision *d, struct adm_arena 
   adm_sb_add(&sb, "would violate admitd ");
   adm_sb_add(&sb, adm_family_name((enum adm_family_id)family));
   adm_sb_add(&sb, " policy: ");
-  join_findings(&sb, d, family, mode);
+  join_findings(&sb, d, family, mode, FAMILY_TEXT_MAX);
   return adm_sb_str(&sb);
 }
 
@@ -400,7 +428,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
     adm_sb_add(&sb, "violates admitd ");
     adm_sb_add(&sb, adm_family_name((enum adm_family_id)f));
     adm_sb_add(&sb, " policy: ");
-    join_findings(&sb, d, f, ADM_MODE_ENFORCE);
+    join_findings(&sb, d, f, ADM_MODE_ENFORCE, FAMILY_TEXT_MAX);
     denied = true;
   }
   if (denied) {

@@ -353,6 +353,59 @@ static void families_combine_with_pod_security(void **state) {
   adm_config_free(cfg);
 }
 
+/* A label added to a running pod can bring it under a rule that selects
+ * by labels: the families judge that update, Pod Security does not. And
+ * dry-run never lets through a pod that could not be read. */
+static void label_updates_and_unreadable_pods(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\ndryRun: true\n"
+                                 "securityContext:\n  rules:\n    - selector: {matchLabels: {exposure: internet}}\n"
+                                 "      readOnlyRootFilesystem: true\n");
+  const char *plain = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}";
+  const char *exposed = "{\"metadata\":{\"name\":\"p\",\"labels\":{\"exposure\":\"internet\"}},\"spec\":{"
+                        "\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}";
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.op = "UPDATE", .object = exposed, .old = plain}, &d);
+  assert_true(d.judged);
+  assert_true(d.dry_run_denied); /* judged and denied (dry-run then allows it, saying so) */
+  assert_str_contains(annotation(&d, "dry-run-denied"), "readOnlyRootFilesystem");
+  decide(state, cfg, (struct req_opts){.op = "UPDATE", .object = exposed, .old = exposed}, &d);
+  assert_false(d.judged); /* nothing that matters changed */
+  const char *unreadable = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":{}}}";
+  decide(state, cfg, (struct req_opts){.object = unreadable}, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 400);
+  assert_false(d.dry_run_denied);
+  adm_config_free(cfg);
+}
+
+/* Many containers under warn and audit rules: the text is bounded and
+ * says how much was left out, and the pod is allowed, not refused for
+ * the memory its messages would take. */
+static void family_text_is_bounded(void **state) {
+  struct adm_config *cfg =
+      parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+            "podSecurity:\n  defaults: {enforce: privileged, warn: privileged, audit: privileged}\n"
+            "securityContext:\n  rules:\n    - mode: warn\n      runAsNonRoot: true\n"
+            "    - mode: audit\n      runAsUser: {min: 1000}\n");
+  struct adm_sb sb;
+  adm_sb_init(&sb, *state);
+  adm_sb_add(&sb, "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[");
+  for (int i = 0; i < 1000; i++)
+    adm_sb_addf(&sb, "%s{\"name\":\"container-%d\",\"image\":\"x\"}", i ? "," : "", i);
+  adm_sb_add(&sb, "]}}");
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = adm_sb_str(&sb)}, &d);
+  assert_true(d.allowed);
+  const char *audit = annotation(&d, "securityContext-violations");
+  assert_non_null(audit);
+  assert_true(strlen(audit) < 4096);
+  assert_str_contains(audit, "more)");
+  assert_int_equal(d.n_warnings, 1);
+  assert_true(strlen(d.warnings[0]) < 4096);
+  assert_str_contains(d.warnings[0], "more)");
+  adm_config_free(cfg);
+}
+
 static void dry_run_turns_denials_into_audits(void **state) {
   struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\ndryRun: true\n");
   struct adm_decision d;
@@ -475,6 +528,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(pod_updates_are_judged_only_when_significant, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(significant_update_table, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(families_combine_with_pod_security, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(label_updates_and_unreadable_pods, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(family_text_is_bounded, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),
       cmocka_unit_test(pruning_never_changes_a_decision),

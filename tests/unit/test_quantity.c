@@ -96,7 +96,12 @@ static void refuses_what_upstream_refuses(void **state) {
                                     "1,5",
                                     "1GiB",
                                     "1e99999999999999999999",
-                                    "123456789012345678901234567890123456789"};
+                                    "123456789012345678901234567890123456789",
+                                    "Pi",
+                                    "Ei",
+                                    "+E-13",
+                                    ".e-10",
+                                    "1.25e-2147483648"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     struct adm_quantity v;
     const char *why = NULL;
