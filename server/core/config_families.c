@@ -46,6 +46,19 @@ static int p_string(struct adm__cfg_parse *p, const json_t *obj, const char *key
   return 0;
 }
 
+/* A namespaces list given but empty would quietly mean every namespace. */
+static int p_namespaces(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                        bool *flag) {
+  (void)flag;
+  const json_t *v = json_object_get(obj, key);
+  if (json_is_array(v) && json_array_size(v) == 0) {
+    char full[200];
+    key_path(full, sizeof full, path, key);
+    return ERR(p, obj, key, full, ADM_EINVAL, "an empty list; leave the key out to select every namespace%s", "");
+  }
+  return adm__cfg_get_names(p, obj, key, path, field);
+}
+
 static int p_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
                    bool *flag) {
   int rc = adm__cfg_get_names(p, obj, key, path, field);
@@ -471,6 +484,15 @@ static int parse_expression(struct adm__cfg_parse *p, const json_t *arr, size_t 
   } else if ((o == ADM_SEL_EXISTS || o == ADM_SEL_DOES_NOT_EXIST) && values.n > 0) {
     rc = ERR(p, e, "values", full, ADM_EINVAL, "%s takes no values", json_string_value(op));
   } else {
+    for (size_t v = 0; v < values.n; v++) {
+      if (!is_label_value(values.items[v])) {
+        char vp[400];
+        snprintf(vp, sizeof vp, "%s.values[%zu]", full, v);
+        rc = adm__cfg_error_at(p, json_object_get(e, "values"), NULL, v, vp, ADM_EINVAL, "\"%s\" is not a label value",
+                               values.items[v]);
+        goto done;
+      }
+    }
     rc = selector_add(p, r, json_string_value(k), o, (const char *const *)values.items, values.n);
   }
 done:
@@ -527,7 +549,7 @@ static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *k
 
 static const struct key_spec common_keys[] = {
     {"name", p_string, RULE_FIELD(name), NO_FLAG, "a name for the rule, used in messages"},
-    {"namespaces", p_names, RULE_FIELD(namespaces), NO_FLAG,
+    {"namespaces", p_namespaces, RULE_FIELD(namespaces), NO_FLAG,
      "namespaces the rule applies to, exact or glob; none: every namespace"},
     {"excludeNamespaces", p_names, RULE_FIELD(exclude_namespaces), NO_FLAG, "namespaces it never applies to"},
     {"selector", p_selector, 0, NO_FLAG,

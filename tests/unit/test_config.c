@@ -380,10 +380,31 @@ static void images_errors_are_all_reported(void **state) {
   assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
+/* Selector values are label values; an empty namespaces list is refused
+ * rather than quietly meaning every namespace. */
+static void selector_values_and_empty_namespaces(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                     "securityContext:\n  rules:\n"
+                     "    - namespaces: []\n"
+                     "      selector: {matchExpressions: [{key: tier, operator: NotIn, values: [web, 'bad value!']}]}\n"
+                     "      readOnlyRootFilesystem: true\n";
+  struct collected c = {0};
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  assert_true(adm_config_parse_report(yaml, strlen(yaml), "p.yaml", &cfg, &err, collect, &c) < 0);
+  assert_int_equal(c.n, 2);
+  assert_str_contains(c.lines[0], "p.yaml:5:7: securityContext.rules[0].namespaces: an empty list");
+  assert_str_contains(c.lines[1],
+                      "securityContext.rules[0].selector.matchExpressions[0].values[1]: \"bad value!\" is not "
+                      "a label value");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(family_sections_parse),
       cmocka_unit_test(family_errors_are_all_reported),
+      cmocka_unit_test(selector_values_and_empty_namespaces),
       cmocka_unit_test(images_rules_parse),
       cmocka_unit_test(images_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),
