@@ -1,12 +1,14 @@
 /* securityContext.capabilities.allowed (securityContext family).
  * Restricts: every container's securityContext.capabilities.add (init,
  *   regular, ephemeral).
- * Allowed: names listed in the rule's allowedCapabilities, compared exactly as
- *   written (as PodSecurityPolicy did); "*" allows any. An empty list allows
- *   no additions. Dropping is never restricted here.
+ * Allowed: names listed in the rule's allowedCapabilities, compared without
+ *   case and without a "CAP_" prefix, since runtimes upper-case what they
+ *   are given ("net_admin" grants NET_ADMIN); "*" allows any. An empty list
+ *   allows no additions. Dropping is never restricted here.
  * PodSecurityPolicy: allowedCapabilities. */
 #include "admitd/family.h"
 #include "internal.h"
+#include "sc_rule.h"
 
 #define ID "securityContext.capabilities.allowed"
 
@@ -16,7 +18,7 @@ static bool active(const void *rule) {
 
 static bool allowed(const struct adm_names *allow, const char *cap) {
   for (size_t i = 0; i < allow->n; i++)
-    if (strcmp(allow->items[i], "*") == 0 || strcmp(allow->items[i], cap) == 0)
+    if (strcmp(allow->items[i], "*") == 0 || adm__sc_cap_is(cap, allow->items[i], true))
       return true;
   return false;
 }

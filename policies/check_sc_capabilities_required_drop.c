@@ -2,8 +2,11 @@
  * Restricts: every container's securityContext.capabilities.drop and .add
  *   (init, regular, ephemeral).
  * Allowed: each name in the rule's requiredDropCapabilities is in drop, or
- *   drop holds "ALL"; names compared exactly as written. A required name
- *   (other than ALL) that is also in add fails even so: container runtimes
+ *   drop holds "ALL"; names compared without case, as runtimes upper-case
+ *   them ("all" drops ALL), but a "CAP_"-prefixed name in drop does not
+ *   count (containerd would make it CAP_CAP_..., dropping nothing). A
+ *   required name, however spelled in add (net_raw, CAP_NET_RAW),
+ *   that is also added (other than ALL) fails even so: container runtimes
  *   apply drop ALL before the individual adds, so it would be granted again.
  *   Which capabilities may be added is securityContext.capabilities.allowed's
  *   business, so a required "ALL" says nothing about add.
@@ -11,6 +14,9 @@
  *   does not mutate, so the pod must say it). */
 #include "admitd/family.h"
 #include "internal.h"
+#include "sc_rule.h"
+
+#include <strings.h>
 
 #define ID "securityContext.capabilities.requiredDrop"
 
@@ -18,9 +24,10 @@ static bool active(const void *rule) {
   return ((const struct adm_sc_rule *)rule)->required_drop_capabilities.n > 0;
 }
 
-static bool in_list(const struct adm_str_list *l, const char *s) {
+/* strip_prefix: see adm__sc_cap_is. */
+static bool in_list(const struct adm_str_list *l, const char *s, bool strip_prefix) {
   for (size_t i = 0; i < l->n; i++)
-    if (strcmp(l->items[i], s) == 0)
+    if (adm__sc_cap_is(l->items[i], s, strip_prefix))
       return true;
   return false;
 }
@@ -60,15 +67,15 @@ static void check(const struct adm_pod *pod, const void *rule, struct adm_findin
     const struct adm_container *c = &pod->containers[i];
     bool caps = c->sc.present && c->sc.has_capabilities;
     const struct adm_str_list *drop = caps ? &c->sc.cap_drop : &none, *add = caps ? &c->sc.cap_add : &none;
-    bool drops_all = in_list(drop, "ALL");
+    bool drops_all = in_list(drop, "ALL", false);
     struct adm__names kept, added;
     adm__names_init(&kept, out->arena);
     adm__names_init(&added, out->arena);
     for (size_t j = 0; j < required->n; j++) {
       const char *cap = required->items[j];
-      if (!drops_all && !in_list(drop, cap))
+      if (!drops_all && !in_list(drop, cap, false))
         adm__names_add(&kept, cap);
-      if (strcmp(cap, "ALL") != 0 && in_list(add, cap))
+      if (strcasecmp(cap, "ALL") != 0 && in_list(add, cap, true))
         adm__names_add(&added, cap);
     }
     if (kept.n > 0)

@@ -2,6 +2,7 @@
  * sc_rule.h). Pure: no I/O, memory only from the findings' arena. */
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <strings.h>
 
 #include "sc_rule.h"
 
@@ -93,4 +94,14 @@ void adm__sc_require_bool(const struct adm_pod *pod, const char *id, const char 
   }
   report(out, id, &unset, field, NULL, want);
   report(out, id, &wrong, field, want ? "false" : "true", want);
+}
+
+bool adm__sc_cap_is(const char *name, const char *want, bool strip_prefix) {
+  if (name == NULL || want == NULL)
+    return false;
+  if (strip_prefix && strncasecmp(name, "CAP_", 4) == 0)
+    name += 4;
+  if (strncasecmp(want, "CAP_", 4) == 0)
+    want += 4;
+  return strcasecmp(name, want) == 0;
 }

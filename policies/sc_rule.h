@@ -34,6 +34,13 @@ void adm__sc_check_id(const struct adm_pod *pod, const char *id, const char *fie
  * matches an entry of allow: "RuntimeDefault" and "Unconfined" match
  * themselves, "Localhost/<glob>" a Localhost profile whose name the glob
  * matches (fnmatch, no flags); anything else nothing. */
+/* Whether a capability name from a pod is want. Runtimes upper-case what
+ * the API server accepts as written (containerd adds "CAP_" + upper case),
+ * so names compare without case. A "CAP_" prefix is stripped only where
+ * reading more into a name is the safe side (what add may grant); a
+ * prefixed name in drop may drop nothing, so it is not taken as dropped. */
+bool adm__sc_cap_is(const char *name, const char *want, bool strip_prefix);
+
 bool adm__sc_profile_allowed(const struct adm_names *allow, const char *type, const char *name);
 
 /* Reads one boolean field of a container's securityContext. */

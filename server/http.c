@@ -843,7 +843,7 @@ unsigned adm_server_connections(const struct adm_server *s) {
   return atomic_load(&s->n_conns);
 }
 
-const struct adm_budget *adm_server_budget(const struct adm_server *s) {
+struct adm_budget *adm_server_budget(struct adm_server *s) {
   return &s->budget;
 }
 

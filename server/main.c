@@ -540,6 +540,8 @@ static int serve(int argc, char **argv) {
     adm_recorder_stop(rec);
     return 1;
   }
+  if (rec)
+    adm_recorder_set_budget(rec, adm_server_budget(srv));
   adm_log(ADM_LOG_INFO, "admitd %s serving on %s (port %u), policy %s", ADMITD_VERSION, a.opt.listen,
           adm_server_port(srv), a.config ? a.config : "<built-in: enforce baseline, warn+audit restricted>");
   struct adm_metrics_listener *metrics = NULL;

@@ -21,8 +21,9 @@
 
 struct entry {
   struct entry *next;
-  char *decision; /* JSON text, malloc'd */
-  size_t len;     /* of body[] */
+  char *decision;            /* JSON text, malloc'd */
+  struct adm_budget *budget; /* what the copy was charged to (NULL: nothing) */
+  size_t len;                /* of body[] */
   struct timespec at;
   char body[]; /* the pruned request as the pipeline left it */
 };
@@ -37,6 +38,9 @@ struct adm_recorder {
   bool stopping, started;
   pthread_t thread;
   atomic_ullong recorded, dropped, failed, rotations;
+  /* The server's memory budget: queued copies and the writer's re-parse
+   * draw from it like requests do, so --record cannot push RSS past it. */
+  _Atomic(struct adm_budget *) budget;
   /* Writer thread only. */
   int fd;
   bool regular, failing;
@@ -131,20 +135,36 @@ static bool queue_full(const struct adm_recorder *r, size_t len) {
   return r->n >= r->o.queue_records || len > r->o.queue_bytes || r->bytes > r->o.queue_bytes - len;
 }
 
+void adm_recorder_set_budget(struct adm_recorder *r, struct adm_budget *b) {
+  atomic_store(&r->budget, b);
+}
+
+static void entry_free(struct entry *e) {
+  adm_budget_give(e->budget, sizeof *e + e->len);
+  free(e->decision);
+  free(e);
+}
+
 /* Queue a record, or drop and count it; never waits for the writer. */
 static void submit(struct adm_recorder *r, const char *body, size_t len, const struct adm_pipeline_result *res) {
   /* An unlocked look first: a full queue costs no copy. */
   pthread_mutex_lock(&r->mu);
   bool full = queue_full(r, len);
   pthread_mutex_unlock(&r->mu);
+  struct adm_budget *budget = atomic_load(&r->budget);
+  if (!full && !adm_budget_take(budget, sizeof(struct entry) + len))
+    full = true; /* the budget is for decisions first */
   struct entry *e = full ? NULL : malloc(sizeof *e + len);
   char *decision = e ? decision_text(res) : NULL;
   if (decision == NULL) {
+    if (!full)
+      adm_budget_give(budget, sizeof(struct entry) + len);
     free(e);
     atomic_fetch_add(&r->dropped, 1);
     return;
   }
   e->next = NULL;
+  e->budget = budget;
   e->decision = decision;
   e->len = len;
   clock_gettime(CLOCK_REALTIME, &e->at);
@@ -152,8 +172,7 @@ static void submit(struct adm_recorder *r, const char *body, size_t len, const s
   pthread_mutex_lock(&r->mu);
   if (queue_full(r, len) || r->stopping) {
     pthread_mutex_unlock(&r->mu);
-    free(e->decision);
-    free(e);
+    entry_free(e);
     atomic_fetch_add(&r->dropped, 1);
     return;
   }
@@ -262,15 +281,27 @@ static void write_line(struct adm_recorder *r, const char *line, size_t n) {
 
 static void write_entry(struct adm_recorder *r, const struct entry *e) {
   json_error_t jerr;
+  /* The re-parsed tree may cost what the request's did: reserve as much
+   * as the pipeline allows one body, or drop the record. */
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  size_t need = adm_pipeline_decode_limit(&lim, e->len);
+  struct adm_budget *b = atomic_load(&r->budget);
+  if (!adm_budget_take(b, need)) {
+    atomic_fetch_add(&r->dropped, 1);
+    return;
+  }
   /* The pipeline pruned the body in place: the review is its first value. */
   json_t *review = json_loadb(e->body, e->len, JSON_DISABLE_EOF_CHECK, &jerr);
   if (review == NULL) {
+    adm_budget_give(b, need);
     atomic_fetch_add(&r->failed, 1);
     return;
   }
   adm_record_redact(review);
   char *text = adm_json_dumps(review, JSON_COMPACT);
   json_decref(review);
+  adm_budget_give(b, need);
   struct tm tm;
   gmtime_r(&e->at.tv_sec, &tm);
   char when[64];
@@ -312,8 +343,7 @@ static void drain_queue(struct adm_recorder *r, bool wait) {
   struct entry *e;
   while ((e = pop(r, wait)) != NULL) {
     write_entry(r, e);
-    free(e->decision);
-    free(e);
+    entry_free(e);
   }
 }
 

@@ -46,7 +46,7 @@ unsigned adm_server_in_flight(const struct adm_server *s);
 /* Open connections, idle keep-alive ones included. */
 unsigned adm_server_connections(const struct adm_server *s);
 /* The process-wide memory budget (for the start-up log and tests). */
-const struct adm_budget *adm_server_budget(const struct adm_server *s);
+struct adm_budget *adm_server_budget(struct adm_server *s);
 /* Reviews answered since start. */
 unsigned long long adm_server_requests(const struct adm_server *s);
 void adm_server_set_ready(struct adm_server *s, bool ready);

@@ -44,6 +44,11 @@ int adm_recorder_start(const struct adm_recorder_options *o, struct adm_recorder
 void adm_recorder_stop(struct adm_recorder *r);
 void adm_recorder_get_stats(struct adm_recorder *r, struct adm_recorder_stats *out);
 
+/* Charge queued copies and the writer's re-parse to b (the server's memory
+ * budget); records that do not fit are dropped and counted. */
+struct adm_budget;
+void adm_recorder_set_budget(struct adm_recorder *r, struct adm_budget *b);
+
 /* The recorder adm_record() feeds (NULL: none). Set before the server
  * starts and cleared after it stops. */
 void adm_recorder_install(struct adm_recorder *r);

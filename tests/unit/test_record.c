@@ -117,6 +117,41 @@ static void no_secret_reaches_the_file(void **state) {
   adm_config_free(cfg);
 }
 
+/* Queued copies and the writer's re-parse are charged to the server's
+ * memory budget: a record that does not fit is dropped, never pushing
+ * memory past the budget, and every charge is given back. */
+static void records_draw_from_the_memory_budget(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/budget.jsonl", tmpdir);
+  struct adm_recorder_options o;
+  adm_recorder_options_default(&o);
+  o.path = path;
+  struct adm_recorder *r = NULL;
+  assert_int_equal(recorder_new(&o, &r, NULL), 0); /* no writer yet: copies stay queued */
+  struct adm_budget budget;
+  adm_budget_init(&budget, 64u << 10);
+  adm_recorder_set_budget(r, &budget);
+  adm_recorder_install(r);
+  struct adm_config *cfg = adm_config_default();
+  serve_one(cfg, secret_review);
+  assert_true(adm_budget_used(&budget) > 0); /* the queued copy is charged */
+  size_t others = budget.limit - adm_budget_used(&budget);
+  assert_true(adm_budget_take(&budget, others)); /* others hold the rest */
+  serve_one(cfg, secret_review);
+  struct adm_recorder_stats st;
+  adm_recorder_get_stats(r, &st);
+  assert_int_equal(st.dropped, 1); /* no room for a second copy */
+  adm_recorder_install(NULL);
+  adm_recorder_stop(r);                               /* the writer's re-parse needs 128 x the body: dropped too */
+  assert_int_equal(adm_budget_used(&budget), others); /* every charge of the recorder returned */
+  adm_budget_give(&budget, others);
+  char *text = slurp(path);
+  assert_true(text == NULL || strchr(text, '\n') == NULL); /* nothing written past the budget */
+  free(text);
+  adm_config_free(cfg);
+}
+
 static void full_queue_drops_and_counts(void **state) {
   (void)state;
   char path[512];
@@ -267,6 +302,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_secret_reaches_the_file),
       cmocka_unit_test(full_queue_drops_and_counts),
+      cmocka_unit_test(records_draw_from_the_memory_budget),
       cmocka_unit_test(unwritable_file_is_logged_once_and_not_fatal),
       cmocka_unit_test(full_disk_is_logged_once_and_not_fatal),
       cmocka_unit_test(file_rotates_at_its_bound),

@@ -333,12 +333,14 @@ static void capabilities_allowed(void **state) {
   fx.c[1].sc.cap_drop = STRS("NET_ADMIN", "SYS_ADMIN"); /* dropping is never restricted */
   PASSES(id, pod, &rule);
 
-  /* The ephemeral container is judged too; names compare exactly. */
+  /* The ephemeral container is judged too; names compare as runtimes
+   * read them: without case ("net_bind_service" grants NET_BIND_SERVICE). */
   fx.c[2].sc.has_capabilities = true;
-  fx.c[2].sc.cap_add = STRS("SYS_PTRACE", "net_bind_service", "NET_BIND_SERVICE");
+  fx.c[2].sc.cap_add = STRS("SYS_PTRACE", "net_bind_service", "NET_BIND_SERVICE", "sys_admin");
   expect(run(state, id, pod, &rule), 1,
-         "container \"debug\" adds \"SYS_PTRACE\", \"net_bind_service\" in securityContext.capabilities.add; allowed: "
+         "container \"debug\" adds \"SYS_PTRACE\", \"sys_admin\" in securityContext.capabilities.add; allowed: "
          "\"NET_BIND_SERVICE\"");
+  fx.c[2].sc.cap_add = STRS("SYS_PTRACE", "net_bind_service", "NET_BIND_SERVICE");
 
   /* "*" allows any. */
   rule.allowed_capabilities = NAMES("NET_BIND_SERVICE", "*");
@@ -377,6 +379,31 @@ static void capabilities_required_drop(void **state) {
       "\"ALL\" or each of \"NET_RAW\", \"SYS_ADMIN\"",
       "container \"debug\" adds \"NET_RAW\" in securityContext.capabilities.add; capabilities it must drop may not "
       "be added back");
+
+  /* Runtimes upper-case names: an add of "net_raw" or "CAP_NET_RAW" grants
+   * NET_RAW back, and "all" in drop drops everything; but "CAP_NET_RAW" in
+   * drop (containerd would make it CAP_CAP_NET_RAW) drops nothing. */
+  fx.c[2].sc.cap_add = STRS("net_raw");
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" does not drop \"NET_RAW\", \"SYS_ADMIN\" in securityContext.capabilities.drop; it must "
+         "drop \"ALL\" or each of \"NET_RAW\", \"SYS_ADMIN\"",
+         "container \"debug\" adds \"NET_RAW\" in securityContext.capabilities.add; capabilities it must drop may not "
+         "be added back");
+  fx.c[2].sc.cap_add = STRS("CAP_SYS_ADMIN");
+  fx.c[2].sc.cap_drop = STRS("all");
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" does not drop \"NET_RAW\", \"SYS_ADMIN\" in securityContext.capabilities.drop; it must "
+         "drop \"ALL\" or each of \"NET_RAW\", \"SYS_ADMIN\"",
+         "container \"debug\" adds \"SYS_ADMIN\" in securityContext.capabilities.add; capabilities it must drop "
+         "may not be added back");
+  fx.c[2].sc.cap_add = (struct adm_str_list){0};
+  fx.c[2].sc.cap_drop = STRS("CAP_NET_RAW", "SYS_ADMIN");
+  expect(run(state, id, pod, &rule), 2,
+         "container \"app\" does not drop \"NET_RAW\", \"SYS_ADMIN\" in securityContext.capabilities.drop; it must "
+         "drop \"ALL\" or each of \"NET_RAW\", \"SYS_ADMIN\"",
+         "container \"debug\" does not drop \"NET_RAW\" in securityContext.capabilities.drop; it must drop \"ALL\" or "
+         "each of \"NET_RAW\", \"SYS_ADMIN\"");
+  fx.c[2].sc.cap_drop = STRS("ALL");
 
   /* Partly dropped: only the missing name is reported. */
   fx.c[1].sc.has_capabilities = true;
