@@ -338,24 +338,26 @@ static const void *rule_settings(const struct adm_family_rule *r, int family) {
 
 /* Findings of one family in one mode, "a, b, c", appended to sb and
  * de-duplicated: two rules may require the same thing of the same pod.
- * Past max bytes the rest are counted, not copied, so a pod with many
- * containers under many rules costs bounded text and memory. */
+ * Past max bytes the rest are counted (repeats included), not copied, so
+ * a pod with many containers under many rules costs bounded text, memory
+ * and time. */
 static void join_findings(struct adm_sb *sb, const struct adm_decision *d, int family, int mode, size_t max) {
   size_t n = 0, left_out = 0, start = sb->len;
   for (size_t i = 0; i < d->n_outcomes; i++) {
     const struct adm_outcome *o = &d->outcomes[i];
     if (o->family != family || o->mode != mode)
       continue;
+    /* Past the bound, count without the quadratic de-duplication. */
+    if (n > 0 && sb->len - start + strlen(o->message) > max) {
+      left_out++;
+      continue;
+    }
     bool seen = false;
     for (size_t j = 0; j < i && !seen; j++)
       seen = d->outcomes[j].family == family && d->outcomes[j].mode == mode &&
              strcmp(d->outcomes[j].message, o->message) == 0;
     if (seen)
       continue;
-    if (n > 0 && sb->len - start + strlen(o->message) > max) {
-      left_out++;
-      continue;
-    }
     adm_sb_add(sb, n++ ? ", " : "");
     adm_sb_add(sb, o->message);
   }
