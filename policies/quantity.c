@@ -286,8 +286,9 @@ int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why
    * path, which rejects them; and it subtracts the fraction's length from
    * the exponent in 32 bits, so "1.25e-2147483648" would wrap to a huge
    * value there while reading as tiny here. */
+  /* The number part: a sign, digits and a dot, up to the suffix. */
   bool any_digit = false;
-  for (const char *c = s; c < p.suffix && !any_digit; c++)
+  for (const char *c = s; *c && (is_digit(*c) || *c == '.' || *c == '+' || *c == '-') && !any_digit; c++)
     any_digit = is_digit(*c);
   if (!any_digit && ((binary && exp >= 50) || (!binary && exp < NANO_EXP))) {
     *why = "no digits";
