@@ -60,6 +60,10 @@ int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm
 bool adm_yaml_is_yaml11_bool(const char *s, bool *value);
 void adm_yaml_docs_free(struct adm_yaml_docs *docs);
 
+/* The first key of obj not in allowed (NULL-terminated), or NULL: the
+ * unknown-key check of every YAML schema admitd reads. */
+const char *adm_yaml_unknown_key(const json_t *obj, const char *const *allowed);
+
 /* Position of parent[key] (key != NULL) or parent[index]; 0 if found. */
 int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, const char *key, size_t index,
                        unsigned *line, unsigned *col);

@@ -99,18 +99,11 @@ static int fail_at(struct suite *s, const json_t *parent, const char *key, size_
 }
 
 static bool only_keys(struct suite *s, const json_t *obj, const char *path, const char *const *allowed) {
-  const char *key;
-  const json_t *v;
-  json_object_foreach((json_t *)obj, key, v) {
-    bool ok = false;
-    for (const char *const *a = allowed; *a && !ok; a++)
-      ok = strcmp(*a, key) == 0;
-    if (!ok) {
-      fail_at(s, obj, key, 0, path, "unknown key \"%s\"", key);
-      return false;
-    }
-  }
-  return true;
+  const char *key = adm_yaml_unknown_key(obj, allowed);
+  if (key == NULL)
+    return true;
+  fail_at(s, obj, key, 0, path, "unknown key \"%s\"", key);
+  return false;
 }
 
 /* A list of strings (or absent). */

@@ -62,19 +62,12 @@ const char *adm__cfg_type_name(const json_t *v) {
 }
 
 int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char *path, const char *const *allowed) {
-  const char *key;
-  const json_t *v;
-  json_object_foreach((json_t *)obj, key, v) {
-    bool ok = false;
-    for (const char *const *a = allowed; *a && !ok; a++)
-      ok = strcmp(*a, key) == 0;
-    if (!ok) {
-      char full[200];
-      snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", key);
-      return adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
-    }
-  }
-  return 0;
+  const char *key = adm_yaml_unknown_key(obj, allowed);
+  if (key == NULL)
+    return 0;
+  char full[200];
+  snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", key);
+  return adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
 }
 
 void adm__cfg_join_path(char *out, size_t len, const char *path, const char *key) {

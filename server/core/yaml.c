@@ -727,3 +727,16 @@ int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, s
   *len = n;
   return 0;
 }
+
+const char *adm_yaml_unknown_key(const json_t *obj, const char *const *allowed) {
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    bool ok = false;
+    for (const char *const *a = allowed; *a && !ok; a++)
+      ok = strcmp(*a, key) == 0;
+    if (!ok)
+      return key;
+  }
+  return NULL;
+}
