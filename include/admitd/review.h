@@ -107,5 +107,8 @@ char *adm_status_body(int code, const char *reason, const char *message, size_t 
 
 /* json_dumps() into plain malloc memory: *new*, free() it. */
 char *adm_json_dumps(const json_t *json, size_t flags);
+/* Compact JSON text of json in a's memory (*borrowed*, not NUL-terminated),
+ * its length in *len; NULL when it could not be written. */
+char *adm_json_dump_arena(struct adm_arena *a, const json_t *json, size_t *len);
 
 #endif

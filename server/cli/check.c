@@ -183,10 +183,8 @@ static int run_pipeline(const struct adm_config *cfg, const char *file, const st
 /* 1 if denied, 0 if allowed, -1 if it could not be read (reported on stderr). */
 static int judge_review(const struct check_opts *o, const char *file, const struct adm_manifest_object *mo,
                         struct adm_arena *a, struct adm_pipeline_result *res, struct verdict *v) {
-  size_t len = json_dumpb(mo->obj, NULL, 0, JSON_COMPACT);
-  char *text = len ? adm_arena_alloc(a, len) : NULL;
-  if (text && json_dumpb(mo->obj, text, len, JSON_COMPACT) != len)
-    text = NULL;
+  size_t len = 0;
+  char *text = adm_json_dump_arena(a, mo->obj, &len);
   if (run_pipeline(o->cfg, file, mo, text, len, a, res) < 0)
     return -1;
   const struct adm_review_request *req = &res->req;

@@ -69,10 +69,8 @@ void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const st
 
 void adm__judge_review(const struct adm_config *cfg, const json_t *review, struct adm_arena *a,
                        struct adm_pipeline_result *res) {
-  size_t len = json_dumpb(review, NULL, 0, JSON_COMPACT);
-  char *text = len ? adm_arena_alloc(a, len) : NULL;
-  if (text && json_dumpb(review, text, len, JSON_COMPACT) != len)
-    text = NULL;
+  size_t len = 0;
+  char *text = adm_json_dump_arena(a, review, &len);
   run_text(cfg, text, len, a, res);
 }
 

@@ -75,6 +75,15 @@ char *adm_json_dumps(const json_t *json, size_t flags) {
   return out;
 }
 
+char *adm_json_dump_arena(struct adm_arena *a, const json_t *json, size_t *len) {
+  size_t n = json_dumpb(json, NULL, 0, JSON_COMPACT);
+  char *text = n ? adm_arena_alloc(a, n) : NULL;
+  if (text == NULL || json_dumpb(json, text, n, JSON_COMPACT) != n)
+    return NULL;
+  *len = n;
+  return text;
+}
+
 /* Past the string that starts at p (just after its opening quote), or NULL. */
 static const char *skip_string(const char *p, const char *end) {
   for (;;) {

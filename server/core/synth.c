@@ -3,6 +3,7 @@
 #include "admitd/synth.h"
 
 #include "admitd/jsonw.h"
+#include "admitd/review.h"
 
 static void field(struct adm_sb *sb, const char *key, const char *value) {
   adm_sb_add(sb, ",\"");
@@ -29,9 +30,9 @@ static void gvx(struct adm_sb *sb, const char *key, const char *group, const cha
 static void object(struct adm_sb *sb, struct adm_arena *a, const char *key, const json_t *obj) {
   if (obj == NULL)
     return;
-  size_t n = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-  char *text = n ? adm_arena_alloc(a, n) : NULL;
-  if (text == NULL || json_dumpb(obj, text, n, JSON_COMPACT) != n) {
+  size_t n = 0;
+  char *text = adm_json_dump_arena(a, obj, &n);
+  if (text == NULL) {
     adm_sb_add(sb, NULL); /* fails the builder: never a review without its object */
     return;
   }
