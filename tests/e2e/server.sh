@@ -135,6 +135,8 @@ stop_server
 start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --request-timeout 1000 || exit 1
 secs=$(python3 "$ROOT/tests/e2e/tls_client.py" drip "$PORT" "$CA")
 if awk -v s="$secs" 'BEGIN { exit !(s >= 0.9 && s < 5) }'; then pass; else fail "drip: dropped after ${secs}s, want about 1s"; fi
+# The watchdog closes the connection, then logs: give the line a moment.
+for _ in $(seq 1 40); do grep -q "did not complete within 1000 ms" "$SERVER_LOG" && break; sleep 0.05; done
 expect_contains "drip: logged" "did not complete within 1000 ms" "$(cat "$SERVER_LOG")"
 code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz")
 expect_eq "drip: still serving" 200 "$code"
