@@ -299,9 +299,13 @@ static bool significant_for_families(const struct adm_pod *pod, const struct adm
          resources_differ(&pod->resources.limits, &old->resources.limits);
 }
 
+static bool rule_namespace_selected(const struct adm_family_rule *r, const char *namespace) {
+  return adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
+                                (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n);
+}
+
 static bool rule_selects(const struct adm_family_rule *r, const char *namespace, const struct adm_pod *pod) {
-  if (!adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
-                              (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n))
+  if (!rule_namespace_selected(r, namespace))
     return false;
   struct adm_selector sel = {r->selector, r->n_selector};
   struct adm_labels labels = {pod->labels.keys, pod->labels.values, pod->labels.n};
@@ -310,17 +314,18 @@ static bool rule_selects(const struct adm_family_rule *r, const char *namespace,
 
 /* Whether any family other than Pod Security has a rule for namespace
  * (labels are checked once the pod is read). */
+/* A configured family judges pods, and workload templates unless told
+ * to ignore them. */
+static bool family_judges(const struct adm_family_config *fc, bool is_pod) {
+  return fc->configured && (is_pod || fc->workloads != ADM_WORKLOADS_IGNORE);
+}
+
 static bool families_apply(const struct adm_config *cfg, const char *namespace, bool is_pod) {
   for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
-    if (!fc->configured || (!is_pod && fc->workloads == ADM_WORKLOADS_IGNORE))
-      continue;
-    for (size_t i = 0; i < fc->n_rules; i++) {
-      const struct adm_family_rule *r = &fc->rules[i];
-      if (adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
-                                 (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n))
+    for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
+      if (rule_namespace_selected(&fc->rules[i], namespace))
         return true;
-    }
   }
   return false;
 }
@@ -388,7 +393,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   bool any[ADM__FAMILY_COUNT][ADM__MODE_COUNT] = {{false}};
   for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
-    if (!fc->configured || (!is_pod && fc->workloads == ADM_WORKLOADS_IGNORE))
+    if (!family_judges(fc, is_pod))
       continue;
     for (size_t i = 0; i < fc->n_rules; i++) {
       const struct adm_family_rule *r = &fc->rules[i];
