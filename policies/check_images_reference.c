@@ -17,7 +17,7 @@
 
 static bool active(const void *rule) {
   const struct adm_images_rule *r = rule;
-  return r->allow.n || r->deny.n || r->require_digest.n || r->forbid_latest || r->has_allowed_tags;
+  return r->allow.n || r->deny.n || r->require_digest.n || r->forbid_latest || r->has_allowed_tags || r->verify.set;
 }
 
 static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {

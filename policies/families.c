@@ -34,7 +34,14 @@ void adm_findings_add(struct adm_findings *f, const char *check, const char *mes
     f->items = items;
     f->cap = cap;
   }
-  f->items[f->n++] = (struct adm_finding){check, message};
+  f->items[f->n++] = (struct adm_finding){check, message, false};
+}
+
+void adm_findings_add_registry_error(struct adm_findings *f, const char *check, const char *message) {
+  size_t before = f->n;
+  adm_findings_add(f, check, message);
+  if (f->n > before)
+    f->items[before].registry_error = true;
 }
 
 void adm_findings_addf(struct adm_findings *f, const char *check, const char *fmt, ...) {
@@ -92,6 +99,7 @@ extern const struct adm_rule_check adm_check_images_denied;
 extern const struct adm_rule_check adm_check_images_digest_required;
 extern const struct adm_rule_check adm_check_images_tag_latest;
 extern const struct adm_rule_check adm_check_images_tag_allowed;
+extern const struct adm_rule_check adm_check_images_signature;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
     /* resources */
@@ -126,5 +134,6 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_images_digest_required,
     &adm_check_images_tag_latest,
     &adm_check_images_tag_allowed,
+    &adm_check_images_signature,
     NULL,
 };

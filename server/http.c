@@ -129,7 +129,8 @@ struct request {
   unsigned reject_code;
   const char *reject_reason;
   char reject_message[200];
-  const char *allow; /* for 405 */
+  const char *allow;        /* for 405 */
+  long long api_timeout_ms; /* the API server's ?timeout=, 0 when absent */
 };
 
 size_t adm_server_default_budget(size_t cgroup_limit) {
@@ -278,7 +279,34 @@ static const char budget_short_msg[] =
     "again";
 
 /* First call for /validate: everything that can be judged before the body. */
+/* A Go duration as the API server writes ?timeout= ("10s", "1m30s",
+ * "500ms"), in ms; 0 when absent or not understood (the other bounds hold). */
+static long long go_duration_ms(const char *s) {
+  if (s == NULL || *s == '\0')
+    return 0;
+  double total = 0;
+  while (*s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+      return 0;
+    if (strncmp(end, "ms", 2) == 0)
+      total += v, end += 2;
+    else if (*end == 's')
+      total += v * 1000, end++;
+    else if (*end == 'm')
+      total += v * 60000, end++;
+    else if (*end == 'h')
+      total += v * 3600000, end++;
+    else
+      return 0;
+    s = end;
+  }
+  return total > 1e12 ? 0 : (long long)total;
+}
+
 static void validate_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {
+  r->api_timeout_ms = go_duration_ms(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timeout"));
   if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
     reject(r, 405, "MethodNotAllowed", "method not allowed; use POST");
     r->allow = "POST";
@@ -404,6 +432,20 @@ static void release_slot(struct adm_server *s, unsigned i) {
   sem_post(&s->decodes);
 }
 
+/* All registry work of one admission ends by the earliest of: the
+ * policy's images.deadline, the API server's ?timeout= and admitd's own
+ * request deadline, each less a margin to judge and answer in. */
+static int64_t facts_deadline_ms(const struct adm_server *s, const struct request *r, const struct adm_config *cfg) {
+  static const long long margin_ms = 250;
+  long long start_ms = ts_ns(&r->start) / 1000000, now_ms = now_ns() / 1000000;
+  long long deadline = now_ms + cfg->images.deadline_ms;
+  if (r->api_timeout_ms > 0 && start_ms + r->api_timeout_ms - margin_ms < deadline)
+    deadline = start_ms + r->api_timeout_ms - margin_ms;
+  if (s->opt.request_timeout_ms > 0 && start_ms + (long long)s->opt.request_timeout_ms - margin_ms < deadline)
+    deadline = start_ms + (long long)s->opt.request_timeout_ms - margin_ms;
+  return deadline > now_ms ? deadline : now_ms;
+}
+
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
   if (r->too_big) {
     char msg[128];
@@ -421,7 +463,45 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   struct adm_arena *arena = &s->slots[slot].arena;
   struct adm_config *cfg = adm_config_pin();
   struct adm_pipeline_result *res = &s->slots[slot].result;
-  adm_pipeline_run(&s->limits, cfg, r->body, r->len, arena, res);
+  struct adm_facts_options fo = {.deadline_ms = facts_deadline_ms(s, r, cfg), .no_wait = true};
+  adm_pipeline_run_facts(&s->limits, cfg, r->body, r->len, arena, &fo, res);
+  struct adm_gathered_fact *gathered = NULL;
+  if (res->suspended) {
+    /* Registries must be asked: wait without the slot and its arena, so
+     * a slow registry never holds back requests that need none. */
+    size_t n = res->n_pending;
+    struct adm_image_need *needs = malloc(n * sizeof *needs);
+    gathered = calloc(n, sizeof *gathered);
+    if (needs)
+      memcpy(needs, res->pending, n * sizeof *needs);
+    r->len = res->pruned_len;
+    adm_review_request_release(&res->req);
+    release_slot(s, slot);
+    const struct adm_fact_backend *b = cfg->images.backend;
+    for (size_t i = 0; needs && gathered && i < n; i++)
+      b->gather(cfg->images.runtime, &needs[i], fo.deadline_ms, &gathered[i]);
+    free(needs);
+    if (needs == NULL || gathered == NULL) {
+      free(gathered);
+      adm_config_unpin(cfg);
+      release_body(s, r);
+      return respond_status(s, c, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
+    }
+    if (!acquire_decode_slot(s, r)) {
+      free(gathered);
+      adm_config_unpin(cfg);
+      release_body(s, r);
+      return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
+    }
+    slot = claim_slot(s);
+    arena = &s->slots[slot].arena;
+    res = &s->slots[slot].result;
+    /* Every fact is given now; one still missing is gathered in place. */
+    fo.given = gathered;
+    fo.n_given = n;
+    fo.no_wait = false;
+    adm_pipeline_run_facts(&s->limits, cfg, r->body, r->len, arena, &fo, res);
+  }
   adm_metrics_review(cfg, res, now_ns() - ts_ns(&r->start));
   r->observed = true;
   adm_config_unpin(cfg);
@@ -436,6 +516,7 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
     adm_review_request_release(&res->req);
   release_slot(s, slot);
   release_body(s, r);
+  free(gathered);
   return ret;
 }
 

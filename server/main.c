@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "admitd/cli.h"
+#include "admitd/facts_backend.h"
 #include "admitd/family.h"
 #include "admitd/http.h"
 #include "admitd/log.h"
@@ -624,6 +625,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *cmd = argv[1];
+  /* Policies with verify rules get keys, a registry client and a cache
+   * as they load (`admitd check --offline` swaps in its stand-in). */
+  adm_fact_backend_set(&adm_registry_fact_backend);
   if (strcmp(cmd, "serve") == 0)
     return serve(argc - 1, argv + 1);
   if (strcmp(cmd, "check") == 0)

@@ -14,24 +14,6 @@
 
 #include "admitd/image.h"
 
-const char *adm_sig_outcome_id(enum adm_sig_outcome o) {
-#define ADM__SIG_ID(name, id, text) id,
-  static const char *const ids[] = {ADM_SIG_OUTCOME_MAP(ADM__SIG_ID)};
-#undef ADM__SIG_ID
-  return (unsigned)o < sizeof ids / sizeof *ids ? ids[o] : "internal";
-}
-
-const char *adm_sig_outcome_text(enum adm_sig_outcome o) {
-#define ADM__SIG_TEXT(name, id, text) text,
-  static const char *const texts[] = {ADM_SIG_OUTCOME_MAP(ADM__SIG_TEXT)};
-#undef ADM__SIG_TEXT
-  return (unsigned)o < sizeof texts / sizeof *texts ? texts[o] : "internal error";
-}
-
-bool adm_sig_outcome_is_registry_error(enum adm_sig_outcome o) {
-  return o == ADM_SIG_REGISTRY_UNAVAILABLE || o == ADM_SIG_AUTH_FAILED || o == ADM_SIG_DEADLINE;
-}
-
 __attribute__((format(printf, 3, 4))) static void set(struct adm_sig_result *res, enum adm_sig_outcome o,
                                                       const char *fmt, ...) {
   res->outcome = o;

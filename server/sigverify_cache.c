@@ -389,3 +389,51 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   struct work w = {v, &pinned, false};
   return flight(c, &c->results, generation, key, len, deadline_ms, &w, res, &keep);
 }
+
+/* A live, ready entry's result under the lock; no waiting, no work. */
+static bool peek_live(struct adm_sig_cache *c, struct table *t, uint64_t generation, const char *key, size_t len,
+                      struct adm_sig_result *res, enum keep *keep) {
+  if (generation != c->generation)
+    return false;
+  struct entry *e = find(t, hash_key(generation, key, len), generation, key, len);
+  if (e == NULL || !e->ready || e->rc < 0 || c->o.clock(c->o.clock_ctx) >= e->expires_ms)
+    return false;
+  *res = e->result;
+  *keep = e->keep;
+  return true;
+}
+
+bool adm_sig_cache_peek(struct adm_sig_cache *c, const struct adm_sig_request *req, const char *rule_id,
+                        uint64_t generation, struct adm_sig_result *res) {
+  if (c == NULL || req == NULL || rule_id == NULL || res == NULL)
+    return false;
+  char key[KEY_MAX], digest[ADM_DIGEST_MAX];
+  enum keep keep;
+  struct adm_sig_result resolved;
+  bool found = false;
+  pthread_mutex_lock(&c->lock);
+  if (req->digest && req->digest[0]) {
+    snprintf(digest, sizeof digest, "%s", req->digest);
+  } else {
+    const char *parts[] = {or_empty(req->registry), or_empty(req->repository), or_empty(req->tag)};
+    size_t len = make_key(key, parts, 3);
+    if (len == 0 || !peek_live(c, &c->resolutions, generation, key, len, &resolved, &keep))
+      goto out;
+    if (keep != KEEP_SUCCESS) { /* a failed resolution is the answer */
+      *res = resolved;
+      found = true;
+      c->resolutions.counts.hits++;
+      goto out;
+    }
+    snprintf(digest, sizeof digest, "%s", resolved.digest);
+  }
+  const char *parts[] = {rule_id, digest};
+  size_t len = make_key(key, parts, 2);
+  if (len && peek_live(c, &c->results, generation, key, len, res, &keep)) {
+    found = true;
+    c->results.counts.hits++;
+  }
+out:
+  pthread_mutex_unlock(&c->lock);
+  return found;
+}

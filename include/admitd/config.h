@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "admitd/error.h"
+#include "admitd/facts.h"
 #include "admitd/family.h"
 #include "admitd/policy.h"
 #include "admitd/selector.h"
@@ -54,6 +55,41 @@ struct adm_family_config {
   size_t n_rules;
 };
 
+/* One named signer: images.authorities[]. */
+struct adm_image_authority {
+  char *name;
+  char *pem;      /* the public key(s), PEM: written inline, or read from keyFile as the policy loads */
+  char *key_file; /* the path it was read from (relative paths resolved against the policy file); NULL: inline */
+  bool rsa_pss;   /* an RSA key signs with PSS rather than PKCS#1 v1.5 */
+  unsigned line, col;
+};
+
+/* images.registries[]: how to reach one registry. */
+struct adm_image_registry {
+  char *host;
+  char *ca_file; /* resolved like keyFile; NULL: the system CAs */
+  bool insecure; /* plain HTTP */
+};
+
+/* The images section's settings for signature verification. */
+struct adm_images_settings {
+  struct adm_image_authority *authorities;
+  size_t n_authorities;
+  struct adm_image_registry *registries;
+  size_t n_registries;
+  char *credentials_file; /* dockerconfigjson, resolved like keyFile; NULL: anonymous */
+  long long cache_ttl_ms, cache_error_ttl_ms, cache_resolve_ttl_ms;
+  size_t cache_max_entries;
+  long long deadline_ms; /* all registry work of one admission */
+  bool has_verify;       /* some rule verifies signatures */
+  /* Built by the fact backend (facts.h) when the snapshot is loaded, and
+   * released with it: keys, registry client, cache. NULL: none. */
+  void *runtime;
+  const struct adm_fact_backend *backend;
+};
+
+#define ADM_IMAGES_DEADLINE_DEFAULT_MS 3000
+
 struct adm_config {
   atomic_int refs;
   char *source; /* file it came from, or "<built-in>" */
@@ -65,6 +101,7 @@ struct adm_config {
   bool enforce_on_workloads;
   /* resources, securityContext and images; [ADM_FAMILY_POD_SECURITY] is unused. */
   struct adm_family_config families[ADM__FAMILY_COUNT];
+  struct adm_images_settings images;
 };
 
 /* Called with every error of a policy file, in order (check-config). */

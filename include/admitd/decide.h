@@ -6,14 +6,43 @@
 
 #include "admitd/arena.h"
 #include "admitd/config.h"
+#include "admitd/facts.h"
+#include "admitd/pod.h"
 #include "admitd/review.h"
 
 /* Total warning text the API server passes whole (runes; bytes here bound it). */
 #define ADM_WARNINGS_BUDGET 4096
 
-/* Fills d; strings are *borrowed* from the arena, the request or static storage. */
+/* Fills d; strings are *borrowed* from the arena, the request or static
+ * storage. Facts a verify rule needs are gathered inline, through the
+ * registered backend (facts.h) under the policy's deadline. */
 void adm_decide(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                 struct adm_decision *d);
+
+/* The decision in two steps around fact gathering, so that the pipeline
+ * can gather facts (and the server can wait for registries without a
+ * decode slot) between them. begin judges everything that needs no facts
+ * and lists the facts the rest need; when it already denies (by rules
+ * that need no registry), it lists none: no registry is asked for a pod
+ * that is refused anyway. finish runs the checks that read facts, then
+ * words the decision and applies dry-run. */
+struct adm_decide_plan {
+  bool families; /* the families judge this request: finish has work */
+  bool is_pod;
+  struct adm_pod pod;
+  const char *label, *name;
+  bool any[ADM__FAMILY_COUNT][ADM__MODE_COUNT]; /* findings so far, per family and mode */
+  struct adm_image_need *needs;                 /* *borrowed* from the arena */
+  size_t n_needs, cap_needs;
+  size_t n_needs_dropped; /* past ADM_MAX_IMAGE_NEEDS: left without a fact (fail closed) */
+  bool not_attempted;     /* denied before any fact was needed */
+};
+
+void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
+                      struct adm_decide_plan *plan, struct adm_decision *d);
+/* facts: one per need of plan (any order), or NULL when there were none. */
+void adm_decide_finish(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_decide_plan *plan,
+                       const struct adm_image_facts *facts, struct adm_arena *a, struct adm_decision *d);
 
 /* Judge one pod view at explicit levels (the CLI's --level path and decide's core).
  * resource/name are used in the denial message ("pods \"x\" is forbidden: ..."). */

@@ -39,6 +39,9 @@ struct adm_names {
 struct adm_finding {
   const char *check;
   const char *message;
+  /* The registry could not be asked: a rule's onRegistryError may turn
+   * this finding into a warning or let it pass (decide.c). */
+  bool registry_error;
 };
 
 struct adm_findings {
@@ -51,6 +54,8 @@ void adm_findings_init(struct adm_findings *f, struct adm_arena *a);
 /* A NULL message (its allocation failed) is recorded as a failure of the
  * arena, so the request fails closed where its verdict is made. */
 void adm_findings_add(struct adm_findings *f, const char *check, const char *message);
+/* A finding that says a registry could not be asked (see registry_error). */
+void adm_findings_add_registry_error(struct adm_findings *f, const char *check, const char *message);
 /* printf-style message into the arena. */
 void adm_findings_addf(struct adm_findings *f, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -117,11 +122,25 @@ struct adm_image_patterns {
   size_t n;
 };
 
-/* The images family's local rules: judged on the references as written,
- * with no registry lookup. Signature verification settings (`verify`, and
- * the section's authorities, registries, credentials, cache and deadline)
- * are to be added beside these; the checks below read only what they need,
- * so new members do not change them. */
+enum adm_on_registry_error { ADM_ON_REGISTRY_ERROR_DENY = 0, ADM_ON_REGISTRY_ERROR_WARN, ADM_ON_REGISTRY_ERROR_ALLOW };
+
+/* A rule's `verify`: the images it covers must carry cosign signatures by
+ * its authorities (named in the images section). The signature check reads
+ * the facts gathered for it (facts.h); it never asks a registry itself. */
+struct adm_images_verify {
+  bool set;
+  struct adm_image_patterns images; /* images to verify; others are not this rule's concern */
+  struct adm_names authorities;     /* names of images.authorities[] */
+  size_t *authority_index;          /* the same, as indexes into images.authorities[] */
+  unsigned threshold;               /* distinct authorities that must verify; 0: all of them */
+  struct adm_names required;        /* authorities that must verify whatever the threshold */
+  char *signature_repository;       /* "registry/repository" holding the .sig tags; NULL: next to the image */
+  enum adm_on_registry_error on_registry_error;
+};
+
+/* The images family's rules: the local ones judged on the references as
+ * written, with no registry lookup, and `verify`, judged on gathered facts
+ * (only for pods the local rules do not already deny). */
 struct adm_images_rule {
   struct adm_image_patterns allow;          /* when n > 0, every image must match one */
   struct adm_image_patterns deny;           /* an image matching one fails, allowed or not */
@@ -129,6 +148,7 @@ struct adm_images_rule {
   bool forbid_latest;                       /* no ":latest" or untagged image unless pinned by digest */
   bool has_allowed_tags;
   struct adm_names allowed_tags; /* tag globs; images pinned by digest are not judged */
+  struct adm_images_verify verify;
 };
 
 /* A rule check: reads the pod view and its family's rule settings
@@ -148,6 +168,9 @@ struct adm_rule_check {
    * windows), so the requirement could never be met there: not judged for
    * them, as Pod Security exempts them from the same controls. */
   bool linux_only;
+  /* Reads gathered facts (pod->image_facts): run only once they are in,
+   * after every other check (decide.c). */
+  bool reads_facts;
 };
 
 /* The table, NULL-terminated, in policies/families.c: checks of a family

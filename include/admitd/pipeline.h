@@ -15,6 +15,7 @@
 
 #include "admitd/arena.h"
 #include "admitd/config.h"
+#include "admitd/facts.h"
 #include "admitd/review.h"
 
 /* Bytes of decoded tree and decision one body byte may cost. jansson's
@@ -46,6 +47,14 @@ struct adm_pipeline_result {
   bool decided; /* decision is the answer (http_status 200) */
   struct adm_review_request req;
   struct adm_decision decision;
+  /* With adm_facts_options.no_wait: no answer yet, the registries must be
+   * asked for pending[0..n_pending) (*borrowed* from the arena: copy them
+   * before recycling it), then the body judged again with their facts
+   * given. body is pruned already; judge body[0..pruned_len) again. */
+  bool suspended;
+  const struct adm_image_need *pending;
+  size_t n_pending;
+  size_t pruned_len;
   const char *error; /* when not decided: what went wrong, for logs and the CLI */
   char error_text[1024];
   char fixed[1536];
@@ -55,6 +64,12 @@ struct adm_pipeline_result {
  * arena, whose failure state must be clear on entry; its limit is set here. */
 void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
                       struct adm_arena *arena, struct adm_pipeline_result *out);
+
+/* The same, gathering facts as fo says (NULL: wait for registries under
+ * the policy's deadline, as adm_pipeline_run does). */
+void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
+                            struct adm_arena *arena, const struct adm_facts_options *fo,
+                            struct adm_pipeline_result *out);
 
 /* The arena size a body of len bytes may decode into under lim. */
 size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t len);

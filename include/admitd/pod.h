@@ -6,6 +6,8 @@
 #ifndef ADMITD_POD_H
 #define ADMITD_POD_H
 
+struct adm_image_facts;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -187,6 +189,10 @@ struct adm_pod {
 
   struct adm_volume *volumes;
   size_t n_volumes;
+
+  /* Facts gathered for this pod before judgement (facts.h); NULL when
+   * none were gathered, which a check that needs them reads as failure. */
+  const struct adm_image_facts *image_facts;
 };
 
 /* Value of an annotation, or NULL. */

@@ -14,6 +14,8 @@
 
 #define ADM_REVIEW_MAX_DEPTH_DEFAULT 100
 
+struct adm_image_facts;
+
 struct adm_review_request {
   json_t *root;            /* *new*: released by adm_review_request_release */
   bool in_arena;           /* the tree lives in the caller's arena */
@@ -88,6 +90,9 @@ struct adm_decision {
   /* Every failed check with its family and mode; *borrowed* from the arena. */
   struct adm_outcome *outcomes;
   size_t n_outcomes, cap_outcomes;
+  /* What signature verification found for the pod's images (facts.h),
+   * NULL when nothing was verified; *borrowed* from the arena. */
+  const struct adm_image_facts *image_facts;
 };
 
 /* The response document, *borrowed* from a; NULL when a allocation failed

@@ -17,38 +17,8 @@
 #include <stdint.h>
 
 #include "admitd/cosign.h"
+#include "admitd/facts.h"
 #include "admitd/verifier.h"
-
-/* Outcome, stable id (reasons, logs, metrics), text. INTERNAL comes first so
- * that a result nobody filled is never VERIFIED. */
-#define ADM_SIG_OUTCOME_MAP(X)                                                                                         \
-  X(INTERNAL, "internal", "internal error")                                                                            \
-  X(VERIFIED, "verified", "signature verified")                                                                        \
-  X(UNSIGNED, "unsigned", "image is not signed")                                                                       \
-  X(INVALID_SIGNATURE, "invalid-signature", "no signature verifies with the rule's keys")                              \
-  X(DIGEST_MISMATCH, "digest-mismatch", "signature is for another image")                                              \
-  X(BELOW_THRESHOLD, "below-threshold", "too few authorities, or not the required ones, verified")                     \
-  X(REGISTRY_UNAVAILABLE, "registry-unavailable", "registry unavailable")                                              \
-  X(AUTH_FAILED, "auth-failed", "registry refused the credentials")                                                    \
-  X(MALFORMED_SIGNATURE, "malformed-signature", "malformed signature")                                                 \
-  X(DEADLINE, "deadline", "registry did not answer in time")                                                           \
-  X(IMAGE_NOT_FOUND, "image-not-found", "image not found in the registry")
-
-enum adm_sig_outcome {
-#define ADM__SIG_ENUM(name, id, text) ADM_SIG_##name,
-  ADM_SIG_OUTCOME_MAP(ADM__SIG_ENUM)
-#undef ADM__SIG_ENUM
-      ADM_SIG_OUTCOME_COUNT
-};
-
-/* "below-threshold", "signature is for another image": static text. */
-const char *adm_sig_outcome_id(enum adm_sig_outcome o);
-const char *adm_sig_outcome_text(enum adm_sig_outcome o);
-
-/* The outcomes a rule's onRegistryError may turn into warn or allow: the
- * registry could not be asked (unavailable, auth-failed, deadline). Every
- * other failure is a fact about the image and always denies. */
-bool adm_sig_outcome_is_registry_error(enum adm_sig_outcome o);
 
 #define ADM_SIG_MAX_AUTHORITIES 64 /* one bit each in a result */
 #define ADM_SIG_THRESHOLD_ALL 0u   /* threshold: every authority (also what a zeroed rule asks) */

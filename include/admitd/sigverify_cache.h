@@ -21,6 +21,7 @@
 #ifndef ADMITD_SIGVERIFY_CACHE_H
 #define ADMITD_SIGVERIFY_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,12 @@ void adm_sig_cache_free(struct adm_sig_cache *c);
  * always filled, with the digest of a tag reference once resolved. */
 int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const struct adm_sig_request *req,
                          const char *rule_id, uint64_t generation, int64_t deadline_ms, struct adm_sig_result *res);
+
+/* What adm_sig_cache_verify would answer from live entries alone, without
+ * waiting or asking a registry: true with *res filled (counted as a hit),
+ * false when it would have to do or wait for work. */
+bool adm_sig_cache_peek(struct adm_sig_cache *c, const struct adm_sig_request *req, const char *rule_id,
+                        uint64_t generation, struct adm_sig_result *res);
 
 /* A snapshot of the counters, for /metrics. */
 void adm_sig_cache_stats(struct adm_sig_cache *c, struct adm_sig_cache_stats *out);

@@ -13,6 +13,7 @@
 #include "admitd/cli.h"
 #include "admitd/decide.h"
 #include "admitd/extract.h"
+#include "admitd/facts_backend.h"
 #include "admitd/manifest.h"
 #include "admitd/pipeline.h"
 #include "admitd/synth.h"
@@ -90,6 +91,17 @@ static void print_json(const char *file, const struct adm_manifest_object *mo, c
     json_object_set_new(line, "failures", failures);
   else
     json_decref(failures);
+  const struct adm_image_facts *facts = d->image_facts;
+  if (line && facts && facts->n) {
+    json_t *images = json_array();
+    for (size_t i = 0; i < facts->n; i++) {
+      const struct adm_image_fact *f = &facts->items[i];
+      json_array_append_new(images, json_pack("{s:s, s:s, s:s, s:s, s:s}", "image", f->image, "outcome",
+                                              adm_sig_outcome_id(f->outcome), "digest", f->digest, "authorities",
+                                              f->authorities, "detail", f->detail));
+    }
+    json_object_set_new(line, "images", images);
+  }
   if (line && mo->item[0])
     json_object_set_new(line, "item", json_string(mo->item));
   if (line && v->error)
@@ -113,18 +125,26 @@ static void print_text(const char *file, const struct adm_manifest_object *mo, b
     printf("not judged: %s:%u: %s\n", file, mo->line, v->error);
     return;
   }
+  const struct adm_image_facts *facts = d->image_facts;
   if (!d->allowed) {
-    printf("denied: %s\n", d->message ? d->message : "");
-    return;
+    printf("denied: %s", d->message ? d->message : "");
+  } else {
+    printf("allowed");
+    const char *exempt = annotation(d, "exempt");
+    if (exempt)
+      printf(" (exempt: %s)", exempt);
+    if (!d->judged)
+      printf(" (not judged: %s)", d->skip_reason);
+    for (size_t i = 0; i < d->n_warnings; i++)
+      printf("; warning: %s", d->warnings[i]);
   }
-  printf("allowed");
-  const char *exempt = annotation(d, "exempt");
-  if (exempt)
-    printf(" (exempt: %s)", exempt);
-  if (!d->judged)
-    printf(" (not judged: %s)", d->skip_reason);
-  for (size_t i = 0; i < d->n_warnings; i++)
-    printf("; warning: %s", d->warnings[i]);
+  for (size_t i = 0; facts && i < facts->n; i++) {
+    const struct adm_image_fact *f = &facts->items[i];
+    if (f->outcome == ADM_SIG_VERIFIED)
+      printf("; image %s verified: %s (%s)", f->image, f->digest, f->authorities);
+    else if (f->outcome == ADM_SIG_NOT_CHECKED)
+      printf("; image %s not verified: offline", f->image);
+  }
   putchar('\n');
 }
 
@@ -315,10 +335,12 @@ static int check_object(const struct check_opts *o, struct totals *t, const char
 
 static void check_usage(FILE *f) {
   fprintf(f, "usage: admitd check [--level LEVEL] [--version VERSION] [--policy FILE] [--namespace NS]\n"
-             "                    [--output text|json|sarif] [--all] [--fail-on-warning] PATH...\n"
+             "                    [--output text|json|sarif] [--all] [--fail-on-warning] [--offline] PATH...\n"
              "Judges Pod and workload manifests (YAML or JSON, '-' for stdin; a folder: every *.yaml,\n"
              "*.yml and *.json below it) and recorded AdmissionReview files. With --level, a workload is\n"
              "judged by its pod template as a pod. Objects admitd does not judge are listed with --all.\n"
+             "Image signatures are verified against their registries as admitd serve does; with --offline\n"
+             "no registry is asked and the images that could not be verified are listed.\n"
              "Exit 0: all allowed; 1: any denied (or warned, with --fail-on-warning); 2: an input error\n"
              "(what could be read is still judged); 3: both an input error and a denial.\n");
 }
@@ -417,7 +439,7 @@ static long check_documents_apart(const struct check_opts *o, struct totals *t, 
 }
 
 int adm_cli_check(int argc, char **argv) {
-  enum { O_ALL = 1000, O_FAIL_WARN };
+  enum { O_ALL = 1000, O_FAIL_WARN, O_OFFLINE };
   static const struct option longopts[] = {
       {"level", required_argument, NULL, 'l'},
       {"version", required_argument, NULL, 'V'},
@@ -426,6 +448,7 @@ int adm_cli_check(int argc, char **argv) {
       {"namespace", required_argument, NULL, 'n'},
       {"all", no_argument, NULL, O_ALL},
       {"fail-on-warning", no_argument, NULL, O_FAIL_WARN},
+      {"offline", no_argument, NULL, O_OFFLINE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -469,6 +492,10 @@ int adm_cli_check(int argc, char **argv) {
       break;
     case O_FAIL_WARN:
       o.fail_on_warning = true;
+      break;
+    case O_OFFLINE:
+      /* Keys are still checked; no registry is asked. */
+      adm_fact_backend_set(&adm_offline_fact_backend);
       break;
     case 'h':
       check_usage(stdout);

@@ -392,6 +392,13 @@ done:
     report(ctx, err); /* an error not placed through error_at */
   if (p.n_errors > 0 && rc == 0)
     rc = p.err->code; /* errors reported while parsing went on */
+  /* Keys, registry client and cache are built with the snapshot, so a key
+   * that does not parse rejects the file like any other mistake. */
+  const struct adm_fact_backend *backend = adm_fact_backend_get();
+  if (rc == 0 && cfg->images.has_verify && backend != NULL) {
+    cfg->images.backend = backend;
+    rc = backend->prepare(cfg, report, ctx, err);
+  }
   if (rc < 0) {
     adm_config_free(cfg);
     return rc;

@@ -320,8 +320,8 @@ static int p_sysctls(struct adm__cfg_parse *p, const json_t *obj, const char *ke
  * a bad one is an error naming it and why. An empty list is an error: as
  * allow it would admit no image at all, elsewhere it would do nothing.
  * no_digest: refuse an "@digest" part (requireDigest names images). */
-static int image_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
-                          struct adm_image_patterns *out, bool no_digest) {
+int adm__cfg_image_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                            struct adm_image_patterns *out, bool no_digest) {
   struct adm_names names = {0};
   int rc = adm__cfg_get_names(p, obj, key, path, &names);
   const json_t *arr = json_object_get(obj, key);
@@ -364,13 +364,13 @@ static int image_patterns(struct adm__cfg_parse *p, const json_t *obj, const cha
 static int p_image_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
                             bool *flag) {
   (void)flag;
-  return image_patterns(p, obj, key, path, field, false);
+  return adm__cfg_image_patterns(p, obj, key, path, field, false);
 }
 
 static int p_digest_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
                              void *field, bool *flag) {
   (void)flag;
-  return image_patterns(p, obj, key, path, field, true);
+  return adm__cfg_image_patterns(p, obj, key, path, field, true);
 }
 
 static int p_tag_globs(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
@@ -604,6 +604,13 @@ static const struct key_spec sc_keys[] = {
     {"forbiddenSysctls", p_sysctls, SC(forbidden_sysctls), NO_FLAG, "globs of sysctls no pod may set"},
 };
 
+static int p_verify(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
+                    bool *flag) {
+  (void)key;
+  (void)flag;
+  return adm__cfg_parse_verify(p, obj, path, field);
+}
+
 #define IMG(f) offsetof(struct adm_family_rule, images.f)
 static const struct key_spec images_keys[] = {
     {"allow", p_image_patterns, IMG(allow), NO_FLAG, "image patterns; when given, every image must match one"},
@@ -614,6 +621,8 @@ static const struct key_spec images_keys[] = {
      "true: no image tagged latest or untagged, unless pinned by digest"},
     {"allowedTags", p_tag_globs, IMG(allowed_tags), IMG(has_allowed_tags),
      "tag globs (v1.*); an image not pinned by digest must have a matching tag (untagged: latest)"},
+    {"verify", p_verify, IMG(verify), NO_FLAG,
+     "cosign signatures the rule's images must carry: images, authorities, threshold... (below)"},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -649,7 +658,7 @@ static bool rule_has_effect(enum adm_family_id f, const struct adm_family_rule *
   }
   if (f == ADM_FAMILY_IMAGES) {
     const struct adm_images_rule *x = &r->images;
-    return x->allow.n || x->deny.n || x->require_digest.n || x->forbid_latest || x->has_allowed_tags;
+    return x->allow.n || x->deny.n || x->require_digest.n || x->forbid_latest || x->has_allowed_tags || x->verify.set;
   }
   const struct adm_sc_rule *x = &r->sc;
   return x->require_read_only_root_filesystem || x->require_run_as_non_root || x->run_as_user.set ||
@@ -760,6 +769,7 @@ static int parse_workloads(struct adm__cfg_parse *p, const json_t *obj, const ch
 
 int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f) {
   static const char *const keys[] = {"mode", "workloads", "rules", NULL};
+  const char *const *section_keys = f == ADM_FAMILY_IMAGES ? adm__cfg_images_section_keys : keys;
   const char *section = adm_family_name(f);
   struct adm_family_config *fc = &p->cfg->families[f];
   const json_t *sec, *rules;
@@ -769,7 +779,12 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
   fc->configured = true;
   fc->mode = ADM_MODE_ENFORCE;
   fc->workloads = ADM_WORKLOADS_ENFORCE;
-  int r1 = adm__cfg_check_keys(p, sec, section, keys);
+  int r1 = adm__cfg_check_keys(p, sec, section, section_keys);
+  if (f == ADM_FAMILY_IMAGES) {
+    int r0 = adm__cfg_parse_images_section(p, sec);
+    if (r1 == 0)
+      r1 = r0;
+  }
   int r2 = parse_mode(p, sec, section, &fc->mode, NULL);
   int r3 = parse_workloads(p, sec, section, &fc->workloads);
   rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3;
@@ -834,6 +849,7 @@ static void free_rule(struct adm_family_rule *r) {
   free_patterns(&im->deny);
   free_patterns(&im->require_digest);
   adm__cfg_free_names(&im->allowed_tags);
+  adm__cfg_free_verify(&im->verify);
 }
 
 void adm__cfg_free_families(struct adm_config *cfg) {
@@ -842,6 +858,7 @@ void adm__cfg_free_families(struct adm_config *cfg) {
       free_rule(&cfg->families[f].rules[i]);
     free(cfg->families[f].rules);
   }
+  adm__cfg_free_images(cfg);
 }
 
 void adm_config_keys_print(FILE *out) {
@@ -856,5 +873,7 @@ void adm_config_keys_print(FILE *out) {
     const struct key_spec *fk = family_keys((enum adm_family_id)f, &n);
     for (size_t k = 0; k < n; k++)
       fprintf(out, "%s.rules[].%s\t%s\n", section, fk[k].key, fk[k].doc);
+    if (f == ADM_FAMILY_IMAGES)
+      adm__cfg_images_keys_print(out);
   }
 }

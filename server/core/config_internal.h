@@ -33,7 +33,21 @@ int adm__cfg_get_names(struct adm__cfg_parse *p, const json_t *parent, const cha
                        struct adm_names *out);
 void adm__cfg_free_names(struct adm_names *n);
 
-/* The resources and securityContext sections (config_families.c). */
+/* Image patterns under obj[key], each parsed; no_digest refuses "@digest". */
+int adm__cfg_image_patterns(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                            struct adm_image_patterns *out, bool no_digest);
+
+/* The images section's own keys (authorities, registries, credentialsFile,
+ * cache, deadline) and a rule's verify (config_images.c). The section's
+ * keys are parsed before its rules, which name its authorities. */
+extern const char *const adm__cfg_images_section_keys[];
+int adm__cfg_parse_images_section(struct adm__cfg_parse *p, const json_t *sec);
+int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const char *path, struct adm_images_verify *v);
+void adm__cfg_free_images(struct adm_config *cfg);
+void adm__cfg_free_verify(struct adm_images_verify *v);
+void adm__cfg_images_keys_print(FILE *out);
+
+/* The families' sections (config_families.c). */
 int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f);
 void adm__cfg_free_families(struct adm_config *cfg);
 

@@ -384,36 +384,158 @@ static const char *would_violate(const struct adm_decision *d, struct adm_arena 
   return adm_sb_str(&sb);
 }
 
-/* Run every selected rule of every configured family over pod, then map
- * the findings through each rule's mode: enforce denies, warn warns, audit
- * annotates. Pod Security's verdict, if any, is already in d. */
-static void decide_families(const struct adm_config *cfg, const struct adm_review_request *req, bool is_pod,
-                            const struct adm_pod *pod, const char *resource_label, const char *name,
-                            struct adm_arena *a, struct adm_decision *d) {
-  bool any[ADM__FAMILY_COUNT][ADM__MODE_COUNT] = {{false}};
+static enum adm_mode rule_mode(const struct adm_family_config *fc, const struct adm_family_rule *r, bool is_pod) {
+  enum adm_mode mode = r->has_mode ? r->mode : fc->mode;
+  if (!is_pod && fc->workloads == ADM_WORKLOADS_WARN && mode == ADM_MODE_ENFORCE)
+    mode = ADM_MODE_WARN;
+  return mode;
+}
+
+/* Run the checks of rule r that read facts (or that do not) over pod and
+ * record the findings in r's mode. A finding that says a registry could
+ * not be asked follows the rule's onRegistryError: warn makes an enforced
+ * finding a warning, allow lets it pass (it is listed in the
+ * images-unverified annotation instead). */
+static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm_family_rule *r, enum adm_mode mode,
+                     bool facts, struct adm_arena *a, struct adm_decision *d, bool any[][ADM__MODE_COUNT],
+                     struct adm_sb *unverified) {
+  const struct adm_pod *pod = &plan->pod;
+  struct adm_findings found;
+  adm_findings_init(&found, a);
+  const void *settings = rule_settings(r, f);
+  bool windows = same_str(pod->os_name, "windows");
+  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
+    if ((int)(*c)->family == f && (*c)->reads_facts == facts && (*c)->active(settings) &&
+        !(windows && (*c)->linux_only))
+      (*c)->check(pod, settings, &found);
+  enum adm_on_registry_error on_error = f == ADM_FAMILY_IMAGES ? r->images.verify.on_registry_error : 0;
+  for (size_t k = 0; k < found.n; k++) {
+    enum adm_mode m = mode;
+    if (found.items[k].registry_error && on_error == ADM_ON_REGISTRY_ERROR_ALLOW) {
+      adm_sb_add(unverified, unverified->len ? "; " : "");
+      adm_sb_add(unverified, found.items[k].message);
+      continue;
+    }
+    if (found.items[k].registry_error && on_error == ADM_ON_REGISTRY_ERROR_WARN && m == ADM_MODE_ENFORCE)
+      m = ADM_MODE_WARN;
+    add_outcome(d, a, f, (int)m, found.items[k].check, found.items[k].message, NULL);
+    any[f][m] = true;
+  }
+}
+
+/* One image need per (verify rule, distinct image) of the pod. */
+static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule *r, size_t rule_index,
+                      struct adm_arena *a) {
+  const struct adm_images_rule *ir = &r->images;
+  for (size_t i = 0; i < plan->pod.n_containers; i++) {
+    const char *image = plan->pod.containers[i].image;
+    struct adm_image_ref ref;
+    if (image == NULL || adm_image_ref_parse(image, &ref, NULL) < 0 || !adm_images_verify_covers(&ir->verify, &ref))
+      continue;
+    char text[ADM_IMAGE_STRING_MAX];
+    adm_image_ref_string(&ref, text, sizeof text);
+    bool dup = false;
+    for (size_t k = 0; k < plan->n_needs && !dup; k++)
+      dup = plan->needs[k].rule == ir && strcmp(plan->needs[k].image, text) == 0;
+    if (dup)
+      continue;
+    if (plan->n_needs == ADM_MAX_IMAGE_NEEDS) {
+      plan->n_needs_dropped++;
+      continue;
+    }
+    if (plan->n_needs == plan->cap_needs) {
+      size_t cap = plan->cap_needs ? 2 * plan->cap_needs : 2;
+      struct adm_image_need *n = adm_arena_alloc(a, cap * sizeof *n);
+      if (n == NULL)
+        return; /* the arena has failed: the verdict is an error answer */
+      if (plan->n_needs)
+        memcpy(n, plan->needs, plan->n_needs * sizeof *n);
+      plan->needs = n;
+      plan->cap_needs = cap;
+    }
+    struct adm_image_need *n = &plan->needs[plan->n_needs++];
+    n->rule = ir;
+    n->rule_index = rule_index;
+    n->ref = ref;
+    memcpy(n->image, text, sizeof text);
+  }
+}
+
+/* Every check that needs no facts, of every selected rule of every
+ * configured family; then the images the verify rules need facts for. */
+static void evaluate_families(const struct adm_config *cfg, const struct adm_review_request *req,
+                              struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
   for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
-    if (!family_judges(fc, is_pod))
+    if (!family_judges(fc, plan->is_pod))
       continue;
     for (size_t i = 0; i < fc->n_rules; i++) {
       const struct adm_family_rule *r = &fc->rules[i];
-      if (!rule_selects(r, req->namespace, pod))
-        continue;
-      enum adm_mode mode = r->has_mode ? r->mode : fc->mode;
-      if (!is_pod && fc->workloads == ADM_WORKLOADS_WARN && mode == ADM_MODE_ENFORCE)
-        mode = ADM_MODE_WARN;
-      struct adm_findings found;
-      adm_findings_init(&found, a);
-      const void *settings = rule_settings(r, f);
-      bool windows = same_str(pod->os_name, "windows");
-      for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-        if ((int)(*c)->family == f && (*c)->active(settings) && !(windows && (*c)->linux_only))
-          (*c)->check(pod, settings, &found);
-      for (size_t k = 0; k < found.n; k++)
-        add_outcome(d, a, f, (int)mode, found.items[k].check, found.items[k].message, NULL);
-      any[f][mode] |= found.n > 0;
+      if (rule_selects(r, req->namespace, &plan->pod))
+        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), false, a, d, plan->any, NULL);
     }
   }
+  /* A request denied already is not worth a registry round trip. */
+  if (!d->allowed || plan->any[ADM_FAMILY_RESOURCES][ADM_MODE_ENFORCE] ||
+      plan->any[ADM_FAMILY_SECURITY_CONTEXT][ADM_MODE_ENFORCE] || plan->any[ADM_FAMILY_IMAGES][ADM_MODE_ENFORCE]) {
+    plan->not_attempted = true;
+    return;
+  }
+  const struct adm_family_config *fc = &cfg->families[ADM_FAMILY_IMAGES];
+  for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
+    const struct adm_family_rule *r = &fc->rules[i];
+    if (r->images.verify.set && rule_selects(r, req->namespace, &plan->pod))
+      add_needs(plan, r, i, a);
+  }
+}
+
+/* "image@digest (release, qa)" for each verified image, "; "-separated. */
+static const char *verified_images(const struct adm_image_facts *facts, struct adm_arena *a) {
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  for (size_t i = 0; i < facts->n; i++) {
+    const struct adm_image_fact *f = &facts->items[i];
+    if (f->outcome != ADM_SIG_VERIFIED)
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = facts->items[j].outcome == ADM_SIG_VERIFIED && strcmp(facts->items[j].image, f->image) == 0 &&
+             strcmp(facts->items[j].digest, f->digest) == 0;
+    if (seen)
+      continue;
+    adm_sb_addf(&sb, "%s%s%s%s (%s)", sb.len ? "; " : "", f->image, strchr(f->image, '@') ? "" : "@",
+                strchr(f->image, '@') ? "" : f->digest, f->authorities);
+  }
+  return sb.len ? adm_sb_str(&sb) : NULL;
+}
+
+/* The checks that read facts, then the words: the denial, warnings and
+ * audit annotations of every family, from every finding recorded. Pod
+ * Security's verdict, if any, is already in d. */
+static void decide_families(const struct adm_config *cfg, const struct adm_review_request *req,
+                            struct adm_decide_plan *plan, const struct adm_image_facts *facts, struct adm_arena *a,
+                            struct adm_decision *d) {
+  bool(*any)[ADM__MODE_COUNT] = plan->any;
+  const char *resource_label = plan->label, *name = plan->name;
+  const struct adm_family_config *ifc = &cfg->families[ADM_FAMILY_IMAGES];
+  struct adm_image_facts none = {NULL, 0, plan->not_attempted};
+  plan->pod.image_facts = facts ? facts : &none;
+  struct adm_sb unverified;
+  adm_sb_init(&unverified, a);
+  for (size_t i = 0; family_judges(ifc, plan->is_pod) && i < ifc->n_rules; i++) {
+    const struct adm_family_rule *r = &ifc->rules[i];
+    if (r->images.verify.set && rule_selects(r, req->namespace, &plan->pod))
+      run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), true, a, d, any, &unverified);
+  }
+  plan->pod.image_facts = NULL;
+  if (facts && facts->n) {
+    d->image_facts = facts;
+    const char *verified = verified_images(facts, a);
+    if (verified)
+      add_annotation(d, "images-verified", verified);
+  }
+  if (unverified.len)
+    add_annotation(d, "images-unverified", adm_sb_str(&unverified));
   /* Denial: upstream's Pod Security text first when it denied, then each
    * family's reasons in the fixed family order, on one line. */
   struct adm_sb sb;
@@ -456,7 +578,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
 /* --- the decision ---------------------------------------------------------- */
 
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                         struct adm_decision *d) {
+                         struct adm_decide_plan *plan, struct adm_decision *d) {
   allow(d);
   const struct adm_pod_resource *res = adm_pod_resource_find(req->resource_group, req->resource_resource);
   if (res == NULL) {
@@ -503,10 +625,10 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     }
     return;
   }
-  struct adm_pod pod;
+  struct adm_pod *pod = &plan->pod;
   bool found = true;
-  int rc = is_pod ? adm_extract_pod(req->object, a, &pod, &err)
-                  : adm_extract_template(req->object, res, a, &pod, &found, &err);
+  int rc = is_pod ? adm_extract_pod(req->object, a, pod, &err)
+                  : adm_extract_template(req->object, res, a, pod, &found, &err);
   if (rc < 0) {
     adm_error_format(&err, msg, sizeof msg);
     /* A pod that cannot be read fails closed; a workload fails open with a note, as upstream. */
@@ -531,23 +653,45 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
       add_annotation(d, "error", d->message);
       return;
     }
-    psa = psa && significant_update(&pod, &old);
-    families = families && significant_for_families(&pod, &old);
+    psa = psa && significant_update(pod, &old);
+    families = families && significant_for_families(pod, &old);
     if (!psa && !families) {
       skip(d, "pod update changes no container image or count");
       return;
     }
   }
-  const char *name = req->name[0] ? req->name : pod.name;
+  const char *name = req->name[0] ? req->name : pod->name;
   const char *label = resource_label(req, a);
   if (psa)
-    adm_decide_pod(cfg, &levels, &pod, enforce, label, name, a, d);
-  if (families)
-    decide_families(cfg, req, is_pod, &pod, label, name, a, d);
+    adm_decide_pod(cfg, &levels, pod, enforce, label, name, a, d);
+  if (families) {
+    plan->families = true;
+    plan->is_pod = is_pod;
+    plan->label = label;
+    plan->name = name;
+    evaluate_families(cfg, req, plan, a, d);
+  }
+}
+
+void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
+                      struct adm_decide_plan *plan, struct adm_decision *d) {
+  memset(plan, 0, sizeof *plan);
+  decide_inner(cfg, req, a, plan, d);
+}
+
+void adm_decide_finish(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_decide_plan *plan,
+                       const struct adm_image_facts *facts, struct adm_arena *a, struct adm_decision *d) {
+  if (plan->families)
+    decide_families(cfg, req, plan, facts, a, d);
+  apply_dry_run(cfg, d, a);
 }
 
 void adm_decide(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                 struct adm_decision *d) {
-  decide_inner(cfg, req, a, d);
-  apply_dry_run(cfg, d, a);
+  struct adm_decide_plan plan;
+  adm_decide_begin(cfg, req, a, &plan, d);
+  struct adm_image_facts facts = {0};
+  if (plan.n_needs)
+    adm_facts_collect(cfg, plan.needs, plan.n_needs, NULL, a, &facts, NULL, NULL);
+  adm_decide_finish(cfg, req, &plan, plan.n_needs ? &facts : NULL, a, d);
 }

@@ -54,7 +54,15 @@ static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_fai
 
 void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
                       struct adm_arena *arena, struct adm_pipeline_result *out) {
-  out->decoded = out->decided = false;
+  adm_pipeline_run_facts(lim, cfg, body, len, arena, NULL, out);
+}
+
+void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
+                            struct adm_arena *arena, const struct adm_facts_options *fo,
+                            struct adm_pipeline_result *out) {
+  out->decoded = out->decided = out->suspended = false;
+  out->pending = NULL;
+  out->n_pending = 0;
   out->error = NULL;
   out->body = NULL;
   out->len = 0;
@@ -66,6 +74,7 @@ void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_co
     answer_status(out, 400, "BadRequest", msg);
     return;
   }
+  out->pruned_len = len;
   arena->limit = adm_pipeline_decode_limit(lim, len);
   if (arena->budget != NULL && arena->budget->limit != 0 && arena->budget->limit < arena->limit)
     arena->limit = arena->budget->limit;
@@ -83,7 +92,22 @@ void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_co
     return;
   }
   out->decoded = true;
-  adm_decide(cfg, &out->req, arena, &out->decision);
+  struct adm_decide_plan plan;
+  adm_decide_begin(cfg, &out->req, arena, &plan, &out->decision);
+  struct adm_image_facts facts = {0};
+  if (plan.n_needs > 0 && adm_arena_failure(arena) == ADM_ARENA_OK) {
+    struct adm_image_need *missing;
+    size_t n_missing;
+    adm_facts_collect(cfg, plan.needs, plan.n_needs, fo, arena, &facts, &missing, &n_missing);
+    if (n_missing > 0 && adm_arena_failure(arena) == ADM_ARENA_OK) {
+      out->suspended = true;
+      out->pending = missing;
+      out->n_pending = n_missing;
+      out->error = "waiting for registries";
+      return;
+    }
+  }
+  adm_decide_finish(cfg, &out->req, &plan, plan.n_needs ? &facts : NULL, arena, &out->decision);
   /* The verdict is made here, once: whatever a check or the decision
    * could not allocate, the answer is an error, never what was left. */
   if (adm_arena_failure(arena) == ADM_ARENA_OK) {

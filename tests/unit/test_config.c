@@ -358,7 +358,7 @@ static void images_errors_are_all_reported(void **state) {
                      "    - namespaces: [a]\n"
                      "    - allowedTags: []\n"
                      "    - deny: [\"nginx:1.2?\"]\n"
-                     "      verify: []\n";
+                     "      frobnicate: []\n";
   struct collected c = {0};
   struct adm_error err = {0};
   parse_failing(yaml, &c, &err);
@@ -374,7 +374,7 @@ static void images_errors_are_all_reported(void **state) {
       "p.yaml:11:7: images.rules[2]: the rule has no effect",
       "p.yaml:12:7: images.rules[3].allowedTags: an empty list allows no tag",
       "p.yaml:13:14: images.rules[4].deny[0]: \"nginx:1.2?\" is not an image pattern: invalid tag pattern",
-      "p.yaml:14:7: images.rules[4].verify: unknown key",
+      "p.yaml:14:7: images.rules[4].frobnicate: unknown key",
   };
   expect_reported(&c, want, sizeof want / sizeof want[0]);
   assert_int_equal(c.n, sizeof want / sizeof want[0]);

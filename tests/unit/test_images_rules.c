@@ -55,13 +55,8 @@ static struct adm_image_patterns patterns(void **state, size_t n, ...) {
 /* ---- the table ---- */
 
 static const char *const image_ids[] = {
-    "images.reference",
-    "images.allowed",
-    "images.denied",
-    "images.digest.required",
-    "images.tag.latest",
-    "images.tag.allowed",
-    NULL,
+    "images.reference",  "images.allowed",     "images.denied",    "images.digest.required",
+    "images.tag.latest", "images.tag.allowed", "images.signature", NULL,
 };
 
 static void table_lists_every_check_once_in_order_and_none_is_active_by_default(void **state) {
@@ -85,6 +80,7 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"images.digest.required", {.require_digest = patterns(state, 1, "nginx")}},
       {"images.tag.latest", {.forbid_latest = true}},
       {"images.tag.allowed", {.has_allowed_tags = true, .allowed_tags = NAMES("v*")}},
+      {"images.signature", {.verify = {.set = true}}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
@@ -150,6 +146,7 @@ static struct adm_images_rule every_setting(void **state) {
       .forbid_latest = true,
       .has_allowed_tags = true,
       .allowed_tags = NAMES("v*"),
+      .verify = {.set = true},
   };
 }
 

@@ -459,7 +459,8 @@ static void outcome_ids(void **state) {
                                     "auth-failed",
                                     "malformed-signature",
                                     "deadline",
-                                    "image-not-found"};
+                                    "image-not-found",
+                                    "not-checked"};
   assert_int_equal(sizeof ids / sizeof ids[0], ADM_SIG_OUTCOME_COUNT);
   for (int o = 0; o < ADM_SIG_OUTCOME_COUNT; o++) {
     assert_string_equal(adm_sig_outcome_id((enum adm_sig_outcome)o), ids[o]);

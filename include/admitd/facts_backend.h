@@ -1,0 +1,33 @@
+/* The fact backends of the executable layer (facts.h): signature
+ * verification against real registries (keys parsed with GnuTLS, the
+ * libcurl client, the cache and single-flight), and its offline stand-in
+ * for `admitd check --offline`, which checks the keys but asks no
+ * registry. One of them is registered before any policy is loaded. */
+#ifndef ADMITD_FACTS_BACKEND_H
+#define ADMITD_FACTS_BACKEND_H
+
+#include <stdint.h>
+
+#include "admitd/config.h"
+#include "admitd/facts.h"
+
+extern const struct adm_fact_backend adm_registry_fact_backend;
+extern const struct adm_fact_backend adm_offline_fact_backend;
+
+/* Counters since the process started, for /metrics. */
+struct adm_fact_stats {
+  uint64_t outcomes[ADM_SIG_OUTCOME_COUNT]; /* verifications that asked (or waited on) registries, by outcome */
+  uint64_t cache_hits;                      /* facts answered from the cache without waiting */
+  uint64_t registry_requests;               /* HTTP requests to registries, token requests included */
+};
+
+/* cfg: the pinned snapshot, whose registry client's requests are added to
+ * those of the clients already released. */
+void adm_fact_stats(const struct adm_config *cfg, struct adm_fact_stats *out);
+
+/* Test hook: route every registry call of snapshots prepared from now on
+ * through v instead of a libcurl client (NULL: back to libcurl). */
+struct adm_verifier;
+void adm_fact_backend_test_verifier(struct adm_verifier *v);
+
+#endif
