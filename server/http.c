@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "admitd/decide.h"
+#include "admitd/facts_backend.h"
 #include "admitd/jsonw.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
@@ -708,6 +709,16 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
     g->records_dropped = rs.dropped;
     g->records_failed = rs.failed;
   }
+  struct adm_config *cfg = adm_config_pin();
+  if (cfg != NULL && (g->verifying = cfg->images.has_verify)) {
+    struct adm_fact_stats fs;
+    adm_fact_stats(cfg, &fs);
+    for (int i = 0; i < ADM_SIG_OUTCOME_COUNT; i++)
+      g->verifications[i] = fs.outcomes[i];
+    g->verification_cache_hits = fs.cache_hits;
+    g->registry_requests = fs.registry_requests;
+  }
+  adm_config_unpin(cfg);
 }
 
 /* The exposition, rendered into a scratch arena; queue() copies it. */

@@ -410,6 +410,21 @@ static void render_http(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
   gauge(sb, "admitd_ready", "gauge", "1 while /readyz answers 200.", g->ready ? 1 : 0);
 }
 
+static void render_images(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
+  if (!g->verifying)
+    return;
+  header(sb, "admitd_image_verifications_total", "counter",
+         "Image signature verifications that asked (or waited on) registries, by outcome.");
+  for (int o = 0; o < ADM_SIG_OUTCOME_COUNT; o++)
+    if (o != ADM_SIG_NOT_CHECKED)
+      adm_sb_addf(sb, "admitd_image_verifications_total{outcome=\"%s\"} %llu\n",
+                  adm_sig_outcome_id((enum adm_sig_outcome)o), g->verifications[o]);
+  gauge(sb, "admitd_image_verification_cache_hits_total", "counter",
+        "Image verifications answered from the cache, without a registry request.", g->verification_cache_hits);
+  gauge(sb, "admitd_registry_requests_total", "counter", "HTTP requests made to registries, token requests included.",
+        g->registry_requests);
+}
+
 static void render_reloads(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
   static const char *const what[ADM__METRICS_RELOADS] = {"config", "certificate"};
   static const char *const help[ADM__METRICS_RELOADS] = {"policy file", "TLS certificate and key"};
@@ -449,6 +464,7 @@ const char *adm_metrics_render(struct adm_arena *a, const struct adm_metrics_gau
   render_checks(&sb);
   render_http(&sb, g);
   render_reloads(&sb, g);
+  render_images(&sb, g);
   const char *out = adm_sb_str(&sb);
   *len = out ? sb.len : 0;
   return out;

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "admitd/arena.h"
+#include "admitd/facts.h"
 #include "admitd/config.h"
 #include "admitd/error.h"
 #include "admitd/pipeline.h"
@@ -79,6 +80,10 @@ struct adm_metrics_gauges {
   long long cert_expiry; /* unix seconds, 0: unknown */
   bool recording;        /* --record is on: the counts below are exposed */
   unsigned long long records_written, records_dropped, records_failed;
+  /* Image signature verification, once a policy has verify rules. */
+  bool verifying;
+  unsigned long long verifications[ADM_SIG_OUTCOME_COUNT]; /* by outcome, when registries were asked */
+  unsigned long long verification_cache_hits, registry_requests;
 };
 
 typedef void (*adm_metrics_gauges_fn)(void *ctx, struct adm_metrics_gauges *out);

@@ -529,7 +529,11 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   }
   plan->pod.image_facts = NULL;
   if (facts && facts->n) {
-    d->image_facts = facts;
+    /* facts may live on the caller's stack; the decision outlives it. */
+    struct adm_image_facts *kept = adm_arena_alloc(a, sizeof *kept);
+    if (kept != NULL)
+      *kept = *facts;
+    d->image_facts = kept;
     const char *verified = verified_images(facts, a);
     if (verified)
       add_annotation(d, "images-verified", verified);

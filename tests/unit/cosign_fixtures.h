@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "admitd/cosign.h"
+#include "admitd/review.h"
 
 #define MAX_LOADED 1024
 static char *loaded[MAX_LOADED];
@@ -124,7 +125,7 @@ static inline const char *manifest_of(const char *media, const struct layer *lay
     json_array_append_new(arr, l);
   }
   json_object_set_new(root, "layers", arr);
-  char *out = json_dumps(root, JSON_COMPACT);
+  char *out = adm_json_dumps(root, JSON_COMPACT) /* plain malloc, whatever allocator jansson has */;
   json_decref(root);
   if (n_loaded == MAX_LOADED)
     fail_msg("too many fixtures loaded");

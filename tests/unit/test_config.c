@@ -380,6 +380,122 @@ static void images_errors_are_all_reported(void **state) {
   assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
+/* Signature settings: every mistake reported, placed, naming the key. */
+static void verify_errors_are_all_reported(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                     "images:\n"
+                     "  authorities:\n"
+                     "    - name: release\n"
+                     "      key: x\n"
+                     "      keyFile: y\n"
+                     "    - name: release\n"
+                     "      keyFile: does-not-exist.pub\n"
+                     "    - name: 'bad name'\n"
+                     "  registries: [{host: 'https://r.example/x', insecure: 'yes'}]\n"
+                     "  cache: {ttl: 10 minutes, maxEntries: 0}\n"
+                     "  deadline: 2d\n"
+                     "  rules:\n"
+                     "    - verify: {authorities: [release, nobody], threshold: 3, required: [qa]}\n"
+                     "    - verify: {authorities: [release], threshold: some, onRegistryError: maybe}\n";
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "p.yaml:5:7: images.authorities[0]: give key or keyFile, not both",
+      "images.authorities[1].name: \"release\" is already the name of another authority",
+      "p.yaml:9:7: images.authorities[1].keyFile: cannot read it:",
+      "does-not-exist.pub",
+      "p.yaml:10:7: images.authorities[2]: give the public key: key (PEM) or keyFile",
+      "images.authorities[2].name: \"bad name\" is not a name",
+      "images.registries[0].insecure: \"yes\" is a string in a policy file",
+      "images.registries[0].host: \"https://r.example/x\" is not a registry host",
+      "images.cache.ttl: \"10 minutes\" is not a duration",
+      "images.cache.maxEntries: out of range",
+      "p.yaml:13:3: images.deadline: \"2d\" is not a duration",
+      "images.rules[0].verify.authorities[1]: \"nobody\" is not the name of an entry of images.authorities",
+      "images.rules[0].verify.required[0]: \"qa\" is not one of this rule's authorities",
+      "images.rules[1].verify.threshold: want a whole number of authorities (1 or more) or \"all\"",
+      "images.rules[1].verify.onRegistryError: unknown value \"maybe\" (want deny, warn or allow)",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+
+  const char *more = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                     "images:\n"
+                     "  authorities: [{name: release, key: k}]\n"
+                     "  rules:\n"
+                     "    - verify: {authorities: [], signatureRepository: 'r.example/sigs:v1'}\n"
+                     "    - verify: {authorities: [release, release]}\n"
+                     "resources:\n"
+                     "  rules: [{verify: {authorities: [release]}}]\n";
+  struct collected c2 = {0};
+  parse_failing(more, &c2, &err);
+  static const char *const want2[] = {
+      "p.yaml:6:33: images.rules[0].verify.signatureRepository: \"r.example/sigs:v1\" is not a repository",
+      "images.rules[0].verify.authorities: name at least one authority",
+      "images.rules[1].verify.authorities[1]: \"release\" is named twice",
+      "resources.rules[0].verify: unknown key",
+  };
+  expect_reported(&c2, want2, sizeof want2 / sizeof want2[0]);
+  /* verify without any authorities in the section. */
+  const char *none = "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  rules: [{verify: {authorities: [a]}}]\n";
+  struct collected c3 = {0};
+  parse_failing(none, &c3, &err);
+  static const char *const want3[] = {"images.rules[0].verify: verify needs signers"};
+  expect_reported(&c3, want3, 1);
+}
+
+/* Durations, defaults, thresholds and paths resolved against the policy file. */
+static void verify_settings_parse(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                     "images:\n"
+                     "  authorities:\n"
+                     "    - {name: a, key: k1}\n"
+                     "    - {name: b, key: k2, rsaPss: true}\n"
+                     "  registries: [{host: '127.0.0.1:5000', insecure: true, caFile: ca.pem}]\n"
+                     "  credentialsFile: /etc/admitd/pull/.dockerconfigjson\n"
+                     "  cache: {ttl: 5m, errorTtl: 1500ms, resolveTtl: 1h, maxEntries: 42}\n"
+                     "  deadline: 2s\n"
+                     "  rules:\n"
+                     "    - verify: {authorities: [b, a], threshold: all, required: [a], onRegistryError: warn,\n"
+                     "               signatureRepository: 'r.example/sigs', images: ['r.example/**']}\n"
+                     "    - verify: {authorities: [a]}\n";
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  if (adm_config_parse(yaml, strlen(yaml), "conf/p.yaml", &cfg, &err) < 0)
+    fail_msg("%s: %s", err.where, err.message);
+  const struct adm_images_settings *im = &cfg->images;
+  assert_true(im->has_verify);
+  assert_int_equal(im->n_authorities, 2);
+  assert_true(im->authorities[1].rsa_pss);
+  assert_string_equal(im->registries[0].ca_file, "conf/ca.pem");
+  assert_string_equal(im->credentials_file, "/etc/admitd/pull/.dockerconfigjson");
+  assert_int_equal(im->cache_ttl_ms, 300000);
+  assert_int_equal(im->cache_error_ttl_ms, 1500);
+  assert_int_equal(im->cache_resolve_ttl_ms, 3600000);
+  assert_int_equal(im->cache_max_entries, 42);
+  assert_int_equal(im->deadline_ms, 2000);
+  const struct adm_images_verify *v = &cfg->families[ADM_FAMILY_IMAGES].rules[0].images.verify;
+  assert_true(v->set);
+  assert_int_equal(v->threshold, 0);
+  assert_int_equal(v->authority_index[0], 1);
+  assert_int_equal(v->authority_index[1], 0);
+  assert_string_equal(v->signature_repository, "r.example/sigs");
+  assert_int_equal(v->on_registry_error, ADM_ON_REGISTRY_ERROR_WARN);
+  const struct adm_images_verify *w = &cfg->families[ADM_FAMILY_IMAGES].rules[1].images.verify;
+  assert_int_equal(w->threshold, 1);
+  assert_int_equal(w->images.n, 0);
+  assert_int_equal(w->on_registry_error, ADM_ON_REGISTRY_ERROR_DENY);
+  adm_config_free(cfg);
+  /* The default deadline. */
+  const char *small = "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities: [{name: a, key: k}]\n"
+                      "  rules: [{verify: {authorities: [a]}}]\n";
+  assert_int_equal(adm_config_parse(small, strlen(small), "p.yaml", &cfg, &err), 0);
+  assert_int_equal(cfg->images.deadline_ms, ADM_IMAGES_DEADLINE_DEFAULT_MS);
+  adm_config_free(cfg);
+}
+
 /* Selector values are label values; an empty namespaces list is refused
  * rather than quietly meaning every namespace. */
 static void selector_values_and_empty_namespaces(void **state) {
@@ -405,6 +521,8 @@ int main(void) {
       cmocka_unit_test(family_sections_parse),
       cmocka_unit_test(family_errors_are_all_reported),
       cmocka_unit_test(selector_values_and_empty_namespaces),
+      cmocka_unit_test(verify_errors_are_all_reported),
+      cmocka_unit_test(verify_settings_parse),
       cmocka_unit_test(images_rules_parse),
       cmocka_unit_test(images_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),

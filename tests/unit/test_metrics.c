@@ -372,9 +372,34 @@ static void the_listener_serves_metrics_over_plain_http(void **state) {
   adm_metrics_listener_stop(l);
 }
 
+/* Verification counters appear once a policy verifies, one series per outcome. */
+static void image_verification_counters(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 65536, 0);
+  struct adm_metrics_gauges g = {.ready = true};
+  size_t len;
+  const char *text = adm_metrics_render(&a, &g, &len);
+  assert_null(strstr(text, "admitd_image_verifications_total"));
+  g.verifying = true;
+  g.verifications[ADM_SIG_VERIFIED] = 5;
+  g.verifications[ADM_SIG_DEADLINE] = 2;
+  g.verification_cache_hits = 40;
+  g.registry_requests = 17;
+  text = adm_metrics_render(&a, &g, &len);
+  assert_true(sample(text, "admitd_image_verifications_total{outcome=\"verified\"}") == 5);
+  assert_true(sample(text, "admitd_image_verifications_total{outcome=\"deadline\"}") == 2);
+  assert_true(sample(text, "admitd_image_verifications_total{outcome=\"unsigned\"}") == 0);
+  assert_true(sample(text, "admitd_image_verifications_total{outcome=\"not-checked\"}") == -1);
+  assert_true(sample(text, "admitd_image_verification_cache_hits_total") == 40);
+  assert_true(sample(text, "admitd_registry_requests_total") == 17);
+  adm_arena_free(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(counts_from_many_threads_are_all_summed, reset),
+      cmocka_unit_test_setup(image_verification_counters, reset),
       cmocka_unit_test_setup(labels_come_from_a_fixed_set, reset),
       cmocka_unit_test_setup(latency_lands_in_the_bucket_whose_bound_it_does_not_pass, reset),
       cmocka_unit_test_setup(http_codes_and_decode_waits_are_counted, reset),

@@ -7,6 +7,8 @@
 
 #include "fake_verifier.h"
 
+#include <unistd.h>
+
 #include "admitd/sigverify.h"
 
 #define REGISTRY "registry.example.com"
@@ -473,15 +475,177 @@ static void outcome_ids(void **state) {
   assert_false(adm_sig_outcome_is_registry_error(ADM_SIG_INTERNAL));
 }
 
+/* --- the registry fact backend (server/facts.c) over the fake registry ----- */
+
+#include "admitd/config.h"
+#include "admitd/facts_backend.h"
+#include "admitd/pipeline.h"
+
+/* A policy verifying every image of registry.example.com, its key in key_line. */
+static struct adm_config *backend_policy(const char *key_line, struct adm_error *err) {
+  char yaml[8192];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities:\n    - name: release\n%s"
+           "  rules:\n    - verify: {images: ['" REGISTRY "/**'], authorities: [release]}\n",
+           key_line);
+  struct adm_config *cfg = NULL;
+  return adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, err) < 0 ? NULL : cfg;
+}
+
+static const char *key_file_line(const char *name) {
+  const char *root = getenv("ADMITD_SOURCE_DIR");
+  char line[1200];
+  snprintf(line, sizeof line, "      keyFile: '%s/tests/fixtures/cosign/%s'\n", root ? root : ".", name);
+  return kept(line);
+}
+
+/* One pod review with image, judged by the pipeline. */
+static struct adm_pipeline_result *judge_image(struct adm_config *cfg, const char *image, struct adm_arena *a) {
+  char body[2048];
+  snprintf(body, sizeof body,
+           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":"
+           "\"v1\",\"resource\":\"pods\"},\"namespace\":\"ns\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":"
+           "\"u\"},\"object\":{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+           "\"%s\"}]}}}}",
+           image);
+  struct adm_pipeline_result *res = adm_arena_alloc(a, sizeof *res);
+  char *copy = adm_arena_strdup(a, body);
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  adm_pipeline_run(&lim, cfg, copy, strlen(copy), a, res);
+  assert_true(res->decided);
+  return res;
+}
+
+static void backend_keys_are_checked_as_the_policy_loads(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  struct adm_error err = {0};
+  assert_null(backend_policy("      key: |\n        -----BEGIN PUBLIC KEY-----\n        AAAA\n"
+                             "        -----END PUBLIC KEY-----\n",
+                             &err));
+  if (strstr(err.where, "p.yaml:5:7: images.authorities[0].key") == NULL)
+    fail_msg("expected the key's place, got %s: %s", err.where, err.message);
+  memset(&err, 0, sizeof err);
+  assert_null(backend_policy("      key: 'not a key'\n", &err));
+  assert_non_null(strstr(err.message, "no PEM public key"));
+  /* Two keys in one file: either verifies for the authority. */
+  size_t l1, l2;
+  char both[8192];
+  snprintf(both, sizeof both, "%s%s", fixture("ed25519.pub", &l1), fixture("ecdsa-p256.pub", &l2));
+  char *path = strdup("/tmp/admitd-keys-XXXXXX");
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, both, strlen(both)), (ssize_t)strlen(both));
+  close(fd);
+  char line[256];
+  snprintf(line, sizeof line, "      keyFile: '%s'\n", path);
+  struct world w = {0};
+  sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
+  adm_fact_backend_test_verifier(&w.v);
+  struct adm_config *cfg = backend_policy(line, &err);
+  unlink(path);
+  free(path);
+  assert_non_null(cfg);
+  struct adm_arena a;
+  adm_arena_init(&a, 0, 0);
+  char image[256];
+  snprintf(image, sizeof image, REGISTRY "/app@%s", image_digest);
+  struct adm_pipeline_result *res = judge_image(cfg, image, &a);
+  assert_true(res->decision.allowed);
+  adm_review_request_release(&res->req);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+  adm_fact_backend_test_verifier(NULL);
+}
+
+/* Verified once, then from the cache: no registry call at all. */
+static void backend_caches_and_counts(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  struct world w = {0};
+  serve(&w, "app", "v1", NULL, ADM_FETCH_OK, image_digest);
+  sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
+  adm_fact_backend_test_verifier(&w.v);
+  struct adm_error err = {0};
+  struct adm_config *cfg = backend_policy(key_file_line("ecdsa-p256.pub"), &err);
+  if (cfg == NULL)
+    fail_msg("%s: %s", err.where, err.message);
+  struct adm_fact_stats before, after;
+  adm_fact_stats(cfg, &before);
+  struct adm_arena a;
+  adm_arena_init(&a, 0, 0);
+  struct adm_pipeline_result *res = judge_image(cfg, REGISTRY "/app:v1", &a);
+  assert_true(res->decision.allowed);
+  const char *verified = NULL;
+  for (size_t i = 0; i < res->decision.n_annotations; i++)
+    if (strcmp(res->decision.annotations[i].key, "images-verified") == 0)
+      verified = res->decision.annotations[i].value;
+  assert_non_null(verified);
+  assert_non_null(strstr(verified, image_digest)); /* the tag's digest is what is recorded */
+  assert_non_null(strstr(verified, "(release)"));
+  adm_review_request_release(&res->req);
+  unsigned calls = w.f.resolves + w.f.manifests + w.f.blobs;
+  assert_true(calls >= 3);
+  res = judge_image(cfg, REGISTRY "/app:v1", &a);
+  assert_true(res->decision.allowed);
+  adm_review_request_release(&res->req);
+  assert_int_equal(w.f.resolves + w.f.manifests + w.f.blobs, calls);
+  adm_fact_stats(cfg, &after);
+  assert_int_equal(after.cache_hits, before.cache_hits + 1);
+  assert_int_equal(after.outcomes[ADM_SIG_VERIFIED], before.outcomes[ADM_SIG_VERIFIED] + 1);
+  /* An unsigned image is denied, naming the outcome. */
+  res = judge_image(cfg,
+                    REGISTRY "/bare@sha256:"
+                             "0000000000000000000000000000000000000000000000000000000000000000",
+                    &a);
+  assert_false(res->decision.allowed);
+  assert_non_null(strstr(res->decision.message, "image is not signed"));
+  adm_review_request_release(&res->req);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+  adm_fact_backend_test_verifier(NULL);
+}
+
+/* check --offline: keys checked, no registry asked, the image reported. */
+static void offline_backend_asks_nothing(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_offline_fact_backend);
+  struct adm_error err = {0};
+  struct adm_config *cfg = backend_policy(key_file_line("ecdsa-p256.pub"), &err);
+  assert_non_null(cfg);
+  struct adm_arena a;
+  adm_arena_init(&a, 0, 0);
+  struct adm_pipeline_result *res = judge_image(cfg, REGISTRY "/app:v1", &a);
+  assert_true(res->decision.allowed);
+  assert_non_null(res->decision.image_facts);
+  assert_int_equal(res->decision.image_facts->items[0].outcome, ADM_SIG_NOT_CHECKED);
+  adm_review_request_release(&res->req);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+  assert_null(backend_policy("      key: 'not a key'\n", &err));
+  adm_fact_backend_set(NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(each_algorithm),    cmocka_unit_test(unsigned_image),
-      cmocka_unit_test(wrong_key),         cmocka_unit_test(replayed_signature),
-      cmocka_unit_test(threshold_two),     cmocka_unit_test(required_authority),
-      cmocka_unit_test(tag_resolution),    cmocka_unit_test(signature_repository),
-      cmocka_unit_test(registry_failures), cmocka_unit_test(partial_failure_below_threshold),
-      cmocka_unit_test(deadline),          cmocka_unit_test(rules_that_cannot_apply),
+      cmocka_unit_test(each_algorithm),
+      cmocka_unit_test(unsigned_image),
+      cmocka_unit_test(wrong_key),
+      cmocka_unit_test(replayed_signature),
+      cmocka_unit_test(threshold_two),
+      cmocka_unit_test(required_authority),
+      cmocka_unit_test(tag_resolution),
+      cmocka_unit_test(signature_repository),
+      cmocka_unit_test(registry_failures),
+      cmocka_unit_test(partial_failure_below_threshold),
+      cmocka_unit_test(deadline),
+      cmocka_unit_test(rules_that_cannot_apply),
       cmocka_unit_test(outcome_ids),
+      cmocka_unit_test(backend_keys_are_checked_as_the_policy_loads),
+      cmocka_unit_test(backend_caches_and_counts),
+      cmocka_unit_test(offline_backend_asks_nothing),
   };
   return cmocka_run_group_tests(tests, setup, group_teardown);
 }

@@ -1,0 +1,478 @@
+/* Facts before judgement (facts.h, decide.c, pipeline.c) with a fake fact
+ * backend: what the images.signature check makes of each outcome, the
+ * rule's mode and onRegistryError, that a request denied by rules needing
+ * no registry asks for no fact, the suspended pipeline the server uses,
+ * and fail-closed paths (no backend, too many images). */
+#include "helpers.h"
+
+#include <stdio.h>
+
+#include "admitd/config.h"
+#include "admitd/decide.h"
+#include "admitd/facts.h"
+#include "admitd/pipeline.h"
+
+/* --- the fake backend: an outcome per image, calls counted ------------------ */
+
+struct fake_answer {
+  const char *image; /* normalized */
+  enum adm_sig_outcome outcome;
+};
+
+static struct {
+  const struct fake_answer *answers;
+  size_t n;
+  unsigned prepares, lookups, gathers;
+  bool cached; /* lookup answers too (a warm cache) */
+  int marker;
+} fake;
+
+static int fake_prepare(struct adm_config *cfg, void (*report)(void *, const struct adm_error *), void *ctx,
+                        struct adm_error *err) {
+  (void)report;
+  (void)ctx;
+  (void)err;
+  fake.prepares++;
+  cfg->images.runtime = &fake.marker;
+  return 0;
+}
+
+static void fake_release(void *rt) {
+  assert_ptr_equal(rt, &fake.marker);
+}
+
+static void answer(const struct adm_image_need *need, struct adm_gathered_fact *out) {
+  memset(out, 0, sizeof *out);
+  out->rule_index = need->rule_index;
+  snprintf(out->image, sizeof out->image, "%s", need->image);
+  out->outcome = ADM_SIG_UNSIGNED;
+  for (size_t i = 0; i < fake.n; i++)
+    if (strcmp(fake.answers[i].image, need->image) == 0)
+      out->outcome = fake.answers[i].outcome;
+  snprintf(out->digest, sizeof out->digest, "sha256:%064d", 7);
+  if (out->outcome == ADM_SIG_VERIFIED)
+    snprintf(out->authorities, sizeof out->authorities, "release");
+  else
+    snprintf(out->detail, sizeof out->detail, "fake says %s", adm_sig_outcome_id(out->outcome));
+}
+
+static bool fake_lookup(void *rt, const struct adm_image_need *need, struct adm_gathered_fact *out) {
+  (void)rt;
+  fake.lookups++;
+  if (!fake.cached)
+    return false;
+  answer(need, out);
+  return true;
+}
+
+static void fake_gather(void *rt, const struct adm_image_need *need, int64_t deadline_ms,
+                        struct adm_gathered_fact *out) {
+  (void)rt;
+  assert_true(deadline_ms > 0);
+  fake.gathers++;
+  answer(need, out);
+}
+
+static const struct adm_fact_backend fake_backend = {fake_prepare, fake_release, fake_lookup, fake_gather};
+
+static void use(const struct fake_answer *answers, size_t n) {
+  memset(&fake, 0, sizeof fake);
+  fake.answers = answers;
+  fake.n = n;
+  adm_fact_backend_set(&fake_backend);
+}
+
+/* --- policies and requests ---------------------------------------------------- */
+
+/* One images rule: extra goes into the rule, verify into its verify. */
+static struct adm_config *policy(const char *top, const char *rule_extra, const char *verify_extra) {
+  char yaml[4096];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\n"
+           "kind: Policy\n"
+           "%s"
+           "images:\n"
+           "  authorities:\n"
+           "    - name: release\n"
+           "      key: |\n"
+           "        -----BEGIN PUBLIC KEY-----\n"
+           "        MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
+           "        -----END PUBLIC KEY-----\n"
+           "  rules:\n"
+           "    - namespaces: [prod]\n"
+           "%s"
+           "      verify:\n"
+           "        images: [\"registry.example.com/**\"]\n"
+           "        authorities: [release]\n"
+           "%s",
+           top ? top : "", rule_extra ? rule_extra : "", verify_extra ? verify_extra : "");
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  if (adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, &err) < 0)
+    fail_msg("policy does not parse: %s: %s\n%s", err.where, err.message, yaml);
+  return cfg;
+}
+
+/* A pod CREATE review in namespace prod with these images. */
+static char *review(const char *ns, const char *const *images, size_t n) {
+  static char buf[16384];
+  size_t len = (size_t)snprintf(buf, sizeof buf,
+                                "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+                                "\"uid\":\"u1\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+                                "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+                                "\"name\":\"p\",\"namespace\":\"%s\",\"operation\":\"CREATE\","
+                                "\"userInfo\":{\"username\":\"alice\"},\"object\":{\"metadata\":{\"name\":\"p\"},"
+                                "\"spec\":{\"containers\":[",
+                                ns);
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s{\"name\":\"c%zu\",\"image\":\"%s\"}", i ? "," : "", i,
+                            images[i]);
+  snprintf(buf + len, sizeof buf - len, "]}}}}");
+  return buf;
+}
+
+struct run {
+  struct adm_arena a;
+  struct adm_pipeline_result res;
+};
+
+static void judge(struct run *r, const struct adm_config *cfg, const char *body, const struct adm_facts_options *fo) {
+  memset(r, 0, sizeof *r);
+  adm_arena_init(&r->a, 0, 0);
+  char *copy = adm_arena_strdup(&r->a, body);
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  adm_pipeline_run_facts(&lim, cfg, copy, strlen(copy), &r->a, fo, &r->res);
+}
+
+static void done(struct run *r) {
+  if (r->res.decoded)
+    adm_review_request_release(&r->res.req);
+  adm_arena_free(&r->a);
+}
+
+static const char *annotation(const struct adm_decision *d, const char *key) {
+  for (size_t i = 0; i < d->n_annotations; i++)
+    if (strcmp(d->annotations[i].key, key) == 0)
+      return d->annotations[i].value;
+  return NULL;
+}
+
+static bool failed(const struct adm_decision *d, const char *check) {
+  for (size_t i = 0; i < d->n_failed_checks; i++)
+    if (strcmp(d->failed_checks[i], check) == 0)
+      return true;
+  return false;
+}
+
+/* A warning of admitd's images family (Pod Security warns about these pods too). */
+static const char *images_warning(const struct adm_decision *d) {
+  for (size_t i = 0; i < d->n_warnings; i++)
+    if (strstr(d->warnings[i], "admitd images policy"))
+      return d->warnings[i];
+  return NULL;
+}
+
+static void expect_in(const char *hay, const char *needle) {
+  if (hay == NULL || strstr(hay, needle) == NULL)
+    fail_msg("expected [%s] in [%s]", needle, hay ? hay : "(null)");
+}
+
+#define IMG_OK "registry.example.com/app:v1"
+#define IMG_BAD "registry.example.com/bad:v1"
+#define NORM_OK "registry.example.com/app:v1"
+#define NORM_BAD "registry.example.com/bad:v1"
+
+static const struct fake_answer answers[] = {
+    {NORM_OK, ADM_SIG_VERIFIED},
+    {NORM_BAD, ADM_SIG_UNSIGNED},
+    {"registry.example.com/down:v1", ADM_SIG_REGISTRY_UNAVAILABLE},
+    {"registry.example.com/slow:v1", ADM_SIG_DEADLINE},
+    {"registry.example.com/other:v1", ADM_SIG_DIGEST_MISMATCH},
+};
+#define USE_ANSWERS() use(answers, sizeof answers / sizeof *answers)
+
+/* --- tests ------------------------------------------------------------------------ */
+
+static void verified_is_allowed_and_recorded(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  assert_int_equal(fake.prepares, 1);
+  const char *imgs[] = {IMG_OK, IMG_OK, "docker.io/library/busybox:1"}; /* one need; busybox not covered */
+  struct run r;
+  judge(&r, cfg, review("prod", imgs, 3), NULL);
+  assert_true(r.res.decided);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, 1);
+  expect_in(annotation(&r.res.decision, "images-verified"), NORM_OK "@sha256:");
+  expect_in(annotation(&r.res.decision, "images-verified"), "(release)");
+  assert_non_null(r.res.decision.image_facts);
+  assert_int_equal(r.res.decision.image_facts->n, 1);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+static void each_failure_denies_naming_its_outcome(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  const struct {
+    const char *image, *check, *text;
+  } cases[] = {
+      {IMG_BAD, "images.signature.unsigned", "image is not signed"},
+      {"registry.example.com/down:v1", "images.signature.registry-unavailable", "registry unavailable"},
+      {"registry.example.com/slow:v1", "images.signature.deadline", "did not answer in time"},
+      {"registry.example.com/other:v1", "images.signature.digest-mismatch", "signature is for another image"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct run r;
+    judge(&r, cfg, review("prod", &cases[i].image, 1), NULL);
+    assert_true(r.res.decided);
+    assert_false(r.res.decision.allowed);
+    assert_int_equal(r.res.decision.code, 403);
+    expect_in(r.res.decision.message, "violates admitd images policy");
+    expect_in(r.res.decision.message, cases[i].text);
+    expect_in(r.res.decision.message, "fake says");
+    if (!failed(&r.res.decision, cases[i].check))
+      fail_msg("expected failed check %s", cases[i].check);
+    assert_null(annotation(&r.res.decision, "images-verified"));
+    done(&r);
+  }
+  /* Outside the rule's namespaces: no fact is needed. */
+  struct run r;
+  const char *bad = IMG_BAD;
+  unsigned before = fake.gathers;
+  judge(&r, cfg, review("dev", &bad, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, before);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* A request that local rules or Pod Security deny asks no registry. */
+static void denied_requests_ask_no_registry(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, "      allow: [\"registry.example.com/app\"]\n", NULL);
+  const char *imgs[] = {IMG_OK, IMG_BAD};
+  struct run r;
+  judge(&r, cfg, review("prod", imgs, 2), NULL);
+  assert_false(r.res.decision.allowed);
+  assert_true(failed(&r.res.decision, "images.allowed"));
+  assert_false(failed(&r.res.decision, "images.signature.unsigned"));
+  assert_int_equal(fake.lookups + fake.gathers, 0);
+  done(&r);
+  adm_config_free(cfg);
+
+  /* Pod Security enforce (restricted) denies a pod with no securityContext. */
+  cfg = policy("podSecurity:\n  defaults: {enforce: restricted}\n", NULL, NULL);
+  judge(&r, cfg, review("prod", imgs, 1), NULL);
+  assert_false(r.res.decision.allowed);
+  expect_in(r.res.decision.message, "PodSecurity");
+  assert_int_equal(fake.lookups + fake.gathers, 0);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+static void on_registry_error_warn_allow_deny(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  const char *down = "registry.example.com/down:v1", *bad = IMG_BAD;
+  struct run r;
+
+  struct adm_config *cfg = policy(NULL, NULL, "        onRegistryError: warn\n");
+  judge(&r, cfg, review("prod", &down, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  expect_in(images_warning(&r.res.decision), "registry unavailable");
+  done(&r);
+  /* Only registry errors: an unsigned image is still denied. */
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_false(r.res.decision.allowed);
+  done(&r);
+  adm_config_free(cfg);
+
+  cfg = policy(NULL, NULL, "        onRegistryError: allow\n");
+  judge(&r, cfg, review("prod", &down, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  assert_null(images_warning(&r.res.decision));
+  expect_in(annotation(&r.res.decision, "images-unverified"), "registry unavailable");
+  done(&r);
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_false(r.res.decision.allowed);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+static void modes_and_dry_run(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  const char *bad = IMG_BAD;
+  struct run r;
+  struct adm_config *cfg = policy(NULL, "      mode: warn\n", NULL);
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  expect_in(images_warning(&r.res.decision), "would violate admitd images policy");
+  expect_in(images_warning(&r.res.decision), "image is not signed");
+  done(&r);
+  adm_config_free(cfg);
+
+  cfg = policy(NULL, "      mode: audit\n", NULL);
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  expect_in(annotation(&r.res.decision, "images-violations"), "image is not signed");
+  done(&r);
+  adm_config_free(cfg);
+
+  cfg = policy("dryRun: true\n", NULL, NULL);
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  expect_in(annotation(&r.res.decision, "dry-run-denied"), "image is not signed");
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* The server's path: no waiting in the slot; the facts come back given. */
+static void suspended_pipeline_resumes_with_given_facts(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  const char *imgs[] = {IMG_OK, IMG_BAD};
+  char body[16384];
+  snprintf(body, sizeof body, "%s", review("prod", imgs, 2));
+  struct adm_facts_options fo = {.no_wait = true};
+  struct run r;
+  judge(&r, cfg, body, &fo);
+  assert_true(r.res.suspended);
+  assert_false(r.res.decided);
+  assert_int_equal(r.res.n_pending, 2);
+  assert_int_equal(fake.gathers, 0);
+  struct adm_gathered_fact given[2];
+  for (size_t i = 0; i < 2; i++)
+    answer(&r.res.pending[i], &given[i]);
+  done(&r);
+  fo.given = given;
+  fo.n_given = 2;
+  judge(&r, cfg, body, &fo);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  expect_in(r.res.decision.message, NORM_BAD);
+  expect_in(annotation(&r.res.decision, "images-verified"), NORM_OK);
+  assert_int_equal(fake.gathers, 0);
+  done(&r);
+
+  /* A warm cache answers in place: no suspension. */
+  fake.cached = true;
+  fo = (struct adm_facts_options){.no_wait = true};
+  judge(&r, cfg, body, &fo);
+  assert_true(r.res.decided);
+  assert_false(r.res.suspended);
+  assert_int_equal(fake.gathers, 0);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* Without a backend, a verify rule can never be met: internal, denied. */
+static void no_backend_fails_closed(void **state) {
+  (void)state;
+  adm_fact_backend_set(NULL);
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  const char *ok = IMG_OK;
+  struct run r;
+  judge(&r, cfg, review("prod", &ok, 1), NULL);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  assert_true(failed(&r.res.decision, "images.signature.internal"));
+  expect_in(r.res.decision.message, "not available");
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* Past ADM_MAX_IMAGE_NEEDS distinct images, the rest are not verified. */
+static void too_many_images_fail_closed(void **state) {
+  (void)state;
+  enum { N = ADM_MAX_IMAGE_NEEDS + 2 };
+  static char names[N][64];
+  static struct fake_answer all[N];
+  const char *imgs[N];
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "registry.example.com/app%d:v1", i);
+    all[i] = (struct fake_answer){names[i], ADM_SIG_VERIFIED};
+    imgs[i] = names[i];
+  }
+  use(all, N);
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  struct run r;
+  judge(&r, cfg, review("prod", imgs, N), NULL);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, ADM_MAX_IMAGE_NEEDS);
+  assert_true(failed(&r.res.decision, "images.signature.internal"));
+  expect_in(r.res.decision.message, names[N - 1]);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* A malformed image under a verify-only rule is refused, not skipped. */
+static void malformed_image_is_refused(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  const char *bad = "Registry.example.com/UPPER:v1";
+  struct run r;
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_false(r.res.decision.allowed);
+  assert_true(failed(&r.res.decision, "images.reference"));
+  assert_int_equal(fake.gathers, 0);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* Every allocation of a verified decision failed in turn: an error answer each time. */
+static void failed_allocations_fail_closed(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  fake.cached = true;
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  const char *imgs[] = {IMG_OK, IMG_BAD};
+  char body[16384];
+  snprintf(body, sizeof body, "%s", review("prod", imgs, 2));
+  for (unsigned fail_at = 1;; fail_at++) {
+    struct adm_arena a;
+    adm_arena_init(&a, 0, 0);
+    char *copy = adm_arena_strdup(&a, body);
+    a.fail_at = a.allocs + fail_at;
+    struct adm_pipeline_limits lim;
+    adm_pipeline_limits_default(&lim);
+    struct adm_pipeline_result res;
+    adm_pipeline_run(&lim, cfg, copy, strlen(copy), &a, &res);
+    bool tripped = adm_arena_failure(&a) != ADM_ARENA_OK;
+    if (res.decided)
+      assert_false(res.decision.allowed); /* the unsigned image denies it, or an error answer */
+    else
+      assert_true(res.http_status == 413 || res.http_status == 429 || res.http_status == 500);
+    if (res.decoded)
+      adm_review_request_release(&res.req);
+    adm_arena_free(&a);
+    if (!tripped)
+      break;
+    assert_false(res.decided);
+  }
+  adm_config_free(cfg);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(verified_is_allowed_and_recorded),
+      cmocka_unit_test(each_failure_denies_naming_its_outcome),
+      cmocka_unit_test(denied_requests_ask_no_registry),
+      cmocka_unit_test(on_registry_error_warn_allow_deny),
+      cmocka_unit_test(modes_and_dry_run),
+      cmocka_unit_test(suspended_pipeline_resumes_with_given_facts),
+      cmocka_unit_test(no_backend_fails_closed),
+      cmocka_unit_test(too_many_images_fail_closed),
+      cmocka_unit_test(malformed_image_is_refused),
+      cmocka_unit_test(failed_allocations_fail_closed),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
