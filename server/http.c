@@ -289,7 +289,7 @@ static long long go_duration_ms(const char *s) {
   while (*s) {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || v < 0)
+    if (end == s || !(v >= 0))
       return 0;
     if (strncmp(end, "ms", 2) == 0)
       total += v, end += 2;
@@ -303,7 +303,7 @@ static long long go_duration_ms(const char *s) {
       return 0;
     s = end;
   }
-  return total > 1e12 ? 0 : (long long)total;
+  return total >= 0 && total <= 1e12 ? (long long)total : 0; /* NaN fails both */
 }
 
 static void validate_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {

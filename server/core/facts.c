@@ -61,7 +61,8 @@ void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need
     const struct adm_gathered_fact *known = given_for(o, need);
     if (known == NULL && b && b->lookup(im->runtime, need, &g))
       known = &g;
-    if (known == NULL && no_wait) {
+    /* Only a backend can gather: without one the answer is known now. */
+    if (known == NULL && no_wait && b != NULL) {
       if (missing) {
         if (*missing == NULL && (*missing = adm_arena_alloc(a, n * sizeof **missing)) == NULL)
           return;

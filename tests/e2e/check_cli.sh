@@ -247,6 +247,37 @@ expect_contains "failures: Pod Security warn" "podSecurity/runAsNonRoot/warn" "$
 expect_contains "failures: resources in warn" "resources/resources.limits.required/warn" "$got"
 expect_contains "failures: securityContext enforced" "securityContext/securityContext.readOnlyRootFilesystem/enforce" "$got"
 
+# Image signatures: check verifies as serve does; --offline asks no registry.
+KEYS=$(cd "$(dirname "$0")/../fixtures/cosign" && pwd)
+DEAD=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$WORK/sig.yaml" <<YAML
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+images:
+  authorities: [{name: release, keyFile: $KEYS/ecdsa-p256.pub}]
+  registries: [{host: "127.0.0.1:$DEAD", insecure: true}]
+  deadline: 2s
+  rules:
+    - verify: {images: ["127.0.0.1:*/**"], authorities: [release]}
+YAML
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: s}\nspec:\n  containers: [{name: c, image: "127.0.0.1:%s/app:v1"}]\n' "$DEAD" >"$WORK/sig-pod.yaml"
+out=$("$ADMITD" check --policy "$WORK/sig.yaml" --offline "$WORK/sig-pod.yaml" 2>&1)
+expect_eq "--offline: allowed, exit 0" 0 $?
+expect_contains "--offline: names the image it did not verify" "image 127.0.0.1:$DEAD/app:v1 not verified: offline" "$out"
+out=$("$ADMITD" check --output json --policy "$WORK/sig.yaml" --offline "$WORK/sig-pod.yaml" 2>&1)
+expect_contains "--offline json: the image's outcome" '"outcome":"not-checked"' "$out"
+start=$(date +%s%N)
+out=$("$ADMITD" check --policy "$WORK/sig.yaml" "$WORK/sig-pod.yaml" 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "registry refused: denied, exit 1" 1 $rc
+expect_contains "registry refused: the outcome" "is not verified: registry unavailable" "$out"
+[ "$ms" -lt 1500 ] || fail "a refusing registry took ${ms} ms to deny (want well under the 2 s deadline)"
+sed 's/ecdsa-p256.pub/payload.json/' "$WORK/sig.yaml" >"$WORK/sig-bad.yaml"
+out=$("$ADMITD" check-config "$WORK/sig-bad.yaml" 2>&1)
+expect_eq "a keyFile that holds no key: exit 1" 1 $?
+expect_contains "a keyFile that holds no key: placed" "sig-bad.yaml:4:17: images.authorities[0].keyFile: no PEM public key" "$out"
+
 # Version and help.
 out=$("$ADMITD" --version)
 expect_contains "--version names the libraries" "libmicrohttpd" "$out"

@@ -385,6 +385,13 @@ static void no_backend_fails_closed(void **state) {
   assert_true(failed(&r.res.decision, "images.signature.internal"));
   expect_in(r.res.decision.message, "not available");
   done(&r);
+  /* The server's path never suspends for what nobody could gather. */
+  struct adm_facts_options fo = {.no_wait = true};
+  judge(&r, cfg, review("prod", &ok, 1), &fo);
+  assert_true(r.res.decided);
+  assert_false(r.res.suspended);
+  assert_false(r.res.decision.allowed);
+  done(&r);
   adm_config_free(cfg);
 }
 

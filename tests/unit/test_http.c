@@ -223,6 +223,24 @@ static void listen_addresses(void **state) {
   assert_int_equal(adm_parse_listen("[::1:80", &ss, &len, &v6, &err), ADM_EINVAL);
 }
 
+/* The API server's ?timeout= as Go writes durations; anything else is 0 (no bound from it). */
+static void api_timeout_durations(void **state) {
+  (void)state;
+  assert_int_equal(go_duration_ms("10s"), 10000);
+  assert_int_equal(go_duration_ms("1m30s"), 90000);
+  assert_int_equal(go_duration_ms("500ms"), 500);
+  assert_int_equal(go_duration_ms("1.5s"), 1500);
+  assert_int_equal(go_duration_ms("1h"), 3600000);
+  assert_int_equal(go_duration_ms(NULL), 0);
+  assert_int_equal(go_duration_ms(""), 0);
+  assert_int_equal(go_duration_ms("10"), 0);
+  assert_int_equal(go_duration_ms("-5s"), 0);
+  assert_int_equal(go_duration_ms("5x"), 0);
+  assert_int_equal(go_duration_ms("1e300h"), 0);
+  assert_int_equal(go_duration_ms("nans"), 0);
+  assert_int_equal(go_duration_ms("infs"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
@@ -235,6 +253,7 @@ int main(void) {
       cmocka_unit_test(default_budget_follows_the_cgroup_limit),
       cmocka_unit_test(content_types),
       cmocka_unit_test(listen_addresses),
+      cmocka_unit_test(api_timeout_durations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
