@@ -528,9 +528,11 @@ static void *work(void *arg) {
     struct adm_fetch_error err = {0};
     char digest[ADM_DIGEST_MAX];
     struct adm_fetch_target t = {getenv(regs[i % 3]), "app", "v1-index"};
-    if (adm_registry_resolve(w->c, &t, soon(), digest, &err) != ADM_FETCH_OK ||
-        strcmp(digest, getenv("IMG_INDEX")) != 0)
+    enum adm_fetch_outcome o = adm_registry_resolve(w->c, &t, soon(), digest, &err);
+    if (o != ADM_FETCH_OK || strcmp(digest, getenv("IMG_INDEX")) != 0) {
+      fprintf(stderr, "%s: %s: %s\n", regs[i % 3], adm_fetch_outcome_id(o), err.detail);
       w->failures++;
+    }
   }
   return NULL;
 }
