@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "admitd/cli.h"
+#include "admitd/facts_backend.h"
 #include "admitd/review.h"
 #include "judge.h"
 
@@ -396,20 +397,22 @@ static int emit_tests(const char *dir, const char *policy, char **files, int n_f
 }
 
 static void replay_usage(FILE *f) {
-  fprintf(f, "usage: admitd replay --policy CANDIDATE RECORDING...\n"
+  fprintf(f, "usage: admitd replay [--offline] --policy CANDIDATE RECORDING...\n"
              "       admitd replay --emit-tests DIR [--policy FILE] RECORDING...\n"
              "Re-decides every request recorded by admitd serve --record under CANDIDATE and prints each\n"
              "one whose decision flips or whose warnings change, a summary by namespace and by check id,\n"
              "and \"N unchanged, M changed\". Exit 0 if nothing would be newly denied, 1 if something\n"
              "would, 2 on a usage or input error. Lines that are not whole records are reported and skipped.\n"
              "With --emit-tests, writes DIR/recorded.test.yaml (one case per distinct request, expecting the\n"
-             "recorded decision) and DIR/requests/ for admitd test.\n");
+             "recorded decision) and DIR/requests/ for admitd test.\n"
+             "With --offline no registry is asked: verify rules pass without a verdict.\n");
 }
 
 int adm_cli_replay(int argc, char **argv) {
   static const struct option longopts[] = {
       {"policy", required_argument, NULL, 'p'},
       {"emit-tests", required_argument, NULL, 'e'},
+      {"offline", no_argument, NULL, 'O'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -423,6 +426,9 @@ int adm_cli_replay(int argc, char **argv) {
       break;
     case 'e':
       emit = optarg;
+      break;
+    case 'O':
+      adm_fact_backend_set(&adm_offline_fact_backend);
       break;
     case 'h':
       replay_usage(stdout);

@@ -4,11 +4,13 @@
  * rotated key and a snapshot never reads a file while judging. What the
  * keys mean is the fact backend's business (facts.h): the core links no
  * crypto library. */
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admitd/config.h"
 #include "config_internal.h"
@@ -263,6 +265,14 @@ static int parse_registries(struct adm__cfg_parse *p, const json_t *sec) {
     int r1 = adm__cfg_check_keys(p, obj, path, keys);
     int r2 = get_string(p, obj, "host", path, true, &host);
     int r3 = get_path(p, obj, "caFile", path, &r->ca_file);
+    /* A CA bundle that cannot be read would only show later, as every
+     * verification failing with registry-unavailable: refuse it now. */
+    if (r3 == 0 && r->ca_file && access(r->ca_file, R_OK) != 0) {
+      char full[128], msg[300];
+      snprintf(full, sizeof full, "%s.caFile", path);
+      snprintf(msg, sizeof msg, "cannot read %s: %s", r->ca_file, strerror(errno));
+      r3 = adm__cfg_error_at(p, obj, "caFile", 0, full, ADM_EIO, "%s", msg);
+    }
     int r4 = adm__cfg_get_bool(p, obj, "insecure", path, &r->insecure);
     if (r1 < 0 || r2 < 0 || r3 < 0 || r4 < 0)
       rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4;

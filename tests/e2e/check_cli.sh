@@ -273,6 +273,24 @@ ms=$((($(date +%s%N) - start) / 1000000))
 expect_eq "registry refused: denied, exit 1" 1 $rc
 expect_contains "registry refused: the outcome" "is not verified: registry unavailable" "$out"
 [ "$ms" -lt 1500 ] || fail "a refusing registry took ${ms} ms to deny (want well under the 2 s deadline)"
+cat >"$WORK/sig.test.yaml" <<YAML
+apiVersion: admitd.io/v1alpha1
+kind: Test
+policy: sig.yaml
+cases:
+  - name: a pod of the registry
+    object:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: s}
+      spec: {containers: [{name: c, image: "127.0.0.1:$DEAD/app:v1"}]}
+    expect: {allowed: true}
+YAML
+out=$("$ADMITD" test --offline "$WORK/sig.test.yaml" 2>&1)
+expect_eq "test --offline: verify rules pass unverified" 0 $?
+out=$("$ADMITD" test "$WORK/sig.test.yaml" 2>&1)
+expect_eq "test: the registry is asked, and refuses" 1 $?
+expect_contains "test: names the outcome" "registry unavailable" "$out"
 sed 's/ecdsa-p256.pub/payload.json/' "$WORK/sig.yaml" >"$WORK/sig-bad.yaml"
 out=$("$ADMITD" check-config "$WORK/sig-bad.yaml" 2>&1)
 expect_eq "a keyFile that holds no key: exit 1" 1 $?

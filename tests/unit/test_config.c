@@ -392,7 +392,7 @@ static void verify_errors_are_all_reported(void **state) {
                      "    - name: release\n"
                      "      keyFile: does-not-exist.pub\n"
                      "    - name: 'bad name'\n"
-                     "  registries: [{host: 'https://r.example/x', insecure: 'yes'}]\n"
+                     "  registries: [{host: 'https://r.example/x', insecure: 'yes', caFile: nope.pem}]\n"
                      "  cache: {ttl: 10 minutes, maxEntries: 0}\n"
                      "  deadline: 2d\n"
                      "  rules:\n"
@@ -410,6 +410,7 @@ static void verify_errors_are_all_reported(void **state) {
       "images.authorities[2].name: \"bad name\" is not a name",
       "images.registries[0].insecure: \"yes\" is a string in a policy file",
       "images.registries[0].host: \"https://r.example/x\" is not a registry host",
+      "images.registries[0].caFile: cannot read nope.pem: No such file or directory",
       "images.cache.ttl: \"10 minutes\" is not a duration",
       "images.cache.maxEntries: out of range",
       "p.yaml:13:3: images.deadline: \"2d\" is not a duration",
@@ -453,7 +454,7 @@ static void verify_settings_parse(void **state) {
                      "  authorities:\n"
                      "    - {name: a, key: k1}\n"
                      "    - {name: b, key: k2, rsaPss: true}\n"
-                     "  registries: [{host: '127.0.0.1:5000', insecure: true, caFile: ca.pem}]\n"
+                     "  registries: [{host: '127.0.0.1:5000', insecure: true, caFile: ecdsa-p256.pub}]\n"
                      "  credentialsFile: /etc/admitd/pull/.dockerconfigjson\n"
                      "  cache: {ttl: 5m, errorTtl: 1500ms, resolveTtl: 1h, maxEntries: 42}\n"
                      "  deadline: 2s\n"
@@ -463,13 +464,19 @@ static void verify_settings_parse(void **state) {
                      "    - verify: {authorities: [a]}\n";
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
-  if (adm_config_parse(yaml, strlen(yaml), "conf/p.yaml", &cfg, &err) < 0)
+  /* Paths are relative to the policy file: put it among the cosign fixtures. */
+  char file[1024];
+  const char *root = getenv("ADMITD_SOURCE_DIR");
+  snprintf(file, sizeof file, "%s/tests/fixtures/cosign/p.yaml", root ? root : ".");
+  if (adm_config_parse(yaml, strlen(yaml), file, &cfg, &err) < 0)
     fail_msg("%s: %s", err.where, err.message);
   const struct adm_images_settings *im = &cfg->images;
   assert_true(im->has_verify);
   assert_int_equal(im->n_authorities, 2);
   assert_true(im->authorities[1].rsa_pss);
-  assert_string_equal(im->registries[0].ca_file, "conf/ca.pem");
+  const char *ca = im->registries[0].ca_file, *tail = "/tests/fixtures/cosign/ecdsa-p256.pub";
+  assert_true(strlen(ca) > strlen(tail));
+  assert_string_equal(ca + strlen(ca) - strlen(tail), tail);
   assert_string_equal(im->credentials_file, "/etc/admitd/pull/.dockerconfigjson");
   assert_int_equal(im->cache_ttl_ms, 300000);
   assert_int_equal(im->cache_error_ttl_ms, 1500);
