@@ -29,6 +29,7 @@ for d in tests/replay/*/; do
   done
 done
 cp deploy/base/policy.yaml hack/bench/families-policy.yaml "$out/config/"
+cp tests/fuzz/seeds/*.yaml "$out/config/"
 cd "$out"
 status=0
 "$OLDPWD/build-fuzz/fuzz_review" -max_total_time="$secs" -max_len=65536 review || status=1

@@ -11,6 +11,7 @@
 
 #include "admitd/config.h"
 #include "admitd/extract.h"
+#include "admitd/facts.h"
 #include "admitd/pipeline.h"
 #include "admitd/yaml.h"
 
@@ -44,6 +45,49 @@ static void judge(const struct adm_config *cfg) {
   adm_arena_recycle(&arena, 1u << 20);
 }
 
+/* A fact backend with no I/O: each image's outcome follows from its name,
+ * so fuzzed verify rules reach every outcome, mode and onRegistryError. */
+static int fake_prepare(struct adm_config *cfg, void (*report)(void *, const struct adm_error *), void *ctx,
+                        struct adm_error *err) {
+  (void)report, (void)ctx, (void)err;
+  static int runtime;
+  cfg->images.runtime = &runtime;
+  return 0;
+}
+
+static void fake_release(void *rt) {
+  (void)rt;
+}
+
+static void fake_answer(const struct adm_image_need *need, struct adm_gathered_fact *out) {
+  memset(out, 0, sizeof *out);
+  out->rule_index = need->rule_index;
+  snprintf(out->image, sizeof out->image, "%s", need->image);
+  unsigned h = 0;
+  for (const char *c = need->image; *c; c++)
+    h = h * 31 + (unsigned char)*c;
+  out->outcome = (enum adm_sig_outcome)(h % ADM_SIG_OUTCOME_COUNT);
+  snprintf(out->digest, sizeof out->digest, "sha256:%064u", h);
+  snprintf(out->authorities, sizeof out->authorities, "a\"\\\n%u", h);
+  snprintf(out->detail, sizeof out->detail, "detail \"%s\"", need->image);
+}
+
+static bool fake_lookup(void *rt, const struct adm_image_need *need, struct adm_gathered_fact *out) {
+  (void)rt;
+  if (need->image[0] % 2)
+    return false;
+  fake_answer(need, out);
+  return true;
+}
+
+static void fake_gather(void *rt, const struct adm_image_need *need, int64_t deadline_ms,
+                        struct adm_gathered_fact *out) {
+  (void)rt, (void)deadline_ms;
+  fake_answer(need, out);
+}
+
+static const struct adm_fact_backend fake_backend = {fake_prepare, fake_release, fake_lookup, fake_gather};
+
 static void ignore_error(void *ctx, const struct adm_error *e) {
   (void)ctx, (void)e;
 }
@@ -51,6 +95,7 @@ static void ignore_error(void *ctx, const struct adm_error *e) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  adm_fact_backend_set(&fake_backend);
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
   if (adm_config_parse_report((const char *)data, size, "fuzz.yaml", &cfg, &err, ignore_error, NULL) == 0) {
