@@ -47,6 +47,8 @@
  * body's tree and decision live in. The arena is recycled, not freed, so
  * in steady state a review allocates nothing from the heap. */
 #define MAX_DECODE_SLOTS 64
+/* Requests that may wait on registries at once, at the least. */
+#define FACT_WAITS_MIN 64
 #define SLOT_ARENA_KEEP (2u << 20)
 /* Without a cgroup memory limit, the budget is this. */
 #define DEFAULT_BUDGET_NO_LIMIT (256u << 20)
@@ -88,6 +90,7 @@ struct adm_server {
   struct adm_budget budget;
   uint16_t port;
   sem_t decodes;            /* free slots */
+  sem_t fact_waits;         /* requests that may wait on registries at once */
   atomic_ullong free_slots; /* bit i set: slots[i] is free */
   struct decode_slot slots[MAX_DECODE_SLOTS];
   atomic_bool draining;
@@ -447,6 +450,41 @@ static int64_t facts_deadline_ms(const struct adm_server *s, const struct reques
   return deadline > now_ms ? deadline : now_ms;
 }
 
+/* A permit from sem by deadline_ms (CLOCK_MONOTONIC ms). */
+static bool wait_turn(sem_t *sem, int64_t deadline_ms) {
+  if (sem_trywait(sem) == 0)
+    return true;
+  struct timespec until = {(time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000L};
+  for (;;) {
+    if (sem_clockwait(sem, CLOCK_MONOTONIC, &until) == 0)
+      return true;
+    if (errno != EINTR)
+      return false;
+  }
+}
+
+/* Ask the registries for needs[0..n) by deadline_ms, within the bound on
+ * requests waiting at once; one that cannot get in by then gets DEADLINE
+ * for each of its images, never a fact it did not earn. */
+static void gather_facts(struct adm_server *s, const struct adm_config *cfg, const struct adm_image_need *needs,
+                         size_t n, int64_t deadline_ms, struct adm_gathered_fact *out) {
+  bool admitted = wait_turn(&s->fact_waits, deadline_ms);
+  const struct adm_fact_backend *b = cfg->images.backend;
+  for (size_t i = 0; i < n; i++) {
+    if (admitted) {
+      b->gather(cfg->images.runtime, &needs[i], deadline_ms, &out[i]);
+      continue;
+    }
+    memset(&out[i], 0, sizeof out[i]);
+    out[i].rule_index = needs[i].rule_index;
+    snprintf(out[i].image, sizeof out[i].image, "%s", needs[i].image);
+    out[i].outcome = ADM_SIG_DEADLINE;
+    snprintf(out[i].detail, sizeof out[i].detail, "too many admissions were waiting on registries");
+  }
+  if (admitted)
+    sem_post(&s->fact_waits);
+}
+
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
   if (r->too_big) {
     char msg[128];
@@ -478,9 +516,8 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
     r->len = res->pruned_len;
     adm_review_request_release(&res->req);
     release_slot(s, slot);
-    const struct adm_fact_backend *b = cfg->images.backend;
-    for (size_t i = 0; needs && gathered && i < n; i++)
-      b->gather(cfg->images.runtime, &needs[i], fo.deadline_ms, &gathered[i]);
+    if (needs && gathered)
+      gather_facts(s, cfg, needs, n, fo.deadline_ms, gathered);
     free(needs);
     if (needs == NULL || gathered == NULL) {
       free(gathered);
@@ -869,6 +906,10 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
     n_slots = MAX_DECODE_SLOTS;
   s->n_slots = n_slots;
   sem_init(&s->decodes, 0, n_slots);
+  /* Registry work has its own bound, apart from decoding: enough for
+   * every decode slot's worth of requests to wait several times over, so
+   * a burst of new images waits here rather than exhausting threads. */
+  sem_init(&s->fact_waits, 0, 8 * n_slots > FACT_WAITS_MIN ? 8 * n_slots : FACT_WAITS_MIN);
   for (unsigned i = 0; i < n_slots; i++) {
     adm_arena_init(&s->slots[i].arena, 65536, 0);
     s->slots[i].arena.budget = &s->budget;
@@ -892,6 +933,7 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
       MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
   if (s->daemon == NULL) {
     sem_destroy(&s->decodes);
+    sem_destroy(&s->fact_waits);
     pthread_mutex_destroy(&s->conns_lock);
     free(s);
     return adm_fail(err, ADM_EIO, o->listen, "cannot listen (address in use, or TLS setup failed)");
@@ -953,6 +995,7 @@ void adm_server_stop(struct adm_server *s) {
   for (unsigned i = 0; i < MAX_DECODE_SLOTS; i++)
     adm_arena_free(&s->slots[i].arena);
   sem_destroy(&s->decodes);
+  sem_destroy(&s->fact_waits);
   pthread_mutex_destroy(&s->conns_lock);
   free(s);
 }
