@@ -50,7 +50,10 @@ void adm_fact_stats(const struct adm_config *cfg, struct adm_fact_stats *out) {
     out->outcomes[i] = atomic_load(&outcomes[i]);
   out->cache_hits = atomic_load(&cache_hits);
   out->registry_requests = atomic_load(&released_requests);
-  const struct runtime *rt = cfg ? cfg->images.runtime : NULL;
+  /* Only a runtime this file made is a struct runtime. */
+  bool ours =
+      cfg && (cfg->images.backend == &adm_registry_fact_backend || cfg->images.backend == &adm_offline_fact_backend);
+  const struct runtime *rt = ours ? cfg->images.runtime : NULL;
   if (rt && rt->client)
     out->registry_requests += adm_registry_requests(rt->client);
 }
@@ -135,8 +138,7 @@ static int authority_keys(struct runtime *rt, const struct adm_config *cfg, size
   return rc;
 }
 
-static int rule_runtime(struct runtime *rt, const struct adm_config *cfg, size_t ri,
-                        void (*report)(void *, const struct adm_error *), void *ctx, struct adm_error *err) {
+static int rule_runtime(struct runtime *rt, const struct adm_config *cfg, size_t ri, struct adm_error *err) {
   const struct adm_family_rule *r = &cfg->families[ADM_FAMILY_IMAGES].rules[ri];
   const struct adm_images_verify *v = &r->images.verify;
   struct rule_rt *x = &rt->rules[ri];
@@ -148,19 +150,11 @@ static int rule_runtime(struct runtime *rt, const struct adm_config *cfg, size_t
   x->required = calloc(v->required.n + 1, sizeof *x->required);
   if (x->authorities == NULL || x->required == NULL)
     return adm_fail(err, ADM_ENOMEM, "images", "out of memory");
-  size_t keys = 0;
-  for (size_t i = 0; i < v->authorities.n; i++) {
+  /* At most ADM_COSIGN_MAX_KEYS in the whole policy, so in any rule too. */
+  for (size_t i = 0; i < v->authorities.n; i++)
     x->authorities[i] = rt->authorities[v->authority_index[i]];
-    keys += x->authorities[i].n_keys;
-  }
   for (size_t i = 0; i < v->required.n; i++)
     x->required[i] = v->required.items[i];
-  if (keys > ADM_COSIGN_MAX_KEYS) {
-    char path[64], msg[120];
-    snprintf(path, sizeof path, "images.rules[%zu].verify.authorities", ri);
-    snprintf(msg, sizeof msg, "its authorities hold %zu keys; one rule may use at most %d", keys, ADM_COSIGN_MAX_KEYS);
-    return report_at(cfg, report, ctx, err, r->line, 0, path, ADM_EINVAL, msg);
-  }
   x->sig = (struct adm_sig_rule){
       .authorities = x->authorities,
       .n_authorities = v->authorities.n,
@@ -232,7 +226,7 @@ static int prepare_runtime(struct adm_config *cfg, bool offline, void (*report)(
   if (rc < 0)
     goto fail;
   for (size_t i = 0; i < fc->n_rules && rc == 0; i++)
-    rc = rule_runtime(rt, cfg, i, report, ctx, err);
+    rc = rule_runtime(rt, cfg, i, err);
   if (rc < 0)
     goto fail;
   if (!offline) {
@@ -259,14 +253,38 @@ fail:
   return rc;
 }
 
+/* Every failure reaches report once (check-config lists them all), placed
+ * or not. */
+struct counted_report {
+  void (*report)(void *, const struct adm_error *);
+  void *ctx;
+  unsigned n;
+};
+
+static void count_report(void *p, const struct adm_error *e) {
+  struct counted_report *c = p;
+  c->n++;
+  if (c->report)
+    c->report(c->ctx, e);
+}
+
+static int prepare_reported(struct adm_config *cfg, bool offline, void (*report)(void *, const struct adm_error *),
+                            void *ctx, struct adm_error *err) {
+  struct counted_report c = {report, ctx, 0};
+  int rc = prepare_runtime(cfg, offline, count_report, &c, err);
+  if (rc < 0 && c.n == 0 && report)
+    report(ctx, err);
+  return rc;
+}
+
 static int prepare(struct adm_config *cfg, void (*report)(void *, const struct adm_error *), void *ctx,
                    struct adm_error *err) {
-  return prepare_runtime(cfg, false, report, ctx, err);
+  return prepare_reported(cfg, false, report, ctx, err);
 }
 
 static int prepare_offline(struct adm_config *cfg, void (*report)(void *, const struct adm_error *), void *ctx,
                            struct adm_error *err) {
-  return prepare_runtime(cfg, true, report, ctx, err);
+  return prepare_reported(cfg, true, report, ctx, err);
 }
 
 static void request_of(const struct runtime *rt, const struct adm_image_need *need, struct adm_sig_request *req) {
@@ -330,7 +348,7 @@ static void gather(void *p, const struct adm_image_need *need, int64_t deadline_
     snprintf(res.detail, sizeof res.detail, "the rule is not one the policy prepared");
   } else if (rt->offline) {
     res.outcome = ADM_SIG_NOT_CHECKED;
-    snprintf(res.detail, sizeof res.detail, "offline: no registry was asked");
+    snprintf(res.detail, sizeof res.detail, "offline");
   } else {
     struct adm_sig_request req;
     request_of(rt, need, &req);

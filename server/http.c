@@ -47,6 +47,11 @@
  * body's tree and decision live in. The arena is recycled, not freed, so
  * in steady state a review allocates nothing from the heap. */
 #define MAX_DECODE_SLOTS 64
+/* Time kept back from the facts' deadline to judge and answer in. */
+#define FACTS_MARGIN_MS 250
+/* Less time than this left for registries: admitd is too busy (BUSY), and
+ * asking would only end in a deadline that onRegistryError might forgive. */
+#define FACTS_MIN_MS 100
 /* Requests that may wait on registries at once, at the least. */
 #define FACT_WAITS_MIN 64
 #define SLOT_ARENA_KEEP (2u << 20)
@@ -403,8 +408,7 @@ static void release_body(struct adm_server *s, struct request *r) {
 /* Wait for a decode slot until the request's deadline, on the monotonic
  * clock, so a wall-clock step neither cuts nor stretches the wait. A wait
  * is counted for the metrics only when every slot was taken. */
-static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
-  long long deadline = ts_ns(&r->start) + (long long)s->opt.request_timeout_ms * 1000000LL;
+static bool acquire_decode_slot_by(struct adm_server *s, long long deadline) {
   long long waited_from = now_ns();
   if (deadline - waited_from <= 0)
     return false;
@@ -416,6 +420,11 @@ static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
     got = errno == EINTR;
   adm_metrics_decode_wait(now_ns() - waited_from);
   return got;
+}
+
+/* By the request's own deadline. */
+static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
+  return acquire_decode_slot_by(s, ts_ns(&r->start) + (long long)s->opt.request_timeout_ms * 1000000LL);
 }
 
 /* After sem_clockwait succeeded a bit is free; claim one without a lock. */
@@ -440,7 +449,7 @@ static void release_slot(struct adm_server *s, unsigned i) {
  * policy's images.deadline, the API server's ?timeout= and admitd's own
  * request deadline, each less a margin to judge and answer in. */
 static int64_t facts_deadline_ms(const struct adm_server *s, const struct request *r, const struct adm_config *cfg) {
-  static const long long margin_ms = 250;
+  static const long long margin_ms = FACTS_MARGIN_MS;
   long long start_ms = ts_ns(&r->start) / 1000000, now_ms = now_ns() / 1000000;
   long long deadline = now_ms + cfg->images.deadline_ms;
   if (r->api_timeout_ms > 0 && start_ms + r->api_timeout_ms - margin_ms < deadline)
@@ -468,18 +477,23 @@ static bool wait_turn(sem_t *sem, int64_t deadline_ms) {
  * for each of its images, never a fact it did not earn. */
 static void gather_facts(struct adm_server *s, const struct adm_config *cfg, const struct adm_image_need *needs,
                          size_t n, int64_t deadline_ms, struct adm_gathered_fact *out) {
-  bool admitted = wait_turn(&s->fact_waits, deadline_ms);
+  /* Overload is admitd's own failure, never the registry's: it must not
+   * read as a registry error that onRegistryError could let pass. */
+  bool admitted = wait_turn(&s->fact_waits, deadline_ms - FACTS_MIN_MS);
   const struct adm_fact_backend *b = cfg->images.backend;
+  const char *busy = !admitted ? "too many admissions were waiting on registries"
+                     : now_ns() / 1000000 + FACTS_MIN_MS > deadline_ms ? "no time was left for registries"
+                                                                       : NULL;
   for (size_t i = 0; i < n; i++) {
-    if (admitted) {
+    if (busy == NULL) {
       b->gather(cfg->images.runtime, &needs[i], deadline_ms, &out[i]);
       continue;
     }
     memset(&out[i], 0, sizeof out[i]);
     out[i].rule_index = needs[i].rule_index;
     snprintf(out[i].image, sizeof out[i].image, "%s", needs[i].image);
-    out[i].outcome = ADM_SIG_DEADLINE;
-    snprintf(out[i].detail, sizeof out[i].detail, "too many admissions were waiting on registries");
+    out[i].outcome = ADM_SIG_BUSY;
+    snprintf(out[i].detail, sizeof out[i].detail, "%s", busy);
   }
   if (admitted)
     sem_post(&s->fact_waits);
@@ -508,11 +522,14 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   if (res->suspended) {
     /* Registries must be asked: wait without the slot and its arena, so
      * a slow registry never holds back requests that need none. */
-    size_t n = res->n_pending;
+    size_t n = res->n_pending, n_found = res->found->n;
     struct adm_image_need *needs = malloc(n * sizeof *needs);
-    gathered = calloc(n, sizeof *gathered);
+    gathered = calloc(n + n_found, sizeof *gathered);
     if (needs)
       memcpy(needs, res->pending, n * sizeof *needs);
+    /* What the cache answered goes back too: it may expire meanwhile. */
+    for (size_t i = 0; gathered && i < n_found; i++)
+      adm_gathered_fact_of(&res->found->items[i], &gathered[n + i]);
     r->len = res->pruned_len;
     adm_review_request_release(&res->req);
     release_slot(s, slot);
@@ -525,7 +542,9 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
       release_body(s, r);
       return respond_status(s, c, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
     }
-    if (!acquire_decode_slot(s, r)) {
+    /* The answer is due by the facts' deadline and its margin: past it
+     * the API server has given up, so do not wait longer for a slot. */
+    if (!acquire_decode_slot_by(s, ((long long)fo.deadline_ms + FACTS_MARGIN_MS) * 1000000LL)) {
       free(gathered);
       adm_config_unpin(cfg);
       release_body(s, r);
@@ -534,10 +553,11 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
     slot = claim_slot(s);
     arena = &s->slots[slot].arena;
     res = &s->slots[slot].result;
-    /* Every fact is given now; one still missing is gathered in place. */
+    /* Every fact is given now; none is asked for while holding the slot. */
     fo.given = gathered;
-    fo.n_given = n;
+    fo.n_given = n + n_found;
     fo.no_wait = false;
+    fo.given_only = true;
     adm_pipeline_run_facts(&s->limits, cfg, r->body, r->len, arena, &fo, res);
   }
   adm_metrics_review(cfg, res, now_ns() - ts_ns(&r->start));

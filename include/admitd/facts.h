@@ -23,7 +23,10 @@ struct adm_config;
 struct adm_images_rule;
 
 /* Outcome, stable id (reasons, logs, metrics, check ids), text. INTERNAL
- * comes first so that a result nobody filled is never VERIFIED. */
+ * comes first so that a result nobody filled is never VERIFIED. BUSY is
+ * admitd's own limit (no time left, too many waiting): never a registry
+ * error, so onRegistryError cannot let it pass. NOT_CHECKED passes: the
+ * image was not asked about on purpose (offline, or an update keeps it). */
 #define ADM_SIG_OUTCOME_MAP(X)                                                                                         \
   X(INTERNAL, "internal", "internal error")                                                                            \
   X(VERIFIED, "verified", "signature verified")                                                                        \
@@ -36,7 +39,8 @@ struct adm_images_rule;
   X(MALFORMED_SIGNATURE, "malformed-signature", "malformed signature")                                                 \
   X(DEADLINE, "deadline", "registry did not answer in time")                                                           \
   X(IMAGE_NOT_FOUND, "image-not-found", "image not found in the registry")                                             \
-  X(NOT_CHECKED, "not-checked", "not checked: offline")
+  X(BUSY, "busy", "admitd was too busy to ask the registry in time")                                                   \
+  X(NOT_CHECKED, "not-checked", "not checked")
 
 enum adm_sig_outcome {
 #define ADM__SIG_ENUM(name, id, text) ADM_SIG_##name,
@@ -70,6 +74,7 @@ struct adm_image_need {
  * of the request, or from the fixed buffers of struct adm_gathered_fact. */
 struct adm_image_fact {
   const struct adm_images_rule *rule;
+  size_t rule_index; /* as adm_image_need.rule_index */
   const char *image; /* as adm_image_need.image */
   enum adm_sig_outcome outcome;
   const char *digest;      /* the digest verified (or to be verified); "" when never resolved */
@@ -97,6 +102,9 @@ const struct adm_image_fact *adm_image_facts_find(const struct adm_image_facts *
 
 /* A gathered fact that outlives the request arena: what the server keeps
  * for a request while it waits on registries without a decode slot. */
+struct adm_gathered_fact;
+/* f copied into g (strings cut to g's buffers). */
+void adm_gathered_fact_of(const struct adm_image_fact *f, struct adm_gathered_fact *g);
 struct adm_gathered_fact {
   size_t rule_index;
   char image[ADM_IMAGE_STRING_MAX];
@@ -133,12 +141,15 @@ struct adm_facts_options {
   size_t n_given;
   /* Never wait: list what only a registry can tell as missing. */
   bool no_wait;
+  /* Only the given facts count: a need without one is INTERNAL (the server's
+   * second pass, which must not ask registries while it holds a slot). */
+  bool given_only;
 };
 
 /* The facts of needs[0..n) into out (memory from a): from o->given, then
- * the backend's cache, then, unless o->no_wait, by asking the registries
- * until the deadline. With no_wait, the needs that would have to wait are
- * copied to *missing (from a) and get no fact. Without a backend, or a
+ * (unless o->given_only) the backend's cache, then, unless o->no_wait, by
+ * asking the registries until the deadline. With no_wait, the needs that
+ * would have to wait are copied to *missing (from a) and get no fact. Without a backend, or a
  * snapshot it did not prepare, every need is INTERNAL: fail closed. o may
  * be NULL (wait, the policy's deadline). */
 void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need *needs, size_t n,

@@ -54,6 +54,7 @@ struct adm_pipeline_result {
   bool suspended;
   const struct adm_image_need *pending;
   size_t n_pending;
+  const struct adm_image_facts *found; /* the facts known without waiting: give them back too */
   size_t pruned_len;
   const char *error; /* when not decided: what went wrong, for logs and the CLI */
   char error_text[1024];

@@ -13,6 +13,7 @@
 #include "admitd/cli.h"
 #include "admitd/decide.h"
 #include "admitd/extract.h"
+#include "admitd/jsonw.h"
 #include "admitd/facts_backend.h"
 #include "admitd/manifest.h"
 #include "admitd/pipeline.h"
@@ -55,30 +56,50 @@ static const char *annotation(const struct adm_decision *d, const char *key) {
   return NULL;
 }
 
+/* s as a JSON string, repaired to valid UTF-8 first: a reason may quote a
+ * registry's answer cut at a byte, and jansson refuses invalid UTF-8 (the
+ * entry would vanish). */
+static json_t *text_json(const char *s) {
+  json_t *j = json_string(s ? s : "");
+  if (j != NULL)
+    return j;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  struct adm_sb sb;
+  adm_sb_init(&sb, &a);
+  adm_sb_add_json_string(&sb, s);
+  const char *quoted = adm_sb_str(&sb);
+  j = quoted ? json_loadb(quoted, sb.len, JSON_DECODE_ANY, NULL) : NULL;
+  adm_arena_free(&a);
+  return j ? j : json_string("(unprintable)");
+}
+
 static void print_json(const char *file, const struct adm_manifest_object *mo, const struct verdict *v) {
   const struct adm_decision *d = &v->d;
   json_t *checks = json_array(), *warnings = json_array(), *reasons = json_array();
   for (size_t i = 0; i < d->n_failed_checks; i++)
     json_array_append_new(checks, json_string(d->failed_checks[i]));
   for (size_t i = 0; i < d->n_warnings; i++)
-    json_array_append_new(warnings, json_string(d->warnings[i]));
+    json_array_append_new(warnings, text_json(d->warnings[i]));
   if (!d->allowed && d->message)
-    json_array_append_new(reasons, json_string(d->message));
+    json_array_append_new(reasons, text_json(d->message));
   /* By mode: what enforce refused (the denial), what warn told the user,
    * what audit recorded; `checks` is every failed check id across them. */
   const char *audit = annotation(d, "audit-violations"), *dry = annotation(d, "dry-run-denied");
-  json_t *modes = json_pack("{s:{s:b, s:s?, s:s?}, s:O, s:s?}", "enforce", "allowed", !d->dry_run_denied && d->allowed,
-                            "message", d->allowed ? dry : d->message, "policy", annotation(d, "enforce-policy"), "warn",
-                            warnings, "audit", audit);
+  const char *enforce_message = d->allowed ? dry : d->message;
+  json_t *modes =
+      json_pack("{s:{s:b, s:o?, s:s?}, s:O, s:o?}", "enforce", "allowed", !d->dry_run_denied && d->allowed, "message",
+                enforce_message ? text_json(enforce_message) : NULL, "policy", annotation(d, "enforce-policy"), "warn",
+                warnings, "audit", audit ? text_json(audit) : NULL);
   /* Every failed check with its family and mode, so CI can tell what
    * caused a denial from what only warned or was audited. */
   json_t *failures = json_array();
   for (size_t i = 0; i < d->n_outcomes; i++) {
     const struct adm_outcome *o = &d->outcomes[i];
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "family", adm_family_name((enum adm_family_id)o->family), "check",
-                          o->check, "mode", adm_mode_name((enum adm_mode)o->mode), "message", o->message);
+    json_t *f = json_pack("{s:s, s:s, s:s, s:o}", "family", adm_family_name((enum adm_family_id)o->family), "check",
+                          o->check, "mode", adm_mode_name((enum adm_mode)o->mode), "message", text_json(o->message));
     if (f && o->detail)
-      json_object_set_new(f, "detail", json_string(o->detail));
+      json_object_set_new(f, "detail", text_json(o->detail));
     json_array_append_new(failures, f);
   }
   const char *exempt = annotation(d, "exempt");
@@ -96,9 +117,9 @@ static void print_json(const char *file, const struct adm_manifest_object *mo, c
     json_t *images = json_array();
     for (size_t i = 0; i < facts->n; i++) {
       const struct adm_image_fact *f = &facts->items[i];
-      json_array_append_new(images, json_pack("{s:s, s:s, s:s, s:s, s:s}", "image", f->image, "outcome",
-                                              adm_sig_outcome_id(f->outcome), "digest", f->digest, "authorities",
-                                              f->authorities, "detail", f->detail));
+      json_array_append_new(images, json_pack("{s:s, s:s, s:o, s:s, s:o}", "image", f->image, "outcome",
+                                              adm_sig_outcome_id(f->outcome), "digest", text_json(f->digest),
+                                              "authorities", f->authorities, "detail", text_json(f->detail)));
     }
     json_object_set_new(line, "images", images);
   }
@@ -143,7 +164,7 @@ static void print_text(const char *file, const struct adm_manifest_object *mo, b
     if (f->outcome == ADM_SIG_VERIFIED)
       printf("; image %s verified: %s (%s)", f->image, f->digest, f->authorities);
     else if (f->outcome == ADM_SIG_NOT_CHECKED)
-      printf("; image %s not verified: offline", f->image);
+      printf("; image %s not verified: %s", f->image, f->detail);
   }
   putchar('\n');
 }

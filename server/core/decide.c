@@ -398,7 +398,7 @@ static enum adm_mode rule_mode(const struct adm_family_config *fc, const struct 
  * images-unverified annotation instead). */
 static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm_family_rule *r, enum adm_mode mode,
                      bool facts, struct adm_arena *a, struct adm_decision *d, bool any[][ADM__MODE_COUNT],
-                     struct adm_sb *unverified) {
+                     struct adm_sb *unverified, size_t *unverified_left_out) {
   const struct adm_pod *pod = &plan->pod;
   struct adm_findings found;
   adm_findings_init(&found, a);
@@ -412,6 +412,10 @@ static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm
   for (size_t k = 0; k < found.n; k++) {
     enum adm_mode m = mode;
     if (found.items[k].registry_error && on_error == ADM_ON_REGISTRY_ERROR_ALLOW) {
+      if (unverified->len > FAMILY_TEXT_MAX) {
+        (*unverified_left_out)++;
+        continue;
+      }
       adm_sb_add(unverified, unverified->len ? "; " : "");
       adm_sb_add(unverified, found.items[k].message);
       continue;
@@ -421,6 +425,34 @@ static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm
     add_outcome(d, a, f, (int)m, found.items[k].check, found.items[k].message, NULL);
     any[f][m] = true;
   }
+}
+
+/* Whether the old pod of an UPDATE ran image (as written) in any container. */
+static bool old_pod_runs(const struct adm_pod *old, const char *image) {
+  for (size_t i = 0; i < old->n_containers; i++)
+    if (old->containers[i].image && strcmp(old->containers[i].image, image) == 0)
+      return true;
+  return false;
+}
+
+/* A fact that needs no registry: this image already ran in the pod. */
+static void add_unchanged(struct adm_decide_plan *plan, const struct adm_images_rule *ir, const char *image,
+                          struct adm_arena *a) {
+  for (size_t k = 0; k < plan->n_unchanged; k++)
+    if (plan->unchanged[k].rule == ir && strcmp(plan->unchanged[k].image, image) == 0)
+      return;
+  if (plan->n_unchanged == plan->cap_unchanged) {
+    size_t cap = plan->cap_unchanged ? 2 * plan->cap_unchanged : 2;
+    struct adm_image_fact *n = adm_arena_alloc(a, cap * sizeof *n);
+    if (n == NULL)
+      return; /* the arena has failed: the verdict is an error answer */
+    if (plan->n_unchanged)
+      memcpy(n, plan->unchanged, plan->n_unchanged * sizeof *n);
+    plan->unchanged = n;
+    plan->cap_unchanged = cap;
+  }
+  plan->unchanged[plan->n_unchanged++] = (struct adm_image_fact){
+      ir, 0, adm_arena_strdup(a, image), ADM_SIG_NOT_CHECKED, "", "", "the pod already runs it; this update keeps it"};
 }
 
 /* One image need per (verify rule, distinct image) of the pod. */
@@ -439,6 +471,10 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
       dup = plan->needs[k].rule == ir && strcmp(plan->needs[k].image, text) == 0;
     if (dup)
       continue;
+    if (plan->old && old_pod_runs(plan->old, image)) {
+      add_unchanged(plan, ir, text, a);
+      continue;
+    }
     if (plan->n_needs == ADM_MAX_IMAGE_NEEDS) {
       plan->n_needs_dropped++;
       continue;
@@ -472,12 +508,15 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
     for (size_t i = 0; i < fc->n_rules; i++) {
       const struct adm_family_rule *r = &fc->rules[i];
       if (rule_selects(r, req->namespace, &plan->pod))
-        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), false, a, d, plan->any, NULL);
+        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), false, a, d, plan->any, NULL, NULL);
     }
   }
-  /* A request denied already is not worth a registry round trip. */
-  if (!d->allowed || plan->any[ADM_FAMILY_RESOURCES][ADM_MODE_ENFORCE] ||
-      plan->any[ADM_FAMILY_SECURITY_CONTEXT][ADM_MODE_ENFORCE] || plan->any[ADM_FAMILY_IMAGES][ADM_MODE_ENFORCE]) {
+  /* A request denied already is not worth a registry round trip; under
+   * dry-run it is, since the point is to learn all that would refuse it. */
+  bool denied = !d->allowed;
+  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++)
+    denied |= plan->any[f][ADM_MODE_ENFORCE];
+  if (denied && !cfg->dry_run) {
     plan->not_attempted = true;
     return;
   }
@@ -493,6 +532,7 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
 static const char *verified_images(const struct adm_image_facts *facts, struct adm_arena *a) {
   struct adm_sb sb;
   adm_sb_init(&sb, a);
+  size_t left_out = 0;
   for (size_t i = 0; i < facts->n; i++) {
     const struct adm_image_fact *f = &facts->items[i];
     if (f->outcome != ADM_SIG_VERIFIED)
@@ -503,18 +543,42 @@ static const char *verified_images(const struct adm_image_facts *facts, struct a
              strcmp(facts->items[j].digest, f->digest) == 0;
     if (seen)
       continue;
+    if (sb.len > FAMILY_TEXT_MAX) {
+      left_out++;
+      continue;
+    }
     adm_sb_addf(&sb, "%s%s%s%s (%s)", sb.len ? "; " : "", f->image, strchr(f->image, '@') ? "" : "@",
                 strchr(f->image, '@') ? "" : f->digest, f->authorities);
   }
+  if (left_out)
+    adm_sb_addf(&sb, " ... (and %zu more)", left_out);
   return sb.len ? adm_sb_str(&sb) : NULL;
 }
 
 /* The checks that read facts, then the words: the denial, warnings and
  * audit annotations of every family, from every finding recorded. Pod
  * Security's verdict, if any, is already in d. */
+/* The gathered facts and those that needed no registry, as one list. */
+static const struct adm_image_facts *all_facts(const struct adm_decide_plan *plan, const struct adm_image_facts *facts,
+                                               struct adm_arena *a) {
+  if (plan->n_unchanged == 0)
+    return facts;
+  size_t n = plan->n_unchanged + (facts ? facts->n : 0);
+  struct adm_image_facts *all = adm_arena_alloc(a, sizeof *all);
+  struct adm_image_fact *items = adm_arena_alloc(a, n * sizeof *items);
+  if (all == NULL || items == NULL)
+    return NULL; /* the arena has failed: the verdict is an error answer */
+  memcpy(items, plan->unchanged, plan->n_unchanged * sizeof *items);
+  if (facts && facts->n)
+    memcpy(items + plan->n_unchanged, facts->items, facts->n * sizeof *items);
+  *all = (struct adm_image_facts){items, n, plan->not_attempted};
+  return all;
+}
+
 static void decide_families(const struct adm_config *cfg, const struct adm_review_request *req,
                             struct adm_decide_plan *plan, const struct adm_image_facts *facts, struct adm_arena *a,
                             struct adm_decision *d) {
+  facts = all_facts(plan, facts, a);
   bool(*any)[ADM__MODE_COUNT] = plan->any;
   const char *resource_label = plan->label, *name = plan->name;
   const struct adm_family_config *ifc = &cfg->families[ADM_FAMILY_IMAGES];
@@ -522,10 +586,12 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   plan->pod.image_facts = facts ? facts : &none;
   struct adm_sb unverified;
   adm_sb_init(&unverified, a);
+  size_t unverified_left_out = 0;
   for (size_t i = 0; family_judges(ifc, plan->is_pod) && i < ifc->n_rules; i++) {
     const struct adm_family_rule *r = &ifc->rules[i];
     if (r->images.verify.set && rule_selects(r, req->namespace, &plan->pod))
-      run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), true, a, d, any, &unverified);
+      run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), true, a, d, any, &unverified,
+               &unverified_left_out);
   }
   plan->pod.image_facts = NULL;
   if (facts && facts->n) {
@@ -538,6 +604,8 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
     if (verified)
       add_annotation(d, "images-verified", verified);
   }
+  if (unverified_left_out)
+    adm_sb_addf(&unverified, " ... (and %zu more)", unverified_left_out);
   if (unverified.len)
     add_annotation(d, "images-unverified", adm_sb_str(&unverified));
   /* Denial: upstream's Pod Security text first when it denied, then each
@@ -657,6 +725,10 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
       add_annotation(d, "error", d->message);
       return;
     }
+    struct adm_pod *kept = adm_arena_alloc(a, sizeof *kept);
+    if (kept != NULL)
+      *kept = old;
+    plan->old = kept;
     psa = psa && significant_update(pod, &old);
     families = families && significant_for_families(pod, &old);
     if (!psa && !families) {

@@ -21,9 +21,20 @@ const struct adm_fact_backend *adm_fact_backend_get(void) {
   return atomic_load(&backend);
 }
 
+void adm_gathered_fact_of(const struct adm_image_fact *f, struct adm_gathered_fact *g) {
+  memset(g, 0, sizeof *g);
+  g->rule_index = f->rule_index;
+  snprintf(g->image, sizeof g->image, "%s", f->image);
+  g->outcome = f->outcome;
+  snprintf(g->digest, sizeof g->digest, "%s", f->digest ? f->digest : "");
+  snprintf(g->authorities, sizeof g->authorities, "%s", f->authorities ? f->authorities : "");
+  snprintf(g->detail, sizeof g->detail, "%s", f->detail ? f->detail : "");
+}
+
 static void to_fact(const struct adm_image_need *need, const struct adm_gathered_fact *g, struct adm_arena *a,
                     struct adm_image_fact *f) {
   f->rule = need->rule;
+  f->rule_index = need->rule_index;
   f->image = need->image;
   f->outcome = g->outcome;
   f->digest = adm_arena_strdup(a, g->digest);
@@ -59,8 +70,15 @@ void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need
     const struct adm_image_need *need = &needs[i];
     struct adm_gathered_fact g;
     const struct adm_gathered_fact *known = given_for(o, need);
-    if (known == NULL && b && b->lookup(im->runtime, need, &g))
+    bool given_only = o && o->given_only;
+    if (known == NULL && b && !given_only && b->lookup(im->runtime, need, &g))
       known = &g;
+    if (known == NULL && given_only) {
+      memset(&g, 0, sizeof g);
+      g.outcome = ADM_SIG_INTERNAL;
+      snprintf(g.detail, sizeof g.detail, "%s", "no verification result was kept for it");
+      known = &g;
+    }
     /* Only a backend can gather: without one the answer is known now. */
     if (known == NULL && no_wait && b != NULL) {
       if (missing) {

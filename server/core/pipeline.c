@@ -63,6 +63,7 @@ void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct 
   out->decoded = out->decided = out->suspended = false;
   out->pending = NULL;
   out->n_pending = 0;
+  out->found = NULL;
   out->error = NULL;
   out->body = NULL;
   out->len = 0;
@@ -103,6 +104,14 @@ void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct 
       out->suspended = true;
       out->pending = missing;
       out->n_pending = n_missing;
+      struct adm_image_facts *found = adm_arena_alloc(arena, sizeof *found);
+      if (found != NULL)
+        *found = facts;
+      out->found = found;
+      if (found == NULL) {
+        answer_exhausted(out, adm_arena_failure(arena));
+        return;
+      }
       out->error = "waiting for registries";
       return;
     }

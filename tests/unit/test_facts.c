@@ -23,7 +23,8 @@ static struct {
   const struct fake_answer *answers;
   size_t n;
   unsigned prepares, lookups, gathers;
-  bool cached; /* lookup answers too (a warm cache) */
+  bool cached;             /* lookup answers too (a warm cache) */
+  const char *cached_only; /* ...for this image alone */
   int marker;
 } fake;
 
@@ -59,7 +60,7 @@ static void answer(const struct adm_image_need *need, struct adm_gathered_fact *
 static bool fake_lookup(void *rt, const struct adm_image_need *need, struct adm_gathered_fact *out) {
   (void)rt;
   fake.lookups++;
-  if (!fake.cached)
+  if (!fake.cached || (fake.cached_only && strcmp(fake.cached_only, need->image) != 0))
     return false;
   answer(need, out);
   return true;
@@ -330,6 +331,18 @@ static void modes_and_dry_run(void **state) {
   expect_in(annotation(&r.res.decision, "dry-run-denied"), "image is not signed");
   done(&r);
   adm_config_free(cfg);
+
+  /* Under dry-run, a pod local rules refuse is still verified: the point is
+   * to learn everything that would refuse it. */
+  cfg = policy("dryRun: true\n", "      deny: [\"registry.example.com/bad\"]\n", NULL);
+  unsigned before = fake.gathers;
+  judge(&r, cfg, review("prod", &bad, 1), NULL);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, before + 1);
+  expect_in(annotation(&r.res.decision, "dry-run-denied"), "matches the deny pattern");
+  expect_in(annotation(&r.res.decision, "dry-run-denied"), "image is not signed");
+  done(&r);
+  adm_config_free(cfg);
 }
 
 /* The server's path: no waiting in the slot; the facts come back given. */
@@ -353,6 +366,8 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   done(&r);
   fo.given = given;
   fo.n_given = 2;
+  fo.no_wait = false;
+  fo.given_only = true;
   judge(&r, cfg, body, &fo);
   assert_true(r.res.decided);
   assert_false(r.res.decision.allowed);
@@ -361,6 +376,44 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   assert_int_equal(fake.gathers, 0);
   done(&r);
 
+  /* Given only: a need without a given fact is not asked for, and fails closed. */
+  fo.n_given = 1;
+  fake.gathers = fake.lookups = 0;
+  judge(&r, cfg, body, &fo);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  assert_true(failed(&r.res.decision, "images.signature.internal"));
+  assert_int_equal(fake.gathers + fake.lookups, 0);
+  done(&r);
+
+  /* What the cache answered comes back with what is pending. */
+  fake.cached = true;
+  const char *mixed[] = {IMG_OK, "registry.example.com/new:v1"};
+  char body2[16384];
+  snprintf(body2, sizeof body2, "%s", review("prod", mixed, 2));
+  fo = (struct adm_facts_options){.no_wait = true};
+  fake.cached_only = NORM_OK;
+  judge(&r, cfg, body2, &fo);
+  assert_true(r.res.suspended);
+  assert_int_equal(r.res.n_pending, 1);
+  assert_string_equal(r.res.pending[0].image, "registry.example.com/new:v1");
+  assert_int_equal(r.res.found->n, 1);
+  struct adm_gathered_fact both[2];
+  answer(&r.res.pending[0], &both[0]);
+  adm_gathered_fact_of(&r.res.found->items[0], &both[1]);
+  assert_int_equal(both[1].outcome, ADM_SIG_VERIFIED);
+  done(&r);
+  /* The cache forgets meanwhile: the second pass still has both. */
+  fake.cached = false;
+  fo = (struct adm_facts_options){.given = both, .n_given = 2, .given_only = true};
+  judge(&r, cfg, body2, &fo);
+  assert_true(r.res.decided);
+  expect_in(annotation(&r.res.decision, "images-verified"), NORM_OK);
+  expect_in(r.res.decision.message, "registry.example.com/new:v1");
+  done(&r);
+  fake.cached = true;
+  fake.cached_only = NULL;
+
   /* A warm cache answers in place: no suspension. */
   fake.cached = true;
   fo = (struct adm_facts_options){.no_wait = true};
@@ -368,6 +421,84 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   assert_true(r.res.decided);
   assert_false(r.res.suspended);
   assert_int_equal(fake.gathers, 0);
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* An UPDATE verifies only images the old pod did not run. */
+static void update_verifies_only_new_images(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  const char *imgs[] = {IMG_BAD};
+  char body[16384];
+  char newpod[1024], oldpod[1024];
+#define POD_WITH_LABEL(buf, label)                                                                                     \
+  snprintf(buf, sizeof buf,                                                                                            \
+           "{\"metadata\":{\"name\":\"p\",\"labels\":{\"a\":\"" label "\"}},\"spec\":{\"containers\":"                 \
+           "[{\"name\":\"c0\",\"image\":\"%s\"}]}}",                                                                   \
+           imgs[0])
+  POD_WITH_LABEL(oldpod, "1");
+  /* Relabelling a pod that runs an unsigned image: not verified again. */
+  POD_WITH_LABEL(newpod, "2");
+  snprintf(body, sizeof body,
+           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\","
+           "\"version\":\"v1\",\"resource\":\"pods\"},\"name\":\"p\",\"namespace\":\"prod\",\"operation\":"
+           "\"UPDATE\",\"userInfo\":{\"username\":\"u\"},\"object\":%s,\"oldObject\":%s}}",
+           newpod, oldpod);
+  struct run r;
+  judge(&r, cfg, body, NULL);
+  assert_true(r.res.decided);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, 0);
+  assert_int_equal(r.res.decision.image_facts->items[0].outcome, ADM_SIG_NOT_CHECKED);
+  done(&r);
+  /* An ephemeral container with a new image is verified. */
+  snprintf(newpod, sizeof newpod,
+           "{\"metadata\":{\"name\":\"p\",\"labels\":{\"a\":\"1\"}},\"spec\":{\"containers\":[{\"name\":"
+           "\"c0\",\"image\":\"%s\"}],\"ephemeralContainers\":[{\"name\":\"dbg\",\"image\":"
+           "\"registry.example.com/other:v1\"}]}}",
+           imgs[0]);
+  snprintf(body, sizeof body,
+           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\","
+           "\"version\":\"v1\",\"resource\":\"pods\"},\"subResource\":\"ephemeralcontainers\",\"name\":\"p\","
+           "\"namespace\":\"prod\",\"operation\":\"UPDATE\",\"userInfo\":{\"username\":\"u\"},\"object\":%s,"
+           "\"oldObject\":%s}}",
+           newpod, oldpod);
+  judge(&r, cfg, body, NULL);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, 1);
+  expect_in(r.res.decision.message, "signature is for another image");
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* The annotations stay bounded however many images a pod has. */
+static void annotations_are_bounded(void **state) {
+  (void)state;
+  enum { N = ADM_MAX_IMAGE_NEEDS };
+  static char names[N][200];
+  static struct fake_answer all[N];
+  const char *imgs[N];
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "registry.example.com/a-rather-long-repository-name-%0120d:v1", i);
+    all[i] = (struct fake_answer){names[i], i % 2 ? ADM_SIG_VERIFIED : ADM_SIG_REGISTRY_UNAVAILABLE};
+    imgs[i] = names[i];
+  }
+  use(all, N);
+  struct adm_config *cfg = policy(NULL, NULL, "        onRegistryError: allow\n");
+  struct run r;
+  judge(&r, cfg, review("prod", imgs, N), NULL);
+  assert_true(r.res.decided);
+  assert_true(r.res.decision.allowed);
+  const char *v = annotation(&r.res.decision, "images-verified"), *u = annotation(&r.res.decision, "images-unverified");
+  expect_in(v, "more)");
+  expect_in(u, "more)");
+  assert_true(strlen(v) < 4096);
+  assert_true(strlen(u) < 4096);
   done(&r);
   adm_config_free(cfg);
 }
@@ -476,6 +607,8 @@ int main(void) {
       cmocka_unit_test(on_registry_error_warn_allow_deny),
       cmocka_unit_test(modes_and_dry_run),
       cmocka_unit_test(suspended_pipeline_resumes_with_given_facts),
+      cmocka_unit_test(update_verifies_only_new_images),
+      cmocka_unit_test(annotations_are_bounded),
       cmocka_unit_test(no_backend_fails_closed),
       cmocka_unit_test(too_many_images_fail_closed),
       cmocka_unit_test(malformed_image_is_refused),

@@ -381,6 +381,11 @@ static void image_verification_counters(void **state) {
   size_t len;
   const char *text = adm_metrics_render(&a, &g, &len);
   assert_null(strstr(text, "admitd_image_verifications_total"));
+  /* Signature failures have a series per outcome from the start. */
+  adm_metrics_init();
+  const char *unsigned_series =
+      "admitd_failed_checks_total{family=\"images\",check=\"images.signature.unsigned\",mode=\"enforce\"}";
+  assert_true(sample(adm_metrics_render(&a, &g, &len), unsigned_series) == 0);
   g.verifying = true;
   g.verifications[ADM_SIG_VERIFIED] = 5;
   g.verifications[ADM_SIG_DEADLINE] = 2;

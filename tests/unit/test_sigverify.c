@@ -462,6 +462,7 @@ static void outcome_ids(void **state) {
                                     "malformed-signature",
                                     "deadline",
                                     "image-not-found",
+                                    "busy",
                                     "not-checked"};
   assert_int_equal(sizeof ids / sizeof ids[0], ADM_SIG_OUTCOME_COUNT);
   for (int o = 0; o < ADM_SIG_OUTCOME_COUNT; o++) {
