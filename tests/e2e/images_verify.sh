@@ -46,12 +46,17 @@ mkdir -p "$WORK/slow"
 REG_PIDS+=("$!")
 SLOW=$(registry_wait_port_file "$!" "$WORK/slow")
 signed_images "$REG"
-# cold, burst and late: never admitted before their test, each signed once by
-# ecdsa like one, so a verification of any costs the same requests.
-for repo in cold burst late; do
-  registry_push_image "http://$REG" "$repo" v1
-  signed_push_sig "$REG" "$repo" "$IMAGE_OCI_DIGEST" "ecdsa:$(signed_payload "$REG" "$repo" "$IMAGE_OCI_DIGEST")"
-  [ "$repo" = burst ] && BURST=$IMAGE_OCI_DIGEST
+# Images never admitted before their test, each signed once by ecdsa like
+# one, so a verification of any costs the same requests: manifests of one
+# image's blobs in repository fresh, each with its tag in an annotation so
+# that it has a digest of its own. FRESH_<TAG> is the digest.
+registry_push_image "http://$REG" fresh base
+for tag in cold burst late; do
+  sed "s|}\$|,\"annotations\":{\"test.admitd.io/tag\":\"$tag\"}}|" "$IMAGE_DIR/oci.json" >"$REG_WORK/fresh-$tag.json"
+  d=$(registry_push_manifest "http://$REG" fresh "$tag" "$REG_WORK/fresh-$tag.json" \
+    application/vnd.oci.image.manifest.v1+json)
+  signed_push_sig "$REG" fresh "$d" "ecdsa:$(signed_payload "$REG" fresh "$d")"
+  declare "FRESH_${tag//-/_}=$d"
 done
 mkdir -p "$WORK/policy/keys"
 cp "$SIG_KEYS"/*.pub "$WORK/policy/keys/"
@@ -268,12 +273,12 @@ expect_eq "a cached admission: registry requests" 0 $(($(reg_requests) - before)
 
 # --- one set of requests for 64 concurrent admissions ---------------------
 before=$(reg_requests)
-review cold ecdsa "$SLOW/cold:v1"
-expect_allowed cold "$SLOW/cold:v1@"
+review cold ecdsa "$SLOW/fresh:cold"
+expect_allowed cold "$SLOW/fresh:cold@"
 COLD_MS=$TOOK_MS
 COLD=$(($(reg_requests) - before))
 expect_eq "a cold verification asks HEAD manifest, GET .sig, GET payload" 3 "$COLD"
-review burst ecdsa "$SLOW/burst:v1"
+review burst ecdsa "$SLOW/fresh:burst"
 mkdir -p "$WORK/burst"
 args=()
 for i in $(seq 1 64); do
@@ -291,7 +296,7 @@ want, n = sys.argv[1], 0
 for f in sys.argv[2:]:
     r = json.load(open(f)).get("response") or {}
     n += r.get("allowed") is True and want in (r.get("auditAnnotations") or {}).get("images-verified", "")
-print(n)' "$SLOW/burst:v1@$BURST (ecdsa)" "$WORK"/burst/*.json)
+print(n)' "$SLOW/fresh:burst@$FRESH_burst (ecdsa)" "$WORK"/burst/*.json)
 expect_eq "64 concurrent admissions: all allowed and annotated" 64 "$ok"
 expect_eq "64 concurrent admissions of a new image: registry requests (one cold verification)" "$COLD" "$BURST_REQUESTS"
 
@@ -336,7 +341,7 @@ TIMEOUT_MS="$SERVER_MS ms (client $TOOK_MS ms)"
 # A verification started by a request with little time left (?timeout=1s;
 # through SLOW it needs about 1 s) must not end a concurrent admission of the
 # same image that has time enough: that one gets the verified result.
-review late ecdsa "$SLOW/late:v1"
+review late ecdsa "$SLOW/fresh:late"
 curl -sS --cacert "$CA" -o "$WORK/late-short.json" -H 'Content-Type: application/json' \
   --data-binary @"$WORK/late.json" "https://localhost:$PORT/validate?timeout=1s" &
 short=$!
@@ -344,7 +349,7 @@ sleep 0.2
 post late
 LATE_MS=$TOOK_MS
 expect_eq "late: a concurrent admission with time enough is allowed" true "$ALLOWED"
-expect_contains "late: and verified" "$SLOW/late:v1@" "$VERIFIED"
+expect_contains "late: and verified" "$SLOW/fresh:late@" "$VERIFIED"
 wait "$short"
 decode "$WORK/late-short.json"
 expect_eq "late: the one with ?timeout=1s is denied" false "$ALLOWED"
@@ -354,6 +359,7 @@ stop_server
 echo "timings: refusing registry ${GONE_MS}, silent registry ${SILENT_MS} (deadline 2 s)," \
   "?timeout=1s ${TIMEOUT_MS} (deadline 3 s), one cold admission through the slow registry ${COLD_MS} ms," \
   "64 concurrent admissions of a new image through it ${BURST_MS} ms" \
-  "with ${BURST_REQUESTS} registry requests (cold: ${COLD}), one joining a ?timeout=1s verification" \
+  "with ${BURST_REQUESTS} registry requests (cold: ${COLD})," \
+  "one joining a ?timeout=1s verification" \
   "${LATE_MS} ms, setup ${SETUP_MS} ms, whole test $((($(now_ns) - START) / 1000000)) ms"
 finish
