@@ -9,9 +9,9 @@
 # registry's request lines to show that a request denied by local rules
 # asks nothing, a cached admission asks nothing and 64 concurrent
 # admissions of a new image ask once; and times a refusing registry, a
-# silent one (the deadline, and the API server's ?timeout=) and
-# onRegistryError warn and allow. Exit 77 (skip) when docker-registry,
-# openssl or curl is missing. Loopback only.
+# silent one (the deadline, and the API server's ?timeout=), a slow one
+# (a pod's images side by side) and onRegistryError warn and allow. Exit
+# 77 (skip) when docker-registry, openssl or curl is missing. Loopback only.
 ADMITD=${1:?usage: images_verify.sh PATH/TO/admitd}
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/registry/signed.sh"
@@ -51,7 +51,7 @@ signed_images "$REG"
 # image's blobs in repository fresh, each with its tag in an annotation so
 # that it has a digest of its own. FRESH_<TAG> is the digest.
 registry_push_image "http://$REG" fresh base
-for tag in cold burst late; do
+for tag in cold burst late multi-a multi-b multi-c; do
   sed "s|}\$|,\"annotations\":{\"test.admitd.io/tag\":\"$tag\"}}|" "$IMAGE_DIR/oci.json" >"$REG_WORK/fresh-$tag.json"
   d=$(registry_push_manifest "http://$REG" fresh "$tag" "$REG_WORK/fresh-$tag.json" \
     application/vnd.oci.image.manifest.v1+json)
@@ -300,6 +300,19 @@ print(n)' "$SLOW/fresh:burst@$FRESH_burst (ecdsa)" "$WORK"/burst/*.json)
 expect_eq "64 concurrent admissions: all allowed and annotated" 64 "$ok"
 expect_eq "64 concurrent admissions of a new image: registry requests (one cold verification)" "$COLD" "$BURST_REQUESTS"
 
+# --- a pod's images are verified side by side --------------------------------
+# Three new images through SLOW, about a second each: one after another they
+# would pass the 2 s deadline.
+review multi ecdsa "$SLOW/fresh:multi-a" "$SLOW/fresh:multi-b" "$SLOW/fresh:multi-c"
+post multi
+expect_eq "three new images in one pod: allowed" true "$ALLOWED"
+for tag in multi-a multi-b multi-c; do
+  d=FRESH_${tag//-/_}
+  expect_contains "three new images in one pod: $tag verified" "$SLOW/fresh:$tag@${!d} (ecdsa)" "$VERIFIED"
+done
+expect_took multi 0 1900 "three new images through the slow registry"
+MULTI_MS="$SERVER_MS ms (client $TOOK_MS ms)"
+
 # --- a registry that refuses, one that never answers ------------------------
 review gone-deny deny-error "$GONE/deny:v1"
 expect_denied gone-deny registry-unavailable "registry unavailable"
@@ -359,7 +372,7 @@ stop_server
 echo "timings: refusing registry ${GONE_MS}, silent registry ${SILENT_MS} (deadline 2 s)," \
   "?timeout=1s ${TIMEOUT_MS} (deadline 3 s), one cold admission through the slow registry ${COLD_MS} ms," \
   "64 concurrent admissions of a new image through it ${BURST_MS} ms" \
-  "with ${BURST_REQUESTS} registry requests (cold: ${COLD})," \
+  "with ${BURST_REQUESTS} registry requests (cold: ${COLD}), a pod of three new images through it ${MULTI_MS}," \
   "one joining a ?timeout=1s verification" \
   "${LATE_MS} ms, setup ${SETUP_MS} ms, whole test $((($(now_ns) - START) / 1000000)) ms"
 finish
