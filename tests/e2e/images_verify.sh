@@ -42,7 +42,7 @@ SILENT=$(registry_wait_port_file "$!" "$WORK/silent")
 # about a second, so the 64 admissions below overlap it for certain.
 mkdir -p "$WORK/slow"
 "$PY" "$(dirname "$0")/slow_forwarder.py" --port-file "$WORK/slow/port" --upstream "$REG" --delay 0.3 \
-  2>"$WORK/slow/stderr.log" &
+  --log "$WORK/slow/requests.log" 2>"$WORK/slow/stderr.log" &
 REG_PIDS+=("$!")
 SLOW=$(registry_wait_port_file "$!" "$WORK/slow")
 signed_images "$REG"
@@ -358,7 +358,12 @@ review late ecdsa "$SLOW/fresh:late"
 curl -sS --cacert "$CA" -o "$WORK/late-short.json" -H 'Content-Type: application/json' \
   --data-binary @"$WORK/late.json" "https://localhost:$PORT/validate?timeout=1s" &
 short=$!
-sleep 0.2
+# Join once the short one is fetching the signature: the tag's digest is
+# known, and the verification the late one waits for is the short one's.
+for _ in $(seq 1 200); do
+  grep -q "^GET /v2/fresh/manifests/sha256-${FRESH_late#sha256:}.sig" "$WORK/slow/requests.log" && break
+  sleep 0.01
+done
 post late
 LATE_MS=$TOOK_MS
 expect_eq "late: a concurrent admission with time enough is allowed" true "$ALLOWED"
