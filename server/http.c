@@ -113,6 +113,7 @@ struct adm_server {
   pthread_t watchdog;
   bool watchdog_started;
   atomic_bool stopping;
+  atomic_uint gather_threads; /* helper threads asking registries now */
 };
 
 enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_REJECT };
@@ -472,31 +473,93 @@ static bool wait_turn(sem_t *sem, int64_t deadline_ms) {
   }
 }
 
+/* A request's images are verified side by side, so its deadline bounds
+ * the slowest of them rather than their sum: up to GATHER_PER_REQUEST
+ * shares, each every k-th need, the first in the request's own thread.
+ * Helper threads are bounded server-wide; a share that gets none runs in
+ * the request's thread, under the same deadline. */
+#define GATHER_PER_REQUEST 8
+#define GATHER_THREADS_MAX 128
+
+struct gather_share {
+  const struct adm_fact_backend *b;
+  void *runtime;
+  const struct adm_image_need *needs;
+  struct adm_gathered_fact *out;
+  size_t first, n, step;
+  int64_t deadline_ms;
+  pthread_t thread;
+  bool threaded;
+};
+
+static void *gather_share(void *p) {
+  struct gather_share *g = p;
+  for (size_t i = g->first; i < g->n; i += g->step)
+    g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
+  return NULL;
+}
+
+static void gather_all(struct adm_server *s, const struct adm_config *cfg, const struct adm_image_need *needs, size_t n,
+                       int64_t deadline_ms, struct adm_gathered_fact *out) {
+  struct gather_share shares[GATHER_PER_REQUEST];
+  size_t k = n < GATHER_PER_REQUEST ? n : GATHER_PER_REQUEST;
+  pthread_attr_t attr;
+  bool attr_ok = pthread_attr_init(&attr) == 0;
+  if (attr_ok && s->opt.thread_stack_bytes)
+    pthread_attr_setstacksize(&attr, s->opt.thread_stack_bytes); /* what the request's own thread has */
+  for (size_t i = 0; i < k; i++) {
+    shares[i] = (struct gather_share){.b = cfg->images.backend,
+                                      .runtime = cfg->images.runtime,
+                                      .needs = needs,
+                                      .out = out,
+                                      .first = i,
+                                      .n = n,
+                                      .step = k,
+                                      .deadline_ms = deadline_ms};
+    if (i == 0)
+      continue;
+    if (atomic_fetch_add(&s->gather_threads, 1) < GATHER_THREADS_MAX &&
+        pthread_create(&shares[i].thread, attr_ok ? &attr : NULL, gather_share, &shares[i]) == 0)
+      shares[i].threaded = true;
+    else
+      atomic_fetch_sub(&s->gather_threads, 1);
+  }
+  for (size_t i = 0; i < k; i++)
+    if (!shares[i].threaded)
+      gather_share(&shares[i]);
+  for (size_t i = 1; i < k; i++)
+    if (shares[i].threaded) {
+      pthread_join(shares[i].thread, NULL);
+      atomic_fetch_sub(&s->gather_threads, 1);
+    }
+  if (attr_ok)
+    pthread_attr_destroy(&attr);
+}
+
 /* Ask the registries for needs[0..n) by deadline_ms, within the bound on
- * requests waiting at once; one that cannot get in by then gets DEADLINE
- * for each of its images, never a fact it did not earn. */
+ * requests waiting at once; one that cannot get in, or that has too little
+ * time left, gets BUSY for each of its images, never a fact it did not earn. */
 static void gather_facts(struct adm_server *s, const struct adm_config *cfg, const struct adm_image_need *needs,
                          size_t n, int64_t deadline_ms, struct adm_gathered_fact *out) {
   /* Overload is admitd's own failure, never the registry's: it must not
    * read as a registry error that onRegistryError could let pass. */
   bool admitted = wait_turn(&s->fact_waits, deadline_ms - FACTS_MIN_MS);
-  const struct adm_fact_backend *b = cfg->images.backend;
   const char *busy = !admitted ? "too many admissions were waiting on registries"
                      : now_ns() / 1000000 + FACTS_MIN_MS > deadline_ms ? "no time was left for registries"
                                                                        : NULL;
+  if (busy == NULL)
+    gather_all(s, cfg, needs, n, deadline_ms, out);
+  if (admitted)
+    sem_post(&s->fact_waits);
+  if (busy == NULL)
+    return;
   for (size_t i = 0; i < n; i++) {
-    if (busy == NULL) {
-      b->gather(cfg->images.runtime, &needs[i], deadline_ms, &out[i]);
-      continue;
-    }
     memset(&out[i], 0, sizeof out[i]);
     out[i].rule_index = needs[i].rule_index;
     snprintf(out[i].image, sizeof out[i].image, "%s", needs[i].image);
     out[i].outcome = ADM_SIG_BUSY;
     snprintf(out[i].detail, sizeof out[i].detail, "%s", busy);
   }
-  if (admitted)
-    sem_post(&s->fact_waits);
 }
 
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {

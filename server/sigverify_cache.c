@@ -259,6 +259,7 @@ static int flight(struct adm_sig_cache *c, struct table *t, uint64_t generation,
                   int64_t deadline_ms, const struct work *w, struct adm_sig_result *res, enum keep *keep) {
   uint64_t hash = hash_key(generation, key, len);
   pthread_mutex_lock(&c->lock);
+again:
   if (generation > c->generation) {
     c->generation = generation;
     purge_older(&c->results, generation);
@@ -286,7 +287,17 @@ static int flight(struct adm_sig_cache *c, struct table *t, uint64_t generation,
     t->counts.waits++;
     e->refs++;
     int rc = 0;
-    if (wait_ready(c, e, deadline_ms)) {
+    bool ready = wait_ready(c, e, deadline_ms);
+    /* The work ran out of its owner's time, which may end before ours (a
+     * shorter ?timeout=): that says nothing about the image, so with time
+     * left do it again (sharing it with the others who retry), rather
+     * than take a deadline that is not ours. */
+    if (ready && e->result.outcome == ADM_SIG_DEADLINE && adm_verifier_now_ms() < deadline_ms) {
+      e->refs--;
+      entry_release(e);
+      goto again;
+    }
+    if (ready) {
       *res = e->result;
       *keep = e->keep;
       rc = e->rc;

@@ -2,7 +2,8 @@
  * fixtures: ttl, errorTtl and resolution ttl on an injected clock, what is
  * never kept, policy generations, eviction of the oldest entry, and
  * single-flight (threads asking for one new key make one verification; a
- * waiter whose deadline passes gets DEADLINE). Registry calls are counted. */
+ * waiter whose deadline passes gets DEADLINE, one whose deadline outlives
+ * the owner's does the work again). Registry calls are counted. */
 #include "cosign_fixtures.h"
 
 #include <pthread.h>
@@ -45,6 +46,8 @@ static enum adm_fetch_outcome slow_manifest(struct adm_verifier *v, const struct
   struct slow *s = slow_of(v);
   s->manifests++;
   usleep(s->delay_us);
+  if (adm_verifier_now_ms() >= deadline_ms) /* as the real client: past the deadline, no answer */
+    return ADM_FETCH_DEADLINE;
   return s->inner.ops->fetch_manifest(&s->inner, t, deadline_ms, out, err);
 }
 
@@ -363,19 +366,27 @@ static void single_flight_tag(void **state) {
   one_flight("v1");
 }
 
+/* A thread that starts the work on image_digest (deadline in deadline_in
+ * ms) over a registry slowed by delay_us; returns once it is fetching. */
+static void start_owner(struct asker *owner, struct adm_sig_cache *c, struct slow *s, struct adm_verifier *v,
+                        pthread_barrier_t *start, useconds_t delay_us, int64_t deadline_in) {
+  slow_init(s, v);
+  s->delay_us = delay_us;
+  pthread_barrier_init(start, NULL, 2);
+  *owner = (struct asker){.c = c, .v = v, .start = start, .deadline_ms = adm_verifier_deadline_in(deadline_in)};
+  assert_int_equal(pthread_create(&owner->thread, NULL, ask, owner), 0);
+  pthread_barrier_wait(start);
+  usleep(50000);
+}
+
 static void waiter_deadline(void **state) {
   (void)state;
   struct adm_sig_cache *c = cache_with(100);
   struct slow s;
   struct adm_verifier v;
-  slow_init(&s, &v);
-  s.delay_us = 400000;
   pthread_barrier_t start;
-  pthread_barrier_init(&start, NULL, 2);
-  struct asker first = {.c = c, .v = &v, .start = &start, .deadline_ms = adm_verifier_deadline_in(10000)};
-  assert_int_equal(pthread_create(&first.thread, NULL, ask, &first), 0);
-  pthread_barrier_wait(&start);
-  usleep(50000); /* the first is now fetching */
+  struct asker first;
+  start_owner(&first, c, &s, &v, &start, 400000, 10000);
   struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
   struct adm_sig_result res;
   int64_t t0 = adm_verifier_now_ms();
@@ -397,6 +408,34 @@ static void waiter_deadline(void **state) {
   struct adm_sig_cache_stats st;
   adm_sig_cache_stats(c, &st);
   assert_int_equal(st.results.waits, 1);
+  adm_sig_cache_free(c);
+}
+
+/* The owner of the work runs out of its own (short) deadline; a waiter
+ * with time left must not inherit that DEADLINE: it does the work again. */
+static void waiter_outlives_owner(void **state) {
+  (void)state;
+  struct adm_sig_cache *c = cache_with(100);
+  struct slow s;
+  struct adm_verifier v;
+  pthread_barrier_t start;
+  struct asker owner;
+  start_owner(&owner, c, &s, &v, &start, 300000, 100); /* past its deadline before the answer */
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_result res;
+  assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 7, adm_verifier_deadline_in(10000), &res), 0);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  pthread_join(owner.thread, NULL);
+  expect_outcome(&owner.res, ADM_SIG_DEADLINE);
+  pthread_barrier_destroy(&start);
+  expect_calls(&s, 0, 2); /* the owner's fetch, then the waiter's own */
+  struct adm_sig_cache_stats st;
+  adm_sig_cache_stats(c, &st);
+  assert_int_equal(st.results.waits, 1);
+  /* The waiter's result is kept: the next lookup is a hit. */
+  res = lookup(c, &v, NULL, image_digest, "r0", 7);
+  expect_outcome(&res, ADM_SIG_VERIFIED);
+  expect_calls(&s, 0, 2);
   adm_sig_cache_free(c);
 }
 
@@ -432,11 +471,17 @@ static void eviction_while_pending(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(ttl_expiry),           cmocka_unit_test(error_ttl_expiry),
-      cmocka_unit_test(resolution_ttl),       cmocka_unit_test(deadline_is_never_kept),
-      cmocka_unit_test(generations),          cmocka_unit_test(eviction),
-      cmocka_unit_test(single_flight_digest), cmocka_unit_test(single_flight_tag),
-      cmocka_unit_test(waiter_deadline),      cmocka_unit_test(eviction_while_pending),
+      cmocka_unit_test(ttl_expiry),
+      cmocka_unit_test(error_ttl_expiry),
+      cmocka_unit_test(resolution_ttl),
+      cmocka_unit_test(deadline_is_never_kept),
+      cmocka_unit_test(generations),
+      cmocka_unit_test(eviction),
+      cmocka_unit_test(single_flight_digest),
+      cmocka_unit_test(single_flight_tag),
+      cmocka_unit_test(waiter_deadline),
+      cmocka_unit_test(waiter_outlives_owner),
+      cmocka_unit_test(eviction_while_pending),
   };
   return cmocka_run_group_tests(tests, setup, group_teardown);
 }
