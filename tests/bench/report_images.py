@@ -36,8 +36,8 @@ for r in images:
     print("- cached admissions: %d (%d cache hits), registry requests: **%d**" % (
         r["cached_admissions"], r["cached_cache_hits"], r["cached_requests"]))
     print("- %d threads admitting the same new images at once, %d times: **%d-%d** registry requests per flight "
-          "(one cold admission: %d); at least %d of the %d found no cached fact and shared the verification in "
-          "progress; slowest admission %.1f ms" % (
+          "(one cold admission: %d); at least %d of the %d found no cached fact at first look; slowest admission "
+          "%.1f ms" % (
               r["flight_threads"], r["flights"], r["flight_requests_min"], r["flight_requests_max"],
               r["cold_requests_max"], r["flight_waited_min"], r["flight_threads"], r["flight_wall_max_us"] / 1000))
     print("- registry requests: %d counted by admitd, %d answered in the registry's log" % (
