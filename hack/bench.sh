@@ -6,13 +6,17 @@
 #   admitd   `admitd serve` with the built-in policy, same driver, same bodies
 #   floor    in process: a bare jansson parse of each body against admitd's
 #            whole decode -> extract -> evaluate -> decide -> encode path
+#   images   in process, against docker-registry on 127.0.0.1 holding the
+#            11 KB pod's images signed with ECDSA: cold and cached
+#            verification, and 64 admissions of new images at once
 # Driver: wrk (one client thread) with hack/bench/post.lua, keep-alive at
 # 1, 4, 16 and 64 connections, and a new TLS connection per request.
 # Server CPU comes from /proc/PID/stat, per-thread CPU from
 # /proc/PID/task/*/stat, peak RSS from VmHWM (reset before each run).
 #
 #   hack/bench.sh            full run (about 4 minutes); exit 1 if a target is missed
-#   hack/bench.sh --quick    smoke run (under a minute); timings are printed, never judged
+#   hack/bench.sh --quick    smoke run (under a minute); timings are printed, never judged,
+#                            but the signature section's request counts are (exact anywhere)
 #
 # Every server is started here on 127.0.0.1 and stopped by PID.
 set -euo pipefail
@@ -21,12 +25,15 @@ mode=full
 [ "${1:-}" = --quick ] && mode=quick
 hack/deps.sh bench
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target admitd admitd-bench admitd-bench-metrics >/dev/null
+cmake --build build -j"$(nproc)" --target admitd admitd-bench admitd-bench-metrics \
+  admitd-bench-images >/dev/null
 
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # The signature section's registry, stopped by PID (tests/registry/lib.sh).
+  if declare -F registry_cleanup >/dev/null; then registry_cleanup; fi
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -38,10 +45,12 @@ if [ $mode = quick ]; then
   INPROC_SECONDS=0.5
   INPROC_BODIES=(pod-11k.json)
   METRICS_ITERATIONS=200000
+  IMAGES_ARGS=(--seconds 0.5 --cold 50 --cached 2000 --flights 3)
 else
   DUR=10
   INPROC_SECONDS=3
   METRICS_ITERATIONS=2000000
+  IMAGES_ARGS=(--seconds 3 --cold 500 --cached 20000 --flights 10)
   INPROC_BODIES=(pod-6k.json pod-11k.json pod-22k.json pod-update.json pod-denied.json deployment.json)
 fi
 
@@ -70,6 +79,26 @@ done
 echo "== in process: built-in policy vs one resources and one securityContext rule set" >&2
 build/admitd-bench --seconds "$INPROC_SECONDS" --compare-policy hack/bench/families-policy.yaml "$FIX/pod-11k.json" |
   sed 's/^{/{"kind":"families",/' >>"$RESULTS"
+
+# Signature verification (tests/bench/bench_images.c): the 11 KB pod's four
+# images pushed to a docker-registry on 127.0.0.1 and signed with ECDSA
+# (tests/bench/images.sh). The registry's own log counts the requests it
+# answered, against admitd's count. Stopped (by PID) before the HTTPS runs.
+echo "== in process: signature verification, cold and cached, against a loopback registry" >&2
+if command -v docker-registry >/dev/null && command -v openssl >/dev/null; then
+  . tests/bench/images.sh
+  mkdir -p "$WORK/images"
+  images_setup "$WORK/images" "$FIX/pod-11k.json" || { echo "bench: cannot set up the signed images" >&2; exit 1; }
+  log_before=$(images_registry_requests)
+  out=$(build/admitd-bench-images "${IMAGES_ARGS[@]}" "$WORK/images/plain.yaml" "$WORK/images/images.yaml" \
+    "$WORK/images/pod-11k.json")
+  echo "${out%\}},\"registry_log_requests\":$(($(images_registry_requests) - log_before))}" >>"$RESULTS"
+  registry_cleanup
+else
+  echo "== skipped: needs docker-registry and openssl (Debian: docker-registry openssl)" >&2
+  echo '{"kind":"images-skipped","why":"needs docker-registry and openssl (Debian: docker-registry openssl)"}' \
+    >>"$RESULTS"
+fi
 
 # What counting a review in the metrics adds to it (server/metrics.c), on 1
 # and on 2 threads at once: an allowed pod with warnings and a denied one.
@@ -255,4 +284,7 @@ sleep 3 # admitd returns freed memory once idle (checked every second)
 printf '{"kind":"idle","when":"after the load","rss_kib":%s}\n' "$(awk '/VmRSS/ {print $2}' /proc/$ADMITD_PID/status)" >>"$RESULTS"
 
 echo >&2
-hack/bench/report.py "$mode" <"$RESULTS"
+status=0
+hack/bench/report.py "$mode" <"$RESULTS" || status=1
+tests/bench/report_images.py "$mode" <"$RESULTS" || status=1
+exit $status
