@@ -113,7 +113,6 @@ struct adm_server {
   pthread_t watchdog;
   bool watchdog_started;
   atomic_bool stopping;
-  atomic_uint gather_threads; /* helper threads asking registries now */
 };
 
 enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_REJECT };
@@ -473,69 +472,6 @@ static bool wait_turn(sem_t *sem, int64_t deadline_ms) {
   }
 }
 
-/* A request's images are verified side by side, so its deadline bounds
- * the slowest of them rather than their sum: up to GATHER_PER_REQUEST
- * shares, each every k-th need, the first in the request's own thread.
- * Helper threads are bounded server-wide; a share that gets none runs in
- * the request's thread, under the same deadline. */
-#define GATHER_PER_REQUEST 8
-#define GATHER_THREADS_MAX 128
-
-struct gather_share {
-  const struct adm_fact_backend *b;
-  void *runtime;
-  const struct adm_image_need *needs;
-  struct adm_gathered_fact *out;
-  size_t first, n, step;
-  int64_t deadline_ms;
-  pthread_t thread;
-  bool threaded;
-};
-
-static void *gather_share(void *p) {
-  struct gather_share *g = p;
-  for (size_t i = g->first; i < g->n; i += g->step)
-    g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
-  return NULL;
-}
-
-static void gather_all(struct adm_server *s, const struct adm_config *cfg, const struct adm_image_need *needs, size_t n,
-                       int64_t deadline_ms, struct adm_gathered_fact *out) {
-  struct gather_share shares[GATHER_PER_REQUEST];
-  size_t k = n < GATHER_PER_REQUEST ? n : GATHER_PER_REQUEST;
-  pthread_attr_t attr;
-  bool attr_ok = pthread_attr_init(&attr) == 0;
-  if (attr_ok && s->opt.thread_stack_bytes)
-    pthread_attr_setstacksize(&attr, s->opt.thread_stack_bytes); /* what the request's own thread has */
-  for (size_t i = 0; i < k; i++) {
-    shares[i] = (struct gather_share){.b = cfg->images.backend,
-                                      .runtime = cfg->images.runtime,
-                                      .needs = needs,
-                                      .out = out,
-                                      .first = i,
-                                      .n = n,
-                                      .step = k,
-                                      .deadline_ms = deadline_ms};
-    if (i == 0)
-      continue;
-    if (atomic_fetch_add(&s->gather_threads, 1) < GATHER_THREADS_MAX &&
-        pthread_create(&shares[i].thread, attr_ok ? &attr : NULL, gather_share, &shares[i]) == 0)
-      shares[i].threaded = true;
-    else
-      atomic_fetch_sub(&s->gather_threads, 1);
-  }
-  for (size_t i = 0; i < k; i++)
-    if (!shares[i].threaded)
-      gather_share(&shares[i]);
-  for (size_t i = 1; i < k; i++)
-    if (shares[i].threaded) {
-      pthread_join(shares[i].thread, NULL);
-      atomic_fetch_sub(&s->gather_threads, 1);
-    }
-  if (attr_ok)
-    pthread_attr_destroy(&attr);
-}
-
 /* Ask the registries for needs[0..n) by deadline_ms, within the bound on
  * requests waiting at once; one that cannot get in, or that has too little
  * time left, gets BUSY for each of its images, never a fact it did not earn. */
@@ -548,7 +484,7 @@ static void gather_facts(struct adm_server *s, const struct adm_config *cfg, con
                      : now_ns() / 1000000 + FACTS_MIN_MS > deadline_ms ? "no time was left for registries"
                                                                        : NULL;
   if (busy == NULL)
-    gather_all(s, cfg, needs, n, deadline_ms, out);
+    adm_facts_gather(cfg, needs, n, deadline_ms, s->opt.thread_stack_bytes, out);
   if (admitted)
     sem_post(&s->fact_waits);
   if (busy == NULL)
@@ -561,6 +497,37 @@ static void gather_facts(struct adm_server *s, const struct adm_config *cfg, con
     snprintf(out[i].detail, sizeof out[i].detail, "%s", busy);
   }
 }
+
+/* The server's side of adm_pipeline_run_slotted: its decode slots. */
+struct slotted {
+  struct adm_server *s;
+  struct adm_config *cfg;
+  unsigned slot;
+};
+
+static void slotted_release(void *p) {
+  struct slotted *sl = p;
+  release_slot(sl->s, sl->slot);
+}
+
+static void slotted_gather(void *p, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
+                           struct adm_gathered_fact *out) {
+  struct slotted *sl = p;
+  gather_facts(sl->s, sl->cfg, needs, n, deadline_ms, out);
+}
+
+static bool slotted_reacquire(void *p, int64_t deadline_ms, struct adm_arena **arena,
+                              struct adm_pipeline_result **out) {
+  struct slotted *sl = p;
+  if (!acquire_decode_slot_by(sl->s, (long long)deadline_ms * 1000000LL))
+    return false;
+  sl->slot = claim_slot(sl->s);
+  *arena = &sl->s->slots[sl->slot].arena;
+  *out = &sl->s->slots[sl->slot].result;
+  return true;
+}
+
+static const struct adm_slot_ops slotted_ops = {slotted_release, slotted_gather, slotted_reacquire};
 
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
   if (r->too_big) {
@@ -575,54 +542,20 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   }
   if (!acquire_decode_slot(s, r))
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
-  unsigned slot = claim_slot(s);
-  struct adm_arena *arena = &s->slots[slot].arena;
-  struct adm_config *cfg = adm_config_pin();
-  struct adm_pipeline_result *res = &s->slots[slot].result;
-  struct adm_facts_options fo = {.deadline_ms = facts_deadline_ms(s, r, cfg), .no_wait = true};
-  adm_pipeline_run_facts(&s->limits, cfg, r->body, r->len, arena, &fo, res);
-  struct adm_gathered_fact *gathered = NULL;
-  if (res->suspended) {
-    /* Registries must be asked: wait without the slot and its arena, so
-     * a slow registry never holds back requests that need none. */
-    size_t n = res->n_pending, n_found = res->found->n;
-    struct adm_image_need *needs = malloc(n * sizeof *needs);
-    gathered = calloc(n + n_found, sizeof *gathered);
-    if (needs)
-      memcpy(needs, res->pending, n * sizeof *needs);
-    /* What the cache answered goes back too: it may expire meanwhile. */
-    for (size_t i = 0; gathered && i < n_found; i++)
-      adm_gathered_fact_of(&res->found->items[i], &gathered[n + i]);
-    r->len = res->pruned_len;
-    adm_review_request_release(&res->req);
-    release_slot(s, slot);
-    if (needs && gathered)
-      gather_facts(s, cfg, needs, n, fo.deadline_ms, gathered);
-    free(needs);
-    if (needs == NULL || gathered == NULL) {
-      free(gathered);
-      adm_config_unpin(cfg);
-      release_body(s, r);
+  struct slotted sl = {s, adm_config_pin(), claim_slot(s)};
+  struct adm_config *cfg = sl.cfg;
+  struct adm_pipeline_result *res;
+  enum adm_slotted_status st =
+      adm_pipeline_run_slotted(&s->limits, cfg, r->body, r->len, facts_deadline_ms(s, r, cfg), FACTS_MARGIN_MS,
+                               &slotted_ops, &sl, &s->slots[sl.slot].arena, &s->slots[sl.slot].result, &res);
+  if (st != ADM_SLOTTED_ANSWERED) {
+    adm_config_unpin(cfg);
+    release_body(s, r);
+    if (st == ADM_SLOTTED_NOMEM)
       return respond_status(s, c, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
-    }
-    /* The answer is due by the facts' deadline and its margin: past it
-     * the API server has given up, so do not wait longer for a slot. */
-    if (!acquire_decode_slot_by(s, ((long long)fo.deadline_ms + FACTS_MARGIN_MS) * 1000000LL)) {
-      free(gathered);
-      adm_config_unpin(cfg);
-      release_body(s, r);
-      return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
-    }
-    slot = claim_slot(s);
-    arena = &s->slots[slot].arena;
-    res = &s->slots[slot].result;
-    /* Every fact is given now; none is asked for while holding the slot. */
-    fo.given = gathered;
-    fo.n_given = n + n_found;
-    fo.no_wait = false;
-    fo.given_only = true;
-    adm_pipeline_run_facts(&s->limits, cfg, r->body, r->len, arena, &fo, res);
+    return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
   }
+  unsigned slot = sl.slot;
   adm_metrics_review(cfg, res, now_ns() - ts_ns(&r->start));
   r->observed = true;
   adm_config_unpin(cfg);
@@ -637,7 +570,6 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
     adm_review_request_release(&res->req);
   release_slot(s, slot);
   release_body(s, r);
-  free(gathered);
   return ret;
 }
 

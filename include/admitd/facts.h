@@ -156,6 +156,13 @@ void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need
                        const struct adm_facts_options *o, struct adm_arena *a, struct adm_image_facts *out,
                        struct adm_image_need **missing, size_t *n_missing);
 
+/* Ask the registries for needs[0..n) through cfg's backend by deadline_ms,
+ * several at once (helper threads of stack_bytes, 0: the default; bounded
+ * process-wide, the caller's thread doing the rest), filling out[i] for
+ * each. Without a backend every fact is INTERNAL. */
+void adm_facts_gather(const struct adm_config *cfg, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
+                      size_t stack_bytes, struct adm_gathered_fact *out);
+
 /* The backend every snapshot loaded from now on is prepared by; NULL: none
  * (verify rules then fail closed with an internal outcome). */
 void adm_fact_backend_set(const struct adm_fact_backend *b);

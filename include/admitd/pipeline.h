@@ -72,6 +72,38 @@ void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct 
                             struct adm_arena *arena, const struct adm_facts_options *fo,
                             struct adm_pipeline_result *out);
 
+/* How a caller that holds a decode slot (the server, the bench) lets go of
+ * it while registries are asked. */
+struct adm_slot_ops {
+  /* The slot and its arena are no longer needed: recycle them. */
+  void (*release)(void *ctx);
+  /* Ask the registries for needs[0..n) by deadline_ms, filling out[i]
+   * (every one, a failure being an outcome). */
+  void (*gather)(void *ctx, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
+                 struct adm_gathered_fact *out);
+  /* A slot again by deadline_ms: its arena (failure state clear) and
+   * result, or false when none came free in time. */
+  bool (*reacquire)(void *ctx, int64_t deadline_ms, struct adm_arena **arena, struct adm_pipeline_result **out);
+};
+
+enum adm_slotted_status {
+  ADM_SLOTTED_ANSWERED, /* *answer is the result to send */
+  ADM_SLOTTED_NOMEM,    /* the facts could not be kept: answer 500 */
+  ADM_SLOTTED_NO_SLOT,  /* no slot came free by the deadline: answer 503 */
+};
+
+/* The server's path: judge body with no waiting in the slot; when a
+ * registry must be asked, copy what is needed out of the arena, release
+ * the slot, gather, take a slot again (by deadline_ms plus the answer's
+ * margin_ms) and judge the pruned body again with every fact given, none
+ * asked for while the slot is held. On ANSWERED, *answer is out or the
+ * new slot's result (the caller releases whichever slot it then holds).
+ * Otherwise no slot is held. */
+enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limits *lim, const struct adm_config *cfg,
+                                                 char *body, size_t len, int64_t deadline_ms, int64_t margin_ms,
+                                                 const struct adm_slot_ops *ops, void *ctx, struct adm_arena *arena,
+                                                 struct adm_pipeline_result *out, struct adm_pipeline_result **answer);
+
 /* The arena size a body of len bytes may decode into under lim. */
 size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t len);
 

@@ -3,6 +3,7 @@
  * backend's cache, then the registries under one deadline. */
 #include "admitd/facts.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,87 @@
 #include "admitd/verifier.h"
 
 static _Atomic(const struct adm_fact_backend *) backend;
+
+/* A request's images are verified side by side, so its deadline bounds
+ * the slowest of them rather than their sum: up to GATHER_PER_REQUEST
+ * shares, each every k-th need, the first in the caller's own thread.
+ * Helper threads are bounded process-wide; a share that gets none runs in
+ * the caller's thread, under the same deadline. */
+#define GATHER_PER_REQUEST 8
+#define GATHER_THREADS_MAX 128
+
+static atomic_uint gather_threads; /* helper threads asking registries now */
+
+struct gather_share {
+  const struct adm_fact_backend *b;
+  void *runtime;
+  const struct adm_image_need *needs;
+  struct adm_gathered_fact *out;
+  size_t first, n, step;
+  int64_t deadline_ms;
+  pthread_t thread;
+  bool threaded;
+};
+
+static void *gather_share(void *p) {
+  struct gather_share *g = p;
+  for (size_t i = g->first; i < g->n; i += g->step)
+    g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
+  return NULL;
+}
+
+static void no_backend(const struct adm_image_need *need, struct adm_gathered_fact *g) {
+  memset(g, 0, sizeof *g);
+  g->rule_index = need->rule_index;
+  snprintf(g->image, sizeof g->image, "%s", need->image);
+  g->outcome = ADM_SIG_INTERNAL;
+  snprintf(g->detail, sizeof g->detail, "%s",
+           "signature verification is not available in this program; the image cannot be verified");
+}
+
+void adm_facts_gather(const struct adm_config *cfg, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
+                      size_t stack_bytes, struct adm_gathered_fact *out) {
+  const struct adm_images_settings *im = &cfg->images;
+  const struct adm_fact_backend *b = im->runtime ? im->backend : NULL;
+  if (b == NULL) {
+    for (size_t i = 0; i < n; i++)
+      no_backend(&needs[i], &out[i]);
+    return;
+  }
+  struct gather_share shares[GATHER_PER_REQUEST];
+  size_t k = n < GATHER_PER_REQUEST ? n : GATHER_PER_REQUEST;
+  pthread_attr_t attr;
+  bool attr_ok = pthread_attr_init(&attr) == 0;
+  if (attr_ok && stack_bytes)
+    pthread_attr_setstacksize(&attr, stack_bytes);
+  for (size_t i = 0; i < k; i++) {
+    shares[i] = (struct gather_share){.b = b,
+                                      .runtime = im->runtime,
+                                      .needs = needs,
+                                      .out = out,
+                                      .first = i,
+                                      .n = n,
+                                      .step = k,
+                                      .deadline_ms = deadline_ms};
+    if (i == 0)
+      continue;
+    if (atomic_fetch_add(&gather_threads, 1) < GATHER_THREADS_MAX &&
+        pthread_create(&shares[i].thread, attr_ok ? &attr : NULL, gather_share, &shares[i]) == 0)
+      shares[i].threaded = true;
+    else
+      atomic_fetch_sub(&gather_threads, 1);
+  }
+  for (size_t i = 0; i < k; i++)
+    if (!shares[i].threaded)
+      gather_share(&shares[i]);
+  for (size_t i = 1; i < k; i++)
+    if (shares[i].threaded) {
+      pthread_join(shares[i].thread, NULL);
+      atomic_fetch_sub(&gather_threads, 1);
+    }
+  if (attr_ok)
+    pthread_attr_destroy(&attr);
+}
 
 void adm_fact_backend_set(const struct adm_fact_backend *b) {
   atomic_store(&backend, b);
@@ -65,12 +147,14 @@ void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need
   const struct adm_images_settings *im = &cfg->images;
   const struct adm_fact_backend *b = im->runtime ? im->backend : NULL;
   int64_t deadline = o && o->deadline_ms ? o->deadline_ms : adm_verifier_now_ms() + im->deadline_ms;
-  bool no_wait = o && o->no_wait;
+  bool no_wait = o && o->no_wait, given_only = o && o->given_only;
+  /* What is known now; the rest are asked for together, or listed. */
+  struct adm_image_need *ask = NULL;
+  size_t n_ask = 0;
   for (size_t i = 0; i < n; i++) {
     const struct adm_image_need *need = &needs[i];
     struct adm_gathered_fact g;
     const struct adm_gathered_fact *known = given_for(o, need);
-    bool given_only = o && o->given_only;
     if (known == NULL && b && !given_only && b->lookup(im->runtime, need, &g))
       known = &g;
     if (known == NULL && given_only) {
@@ -79,26 +163,32 @@ void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need
       snprintf(g.detail, sizeof g.detail, "%s", "no verification result was kept for it");
       known = &g;
     }
-    /* Only a backend can gather: without one the answer is known now. */
-    if (known == NULL && no_wait && b != NULL) {
-      if (missing) {
-        if (*missing == NULL && (*missing = adm_arena_alloc(a, n * sizeof **missing)) == NULL)
-          return;
-        (*missing)[(*n_missing)++] = *need;
-      }
-      continue;
-    }
-    if (known == NULL) {
-      memset(&g, 0, sizeof g);
-      if (b) {
-        b->gather(im->runtime, need, deadline, &g);
-      } else {
-        g.outcome = ADM_SIG_INTERNAL;
-        snprintf(g.detail, sizeof g.detail, "%s",
-                 "signature verification is not available in this program; the image cannot be verified");
-      }
+    /* Without a backend nothing can be asked: the answer is known now. */
+    if (known == NULL && b == NULL) {
+      no_backend(need, &g);
       known = &g;
     }
-    to_fact(need, known, a, &items[out->n++]);
+    if (known != NULL) {
+      to_fact(need, known, a, &items[out->n++]);
+      continue;
+    }
+    if (ask == NULL && (ask = adm_arena_alloc(a, n * sizeof *ask)) == NULL)
+      return;
+    ask[n_ask++] = *need;
   }
+  if (n_ask == 0)
+    return;
+  if (no_wait) {
+    if (missing) {
+      *missing = ask;
+      *n_missing = n_ask;
+    }
+    return;
+  }
+  struct adm_gathered_fact *got = adm_arena_alloc(a, n_ask * sizeof *got);
+  if (got == NULL)
+    return;
+  adm_facts_gather(cfg, ask, n_ask, deadline, 0, got);
+  for (size_t i = 0; i < n_ask; i++)
+    to_fact(&ask[i], &got[i], a, &items[out->n++]);
 }

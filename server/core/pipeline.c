@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admitd/decide.h"
@@ -131,4 +132,44 @@ void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct 
     }
   }
   answer_exhausted(out, adm_arena_failure(arena));
+}
+
+enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limits *lim, const struct adm_config *cfg,
+                                                 char *body, size_t len, int64_t deadline_ms, int64_t margin_ms,
+                                                 const struct adm_slot_ops *ops, void *ctx, struct adm_arena *arena,
+                                                 struct adm_pipeline_result *out, struct adm_pipeline_result **answer) {
+  struct adm_facts_options fo = {.deadline_ms = deadline_ms, .no_wait = true};
+  adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, out);
+  *answer = out;
+  if (!out->suspended)
+    return ADM_SLOTTED_ANSWERED;
+  /* Out of the arena before it goes: the needs, and what the cache
+   * answered (it may expire while the rest are fetched). */
+  size_t n = out->n_pending, n_found = out->found->n;
+  struct adm_image_need *needs = malloc(n * sizeof *needs);
+  struct adm_gathered_fact *facts = calloc(n + n_found, sizeof *facts);
+  if (needs)
+    memcpy(needs, out->pending, n * sizeof *needs);
+  for (size_t i = 0; facts && i < n_found; i++)
+    adm_gathered_fact_of(&out->found->items[i], &facts[n + i]);
+  len = out->pruned_len;
+  adm_review_request_release(&out->req);
+  ops->release(ctx);
+  if (needs == NULL || facts == NULL) {
+    free(needs);
+    free(facts);
+    return ADM_SLOTTED_NOMEM;
+  }
+  ops->gather(ctx, needs, n, deadline_ms, facts);
+  free(needs);
+  /* Past the deadline and its margin the caller has given up: no slot then. */
+  if (!ops->reacquire(ctx, deadline_ms + margin_ms, &arena, answer)) {
+    free(facts);
+    return ADM_SLOTTED_NO_SLOT;
+  }
+  fo = (struct adm_facts_options){
+      .deadline_ms = deadline_ms, .given = facts, .n_given = n + n_found, .given_only = true};
+  adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, *answer);
+  free(facts); /* the decision holds copies in the arena */
+  return ADM_SLOTTED_ANSWERED;
 }

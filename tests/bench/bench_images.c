@@ -1,10 +1,10 @@
 /* Signature verification in process, for hack/bench.sh, against a
  * registry on loopback that holds the review's images, signed. Every
- * admission takes the server's path (server/http.c validate_finish): judge
- * without waiting; when registries must be asked, gather the facts through
- * the backend and judge again with them given. (The server's bound on
- * requests waiting on registries, 64 at the least, is left out: a flight
- * of up to 64 fits in it.) Measured:
+ * admission takes the server's path, adm_pipeline_run_slotted: judge
+ * without waiting; when registries must be asked, release the slot, ask
+ * them (side by side, adm_facts_gather) and judge again with every fact
+ * given. (The server's bound on requests waiting on registries, 64 at the
+ * least, is left out: a flight of up to 64 fits in it.) Measured:
  *
  *   cold     a new policy snapshot per sample, so its cache is empty and
  *            every image is resolved and verified on the registry: wall
@@ -83,34 +83,47 @@ static void fail(const struct slot *s, const char *what) {
   exit(1);
 }
 
-/* One admission as the server makes it; need_facts: every image must
- * come out VERIFIED. */
+/* The server's slot operations on one bench slot: released, the arena is
+ * recycled; the registries are asked side by side, as the server asks. */
+struct slot_ctx {
+  struct slot *s;
+  const struct adm_config *cfg;
+  bool released; /* registries had to be asked */
+};
+
+static void bench_release(void *p) {
+  struct slot_ctx *c = p;
+  c->released = true;
+  adm_arena_recycle(&c->s->arena, SLOT_ARENA_KEEP);
+}
+
+static void bench_gather(void *p, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
+                         struct adm_gathered_fact *out) {
+  struct slot_ctx *c = p;
+  adm_facts_gather(c->cfg, needs, n, deadline_ms, 0, out);
+}
+
+static bool bench_reacquire(void *p, int64_t deadline_ms, struct adm_arena **arena, struct adm_pipeline_result **out) {
+  struct slot_ctx *c = p;
+  (void)deadline_ms;
+  *arena = &c->s->arena;
+  *out = &c->s->res;
+  return true;
+}
+
+static const struct adm_slot_ops bench_slot_ops = {bench_release, bench_gather, bench_reacquire};
+
+/* One admission as the server makes it (adm_pipeline_run_slotted);
+ * need_facts: every image must come out VERIFIED. */
 static void admit(struct slot *s, const struct adm_config *cfg, bool need_facts) {
   struct adm_pipeline_result *r = &s->res;
-  size_t len = body_len;
-  memcpy(s->scratch, body, len);
-  struct adm_facts_options fo = {.deadline_ms = adm_verifier_now_ms() + cfg->images.deadline_ms, .no_wait = true};
-  adm_pipeline_run_facts(&limits, cfg, s->scratch, len, &s->arena, &fo, r);
-  struct adm_gathered_fact gathered[ADM_MAX_IMAGE_NEEDS];
-  s->waited = r->suspended;
-  if (r->suspended) {
-    /* The server drops its slot here and waits on registries holding
-     * only the needs; the arena is recycled the same way. */
-    struct adm_image_need needs[ADM_MAX_IMAGE_NEEDS];
-    size_t n = r->n_pending;
-    if (n > ADM_MAX_IMAGE_NEEDS)
-      fail(s, "more needs than one admission may have");
-    memcpy(needs, r->pending, n * sizeof *needs);
-    len = r->pruned_len;
-    adm_review_request_release(&r->req);
-    adm_arena_recycle(&s->arena, SLOT_ARENA_KEEP);
-    for (size_t i = 0; i < n; i++)
-      cfg->images.backend->gather(cfg->images.runtime, &needs[i], fo.deadline_ms, &gathered[i]);
-    fo.given = gathered;
-    fo.n_given = n;
-    fo.no_wait = false;
-    adm_pipeline_run_facts(&limits, cfg, s->scratch, len, &s->arena, &fo, r);
-  }
+  memcpy(s->scratch, body, body_len);
+  struct slot_ctx ctx = {s, cfg, false};
+  struct adm_pipeline_result *answer;
+  if (adm_pipeline_run_slotted(&limits, cfg, s->scratch, body_len, adm_verifier_now_ms() + cfg->images.deadline_ms, 0,
+                               &bench_slot_ops, &ctx, &s->arena, r, &answer) != ADM_SLOTTED_ANSWERED)
+    fail(s, "no answer");
+  s->waited = ctx.released;
   if (!r->decided || !r->decision.allowed)
     fail(s, "the review was not allowed");
   s->verified = 0;
