@@ -592,8 +592,10 @@ static void failed_allocations_fail_closed(void **state) {
     if (res.decoded)
       adm_review_request_release(&res.req);
     adm_arena_free(&a);
-    if (!tripped)
+    if (!tripped) {
+      print_message("failed each of %u allocations in turn\n", fail_at - 1);
       break;
+    }
     assert_false(res.decided);
   }
   adm_config_free(cfg);
