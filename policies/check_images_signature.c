@@ -50,7 +50,7 @@ static void judge(const struct adm_image_facts *facts, const struct adm_containe
   adm_sb_add(&sb, "is not verified: ");
   adm_sb_add(&sb, adm_sig_outcome_text(o));
   if (f == NULL)
-    adm_sb_add(&sb, " (no verification result; more images than one admission may verify?)");
+    adm_sb_add(&sb, " (no verification result)");
   else if (f->detail && f->detail[0])
     adm_sb_addf(&sb, " (%s)", f->detail);
   if (adm_sig_outcome_is_registry_error(o))

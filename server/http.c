@@ -154,7 +154,10 @@ void adm_server_options_default(struct adm_server_options *o) {
   o->listen = "127.0.0.1:8443";
   o->max_body_bytes = 7u << 20;
   o->max_connections = 512;
-  o->max_connections_per_ip = 64;
+  /* The API server is one address; with verify rules each of its
+   * in-flight requests may hold a connection for images.deadline. A
+   * quarter of the connections, so that no one address takes them all. */
+  o->max_connections_per_ip = 128;
   o->idle_timeout_s = 120;
   o->request_timeout_ms = 10000;
   unsigned cpus = adm_sys_cpus();

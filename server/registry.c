@@ -875,8 +875,8 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
       o = ADM_FETCH_OK;
     else if (st == 401 || st == 403)
       o = fail(err, ADM_FETCH_AUTH, (int)st, "%s: HTTP %ld", what, st);
-    else if (st == 404)
-      o = fail(err, ADM_FETCH_NOT_FOUND, (int)st, "%s: HTTP 404", what);
+    else if (st == 404 || st == 410)
+      o = fail(err, ADM_FETCH_NOT_FOUND, (int)st, "%s: HTTP %ld", what, st);
     else if (st == 429 || st >= 500)
       o = fail(err, ADM_FETCH_UNAVAILABLE, (int)st, "%s: HTTP %ld", what, st);
     else
@@ -1016,7 +1016,7 @@ int adm_registry_client_new(const struct adm_registry_options *o, struct adm_reg
   atomic_init(&c->requests, 0);
   c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 1000;
   c->request_timeout_ms = o->request_timeout_ms > 0 ? o->request_timeout_ms : 3000;
-  c->max_manifest = o->max_manifest_bytes > 0 ? o->max_manifest_bytes : 1 << 20;
+  c->max_manifest = o->max_manifest_bytes > 0 ? o->max_manifest_bytes : ADM_REGISTRY_MANIFEST_MAX;
   c->max_blob = o->max_blob_bytes > 0 ? o->max_blob_bytes : 1 << 20;
   c->max_redirects = o->max_redirects > 0 ? o->max_redirects : 5;
   int rc = 0;

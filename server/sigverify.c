@@ -41,11 +41,13 @@ static enum adm_sig_outcome from_fetch(enum adm_fetch_outcome o, enum step step)
     return step == STEP_RESOLVE        ? ADM_SIG_IMAGE_NOT_FOUND
            : step == STEP_SIG_MANIFEST ? ADM_SIG_UNSIGNED
                                        : ADM_SIG_MALFORMED_SIGNATURE;
+  /* The registry answered, with something that cannot be used: a fact
+   * about what it serves, never forgiven as "unavailable". */
   case ADM_FETCH_TOO_LARGE:
   case ADM_FETCH_MALFORMED:
-    return step == STEP_RESOLVE ? ADM_SIG_REGISTRY_UNAVAILABLE : ADM_SIG_MALFORMED_SIGNATURE;
+    return step == STEP_RESOLVE ? ADM_SIG_INTERNAL : ADM_SIG_MALFORMED_SIGNATURE;
   case ADM_FETCH_DIGEST_MISMATCH:
-    return step == STEP_RESOLVE ? ADM_SIG_REGISTRY_UNAVAILABLE : ADM_SIG_INVALID_SIGNATURE;
+    return step == STEP_RESOLVE ? ADM_SIG_INTERNAL : ADM_SIG_INVALID_SIGNATURE;
   case ADM_FETCH_OK:
   case ADM_FETCH_INTERNAL:
   default:

@@ -57,7 +57,8 @@ typedef int (*adm_cosign_fetch_fn)(void *ctx, const char *digest, unsigned char 
 
 /* Zero fields take the defaults in brackets. */
 struct adm_cosign_limits {
-  size_t max_manifest;  /* bytes of the signature manifest [1 MiB] */
+  size_t max_manifest;  /* bytes of the signature manifest [256 KiB] */
+  size_t max_values;    /* JSON values in it, counted before it is parsed [1024] */
   size_t max_layers;    /* layers of any type in it [64] */
   size_t max_payload;   /* bytes of one payload blob [64 KiB] */
   size_t max_signature; /* characters of one base64 signature annotation [4096] */

@@ -36,9 +36,10 @@ struct adm_decide_plan {
   size_t n_needs, cap_needs;
   size_t n_needs_dropped; /* past ADM_MAX_IMAGE_NEEDS: left without a fact (fail closed) */
   bool not_attempted;     /* denied before any fact was needed */
-  /* On a pod UPDATE, the old pod: an image it already ran is not verified
-   * again (NOT_CHECKED facts in unchanged[]), so relabelling a running pod
-   * never depends on a registry. */
+  /* On a pod UPDATE, the old pod: a container that keeps its image is not
+   * verified again (a NOT_CHECKED fact in unchanged[]), so relabelling a
+   * running pod never depends on a registry. unchanged[] also holds the
+   * INTERNAL facts of images past ADM_MAX_IMAGE_NEEDS. */
   const struct adm_pod *old;
   struct adm_image_fact *unchanged;
   size_t n_unchanged, cap_unchanged;

@@ -28,13 +28,17 @@ struct adm_registry_host {
   bool insecure;       /* plain HTTP; never implied */
 };
 
+/* Manifests, image indexes and signature manifests alike are a few KiB;
+ * every concurrent fetch may hold this much. */
+#define ADM_REGISTRY_MANIFEST_MAX (256u << 10)
+
 struct adm_registry_options {
   const struct adm_registry_host *hosts; /* copied */
   size_t nhosts;
   const char *credentials_file; /* dockerconfigjson read once by _new; NULL or "": anonymous */
   long connect_timeout_ms;      /* per HTTP request; 0: 1000 */
   long request_timeout_ms;      /* per HTTP request, whole exchange; 0: 3000 */
-  size_t max_manifest_bytes;    /* 0: 1 MiB */
+  size_t max_manifest_bytes;    /* 0: ADM_REGISTRY_MANIFEST_MAX */
   size_t max_blob_bytes;        /* 0: 1 MiB */
   int max_redirects;            /* 0: 5 */
 };

@@ -427,19 +427,23 @@ static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm
   }
 }
 
-/* Whether the old pod of an UPDATE ran image (as written) in any container. */
-static bool old_pod_runs(const struct adm_pod *old, const char *image) {
+/* Whether the old pod of an UPDATE ran image (as written) in the container
+ * of that name: the same container keeps its image. Another container's
+ * image does not count: the tag may have moved since it was pulled. */
+static bool old_pod_runs(const struct adm_pod *old, const struct adm_container *c) {
   for (size_t i = 0; i < old->n_containers; i++)
-    if (old->containers[i].image && strcmp(old->containers[i].image, image) == 0)
-      return true;
+    if (same_str(old->containers[i].name, c->name))
+      return same_str(old->containers[i].image, c->image);
   return false;
 }
 
-/* A fact that needs no registry: this image already ran in the pod. */
-static void add_unchanged(struct adm_decide_plan *plan, const struct adm_images_rule *ir, const char *image,
-                          struct adm_arena *a) {
+/* A fact known without a registry: the pod already runs the image, or it
+ * is past what one admission may verify. */
+static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images_rule *ir, const char *image,
+                           enum adm_sig_outcome outcome, const char *detail, struct adm_arena *a) {
   for (size_t k = 0; k < plan->n_unchanged; k++)
-    if (plan->unchanged[k].rule == ir && strcmp(plan->unchanged[k].image, image) == 0)
+    if (plan->unchanged[k].rule == ir && strcmp(plan->unchanged[k].image, image) == 0 &&
+        plan->unchanged[k].outcome == outcome)
       return;
   if (plan->n_unchanged == plan->cap_unchanged) {
     size_t cap = plan->cap_unchanged ? 2 * plan->cap_unchanged : 2;
@@ -451,8 +455,8 @@ static void add_unchanged(struct adm_decide_plan *plan, const struct adm_images_
     plan->unchanged = n;
     plan->cap_unchanged = cap;
   }
-  plan->unchanged[plan->n_unchanged++] = (struct adm_image_fact){
-      ir, 0, adm_arena_strdup(a, image), ADM_SIG_NOT_CHECKED, "", "", "the pod already runs it; this update keeps it"};
+  plan->unchanged[plan->n_unchanged++] =
+      (struct adm_image_fact){ir, 0, adm_arena_strdup(a, image), outcome, "", "", detail};
 }
 
 /* One image need per (verify rule, distinct image) of the pod. */
@@ -471,12 +475,14 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
       dup = plan->needs[k].rule == ir && strcmp(plan->needs[k].image, text) == 0;
     if (dup)
       continue;
-    if (plan->old && old_pod_runs(plan->old, image)) {
-      add_unchanged(plan, ir, text, a);
+    if (plan->old && old_pod_runs(plan->old, &plan->pod.containers[i])) {
+      add_local_fact(plan, ir, text, ADM_SIG_NOT_CHECKED, "the pod already runs it; this update keeps it", a);
       continue;
     }
     if (plan->n_needs == ADM_MAX_IMAGE_NEEDS) {
+      /* Fails closed, even where another container runs it unchanged. */
       plan->n_needs_dropped++;
+      add_local_fact(plan, ir, text, ADM_SIG_INTERNAL, "more images than one admission may verify", a);
       continue;
     }
     if (plan->n_needs == plan->cap_needs) {
@@ -568,9 +574,16 @@ static const struct adm_image_facts *all_facts(const struct adm_decide_plan *pla
   struct adm_image_fact *items = adm_arena_alloc(a, n * sizeof *items);
   if (all == NULL || items == NULL)
     return NULL; /* the arena has failed: the verdict is an error answer */
-  memcpy(items, plan->unchanged, plan->n_unchanged * sizeof *items);
-  if (facts && facts->n)
-    memcpy(items + plan->n_unchanged, facts->items, facts->n * sizeof *items);
+  /* Gathered facts first: the check takes the first fact of an image, and
+   * one container's new use of an image must not pass on another's
+   * unchanged one. */
+  size_t k = facts ? facts->n : 0;
+  if (k)
+    memcpy(items, facts->items, k * sizeof *items);
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < plan->n_unchanged; i++)
+      if ((plan->unchanged[i].outcome == ADM_SIG_NOT_CHECKED) == (pass == 1))
+        items[k++] = plan->unchanged[i];
   *all = (struct adm_image_facts){items, n, plan->not_attempted};
   return all;
 }

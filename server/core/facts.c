@@ -20,7 +20,9 @@ static _Atomic(const struct adm_fact_backend *) backend;
  * Helper threads are bounded process-wide; a share that gets none runs in
  * the caller's thread, under the same deadline. */
 #define GATHER_PER_REQUEST 8
-#define GATHER_THREADS_MAX 128
+/* With the requests waiting themselves, this bounds the verifications in
+ * flight, and so the signature manifests held and parsed at once. */
+#define GATHER_THREADS_MAX 32
 
 static atomic_uint gather_threads; /* helper threads asking registries now */
 

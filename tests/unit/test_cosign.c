@@ -490,6 +490,28 @@ static void bounds(void **state) {
   struct adm_cosign_limits sig = {.max_signature = strlen(l.sig) - 1};
   res = verify_with(m, image_digest, keys, N_KEYS, &s, &sig);
   expect(&res, ADM_COSIGN_MALFORMED, 0, "signature annotation is over the");
+
+  /* A small manifest whose parse would be large: counted, never parsed.
+   * Brackets and commas inside strings do not count. */
+  size_t n = strlen(m);
+  size_t cap = n + 16 * 4096 + 64;
+  char *bomb = malloc(cap);
+  assert_non_null(bomb);
+  size_t k = (size_t)snprintf(bomb, n + 64, "%.*s,\"x\":[", (int)(n - 1), m);
+  for (int i = 0; i < 4000; i++)
+    k += (size_t)snprintf(bomb + k, cap - k, "%s{}", i ? "," : "");
+  snprintf(bomb + k, cap - k, "]}");
+  calls = s.calls;
+  res = verify_with(bomb, image_digest, keys, N_KEYS, &s, NULL);
+  expect(&res, ADM_COSIGN_MALFORMED, 0, "more than 1024 JSON values");
+  assert_int_equal(s.calls, calls);
+  k = (size_t)snprintf(bomb, n + 64, "%.*s,\"x\":\"", (int)(n - 1), m);
+  for (int i = 0; i < 4000; i++)
+    k += (size_t)snprintf(bomb + k, cap - k, "{,[");
+  snprintf(bomb + k, cap - k, "\"}");
+  res = verify_with(bomb, image_digest, keys, N_KEYS, &s, NULL);
+  expect(&res, ADM_COSIGN_VERIFIED, 1u << P256, NULL);
+  free(bomb);
 }
 
 static void refuses_bad_arguments(void **state) {

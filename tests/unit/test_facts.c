@@ -425,6 +425,28 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   adm_config_free(cfg);
 }
 
+/* A pod UPDATE review (subresource sub, "" for none) from old to obj. */
+static void update_review(char *buf, size_t cap, const char *sub, const char *obj, const char *old) {
+  snprintf(buf, cap,
+           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\","
+           "\"version\":\"v1\",\"resource\":\"pods\"},\"subResource\":\"%s\",\"name\":\"p\",\"namespace\":"
+           "\"prod\",\"operation\":\"UPDATE\",\"userInfo\":{\"username\":\"u\"},\"object\":%s,"
+           "\"oldObject\":%s}}",
+           sub, obj, old);
+}
+
+/* body is denied naming text, after gathers facts asked for in all. */
+static void expect_denied(const struct adm_config *cfg, const char *body, unsigned gathers, const char *text) {
+  struct run r;
+  judge(&r, cfg, body, NULL);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, gathers);
+  expect_in(r.res.decision.message, text);
+  done(&r);
+}
+
 /* An UPDATE verifies only images the old pod did not run. */
 static void update_verifies_only_new_images(void **state) {
   (void)state;
@@ -441,12 +463,7 @@ static void update_verifies_only_new_images(void **state) {
   POD_WITH_LABEL(oldpod, "1");
   /* Relabelling a pod that runs an unsigned image: not verified again. */
   POD_WITH_LABEL(newpod, "2");
-  snprintf(body, sizeof body,
-           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
-           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\","
-           "\"version\":\"v1\",\"resource\":\"pods\"},\"name\":\"p\",\"namespace\":\"prod\",\"operation\":"
-           "\"UPDATE\",\"userInfo\":{\"username\":\"u\"},\"object\":%s,\"oldObject\":%s}}",
-           newpod, oldpod);
+  update_review(body, sizeof body, "", newpod, oldpod);
   struct run r;
   judge(&r, cfg, body, NULL);
   assert_true(r.res.decided);
@@ -460,19 +477,34 @@ static void update_verifies_only_new_images(void **state) {
            "\"c0\",\"image\":\"%s\"}],\"ephemeralContainers\":[{\"name\":\"dbg\",\"image\":"
            "\"registry.example.com/other:v1\"}]}}",
            imgs[0]);
-  snprintf(body, sizeof body,
-           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
-           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\","
-           "\"version\":\"v1\",\"resource\":\"pods\"},\"subResource\":\"ephemeralcontainers\",\"name\":\"p\","
-           "\"namespace\":\"prod\",\"operation\":\"UPDATE\",\"userInfo\":{\"username\":\"u\"},\"object\":%s,"
-           "\"oldObject\":%s}}",
-           newpod, oldpod);
-  judge(&r, cfg, body, NULL);
-  assert_true(r.res.decided);
-  assert_false(r.res.decision.allowed);
-  assert_int_equal(fake.gathers, 1);
-  expect_in(r.res.decision.message, "signature is for another image");
-  done(&r);
+  update_review(body, sizeof body, "ephemeralcontainers", newpod, oldpod);
+  expect_denied(cfg, body, 1, "signature is for another image");
+  adm_config_free(cfg);
+}
+
+/* Only the same container keeping its image is exempt: another container
+ * that ran it does not vouch for it (its tag may have moved), and a new use
+ * of an image some container keeps is verified. */
+static void update_exemption_is_per_container(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  char body[8192];
+  /* The regular container takes the init container's (unsigned) image. */
+#define POD(spec) "{\"metadata\":{\"name\":\"p\"},\"spec\":" spec "}"
+  update_review(body, sizeof body, "",
+                POD("{\"initContainers\":[{\"name\":\"i\",\"image\":\"" IMG_BAD "\"}],"
+                    "\"containers\":[{\"name\":\"c\",\"image\":\"" IMG_BAD "\"}]}"),
+                POD("{\"initContainers\":[{\"name\":\"i\",\"image\":\"" IMG_BAD "\"}],"
+                    "\"containers\":[{\"name\":\"c\",\"image\":\"" IMG_OK "\"}]}"));
+  expect_denied(cfg, body, 1, "image is not signed");
+  /* A container keeps the unsigned image; a new ephemeral one uses it too. */
+  update_review(body, sizeof body, "ephemeralcontainers",
+                POD("{\"containers\":[{\"name\":\"c\",\"image\":\"" IMG_BAD "\"}],"
+                    "\"ephemeralContainers\":[{\"name\":\"e\",\"image\":\"" IMG_BAD "\"}]}"),
+                POD("{\"containers\":[{\"name\":\"c\",\"image\":\"" IMG_BAD "\"}]}"));
+  expect_denied(cfg, body, 2, "container \"e\" image");
+#undef POD
   adm_config_free(cfg);
 }
 
@@ -610,6 +642,7 @@ int main(void) {
       cmocka_unit_test(modes_and_dry_run),
       cmocka_unit_test(suspended_pipeline_resumes_with_given_facts),
       cmocka_unit_test(update_verifies_only_new_images),
+      cmocka_unit_test(update_exemption_is_per_container),
       cmocka_unit_test(annotations_are_bounded),
       cmocka_unit_test(no_backend_fails_closed),
       cmocka_unit_test(too_many_images_fail_closed),
