@@ -49,9 +49,6 @@
 #define MAX_DECODE_SLOTS 64
 /* Time kept back from the facts' deadline to judge and answer in. */
 #define FACTS_MARGIN_MS 250
-/* Less time than this left for registries: admitd is too busy (BUSY), and
- * asking would only end in a deadline that onRegistryError might forgive. */
-#define FACTS_MIN_MS 100
 /* Requests that may wait on registries at once, at the least. */
 #define FACT_WAITS_MIN 64
 #define SLOT_ARENA_KEEP (2u << 20)
@@ -482,10 +479,10 @@ static void gather_facts(struct adm_server *s, const struct adm_config *cfg, con
                          size_t n, int64_t deadline_ms, struct adm_gathered_fact *out) {
   /* Overload is admitd's own failure, never the registry's: it must not
    * read as a registry error that onRegistryError could let pass. */
-  bool admitted = wait_turn(&s->fact_waits, deadline_ms - FACTS_MIN_MS);
+  bool admitted = wait_turn(&s->fact_waits, deadline_ms - ADM_FACTS_MIN_MS);
   const char *busy = !admitted ? "too many admissions were waiting on registries"
-                     : now_ns() / 1000000 + FACTS_MIN_MS > deadline_ms ? "no time was left for registries"
-                                                                       : NULL;
+                     : now_ns() / 1000000 + ADM_FACTS_MIN_MS > deadline_ms ? "no time was left for registries"
+                                                                           : NULL;
   if (busy == NULL)
     adm_facts_gather(cfg, needs, n, deadline_ms, s->opt.thread_stack_bytes, out);
   if (admitted)

@@ -58,6 +58,11 @@ const char *adm_sig_outcome_text(enum adm_sig_outcome o);
  * other failure is a fact about the image and always denies. */
 bool adm_sig_outcome_is_registry_error(enum adm_sig_outcome o);
 
+/* Less time than this left for registry work when it would start, the
+ * image is BUSY: admitd's own queues took the time, and asking would end
+ * in a deadline that onRegistryError might forgive. */
+#define ADM_FACTS_MIN_MS 100
+
 /* Distinct (verify rule, image) pairs one admission may verify; past it the
  * rest are not gathered and their check fails closed. */
 #define ADM_MAX_IMAGE_NEEDS 32

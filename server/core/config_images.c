@@ -320,7 +320,8 @@ int adm__cfg_parse_images_section(struct adm__cfg_parse *p, const json_t *sec) {
   int r2 = parse_registries(p, sec);
   int r3 = get_path(p, sec, "credentialsFile", "images", &im->credentials_file);
   int r4 = parse_cache(p, sec);
-  int r5 = get_duration(p, sec, "deadline", "images", 10, 60 * 1000, &im->deadline_ms);
+  /* Under twice ADM_FACTS_MIN_MS, every uncached image would be BUSY. */
+  int r5 = get_duration(p, sec, "deadline", "images", 2 * ADM_FACTS_MIN_MS, 60 * 1000, &im->deadline_ms);
   return r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5;
 }
 

@@ -439,8 +439,8 @@ static bool old_pod_runs(const struct adm_pod *old, const struct adm_container *
 
 /* A fact known without a registry: the pod already runs the image, or it
  * is past what one admission may verify. */
-static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images_rule *ir, const char *image,
-                           enum adm_sig_outcome outcome, const char *detail, struct adm_arena *a) {
+static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images_rule *ir, size_t rule_index,
+                           const char *image, enum adm_sig_outcome outcome, const char *detail, struct adm_arena *a) {
   for (size_t k = 0; k < plan->n_unchanged; k++)
     if (plan->unchanged[k].rule == ir && strcmp(plan->unchanged[k].image, image) == 0 &&
         plan->unchanged[k].outcome == outcome)
@@ -456,7 +456,7 @@ static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images
     plan->cap_unchanged = cap;
   }
   plan->unchanged[plan->n_unchanged++] =
-      (struct adm_image_fact){ir, 0, adm_arena_strdup(a, image), outcome, "", "", detail};
+      (struct adm_image_fact){ir, rule_index, adm_arena_strdup(a, image), outcome, "", "", detail};
 }
 
 /* One image need per (verify rule, distinct image) of the pod. */
@@ -476,13 +476,14 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
     if (dup)
       continue;
     if (plan->old && old_pod_runs(plan->old, &plan->pod.containers[i])) {
-      add_local_fact(plan, ir, text, ADM_SIG_NOT_CHECKED, "the pod already runs it; this update keeps it", a);
+      add_local_fact(plan, ir, rule_index, text, ADM_SIG_NOT_CHECKED, "the pod already runs it; this update keeps it",
+                     a);
       continue;
     }
     if (plan->n_needs == ADM_MAX_IMAGE_NEEDS) {
       /* Fails closed, even where another container runs it unchanged. */
       plan->n_needs_dropped++;
-      add_local_fact(plan, ir, text, ADM_SIG_INTERNAL, "more images than one admission may verify", a);
+      add_local_fact(plan, ir, rule_index, text, ADM_SIG_INTERNAL, "more images than one admission may verify", a);
       continue;
     }
     if (plan->n_needs == plan->cap_needs) {

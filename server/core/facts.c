@@ -37,10 +37,25 @@ struct gather_share {
   bool threaded;
 };
 
+static void busy_fact(const struct adm_image_need *need, const char *why, struct adm_gathered_fact *g) {
+  memset(g, 0, sizeof *g);
+  g->rule_index = need->rule_index;
+  snprintf(g->image, sizeof g->image, "%s", need->image);
+  g->outcome = ADM_SIG_BUSY;
+  snprintf(g->detail, sizeof g->detail, "%s", why);
+}
+
+/* A need queued behind others in its share that would start with too
+ * little time left is BUSY, never a forgivable deadline: no registry was
+ * asked about it. */
 static void *gather_share(void *p) {
   struct gather_share *g = p;
-  for (size_t i = g->first; i < g->n; i += g->step)
-    g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
+  for (size_t i = g->first; i < g->n; i += g->step) {
+    if (i != g->first && adm_verifier_now_ms() + ADM_FACTS_MIN_MS > g->deadline_ms)
+      busy_fact(&g->needs[i], "no time was left for it after the pod's other images", &g->out[i]);
+    else
+      g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
+  }
   return NULL;
 }
 

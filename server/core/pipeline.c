@@ -102,17 +102,17 @@ void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct 
     size_t n_missing;
     adm_facts_collect(cfg, plan.needs, plan.n_needs, fo, arena, &facts, &missing, &n_missing);
     if (n_missing > 0 && adm_arena_failure(arena) == ADM_ARENA_OK) {
-      out->suspended = true;
-      out->pending = missing;
-      out->n_pending = n_missing;
       struct adm_image_facts *found = adm_arena_alloc(arena, sizeof *found);
-      if (found != NULL)
-        *found = facts;
-      out->found = found;
       if (found == NULL) {
         answer_exhausted(out, adm_arena_failure(arena));
         return;
       }
+      *found = facts;
+      /* Suspended only with all a resumer needs in hand. */
+      out->found = found;
+      out->pending = missing;
+      out->n_pending = n_missing;
+      out->suspended = true;
       out->error = "waiting for registries";
       return;
     }
@@ -141,8 +141,8 @@ enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limit
   struct adm_facts_options fo = {.deadline_ms = deadline_ms, .no_wait = true};
   adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, out);
   *answer = out;
-  if (!out->suspended)
-    return ADM_SLOTTED_ANSWERED;
+  if (!out->suspended || out->found == NULL || out->pending == NULL)
+    return ADM_SLOTTED_ANSWERED; /* an answer, an error one included */
   /* Out of the arena before it goes: the needs, and what the cache
    * answered (it may expire while the rest are fetched). */
   size_t n = out->n_pending, n_found = out->found->n;
@@ -162,8 +162,9 @@ enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limit
   }
   ops->gather(ctx, needs, n, deadline_ms, facts);
   free(needs);
-  /* Past the deadline and its margin the caller has given up: no slot then. */
-  if (!ops->reacquire(ctx, deadline_ms + margin_ms, &arena, answer)) {
+  /* Past the deadline and half its margin there is no time to judge and
+   * answer before the caller gives up: no slot then. */
+  if (!ops->reacquire(ctx, deadline_ms + margin_ms / 2, &arena, answer)) {
     free(facts);
     return ADM_SLOTTED_NO_SLOT;
   }

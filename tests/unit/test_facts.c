@@ -6,11 +6,13 @@
 #include "helpers.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "admitd/config.h"
 #include "admitd/decide.h"
 #include "admitd/facts.h"
 #include "admitd/pipeline.h"
+#include "admitd/verifier.h"
 
 /* --- the fake backend: an outcome per image, calls counted ------------------ */
 
@@ -70,7 +72,9 @@ static void fake_gather(void *rt, const struct adm_image_need *need, int64_t dea
                         struct adm_gathered_fact *out) {
   (void)rt;
   assert_true(deadline_ms > 0);
-  fake.gathers++;
+  __atomic_fetch_add(&fake.gathers, 1, __ATOMIC_SEQ_CST); /* shares gather on several threads */
+  if (strstr(need->image, "/slow"))
+    usleep(150 * 1000);
   answer(need, out);
 }
 
@@ -192,6 +196,15 @@ static const struct fake_answer answers[] = {
     {"registry.example.com/other:v1", ADM_SIG_DIGEST_MISMATCH},
 };
 #define USE_ANSWERS() use(answers, sizeof answers / sizeof *answers)
+
+/* The fake's answers, the one-rule policy and a review of a pod with a
+ * signed and an unsigned image in body. */
+static struct adm_config *signed_and_unsigned(char *body, size_t cap) {
+  USE_ANSWERS();
+  const char *imgs[] = {IMG_OK, IMG_BAD};
+  snprintf(body, cap, "%s", review("prod", imgs, 2));
+  return policy(NULL, NULL, NULL);
+}
 
 /* --- tests ------------------------------------------------------------------------ */
 
@@ -348,11 +361,8 @@ static void modes_and_dry_run(void **state) {
 /* The server's path: no waiting in the slot; the facts come back given. */
 static void suspended_pipeline_resumes_with_given_facts(void **state) {
   (void)state;
-  USE_ANSWERS();
-  struct adm_config *cfg = policy(NULL, NULL, NULL);
-  const char *imgs[] = {IMG_OK, IMG_BAD};
   char body[16384];
-  snprintf(body, sizeof body, "%s", review("prod", imgs, 2));
+  struct adm_config *cfg = signed_and_unsigned(body, sizeof body);
   struct adm_facts_options fo = {.no_wait = true};
   struct run r;
   judge(&r, cfg, body, &fo);
@@ -633,6 +643,97 @@ static void failed_allocations_fail_closed(void **state) {
   adm_config_free(cfg);
 }
 
+/* Queued behind a slow image of its own share, an image that would start
+ * with too little time left is BUSY (admitd's queue), never a deadline
+ * that onRegistryError could forgive. */
+static void queued_images_out_of_time_are_busy(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  enum { N = 9 }; /* one more than the shares: share 0 has needs 0 and 8 */
+  struct adm_image_need needs[N];
+  struct adm_gathered_fact out[N];
+  for (int i = 0; i < N; i++) {
+    memset(&needs[i], 0, sizeof needs[i]);
+    snprintf(needs[i].image, sizeof needs[i].image, "registry.example.com/%s%d:v1", i == 0 ? "slow" : "app", i);
+  }
+  fake.gathers = 0;
+  adm_facts_gather(cfg, needs, N, adm_verifier_now_ms() + 200, 0, out);
+  assert_int_equal(out[8].outcome, ADM_SIG_BUSY);
+  expect_in(out[8].detail, "no time was left");
+  assert_int_equal(fake.gathers, N - 1);
+  assert_false(adm_sig_outcome_is_registry_error(ADM_SIG_BUSY));
+  adm_config_free(cfg);
+}
+
+/* The server's slotted path, with every allocation failed in turn: an
+ * error answer or a denial each time, never an allowed unsigned image. */
+struct slotted_fake {
+  struct adm_arena *arena;
+  struct adm_pipeline_result *res;
+  const struct adm_config *cfg;
+  unsigned released;
+};
+
+static void sf_release(void *p) {
+  struct slotted_fake *f = p;
+  f->released++;
+  adm_arena_recycle(f->arena, 0);
+}
+
+static void sf_gather(void *p, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
+                      struct adm_gathered_fact *out) {
+  struct slotted_fake *f = p;
+  adm_facts_gather(f->cfg, needs, n, deadline_ms, 0, out);
+}
+
+static bool sf_reacquire(void *p, int64_t deadline_ms, struct adm_arena **arena, struct adm_pipeline_result **out) {
+  struct slotted_fake *f = p;
+  (void)deadline_ms;
+  *arena = f->arena;
+  *out = f->res;
+  return true;
+}
+
+static const struct adm_slot_ops sf_ops = {sf_release, sf_gather, sf_reacquire};
+
+static void slotted_path_fails_closed(void **state) {
+  (void)state;
+  char body[16384];
+  struct adm_config *cfg = signed_and_unsigned(body, sizeof body);
+  unsigned failed_allocs = 0;
+  for (unsigned fail_at = 1;; fail_at++) {
+    struct adm_arena a;
+    adm_arena_init(&a, 0, 0);
+    char copy[16384];
+    snprintf(copy, sizeof copy, "%s", body);
+    a.fail_at = fail_at;
+    struct adm_pipeline_limits lim;
+    adm_pipeline_limits_default(&lim);
+    struct adm_pipeline_result res, *answer = NULL;
+    struct slotted_fake f = {&a, &res, cfg, 0};
+    enum adm_slotted_status st = adm_pipeline_run_slotted(&lim, cfg, copy, strlen(copy), adm_verifier_now_ms() + 2000,
+                                                          250, &sf_ops, &f, &a, &res, &answer);
+    assert_int_equal(st, ADM_SLOTTED_ANSWERED);
+    bool tripped = a.failure != ADM_ARENA_OK;
+    if (answer->decided)
+      assert_false(answer->decision.allowed);
+    else
+      assert_true(answer->http_status >= 400);
+    if (answer->decoded)
+      adm_review_request_release(&answer->req);
+    adm_arena_free(&a);
+    if (!tripped) {
+      assert_int_equal(f.released, 1); /* the slot was let go while registries were asked */
+      break;
+    }
+    failed_allocs++;
+    assert_false(answer->decided);
+  }
+  print_message("failed each of %u allocations of the slotted path in turn\n", failed_allocs);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(verified_is_allowed_and_recorded),
@@ -644,6 +745,8 @@ int main(void) {
       cmocka_unit_test(update_verifies_only_new_images),
       cmocka_unit_test(update_exemption_is_per_container),
       cmocka_unit_test(annotations_are_bounded),
+      cmocka_unit_test(queued_images_out_of_time_are_busy),
+      cmocka_unit_test(slotted_path_fails_closed),
       cmocka_unit_test(no_backend_fails_closed),
       cmocka_unit_test(too_many_images_fail_closed),
       cmocka_unit_test(malformed_image_is_refused),
