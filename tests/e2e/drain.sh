@@ -27,8 +27,11 @@ for run in $(seq 1 "$RUNS"); do
   [ "$n" = 0 ] || echo "run $run: $out"
   lost=$((lost + n))
   answered=$((answered + $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["answered"])' "$out")))
-  [ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["new_connection"])' "$out")" = refused ] &&
+  if [ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["new_connection"])' "$out")" = refused ]; then
     refused_new=$((refused_new + 1))
+  else
+    echo "run $run: a new connection during the drain was not refused: $out"
+  fi
 done
 echo "drain: $RUNS runs, $answered requests answered, $lost lost, new connection refused in $refused_new runs"
 expect_eq "requests lost across $RUNS runs" 0 "$lost"
