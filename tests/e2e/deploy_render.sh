@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deploy/ rendered with `kubectl kustomize` as an operator would apply it:
 # the default install (certificates from hack/deploy-render.sh), the
-# cert-manager overlay, and each with the ServiceMonitor component. Every
+# cert-manager overlay, and each with the ServiceMonitor component, and the
+# default with the registry-access component. Every
 # workload in every rendering passes `admitd check --level restricted`, and
 # each rendering carries what its path needs (the generated Secret and CA,
 # or cert-manager's objects and CA injection; the NetworkPolicy; the
@@ -52,7 +53,13 @@ render() { # render NAME DIR: into $WORK/NAME.yaml, then judged at restricted
 }
 has() { grep -c -e "$2" "$WORK/$1.yaml"; } # has NAME PATTERN: matching lines
 
+# Registry access for verify rules, on the default install.
+mkdir -p "$WORK/repo/registry-access"
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../deploy]\ncomponents: [../deploy/components/registry-access]\n' \
+  >"$WORK/repo/registry-access/kustomization.yaml"
+
 render default "$D"
+render registry-access "$WORK/repo/registry-access"
 render cert-manager "$D/overlays/cert-manager"
 render default-monitored "$WORK/repo/default-monitored"
 render cert-manager-monitored "$WORK/repo/cert-manager-monitored"
@@ -74,6 +81,13 @@ done
 expect_eq "default-monitored: a ServiceMonitor" 1 "$(has default-monitored '^kind: ServiceMonitor')"
 expect_eq "cert-manager-monitored: a ServiceMonitor" 1 "$(has cert-manager-monitored '^kind: ServiceMonitor')"
 expect_eq "default: no ServiceMonitor unless asked" 0 "$(has default '^kind: ServiceMonitor')"
+# The credentials Secret is mounted, optional, where the README's credentialsFile points;
+# HTTPS egress is added to DNS, not put in its place.
+expect_eq "registry-access: the Secret mounted" 1 "$(has registry-access 'mountPath: /etc/admitd/registry')"
+expect_eq "registry-access: the Secret is optional" 1 "$(has registry-access 'optional: true')"
+expect_eq "registry-access: DNS egress kept" 2 "$(has registry-access 'port: 53')"
+expect_eq "registry-access: HTTPS egress added" 1 "$(has registry-access 'cidr: 0.0.0.0/0')"
+expect_eq "default: no registry egress unless asked" 0 "$(has default 'cidr: 0.0.0.0/0')"
 
 # The judgement above can fail: a privileged container in the same rendering is refused.
 sed 's/allowPrivilegeEscalation: false/privileged: true/' "$WORK/default.yaml" >"$WORK/broken.yaml"
