@@ -24,16 +24,10 @@ void adm_findings_add(struct adm_findings *f, const char *check, const char *mes
     adm_arena_strdup(f->arena, NULL); /* marks the arena failed: the request fails closed */
     return;
   }
-  if (f->n == f->cap) {
-    size_t cap = f->cap ? f->cap * 2 : 8;
-    struct adm_finding *items = adm_arena_alloc(f->arena, cap * sizeof *items);
-    if (items == NULL)
-      return; /* the arena has failed: the verdict will be an error */
-    if (f->n)
-      memcpy(items, f->items, f->n * sizeof *items);
-    f->items = items;
-    f->cap = cap;
-  }
+  struct adm_finding *grown = adm_arena_grow(f->arena, f->items, f->n, &f->cap, sizeof *grown, 8);
+  if (grown == NULL)
+    return; /* the arena has failed: the verdict will be an error */
+  f->items = grown;
   f->items[f->n++] = (struct adm_finding){check, message, false};
 }
 

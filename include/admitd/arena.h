@@ -56,6 +56,12 @@ void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes);
 void *adm_arena_alloc(struct adm_arena *a, size_t n);
 void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size);
 char *adm_arena_strdup(struct adm_arena *a, const char *s);
+/* An array of n elements of size bytes (capacity *cap) with room for one
+ * more: items itself while there is room, else a copy in a with the
+ * capacity doubled (first when it was 0) and *cap updated. NULL when that
+ * allocation failed (the arena's failure is sticky; items is left as it
+ * was). */
+void *adm_arena_grow(struct adm_arena *a, void *items, size_t n, size_t *cap, size_t size, size_t first);
 char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n);
 char *adm_arena_printf(struct adm_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

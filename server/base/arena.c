@@ -167,6 +167,20 @@ char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n) {
   return p;
 }
 
+void *adm_arena_grow(struct adm_arena *a, void *items, size_t n, size_t *cap, size_t size, size_t first) {
+  if (n < *cap)
+    return items;
+  size_t c = *cap ? 2 * *cap : first;
+  /* An impossible size fails the allocation, and so the arena. */
+  void *grown = adm_arena_alloc(a, c < *cap || c > SIZE_MAX / size ? SIZE_MAX : c * size);
+  if (grown == NULL)
+    return NULL;
+  if (n)
+    memcpy(grown, items, n * size);
+  *cap = c;
+  return grown;
+}
+
 char *adm_arena_strdup(struct adm_arena *a, const char *s) {
   return adm_arena_strndup(a, s, s ? strlen(s) : 0);
 }

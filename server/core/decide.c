@@ -72,16 +72,10 @@ static void note_check(struct adm_decision *d, const char *id) {
 static void add_outcome(struct adm_decision *d, struct adm_arena *a, int family, int mode, const char *check,
                         const char *message, const char *detail) {
   note_check(d, check);
-  if (d->n_outcomes == d->cap_outcomes) {
-    size_t cap = d->cap_outcomes ? 2 * d->cap_outcomes : 16;
-    struct adm_outcome *o = adm_arena_alloc(a, cap * sizeof *o);
-    if (o == NULL)
-      return; /* the arena has failed: the verdict is an error answer */
-    if (d->n_outcomes)
-      memcpy(o, d->outcomes, d->n_outcomes * sizeof *o);
-    d->outcomes = o;
-    d->cap_outcomes = cap;
-  }
+  struct adm_outcome *grown = adm_arena_grow(a, d->outcomes, d->n_outcomes, &d->cap_outcomes, sizeof *grown, 16);
+  if (grown == NULL)
+    return; /* the arena has failed: the verdict is an error answer */
+  d->outcomes = grown;
   d->outcomes[d->n_outcomes++] = (struct adm_outcome){family, mode, check, message, detail};
 }
 
@@ -445,16 +439,11 @@ static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images
     if (plan->unchanged[k].rule == ir && strcmp(plan->unchanged[k].image, image) == 0 &&
         plan->unchanged[k].outcome == outcome)
       return;
-  if (plan->n_unchanged == plan->cap_unchanged) {
-    size_t cap = plan->cap_unchanged ? 2 * plan->cap_unchanged : 2;
-    struct adm_image_fact *n = adm_arena_alloc(a, cap * sizeof *n);
-    if (n == NULL)
-      return; /* the arena has failed: the verdict is an error answer */
-    if (plan->n_unchanged)
-      memcpy(n, plan->unchanged, plan->n_unchanged * sizeof *n);
-    plan->unchanged = n;
-    plan->cap_unchanged = cap;
-  }
+  struct adm_image_fact *grown =
+      adm_arena_grow(a, plan->unchanged, plan->n_unchanged, &plan->cap_unchanged, sizeof *grown, 2);
+  if (grown == NULL)
+    return; /* the arena has failed: the verdict is an error answer */
+  plan->unchanged = grown;
   plan->unchanged[plan->n_unchanged++] =
       (struct adm_image_fact){ir, rule_index, adm_arena_strdup(a, image), outcome, "", "", detail};
 }
@@ -486,16 +475,10 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
       add_local_fact(plan, ir, rule_index, text, ADM_SIG_INTERNAL, "more images than one admission may verify", a);
       continue;
     }
-    if (plan->n_needs == plan->cap_needs) {
-      size_t cap = plan->cap_needs ? 2 * plan->cap_needs : 2;
-      struct adm_image_need *n = adm_arena_alloc(a, cap * sizeof *n);
-      if (n == NULL)
-        return; /* the arena has failed: the verdict is an error answer */
-      if (plan->n_needs)
-        memcpy(n, plan->needs, plan->n_needs * sizeof *n);
-      plan->needs = n;
-      plan->cap_needs = cap;
-    }
+    struct adm_image_need *grown = adm_arena_grow(a, plan->needs, plan->n_needs, &plan->cap_needs, sizeof *grown, 2);
+    if (grown == NULL)
+      return; /* the arena has failed: the verdict is an error answer */
+    plan->needs = grown;
     struct adm_image_need *n = &plan->needs[plan->n_needs++];
     n->rule = ir;
     n->rule_index = rule_index;

@@ -122,8 +122,38 @@ static void huge_sizes_fail_without_wrapping(void **state) {
   adm_arena_free(&a);
 }
 
+/* Room for one more: the same array while there is room, a doubled copy
+ * when full, NULL (sticky) when the arena cannot give one. */
+static void grow_doubles_and_fails_sticky(void **state) {
+  (void)state;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  int *items = NULL;
+  size_t n = 0, cap = 0;
+  for (int i = 0; i < 100; i++) {
+    int *grown = adm_arena_grow(&a, items, n, &cap, sizeof *grown, 4);
+    assert_non_null(grown);
+    if (n < 4 && items != NULL)
+      assert_ptr_equal(grown, items);
+    items = grown;
+    items[n++] = i;
+    assert_true(n <= cap);
+  }
+  assert_int_equal(cap, 128);
+  for (int i = 0; i < 100; i++)
+    assert_int_equal(items[i], i);
+  a.fail_at = a.allocs + 1;
+  size_t full = cap;
+  n = cap;
+  assert_null(adm_arena_grow(&a, items, n, &cap, sizeof *items, 4));
+  assert_int_equal(cap, full);
+  assert_true(adm_arena_failure(&a) != ADM_ARENA_OK);
+  adm_arena_free(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(grow_doubles_and_fails_sticky),
       cmocka_unit_test(huge_sizes_fail_without_wrapping),
       cmocka_unit_test(allocations_are_aligned_and_distinct),
       cmocka_unit_test(limit_fails_cleanly),
