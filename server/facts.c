@@ -301,12 +301,8 @@ static void request_of(const struct runtime *rt, const struct adm_image_need *ne
 
 static void to_gathered(const struct rule_rt *x, const struct adm_image_need *need, const struct adm_sig_result *res,
                         struct adm_gathered_fact *out) {
-  memset(out, 0, sizeof *out);
-  out->rule_index = need->rule_index;
-  snprintf(out->image, sizeof out->image, "%s", need->image);
-  out->outcome = res->outcome;
+  adm_gathered_fact_set(out, need, res->outcome, res->detail);
   snprintf(out->digest, sizeof out->digest, "%s", res->digest);
-  snprintf(out->detail, sizeof out->detail, "%s", res->detail);
   size_t len = 0;
   for (size_t i = 0; i < x->sig.n_authorities; i++) {
     if (!adm_sig_authority_verified(res, i))
@@ -342,28 +338,20 @@ static bool lookup(void *p, const struct adm_image_need *need, struct adm_gather
 static void gather(void *p, const struct adm_image_need *need, int64_t deadline_ms, struct adm_gathered_fact *out) {
   struct runtime *rt = p;
   const struct rule_rt *x = rule_of(rt, need);
-  struct adm_sig_result res = {0};
   if (x == NULL) {
-    res.outcome = ADM_SIG_INTERNAL;
-    snprintf(res.detail, sizeof res.detail, "the rule is not one the policy prepared");
-  } else if (rt->offline) {
-    res.outcome = ADM_SIG_NOT_CHECKED;
-    snprintf(res.detail, sizeof res.detail, "offline");
-  } else {
-    struct adm_sig_request req;
-    request_of(rt, need, &req);
-    adm_sig_cache_verify(rt->cache, &rt->verifier, &req, x->id, 1, deadline_ms, &res);
-    atomic_fetch_add(&outcomes[(unsigned)res.outcome < ADM_SIG_OUTCOME_COUNT ? res.outcome : 0], 1);
+    adm_gathered_fact_set(out, need, ADM_SIG_INTERNAL, "the rule is not one the policy prepared");
+    return;
   }
-  if (x)
-    to_gathered(x, need, &res, out);
-  else {
-    memset(out, 0, sizeof *out);
-    out->rule_index = need->rule_index;
-    snprintf(out->image, sizeof out->image, "%s", need->image);
-    out->outcome = res.outcome;
-    snprintf(out->detail, sizeof out->detail, "%s", res.detail);
+  if (rt->offline) {
+    adm_gathered_fact_set(out, need, ADM_SIG_NOT_CHECKED, "offline");
+    return;
   }
+  struct adm_sig_request req;
+  struct adm_sig_result res = {0};
+  request_of(rt, need, &req);
+  adm_sig_cache_verify(rt->cache, &rt->verifier, &req, x->id, 1, deadline_ms, &res);
+  atomic_fetch_add(&outcomes[(unsigned)res.outcome < ADM_SIG_OUTCOME_COUNT ? res.outcome : 0], 1);
+  to_gathered(x, need, &res, out);
 }
 
 const struct adm_fact_backend adm_registry_fact_backend = {prepare, release, lookup, gather};

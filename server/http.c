@@ -489,13 +489,8 @@ static void gather_facts(struct adm_server *s, const struct adm_config *cfg, con
     sem_post(&s->fact_waits);
   if (busy == NULL)
     return;
-  for (size_t i = 0; i < n; i++) {
-    memset(&out[i], 0, sizeof out[i]);
-    out[i].rule_index = needs[i].rule_index;
-    snprintf(out[i].image, sizeof out[i].image, "%s", needs[i].image);
-    out[i].outcome = ADM_SIG_BUSY;
-    snprintf(out[i].detail, sizeof out[i].detail, "%s", busy);
-  }
+  for (size_t i = 0; i < n; i++)
+    adm_gathered_fact_set(&out[i], &needs[i], ADM_SIG_BUSY, busy);
 }
 
 /* The server's side of adm_pipeline_run_slotted: its decode slots. */

@@ -108,6 +108,10 @@ const struct adm_image_fact *adm_image_facts_find(const struct adm_image_facts *
 /* A gathered fact that outlives the request arena: what the server keeps
  * for a request while it waits on registries without a decode slot. */
 struct adm_gathered_fact;
+/* g for need: outcome and detail, nothing verified (no digest, no
+ * authorities): a failure known without asking, or the start of a fact. */
+void adm_gathered_fact_set(struct adm_gathered_fact *g, const struct adm_image_need *need, enum adm_sig_outcome outcome,
+                           const char *detail);
 /* f copied into g (strings cut to g's buffers). */
 void adm_gathered_fact_of(const struct adm_image_fact *f, struct adm_gathered_fact *g);
 struct adm_gathered_fact {

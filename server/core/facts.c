@@ -37,12 +37,13 @@ struct gather_share {
   bool threaded;
 };
 
-static void busy_fact(const struct adm_image_need *need, const char *why, struct adm_gathered_fact *g) {
+void adm_gathered_fact_set(struct adm_gathered_fact *g, const struct adm_image_need *need, enum adm_sig_outcome outcome,
+                           const char *detail) {
   memset(g, 0, sizeof *g);
   g->rule_index = need->rule_index;
   snprintf(g->image, sizeof g->image, "%s", need->image);
-  g->outcome = ADM_SIG_BUSY;
-  snprintf(g->detail, sizeof g->detail, "%s", why);
+  g->outcome = outcome;
+  snprintf(g->detail, sizeof g->detail, "%s", detail);
 }
 
 /* A need queued behind others in its share that would start with too
@@ -52,21 +53,16 @@ static void *gather_share(void *p) {
   struct gather_share *g = p;
   for (size_t i = g->first; i < g->n; i += g->step) {
     if (i != g->first && adm_verifier_now_ms() + ADM_FACTS_MIN_MS > g->deadline_ms)
-      busy_fact(&g->needs[i], "no time was left for it after the pod's other images", &g->out[i]);
+      adm_gathered_fact_set(&g->out[i], &g->needs[i], ADM_SIG_BUSY,
+                            "no time was left for it after the pod's other images");
     else
       g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
   }
   return NULL;
 }
 
-static void no_backend(const struct adm_image_need *need, struct adm_gathered_fact *g) {
-  memset(g, 0, sizeof *g);
-  g->rule_index = need->rule_index;
-  snprintf(g->image, sizeof g->image, "%s", need->image);
-  g->outcome = ADM_SIG_INTERNAL;
-  snprintf(g->detail, sizeof g->detail, "%s",
-           "signature verification is not available in this program; the image cannot be verified");
-}
+static const char no_backend[] =
+    "signature verification is not available in this program; the image cannot be verified";
 
 void adm_facts_gather(const struct adm_config *cfg, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
                       size_t stack_bytes, struct adm_gathered_fact *out) {
@@ -74,7 +70,7 @@ void adm_facts_gather(const struct adm_config *cfg, const struct adm_image_need 
   const struct adm_fact_backend *b = im->runtime ? im->backend : NULL;
   if (b == NULL) {
     for (size_t i = 0; i < n; i++)
-      no_backend(&needs[i], &out[i]);
+      adm_gathered_fact_set(&out[i], &needs[i], ADM_SIG_INTERNAL, no_backend);
     return;
   }
   struct gather_share shares[GATHER_PER_REQUEST];
@@ -174,15 +170,10 @@ void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need
     const struct adm_gathered_fact *known = given_for(o, need);
     if (known == NULL && b && !given_only && b->lookup(im->runtime, need, &g))
       known = &g;
-    if (known == NULL && given_only) {
-      memset(&g, 0, sizeof g);
-      g.outcome = ADM_SIG_INTERNAL;
-      snprintf(g.detail, sizeof g.detail, "%s", "no verification result was kept for it");
-      known = &g;
-    }
-    /* Without a backend nothing can be asked: the answer is known now. */
-    if (known == NULL && b == NULL) {
-      no_backend(need, &g);
+    /* Given only, or without a backend, nothing can be asked: the answer is known now. */
+    if (known == NULL && (given_only || b == NULL)) {
+      adm_gathered_fact_set(&g, need, ADM_SIG_INTERNAL,
+                            given_only ? "no verification result was kept for it" : no_backend);
       known = &g;
     }
     if (known != NULL) {
