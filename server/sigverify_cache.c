@@ -1,7 +1,8 @@
-/* The verification cache (sigverify_cache.h): two bounded hash tables of
- * entries under one mutex, with single-flight. An entry is made pending by
- * the first lookup of its key, which does the work without the lock and
- * then publishes the result and wakes the waiters. Entries are reference
+/* The verification cache (sigverify_cache.h): three bounded hash tables of
+ * entries under one mutex, with single-flight on two of them. An entry is
+ * made pending by the first lookup of its key, which does the work without
+ * the lock and then publishes the result and wakes the waiters; the
+ * verified table is only ever filled with finished VERIFIED results. Entries are reference
  * counted (the doer and each waiter hold one, the table one more), so an
  * entry evicted or purged while someone still reads it lives until they are
  * done. Owns no I/O and no policy: the work is adm_sig_resolve and
@@ -48,7 +49,7 @@ struct table {
 struct adm_sig_cache {
   pthread_mutex_t lock;
   pthread_cond_t done; /* some pending entry became ready */
-  struct table results, resolutions;
+  struct table results, verified, resolutions;
   uint64_t generation; /* newest seen */
   struct adm_sig_cache_options o;
 };
@@ -183,7 +184,8 @@ int adm_sig_cache_new(const struct adm_sig_cache_options *o, struct adm_sig_cach
     free(c);
     return ADM_ENOMEM;
   }
-  if (table_init(&c->results, c->o.max_entries) < 0 || table_init(&c->resolutions, c->o.max_entries) < 0) {
+  if (table_init(&c->results, c->o.max_entries) < 0 || table_init(&c->verified, c->o.max_entries) < 0 ||
+      table_init(&c->resolutions, c->o.max_entries) < 0) {
     adm_sig_cache_free(c);
     return ADM_ENOMEM;
   }
@@ -195,6 +197,7 @@ void adm_sig_cache_free(struct adm_sig_cache *c) {
   if (c == NULL)
     return;
   table_free(&c->results);
+  table_free(&c->verified);
   table_free(&c->resolutions);
   pthread_cond_destroy(&c->done);
   pthread_mutex_destroy(&c->lock);
@@ -204,8 +207,10 @@ void adm_sig_cache_free(struct adm_sig_cache *c) {
 void adm_sig_cache_stats(struct adm_sig_cache *c, struct adm_sig_cache_stats *out) {
   pthread_mutex_lock(&c->lock);
   out->results = c->results.counts;
+  out->verified = c->verified.counts;
   out->resolutions = c->resolutions.counts;
   out->result_entries = c->results.count;
+  out->verified_entries = c->verified.count;
   out->resolution_entries = c->resolutions.count;
   pthread_mutex_unlock(&c->lock);
 }
@@ -216,12 +221,35 @@ struct work {
   struct adm_verifier *v;
   const struct adm_sig_request *req;
   bool resolve; /* adm_sig_resolve, else adm_sig_verify */
+  /* The verified table's key for the request's (rule, digest), where a
+   * VERIFIED result is also published. */
+  const char *content_key;
+  size_t content_len;
 };
 
+/* Which failures may be kept for errorTtl at their location: what the
+ * registry said about the image or its signatures there, and a registry
+ * that could not be asked (unavailable, auth-failed), so that admissions
+ * naming a registry that is down do not each wait on it again. Never what
+ * depends on the caller or on admitd itself: deadline (one caller with a
+ * short ?timeout= would plant it for everyone), busy and internal. Listed,
+ * so an outcome added later is not kept until someone decides it may be. */
 static enum keep keep_of(enum adm_sig_outcome o, bool success) {
   if (success)
     return KEEP_SUCCESS;
-  return o == ADM_SIG_DEADLINE || o == ADM_SIG_INTERNAL ? KEEP_NONE : KEEP_FAILURE;
+  switch (o) {
+  case ADM_SIG_UNSIGNED:
+  case ADM_SIG_INVALID_SIGNATURE:
+  case ADM_SIG_DIGEST_MISMATCH:
+  case ADM_SIG_BELOW_THRESHOLD:
+  case ADM_SIG_MALFORMED_SIGNATURE:
+  case ADM_SIG_IMAGE_NOT_FOUND:
+  case ADM_SIG_REGISTRY_UNAVAILABLE:
+  case ADM_SIG_AUTH_FAILED:
+    return KEEP_FAILURE;
+  default:
+    return KEEP_NONE;
+  }
 }
 
 static int run(const struct work *w, int64_t deadline_ms, struct adm_sig_result *res, enum keep *keep) {
@@ -252,6 +280,40 @@ static bool wait_ready(struct adm_sig_cache *c, struct entry *e, int64_t deadlin
   return e->ready;
 }
 
+/* A VERIFIED result published (lock held) under its content key, for any
+ * location of the same digest; refreshed if one is there. Out of memory,
+ * it is simply not published. */
+static void remember_verified(struct adm_sig_cache *c, uint64_t generation, const char *key, size_t len,
+                              const struct adm_sig_result *res) {
+  if (generation != c->generation)
+    return;
+  uint64_t hash = hash_key(generation, key, len);
+  struct entry *e = find(&c->verified, hash, generation, key, len);
+  if (e == NULL && (e = insert(&c->verified, hash, generation, key, len)) == NULL)
+    return;
+  e->result = *res;
+  e->keep = KEEP_SUCCESS;
+  e->ready = true;
+  e->expires_ms = c->o.clock(c->o.clock_ctx) + c->o.ttl_ms;
+}
+
+/* A live verified result for (rule, digest), under the lock: true with *res. */
+static bool verified_live(struct adm_sig_cache *c, uint64_t generation, const char *key, size_t len,
+                          struct adm_sig_result *res) {
+  if (generation != c->generation)
+    return false;
+  struct entry *e = find(&c->verified, hash_key(generation, key, len), generation, key, len);
+  if (e == NULL)
+    return false;
+  if (c->o.clock(c->o.clock_ctx) >= e->expires_ms) {
+    detach(e);
+    return false;
+  }
+  c->verified.counts.hits++;
+  *res = e->result;
+  return true;
+}
+
 /* The result for key in t: a live entry, another lookup's work, or ours.
  * *keep says how the result may be reused (KEEP_SUCCESS: the work
  * succeeded). Called with the lock released. */
@@ -263,6 +325,7 @@ again:
   if (generation > c->generation) {
     c->generation = generation;
     purge_older(&c->results, generation);
+    purge_older(&c->verified, generation);
     purge_older(&c->resolutions, generation);
   }
   if (generation < c->generation) { /* a request still on an old policy: no reuse, no keeping */
@@ -288,11 +351,12 @@ again:
     e->refs++;
     int rc = 0;
     bool ready = wait_ready(c, e, deadline_ms);
-    /* The work ran out of its owner's time, which may end before ours (a
-     * shorter ?timeout=): that says nothing about the image, so with time
-     * left do it again (sharing it with the others who retry), rather
-     * than take a deadline that is not ours. */
-    if (ready && e->result.outcome == ADM_SIG_DEADLINE && adm_verifier_now_ms() < deadline_ms) {
+    /* A result that is not kept is not shared either: a deadline may be
+     * the owner's own (a shorter ?timeout=), busy and internal are about
+     * its request or this process, none about the image. With time left
+     * do the work again (sharing it with the others who retry), rather
+     * than take a failure that is not ours. */
+    if (ready && e->keep == KEEP_NONE && adm_verifier_now_ms() < deadline_ms) {
       e->refs--;
       entry_release(e);
       goto again;
@@ -331,6 +395,8 @@ again:
   int rc = run(w, deadline_ms, &mine, &k);
 
   pthread_mutex_lock(&c->lock);
+  if (k == KEEP_SUCCESS && w->content_key)
+    remember_verified(c, generation, w->content_key, w->content_len, &mine);
   e->result = mine;
   e->keep = k;
   e->rc = rc;
@@ -367,6 +433,25 @@ static const char *or_empty(const char *s) {
   return s ? s : "";
 }
 
+/* The two keys of a result: by content (rule, digest), where only VERIFIED
+ * is published, and by location (rule, signature registry, signature
+ * repository, digest), where every kept outcome lives and single-flight
+ * runs. 0 in *content_len when a name is too long to key (or the rule's
+ * signatureRepository cannot be read): then nothing is cached. */
+static size_t result_keys(const struct adm_sig_request *req, const char *rule_id, const char *digest,
+                          char content[KEY_MAX], size_t *content_len, char location[KEY_MAX]) {
+  struct adm_sig_location loc;
+  *content_len = 0;
+  if (adm_sig_location(req, &loc) < 0)
+    return 0;
+  const char *by_content[] = {rule_id, digest};
+  const char *by_location[] = {rule_id, loc.registry, loc.repository, digest};
+  size_t len = make_key(location, by_location, 4);
+  if (len)
+    *content_len = make_key(content, by_content, 2);
+  return *content_len ? len : 0;
+}
+
 int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const struct adm_sig_request *req,
                          const char *rule_id, uint64_t generation, int64_t deadline_ms, struct adm_sig_result *res) {
   if (res == NULL)
@@ -375,6 +460,7 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   if (c == NULL || req == NULL || rule_id == NULL) {
     res->outcome = ADM_SIG_INTERNAL;
     snprintf(res->detail, sizeof res->detail, "no cache, request or rule id");
+    snprintf(res->summary, sizeof res->summary, "no cache, request or rule id");
     return ADM_EINVAL;
   }
   char key[KEY_MAX];
@@ -383,7 +469,7 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   if (pinned.digest == NULL || pinned.digest[0] == '\0') {
     const char *parts[] = {or_empty(req->registry), or_empty(req->repository), or_empty(req->tag)};
     size_t len = make_key(key, parts, 3);
-    struct work w = {v, req, true};
+    struct work w = {v, req, true, NULL, 0};
     int rc = len ? flight(c, &c->resolutions, generation, key, len, deadline_ms, &w, res, &keep)
                  : adm_sig_verify(v, req, deadline_ms, res); /* too long to key: refused there */
     if (rc < 0 || !len || keep != KEEP_SUCCESS)
@@ -393,11 +479,16 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   char digest[ADM_DIGEST_MAX];
   snprintf(digest, sizeof digest, "%s", pinned.digest);
   pinned.digest = digest;
-  const char *parts[] = {rule_id, digest};
-  size_t len = make_key(key, parts, 2);
+  char content[KEY_MAX];
+  size_t content_len, len = result_keys(&pinned, rule_id, digest, content, &content_len, key);
   if (len == 0)
     return adm_sig_verify(v, &pinned, deadline_ms, res);
-  struct work w = {v, &pinned, false};
+  pthread_mutex_lock(&c->lock);
+  bool hit = verified_live(c, generation, content, content_len, res);
+  pthread_mutex_unlock(&c->lock);
+  if (hit)
+    return 0;
+  struct work w = {v, &pinned, false, content, content_len};
   return flight(c, &c->results, generation, key, len, deadline_ms, &w, res, &keep);
 }
 
@@ -418,7 +509,7 @@ bool adm_sig_cache_peek(struct adm_sig_cache *c, const struct adm_sig_request *r
                         uint64_t generation, struct adm_sig_result *res) {
   if (c == NULL || req == NULL || rule_id == NULL || res == NULL)
     return false;
-  char key[KEY_MAX], digest[ADM_DIGEST_MAX];
+  char key[KEY_MAX], content[KEY_MAX], digest[ADM_DIGEST_MAX];
   enum keep keep;
   struct adm_sig_result resolved;
   bool found = false;
@@ -438,9 +529,14 @@ bool adm_sig_cache_peek(struct adm_sig_cache *c, const struct adm_sig_request *r
     }
     snprintf(digest, sizeof digest, "%s", resolved.digest);
   }
-  const char *parts[] = {rule_id, digest};
-  size_t len = make_key(key, parts, 2);
-  if (len && peek_live(c, &c->results, generation, key, len, res, &keep)) {
+  struct adm_sig_request pinned = *req;
+  pinned.digest = digest;
+  size_t content_len, len = result_keys(&pinned, rule_id, digest, content, &content_len, key);
+  if (len == 0)
+    goto out;
+  if (verified_live(c, generation, content, content_len, res)) {
+    found = true;
+  } else if (peek_live(c, &c->results, generation, key, len, res, &keep)) {
     found = true;
     c->results.counts.hits++;
   }
