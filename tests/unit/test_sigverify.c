@@ -357,6 +357,15 @@ static void registry_failures(void **state) {
     assert_int_equal(res.authorities, 0);
     assert_true(res.detail[0] != '\0');
     assert_false(res.outcome == ADM_SIG_VERIFIED);
+    /* What the registry said stays in the detail; the summary a denial
+     * carries names the host, or the location the signatures were read from. */
+    if (res.summary[0] == '\0' || strstr(res.summary, "fake") != NULL)
+      fail_msg("case %zu: expected a summary without the registry's words, got \"%s\"", i, res.summary);
+    const char *want = failures[i].at == AT_RESOLVE                     ? "resolving the tag at " REGISTRY
+                       : adm_sig_outcome_is_registry_error(res.outcome) ? "registry " REGISTRY
+                                                                        : NULL;
+    if (want && strcmp(res.summary, want) != 0)
+      fail_msg("case %zu: expected the summary \"%s\", got \"%s\"", i, want, res.summary);
   }
   /* Wrong bytes under the payload's digest (a tampered blob): the fake, as
    * the real client, refuses them; never verified. */
@@ -587,7 +596,7 @@ static void backend_caches_and_counts(void **state) {
       verified = res->decision.annotations[i].value;
   assert_non_null(verified);
   assert_non_null(strstr(verified, image_digest)); /* the tag's digest is what is recorded */
-  assert_non_null(strstr(verified, "(release)"));
+  assert_non_null(strstr(verified, "(release) signatures in " REGISTRY "/app"));
   adm_review_request_release(&res->req);
   unsigned calls = w.f.resolves + w.f.manifests + w.f.blobs;
   assert_true(calls >= 3);
@@ -598,6 +607,14 @@ static void backend_caches_and_counts(void **state) {
   adm_fact_stats(cfg, &after);
   assert_int_equal(after.cache_hits, before.cache_hits + 1);
   assert_int_equal(after.outcomes[ADM_SIG_VERIFIED], before.outcomes[ADM_SIG_VERIFIED] + 1);
+  /* Busy facts are made without the backend, and counted all the same. */
+  struct adm_image_need needs[2] = {{.rule_index = 0, .image = REGISTRY "/x:1"},
+                                    {.rule_index = 0, .image = REGISTRY "/y:1"}};
+  struct adm_gathered_fact busy[2];
+  adm_facts_busy(needs, 2, "too many admissions were waiting on registries", busy);
+  assert_int_equal(busy[1].outcome, ADM_SIG_BUSY);
+  adm_fact_stats(cfg, &after);
+  assert_int_equal(after.outcomes[ADM_SIG_BUSY], before.outcomes[ADM_SIG_BUSY] + 2);
   /* An unsigned image is denied, naming the outcome. */
   res = judge_image(cfg,
                     REGISTRY "/bare@sha256:"
