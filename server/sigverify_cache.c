@@ -40,6 +40,7 @@ struct entry {
 };
 
 struct table {
+  const struct adm_sig_cache_options *o; /* its allocator */
   struct entry **buckets;
   size_t mask, count, max;
   struct entry *oldest, *newest;
@@ -59,14 +60,19 @@ static int64_t default_clock(void *ctx) {
   return adm_verifier_now_ms();
 }
 
-static int table_init(struct table *t, size_t max) {
+static void *zalloc(const struct adm_sig_cache_options *o, size_t size) {
+  return o->alloc ? o->alloc(o->alloc_ctx, size) : calloc(1, size);
+}
+
+static int table_init(struct table *t, const struct adm_sig_cache_options *o) {
   size_t n = 16;
-  while (n < max && n < ((size_t)1 << 20))
+  while (n < o->max_entries && n < ((size_t)1 << 20))
     n <<= 1;
   memset(t, 0, sizeof *t);
-  t->buckets = calloc(n, sizeof *t->buckets);
+  t->o = o;
+  t->buckets = zalloc(o, n * sizeof *t->buckets);
   t->mask = n - 1;
-  t->max = max;
+  t->max = o->max_entries;
   return t->buckets ? 0 : ADM_ENOMEM;
 }
 
@@ -121,10 +127,9 @@ static struct entry *find(struct table *t, uint64_t hash, uint64_t generation, c
 }
 
 static struct entry *insert(struct table *t, uint64_t hash, uint64_t generation, const char *key, size_t len) {
-  struct entry *e = malloc(sizeof *e + len);
+  struct entry *e = zalloc(t->o, sizeof *e + len);
   if (e == NULL)
     return NULL;
-  memset(e, 0, sizeof *e);
   e->hash = hash;
   e->generation = generation;
   e->key_len = len;
@@ -163,7 +168,7 @@ int adm_sig_cache_new(const struct adm_sig_cache_options *o, struct adm_sig_cach
     o = &d;
   if (o->ttl_ms < 0 || o->error_ttl_ms < 0 || o->resolve_ttl_ms < 0)
     return ADM_EINVAL;
-  struct adm_sig_cache *c = calloc(1, sizeof *c);
+  struct adm_sig_cache *c = zalloc(o, sizeof *c);
   if (c == NULL)
     return ADM_ENOMEM;
   c->o = *o;
@@ -184,8 +189,8 @@ int adm_sig_cache_new(const struct adm_sig_cache_options *o, struct adm_sig_cach
     free(c);
     return ADM_ENOMEM;
   }
-  if (table_init(&c->results, c->o.max_entries) < 0 || table_init(&c->verified, c->o.max_entries) < 0 ||
-      table_init(&c->resolutions, c->o.max_entries) < 0) {
+  if (table_init(&c->results, &c->o) < 0 || table_init(&c->verified, &c->o) < 0 ||
+      table_init(&c->resolutions, &c->o) < 0) {
     adm_sig_cache_free(c);
     return ADM_ENOMEM;
   }

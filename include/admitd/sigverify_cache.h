@@ -40,6 +40,9 @@
 /* The clock TTLs are measured on, in ms; tests inject one. Deadlines are
  * always CLOCK_MONOTONIC (verifier.h). */
 typedef int64_t (*adm_sig_clock_fn)(void *ctx);
+/* How the cache allocates: size zeroed bytes that free() releases, or
+ * NULL; tests inject one that fails. */
+typedef void *(*adm_sig_alloc_fn)(void *ctx, size_t size);
 
 /* Zero fields take the defaults in brackets. */
 struct adm_sig_cache_options {
@@ -49,6 +52,8 @@ struct adm_sig_cache_options {
   size_t max_entries;     /* per table [10000] */
   adm_sig_clock_fn clock; /* [adm_verifier_now_ms] */
   void *clock_ctx;
+  adm_sig_alloc_fn alloc; /* [calloc] */
+  void *alloc_ctx;
 };
 
 struct adm_sig_cache_counts {

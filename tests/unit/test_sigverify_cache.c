@@ -7,6 +7,7 @@
  * error at one location is never the answer at another (either order,
  * cached or in flight), a verified digest is reused anywhere and says
  * where it was verified, signatureRepository is the location when set.
+ * And every allocation of the cache failed in turn over those keys.
  * Registry calls are counted. */
 #include "cosign_fixtures.h"
 
@@ -683,6 +684,75 @@ static void in_flight_unsigned_elsewhere(void **state) {
   in_flight_elsewhere("nothing-here", ADM_SIG_UNSIGNED);
 }
 
+/* --- every allocation failed in turn --------------------------------------- */
+
+static unsigned allocs, fail_nth;
+
+static void *failing_alloc(void *ctx, size_t size) {
+  (void)ctx;
+  return ++allocs == fail_nth ? NULL : calloc(1, size);
+}
+
+/* The decoy sequence and its neighbours with the cache's nth allocation
+ * failing, for every n: each answer is the right one, INTERNAL, or (where
+ * the right one is a verified digest reused from elsewhere) the location's
+ * own denial; never another location's failure, never a pass it did not
+ * earn. */
+static void every_allocation_failed_in_turn(void **state) {
+  (void)state;
+  key_p256[0] = keys[P256];
+  release = (struct adm_sig_authority){"release", key_p256, 1};
+  const char *image = image_digest, *other = other_digest;
+  const struct {
+    const char *repo, *tag, **digest;
+    enum adm_sig_outcome want, or_else;
+  } steps[] = {
+      {"down", NULL, &other, ADM_SIG_REGISTRY_UNAVAILABLE, ADM_SIG_INTERNAL},
+      {"bare", NULL, &other, ADM_SIG_UNSIGNED, ADM_SIG_INTERNAL},
+      {"nothing-here", NULL, &image, ADM_SIG_UNSIGNED, ADM_SIG_INTERNAL},
+      {"app", NULL, &image, ADM_SIG_VERIFIED, ADM_SIG_INTERNAL},
+      {"app", "v1", NULL, ADM_SIG_VERIFIED, ADM_SIG_INTERNAL},
+      {"nothing-here", NULL, &image, ADM_SIG_VERIFIED, ADM_SIG_UNSIGNED},
+      {"down", NULL, &other, ADM_SIG_REGISTRY_UNAVAILABLE, ADM_SIG_INTERNAL},
+      {"bare", NULL, &other, ADM_SIG_UNSIGNED, ADM_SIG_INTERNAL},
+      {"app", "missing", NULL, ADM_SIG_IMAGE_NOT_FOUND, ADM_SIG_INTERNAL},
+  };
+  unsigned failed = 0;
+  for (fail_nth = 1;; fail_nth++) {
+    allocs = 0;
+    struct adm_sig_cache_options o = {.max_entries = 4, .alloc = failing_alloc};
+    struct adm_sig_cache *c = NULL;
+    int rc = adm_sig_cache_new(&o, &c);
+    if (rc < 0) {
+      assert_int_equal(rc, ADM_ENOMEM);
+      assert_null(c);
+      failed++;
+      continue;
+    }
+    struct slow s;
+    struct adm_verifier v;
+    slow_init(&s, &v);
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+      struct adm_sig_request req = {REGISTRY, steps[i].repo, steps[i].tag, steps[i].digest ? *steps[i].digest : NULL,
+                                    &rule};
+      struct adm_sig_result res;
+      rc = adm_sig_cache_verify(c, &v, &req, "r0", 1, adm_verifier_deadline_in(5000), &res);
+      bool ok = (rc == 0 && res.outcome == steps[i].want) ||
+                (res.outcome == steps[i].or_else && (rc == 0 || rc == ADM_ENOMEM)) ||
+                (res.outcome == ADM_SIG_INTERNAL && rc == ADM_ENOMEM);
+      if (!ok)
+        fail_msg("allocation %u failed, step %zu (%s): expected %s, got %s (rc %d, %s)", fail_nth, i, steps[i].repo,
+                 adm_sig_outcome_id(steps[i].want), adm_sig_outcome_id(res.outcome), rc, res.detail);
+    }
+    adm_sig_cache_free(c);
+    if (allocs < fail_nth)
+      break; /* nothing failed: every allocation has had its turn */
+    failed++;
+  }
+  print_message("failed each of %u allocations of the cache in turn\n", failed);
+  assert_true(failed > 4);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ttl_expiry),
@@ -703,6 +773,7 @@ int main(void) {
       cmocka_unit_test(signature_repository_is_the_location),
       cmocka_unit_test(in_flight_registry_error_elsewhere),
       cmocka_unit_test(in_flight_unsigned_elsewhere),
+      cmocka_unit_test(every_allocation_failed_in_turn),
   };
   return cmocka_run_group_tests(tests, setup, group_teardown);
 }
