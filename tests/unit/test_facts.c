@@ -633,14 +633,8 @@ static void failed_allocations_fail_closed(void **state) {
   snprintf(body, sizeof body, "%s", review("prod", imgs, 2));
   for (unsigned fail_at = 1;; fail_at++) {
     struct adm_arena a;
-    adm_arena_init(&a, 0, 0);
-    char *copy = adm_arena_strdup(&a, body);
-    a.fail_at = a.allocs + fail_at;
-    struct adm_pipeline_limits lim;
-    adm_pipeline_limits_default(&lim);
     struct adm_pipeline_result res;
-    adm_pipeline_run(&lim, cfg, copy, strlen(copy), &a, &res);
-    bool tripped = adm_arena_failure(&a) != ADM_ARENA_OK;
+    bool tripped = test_run_failing_at(cfg, body, fail_at, &a, &res);
     if (res.decided)
       assert_false(res.decision.allowed); /* the unsigned image denies it, or an error answer */
     else
