@@ -138,8 +138,8 @@ static enum adm_fetch_outcome serve(const char *bytes, struct adm_fetched *out) 
   return ADM_FETCH_OK;
 }
 
-static enum adm_fetch_outcome f_manifest(struct adm_verifier *v, const struct adm_fetch_target *t,
-                                         int64_t deadline_ms, struct adm_fetched *out, struct adm_fetch_error *err) {
+static enum adm_fetch_outcome f_manifest(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
+                                         struct adm_fetched *out, struct adm_fetch_error *err) {
   (void)v;
   (void)deadline_ms;
   memset(out, 0, sizeof *out);
@@ -187,9 +187,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < 4; i++)
     world[i] = (enum behaviour)(((data[0] >> (2 * i)) & 3) + (((data[1] >> i) & 1) ? 3 : 0)) % N_BEHAVIOURS;
   struct adm_sig_authority release = {"release", &key, 1};
-  struct adm_sig_rule rules[2] = {{.authorities = &release, .n_authorities = 1, .threshold = 1},
-                                  {.authorities = &release, .n_authorities = 1, .threshold = 1,
-                                   .signature_repository = REGISTRY "/r3"}};
+  struct adm_sig_rule rules[2] = {
+      {.authorities = &release, .n_authorities = 1, .threshold = 1},
+      {.authorities = &release, .n_authorities = 1, .threshold = 1, .signature_repository = REGISTRY "/r3"}};
   static const char *const rule_ids[2] = {"rule-0", "rule-1"};
   now_ms = 1000000;
   struct adm_sig_cache_options o = {.ttl_ms = TTL_MS,
