@@ -2,10 +2,10 @@
  * entries under one mutex, with single-flight on two of them. An entry is
  * made pending by the first lookup of its key, which does the work without
  * the lock and then publishes the result and wakes the waiters; the
- * verified table is only ever filled with finished VERIFIED results. Entries are reference
- * counted (the doer and each waiter hold one, the table one more), so an
- * entry evicted or purged while someone still reads it lives until they are
- * done. Owns no I/O and no policy: the work is adm_sig_resolve and
+ * verified table only ever receives finished VERIFIED results. Entries are
+ * reference counted (the doer and each waiter hold one, the table one
+ * more), so an entry evicted or purged while someone still reads it lives
+ * until they are done. Owns no I/O and no policy: the work is adm_sig_resolve and
  * adm_sig_verify, and a lookup that cannot be served from here is always
  * one of their outcomes or DEADLINE, never a guess. */
 #include "admitd/sigverify_cache.h"
