@@ -18,8 +18,9 @@
 # dry run naming it in an empty repository cannot deny the real image, a
 # registry error and an unsigned answer stay at their locations in either
 # order, a verified digest is admitted anywhere naming where it was
-# verified, denials carry no transport text (the log does), and
-# check-config warns about the verify rules without images or allow.
+# verified, denials carry no transport text (the log does), a busy
+# admission is counted in /metrics, and check-config warns about the
+# verify rules without images or allow.
 ADMITD=${1:?usage: images_verify.sh PATH/TO/admitd}
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/registry/signed.sh"
@@ -455,6 +456,21 @@ expect_contains "decoy before a signed image: unverified" "127.0.0.1:1/anything@
 review one-after-decoy allow-error "$REG/one@$IMG_ONE"
 expect_allowed one-after-decoy "$REG/one@$IMG_ONE (ecdsa) signatures in $REG/one"
 expect_eq "signed after a decoy: nothing unverified" "" "$UNVERIFIED"
+stop_server
+
+# Busy: with --request-timeout 349 ms no admission has the 100 ms registries
+# need once its own margin is taken, so each image is busy (never asked),
+# and counted as such in /metrics, whose series is there from the start.
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --config "$WORK/policy/policy.yaml" \
+  --request-timeout 349 || exit 1
+metric_busy() {
+  curl -sS --cacert "$CA" "https://localhost:$PORT/metrics" |
+    sed -n 's/^admitd_image_verifications_total{outcome="busy"} \([0-9]*\)$/\1/p'
+}
+expect_eq "busy: the series is there from the start" 0 "$(metric_busy)"
+review busy ecdsa "$REG/fresh:cold"
+expect_denied busy busy "admitd was too busy to ask the registry in time"
+expect_eq "busy: counted in admitd_image_verifications_total" 1 "$(metric_busy)"
 stop_server
 
 # check-config names each verify rule that covers any image with no allow
