@@ -324,8 +324,10 @@ static void summarize(struct adm_sig_result *res, const char *host) {
     say(res, "the signatures of %s in %s", res->digest, res->where);
 }
 
+/* host: the registry of the step that ran last, for summarize (a copy:
+ * the signature location it may name lives here). */
 static int verify(struct adm_verifier *v, const struct adm_sig_request *req, int64_t deadline_ms,
-                  struct adm_sig_result *res, const char **host) {
+                  struct adm_sig_result *res, char host[ADM_IMAGE_NAME_MAX + 1]) {
   if (v == NULL || req == NULL || req->rule == NULL) {
     set_own(res, ADM_SIG_INTERNAL, "no verifier, request or rule");
     return ADM_EINVAL;
@@ -339,7 +341,7 @@ static int verify(struct adm_verifier *v, const struct adm_sig_request *req, int
   int rc = plan_rule(req->rule, p, res);
   if (rc < 0)
     return rc;
-  *host = req->registry;
+  snprintf(host, ADM_IMAGE_NAME_MAX + 1, "%s", req->registry);
   if (!adm_sig_resolve(v, req, deadline_ms, res))
     return 0;
 
@@ -356,7 +358,7 @@ static int verify(struct adm_verifier *v, const struct adm_sig_request *req, int
   struct blobs b = {.v = v, .deadline_ms = deadline_ms};
   b.where.registry = loc.registry;
   b.where.repository = loc.repository;
-  *host = b.where.registry;
+  memcpy(host, loc.registry, sizeof loc.registry);
   struct adm_fetch_target t = {b.where.registry, b.where.repository, tag};
 
   if (adm_verifier_now_ms() >= deadline_ms) {
@@ -414,8 +416,8 @@ int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, in
   if (res == NULL)
     return ADM_EINVAL;
   memset(res, 0, sizeof *res);
-  const char *host = "";
-  int rc = verify(v, req, deadline_ms, res, &host);
+  char host[ADM_IMAGE_NAME_MAX + 1] = "";
+  int rc = verify(v, req, deadline_ms, res, host);
   summarize(res, host);
   return rc;
 }
