@@ -13,7 +13,8 @@
  *   - every other answer is the direct one at that location: never
  *     another location's failure or registry error;
  *   - where the direct answer verifies, so does the cache;
- *   - the summary never holds what the registry said (the fake's marker).
+ *   - the summary never holds what the registry said (the fake's marker),
+ *     and names the host for a registry error.
  * The fixtures are tests/fixtures/cosign (the ECDSA P-256 key and its
  * signature of payload.json), read from ADMITD_SOURCE_DIR.
  * Built with FUZZ_STANDALONE it is its own main, which runs the harness
@@ -231,6 +232,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       verified_before[r][d] = true;
     }
     check(strstr(cached.summary, MARKER) == NULL && strstr(direct.summary, MARKER) == NULL);
+    if (adm_sig_outcome_is_registry_error(cached.outcome))
+      check(strcmp(cached.summary, "registry " REGISTRY) == 0 ||
+            strcmp(cached.summary, "resolving the tag at " REGISTRY) == 0);
     check(strstr(direct.detail, MARKER) != NULL || direct.outcome == ADM_SIG_VERIFIED ||
           direct.outcome == ADM_SIG_MALFORMED_SIGNATURE || direct.outcome == ADM_SIG_UNSIGNED ||
           direct.outcome == ADM_SIG_DEADLINE);
