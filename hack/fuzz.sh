@@ -4,7 +4,9 @@
 #   hack/fuzz.sh [SECONDS_PER_HARNESS]     (default 120)
 # fuzz_review runs the server's pipeline and compares it with an unpruned
 # decode; fuzz_review_oom fails the arena allocation chosen by the input's
-# first two bytes. A crash leaves its input in the printed folder; add it to
+# first two bytes; fuzz_sigcache runs lookups of one digest at many
+# locations through the signature cache against a fake registry and checks
+# each answer against asking directly. A crash leaves its input in the printed folder; add it to
 # a unit test or to tests/fuzz/regress/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +14,9 @@ secs=${1:-120}
 command -v clang >/dev/null || { echo "fuzz.sh: needs clang (apt-get install clang)" >&2; exit 1; }
 hack/deps.sh build
 CC=clang cmake -S . -B build-fuzz -DADMITD_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_review fuzz_review_oom fuzz_config >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_review fuzz_review_oom fuzz_config fuzz_sigcache >/dev/null
 out=$(mktemp -d)
-mkdir -p "$out/review" "$out/review_oom" "$out/config"
+mkdir -p "$out/review" "$out/review_oom" "$out/config" "$out/sigcache"
 cp tests/fixtures/reviews/*.json tests/fixtures/bench/*.json "$out/review/"
 [ -d tests/fuzz/regress ] && cp tests/fuzz/regress/* "$out/review/"
 # The OOM harness reads a failing allocation's number first: seed a spread.
@@ -35,5 +37,6 @@ status=0
 "$OLDPWD/build-fuzz/fuzz_review" -max_total_time="$secs" -max_len=65536 review || status=1
 "$OLDPWD/build-fuzz/fuzz_review_oom" -max_total_time="$secs" -max_len=65538 review_oom || status=1
 "$OLDPWD/build-fuzz/fuzz_config" -max_total_time="$secs" -max_len=16384 config || status=1
+ADMITD_SOURCE_DIR="$OLDPWD" "$OLDPWD/build-fuzz/fuzz_sigcache" -max_total_time="$secs" -max_len=256 sigcache || status=1
 echo "fuzz.sh: corpus and any crash inputs are in $out"
 exit $status

@@ -49,10 +49,12 @@ static void judge(const struct adm_image_facts *facts, const struct adm_containe
   adm__images_begin(&sb, out->arena, c, ref);
   adm_sb_add(&sb, "is not verified: ");
   adm_sb_add(&sb, adm_sig_outcome_text(o));
+  /* The summary, never the detail: whoever names an image must not learn
+   * what admitd's connection to its host saw (the log keeps that). */
   if (f == NULL)
     adm_sb_add(&sb, " (no verification result)");
-  else if (f->detail && f->detail[0])
-    adm_sb_addf(&sb, " (%s)", f->detail);
+  else if (f->summary && f->summary[0])
+    adm_sb_addf(&sb, " (%s)", f->summary);
   if (adm_sig_outcome_is_registry_error(o))
     adm_findings_add_registry_error(out, check_id(o), adm_sb_str(&sb));
   else

@@ -48,6 +48,8 @@ void adm_fact_backend_test_verifier(struct adm_verifier *v) {
 void adm_fact_stats(const struct adm_config *cfg, struct adm_fact_stats *out) {
   for (int i = 0; i < ADM_SIG_OUTCOME_COUNT; i++)
     out->outcomes[i] = atomic_load(&outcomes[i]);
+  /* Busy facts never reach a backend: admitd made them instead of asking. */
+  out->outcomes[ADM_SIG_BUSY] += adm_facts_busy_total();
   out->cache_hits = atomic_load(&cache_hits);
   out->registry_requests = atomic_load(&released_requests);
   /* Only a runtime this file made is a struct runtime. */
@@ -302,6 +304,9 @@ static void request_of(const struct runtime *rt, const struct adm_image_need *ne
 static void to_gathered(const struct rule_rt *x, const struct adm_image_need *need, const struct adm_sig_result *res,
                         struct adm_gathered_fact *out) {
   adm_gathered_fact_set(out, need, res->outcome, res->detail);
+  snprintf(out->summary, sizeof out->summary, "%s", res->summary);
+  if (res->outcome == ADM_SIG_VERIFIED)
+    snprintf(out->verified_at, sizeof out->verified_at, "%s", res->where);
   snprintf(out->digest, sizeof out->digest, "%s", res->digest);
   size_t len = 0;
   for (size_t i = 0; i < x->sig.n_authorities; i++) {

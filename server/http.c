@@ -487,10 +487,8 @@ static void gather_facts(struct adm_server *s, const struct adm_config *cfg, con
     adm_facts_gather(cfg, needs, n, deadline_ms, s->opt.thread_stack_bytes, out);
   if (admitted)
     sem_post(&s->fact_waits);
-  if (busy == NULL)
-    return;
-  for (size_t i = 0; i < n; i++)
-    adm_gathered_fact_set(&out[i], &needs[i], ADM_SIG_BUSY, busy);
+  if (busy != NULL)
+    adm_facts_busy(needs, n, busy, out);
 }
 
 /* The server's side of adm_pipeline_run_slotted: its decode slots. */

@@ -426,7 +426,7 @@ static void render_images(struct adm_sb *sb, const struct adm_metrics_gauges *g)
   if (!g->verifying)
     return;
   header(sb, "admitd_image_verifications_total", "counter",
-         "Image signature verifications that asked (or waited on) registries, by outcome.");
+         "Image signature verifications by outcome: asked of (or waited on) registries, or busy.");
   for (int o = 0; o < ADM_SIG_OUTCOME_COUNT; o++)
     if (o != ADM_SIG_NOT_CHECKED)
       adm_sb_addf(sb, "admitd_image_verifications_total{outcome=\"%s\"} %llu\n",

@@ -2,7 +2,9 @@
  * resolve, fetch the .sig manifest, run cosign's checklist with every
  * authority's keys at once (so each payload blob is fetched once), then
  * count authorities against the threshold and the required names. Owns the
- * mapping of registry outcomes to verification outcomes, and nothing else:
+ * mapping of registry outcomes to verification outcomes, and what a denial
+ * may say of one (the summary) apart from what only the log may (the
+ * detail, where registry answers and transport errors go), and nothing else:
  * no caching (sigverify_cache.c), no policy (which rule applies and what an
  * outcome means are the images family's business). Every path that is not
  * a verified, threshold-meeting signature ends in another outcome. */
@@ -14,6 +16,7 @@
 
 #include "admitd/image.h"
 
+/* The outcome and its detail, for the log. */
 __attribute__((format(printf, 3, 4))) static void set(struct adm_sig_result *res, enum adm_sig_outcome o,
                                                       const char *fmt, ...) {
   res->outcome = o;
@@ -22,6 +25,27 @@ __attribute__((format(printf, 3, 4))) static void set(struct adm_sig_result *res
   vsnprintf(res->detail, sizeof res->detail, fmt, ap);
   va_end(ap);
 }
+
+/* The summary a denial carries: only admitd's words and names it knows
+ * without asking (host, location, digest, authorities), never a registry's
+ * or the network's. */
+__attribute__((format(printf, 2, 3))) static void say(struct adm_sig_result *res, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(res->summary, sizeof res->summary, fmt, ap);
+  va_end(ap);
+}
+
+_Static_assert(sizeof((struct adm_sig_result *)0)->summary == sizeof((struct adm_sig_result *)0)->detail,
+               "own() copies the detail whole");
+
+/* The summary is the detail, whose whole text is admitd's own. */
+static void own(struct adm_sig_result *res) {
+  memcpy(res->summary, res->detail, sizeof res->summary); /* the same size: never cut */
+}
+
+/* Both, for failures told in admitd's own words only (a bad rule or input). */
+#define set_own(res, o, ...) (set((res), (o), __VA_ARGS__), own(res))
 
 /* What a registry failure means at each step. A missing image is not a
  * registry error: a tag pushed after admission must not slip through
@@ -69,12 +93,13 @@ bool adm_sig_resolve(struct adm_verifier *v, const struct adm_sig_request *req, 
   const char *why;
   if (v == NULL || req == NULL || empty(req->registry) || empty(req->repository) ||
       (empty(req->tag) && empty(req->digest))) {
-    set(res, ADM_SIG_INTERNAL, "image reference without registry, repository, tag or digest");
+    set_own(res, ADM_SIG_INTERNAL, "image reference without registry, repository, tag or digest");
     return false;
   }
   if (!empty(req->digest)) {
     if (adm_image_digest_check(req->digest, &why) < 0) {
       set(res, ADM_SIG_INTERNAL, "%s/%s@%.80s: %s", req->registry, req->repository, req->digest, why);
+      say(res, "the digest: %s", why);
       return false;
     }
     snprintf(res->digest, sizeof res->digest, "%s", req->digest);
@@ -83,6 +108,7 @@ bool adm_sig_resolve(struct adm_verifier *v, const struct adm_sig_request *req, 
   if (adm_verifier_now_ms() >= deadline_ms) {
     set(res, ADM_SIG_DEADLINE, "%s/%s:%s: deadline passed before the tag was resolved", req->registry, req->repository,
         req->tag);
+    say(res, "resolving the tag at %.200s", req->registry);
     return false;
   }
   struct adm_fetch_target t = {req->registry, req->repository, req->tag};
@@ -92,11 +118,13 @@ bool adm_sig_resolve(struct adm_verifier *v, const struct adm_sig_request *req, 
   if (o != ADM_FETCH_OK) {
     set(res, from_fetch(o, STEP_RESOLVE), "resolving %s/%s:%s: %s", req->registry, req->repository, req->tag,
         err.detail[0] ? err.detail : adm_fetch_outcome_text(o));
+    say(res, "resolving the tag at %.200s", req->registry);
     return false;
   }
   if (adm_image_digest_check(digest, &why) < 0) {
     /* Not a registry error: onRegistryError must not allow what cannot be checked. */
     set(res, ADM_SIG_INTERNAL, "%s/%s:%s resolved to %.80s: %s", req->registry, req->repository, req->tag, digest, why);
+    say(res, "resolving the tag at %.200s", req->registry);
     return false;
   }
   snprintf(res->digest, sizeof res->digest, "%s", digest);
@@ -117,19 +145,19 @@ struct plan {
 static int plan_rule(const struct adm_sig_rule *rule, struct plan *p, struct adm_sig_result *res) {
   memset(p, 0, sizeof *p);
   if (rule->n_authorities == 0 || rule->n_authorities > ADM_SIG_MAX_AUTHORITIES || rule->authorities == NULL) {
-    set(res, ADM_SIG_INTERNAL, "verify rule has %zu authorities (1 to %d)", rule->n_authorities,
-        ADM_SIG_MAX_AUTHORITIES);
+    set_own(res, ADM_SIG_INTERNAL, "verify rule has %zu authorities (1 to %d)", rule->n_authorities,
+            ADM_SIG_MAX_AUTHORITIES);
     return ADM_EINVAL;
   }
   for (size_t a = 0; a < rule->n_authorities; a++) {
     const struct adm_sig_authority *auth = &rule->authorities[a];
     if (auth->n_keys == 0 || auth->keys == NULL) {
-      set(res, ADM_SIG_INTERNAL, "authority \"%s\" has no keys", auth->name ? auth->name : "");
+      set_own(res, ADM_SIG_INTERNAL, "authority \"%s\" has no keys", auth->name ? auth->name : "");
       return ADM_EINVAL;
     }
     for (size_t k = 0; k < auth->n_keys; k++) {
       if (p->n_keys == ADM_COSIGN_MAX_KEYS || auth->keys[k] == NULL) {
-        set(res, ADM_SIG_INTERNAL, "verify rule has a missing key or more than %d keys", ADM_COSIGN_MAX_KEYS);
+        set_own(res, ADM_SIG_INTERNAL, "verify rule has a missing key or more than %d keys", ADM_COSIGN_MAX_KEYS);
         return ADM_EINVAL;
       }
       p->owner[p->n_keys] = a;
@@ -138,8 +166,8 @@ static int plan_rule(const struct adm_sig_rule *rule, struct plan *p, struct adm
   }
   p->threshold = rule->threshold == ADM_SIG_THRESHOLD_ALL ? rule->n_authorities : rule->threshold;
   if (p->threshold > rule->n_authorities) {
-    set(res, ADM_SIG_INTERNAL, "threshold %u is above the rule's %zu authorities", rule->threshold,
-        rule->n_authorities);
+    set_own(res, ADM_SIG_INTERNAL, "threshold %u is above the rule's %zu authorities", rule->threshold,
+            rule->n_authorities);
     return ADM_EINVAL;
   }
   for (size_t r = 0; r < rule->n_required; r++) {
@@ -148,8 +176,8 @@ static int plan_rule(const struct adm_sig_rule *rule, struct plan *p, struct adm
                                        strcmp(rule->authorities[a].name, rule->required[r]) != 0))
       a++;
     if (a == rule->n_authorities) {
-      set(res, ADM_SIG_INTERNAL, "required authority \"%.64s\" is not one of the rule's",
-          rule->required[r] ? rule->required[r] : "");
+      set_own(res, ADM_SIG_INTERNAL, "required authority \"%.64s\" is not one of the rule's",
+              rule->required[r] ? rule->required[r] : "");
       return ADM_EINVAL;
     }
     p->required |= (uint64_t)1 << a;
@@ -157,8 +185,8 @@ static int plan_rule(const struct adm_sig_rule *rule, struct plan *p, struct adm
   if (!empty(rule->signature_repository)) {
     const char *why = NULL;
     if (adm_image_ref_parse(rule->signature_repository, &p->sigrepo, &why) < 0 || !p->sigrepo.tag_implied) {
-      set(res, ADM_SIG_INTERNAL, "signatureRepository \"%.100s\" is not registry/repository: %s",
-          rule->signature_repository, why ? why : "it names a tag or digest");
+      set_own(res, ADM_SIG_INTERNAL, "signatureRepository \"%.100s\" is not registry/repository: %s",
+              rule->signature_repository, why ? why : "it names a tag or digest");
       return ADM_EINVAL;
     }
   }
@@ -235,13 +263,16 @@ static void judge(const struct adm_sig_rule *rule, const struct plan *p, const c
   if (missing) {
     names_of(rule, missing, names, sizeof names);
     set(res, ADM_SIG_BELOW_THRESHOLD, "%s@%s: required authority %s did not verify", image, res->digest, names);
+    say(res, "%s: required authority %s did not verify", res->digest, names);
   } else if (got < p->threshold) {
     names_of(rule, res->authorities, names, sizeof names);
     set(res, ADM_SIG_BELOW_THRESHOLD, "%s@%s: %zu of %zu required authorities verified (%s)", image, res->digest, got,
         p->threshold, names);
+    say(res, "%s: %zu of %zu required authorities verified (%s)", res->digest, got, p->threshold, names);
   } else {
     names_of(rule, res->authorities, names, sizeof names);
     set(res, ADM_SIG_VERIFIED, "%s@%s: verified by %s", image, res->digest, names);
+    say(res, "%s verified by %s in %s", res->digest, names, res->where);
   }
 }
 
@@ -262,17 +293,47 @@ static enum adm_sig_outcome from_cosign(enum adm_cosign_outcome o) {
   }
 }
 
-int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, int64_t deadline_ms,
-                   struct adm_sig_result *res) {
-  if (res == NULL)
+int adm_sig_location(const struct adm_sig_request *req, struct adm_sig_location *out) {
+  memset(out, 0, sizeof *out);
+  if (req == NULL || req->rule == NULL || empty(req->registry) || empty(req->repository))
     return ADM_EINVAL;
-  memset(res, 0, sizeof *res);
+  const char *registry = req->registry, *repository = req->repository;
+  struct adm_image_ref sigrepo;
+  if (!empty(req->rule->signature_repository)) {
+    if (adm_image_ref_parse(req->rule->signature_repository, &sigrepo, NULL) < 0 || !sigrepo.tag_implied)
+      return ADM_EINVAL;
+    registry = sigrepo.domain;
+    repository = adm_image_ref_path(&sigrepo);
+  }
+  if ((size_t)snprintf(out->registry, sizeof out->registry, "%s", registry) >= sizeof out->registry ||
+      (size_t)snprintf(out->repository, sizeof out->repository, "%s", repository) >= sizeof out->repository)
+    return ADM_ETOOBIG;
+  return 0;
+}
+
+/* The summary of an outcome whose path left none: the host for a registry
+ * error, the signature location for a fact about the signatures. */
+static void summarize(struct adm_sig_result *res, const char *host) {
+  if (res->summary[0])
+    return;
+  if (adm_sig_outcome_is_registry_error(res->outcome))
+    say(res, "registry %.200s", host);
+  else if (res->outcome == ADM_SIG_UNSIGNED)
+    say(res, "no signature for %s in %s", res->digest, res->where);
+  else if (res->where[0])
+    say(res, "the signatures of %s in %s", res->digest, res->where);
+}
+
+/* host: the registry of the step that ran last, for summarize (a copy:
+ * the signature location it may name lives here). */
+static int verify(struct adm_verifier *v, const struct adm_sig_request *req, int64_t deadline_ms,
+                  struct adm_sig_result *res, char host[ADM_IMAGE_NAME_MAX + 1]) {
   if (v == NULL || req == NULL || req->rule == NULL) {
-    set(res, ADM_SIG_INTERNAL, "no verifier, request or rule");
+    set_own(res, ADM_SIG_INTERNAL, "no verifier, request or rule");
     return ADM_EINVAL;
   }
   if (empty(req->registry) || empty(req->repository) || (empty(req->tag) && empty(req->digest))) {
-    set(res, ADM_SIG_INTERNAL, "image reference without registry, repository, tag or digest");
+    set_own(res, ADM_SIG_INTERNAL, "image reference without registry, repository, tag or digest");
     return ADM_EINVAL;
   }
   struct plan plan;
@@ -280,6 +341,7 @@ int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, in
   int rc = plan_rule(req->rule, p, res);
   if (rc < 0)
     return rc;
+  snprintf(host, ADM_IMAGE_NAME_MAX + 1, "%s", req->registry);
   if (!adm_sig_resolve(v, req, deadline_ms, res))
     return 0;
 
@@ -287,13 +349,16 @@ int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, in
   snprintf(image, sizeof image, "%s/%s", req->registry, req->repository);
   char tag[ADM_DIGEST_MAX + 8];
   snprintf(tag, sizeof tag, "sha256-%s.sig", res->digest + 7);
-  struct blobs b = {.v = v, .deadline_ms = deadline_ms};
-  b.where.registry = req->registry;
-  b.where.repository = req->repository;
-  if (!empty(req->rule->signature_repository)) {
-    b.where.registry = p->sigrepo.domain;
-    b.where.repository = adm_image_ref_path(&p->sigrepo);
+  struct adm_sig_location loc;
+  if (adm_sig_location(req, &loc) < 0 ||
+      (size_t)snprintf(res->where, sizeof res->where, "%s/%s", loc.registry, loc.repository) >= sizeof res->where) {
+    set_own(res, ADM_SIG_INTERNAL, "the signature repository's name is too long");
+    return 0;
   }
+  struct blobs b = {.v = v, .deadline_ms = deadline_ms};
+  b.where.registry = loc.registry;
+  b.where.repository = loc.repository;
+  memcpy(host, loc.registry, sizeof loc.registry);
   struct adm_fetch_target t = {b.where.registry, b.where.repository, tag};
 
   if (adm_verifier_now_ms() >= deadline_ms) {
@@ -329,9 +394,11 @@ int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, in
     judge(req->rule, p, image, res);
     /* Short of the threshold with a layer left unread: the unread one might
      * have counted, so say why it was not read. */
-    if (res->outcome == ADM_SIG_BELOW_THRESHOLD && b.failed && b.transport)
+    if (res->outcome == ADM_SIG_BELOW_THRESHOLD && b.failed && b.transport) {
       set(res, from_fetch(b.first.outcome, STEP_PAYLOAD), "%s@%s: below the threshold, and a payload: %s", image,
           res->digest, b.first.detail);
+      res->summary[0] = '\0';
+    }
     return 0;
   }
   if (cr.outcome == ADM_COSIGN_FETCH_FAILED) {
@@ -342,4 +409,15 @@ int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, in
   set(res, from_cosign(cr.outcome), "%s@%s: %s", image, res->digest,
       cr.detail[0] ? cr.detail : adm_cosign_outcome_name(cr.outcome));
   return 0;
+}
+
+int adm_sig_verify(struct adm_verifier *v, const struct adm_sig_request *req, int64_t deadline_ms,
+                   struct adm_sig_result *res) {
+  if (res == NULL)
+    return ADM_EINVAL;
+  memset(res, 0, sizeof *res);
+  char host[ADM_IMAGE_NAME_MAX + 1] = "";
+  int rc = verify(v, req, deadline_ms, res, host);
+  summarize(res, host);
+  return rc;
 }

@@ -1,10 +1,11 @@
-/* The verification cache (sigverify_cache.h): two bounded hash tables of
- * entries under one mutex, with single-flight. An entry is made pending by
- * the first lookup of its key, which does the work without the lock and
- * then publishes the result and wakes the waiters. Entries are reference
- * counted (the doer and each waiter hold one, the table one more), so an
- * entry evicted or purged while someone still reads it lives until they are
- * done. Owns no I/O and no policy: the work is adm_sig_resolve and
+/* The verification cache (sigverify_cache.h): three bounded hash tables of
+ * entries under one mutex, with single-flight on two of them. An entry is
+ * made pending by the first lookup of its key, which does the work without
+ * the lock and then publishes the result and wakes the waiters; the
+ * verified table only ever receives finished VERIFIED results. Entries are
+ * reference counted (the doer and each waiter hold one, the table one
+ * more), so an entry evicted or purged while someone still reads it lives
+ * until they are done. Owns no I/O and no policy: the work is adm_sig_resolve and
  * adm_sig_verify, and a lookup that cannot be served from here is always
  * one of their outcomes or DEADLINE, never a guess. */
 #include "admitd/sigverify_cache.h"
@@ -39,6 +40,7 @@ struct entry {
 };
 
 struct table {
+  const struct adm_sig_cache_options *o; /* its allocator */
   struct entry **buckets;
   size_t mask, count, max;
   struct entry *oldest, *newest;
@@ -48,7 +50,7 @@ struct table {
 struct adm_sig_cache {
   pthread_mutex_t lock;
   pthread_cond_t done; /* some pending entry became ready */
-  struct table results, resolutions;
+  struct table results, verified, resolutions;
   uint64_t generation; /* newest seen */
   struct adm_sig_cache_options o;
 };
@@ -58,14 +60,19 @@ static int64_t default_clock(void *ctx) {
   return adm_verifier_now_ms();
 }
 
-static int table_init(struct table *t, size_t max) {
+static void *zalloc(const struct adm_sig_cache_options *o, size_t size) {
+  return o->alloc ? o->alloc(o->alloc_ctx, size) : calloc(1, size);
+}
+
+static int table_init(struct table *t, const struct adm_sig_cache_options *o) {
   size_t n = 16;
-  while (n < max && n < ((size_t)1 << 20))
+  while (n < o->max_entries && n < ((size_t)1 << 20))
     n <<= 1;
   memset(t, 0, sizeof *t);
-  t->buckets = calloc(n, sizeof *t->buckets);
+  t->o = o;
+  t->buckets = zalloc(o, n * sizeof *t->buckets);
   t->mask = n - 1;
-  t->max = max;
+  t->max = o->max_entries;
   return t->buckets ? 0 : ADM_ENOMEM;
 }
 
@@ -120,10 +127,9 @@ static struct entry *find(struct table *t, uint64_t hash, uint64_t generation, c
 }
 
 static struct entry *insert(struct table *t, uint64_t hash, uint64_t generation, const char *key, size_t len) {
-  struct entry *e = malloc(sizeof *e + len);
+  struct entry *e = zalloc(t->o, sizeof *e + len);
   if (e == NULL)
     return NULL;
-  memset(e, 0, sizeof *e);
   e->hash = hash;
   e->generation = generation;
   e->key_len = len;
@@ -162,7 +168,7 @@ int adm_sig_cache_new(const struct adm_sig_cache_options *o, struct adm_sig_cach
     o = &d;
   if (o->ttl_ms < 0 || o->error_ttl_ms < 0 || o->resolve_ttl_ms < 0)
     return ADM_EINVAL;
-  struct adm_sig_cache *c = calloc(1, sizeof *c);
+  struct adm_sig_cache *c = zalloc(o, sizeof *c);
   if (c == NULL)
     return ADM_ENOMEM;
   c->o = *o;
@@ -183,7 +189,8 @@ int adm_sig_cache_new(const struct adm_sig_cache_options *o, struct adm_sig_cach
     free(c);
     return ADM_ENOMEM;
   }
-  if (table_init(&c->results, c->o.max_entries) < 0 || table_init(&c->resolutions, c->o.max_entries) < 0) {
+  if (table_init(&c->results, &c->o) < 0 || table_init(&c->verified, &c->o) < 0 ||
+      table_init(&c->resolutions, &c->o) < 0) {
     adm_sig_cache_free(c);
     return ADM_ENOMEM;
   }
@@ -195,6 +202,7 @@ void adm_sig_cache_free(struct adm_sig_cache *c) {
   if (c == NULL)
     return;
   table_free(&c->results);
+  table_free(&c->verified);
   table_free(&c->resolutions);
   pthread_cond_destroy(&c->done);
   pthread_mutex_destroy(&c->lock);
@@ -204,8 +212,10 @@ void adm_sig_cache_free(struct adm_sig_cache *c) {
 void adm_sig_cache_stats(struct adm_sig_cache *c, struct adm_sig_cache_stats *out) {
   pthread_mutex_lock(&c->lock);
   out->results = c->results.counts;
+  out->verified = c->verified.counts;
   out->resolutions = c->resolutions.counts;
   out->result_entries = c->results.count;
+  out->verified_entries = c->verified.count;
   out->resolution_entries = c->resolutions.count;
   pthread_mutex_unlock(&c->lock);
 }
@@ -216,12 +226,35 @@ struct work {
   struct adm_verifier *v;
   const struct adm_sig_request *req;
   bool resolve; /* adm_sig_resolve, else adm_sig_verify */
+  /* The verified table's key for the request's (rule, digest), where a
+   * VERIFIED result is also published. */
+  const char *content_key;
+  size_t content_len;
 };
 
+/* Which failures may be kept for errorTtl at their location: what the
+ * registry said about the image or its signatures there, and a registry
+ * that could not be asked (unavailable, auth-failed), so that admissions
+ * naming a registry that is down do not each wait on it again. Never what
+ * depends on the caller or on admitd itself: deadline (one caller with a
+ * short ?timeout= would plant it for everyone), busy and internal. Listed,
+ * so an outcome added later is not kept until someone decides it may be. */
 static enum keep keep_of(enum adm_sig_outcome o, bool success) {
   if (success)
     return KEEP_SUCCESS;
-  return o == ADM_SIG_DEADLINE || o == ADM_SIG_INTERNAL ? KEEP_NONE : KEEP_FAILURE;
+  switch (o) {
+  case ADM_SIG_UNSIGNED:
+  case ADM_SIG_INVALID_SIGNATURE:
+  case ADM_SIG_DIGEST_MISMATCH:
+  case ADM_SIG_BELOW_THRESHOLD:
+  case ADM_SIG_MALFORMED_SIGNATURE:
+  case ADM_SIG_IMAGE_NOT_FOUND:
+  case ADM_SIG_REGISTRY_UNAVAILABLE:
+  case ADM_SIG_AUTH_FAILED:
+    return KEEP_FAILURE;
+  default:
+    return KEEP_NONE;
+  }
 }
 
 static int run(const struct work *w, int64_t deadline_ms, struct adm_sig_result *res, enum keep *keep) {
@@ -252,6 +285,40 @@ static bool wait_ready(struct adm_sig_cache *c, struct entry *e, int64_t deadlin
   return e->ready;
 }
 
+/* A VERIFIED result published (lock held) under its content key, for any
+ * location of the same digest; refreshed if one is there. Out of memory,
+ * it is simply not published. */
+static void remember_verified(struct adm_sig_cache *c, uint64_t generation, const char *key, size_t len,
+                              const struct adm_sig_result *res) {
+  if (generation != c->generation)
+    return;
+  uint64_t hash = hash_key(generation, key, len);
+  struct entry *e = find(&c->verified, hash, generation, key, len);
+  if (e == NULL && (e = insert(&c->verified, hash, generation, key, len)) == NULL)
+    return;
+  e->result = *res;
+  e->keep = KEEP_SUCCESS;
+  e->ready = true;
+  e->expires_ms = c->o.clock(c->o.clock_ctx) + c->o.ttl_ms;
+}
+
+/* A live verified result for (rule, digest), under the lock: true with *res. */
+static bool verified_live(struct adm_sig_cache *c, uint64_t generation, const char *key, size_t len,
+                          struct adm_sig_result *res) {
+  if (generation != c->generation)
+    return false;
+  struct entry *e = find(&c->verified, hash_key(generation, key, len), generation, key, len);
+  if (e == NULL)
+    return false;
+  if (c->o.clock(c->o.clock_ctx) >= e->expires_ms) {
+    detach(e);
+    return false;
+  }
+  c->verified.counts.hits++;
+  *res = e->result;
+  return true;
+}
+
 /* The result for key in t: a live entry, another lookup's work, or ours.
  * *keep says how the result may be reused (KEEP_SUCCESS: the work
  * succeeded). Called with the lock released. */
@@ -263,6 +330,7 @@ again:
   if (generation > c->generation) {
     c->generation = generation;
     purge_older(&c->results, generation);
+    purge_older(&c->verified, generation);
     purge_older(&c->resolutions, generation);
   }
   if (generation < c->generation) { /* a request still on an old policy: no reuse, no keeping */
@@ -288,11 +356,12 @@ again:
     e->refs++;
     int rc = 0;
     bool ready = wait_ready(c, e, deadline_ms);
-    /* The work ran out of its owner's time, which may end before ours (a
-     * shorter ?timeout=): that says nothing about the image, so with time
-     * left do it again (sharing it with the others who retry), rather
-     * than take a deadline that is not ours. */
-    if (ready && e->result.outcome == ADM_SIG_DEADLINE && adm_verifier_now_ms() < deadline_ms) {
+    /* A result that is not kept is not shared either: a deadline may be
+     * the owner's own (a shorter ?timeout=), busy and internal are about
+     * its request or this process, none about the image. With time left
+     * do the work again (sharing it with the others who retry), rather
+     * than take a failure that is not ours. */
+    if (ready && e->keep == KEEP_NONE && adm_verifier_now_ms() < deadline_ms) {
       e->refs--;
       entry_release(e);
       goto again;
@@ -331,6 +400,8 @@ again:
   int rc = run(w, deadline_ms, &mine, &k);
 
   pthread_mutex_lock(&c->lock);
+  if (k == KEEP_SUCCESS && w->content_key)
+    remember_verified(c, generation, w->content_key, w->content_len, &mine);
   e->result = mine;
   e->keep = k;
   e->rc = rc;
@@ -367,6 +438,25 @@ static const char *or_empty(const char *s) {
   return s ? s : "";
 }
 
+/* The two keys of a result: by content (rule, digest), where only VERIFIED
+ * is published, and by location (rule, signature registry, signature
+ * repository, digest), where every kept outcome lives and single-flight
+ * runs. 0 in *content_len when a name is too long to key (or the rule's
+ * signatureRepository cannot be read): then nothing is cached. */
+static size_t result_keys(const struct adm_sig_request *req, const char *rule_id, const char *digest,
+                          char content[KEY_MAX], size_t *content_len, char location[KEY_MAX]) {
+  struct adm_sig_location loc;
+  *content_len = 0;
+  if (adm_sig_location(req, &loc) < 0)
+    return 0;
+  const char *by_content[] = {rule_id, digest};
+  const char *by_location[] = {rule_id, loc.registry, loc.repository, digest};
+  size_t len = make_key(location, by_location, 4);
+  if (len)
+    *content_len = make_key(content, by_content, 2);
+  return *content_len ? len : 0;
+}
+
 int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const struct adm_sig_request *req,
                          const char *rule_id, uint64_t generation, int64_t deadline_ms, struct adm_sig_result *res) {
   if (res == NULL)
@@ -375,6 +465,7 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   if (c == NULL || req == NULL || rule_id == NULL) {
     res->outcome = ADM_SIG_INTERNAL;
     snprintf(res->detail, sizeof res->detail, "no cache, request or rule id");
+    snprintf(res->summary, sizeof res->summary, "no cache, request or rule id");
     return ADM_EINVAL;
   }
   char key[KEY_MAX];
@@ -383,7 +474,7 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   if (pinned.digest == NULL || pinned.digest[0] == '\0') {
     const char *parts[] = {or_empty(req->registry), or_empty(req->repository), or_empty(req->tag)};
     size_t len = make_key(key, parts, 3);
-    struct work w = {v, req, true};
+    struct work w = {v, req, true, NULL, 0};
     int rc = len ? flight(c, &c->resolutions, generation, key, len, deadline_ms, &w, res, &keep)
                  : adm_sig_verify(v, req, deadline_ms, res); /* too long to key: refused there */
     if (rc < 0 || !len || keep != KEEP_SUCCESS)
@@ -393,11 +484,16 @@ int adm_sig_cache_verify(struct adm_sig_cache *c, struct adm_verifier *v, const 
   char digest[ADM_DIGEST_MAX];
   snprintf(digest, sizeof digest, "%s", pinned.digest);
   pinned.digest = digest;
-  const char *parts[] = {rule_id, digest};
-  size_t len = make_key(key, parts, 2);
+  char content[KEY_MAX];
+  size_t content_len, len = result_keys(&pinned, rule_id, digest, content, &content_len, key);
   if (len == 0)
     return adm_sig_verify(v, &pinned, deadline_ms, res);
-  struct work w = {v, &pinned, false};
+  pthread_mutex_lock(&c->lock);
+  bool hit = verified_live(c, generation, content, content_len, res);
+  pthread_mutex_unlock(&c->lock);
+  if (hit)
+    return 0;
+  struct work w = {v, &pinned, false, content, content_len};
   return flight(c, &c->results, generation, key, len, deadline_ms, &w, res, &keep);
 }
 
@@ -418,7 +514,7 @@ bool adm_sig_cache_peek(struct adm_sig_cache *c, const struct adm_sig_request *r
                         uint64_t generation, struct adm_sig_result *res) {
   if (c == NULL || req == NULL || rule_id == NULL || res == NULL)
     return false;
-  char key[KEY_MAX], digest[ADM_DIGEST_MAX];
+  char key[KEY_MAX], content[KEY_MAX], digest[ADM_DIGEST_MAX];
   enum keep keep;
   struct adm_sig_result resolved;
   bool found = false;
@@ -438,9 +534,14 @@ bool adm_sig_cache_peek(struct adm_sig_cache *c, const struct adm_sig_request *r
     }
     snprintf(digest, sizeof digest, "%s", resolved.digest);
   }
-  const char *parts[] = {rule_id, digest};
-  size_t len = make_key(key, parts, 2);
-  if (len && peek_live(c, &c->results, generation, key, len, res, &keep)) {
+  struct adm_sig_request pinned = *req;
+  pinned.digest = digest;
+  size_t content_len, len = result_keys(&pinned, rule_id, digest, content, &content_len, key);
+  if (len == 0)
+    goto out;
+  if (verified_live(c, generation, content, content_len, res)) {
+    found = true;
+  } else if (peek_live(c, &c->results, generation, key, len, res, &keep)) {
     found = true;
     c->results.counts.hits++;
   }

@@ -102,6 +102,9 @@ struct adm_config {
   /* resources, securityContext and images; [ADM_FAMILY_POD_SECURITY] is unused. */
   struct adm_family_config families[ADM__FAMILY_COUNT];
   struct adm_images_settings images;
+  /* What loads but deserves a second look, each "file:line:col: key:
+   * message": check-config prints them, serve logs them when it publishes. */
+  struct adm_names warnings;
 };
 
 /* Called with every error of a policy file, in order (check-config). */

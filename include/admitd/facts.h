@@ -84,7 +84,14 @@ struct adm_image_fact {
   enum adm_sig_outcome outcome;
   const char *digest;      /* the digest verified (or to be verified); "" when never resolved */
   const char *authorities; /* names of the authorities that verified it, ", "-separated; "" when none */
-  const char *detail;      /* the cause; "" when none. Never credentials. */
+  const char *detail;      /* the cause in full, for the log; "" when none. Never credentials. */
+  /* The cause as a denial, warning or annotation may tell it (sigverify.h):
+   * the outcome's host or signature location, never a registry's or the
+   * network's words. NULL: none. */
+  const char *summary;
+  /* For VERIFIED: "registry/repository" where the signatures were found
+   * (a verified digest is reused wherever it is named). NULL or "": none. */
+  const char *verified_at;
 };
 
 /* The facts a pod view carries for its checks (struct adm_pod.image_facts). */
@@ -109,7 +116,8 @@ const struct adm_image_fact *adm_image_facts_find(const struct adm_image_facts *
  * for a request while it waits on registries without a decode slot. */
 struct adm_gathered_fact;
 /* g for need: outcome and detail, nothing verified (no digest, no
- * authorities): a failure known without asking, or the start of a fact. */
+ * authorities): a failure known without asking, or the start of a fact.
+ * detail is admitd's own words, so it is the summary too. */
 void adm_gathered_fact_set(struct adm_gathered_fact *g, const struct adm_image_need *need, enum adm_sig_outcome outcome,
                            const char *detail);
 /* f copied into g (strings cut to g's buffers). */
@@ -121,6 +129,8 @@ struct adm_gathered_fact {
   char digest[72];
   char authorities[256];
   char detail[384];
+  char summary[384];
+  char verified_at[ADM_IMAGE_NAME_MAX + 1];
 };
 
 /* What gathers facts: the registry client, keys and cache of one policy
@@ -164,6 +174,12 @@ struct adm_facts_options {
 void adm_facts_collect(const struct adm_config *cfg, const struct adm_image_need *needs, size_t n,
                        const struct adm_facts_options *o, struct adm_arena *a, struct adm_image_facts *out,
                        struct adm_image_need **missing, size_t *n_missing);
+
+/* needs[0..n) are BUSY for why (admitd's own words: no time or room was
+ * left to ask), each counted for admitd_image_verifications_total. */
+void adm_facts_busy(const struct adm_image_need *needs, size_t n, const char *why, struct adm_gathered_fact *out);
+/* BUSY facts made since the process started. */
+uint64_t adm_facts_busy_total(void);
 
 /* Ask the registries for needs[0..n) through cfg's backend by deadline_ms,
  * several at once (helper threads of stack_bytes, 0: the default; bounded

@@ -16,9 +16,11 @@ extern const struct adm_fact_backend adm_offline_fact_backend;
 
 /* Counters since the process started, for /metrics. */
 struct adm_fact_stats {
-  uint64_t outcomes[ADM_SIG_OUTCOME_COUNT]; /* verifications that asked (or waited on) registries, by outcome */
-  uint64_t cache_hits;                      /* facts answered from the cache without waiting */
-  uint64_t registry_requests;               /* HTTP requests to registries, token requests included */
+  /* verifications by outcome: those that asked (or waited on) registries,
+   * and busy ones, which admitd had no time or room to ask about */
+  uint64_t outcomes[ADM_SIG_OUTCOME_COUNT];
+  uint64_t cache_hits;        /* facts answered from the cache without waiting */
+  uint64_t registry_requests; /* HTTP requests to registries, token requests included */
 };
 
 /* cfg: the pinned snapshot, whose registry client's requests are added to

@@ -18,6 +18,7 @@
 
 #include "admitd/cosign.h"
 #include "admitd/facts.h"
+#include "admitd/image.h"
 #include "admitd/verifier.h"
 
 #define ADM_SIG_MAX_AUTHORITIES 64 /* one bit each in a result */
@@ -55,8 +56,27 @@ struct adm_sig_result {
   enum adm_sig_outcome outcome;
   char digest[ADM_DIGEST_MAX]; /* what was (or was to be) verified; "" when never resolved */
   uint64_t authorities;        /* bit i: rule->authorities[i] verified a signature of digest */
-  char detail[384];            /* the cause, naming image and registry answer; never credentials */
+  /* "registry/repository" where the signatures were looked for, and for
+   * VERIFIED where they were found; "" when the digest was never known. */
+  char where[ADM_IMAGE_NAME_MAX + 1];
+  /* The cause as a denial may tell it: admitd's own words naming only the
+   * registry host, the signature location, the digest and the rule's
+   * authorities, never what a registry or the network said (a caller who
+   * names any host must not learn what admitd saw there). */
+  char summary[384];
+  char detail[384]; /* the cause in full, registry answers and transport errors included: for the log */
 };
+
+/* A registry and repository where signatures are looked for. */
+struct adm_sig_location {
+  char registry[ADM_IMAGE_NAME_MAX + 1];
+  char repository[ADM_IMAGE_NAME_MAX + 1];
+};
+
+/* Where req's signatures are looked for: the rule's signatureRepository,
+ * else next to the image. 0, or ADM_EINVAL (no rule or image, a bad
+ * signatureRepository) / ADM_ETOOBIG (a name does not fit). */
+int adm_sig_location(const struct adm_sig_request *req, struct adm_sig_location *out);
 
 /* Whether bit i of res->authorities is set. */
 static inline bool adm_sig_authority_verified(const struct adm_sig_result *res, size_t i) {

@@ -2,22 +2,32 @@
  * cached admission makes no registry request and concurrent admissions of
  * one new image share one set of round trips.
  *
- * Two tables, both bounded (the oldest entry is evicted) and both keyed by
+ * Three tables, each bounded (the oldest entry is evicted) and keyed by
  * the policy generation, so a reload never reuses what an older policy (or
  * older credentials) produced:
- *   - results, keyed by (image digest, rule id, generation): `ttl` for a
- *     VERIFIED result, `error_ttl` for every other outcome except deadline
- *     and internal, which say something about the caller's budget or this
- *     process rather than the image and are never kept;
- *   - tag -> digest resolutions, keyed by (registry, repository, tag,
- *     generation): `resolve_ttl`, failures `error_ttl`.
- * The result key leaves the repository out on purpose: a digest names the
- * content, and cosign binds signatures to the digest alone, so a mirror of
- * a verified image is the same verified image.
+ *   - results, keyed by (rule id, registry and repository where the
+ *     signatures are looked for: the rule's signatureRepository or the
+ *     image's own, digest): every outcome of one location, `ttl` for
+ *     VERIFIED and `error_ttl` for the others that may be kept;
+ *   - verified, keyed by (rule id, digest): VERIFIED results only, `ttl`,
+ *     reused for the digest at any location;
+ *   - tag -> digest resolutions, keyed by (registry, repository, tag):
+ *     `resolve_ttl`, failures that may be kept `error_ttl`.
+ * Only VERIFIED is a fact about the content: a digest names it and cosign
+ * binds signatures to the digest alone, so a mirror of a verified image is
+ * the same verified image (the result says where it was verified). Every
+ * other outcome is a fact about one location: "unsigned in A" says nothing
+ * about B, and a registry that A's name points at being down says nothing
+ * about B's, so reusing either elsewhere would let anyone who can name an
+ * unreachable or unsigned location deny or (under onRegistryError: allow)
+ * admit an image at another. Deadline, busy and internal are never kept:
+ * they say something about one caller's budget or this process.
  *
- * Single-flight: the first lookup of a key does the work; lookups of the
- * same key meanwhile wait for its result, each only until its own deadline,
- * after which it gets DEADLINE: never a stale or partial result. */
+ * Single-flight per location: the first lookup of a key does the work;
+ * lookups of the same key meanwhile wait for its result, each only until
+ * its own deadline, after which it gets DEADLINE: never a stale or partial
+ * result. A waiter never takes a result that is not kept (another caller's
+ * deadline): with time left it does the work again. */
 #ifndef ADMITD_SIGVERIFY_CACHE_H
 #define ADMITD_SIGVERIFY_CACHE_H
 
@@ -30,6 +40,9 @@
 /* The clock TTLs are measured on, in ms; tests inject one. Deadlines are
  * always CLOCK_MONOTONIC (verifier.h). */
 typedef int64_t (*adm_sig_clock_fn)(void *ctx);
+/* How the cache allocates: size zeroed bytes that free() releases, or
+ * NULL; tests inject one that fails. */
+typedef void *(*adm_sig_alloc_fn)(void *ctx, size_t size);
 
 /* Zero fields take the defaults in brackets. */
 struct adm_sig_cache_options {
@@ -39,6 +52,8 @@ struct adm_sig_cache_options {
   size_t max_entries;     /* per table [10000] */
   adm_sig_clock_fn clock; /* [adm_verifier_now_ms] */
   void *clock_ctx;
+  adm_sig_alloc_fn alloc; /* [calloc] */
+  void *alloc_ctx;
 };
 
 struct adm_sig_cache_counts {
@@ -50,8 +65,8 @@ struct adm_sig_cache_counts {
 };
 
 struct adm_sig_cache_stats {
-  struct adm_sig_cache_counts results, resolutions;
-  size_t result_entries, resolution_entries; /* in the tables now */
+  struct adm_sig_cache_counts results, verified, resolutions;
+  size_t result_entries, verified_entries, resolution_entries; /* in the tables now */
 };
 
 struct adm_sig_cache;
@@ -62,8 +77,9 @@ int adm_sig_cache_new(const struct adm_sig_cache_options *o, struct adm_sig_cach
 void adm_sig_cache_free(struct adm_sig_cache *c);
 
 /* adm_sig_verify through the cache: req's tag (when it has no digest) is
- * resolved through the resolution table, then the result for (digest,
- * rule_id, generation) is looked up or made. rule_id names req->rule within
+ * resolved through the resolution table, then the digest's verified result
+ * under rule_id is taken, or else the result at its signature location is
+ * looked up or made. rule_id names req->rule within
  * its policy generation (the same id must mean the same rule). A lookup of a
  * generation older than the newest seen bypasses the cache; a newer one
  * purges every older entry. Returns what adm_sig_verify returns; *res is

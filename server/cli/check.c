@@ -625,6 +625,8 @@ int adm_cli_check_config(int argc, char **argv) {
   struct adm_error err = {0};
   if (adm_config_load_report(argv[1], &cfg, &err, print_config_error, NULL) < 0)
     return 1;
+  for (size_t i = 0; i < cfg->warnings.n; i++)
+    fprintf(stderr, "admitd check-config: warning: %s\n", cfg->warnings.items[i]);
   printf("%s: valid\n", argv[1]);
   adm_config_free(cfg);
   return 0;

@@ -17,15 +17,38 @@ const char *adm_mode_name(enum adm_mode m) {
   return (unsigned)m < ADM__MODE_COUNT ? mode_names[m] : "unknown";
 }
 
+/* "file:line:col: path" for parent[key] (or parent[index]), or "file: path". */
+static void place(struct adm__cfg_parse *p, const json_t *parent, const char *key, size_t index, const char *path,
+                  char *where, size_t len) {
+  unsigned line = 0, col = 0;
+  if (adm_yaml_mark_find(p->docs, parent, key, index, &line, &col) == 0)
+    snprintf(where, len, "%s:%u:%u: %s", p->docs->file, line, col, path);
+  else
+    snprintf(where, len, "%s: %s", p->docs->file, path);
+}
+
+void adm__cfg_warn_at(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path,
+                      const char *msg) {
+  char where[256], text[700];
+  place(p, parent, key, 0, path, where, sizeof where);
+  snprintf(text, sizeof text, "%s: %s", where, msg);
+  struct adm_names *w = &p->cfg->warnings;
+  char *copy = adm__cfg_strdup(text);
+  char **grown = copy ? realloc(w->items, (w->n + 1) * sizeof *grown) : NULL;
+  if (grown == NULL) {
+    free(copy);
+    adm__cfg_error_at(p, parent, key, 0, path, ADM_ENOMEM, "out of memory%s", "");
+    return;
+  }
+  w->items = grown;
+  w->items[w->n++] = copy;
+}
+
 /* Error at parent[key] (or parent[index] when key is NULL). */
 int adm__cfg_error_at(struct adm__cfg_parse *p, const json_t *parent, const char *key, size_t index, const char *path,
                       int code, const char *fmt, const char *arg) {
-  unsigned line = 0, col = 0;
   char where[256], msg[400];
-  if (adm_yaml_mark_find(p->docs, parent, key, index, &line, &col) == 0)
-    snprintf(where, sizeof where, "%s:%u:%u: %s", p->docs->file, line, col, path);
-  else
-    snprintf(where, sizeof where, "%s: %s", p->docs->file, path);
+  place(p, parent, key, index, path, where, sizeof where);
   const char *hole = strstr(fmt, "%s");
   if (hole)
     snprintf(msg, sizeof msg, "%.*s%s%s", (int)(hole - fmt), fmt, arg ? arg : "", hole + 2);
@@ -442,6 +465,7 @@ void adm_config_free(struct adm_config *cfg) {
   adm__cfg_free_names(&cfg->exempt_runtime_classes);
   adm__cfg_free_names(&cfg->exempt_namespaces);
   adm__cfg_free_families(cfg);
+  adm__cfg_free_names(&cfg->warnings);
   free(cfg->source);
   free(cfg);
 }

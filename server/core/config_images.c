@@ -458,6 +458,13 @@ int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const ch
     return oom(p, path);
   for (size_t i = 0; i < out->authorities.n; i++)
     out->authority_index[i] = authority_index(&p->cfg->images, out->authorities.items[i]);
+  /* Without images or an allow list the rule verifies whatever a caller
+   * names, so anyone who may create a pod makes admitd connect to any
+   * host:port they choose. Allowed (a closed network may want it), said. */
+  if (out->images.n == 0 && json_object_get(rule, "allow") == NULL)
+    adm__cfg_warn_at(p, rule, "verify", path,
+                     "without images or an allow list in its rule, it verifies every image a pod names, so any "
+                     "caller can make admitd connect to any host; add allow: [your registries] to the rule");
   return rc;
 }
 

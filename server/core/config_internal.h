@@ -22,6 +22,10 @@ struct adm__cfg_parse {
  * file:line:col: path; fmt may hold one %s for arg. Returns code. */
 int adm__cfg_error_at(struct adm__cfg_parse *p, const json_t *parent, const char *key, size_t index, const char *path,
                       int code, const char *fmt, const char *arg);
+/* A warning at parent[key], placed like an error, kept in cfg->warnings.
+ * The policy still loads. */
+void adm__cfg_warn_at(struct adm__cfg_parse *p, const json_t *parent, const char *key, const char *path,
+                      const char *msg);
 const char *adm__cfg_type_name(const json_t *v);
 int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char *path, const char *const *allowed);
 void adm__cfg_join_path(char *out, size_t len, const char *path, const char *key);

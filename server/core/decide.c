@@ -445,7 +445,7 @@ static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images
     return; /* the arena has failed: the verdict is an error answer */
   plan->unchanged = grown;
   plan->unchanged[plan->n_unchanged++] =
-      (struct adm_image_fact){ir, rule_index, adm_arena_strdup(a, image), outcome, "", "", detail};
+      (struct adm_image_fact){ir, rule_index, adm_arena_strdup(a, image), outcome, "", "", detail, detail, ""};
 }
 
 /* One image need per (verify rule, distinct image) of the pod. */
@@ -518,7 +518,9 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
   }
 }
 
-/* "image@digest (release, qa)" for each verified image, "; "-separated. */
+/* "image@digest (release, qa) signatures in registry/repository" for each
+ * verified image, "; "-separated: a digest verified at one location is
+ * admitted wherever it is named, so say where its signatures are. */
 static const char *verified_images(const struct adm_image_facts *facts, struct adm_arena *a) {
   struct adm_sb sb;
   adm_sb_init(&sb, a);
@@ -539,6 +541,8 @@ static const char *verified_images(const struct adm_image_facts *facts, struct a
     }
     adm_sb_addf(&sb, "%s%s%s%s (%s)", sb.len ? "; " : "", f->image, strchr(f->image, '@') ? "" : "@",
                 strchr(f->image, '@') ? "" : f->digest, f->authorities);
+    if (f->verified_at && f->verified_at[0])
+      adm_sb_addf(&sb, " signatures in %s", f->verified_at);
   }
   if (left_out)
     adm_sb_addf(&sb, " ... (and %zu more)", left_out);

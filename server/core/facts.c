@@ -25,6 +25,7 @@ static _Atomic(const struct adm_fact_backend *) backend;
 #define GATHER_THREADS_MAX 32
 
 static atomic_uint gather_threads; /* helper threads asking registries now */
+static atomic_ullong busy_total;   /* BUSY facts made: asked of no registry, so no backend counts them */
 
 struct gather_share {
   const struct adm_fact_backend *b;
@@ -44,6 +45,17 @@ void adm_gathered_fact_set(struct adm_gathered_fact *g, const struct adm_image_n
   snprintf(g->image, sizeof g->image, "%s", need->image);
   g->outcome = outcome;
   snprintf(g->detail, sizeof g->detail, "%s", detail);
+  snprintf(g->summary, sizeof g->summary, "%s", detail);
+}
+
+void adm_facts_busy(const struct adm_image_need *needs, size_t n, const char *why, struct adm_gathered_fact *out) {
+  for (size_t i = 0; i < n; i++)
+    adm_gathered_fact_set(&out[i], &needs[i], ADM_SIG_BUSY, why);
+  atomic_fetch_add(&busy_total, n);
+}
+
+uint64_t adm_facts_busy_total(void) {
+  return atomic_load(&busy_total);
 }
 
 /* A need queued behind others in its share that would start with too
@@ -53,8 +65,7 @@ static void *gather_share(void *p) {
   struct gather_share *g = p;
   for (size_t i = g->first; i < g->n; i += g->step) {
     if (i != g->first && adm_verifier_now_ms() + ADM_FACTS_MIN_MS > g->deadline_ms)
-      adm_gathered_fact_set(&g->out[i], &g->needs[i], ADM_SIG_BUSY,
-                            "no time was left for it after the pod's other images");
+      adm_facts_busy(&g->needs[i], 1, "no time was left for it after the pod's other images", &g->out[i]);
     else
       g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
   }
@@ -124,6 +135,8 @@ void adm_gathered_fact_of(const struct adm_image_fact *f, struct adm_gathered_fa
   snprintf(g->digest, sizeof g->digest, "%s", f->digest ? f->digest : "");
   snprintf(g->authorities, sizeof g->authorities, "%s", f->authorities ? f->authorities : "");
   snprintf(g->detail, sizeof g->detail, "%s", f->detail ? f->detail : "");
+  snprintf(g->summary, sizeof g->summary, "%s", f->summary ? f->summary : "");
+  snprintf(g->verified_at, sizeof g->verified_at, "%s", f->verified_at ? f->verified_at : "");
 }
 
 static void to_fact(const struct adm_image_need *need, const struct adm_gathered_fact *g, struct adm_arena *a,
@@ -135,6 +148,8 @@ static void to_fact(const struct adm_image_need *need, const struct adm_gathered
   f->digest = adm_arena_strdup(a, g->digest);
   f->authorities = adm_arena_strdup(a, g->authorities);
   f->detail = adm_arena_strdup(a, g->detail);
+  f->summary = adm_arena_strdup(a, g->summary);
+  f->verified_at = adm_arena_strdup(a, g->verified_at);
 }
 
 static const struct adm_gathered_fact *given_for(const struct adm_facts_options *o, const struct adm_image_need *need) {

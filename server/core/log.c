@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admitd/facts.h"
+
 static atomic_int log_level = ADM_LOG_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -112,6 +114,23 @@ static void field(struct adm_sb *sb, const char *key, const char *value) {
   adm_sb_add_json_string(sb, value ? value : "");
 }
 
+/* Each image fact with its full detail: what the registry or the network
+ * said, which denials leave out (facts.h: summary). */
+static void add_image_facts(struct adm_sb *sb, const struct adm_image_facts *facts) {
+  if (facts == NULL || facts->n == 0)
+    return;
+  adm_sb_add(sb, ",\"images\":[");
+  for (size_t i = 0; i < facts->n; i++) {
+    const struct adm_image_fact *f = &facts->items[i];
+    adm_sb_add(sb, i ? ",{\"image\":" : "{\"image\":");
+    adm_sb_add_json_string(sb, f->image);
+    field(sb, "outcome", adm_sig_outcome_id(f->outcome));
+    field(sb, "detail", f->detail);
+    adm_sb_add(sb, "}");
+  }
+  adm_sb_add(sb, "]");
+}
+
 void adm_log_decision(const struct adm_review_request *req, const struct adm_decision *d, long long latency_us) {
   if (!adm_log_enabled(ADM_LOG_INFO))
     return;
@@ -139,6 +158,7 @@ void adm_log_decision(const struct adm_review_request *req, const struct adm_dec
   adm_sb_add_json_string_array(&sb, d->failed_checks, d->n_failed_checks);
   if (d->n_warnings > 0)
     field(&sb, "warning", d->warnings[0]);
+  add_image_facts(&sb, d->image_facts);
   adm_sb_addf(&sb, ",\"latency_us\":%lld", latency_us);
   emit(&sb);
   adm_arena_free(&a);

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "admitd/log.h"
+
 /* Readers are request threads (one per connection, a few hundred at most).
  * A thread past this many falls back to the overflow slot, behind a lock. */
 #define MAX_READERS 1024
@@ -145,6 +147,8 @@ static void reclaim_locked(void) {
 }
 
 void adm_config_publish(struct adm_config *cfg) {
+  for (size_t i = 0; cfg && i < cfg->warnings.n; i++)
+    adm_log(ADM_LOG_WARN, "policy: %s", cfg->warnings.items[i]);
   struct adm_config *old = atomic_exchange(&current, cfg);
   /* After the swap: a reader that sees this generation loads cfg or newer. */
   unsigned long long gen = atomic_fetch_add(&generation, 1) + 1;

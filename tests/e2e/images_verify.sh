@@ -12,6 +12,15 @@
 # silent one (the deadline, and the API server's ?timeout=), a slow one
 # (a pod's images side by side) and onRegistryError warn and allow. Exit
 # 77 (skip) when docker-registry, openssl or curl is missing. Loopback only.
+# Then what one location's answer may say about another, on a fresh cache:
+# a decoy naming a digest at an unreachable host (127.0.0.1:1) cannot make
+# the same digest pass elsewhere under onRegistryError allow or warn, a
+# dry run naming it in an empty repository cannot deny the real image, a
+# registry error and an unsigned answer stay at their locations in either
+# order, a verified digest is admitted anywhere naming where it was
+# verified, denials carry no transport text (the log does), a busy
+# admission is counted in /metrics, and check-config warns about the
+# verify rules without images or allow.
 ADMITD=${1:?usage: images_verify.sh PATH/TO/admitd}
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/registry/signed.sh"
@@ -185,6 +194,12 @@ reg_requests() {
     sleep 0.01
   done
   grep -c '^127\.0\.0\.1 - - .*"admitd/' "$REG_LOG"
+}
+
+# dry_review NAME NAMESPACE IMAGE...: review, as a dry run (kubectl --dry-run=server).
+dry_review() {
+  review "$@"
+  sed -i 's/"operation":"CREATE"/"operation":"CREATE","dryRun":true/' "$WORK/$1.json"
 }
 
 # expect_allowed NAME [VERIFIED_SUBSTRING]
@@ -372,7 +387,105 @@ wait "$short"
 decode "$WORK/late-short.json"
 expect_eq "late: the one with ?timeout=1s is denied" false "$ALLOWED"
 expect_contains "late: at its deadline" "registry did not answer in time" "$MESSAGE"
+
+# --- one location's answer says nothing about another ------------------------
+serve 2s
+# The decoy: the never-signed digest named at a host that refuses. Under
+# allow it is admitted unverified; the same digest in the real registry,
+# judged next, is still unsigned there.
+dry_review decoy-allow allow-error "127.0.0.1:1/anything@$IMG_BARE"
+post decoy-allow
+expect_eq "decoy (allow): the unreachable host is admitted unverified" true "$ALLOWED"
+expect_contains "decoy (allow): as registry unavailable, naming the host" "registry unavailable (registry 127.0.0.1:1)" \
+  "$UNVERIFIED"
+review bare-after-decoy allow-error "$REG/bare@$IMG_BARE"
+expect_denied bare-after-decoy unsigned "image is not signed"
+expect_contains "bare after the decoy (allow): where no signature was found" "no signature for $IMG_BARE in $REG/bare" \
+  "$MESSAGE"
+dry_review decoy-warn warn-error "127.0.0.1:1/anything@$IMG_BARE"
+post decoy-warn
+expect_eq "decoy (warn): allowed" true "$ALLOWED"
+expect_contains "decoy (warn): warned, naming the host" "registry unavailable (registry 127.0.0.1:1)" "$WARNINGS"
+review bare-after-warn-decoy warn-error "$REG/bare@$IMG_BARE"
+expect_denied bare-after-warn-decoy unsigned "image is not signed"
+# Denials and warnings carry the outcome and the host; the log keeps what
+# the connection saw.
+case "$WARNINGS$UNVERIFIED$MESSAGE" in
+*https://* | *onnect* | *refused*) fail "transport text reached the caller: $WARNINGS / $UNVERIFIED / $MESSAGE" ;;
+*) pass ;;
+esac
+expect_contains "decoy: the decision log keeps the transport detail" "https://127.0.0.1:1/v2/anything/" \
+  "$(log_of decoy-warn)"
+# A registry error first, then the unsigned image of that digest in the
+# real registry under deny: unsigned, not the other host's error.
+review gone-first deny-error "127.0.0.1:1/anything@$IMG_BARE"
+expect_denied gone-first registry-unavailable "registry unavailable"
+review bare-after-gone deny-error "$REG/bare@$IMG_BARE"
+expect_denied bare-after-gone unsigned "image is not signed"
+# The other order (another rule, so another key): unsigned first, then the
+# unreachable host is asked, not answered with the first one's unsigned.
+review bare-first warn-error "$REG/bare:v1"
+expect_denied bare-first unsigned "image is not signed"
+review gone-after-bare warn-error "127.0.0.1:1/elsewhere@$IMG_BARE"
+post gone-after-bare
+expect_eq "registry error after unsigned: allowed under warn" true "$ALLOWED"
+expect_contains "registry error after unsigned: its own outcome" "is not verified: registry unavailable" "$WARNINGS"
+
+# The denial of service: a dry run names the release's digest in an empty
+# repository; the real image is verified all the same, and no message
+# names the other repository.
+dry_review dos-plant deny-error "$REG/nothing-here@$IMG_APP"
+expect_denied dos-plant unsigned "image is not signed"
+review dos-digest deny-error "$REG/app@$IMG_APP"
+expect_allowed dos-digest "$REG/app@$IMG_APP (ecdsa) signatures in $REG/app"
+review dos-tag deny-error "$REG/app:v1"
+expect_allowed dos-tag "$REG/app:v1@$IMG_APP (ecdsa) signatures in $REG/app"
+# Verified is a fact about the content: the digest is admitted wherever it
+# is named, saying where its signatures are, with no registry request.
+before=$(reg_requests)
+review verified-anywhere deny-error "$REG/nothing-here@$IMG_APP" "127.0.0.1:1/mirror@$IMG_APP"
+expect_allowed verified-anywhere "$REG/nothing-here@$IMG_APP (ecdsa) signatures in $REG/app"
+expect_contains "verified anywhere: the unreachable name too" "127.0.0.1:1/mirror@$IMG_APP (ecdsa) signatures in $REG/app" \
+  "$VERIFIED"
+expect_eq "verified anywhere: registry requests" 0 $(($(reg_requests) - before))
+# A registry error at a decoy first, then the signed image: verified, not
+# admitted unverified on the decoy's error.
+review decoy-one allow-error "127.0.0.1:1/anything@$IMG_ONE"
+post decoy-one
+expect_contains "decoy before a signed image: unverified" "127.0.0.1:1/anything@$IMG_ONE" "$UNVERIFIED"
+review one-after-decoy allow-error "$REG/one@$IMG_ONE"
+expect_allowed one-after-decoy "$REG/one@$IMG_ONE (ecdsa) signatures in $REG/one"
+expect_eq "signed after a decoy: nothing unverified" "" "$UNVERIFIED"
 stop_server
+
+# Busy: with --request-timeout 349 ms no admission has the 100 ms registries
+# need once its own margin is taken, so each image is busy (never asked),
+# and counted as such in /metrics, whose series is there from the start.
+start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --config "$WORK/policy/policy.yaml" \
+  --request-timeout 349 || exit 1
+metric_busy() {
+  curl -sS --cacert "$CA" "https://localhost:$PORT/metrics" |
+    sed -n 's/^admitd_image_verifications_total{outcome="busy"} \([0-9]*\)$/\1/p'
+}
+expect_eq "busy: the series is there from the start" 0 "$(metric_busy)"
+review busy ecdsa "$REG/fresh:cold"
+expect_denied busy busy "admitd was too busy to ask the registry in time"
+expect_eq "busy: counted in admitd_image_verifications_total" 1 "$(metric_busy)"
+stop_server
+
+# check-config names each verify rule that covers any image with no allow
+# list in its rule (deny-error's, line and column of its verify key).
+out=$("$ADMITD" check-config "$WORK/policy/policy.yaml" 2>"$WORK/check-config.err")
+expect_eq "check-config: warnings are not errors" "$WORK/policy/policy.yaml: valid" "$out"
+line=$(grep -n 'namespaces: \[deny-error\]' "$WORK/policy/policy.yaml" | cut -d: -f1)
+expect_contains "check-config: a placed warning" \
+  "admitd check-config: warning: $WORK/policy/policy.yaml:$line:34: images.rules[" "$(grep ":$line:" "$WORK/check-config.err")"
+expect_contains "check-config: why" "without images or an allow list in its rule" "$(cat "$WORK/check-config.err")"
+case "$(cat "$WORK/check-config.err")" in
+*"rules[0]"* | *"rules[7]"* | *"rules[8]"*) fail "check-config warned about a bounded rule: $(cat "$WORK/check-config.err")" ;;
+*) pass ;;
+esac
+expect_contains "serve logs the warnings too" "without images or an allow list" "$(grep '"level":"warn"' "$SERVER_LOG")"
 
 echo "timings: refusing registry ${GONE_MS}, silent registry ${SILENT_MS} (deadline 2 s)," \
   "?timeout=1s ${TIMEOUT_MS} (deadline 3 s), one cold admission through the slow registry ${COLD_MS} ms," \

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "admitd/extract.h"
+#include "admitd/pipeline.h"
 #include "admitd/policy.h"
 
 /* Parse JSON text or fail the test. *new*. */
@@ -77,5 +78,20 @@ static inline const char *test_eval(struct adm_arena *a, const char *pod_json, e
     if (h_ != NULL && strstr(h_, n_) != NULL)                                                                          \
       fail_msg("expected not to find [%s] in [%s]", n_, h_);                                                           \
   } while (0)
+
+/* body through adm_pipeline_run on *a, made fresh here, whose fail_at-th
+ * allocation after the body's copy fails (0: none); true when one did. The
+ * caller frees a, and releases out->req when decoded. */
+static inline bool test_run_failing_at(const struct adm_config *cfg, const char *body, unsigned fail_at,
+                                       struct adm_arena *a, struct adm_pipeline_result *out) {
+  adm_arena_init(a, 0, 0);
+  char *copy = adm_arena_strdup(a, body);
+  if (fail_at)
+    a->fail_at = a->allocs + fail_at;
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  adm_pipeline_run(&lim, cfg, copy, strlen(copy), a, out);
+  return adm_arena_failure(a) != ADM_ARENA_OK;
+}
 
 #endif

@@ -446,6 +446,34 @@ static void verify_errors_are_all_reported(void **state) {
   expect_reported(&c3, want3, 1);
 }
 
+/* A verify rule that covers every image a caller may name, with no allow
+ * list to bound them, loads with a placed warning; one with images or an
+ * allow list does not. */
+static void verify_without_bounds_warns(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                     "images:\n"
+                     "  authorities: [{name: a, key: k}]\n"
+                     "  rules:\n"
+                     "    - {namespaces: [x], verify: {authorities: [a]}}\n"
+                     "    - {namespaces: [y], verify: {authorities: [a], images: ['r.example/**']}}\n"
+                     "    - {namespaces: [z], allow: ['r.example/**'], verify: {authorities: [a]}}\n"
+                     "    - namespaces: [w]\n"
+                     "      verify:\n"
+                     "        authorities: [a]\n";
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  if (parse(yaml, &cfg, &err) < 0)
+    fail_msg("expected the policy to load, got %s: %s", err.where, err.message);
+  assert_int_equal(cfg->warnings.n, 2);
+  const char *want = ": without images or an allow list in its rule, it verifies every image a pod names";
+  const char *at[] = {"policy.yaml:6:25: images.rules[0].verify: ", "policy.yaml:10:7: images.rules[3].verify: "};
+  for (size_t i = 0; i < 2; i++)
+    if (strncmp(cfg->warnings.items[i], at[i], strlen(at[i])) != 0 || strstr(cfg->warnings.items[i], want) == NULL)
+      fail_msg("expected warning %zu to start \"%s\" and say why, got \"%s\"", i, at[i], cfg->warnings.items[i]);
+  adm_config_free(cfg);
+}
+
 /* Durations, defaults, thresholds and paths resolved against the policy file. */
 static void verify_settings_parse(void **state) {
   (void)state;
@@ -530,6 +558,7 @@ int main(void) {
       cmocka_unit_test(selector_values_and_empty_namespaces),
       cmocka_unit_test(verify_errors_are_all_reported),
       cmocka_unit_test(verify_settings_parse),
+      cmocka_unit_test(verify_without_bounds_warns),
       cmocka_unit_test(images_rules_parse),
       cmocka_unit_test(images_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),

@@ -2,7 +2,8 @@
  * pipe, also lines longer than PIPE_BUF (a decision with many reasons).
  * stderr is pointed at a pipe shrunk to one page, so a long write is split
  * by the kernel and any interleaving shows up as a line that does not
- * parse. */
+ * parse. And the decision line keeps each image fact's full detail, which
+ * denials leave out. */
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "admitd/facts.h"
 #include "admitd/log.h"
 
 enum { WRITERS = 4, LINES = 60, LONG_REASON = 3 * PIPE_BUF };
@@ -112,9 +114,44 @@ static void long_lines_never_interleave_in_a_pipe(void **state) {
   free(dr.buf);
 }
 
+static void decision_keeps_image_fact_details(void **state) {
+  (void)state;
+  const struct adm_image_fact items[] = {
+      {.image = "127.0.0.1:1/anything@sha256:0",
+       .outcome = ADM_SIG_REGISTRY_UNAVAILABLE,
+       .detail = "GET http://127.0.0.1:1/v2/: Failed to connect: Connection refused",
+       .summary = "registry 127.0.0.1:1"},
+      {.image = "registry.example.com/app:v1", .outcome = ADM_SIG_VERIFIED, .detail = "verified by release"},
+  };
+  struct adm_image_facts facts = {items, 2, false};
+  struct adm_review_request req = {.uid = "u", .namespace = "ns", .name = "p", .operation = "CREATE"};
+  struct adm_decision d = {.judged = true, .allowed = false, .message = "denied", .image_facts = &facts};
+  FILE *f = tmpfile();
+  assert_non_null(f);
+  int saved = dup(STDERR_FILENO);
+  assert_int_equal(dup2(fileno(f), STDERR_FILENO), STDERR_FILENO);
+  adm_log_decision(&req, &d, 1);
+  assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+  close(saved);
+  rewind(f);
+  json_error_t e;
+  json_t *j = json_loadf(f, 0, &e);
+  fclose(f);
+  if (j == NULL)
+    fail_msg("expected one JSON line, got an error: %s", e.text);
+  json_t *images = json_object_get(j, "images");
+  assert_int_equal(json_array_size(images), 2);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(images, 0), "image")), items[0].image);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(images, 0), "outcome")), "registry-unavailable");
+  assert_string_equal(json_string_value(json_object_get(json_array_get(images, 0), "detail")), items[0].detail);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(images, 1), "outcome")), "verified");
+  json_decref(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(long_lines_never_interleave_in_a_pipe),
+      cmocka_unit_test(decision_keeps_image_fact_details),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

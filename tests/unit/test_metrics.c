@@ -395,6 +395,10 @@ static void image_verification_counters(void **state) {
   assert_true(sample(text, "admitd_image_verifications_total{outcome=\"verified\"}") == 5);
   assert_true(sample(text, "admitd_image_verifications_total{outcome=\"deadline\"}") == 2);
   assert_true(sample(text, "admitd_image_verifications_total{outcome=\"unsigned\"}") == 0);
+  assert_true(sample(text, "admitd_image_verifications_total{outcome=\"busy\"}") == 0); /* from the start */
+  g.verifications[ADM_SIG_BUSY] = 3;
+  text = adm_metrics_render(&a, &g, &len);
+  assert_true(sample(text, "admitd_image_verifications_total{outcome=\"busy\"}") == 3);
   assert_true(sample(text, "admitd_image_verifications_total{outcome=\"not-checked\"}") == -1);
   assert_true(sample(text, "admitd_image_verification_cache_hits_total") == 40);
   assert_true(sample(text, "admitd_registry_requests_total") == 17);

@@ -357,6 +357,15 @@ static void registry_failures(void **state) {
     assert_int_equal(res.authorities, 0);
     assert_true(res.detail[0] != '\0');
     assert_false(res.outcome == ADM_SIG_VERIFIED);
+    /* What the registry said stays in the detail; the summary a denial
+     * carries names the host, or the location the signatures were read from. */
+    if (res.summary[0] == '\0' || strstr(res.summary, "fake") != NULL)
+      fail_msg("case %zu: expected a summary without the registry's words, got \"%s\"", i, res.summary);
+    const char *want = failures[i].at == AT_RESOLVE                     ? "resolving the tag at " REGISTRY
+                       : adm_sig_outcome_is_registry_error(res.outcome) ? "registry " REGISTRY
+                                                                        : NULL;
+    if (want && strcmp(res.summary, want) != 0)
+      fail_msg("case %zu: expected the summary \"%s\", got \"%s\"", i, want, res.summary);
   }
   /* Wrong bytes under the payload's digest (a tampered blob): the fake, as
    * the real client, refuses them; never verified. */
@@ -485,14 +494,19 @@ static void outcome_ids(void **state) {
 #include "admitd/pipeline.h"
 
 /* A policy verifying every image of registry.example.com, its key in key_line. */
-static struct adm_config *backend_policy(const char *key_line, struct adm_error *err) {
+/* verify_extra: more keys of the rule's verify ("onRegistryError: allow, "). */
+static struct adm_config *backend_policy_with(const char *key_line, const char *verify_extra, struct adm_error *err) {
   char yaml[8192];
   snprintf(yaml, sizeof yaml,
            "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities:\n    - name: release\n%s"
-           "  rules:\n    - verify: {images: ['" REGISTRY "/**'], authorities: [release]}\n",
-           key_line);
+           "  rules:\n    - verify: {%simages: ['" REGISTRY "/**'], authorities: [release]}\n",
+           key_line, verify_extra);
   struct adm_config *cfg = NULL;
   return adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, err) < 0 ? NULL : cfg;
+}
+
+static struct adm_config *backend_policy(const char *key_line, struct adm_error *err) {
+  return backend_policy_with(key_line, "", err);
 }
 
 static const char *key_file_line(const char *name) {
@@ -502,16 +516,21 @@ static const char *key_file_line(const char *name) {
   return kept(line);
 }
 
-/* One pod review with image, judged by the pipeline. */
-static struct adm_pipeline_result *judge_image(struct adm_config *cfg, const char *image, struct adm_arena *a) {
-  char body[2048];
-  snprintf(body, sizeof body,
+/* A pod CREATE review with one container running image. */
+static void pod_review(char *body, size_t len, const char *image) {
+  snprintf(body, len,
            "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
            "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":"
            "\"v1\",\"resource\":\"pods\"},\"namespace\":\"ns\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":"
            "\"u\"},\"object\":{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
            "\"%s\"}]}}}}",
            image);
+}
+
+/* One pod review with image, judged by the pipeline. */
+static struct adm_pipeline_result *judge_image(struct adm_config *cfg, const char *image, struct adm_arena *a) {
+  char body[2048];
+  pod_review(body, sizeof body, image);
   struct adm_pipeline_result *res = adm_arena_alloc(a, sizeof *res);
   char *copy = adm_arena_strdup(a, body);
   struct adm_pipeline_limits lim;
@@ -587,7 +606,7 @@ static void backend_caches_and_counts(void **state) {
       verified = res->decision.annotations[i].value;
   assert_non_null(verified);
   assert_non_null(strstr(verified, image_digest)); /* the tag's digest is what is recorded */
-  assert_non_null(strstr(verified, "(release)"));
+  assert_non_null(strstr(verified, "(release) signatures in " REGISTRY "/app"));
   adm_review_request_release(&res->req);
   unsigned calls = w.f.resolves + w.f.manifests + w.f.blobs;
   assert_true(calls >= 3);
@@ -598,6 +617,14 @@ static void backend_caches_and_counts(void **state) {
   adm_fact_stats(cfg, &after);
   assert_int_equal(after.cache_hits, before.cache_hits + 1);
   assert_int_equal(after.outcomes[ADM_SIG_VERIFIED], before.outcomes[ADM_SIG_VERIFIED] + 1);
+  /* Busy facts are made without the backend, and counted all the same. */
+  struct adm_image_need needs[2] = {{.rule_index = 0, .image = REGISTRY "/x:1"},
+                                    {.rule_index = 0, .image = REGISTRY "/y:1"}};
+  struct adm_gathered_fact busy[2];
+  adm_facts_busy(needs, 2, "too many admissions were waiting on registries", busy);
+  assert_int_equal(busy[1].outcome, ADM_SIG_BUSY);
+  adm_fact_stats(cfg, &after);
+  assert_int_equal(after.outcomes[ADM_SIG_BUSY], before.outcomes[ADM_SIG_BUSY] + 2);
   /* An unsigned image is denied, naming the outcome. */
   res = judge_image(cfg,
                     REGISTRY "/bare@sha256:"
@@ -631,6 +658,67 @@ static void offline_backend_asks_nothing(void **state) {
   adm_fact_backend_set(NULL);
 }
 
+/* The decoy through the registry backend and its cache, under
+ * onRegistryError: allow, with every arena allocation of the real image's
+ * admission failed in turn: the decoy's registry error at its location is
+ * never the real image's pass; each answer is a denial or an error. Then
+ * a verified digest named elsewhere, failed the same way: an error, or
+ * admitted saying where its signatures are. */
+static void backend_decoy_every_allocation_failed(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  struct world w = {0};
+  serve(&w, "down", sig_tag(other_digest), NULL, ADM_FETCH_UNAVAILABLE, NULL);
+  sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
+  adm_fact_backend_test_verifier(&w.v);
+  char decoy[300], bare[300], signed_image[300], elsewhere[300];
+  snprintf(decoy, sizeof decoy, REGISTRY "/down@%s", other_digest);
+  snprintf(bare, sizeof bare, REGISTRY "/bare@%s", other_digest);
+  snprintf(signed_image, sizeof signed_image, REGISTRY "/app@%s", image_digest);
+  snprintf(elsewhere, sizeof elsewhere, REGISTRY "/nothing-here@%s", image_digest);
+  unsigned failed = 0;
+  for (unsigned fail_at = 1;; fail_at++) {
+    struct adm_error err = {0};
+    struct adm_config *cfg = backend_policy_with(key_file_line("ecdsa-p256.pub"), "onRegistryError: allow, ", &err);
+    if (cfg == NULL)
+      fail_msg("%s: %s", err.where, err.message);
+    struct adm_arena a;
+    adm_arena_init(&a, 0, 0);
+    struct adm_pipeline_result *res = judge_image(cfg, decoy, &a);
+    assert_true(res->decision.allowed); /* what allow means at the unreachable location */
+    adm_review_request_release(&res->req);
+    res = judge_image(cfg, signed_image, &a);
+    assert_true(res->decision.allowed);
+    adm_review_request_release(&res->req);
+    bool tripped = false;
+    for (int step = 0; step < 2; step++) {
+      struct adm_arena f;
+      char body[2048];
+      pod_review(body, sizeof body, step == 0 ? bare : elsewhere);
+      struct adm_pipeline_result out;
+      bool failed_here = test_run_failing_at(cfg, body, fail_at, &f, &out);
+      tripped |= failed_here;
+      if (failed_here)
+        assert_false(out.decided);
+      else if (step == 0)
+        assert_false(out.decision.allowed); /* unsigned where it is named, whatever the decoy said */
+      else
+        assert_true(out.decision.allowed && strstr(out.body, "signatures in " REGISTRY "/app") != NULL);
+      if (out.decoded)
+        adm_review_request_release(&out.req);
+      adm_arena_free(&f);
+    }
+    adm_arena_free(&a);
+    adm_config_free(cfg);
+    if (!tripped)
+      break;
+    failed++;
+  }
+  print_message("failed each of %u allocations after the decoy in turn\n", failed);
+  assert_true(failed > 10);
+  adm_fact_backend_test_verifier(NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(each_algorithm),
@@ -648,6 +736,7 @@ int main(void) {
       cmocka_unit_test(outcome_ids),
       cmocka_unit_test(backend_keys_are_checked_as_the_policy_loads),
       cmocka_unit_test(backend_caches_and_counts),
+      cmocka_unit_test(backend_decoy_every_allocation_failed),
       cmocka_unit_test(offline_backend_asks_nothing),
   };
   return cmocka_run_group_tests(tests, setup, group_teardown);
