@@ -484,12 +484,13 @@ static void outcome_ids(void **state) {
 #include "admitd/facts_backend.h"
 #include "admitd/pipeline.h"
 
-/* A policy verifying every image of registry.example.com, its key in key_line. */
+/* A policy verifying every image of registry.example.com, its key in
+ * key_line; tags are allowed, so that their resolution is exercised. */
 static struct adm_config *backend_policy(const char *key_line, struct adm_error *err) {
   char yaml[8192];
   snprintf(yaml, sizeof yaml,
            "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities:\n    - name: release\n%s"
-           "  rules:\n    - verify: {images: ['" REGISTRY "/**'], authorities: [release]}\n",
+           "  rules:\n    - verify: {images: ['" REGISTRY "/**'], authorities: [release], allowTags: true}\n",
            key_line);
   struct adm_config *cfg = NULL;
   return adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, err) < 0 ? NULL : cfg;
