@@ -9,6 +9,9 @@
  *   names by then: what runs need not be what was verified.
  * Active when the rule has verify without allowTags: true (with it, tags
  *   are verified by the digest they resolve to, as images.signature says).
+ * On a pod UPDATE a container that keeps its image is not judged, as it is
+ *   not verified again: the update changes nothing the kubelet pulls, and
+ *   relabelling a running pod must not fail on how it was admitted.
  * Judged on the reference as written, before any registry is asked: under
  *   an enforced rule a pod it refuses costs no registry request (decide.c
  *   asks none for a request already denied). */
@@ -36,7 +39,7 @@ static void judge(const struct adm_container *c, const struct adm_image_ref *ref
 }
 
 static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  adm__images_each(pod, rule, out, judge);
+  adm__images_each_new(pod, rule, out, judge);
 }
 
 const struct adm_rule_check adm_check_images_signature_pinned = {

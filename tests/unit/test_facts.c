@@ -581,6 +581,32 @@ static void update_verifies_only_new_images(void **state) {
   adm_config_free(cfg);
 }
 
+/* Without allowTags, an UPDATE that keeps a container's tag (a relabel) is
+ * not refused for it, as the tag is not verified again; a new tag is. */
+static void update_keeps_an_unpinned_image(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy_tags(NULL, NULL, NULL, false);
+  char body[8192];
+#define POD(labels, image)                                                                                             \
+  "{\"metadata\":{\"name\":\"p\",\"labels\":" labels "},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"" image  \
+  "\"}]}}"
+  update_review(body, sizeof body, "", POD("{\"a\":\"2\"}", IMG_OK), POD("{\"a\":\"1\"}", IMG_OK));
+  struct run r;
+  judge(&r, cfg, body, NULL);
+  assert_true(r.res.decided);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers + fake.lookups, 0);
+  done(&r);
+  update_review(body, sizeof body, "", POD("{\"a\":\"1\"}", "registry.example.com/app:v2"),
+                POD("{\"a\":\"1\"}", IMG_OK));
+  expect_denied(cfg, body, 0,
+                "container \"c\" image \"registry.example.com/app:v2\" "
+                "(registry.example.com/app:v2) is not pinned by digest");
+#undef POD
+  adm_config_free(cfg);
+}
+
 /* Only the same container keeping its image is exempt: another container
  * that ran it does not vouch for it (its tag may have moved), and a new use
  * of an image some container keeps is verified. */
@@ -835,6 +861,7 @@ int main(void) {
       cmocka_unit_test(suspended_pipeline_resumes_with_given_facts),
       cmocka_unit_test(update_verifies_only_new_images),
       cmocka_unit_test(update_exemption_is_per_container),
+      cmocka_unit_test(update_keeps_an_unpinned_image),
       cmocka_unit_test(annotations_are_bounded),
       cmocka_unit_test(queued_images_out_of_time_are_busy),
       cmocka_unit_test(slotted_path_fails_closed),

@@ -285,6 +285,15 @@ static void signature_pinned_for_covered_images_unless_tags_are_allowed(void **s
          "container \"debug\" image \"registry-1.docker.io/nginx\" (docker.io/library/nginx:latest) is not pinned by "
          "digest, which signature verification requires (a tag can be moved after it is verified); pin it: "
          "docker.io/library/nginx@sha256:<digest>");
+  /* An UPDATE: a container that keeps its image is not judged again; one
+   * whose image changed is, and so is one taking another container's tag. */
+  struct fixture was;
+  pod = pod3(&fx, "registry.example.com/init", "registry.example.com/team/app:v2", "registry.example.com/init");
+  pod->old = pod3(&was, "registry.example.com/init", "registry.example.com/team/app:v1", NULL);
+  struct adm_findings *f = run(state, "images.signature.pinned", pod, &rule);
+  assert_int_equal(f->n, 2);
+  assert_str_contains(f->items[0].message, "container \"app\" image \"registry.example.com/team/app:v2\"");
+  assert_str_contains(f->items[1].message, "container \"debug\" image \"registry.example.com/init\"");
   /* allowTags: tags are verified by what they resolve to; this check is off. */
   rule.verify.allow_tags = true;
   assert_false(find_check("images.signature.pinned")->active(&rule));
