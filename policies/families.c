@@ -93,6 +93,7 @@ extern const struct adm_rule_check adm_check_images_denied;
 extern const struct adm_rule_check adm_check_images_digest_required;
 extern const struct adm_rule_check adm_check_images_tag_latest;
 extern const struct adm_rule_check adm_check_images_tag_allowed;
+extern const struct adm_rule_check adm_check_images_signature_pinned;
 extern const struct adm_rule_check adm_check_images_signature;
 
 const struct adm_rule_check *const adm_rule_check_table[] = {
@@ -128,6 +129,7 @@ const struct adm_rule_check *const adm_rule_check_table[] = {
     &adm_check_images_digest_required,
     &adm_check_images_tag_latest,
     &adm_check_images_tag_allowed,
+    &adm_check_images_signature_pinned,
     &adm_check_images_signature,
     NULL,
 };

@@ -27,7 +27,13 @@
  *   ("repository name must be lowercase", as older upstream did): lower-cased,
  *   "foo/bar" would read back as a Docker Hub image, so the normalized name
  *   would no longer say where the image comes from.
- * - "index.docker.io" is the legacy name of "docker.io". On docker.io a
+ * - Docker Hub answers to several names: "index.docker.io" (upstream's
+ *   legacy name), "registry-1.docker.io" (its API endpoint, which a pull
+ *   of "docker.io" goes to) and "registry.hub.docker.com". All of them are
+ *   "docker.io" here, so that a pattern written with one name matches an
+ *   image written with another, and a deny list is not bypassed by
+ *   spelling the host differently. Upstream normalizes only
+ *   "index.docker.io"; the others pull the same images. On docker.io a
  *   one-component path is an official image: "nginx" -> "library/nginx".
  * - The path must be lower case ("repository name must be lowercase").
  * - The normalized name ("docker.io/library/nginx") is at most 255
@@ -45,11 +51,12 @@
  *   refused.
  *
  * Patterns are written like references and normalized the same way (no
- * host means docker.io; "nginx" and "index.docker.io/nginx" are both
- * "docker.io/library/nginx"), then matched on the normalized name. Examples
- * below write a glob component in braces, because C comments cannot hold
- * a slash before a star: "docker.io/{**}" means the pattern docker.io, a
- * slash, and two stars.
+ * host means docker.io; "nginx", "index.docker.io/nginx" and
+ * "registry-1.docker.io/library/nginx" are all "docker.io/library/nginx"),
+ * then matched on the normalized name. Examples below write a glob
+ * component in braces, because C comments cannot hold a slash before a
+ * star: "docker.io/{**}" means the pattern docker.io, a slash, and two
+ * stars.
  * - "*" matches any run of characters within one path component (the host
  *   is a component too: "*.example.com/app"); "**" must be a whole component
  *   and matches any number of components, none included: "a/{**}/b" matches
@@ -313,10 +320,10 @@ static int split_host(const struct split *sp, bool pattern, struct span *host, s
   return 0;
 }
 
-/* Write domain (lower-cased, legacy alias resolved) "/" [library/] path into
- * name, and the domain alone into dom. The caller has checked every part;
- * official is false for a pattern whose path is "**" ("docker.io/{**}" is
- * every Docker Hub image, not every official one). */
+/* Write domain (lower-cased, Docker Hub's other names resolved) "/"
+ * [library/] path into name, and the domain alone into dom. The caller has
+ * checked every part; official is false for a pattern whose path is "**"
+ * ("docker.io/{**}" is every Docker Hub image, not every official one). */
 static int join_name(const char *host, size_t host_len, const char *path, size_t path_len, bool official_ok, char *name,
                      char *dom, size_t *path_offset, const char **why) {
   char lower[ADM_IMAGE_NAME_MAX + 1];
@@ -325,7 +332,7 @@ static int join_name(const char *host, size_t host_len, const char *path, size_t
   for (size_t i = 0; i < host_len; i++)
     lower[i] = to_lower(host[i]);
   lower[host_len] = '\0';
-  if (strcmp(lower, "index.docker.io") == 0)
+  if (adm_image_host_is_docker_hub(lower, host_len))
     snprintf(lower, sizeof lower, "%s", docker_hub);
   bool official = official_ok && strcmp(lower, docker_hub) == 0 && !contains(path, path_len, '/');
   const char *prefix = official ? "library/" : "";
@@ -406,6 +413,18 @@ int adm_image_digest_check(const char *s, const char **why) {
 const char *adm_image_ref_string(const struct adm_image_ref *ref, char *buf, size_t len) {
   snprintf(buf, len, "%s%s%s%s%s", ref->name, ref->tag[0] ? ":" : "", ref->tag, ref->digest[0] ? "@" : "", ref->digest);
   return buf;
+}
+
+bool adm_image_host_is_docker_hub(const char *host, size_t n) {
+  static const char *const names[] = {docker_hub, "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    size_t k = strlen(names[i]), j = 0;
+    while (j < k && j < n && to_lower(host[j]) == names[i][j])
+      j++;
+    if (j == k && n == k)
+      return true;
+  }
+  return false;
 }
 
 bool adm_image_ref_has_digest(const struct adm_image_ref *ref) {

@@ -118,6 +118,18 @@ const char *adm_pod_annotation(const struct adm_pod *pod, const char *key) {
   return NULL;
 }
 
+/* An absent string reads as empty, as upstream's nil string is "". */
+static bool same_str(const char *a, const char *b) {
+  return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool adm_pod_keeps_image(const struct adm_pod *old, const struct adm_container *c) {
+  for (size_t i = 0; old && i < old->n_containers; i++)
+    if (same_str(old->containers[i].name, c->name))
+      return same_str(old->containers[i].image, c->image);
+  return false;
+}
+
 static const struct {
   const char *key;
   bool restricted_ok;

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "admitd/image.h"
+
 #define ACCEPT_MANIFESTS                                                                                               \
   "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "                      \
   "application/vnd.docker.distribution.manifest.list.v2+json, "                                                        \
@@ -145,7 +147,7 @@ static void lower_in_place(char *s) {
     *s = (char)tolower((unsigned char)*s);
 }
 
-/* ---- Docker Hub names: the one place ---------------------------------- */
+/* ---- Docker Hub names (listed in image.h) ----------------------------- */
 
 int adm_registry_host_canonical(const char *name, char *out, size_t outlen) {
   const char *p = name;
@@ -158,8 +160,7 @@ int adm_registry_host_canonical(const char *name, char *out, size_t outlen) {
   memcpy(out, p, n);
   out[n] = '\0';
   lower_in_place(out);
-  if (strcmp(out, "index.docker.io") == 0 || strcmp(out, "registry-1.docker.io") == 0 ||
-      strcmp(out, "registry.hub.docker.com") == 0) {
+  if (adm_image_host_is_docker_hub(out, n)) {
     if (outlen < sizeof "docker.io")
       return ADM_ETOOBIG;
     memcpy(out, "docker.io", sizeof "docker.io");

@@ -136,6 +136,10 @@ struct adm_images_verify {
   struct adm_names required;        /* authorities that must verify whatever the threshold */
   char *signature_repository;       /* "registry/repository" holding the .sig tags; NULL: next to the image */
   enum adm_on_registry_error on_registry_error;
+  /* A tag reference is verified by the digest it resolves to now, though
+   * the kubelet may pull another later; false: covered images must be
+   * pinned by digest (images.signature.pinned). */
+  bool allow_tags;
 };
 
 /* The images family's rules: the local ones judged on the references as

@@ -41,6 +41,13 @@ static inline const char *adm_image_ref_path(const struct adm_image_ref *ref) {
  * enough); an implied tag is written. Returns buf. */
 const char *adm_image_ref_string(const struct adm_image_ref *ref, char *buf, size_t len);
 
+/* Whether host (any case, no port) is Docker Hub: "docker.io", or one of
+ * its other names, which a reference or a pattern may be written with and
+ * which pull the same images: "index.docker.io" (the legacy name),
+ * "registry-1.docker.io" (the API endpoint) and "registry.hub.docker.com".
+ * References and patterns normalize every one of them to "docker.io". */
+bool adm_image_host_is_docker_hub(const char *host, size_t n);
+
 /* A digest pins what runs (it wins over any tag). */
 bool adm_image_ref_has_digest(const struct adm_image_ref *ref);
 

@@ -193,9 +193,18 @@ struct adm_pod {
   /* Facts gathered for this pod before judgement (facts.h); NULL when
    * none were gathered, which a check that needs them reads as failure. */
   const struct adm_image_facts *image_facts;
+
+  /* On a pod UPDATE, the pod as it was (decide.c sets it); NULL otherwise. */
+  const struct adm_pod *old;
 };
 
 /* Value of an annotation, or NULL. */
 const char *adm_pod_annotation(const struct adm_pod *pod, const char *key);
+
+/* Whether old, the pod before an UPDATE (NULL: none), ran c's image, as
+ * written, in the container of c's name: the container keeps its image.
+ * Another container's use of the image does not count: its tag may have
+ * moved since it was pulled. */
+bool adm_pod_keeps_image(const struct adm_pod *old, const struct adm_container *c);
 
 #endif

@@ -74,9 +74,9 @@ void adm_registry_verifier(struct adm_registry_client *c, struct adm_verifier *v
  * included): tests count round trips with it. */
 unsigned long adm_registry_requests(const struct adm_registry_client *c);
 
-/* The one place Docker Hub's names live. Canonical registry name for
- * settings and credentials: scheme and path dropped, lower case, and
- * docker.io, index.docker.io, registry-1.docker.io all "docker.io".
+/* Canonical registry name for settings and credentials: scheme and path
+ * dropped, lower case, and Docker Hub's names (adm_image_host_is_docker_hub,
+ * the same list image references are normalized by) all "docker.io".
  * ADM_ETOOBIG when out is short. */
 int adm_registry_host_canonical(const char *name, char *out, size_t outlen);
 /* The host serving the API for a canonical name: "docker.io" ->

@@ -47,6 +47,7 @@ static const struct doc_line verify_docs[] = {
     {"required", "authorities that must have signed whatever the threshold"},
     {"signatureRepository", "registry/repository holding the .sig tags (default: next to the image)"},
     {"onRegistryError", "deny, warn or allow when the registry cannot be asked (default deny)"},
+    {"allowTags", "true: also admit tag references, verified by the digest the tag resolves to now (default false)"},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -416,7 +417,7 @@ static int parse_signature_repository(struct adm__cfg_parse *p, const json_t *v,
 int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const char *rule_path,
                           struct adm_images_verify *out) {
   static const char *const keys[] = {"images",          "authorities", "threshold", "required", "signatureRepository",
-                                     "onRegistryError", NULL};
+                                     "onRegistryError", "allowTags",   NULL};
   const json_t *v;
   int rc = adm__cfg_want_type(p, rule, "verify", rule_path, JSON_OBJECT, "a mapping", &v);
   if (rc < 0 || v == NULL)
@@ -431,7 +432,8 @@ int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const ch
   int r4 = adm__cfg_get_names(p, v, "required", path, &out->required);
   int r5 = parse_signature_repository(p, v, path, &out->signature_repository);
   int r6 = parse_on_error(p, v, path, &out->on_registry_error);
-  rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5 < 0 ? r5 : r6;
+  int r_tags = adm__cfg_get_bool(p, v, "allowTags", path, &out->allow_tags);
+  rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5 < 0 ? r5 : r6 < 0 ? r6 : r_tags;
   if (r3 < 0)
     return rc;
   char full[200];

@@ -421,16 +421,6 @@ static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm
   }
 }
 
-/* Whether the old pod of an UPDATE ran image (as written) in the container
- * of that name: the same container keeps its image. Another container's
- * image does not count: the tag may have moved since it was pulled. */
-static bool old_pod_runs(const struct adm_pod *old, const struct adm_container *c) {
-  for (size_t i = 0; i < old->n_containers; i++)
-    if (same_str(old->containers[i].name, c->name))
-      return same_str(old->containers[i].image, c->image);
-  return false;
-}
-
 /* A fact known without a registry: the pod already runs the image, or it
  * is past what one admission may verify. */
 static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images_rule *ir, size_t rule_index,
@@ -464,7 +454,7 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
       dup = plan->needs[k].rule == ir && strcmp(plan->needs[k].image, text) == 0;
     if (dup)
       continue;
-    if (plan->old && old_pod_runs(plan->old, &plan->pod.containers[i])) {
+    if (adm_pod_keeps_image(plan->old, &plan->pod.containers[i])) {
       add_local_fact(plan, ir, rule_index, text, ADM_SIG_NOT_CHECKED, "the pod already runs it; this update keeps it",
                      a);
       continue;
@@ -730,6 +720,7 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     if (kept != NULL)
       *kept = old;
     plan->old = kept;
+    pod->old = kept; /* for the checks that spare what an update keeps */
     psa = psa && significant_update(pod, &old);
     families = families && significant_for_families(pod, &old);
     if (!psa && !families) {

@@ -74,5 +74,6 @@ images:
     - verify:
         images: ["127.0.0.1:*/**"]
         authorities: [release]
+        allowTags: true    # the review names tags: each is resolved, then verified
 EOF
 }

@@ -258,9 +258,14 @@ images:
   registries: [{host: "127.0.0.1:$DEAD", insecure: true}]
   deadline: 2s
   rules:
-    - verify: {images: ["127.0.0.1:*/**"], authorities: [release]}
+    - verify: {images: ["127.0.0.1:*/**"], authorities: [release], allowTags: true}
 YAML
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: s}\nspec:\n  containers: [{name: c, image: "127.0.0.1:%s/app:v1"}]\n' "$DEAD" >"$WORK/sig-pod.yaml"
+# Without allowTags a tag is refused as written: offline too, no registry needed.
+sed 's/, allowTags: true//' "$WORK/sig.yaml" >"$WORK/sig-pinned.yaml"
+out=$("$ADMITD" check --policy "$WORK/sig-pinned.yaml" --offline "$WORK/sig-pod.yaml" 2>&1)
+expect_eq "--offline, a tag under verify without allowTags: denied, exit 1" 1 $?
+expect_contains "--offline: says how to pin it" "is not pinned by digest, which signature verification requires (a tag can be moved after it is verified); pin it: 127.0.0.1:$DEAD/app@sha256:<digest>" "$out"
 out=$("$ADMITD" check --policy "$WORK/sig.yaml" --offline "$WORK/sig-pod.yaml" 2>&1)
 expect_eq "--offline: allowed, exit 0" 0 $?
 expect_contains "--offline: names the image it did not verify" "image 127.0.0.1:$DEAD/app:v1 not verified: offline" "$out"

@@ -5,7 +5,8 @@
 # are allowed when their image is signed by the rule's authorities (ECDSA,
 # RSA, Ed25519; tag, digest and index references) with the images-verified
 # annotation, and denied naming the outcome otherwise (unsigned, wrong key,
-# replayed signature, threshold, required authority). It counts the
+# replayed signature, threshold, required authority). Under a rule without
+# allowTags a tag is denied as not pinned, asking no registry. It counts the
 # registry's request lines to show that a request denied by local rules
 # asks nothing, a cached admission asks nothing and 64 concurrent
 # admissions of a new image ask once; and times a refusing registry, a
@@ -73,7 +74,8 @@ set +e
 
 
 # policy DEADLINE: one rule per namespace; ed25519's key inline, the others by
-# keyFile relative to the policy file.
+# keyFile relative to the policy file. Most rules allow tags, which these
+# tests resolve; the last two require digests, as rules do by default.
 policy() {
   cat >"$WORK/policy/policy.yaml" <<YAML
 apiVersion: admitd.io/v1alpha1
@@ -101,19 +103,22 @@ $(sed 's/^/        /' "$SIG_KEYS/ed25519.pub")
     - {host: "$SLOW", insecure: true}
   deadline: $1
   rules:
-    - {namespaces: [ecdsa, psa], allow: ["127.0.0.1:*/**"], verify: {authorities: [ecdsa]}}
-    - {namespaces: [rsa], verify: {authorities: [rsa]}}
-    - {namespaces: [ed25519], verify: {authorities: [ed25519]}}
-    - {namespaces: [wrong], verify: {authorities: [wrong]}}
-    - {namespaces: [two], verify: {authorities: [ecdsa, rsa], threshold: 2}}
-    - {namespaces: [required], verify: {authorities: [ecdsa, rsa], threshold: 1, required: [rsa]}}
-    - {namespaces: [elsewhere], verify: {authorities: [ed25519], signatureRepository: "$REG/signatures/elsewhere"}}
-    - {namespaces: [scoped], verify: {images: ["127.0.0.1:*/app"], authorities: [ecdsa]}}
-    - {namespaces: [allowlist], allow: ["127.0.0.1:*/app"], verify: {authorities: [ecdsa]}}
-    - {namespaces: [deny-error], verify: {authorities: [ecdsa], onRegistryError: deny}}
-    - {namespaces: [warn-error], verify: {authorities: [ecdsa], onRegistryError: warn}}
-    - {namespaces: [allow-error], verify: {authorities: [ecdsa], onRegistryError: allow}}
-    - {namespaces: [warn-mode], mode: warn, verify: {authorities: [ecdsa]}}
+    - {namespaces: [ecdsa, psa], allow: ["127.0.0.1:*/**"], verify: {authorities: [ecdsa], allowTags: true}}
+    - {namespaces: [rsa], verify: {authorities: [rsa], allowTags: true}}
+    - {namespaces: [ed25519], verify: {authorities: [ed25519]}} # digests only
+    - {namespaces: [wrong], verify: {authorities: [wrong], allowTags: true}}
+    - {namespaces: [two], verify: {authorities: [ecdsa, rsa], threshold: 2, allowTags: true}}
+    - {namespaces: [required], verify: {authorities: [ecdsa, rsa], threshold: 1, required: [rsa], allowTags: true}}
+    - {namespaces: [elsewhere], verify: {authorities: [ed25519], signatureRepository: "$REG/signatures/elsewhere", allowTags: true}}
+    - {namespaces: [scoped], verify: {images: ["127.0.0.1:*/app"], authorities: [ecdsa], allowTags: true}}
+    - {namespaces: [allowlist], allow: ["127.0.0.1:*/app"], verify: {authorities: [ecdsa], allowTags: true}}
+    - {namespaces: [deny-error], verify: {authorities: [ecdsa], onRegistryError: deny, allowTags: true}}
+    - {namespaces: [warn-error], verify: {authorities: [ecdsa], onRegistryError: warn, allowTags: true}}
+    - {namespaces: [allow-error], verify: {authorities: [ecdsa], onRegistryError: allow, allowTags: true}}
+    - {namespaces: [warn-mode], mode: warn, verify: {authorities: [ecdsa], allowTags: true}}
+    # Neither admits a tag: an image must be pinned by digest.
+    - {namespaces: [pinned], verify: {authorities: [ecdsa]}}
+    - {namespaces: [pinned-warn], mode: warn, verify: {authorities: [ecdsa]}}
 YAML
 }
 
@@ -277,6 +282,36 @@ expect_contains "psa-denied: by baseline" "baseline" "$MESSAGE"
 review not-covered scoped "$REG/bare:v1"
 expect_allowed not-covered
 expect_eq "denied by local rules or not covered: registry requests" 0 $(($(reg_requests) - before))
+
+# --- pinned by digest, the default: a tag is refused as written ---------------
+before=$(reg_requests)
+review pinned-tag pinned "$REG/app:v1"
+post pinned-tag
+expect_eq "pinned-tag: a tag under a rule without allowTags is denied" false "$ALLOWED"
+expect_contains "pinned-tag: the message says how to pin it" \
+  "image \"$REG/app:v1\" ($REG/app:v1) is not pinned by digest, which signature verification requires (a tag can be moved after it is verified); pin it: $REG/app@sha256:<digest>" \
+  "$MESSAGE"
+expect_contains "pinned-tag: the decision log names the check" '"images.signature.pinned"' "$(log_of pinned-tag)"
+review pinned-mixed pinned "$REG/app@$IMG_APP" "$REG/one:v1"
+post pinned-mixed
+expect_eq "pinned-mixed: one tag denies the pod" false "$ALLOWED"
+expect_contains "pinned-mixed: naming its container" 'container "c1" image' "$MESSAGE"
+expect_eq "pinned-mixed: no images-verified" "" "$VERIFIED"
+expect_eq "a tag refused for want of a digest: registry requests" 0 $(($(reg_requests) - before))
+review pinned-digest pinned "$REG/app@$IMG_APP"
+expect_allowed pinned-digest "$REG/app@$IMG_APP (ecdsa)"
+review pinned-tag-digest pinned "$REG/app:v1@$IMG_APP"
+expect_allowed pinned-tag-digest "$REG/app:v1@$IMG_APP (ecdsa)"
+review pinned-unsigned pinned "$REG/bare@$IMG_BARE"
+expect_denied pinned-unsigned unsigned "image is not signed"
+# warn: nothing is refused, so the tag is resolved and verified too.
+before=$(reg_requests)
+review pinned-warn pinned-warn "$REG/bare:v1"
+post pinned-warn
+expect_eq "pinned-warn: allowed" true "$ALLOWED"
+expect_contains "pinned-warn: warns that it is not pinned" "is not pinned by digest" "$WARNINGS"
+expect_contains "pinned-warn: and that it is not signed" "is not verified: image is not signed" "$WARNINGS"
+[ $(($(reg_requests) - before)) -gt 0 ] && pass || fail "pinned-warn: the registry was not asked"
 
 before=$(reg_requests)
 post ecdsa-tag

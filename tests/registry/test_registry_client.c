@@ -459,6 +459,7 @@ static void test_docker_hub_names(void **state) {
   expect_canonical("index.docker.io", "docker.io");
   expect_canonical("https://index.docker.io/v1/", "docker.io");
   expect_canonical("Registry-1.Docker.IO", "docker.io");
+  expect_canonical("registry.hub.docker.com", "docker.io");
   expect_canonical("quay.io", "quay.io");
   expect_canonical("http://127.0.0.1:5000/v1/", "127.0.0.1:5000");
   assert_string_equal(adm_registry_api_host("docker.io"), "registry-1.docker.io");

@@ -426,7 +426,7 @@ static void verify_errors_are_all_reported(void **state) {
                      "  authorities: [{name: release, key: k}]\n"
                      "  rules:\n"
                      "    - verify: {authorities: [], signatureRepository: 'r.example/sigs:v1'}\n"
-                     "    - verify: {authorities: [release, release]}\n"
+                     "    - verify: {authorities: [release, release], allowTags: yes}\n"
                      "resources:\n"
                      "  rules: [{verify: {authorities: [release]}}]\n";
   struct collected c2 = {0};
@@ -435,6 +435,7 @@ static void verify_errors_are_all_reported(void **state) {
       "p.yaml:6:33: images.rules[0].verify.signatureRepository: \"r.example/sigs:v1\" is not a repository",
       "images.rules[0].verify.authorities: name at least one authority",
       "images.rules[1].verify.authorities[1]: \"release\" is named twice",
+      "p.yaml:7:49: images.rules[1].verify.allowTags: \"yes\" is a string in a policy file",
       "resources.rules[0].verify: unknown key",
   };
   expect_reported(&c2, want2, sizeof want2 / sizeof want2[0]);
@@ -488,7 +489,8 @@ static void verify_settings_parse(void **state) {
                      "  deadline: 2s\n"
                      "  rules:\n"
                      "    - verify: {authorities: [b, a], threshold: all, required: [a], onRegistryError: warn,\n"
-                     "               signatureRepository: 'r.example/sigs', images: ['r.example/**']}\n"
+                     "               signatureRepository: 'r.example/sigs', images: ['r.example/**'],\n"
+                     "               allowTags: true}\n"
                      "    - verify: {authorities: [a]}\n";
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
@@ -518,10 +520,12 @@ static void verify_settings_parse(void **state) {
   assert_int_equal(v->authority_index[1], 0);
   assert_string_equal(v->signature_repository, "r.example/sigs");
   assert_int_equal(v->on_registry_error, ADM_ON_REGISTRY_ERROR_WARN);
+  assert_true(v->allow_tags);
   const struct adm_images_verify *w = &cfg->families[ADM_FAMILY_IMAGES].rules[1].images.verify;
   assert_int_equal(w->threshold, 1);
   assert_int_equal(w->images.n, 0);
   assert_int_equal(w->on_registry_error, ADM_ON_REGISTRY_ERROR_DENY);
+  assert_false(w->allow_tags); /* tags must be pinned unless the rule says otherwise */
   adm_config_free(cfg);
   /* The default deadline. */
   const char *small = "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities: [{name: a, key: k}]\n"

@@ -94,8 +94,10 @@ static void use(const struct fake_answer *answers, size_t n) {
 
 /* --- policies and requests ---------------------------------------------------- */
 
-/* One images rule: extra goes into the rule, verify into its verify. */
-static struct adm_config *policy(const char *top, const char *rule_extra, const char *verify_extra) {
+/* One images rule: extra goes into the rule, verify into its verify;
+ * allow_tags says whether it admits tag references. */
+static struct adm_config *policy_tags(const char *top, const char *rule_extra, const char *verify_extra,
+                                      bool allow_tags) {
   char yaml[4096];
   snprintf(yaml, sizeof yaml,
            "apiVersion: admitd.io/v1alpha1\n"
@@ -114,13 +116,20 @@ static struct adm_config *policy(const char *top, const char *rule_extra, const 
            "      verify:\n"
            "        images: [\"registry.example.com/**\"]\n"
            "        authorities: [release]\n"
+           "        allowTags: %s\n"
            "%s",
-           top ? top : "", rule_extra ? rule_extra : "", verify_extra ? verify_extra : "");
+           top ? top : "", rule_extra ? rule_extra : "", allow_tags ? "true" : "false",
+           verify_extra ? verify_extra : "");
   struct adm_config *cfg;
   struct adm_error err = {0};
   if (adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, &err) < 0)
     fail_msg("policy does not parse: %s: %s\n%s", err.where, err.message, yaml);
   return cfg;
+}
+
+/* The tests of outcomes use tag references: the rule allows them. */
+static struct adm_config *policy(const char *top, const char *rule_extra, const char *verify_extra) {
+  return policy_tags(top, rule_extra, verify_extra, true);
 }
 
 /* A pod CREATE review in namespace prod with these images. */
@@ -229,6 +238,7 @@ static void verified_is_allowed_and_recorded(void **state) {
   assert_true(r.res.decided);
   assert_true(r.res.decision.allowed);
   assert_int_equal(fake.gathers, 1);
+  /* allowTags: the tag is recorded with the digest it resolved to. */
   expect_in(annotation(&r.res.decision, "images-verified"), NORM_OK "@sha256:");
   expect_in(annotation(&r.res.decision, "images-verified"), "(release) signatures in registry.example.com/signed");
   assert_non_null(r.res.decision.image_facts);
@@ -372,6 +382,85 @@ static void modes_and_dry_run(void **state) {
   adm_config_free(cfg);
 }
 
+#define PINNED_DIGEST "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+/* Without allowTags a covered tag reference is refused as written, before
+ * any registry is asked, and the message says how to pin it; a pinned one
+ * is verified; an image the rule does not cover is not its concern. */
+static void unpinned_images_are_refused_without_a_registry(void **state) {
+  (void)state;
+  static const struct fake_answer pinned_answers[] = {
+      {"registry.example.com/app@" PINNED_DIGEST, ADM_SIG_VERIFIED},
+      {"registry.example.com/app:v1@" PINNED_DIGEST, ADM_SIG_VERIFIED},
+  };
+  use(pinned_answers, 2);
+  struct adm_config *cfg = policy_tags(NULL, NULL, NULL, false);
+  const char *imgs[] = {"registry.example.com/app@" PINNED_DIGEST, IMG_OK};
+  struct run r;
+  judge(&r, cfg, review("prod", imgs, 2), NULL);
+  assert_true(r.res.decided);
+  assert_false(r.res.decision.allowed);
+  assert_true(failed(&r.res.decision, "images.signature.pinned"));
+  expect_in(r.res.decision.message, "container \"c1\" image \"" IMG_OK "\" (" NORM_OK ") is not pinned by digest");
+  expect_in(r.res.decision.message, "pin it: registry.example.com/app@sha256:<digest>");
+  if (strstr(r.res.decision.message, "container \"c0\""))
+    fail_msg("expected the pinned image's container not to be named: %s", r.res.decision.message);
+  assert_int_equal(fake.lookups + fake.gathers, 0);
+  assert_null(annotation(&r.res.decision, "images-verified"));
+  done(&r);
+  /* The server's path neither suspends nor asks for it. */
+  struct adm_facts_options fo = {.no_wait = true};
+  judge(&r, cfg, review("prod", imgs, 2), &fo);
+  assert_true(r.res.decided);
+  assert_false(r.res.suspended);
+  assert_false(r.res.decision.allowed);
+  assert_int_equal(fake.lookups + fake.gathers, 0);
+  done(&r);
+
+  /* Pinned (with or without a tag) and verified; busybox is not covered. */
+  const char *ok[] = {"registry.example.com/app@" PINNED_DIGEST, "registry.example.com/app:v1@" PINNED_DIGEST,
+                      "busybox:1.36"};
+  judge(&r, cfg, review("prod", ok, 3), NULL);
+  assert_true(r.res.decided);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers, 2);
+  expect_in(annotation(&r.res.decision, "images-verified"),
+            "registry.example.com/app@" PINNED_DIGEST " (release); registry.example.com/app:v1@" PINNED_DIGEST
+            " (release)");
+  done(&r);
+  adm_config_free(cfg);
+}
+
+/* Under warn, audit and dryRun nothing is refused yet: the image is still
+ * verified, so the report names both what pinning and what the signature
+ * would refuse. */
+static void unpinned_images_in_other_modes_are_still_verified(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  /* Where each mode reports: NULL is the warnings. */
+  const struct {
+    const char *top, *rule, *annotation;
+  } modes[] = {
+      {NULL, "      mode: warn\n", NULL},
+      {NULL, "      mode: audit\n", "images-violations"},
+      {"dryRun: true\n", NULL, "dry-run-denied"},
+  };
+  const char *bad = IMG_BAD;
+  for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+    struct adm_config *cfg = policy_tags(modes[i].top, modes[i].rule, NULL, false);
+    struct run r;
+    judge(&r, cfg, review("prod", &bad, 1), NULL);
+    assert_true(r.res.decision.allowed);
+    const char *report =
+        modes[i].annotation ? annotation(&r.res.decision, modes[i].annotation) : images_warning(&r.res.decision);
+    expect_in(report, "is not pinned by digest");
+    expect_in(report, "image is not signed");
+    assert_int_equal(fake.gathers, i + 1);
+    done(&r);
+    adm_config_free(cfg);
+  }
+}
+
 /* The server's path: no waiting in the slot; the facts come back given. */
 static void suspended_pipeline_resumes_with_given_facts(void **state) {
   (void)state;
@@ -503,6 +592,32 @@ static void update_verifies_only_new_images(void **state) {
            imgs[0]);
   update_review(body, sizeof body, "ephemeralcontainers", newpod, oldpod);
   expect_denied(cfg, body, 1, "signature is for another image");
+  adm_config_free(cfg);
+}
+
+/* Without allowTags, an UPDATE that keeps a container's tag (a relabel) is
+ * not refused for it, as the tag is not verified again; a new tag is. */
+static void update_keeps_an_unpinned_image(void **state) {
+  (void)state;
+  USE_ANSWERS();
+  struct adm_config *cfg = policy_tags(NULL, NULL, NULL, false);
+  char body[8192];
+#define POD(labels, image)                                                                                             \
+  "{\"metadata\":{\"name\":\"p\",\"labels\":" labels "},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"" image  \
+  "\"}]}}"
+  update_review(body, sizeof body, "", POD("{\"a\":\"2\"}", IMG_OK), POD("{\"a\":\"1\"}", IMG_OK));
+  struct run r;
+  judge(&r, cfg, body, NULL);
+  assert_true(r.res.decided);
+  assert_true(r.res.decision.allowed);
+  assert_int_equal(fake.gathers + fake.lookups, 0);
+  done(&r);
+  update_review(body, sizeof body, "", POD("{\"a\":\"1\"}", "registry.example.com/app:v2"),
+                POD("{\"a\":\"1\"}", IMG_OK));
+  expect_denied(cfg, body, 0,
+                "container \"c\" image \"registry.example.com/app:v2\" "
+                "(registry.example.com/app:v2) is not pinned by digest");
+#undef POD
   adm_config_free(cfg);
 }
 
@@ -751,9 +866,12 @@ int main(void) {
       cmocka_unit_test(denied_requests_ask_no_registry),
       cmocka_unit_test(on_registry_error_warn_allow_deny),
       cmocka_unit_test(modes_and_dry_run),
+      cmocka_unit_test(unpinned_images_are_refused_without_a_registry),
+      cmocka_unit_test(unpinned_images_in_other_modes_are_still_verified),
       cmocka_unit_test(suspended_pipeline_resumes_with_given_facts),
       cmocka_unit_test(update_verifies_only_new_images),
       cmocka_unit_test(update_exemption_is_per_container),
+      cmocka_unit_test(update_keeps_an_unpinned_image),
       cmocka_unit_test(annotations_are_bounded),
       cmocka_unit_test(queued_images_out_of_time_are_busy),
       cmocka_unit_test(slotted_path_fails_closed),

@@ -37,6 +37,14 @@ static void normalizes_like_upstream(void **state) {
       {"docker.io/nginx", "docker.io/library/nginx:latest", "docker.io", "library/nginx"},
       {"index.docker.io/nginx", "docker.io/library/nginx:latest", "docker.io", "library/nginx"},
       {"index.docker.io/user/app:v1", "docker.io/user/app:v1", "docker.io", "user/app"},
+      /* Docker Hub's API endpoint and its other name pull the same images */
+      {"registry-1.docker.io/library/nginx:1", "docker.io/library/nginx:1", "docker.io", "library/nginx"},
+      {"registry-1.docker.io/nginx", "docker.io/library/nginx:latest", "docker.io", "library/nginx"},
+      {"Registry.Hub.Docker.com/user/app", "docker.io/user/app:latest", "docker.io", "user/app"},
+      /* another port, or a host that only ends like one, is another registry */
+      {"registry-1.docker.io:443/nginx", "registry-1.docker.io:443/nginx:latest", "registry-1.docker.io:443", "nginx"},
+      {"xregistry-1.docker.io/nginx", "xregistry-1.docker.io/nginx:latest", "xregistry-1.docker.io", "nginx"},
+      {"docker.io.example.com/nginx", "docker.io.example.com/nginx:latest", "docker.io.example.com", "nginx"},
       {"user/app", "docker.io/user/app:latest", "docker.io", "user/app"},
       {"user/team/app", "docker.io/user/team/app:latest", "docker.io", "user/team/app"},
       {"localhost/app", "localhost/app:latest", "localhost", "app"},
@@ -69,6 +77,24 @@ static void normalizes_like_upstream(void **state) {
     if (strcmp(adm_image_ref_path(&r), cases[i].path) != 0)
       fail_msg("expected \"%s\" to have path \"%s\", got \"%s\"", cases[i].in, cases[i].path, adm_image_ref_path(&r));
   }
+}
+
+static void docker_hub_names(void **state) {
+  (void)state;
+  static const char *const hub[] = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com",
+                                    "Registry-1.Docker.IO"};
+  for (size_t i = 0; i < sizeof hub / sizeof *hub; i++)
+    if (!adm_image_host_is_docker_hub(hub[i], strlen(hub[i])))
+      fail_msg("expected %s to be Docker Hub", hub[i]);
+  static const char *const other[] = {
+      "docker.io:443", "registry-1.docker.io.evil", "io", "docker.i", "", "registry-2.docker.io", "hub.docker.com",
+      "quay.io"};
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+    if (adm_image_host_is_docker_hub(other[i], strlen(other[i])))
+      fail_msg("expected %s not to be Docker Hub", other[i]);
+  /* n bounds the host: a longer buffer is not read past it */
+  assert_true(adm_image_host_is_docker_hub("docker.io/library", 9));
+  assert_false(adm_image_host_is_docker_hub("docker.io", 8));
 }
 
 static void tags_and_digests(void **state) {
@@ -239,6 +265,9 @@ static void pattern_normalization(void **state) {
       {"*", "docker.io/library/*", NULL, NULL},
       {"docker.io/*", "docker.io/library/*", NULL, NULL},
       {"index.docker.io/*", "docker.io/library/*", NULL, NULL},
+      {"registry-1.docker.io/library/nginx*", "docker.io/library/nginx*", NULL, NULL},
+      {"REGISTRY-1.docker.io/**", "docker.io/**", NULL, NULL},
+      {"registry.hub.docker.com/team/*", "docker.io/team/*", NULL, NULL},
       {"docker.io/**", "docker.io/**", NULL, NULL}, /* every Docker Hub image, not only official ones */
       {"*/app", "docker.io/*/app", NULL, NULL},
       {"**", "**", NULL, NULL},
@@ -335,6 +364,13 @@ static void matching(void **state) {
   assert_matches("docker.io/**", "user/app", true);
   assert_matches("docker.io/**", "nginx", true);
   assert_matches("docker.io/**", "example.com/app", false);
+  /* Docker Hub by any of its names, on either side */
+  assert_matches("docker.io/library/nginx*", "registry-1.docker.io/library/nginx:1", true);
+  assert_matches("docker.io/library/nginx*", "index.docker.io/nginx", true);
+  assert_matches("docker.io/library/nginx*", "registry.hub.docker.com/library/nginx", true);
+  assert_matches("registry-1.docker.io/library/*", "nginx", true);
+  assert_matches("index.docker.io/**", "docker.io/user/app", true);
+  assert_matches("registry-1.docker.io/**", "quay.io/user/app", false);
 
   /* one registry: "**" crosses components, never hosts */
   assert_matches("registry.example.com/**", "registry.example.com/app", true);
@@ -485,6 +521,7 @@ static void normalization_is_a_fixpoint(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(normalizes_like_upstream),
+      cmocka_unit_test(docker_hub_names),
       cmocka_unit_test(tags_and_digests),
       cmocka_unit_test(refuses_malformed_references),
       cmocka_unit_test(digests_alone),

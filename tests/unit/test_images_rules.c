@@ -55,8 +55,9 @@ static struct adm_image_patterns patterns(void **state, size_t n, ...) {
 /* ---- the table ---- */
 
 static const char *const image_ids[] = {
-    "images.reference",  "images.allowed",     "images.denied",    "images.digest.required",
-    "images.tag.latest", "images.tag.allowed", "images.signature", NULL,
+    "images.reference",        "images.allowed",    "images.denied",
+    "images.digest.required",  "images.tag.latest", "images.tag.allowed",
+    "images.signature.pinned", "images.signature",  NULL,
 };
 
 static void table_lists_every_check_once_in_order_and_none_is_active_by_default(void **state) {
@@ -80,13 +81,16 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"images.digest.required", {.require_digest = patterns(state, 1, "nginx")}},
       {"images.tag.latest", {.forbid_latest = true}},
       {"images.tag.allowed", {.has_allowed_tags = true, .allowed_tags = NAMES("v*")}},
-      {"images.signature", {.verify = {.set = true}}},
+      {"images.signature", {.verify = {.set = true, .allow_tags = true}}},
+      /* verify without allowTags: images.signature as well */
+      {"images.signature.pinned", {.verify = {.set = true}}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
       if ((*c)->family != ADM_FAMILY_IMAGES)
         continue;
-      bool want = strcmp((*c)->id, cases[i].id) == 0 || strcmp((*c)->id, "images.reference") == 0;
+      bool want = strcmp((*c)->id, cases[i].id) == 0 || strcmp((*c)->id, "images.reference") == 0 ||
+                  (strcmp(cases[i].id, "images.signature.pinned") == 0 && strcmp((*c)->id, "images.signature") == 0);
       if ((*c)->active(&cases[i].rule) != want)
         fail_msg("expected %s %s for the rule setting only %s", (*c)->id, want ? "active" : "inactive", cases[i].id);
     }
@@ -230,6 +234,71 @@ static void denied_wins_over_allowed_and_names_first_match(void **state) {
   PASSES("images.denied", pod, &rule);
 }
 
+/* Docker Hub's other names are docker.io, in patterns and in references
+ * alike, so a deny list cannot be passed by spelling the host another way. */
+static void denied_catches_docker_hub_by_any_name(void **state) {
+  struct fixture fx;
+  const struct adm_images_rule rule = {.deny = patterns(state, 1, "docker.io/library/nginx*")};
+  struct adm_pod *pod = pod3(&fx, "registry-1.docker.io/library/nginx:1", "index.docker.io/nginx",
+                             "REGISTRY.HUB.DOCKER.COM/library/nginx-unprivileged:1@" DIGEST);
+  expect(run(state, "images.denied", pod, &rule), 3,
+         "container \"init\" image \"registry-1.docker.io/library/nginx:1\" (docker.io/library/nginx:1) matches the "
+         "deny pattern \"docker.io/library/nginx*\"",
+         "container \"app\" image \"index.docker.io/nginx\" (docker.io/library/nginx:latest) matches the deny "
+         "pattern \"docker.io/library/nginx*\"",
+         "container \"debug\" image \"REGISTRY.HUB.DOCKER.COM/library/nginx-unprivileged:1@" DIGEST
+         "\" (docker.io/library/nginx-unprivileged:1@" DIGEST
+         ") matches the deny pattern \"docker.io/library/nginx*\"");
+  /* A pattern written with another name means docker.io too. */
+  const struct adm_images_rule alias = {.deny = patterns(state, 1, "registry-1.docker.io/nginx")};
+  pod = pod3(&fx, "nginx", "docker.io/library/nginx:1", "registry.example.com/nginx");
+  struct adm_findings *f = run(state, "images.denied", pod, &alias);
+  assert_int_equal(f->n, 2);
+  assert_str_contains(f->items[0].message, "container \"init\"");
+  assert_str_contains(f->items[1].message, "container \"app\"");
+  /* Another port or a mirror is another registry: deny lists are name filters. */
+  pod = pod3(&fx, "docker.io:443/library/nginx", "mirror.gcr.io/library/nginx", "busybox");
+  PASSES("images.denied", pod, &rule);
+}
+
+/* ---- images.signature.pinned ---- */
+
+static void signature_pinned_for_covered_images_unless_tags_are_allowed(void **state) {
+  struct fixture fx;
+  struct adm_images_rule rule = {.verify = {.set = true, .images = patterns(state, 1, "registry.example.com/**")}};
+  struct adm_pod *pod = pod3(&fx, "registry.example.com/init@" DIGEST, "registry.example.com/app:v1@" DIGEST,
+                             "busybox:1.36"); /* not covered */
+  PASSES("images.signature.pinned", pod, &rule);
+  pod = pod3(&fx, "registry.example.com/init", "registry.example.com/team/app:v1", "busybox:1.36");
+  expect(run(state, "images.signature.pinned", pod, &rule), 2,
+         "container \"init\" image \"registry.example.com/init\" (registry.example.com/init:latest) is not pinned by "
+         "digest, which signature verification requires (a tag can be moved after it is verified); pin it: "
+         "registry.example.com/init@sha256:<digest>",
+         "container \"app\" image \"registry.example.com/team/app:v1\" (registry.example.com/team/app:v1) is not "
+         "pinned by digest, which signature verification requires (a tag can be moved after it is verified); pin it: "
+         "registry.example.com/team/app@sha256:<digest>");
+  /* No images patterns: every image is covered, Docker Hub's by their canonical name. */
+  const struct adm_images_rule all = {.verify = {.set = true}};
+  pod =
+      pod3(&fx, "registry.example.com/init@" DIGEST, "registry.example.com/app@" DIGEST, "registry-1.docker.io/nginx");
+  expect(run(state, "images.signature.pinned", pod, &all), 1,
+         "container \"debug\" image \"registry-1.docker.io/nginx\" (docker.io/library/nginx:latest) is not pinned by "
+         "digest, which signature verification requires (a tag can be moved after it is verified); pin it: "
+         "docker.io/library/nginx@sha256:<digest>");
+  /* An UPDATE: a container that keeps its image is not judged again; one
+   * whose image changed is, and so is one taking another container's tag. */
+  struct fixture was;
+  pod = pod3(&fx, "registry.example.com/init", "registry.example.com/team/app:v2", "registry.example.com/init");
+  pod->old = pod3(&was, "registry.example.com/init", "registry.example.com/team/app:v1", NULL);
+  struct adm_findings *f = run(state, "images.signature.pinned", pod, &rule);
+  assert_int_equal(f->n, 2);
+  assert_str_contains(f->items[0].message, "container \"app\" image \"registry.example.com/team/app:v2\"");
+  assert_str_contains(f->items[1].message, "container \"debug\" image \"registry.example.com/init\"");
+  /* allowTags: tags are verified by what they resolve to; this check is off. */
+  rule.verify.allow_tags = true;
+  assert_false(find_check("images.signature.pinned")->active(&rule));
+}
+
 /* ---- images.digest.required ---- */
 
 static void digest_required_for_matching_images(void **state) {
@@ -349,6 +418,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(allowed_pattern_tag_and_digest_parts, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(allowed_long_list_is_cut, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(denied_wins_over_allowed_and_names_first_match, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(denied_catches_docker_hub_by_any_name, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(signature_pinned_for_covered_images_unless_tags_are_allowed, test_setup,
+                                      test_teardown),
       cmocka_unit_test_setup_teardown(digest_required_for_matching_images, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(tag_latest_forbids_latest_and_untagged_unless_pinned, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(tag_allowed_globs_implied_latest_and_digests, test_setup, test_teardown),

@@ -493,13 +493,14 @@ static void outcome_ids(void **state) {
 #include "admitd/facts_backend.h"
 #include "admitd/pipeline.h"
 
-/* A policy verifying every image of registry.example.com, its key in key_line. */
-/* verify_extra: more keys of the rule's verify ("onRegistryError: allow, "). */
+/* A policy verifying every image of registry.example.com, its key in
+ * key_line; tags are allowed, so that their resolution is exercised.
+ * verify_extra: more keys of the rule's verify ("onRegistryError: allow, "). */
 static struct adm_config *backend_policy_with(const char *key_line, const char *verify_extra, struct adm_error *err) {
   char yaml[8192];
   snprintf(yaml, sizeof yaml,
            "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities:\n    - name: release\n%s"
-           "  rules:\n    - verify: {%simages: ['" REGISTRY "/**'], authorities: [release]}\n",
+           "  rules:\n    - verify: {%simages: ['" REGISTRY "/**'], authorities: [release], allowTags: true}\n",
            key_line, verify_extra);
   struct adm_config *cfg = NULL;
   return adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, err) < 0 ? NULL : cfg;
