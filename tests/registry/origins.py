@@ -11,8 +11,9 @@ request is appended to D/requests.log as "name METHOD PATH auth=WHAT", WHAT
 being none, basic-good (U:P), basic-other, bearer:TOKEN or other.
 
   registry  127.0.0.1  a registry whose bearer tokens come from tokens (another
-                       host, as Docker Hub's do). Repositories hop and
-                       hopbasic: 307 to the same path on mirror, for anyone.
+                       host, as Docker Hub's do). Repositories hop, hopbasic
+                       and hoprefuse: 307 to the same path on mirror, for
+                       anyone.
                        Others want "Bearer token-for-registry", else 401 with
                        realm http://TOKENS/token (repository realmmoved:
                        /moved, realmhere: /here); then
@@ -22,6 +23,7 @@ being none, basic-good (U:P), basic-other, bearer:TOKEN or other.
   mirror    127.0.0.2  /v2/hop/... and /v2/tokenhop/... want
                        "Bearer token-for-mirror", else 401 with its own realm
                        /token, which gives that token to anyone;
+                       /v2/hoprefuse/... is that 401 whatever it is sent;
                        /v2/hopbasic/... is 401 Basic; /cdn/... the blob
   tokens    127.0.0.3  /token: token-for-registry for basic-good, else 401;
                        /moved: 307 to elsewhere's /token; /here: 307 to /token
@@ -79,7 +81,7 @@ class Handler(loopback.Handler):
         if len(parts) < 4 or parts[0] != "v2":
             return self.reply(404, b"{}")
         repo, mirror = parts[1], self.server.addrs["mirror"]
-        if repo in ("hop", "hopbasic"):
+        if repo in ("hop", "hopbasic", "hoprefuse"):
             return self.reply(307, headers={"Location": f"http://{mirror}{path}"})
         if auth != "bearer:token-for-registry":
             realm = {"realmmoved": "/moved", "realmhere": "/here"}.get(repo, "/token")
@@ -101,8 +103,8 @@ class Handler(loopback.Handler):
             return self.reply(200, self.server.blob, "application/octet-stream")
         if parts[:2] == ["v2", "hopbasic"]:
             return self.reply(401, b"{}", headers={"WWW-Authenticate": 'Basic realm="mirror"'})
-        if parts[0] == "v2" and parts[1] in ("hop", "tokenhop") and len(parts) >= 4:
-            if auth == "bearer:token-for-mirror":
+        if parts[0] == "v2" and parts[1] in ("hop", "tokenhop", "hoprefuse") and len(parts) >= 4:
+            if auth == "bearer:token-for-mirror" and parts[1] != "hoprefuse":
                 return self.content(parts)
             challenge = (f'Bearer realm="http://{self.server.addrs["mirror"]}/token",service="mirror",'
                          f'scope="repository:{parts[1]}:pull"')

@@ -216,6 +216,8 @@ static void test_invalid_target(void **state) {
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, resolve_outcome(c, env("REG_PLAIN"), "App", "v1", soon(), &err), err);
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, resolve_outcome(c, env("REG_PLAIN"), "app/../x", "v1", soon(), &err), err);
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, resolve_outcome(c, env("REG_PLAIN"), "app", "v1?x=y", soon(), &err), err);
+  /* A registry name that makes no URL. */
+  ASSERT_OUTCOME(ADM_FETCH_MALFORMED, resolve_outcome(c, "bad host", "app", "v1", soon(), &err), err);
   struct adm_fetch_target t = {env("REG_PLAIN"), "app", "v1"}; /* a blob needs a digest */
   struct adm_fetched f;
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, adm_registry_get_blob(c, &t, soon(), &f, &err), err);
@@ -534,6 +536,20 @@ static void test_redirect_then_basic_challenge(void **state) {
   adm_registry_client_free(c);
 }
 
+static void test_redirect_target_refuses_its_token(void **state) {
+  (void)state;
+  struct adm_registry_client *c = authed();
+  origins_forget();
+  struct adm_fetch_error err = {0};
+  ASSERT_OUTCOME(ADM_FETCH_AUTH, resolve_outcome(c, env("ORIGIN_REGISTRY"), "hoprefuse", "v1", soon(), &err), err);
+  assert_int_equal(err.http_status, 401);
+  /* registry, mirror's 401, its token, registry again, mirror's 401: final. */
+  assert_int_equal(adm_registry_requests(c), 5);
+  expect_sent("mirror", "HEAD /v2/hoprefuse/manifests/v1 auth=bearer:token-for-mirror", true, "its token, once");
+  expect_no_crossing();
+  adm_registry_client_free(c);
+}
+
 static void test_token_realm_on_other_host(void **state) {
   (void)state;
   /* Docker Hub's shape: registry-1.docker.io names auth.docker.io. */
@@ -726,6 +742,7 @@ int main(void) {
       cmocka_unit_test(test_redirect_same_host),
       cmocka_unit_test(test_redirect_then_challenge),
       cmocka_unit_test(test_redirect_then_basic_challenge),
+      cmocka_unit_test(test_redirect_target_refuses_its_token),
       cmocka_unit_test(test_token_realm_on_other_host),
       cmocka_unit_test(test_token_realm_redirects),
       cmocka_unit_test(test_storage_redirect_after_token),
