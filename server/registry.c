@@ -4,6 +4,12 @@
  * one adm_fetch_outcome. It judges nothing: what the bytes mean is the
  * caller's business, and no failure here is ever reported as success.
  *
+ * Credentials from the credentials file go to their registry's origin
+ * (scheme, host, port) and to the token realm that origin's own challenge
+ * names, nowhere else; a token goes only to the origin it was asked for.
+ * Redirects are followed here, hop by hop, and never by curl, so what each
+ * hop carries does not depend on the libcurl version.
+ *
  * One easy handle serves one call (its 401 retry, token request and
  * redirects reuse the connection); idle handles wait in a small pool so the
  * next call reuses their connections too. Handles are never shared between
@@ -96,6 +102,14 @@ static enum adm_fetch_outcome fail(struct adm_fetch_error *err, enum adm_fetch_o
 
 static char *dup_str(const char *s) {
   return s ? strdup(s) : NULL;
+}
+
+static bool copy_value(char *dst, size_t dstlen, const char *v, size_t n) {
+  if (n >= dstlen)
+    return false;
+  memcpy(dst, v, n);
+  dst[n] = '\0';
+  return true;
 }
 
 static bool is_digest(const char *s) {
@@ -377,6 +391,48 @@ static void token_put(struct adm_registry_client *c, const char *key, const char
 
 /* ---- one HTTP exchange ------------------------------------------------ */
 
+/* Where a URL points, to choose settings and to compare origins. */
+struct origin {
+  char scheme[8];
+  char host[256];
+  char port[8];
+};
+
+static bool parse_origin(const char *url, struct origin *o) {
+  CURLU *u = curl_url();
+  if (u == NULL)
+    return false;
+  char *scheme = NULL, *host = NULL, *port = NULL;
+  bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+            copy_value(o->scheme, sizeof o->scheme, scheme, strlen(scheme)) &&
+            copy_value(o->host, sizeof o->host, host, strlen(host)) &&
+            copy_value(o->port, sizeof o->port, port, strlen(port));
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  if (ok) {
+    lower_in_place(o->scheme);
+    lower_in_place(o->host);
+  }
+  return ok && (strcmp(o->scheme, "https") == 0 || strcmp(o->scheme, "http") == 0);
+}
+
+static bool same_origin(const struct origin *a, const struct origin *b) {
+  return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 && strcmp(a->port, b->port) == 0;
+}
+
+/* An Authorization header line and the one origin it may be sent to. A
+ * credential or a token is bound to where it was meant for when it is made,
+ * so that no redirect, challenge or realm can carry it anywhere else. */
+struct grant {
+  struct origin to;
+  const char *header; /* "Authorization: ..."; NULL: nothing to send */
+};
+
 struct exchange {
   bool head;
   size_t cap;
@@ -387,6 +443,7 @@ struct exchange {
   char digest[ADM_DIGEST_MAX + 8];
   char content_type[128];
   char challenge[CHALLENGE_MAX]; /* the Bearer challenge if any, else the first */
+  struct origin from;            /* who sent this response: a redirect's target, maybe */
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -410,14 +467,6 @@ static bool header_is(const char *line, size_t n, const char *name, const char *
     end--;
   *value = v;
   *vlen = (size_t)(end - v);
-  return true;
-}
-
-static bool copy_value(char *dst, size_t dstlen, const char *v, size_t n) {
-  if (n >= dstlen)
-    return false;
-  memcpy(dst, v, n);
-  dst[n] = '\0';
   return true;
 }
 
@@ -485,40 +534,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
   return n;
 }
 
-/* Where a URL points, to choose settings and to compare origins. */
-struct origin {
-  char scheme[8];
-  char host[256];
-  char port[8];
-};
-
-static bool parse_origin(const char *url, struct origin *o) {
-  CURLU *u = curl_url();
-  if (u == NULL)
-    return false;
-  char *scheme = NULL, *host = NULL, *port = NULL;
-  bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-            copy_value(o->scheme, sizeof o->scheme, scheme, strlen(scheme)) &&
-            copy_value(o->host, sizeof o->host, host, strlen(host)) &&
-            copy_value(o->port, sizeof o->port, port, strlen(port));
-  curl_free(scheme);
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(u);
-  if (ok) {
-    lower_in_place(o->scheme);
-    lower_in_place(o->host);
-  }
-  return ok && (strcmp(o->scheme, "https") == 0 || strcmp(o->scheme, "http") == 0);
-}
-
-static bool same_origin(const struct origin *a, const struct origin *b) {
-  return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 && strcmp(a->port, b->port) == 0;
-}
-
 static enum adm_fetch_outcome map_curl(CURLcode rc, const struct exchange *x, const char *what,
                                        struct adm_fetch_error *err) {
   const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
@@ -579,22 +594,23 @@ static void handle_give(struct adm_registry_client *c, CURL *h) {
     curl_easy_cleanup(h);
 }
 
-/* One request and its redirects. The authorization header goes only to the
- * origin of the first URL; a redirect to plain HTTP needs that host to be
- * marked insecure. On return x holds the final response (or a transport
- * error, mapped into err). */
+/* One request and its redirects, followed here rather than by curl so that
+ * each hop is checked: every hop carries only the grant made for its own
+ * origin (scheme, host and port), none at all on another origin, and a
+ * redirect to plain HTTP needs that host to be marked insecure. On return x
+ * holds the final response and who sent it (or a transport error, mapped
+ * into err). */
 static enum adm_fetch_outcome exchange_run(struct adm_registry_client *c, CURL *h, const char *first_url,
-                                           const char *accept, const char *authorization, int64_t deadline_ms,
-                                           struct exchange *x, struct adm_fetch_error *err) {
-  struct origin start, here;
+                                           const char *accept, const struct grant *grants, size_t ngrants,
+                                           int64_t deadline_ms, struct exchange *x, struct adm_fetch_error *err) {
+  struct origin here;
   char *url = strdup(first_url);
   if (url == NULL)
     return fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
-  if (!parse_origin(url, &start)) {
+  if (!parse_origin(url, &here)) {
     free(url);
     return fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", first_url);
   }
-  here = start;
   const char *method = x->head ? "HEAD" : "GET";
   enum adm_fetch_outcome o = ADM_FETCH_OK;
   for (int hop = 0;; hop++) {
@@ -611,11 +627,16 @@ static enum adm_fetch_outcome exchange_run(struct adm_registry_client *c, CURL *
       break;
     }
     exchange_reset(x);
+    x->from = here;
     curl_easy_reset(h);
     struct curl_slist *hdrs = NULL, *t;
     if (accept != NULL && (t = curl_slist_append(hdrs, accept)) != NULL)
       hdrs = t;
-    if (authorization != NULL && same_origin(&here, &start)) {
+    const char *authorization = NULL;
+    for (size_t i = 0; i < ngrants && authorization == NULL; i++)
+      if (grants[i].header != NULL && same_origin(&here, &grants[i].to))
+        authorization = grants[i].header;
+    if (authorization != NULL) {
       if ((t = curl_slist_append(hdrs, authorization)) == NULL) {
         curl_slist_free_all(hdrs);
         o = fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
@@ -739,11 +760,13 @@ static enum adm_fetch_outcome token_status(long status, const char *what, struct
   return fail(err, ADM_FETCH_AUTH, (int)status, "%s: token service answered HTTP %ld", what, status);
 }
 
-/* GET realm?service=&scope= (with the registry's basic credentials when
- * there are some), and turn {"token"|"access_token", "expires_in"} into an
- * Authorization header, cached under key. */
+/* GET realm?service=&scope= (with basic, the registry's own credentials,
+ * when the caller passes them), and turn {"token"|"access_token",
+ * "expires_in"} into an Authorization header, cached under key (NULL: not
+ * cached). The credentials go to the realm's origin only: a realm that
+ * redirects elsewhere is asked there without them. */
 static enum adm_fetch_outcome fetch_token(struct adm_registry_client *c, CURL *h, const char *challenge,
-                                          const char *default_scope, const struct credential *cred, const char *key,
+                                          const char *default_scope, const char *basic, const char *key,
                                           int64_t deadline_ms, char **header_out, struct adm_fetch_error *err) {
   char realm[URL_MAX / 2], service[512] = "", scope[1024] = "";
   if (!challenge_param(challenge, "realm", realm, sizeof realm) || realm[0] == '\0')
@@ -764,8 +787,10 @@ static enum adm_fetch_outcome fetch_token(struct adm_registry_client *c, CURL *h
     o = fail(err, ADM_FETCH_MALFORMED, 401, "token realm too long");
     goto out;
   }
+  struct grant realm_grant = {.header = basic};
+  size_t ngrants = basic != NULL && parse_origin(url, &realm_grant.to) ? 1 : 0;
   struct exchange x = {.cap = TOKEN_BODY_MAX};
-  o = exchange_run(c, h, url, "Accept: application/json", cred ? cred->basic_header : NULL, deadline_ms, &x, err);
+  o = exchange_run(c, h, url, "Accept: application/json", &realm_grant, ngrants, deadline_ms, &x, err);
   char what[300];
   snprintf(what, sizeof what, "GET %.250s", realm);
   if (o == ADM_FETCH_OK && x.status != 200)
@@ -792,7 +817,8 @@ static enum adm_fetch_outcome fetch_token(struct adm_registry_client *c, CURL *h
       } else {
         snprintf(header, tlen + 32, "Authorization: Bearer %s", t);
         /* Renew a little early: a token that expires in flight is a 401. */
-        token_put(c, key, header, adm_verifier_now_ms() + secs * 900);
+        if (key != NULL)
+          token_put(c, key, header, adm_verifier_now_ms() + secs * 900);
         *header_out = header;
       }
     }
@@ -809,6 +835,35 @@ out:
 /* ---- one registry call: auth, status mapping -------------------------- */
 
 enum kind { MANIFEST_HEAD, MANIFEST_GET, BLOB_GET };
+
+/* The origins one registry call may authenticate to: the registry's own,
+ * which gets its credentials (and tokens asked with them), and at most one
+ * other that a redirect led to and that challenged in turn. That one is
+ * asked for a token anonymously, as if no credentials were configured: they
+ * are for the registry, and a challenge it did not send cannot name where
+ * they go. Its token is sent to it alone and not cached, since only the
+ * registry decides where it redirects. */
+enum party { HOME, AWAY, PARTIES };
+
+/* A 401 from who (HOME or AWAY): a new Authorization header for it in
+ * *auth, or an error. basic is the registry's credentials, for HOME only. */
+static enum adm_fetch_outcome answer_challenge(struct adm_registry_client *c, CURL *h, const struct exchange *x,
+                                               enum party who, const char *basic, const char *scope, const char *key,
+                                               int64_t deadline_ms, const char *what, char **auth,
+                                               struct adm_fetch_error *err) {
+  const char *ch = x->challenge;
+  if (strncasecmp(ch, "bearer", 6) == 0 && (ch[6] == ' ' || ch[6] == '\0'))
+    return fetch_token(c, h, ch, scope, who == HOME ? basic : NULL, who == HOME ? key : NULL, deadline_ms, auth, err);
+  if (who == HOME && basic != NULL && strncasecmp(ch, "basic", 5) == 0) {
+    *auth = strdup(basic);
+    return *auth != NULL ? ADM_FETCH_OK : fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+  }
+  if (who == AWAY)
+    return fail(err, ADM_FETCH_AUTH, 401, "%s: authentication required there, and credentials go to the registry only",
+                what);
+  return fail(err, ADM_FETCH_AUTH, 401, "%s: authentication required and %s", what,
+              ch[0] ? "no credentials for this registry" : "no WWW-Authenticate challenge");
+}
 
 static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const struct adm_fetch_target *t,
                                             enum kind kind, int64_t deadline_ms, struct exchange *x,
@@ -828,6 +883,9 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
   char url[1024];
   snprintf(url, sizeof url, "%s://%s/v2/%s/%s/%s", s && s->insecure ? "http" : "https",
            adm_registry_api_host(canonical), t->repository, kind == BLOB_GET ? "blobs" : "manifests", t->reference);
+  struct grant grants[PARTIES] = {0};
+  if (!parse_origin(url, &grants[HOME].to))
+    return fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", url);
   char scope[512], key[800];
   snprintf(scope, sizeof scope, "repository:%s:pull", t->repository);
   snprintf(key, sizeof key, "%s %s", canonical, scope);
@@ -838,38 +896,37 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
   CURL *h = handle_take(c);
   if (h == NULL)
     return fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
-  char *auth = token_get(c, key);
-  bool fresh_auth = false;
+  char *auth[PARTIES] = {token_get(c, key), NULL};
+  bool renewed[PARTIES] = {false, false};
   enum adm_fetch_outcome o;
   for (;;) {
-    o = exchange_run(c, h, url, kind == BLOB_GET ? NULL : ACCEPT_MANIFESTS, auth, deadline_ms, x, err);
+    grants[HOME].header = auth[HOME];
+    grants[AWAY].header = auth[AWAY];
+    o = exchange_run(c, h, url, kind == BLOB_GET ? NULL : ACCEPT_MANIFESTS, grants, PARTIES, deadline_ms, x, err);
     if (o != ADM_FETCH_OK)
       break;
-    char what[300];
-    snprintf(what, sizeof what, "%s %.250s", x->head ? "HEAD" : "GET", url);
+    char what[400];
+    bool home = same_origin(&x->from, &grants[HOME].to);
+    if (home)
+      snprintf(what, sizeof what, "%s %.250s", x->head ? "HEAD" : "GET", url);
+    else
+      snprintf(what, sizeof what, "%s %.250s (redirected to %s://%.100s:%s)", x->head ? "HEAD" : "GET", url,
+               x->from.scheme, x->from.host, x->from.port);
     long st = x->status;
-    if (st == 401 && !fresh_auth) {
+    /* Each origin is authenticated once per call; a second 401 is final. */
+    enum party who = home ? HOME : AWAY;
+    if (st == 401 && !renewed[who]) {
       /* A cached token may have been revoked: drop it and authenticate once. */
-      if (auth != NULL)
+      if (who == HOME && auth[HOME] != NULL)
         token_drop(c, key);
-      free(auth);
-      auth = NULL;
-      if (strncasecmp(x->challenge, "bearer", 6) == 0 && (x->challenge[6] == ' ' || x->challenge[6] == '\0')) {
-        o = fetch_token(c, h, x->challenge, scope, cred, key, deadline_ms, &auth, err);
-        if (o != ADM_FETCH_OK)
-          break;
-      } else if (strncasecmp(x->challenge, "basic", 5) == 0 && cred != NULL) {
-        auth = strdup(cred->basic_header);
-        if (auth == NULL) {
-          o = fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
-          break;
-        }
-      } else {
-        o = fail(err, ADM_FETCH_AUTH, 401, "%s: authentication required and %s", what,
-                 x->challenge[0] ? "no credentials for this registry" : "no WWW-Authenticate challenge");
+      free(auth[who]);
+      auth[who] = NULL;
+      grants[who].to = x->from;
+      o = answer_challenge(c, h, x, who, cred ? cred->basic_header : NULL, scope, key, deadline_ms, what, &auth[who],
+                           err);
+      if (o != ADM_FETCH_OK)
         break;
-      }
-      fresh_auth = true;
+      renewed[who] = true;
       continue;
     }
     if (st >= 200 && st < 300)
@@ -884,7 +941,8 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
       o = fail(err, ADM_FETCH_MALFORMED, (int)st, "%s: unexpected HTTP %ld", what, st);
     break;
   }
-  free(auth);
+  free(auth[HOME]);
+  free(auth[AWAY]);
   handle_give(c, h);
   return o;
 }

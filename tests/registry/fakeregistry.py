@@ -20,29 +20,13 @@ import argparse
 import base64
 import hashlib
 import sys
-from http.server import BaseHTTPRequestHandler
 
 import loopback
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def reply(self, status, body=b"", ctype="application/json", headers=None, send_body=True):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if send_body and self.command != "HEAD":
-            self.wfile.write(body)
-
+class Handler(loopback.Handler):
     def authorized(self):
         cfg = self.server.cfg
         want = "Basic " + base64.b64encode(f"{cfg.user}:{cfg.password}".encode()).decode()

@@ -17,6 +17,9 @@
 #   registry_htpasswd_yaml USER PASS   auth: block for basic auth (bcrypt htpasswd file)
 #   token_server_start [USER PASS]     tokenserver.py; TOKEN_AUTH_YAML makes a registry trust it
 #   fake_registry_start MANIFEST BLOB [USER PASS]   fakeregistry.py (faults); FAKE_ADDR, FAKE_LOG
+#   origins_start MANIFEST BLOB USER PASS   origins.py: a registry, a mirror it redirects to, two
+#                                      token hosts; ORIGIN_REGISTRY ORIGIN_MIRROR ORIGIN_TOKENS
+#                                      ORIGIN_ELSEWHERE (127.0.0.1-4:PORT), ORIGIN_LOG
 #
 # BASE is http://127.0.0.1:PORT (or https://... with CURL_ARGS --cacert CA). Every
 # registry started here shares one storage folder, so an image pushed to one
@@ -233,4 +236,20 @@ fake_registry_start() {
   FAKE_PID=$!
   REG_PIDS+=("$FAKE_PID")
   FAKE_ADDR=$(registry_wait_port_file "$FAKE_PID" "$dir") || return 1
+}
+
+# origins_start MANIFEST BLOB USER PASSWORD: origins.py, four origins on
+# 127.0.0.1 to 127.0.0.4 that log the Authorization each request carried.
+origins_start() {
+  local dir="$REG_WORK/origins"
+  mkdir -p "$dir"
+  python3 "$REG_HERE/origins.py" --dir "$dir" --manifest "$1" --blob "$2" --user "$3" --password "$4" \
+    2>"$dir/stderr.log" &
+  REG_PIDS+=("$!")
+  registry_wait_port_file "$!" "$dir" >/dev/null || return 1
+  ORIGIN_LOG="$dir/requests.log"
+  ORIGIN_REGISTRY=$(sed -n 's/^registry=//p' "$dir/addrs")
+  ORIGIN_MIRROR=$(sed -n 's/^mirror=//p' "$dir/addrs")
+  ORIGIN_TOKENS=$(sed -n 's/^tokens=//p' "$dir/addrs")
+  ORIGIN_ELSEWHERE=$(sed -n 's/^elsewhere=//p' "$dir/addrs")
 }

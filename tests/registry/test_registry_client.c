@@ -34,18 +34,19 @@ static char *slurp(const char *path, size_t *len) {
   return buf;
 }
 
-/* Loopback over plain HTTP (any port of 127.0.0.1 and localhost), except the
- * TLS registry's exact host:port, which is HTTPS with its own CA. */
+/* Loopback over plain HTTP (any port of 127.0.0.1 to 127.0.0.4 and
+ * localhost), except the TLS registry's exact host:port, which is HTTPS with
+ * its own CA. */
 static struct adm_registry_client *client_timed(const char *credentials, size_t max_manifest, long request_ms) {
   char tls[64];
   snprintf(tls, sizeof tls, "%s", env("REG_TLS"));
   struct adm_registry_host hosts[] = {
-      {.host = "127.0.0.1", .insecure = true},
-      {.host = "localhost", .insecure = true},
-      {.host = tls, .ca_file = env("REG_TLS_CA")},
+      {.host = "127.0.0.1", .insecure = true}, {.host = "127.0.0.2", .insecure = true},
+      {.host = "127.0.0.3", .insecure = true}, {.host = "127.0.0.4", .insecure = true},
+      {.host = "localhost", .insecure = true}, {.host = tls, .ca_file = env("REG_TLS_CA")},
   };
   struct adm_registry_options o = {.hosts = hosts,
-                                   .nhosts = 3,
+                                   .nhosts = sizeof hosts / sizeof hosts[0],
                                    .credentials_file = credentials,
                                    .connect_timeout_ms = 2000,
                                    .request_timeout_ms = request_ms,
@@ -215,6 +216,8 @@ static void test_invalid_target(void **state) {
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, resolve_outcome(c, env("REG_PLAIN"), "App", "v1", soon(), &err), err);
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, resolve_outcome(c, env("REG_PLAIN"), "app/../x", "v1", soon(), &err), err);
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, resolve_outcome(c, env("REG_PLAIN"), "app", "v1?x=y", soon(), &err), err);
+  /* A registry name that makes no URL. */
+  ASSERT_OUTCOME(ADM_FETCH_MALFORMED, resolve_outcome(c, "bad host", "app", "v1", soon(), &err), err);
   struct adm_fetch_target t = {env("REG_PLAIN"), "app", "v1"}; /* a blob needs a digest */
   struct adm_fetched f;
   ASSERT_OUTCOME(ADM_FETCH_INTERNAL, adm_registry_get_blob(c, &t, soon(), &f, &err), err);
@@ -444,6 +447,161 @@ static void test_redirect_same_host(void **state) {
   adm_registry_client_free(c);
 }
 
+/* ---- where credentials and tokens go (origins.py) --------------------- */
+
+/* Forget what the origins were sent so far: each test reads only its own. */
+static void origins_forget(void) {
+  FILE *f = fopen(env("ORIGIN_LOG"), "w");
+  if (f == NULL)
+    fail_msg("cannot truncate %s", env("ORIGIN_LOG"));
+  fclose(f);
+}
+
+/* Fails unless some line of origin's ("origin METHOD PATH auth=WHAT")
+ * contains needle (want) or none does (!want). */
+static void expect_sent(const char *origin, const char *needle, bool want, const char *why) {
+  size_t n, olen = strlen(origin);
+  char *log = slurp(env("ORIGIN_LOG"), &n);
+  bool found = false;
+  for (char *line = log; *line && !found;) {
+    char *end = strchr(line, '\n');
+    if (end != NULL)
+      *end = '\0';
+    found = strncmp(line, origin, olen) == 0 && line[olen] == ' ' && strstr(line, needle) != NULL;
+    line = end ? end + 1 : line + strlen(line);
+    if (end != NULL)
+      *end = '\n';
+  }
+  if (found != want)
+    fail_msg("%s: %s a request with \"%s\" to %s; requests:\n%s", why, want ? "expected" : "found", needle, origin,
+             log);
+  free(log);
+}
+
+/* The mirror's lines must show neither the registry's credentials, nor the
+ * mirror's own (a challenge after a redirect is answered anonymously), nor
+ * the registry's token; the registry's must not show the mirror's token. */
+static void expect_no_crossing(void) {
+  expect_sent("mirror", "auth=basic", false, "neither the registry's credentials nor the mirror's own");
+  expect_sent("mirror", "token-for-registry", false, "the registry's token stays with the registry");
+  expect_sent("registry", "token-for-mirror", false, "the mirror's token never goes to the registry");
+}
+
+static void test_redirect_then_challenge(void **state) {
+  (void)state;
+  struct adm_registry_client *c = authed();
+  origins_forget();
+  /* The registry redirects at once; the mirror challenges. */
+  struct adm_fetch_target t = {env("ORIGIN_REGISTRY"), "hop", "v1"};
+  struct adm_fetched f = {0};
+  struct adm_fetch_error err = {0};
+  enum adm_fetch_outcome o = adm_registry_get_manifest(c, &t, soon(), &f, &err);
+  expect_no_crossing(); /* first: it says more than a failed outcome */
+  expect_sent("mirror", "GET /token auth=none", true, "a challenge after a redirect gets an anonymous token request");
+  expect_sent("mirror", "GET /v2/hop/manifests/v1 auth=bearer:token-for-mirror", true, "the mirror's token");
+  ASSERT_OUTCOME(ADM_FETCH_OK, o, err);
+  assert_string_equal(f.digest, env("IMG_OCI"));
+  adm_fetched_free(&f);
+  t.reference = env("IMG_CONFIG");
+  ASSERT_OUTCOME(ADM_FETCH_OK, adm_registry_get_blob(c, &t, soon(), &f, &err), err);
+  adm_fetched_free(&f);
+
+  /* The registry wants its own token first, then redirects: twice, the
+   * second time with its token cached (the mirror's is not). */
+  origins_forget();
+  t = (struct adm_fetch_target){env("ORIGIN_REGISTRY"), "tokenhop", "v1"};
+  o = adm_registry_get_manifest(c, &t, soon(), &f, &err);
+  expect_no_crossing();
+  expect_sent("tokens", "GET /token auth=basic-good", true, "the registry's own challenge: its realm gets them");
+  ASSERT_OUTCOME(ADM_FETCH_OK, o, err);
+  adm_fetched_free(&f);
+  o = resolve_outcome(c, env("ORIGIN_REGISTRY"), "tokenhop", "v1", soon(), &err);
+  expect_no_crossing();
+  expect_sent("registry", "HEAD /v2/tokenhop/manifests/v1 auth=bearer:token-for-registry", true, "the cached token");
+  expect_sent("mirror", "HEAD /v2/tokenhop/manifests/v1 auth=bearer:token-for-mirror", true, "the mirror's token");
+  ASSERT_OUTCOME(ADM_FETCH_OK, o, err);
+  adm_registry_client_free(c);
+}
+
+static void test_redirect_then_basic_challenge(void **state) {
+  (void)state;
+  struct adm_registry_client *c = authed();
+  origins_forget();
+  struct adm_fetch_error err = {0};
+  ASSERT_OUTCOME(ADM_FETCH_AUTH, resolve_outcome(c, env("ORIGIN_REGISTRY"), "hopbasic", "v1", soon(), &err), err);
+  assert_int_equal(err.http_status, 401);
+  print_message("basic challenge after a redirect: %s\n", err.detail);
+  expect_sent("mirror", "HEAD /v2/hopbasic/manifests/v1 auth=none", true, "the redirect itself");
+  expect_no_crossing(); /* a Basic challenge after a redirect gets no credentials */
+  adm_registry_client_free(c);
+}
+
+static void test_redirect_target_refuses_its_token(void **state) {
+  (void)state;
+  struct adm_registry_client *c = authed();
+  origins_forget();
+  struct adm_fetch_error err = {0};
+  ASSERT_OUTCOME(ADM_FETCH_AUTH, resolve_outcome(c, env("ORIGIN_REGISTRY"), "hoprefuse", "v1", soon(), &err), err);
+  assert_int_equal(err.http_status, 401);
+  /* registry, mirror's 401, its token, registry again, mirror's 401: final. */
+  assert_int_equal(adm_registry_requests(c), 5);
+  expect_sent("mirror", "HEAD /v2/hoprefuse/manifests/v1 auth=bearer:token-for-mirror", true, "its token, once");
+  expect_no_crossing();
+  adm_registry_client_free(c);
+}
+
+static void test_token_realm_on_other_host(void **state) {
+  (void)state;
+  /* Docker Hub's shape: registry-1.docker.io names auth.docker.io. */
+  struct adm_registry_client *c = authed(), *a = anon();
+  origins_forget();
+  expect_resolve(c, env("ORIGIN_REGISTRY"), "direct", "v1", env("IMG_OCI"));
+  expect_sent("tokens", "GET /token auth=basic-good", true, "the registry's challenge names this realm");
+  expect_sent("registry", "HEAD /v2/direct/manifests/v1 auth=bearer:token-for-registry", true, "the token");
+  origins_forget();
+  struct adm_fetch_error err = {0};
+  ASSERT_OUTCOME(ADM_FETCH_AUTH, resolve_outcome(a, env("ORIGIN_REGISTRY"), "direct", "v1", soon(), &err), err);
+  expect_sent("tokens", "GET /token auth=none", true, "without credentials, the realm is asked anonymously");
+  adm_registry_client_free(c);
+  adm_registry_client_free(a);
+}
+
+static void test_token_realm_redirects(void **state) {
+  (void)state;
+  struct adm_registry_client *c = authed();
+  origins_forget();
+  struct adm_fetch_error err = {0};
+  /* The realm sends the token request to another host, which refuses it
+   * without credentials. */
+  ASSERT_OUTCOME(ADM_FETCH_AUTH, resolve_outcome(c, env("ORIGIN_REGISTRY"), "realmmoved", "v1", soon(), &err), err);
+  expect_sent("tokens", "GET /moved auth=basic-good", true, "the realm the registry named");
+  expect_sent("elsewhere", "GET /token auth=none", true, "the realm's redirect is followed");
+  expect_sent("elsewhere", "auth=basic", false, "credentials do not follow a realm's redirect to another host");
+  /* A redirect within the realm's own origin keeps them. */
+  expect_resolve(c, env("ORIGIN_REGISTRY"), "realmhere", "v1", env("IMG_OCI"));
+  expect_sent("tokens", "GET /here auth=basic-good", true, "the realm the registry named");
+  expect_sent("tokens", "GET /token auth=basic-good", true, "a same-origin redirect of the realm");
+  adm_registry_client_free(c);
+}
+
+static void test_storage_redirect_after_token(void **state) {
+  (void)state;
+  struct adm_registry_client *c = authed();
+  origins_forget();
+  struct adm_fetch_target t = {env("ORIGIN_REGISTRY"), "storage", env("IMG_CONFIG")};
+  struct adm_fetched f;
+  struct adm_fetch_error err = {0};
+  ASSERT_OUTCOME(ADM_FETCH_OK, adm_registry_get_blob(c, &t, soon(), &f, &err), err);
+  assert_string_equal(f.digest, env("IMG_CONFIG"));
+  adm_fetched_free(&f);
+  char line[160];
+  snprintf(line, sizeof line, "GET /v2/storage/blobs/%s auth=bearer:token-for-registry", env("IMG_CONFIG"));
+  expect_sent("registry", line, true, "the registry's token");
+  snprintf(line, sizeof line, "GET /cdn/%s auth=none", env("IMG_CONFIG"));
+  expect_sent("mirror", line, true, "a blob redirected to storage is fetched without the token");
+  adm_registry_client_free(c);
+}
+
 /* ---- names, credentials files, the vtable, threads -------------------- */
 
 static void expect_canonical(const char *in, const char *want) {
@@ -583,6 +741,12 @@ int main(void) {
       cmocka_unit_test(test_http_status),
       cmocka_unit_test(test_redirect_to_other_host),
       cmocka_unit_test(test_redirect_same_host),
+      cmocka_unit_test(test_redirect_then_challenge),
+      cmocka_unit_test(test_redirect_then_basic_challenge),
+      cmocka_unit_test(test_redirect_target_refuses_its_token),
+      cmocka_unit_test(test_token_realm_on_other_host),
+      cmocka_unit_test(test_token_realm_redirects),
+      cmocka_unit_test(test_storage_redirect_after_token),
       cmocka_unit_test(test_docker_hub_names),
       cmocka_unit_test(test_credentials_file_errors),
       cmocka_unit_test(test_verifier_vtable),
