@@ -567,7 +567,8 @@ static const struct key_spec resources_keys[] = {
     {"maxLimitRequestRatio", p_quantities, RES(max_ratio), NO_FLAG,
      "largest limit / request per container, where both are set"},
     {"podMax", p_quantities, RES(pod_max), NO_FLAG,
-     "largest effective pod request or limit (containers and sidecars summed, max with each init container)"},
+     "largest effective pod request or limit: spec.resources where set, else containers and sidecars summed (max "
+     "with each init container); plus spec.overhead"},
 };
 
 #define SC(f) offsetof(struct adm_family_rule, sc.f)
