@@ -65,6 +65,29 @@ REVIEWS="$ROOT/tests/fixtures/reviews"
 code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary @"$REVIEWS/privileged-pod.json" "https://localhost:$PORT/validate")
 expect_eq "budget given back: reviews decided again" 200 "$code"
+# What can never fit is 413 however idle the server is, never 429 (which
+# says to try again): a chunked body past the whole budget, and a body that
+# fits whose decoded tree does not fit beside it.
+post() { # post FILE [CURL ARGS...] -> "STATUS BODY"
+  curl -sS --cacert "$CA" -w ' %{http_code}' -H 'Content-Type: application/json' "${@:2}" --data-binary @"$1" \
+    "https://localhost:$PORT/validate"
+}
+annotated() { # annotated N OUT: the plain pod review with N annotations of 50 bytes
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1])); a=r["request"]["object"]["metadata"].setdefault("annotations",{})
+a.update({"k%d" % i: "v"*50 for i in range(int(sys.argv[2]))}); json.dump(r,open(sys.argv[3],"w"))' \
+    "$REVIEWS/plain-pod.json" "$1" "$2"
+}
+annotated 40000 "$WORK/huge.json"
+out=$(post "$WORK/huge.json" -H 'Transfer-Encoding: chunked')
+expect_eq "a chunked body past the whole budget: 413" 413 "${out##* }"
+expect_contains "its 413 names the budget" "memory budget is 1048576 bytes" "$out"
+annotated 4000 "$WORK/wide.json"
+out=$(post "$WORK/wide.json")
+expect_eq "a decoded tree past the whole budget with its body: 413" 413 "${out##* }"
+expect_contains "its 413 says no decision was made" '"reason":"RequestEntityTooLarge"' "$out"
+out=$(post "$REVIEWS/privileged-pod.json" -o /dev/null)
+expect_eq "still deciding small reviews" 200 "${out##* }"
 stop_server
 
 # --- slowloris against the connection reserve --------------------------------
