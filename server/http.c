@@ -948,7 +948,12 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
     flags |= MHD_USE_EPOLL_INTERNAL_THREAD;
   if (v6)
     flags |= MHD_USE_IPv6;
-  unsigned pool = o->io_threads > 1 ? o->io_threads : 0;
+  /* A pool only with more than one worker: libmicrohttpd warns at every
+   * start when told of a pool of 0 or 1 (and uses none). */
+  struct MHD_OptionItem pool[] = {
+      {o->io_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)o->io_threads, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
   s->daemon = MHD_start_daemon(
       flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, adm_log_mhd, "http", MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK, adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES,

@@ -2,7 +2,8 @@
 # End to end: what admitd does with hostile or broken clients, loopback only.
 # Slow clients (stalled heads and bodies, slowloris against the connection
 # reserve, a too-large Content-Length without Expect), the memory budget
-# (413 for what can never fit, 429 while others hold it), and framing
+# (413 for what can never fit, 429 while others hold it), a start-up free
+# of libmicrohttpd warnings, and framing
 # errors answered with a Kubernetes Status. Asserts outcomes and counts;
 # each wait has a generous bound and the server's idle timeout is longer
 # still, so only the behaviour under test can end a wait early.
@@ -18,6 +19,13 @@ is_status() { # is_status JSON -> "yes" when it is a metav1.Status document
 try: d=json.loads(sys.argv[1]); print("yes" if d.get("kind")=="Status" else "no")
 except Exception: print("no")' "$1"
 }
+
+# --- start-up: no warning from libmicrohttpd in any threading mode ---------
+for io in 0 1 2; do
+  start_server "${TLS[@]}" --io-threads "$io" || exit 1
+  expect_eq "--io-threads $io: start-up logs no warning" "" "$(grep '"level":"warn"' "$SERVER_LOG")"
+  stop_server
+done
 
 # --- slow clients: the request deadline is a timer -------------------------
 start_server "${TLS[@]}" --max-body-bytes 65536 --request-timeout 1000 --idle-timeout 60 || exit 1
