@@ -771,6 +771,7 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
     g->records_written = rs.recorded;
     g->records_dropped = rs.dropped;
     g->records_failed = rs.failed;
+    g->records_too_large = rs.too_large;
   }
   struct adm_config *cfg = adm_config_pin();
   if (cfg != NULL && (g->verifying = cfg->images.has_verify)) {
