@@ -132,17 +132,17 @@ static int pod_level(const struct adm_pod *pod, const char *resource, bool limit
  * was made (FROM_* | WITH_OVERHEAD, or UNKNOWN); ADM_ETOOBIG when a sum
  * needs more than 38 digits. */
 static int effective(const struct adm_pod *pod, const char *resource, bool limit, struct adm_quantity *total) {
-  bool found;
+  bool found; /* right even when the sum overflows: only a value found is added */
   int rc = aggregate(pod, resource, limit, total, &found);
-  if (rc < 0)
-    return rc;
   struct adm_quantity v;
   int how = pod_level(pod, resource, limit, found, &v);
   if (how == UNKNOWN)
     return UNKNOWN;
   if (how == 1) {
-    *total = v;
+    *total = v; /* the containers' sum, even one past 38 digits, does not count */
     how = FROM_POD_LEVEL;
+  } else if (rc < 0) {
+    return rc;
   }
   rc = adm_resource_quantity(&pod->overhead, resource, &v, NULL);
   if (rc < 0)

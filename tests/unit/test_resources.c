@@ -474,6 +474,11 @@ static void pod_max_fails_closed_on_overflow(void **state) {
          "cannot compare exactly",
          "maximum memory usage per Pod is 16Gi, but the containers' limits add up past 38 digits, which admitd "
          "cannot compare exactly");
+  /* Pod-level values replace the containers' sums, however large. */
+  pod.resources = (struct adm_resources){true, LIST({"memory", "4Gi"}), LIST({"memory", "8Gi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  init.resources = pod.resources;
+  EXPECT_NONE(run(state, "resources.pod.max", &init, &rule));
 }
 
 static void malformed_quantities_are_reported_once(void **state) {
