@@ -1,7 +1,7 @@
 /* resources.quantity.
  * Restricts: every value of spec.initContainers[*].resources and
- * spec.containers[*].resources (requests and limits), and of the pod-level
- * spec.resources.
+ * spec.containers[*].resources (requests and limits), of the pod-level
+ * spec.resources, and of spec.overhead.
  * Allowed: a Kubernetes quantity ("500m", "2Gi", "1e3") that is not
  * negative, as the API server validates it.
  * Active whenever a resources rule sets anything: the other resources
@@ -43,6 +43,7 @@ static void quantity_check(const struct adm_pod *pod, const void *rule, struct a
   }
   report_invalid(out, NULL, "spec.resources.requests", &pod->resources.requests);
   report_invalid(out, NULL, "spec.resources.limits", &pod->resources.limits);
+  report_invalid(out, NULL, "spec.overhead", &pod->overhead);
 }
 
 const struct adm_rule_check adm_check_resources_quantity = {

@@ -1,5 +1,6 @@
 /* resource.Quantity parsing and exact comparison (quantity.h). Follows
- * apimachinery's parseQuantityString and ParseQuantity step by step; the
+ * apimachinery's parseQuantityString and ParseQuantity step by step, and
+ * Quantity.UnmarshalJSON's strings.TrimSpace before them; the
  * arithmetic is on a 128-bit coefficient and a decimal exponent, with a
  * 256-bit scratch number while a binary suffix is applied and the value
  * rounded up to a nano-unit. No allocation. */
@@ -145,8 +146,8 @@ struct parts {
   size_t num_len, denom_len, suffix_len;
 };
 
-static int scan(const char *s, struct parts *p, const char **why) {
-  size_t pos = 0, end = strlen(s);
+static int scan(const char *s, size_t end, struct parts *p, const char **why) {
+  size_t pos = 0;
   memset(p, 0, sizeof *p);
   p->num = p->denom = p->suffix = "";
   if (pos < end && (s[0] == '-' || s[0] == '+')) {
@@ -170,7 +171,7 @@ static int scan(const char *s, struct parts *p, const char **why) {
     p->denom_len = pos - start;
   }
   start = pos;
-  while (pos < end && strchr("eEinumkKMGTP", s[pos]) != NULL)
+  while (pos < end && s[pos] != '\0' && strchr("eEinumkKMGTP", s[pos]) != NULL)
     pos++;
   if (pos < end && (s[pos] == '-' || s[pos] == '+'))
     pos++;
@@ -188,15 +189,17 @@ static int scan(const char *s, struct parts *p, const char **why) {
 /* The common case in pods and policies: "500m", "2", "64Mi", "1.5Gi":
  * up to 18 digits with a plain suffix, exact without the scratch number.
  * Returns false when the general path must decide (including every error). */
-static bool parse_simple(const char *s, struct adm_quantity *out) {
+static bool parse_simple(const char *s, const char *end, struct adm_quantity *out) {
   const char *p = s;
+  if (p == end)
+    return false;
   bool neg = *p == '-';
   if (*p == '-' || *p == '+')
     p++;
   uint64_t v = 0;
   int digits = 0, frac = 0;
   bool dot = false;
-  for (;; p++) {
+  for (; p < end; p++) {
     if (*p >= '0' && *p <= '9') {
       if (++digits > 18)
         return false;
@@ -212,8 +215,12 @@ static bool parse_simple(const char *s, struct adm_quantity *out) {
     return false;
   int64_t e10 = -frac;
   int shift = 0;
-  switch (p[0]) {
+  /* Past the end reads as the end; a NUL before it is no suffix. */
+  bool two = end - p >= 2;
+  switch (p < end ? p[0] : '\0') {
   case '\0':
+    if (p != end)
+      return false;
     break;
   case 'm':
     e10 -= 3;
@@ -226,7 +233,7 @@ static bool parse_simple(const char *s, struct adm_quantity *out) {
   case 'T':
   case 'P':
   case 'E':
-    if (p[1] == 'i') {
+    if (two && p[1] == 'i') {
       shift = p[0] == 'M' ? 20 : p[0] == 'G' ? 30 : p[0] == 'T' ? 40 : p[0] == 'P' ? 50 : 60;
       p++;
     } else {
@@ -234,7 +241,7 @@ static bool parse_simple(const char *s, struct adm_quantity *out) {
     }
     break;
   case 'K':
-    if (p[1] != 'i')
+    if (!two || p[1] != 'i')
       return false;
     shift = 10;
     p++;
@@ -242,7 +249,7 @@ static bool parse_simple(const char *s, struct adm_quantity *out) {
   default:
     return false;
   }
-  if (p[0] != '\0' && p[1] != '\0')
+  if (p < end && p + 1 != end)
     return false;
   /* A binary value with a fraction may need rounding, and one past 2^63
    * is capped: the general path handles both. */
@@ -256,20 +263,21 @@ static bool parse_simple(const char *s, struct adm_quantity *out) {
   return true;
 }
 
-int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why) {
-  if (s != NULL && parse_simple(s, out))
+/* ParseQuantity of the len bytes at s. */
+static int parse(const char *s, size_t len, struct adm_quantity *out, const char **why) {
+  if (s != NULL && parse_simple(s, s + len, out))
     return 0;
   const char *unused;
   if (why == NULL)
     why = &unused;
   memset(out, 0, sizeof *out);
   out->exp = NANO_EXP;
-  if (s == NULL || s[0] == '\0') {
+  if (s == NULL || len == 0) {
     *why = "empty quantity";
     return ADM_EPARSE;
   }
   struct parts p;
-  int rc = scan(s, &p, why);
+  int rc = scan(s, len, &p, why);
   if (rc < 0)
     return rc;
   int base = 10;
@@ -288,7 +296,7 @@ int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why
    * value there while reading as tiny here. */
   /* The number part: a sign, digits and a dot, up to the suffix. */
   bool any_digit = false;
-  for (const char *c = s; *c && (is_digit(*c) || *c == '.' || *c == '+' || *c == '-') && !any_digit; c++)
+  for (const char *c = s; c < s + len && (is_digit(*c) || *c == '.' || *c == '+' || *c == '-') && !any_digit; c++)
     any_digit = is_digit(*c);
   if (!any_digit && ((binary && exp >= 50) || (!binary && exp < NANO_EXP))) {
     *why = "no digits";
@@ -357,6 +365,51 @@ int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why
     }
   }
   return 0;
+}
+
+int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why) {
+  return parse(s, s ? strlen(s) : 0, out, why);
+}
+
+/* The length of the white space character (Go's unicode.IsSpace) at p,
+ * within n bytes, or 0: ASCII \t \n \v \f \r and space, U+0085, U+00A0,
+ * U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. */
+static size_t space_len(const unsigned char *p, size_t n) {
+  if (n >= 1 && (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r')))
+    return 1;
+  if (n >= 2 && p[0] == 0xC2 && (p[1] == 0x85 || p[1] == 0xA0))
+    return 2;
+  if (n < 3)
+    return 0;
+  if ((p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80) || (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) ||
+      (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F))
+    return 3;
+  if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] <= 0x8A || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF) && p[2] >= 0x80)
+    return 3;
+  return 0;
+}
+
+const char *adm_quantity_trim(const char *s, size_t *len) {
+  const unsigned char *b = (const unsigned char *)s, *e = b + strlen(s);
+  for (size_t k; b < e && (k = space_len(b, (size_t)(e - b))) != 0;)
+    b += k;
+  for (bool cut = true; cut;) {
+    cut = false;
+    for (size_t k = 1; k <= 3 && !cut; k++)
+      if ((size_t)(e - b) >= k && space_len(e - k, k) == k) {
+        e -= k;
+        cut = true;
+      }
+  }
+  *len = (size_t)(e - b);
+  return (const char *)b;
+}
+
+int adm_quantity_decode(const char *s, struct adm_quantity *out, const char **why) {
+  size_t len = 0;
+  if (s != NULL)
+    s = adm_quantity_trim(s, &len);
+  return parse(s, len, out, why);
 }
 
 bool adm_quantity_is_zero(const struct adm_quantity *q) {
@@ -498,7 +551,7 @@ int adm_quantity_parse_resource(const char *s, struct adm_quantity *out, const c
   const char *unused;
   if (why == NULL)
     why = &unused;
-  int rc = adm_quantity_parse(s, out, why);
+  int rc = adm_quantity_decode(s, out, why);
   if (rc == 0 && out->neg) { /* a parsed zero is never negative */
     *why = "must be greater than or equal to 0";
     return ADM_EPARSE;

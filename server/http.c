@@ -127,6 +127,7 @@ struct request {
   char *body;
   size_t len, cap;
   size_t reserved; /* bytes of body charged to the budget */
+  size_t seen;     /* body bytes sent, kept or not: past the whole budget, 413 rather than 429 */
   bool too_big, budget_short;
   struct timespec start;
   bool counted;
@@ -283,6 +284,11 @@ static void too_large(struct adm_server *s, struct request *r) {
   reject_now(r, 413, "RequestEntityTooLarge", msg);
 }
 
+static const char *over_budget_msg(const struct adm_server *s, char *buf, size_t len) {
+  snprintf(buf, len, "request entity is too large; admitd's memory budget is %zu bytes", s->budget.limit);
+  return buf;
+}
+
 static const char budget_short_msg[] =
     "admitd: its memory budget is held by other requests; the body was not read and no decision was made, try "
     "again";
@@ -345,10 +351,9 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
       return reject_now(r, 400, "BadRequest", "malformed Content-Length");
     if (v > s->opt.max_body_bytes)
       return too_large(s, r);
-    if (s->budget.limit != 0 && v > s->budget.limit) {
+    if (!adm_budget_could_hold(&s->budget, (size_t)v)) {
       char msg[160];
-      snprintf(msg, sizeof msg, "request entity is too large; admitd's memory budget is %zu bytes", s->budget.limit);
-      return reject_now(r, 413, "RequestEntityTooLarge", msg);
+      return reject_now(r, 413, "RequestEntityTooLarge", over_budget_msg(s, msg, sizeof msg));
     }
     /* Reserved before a byte is read: a body is never buffered unpaid. */
     if (v > 0) {
@@ -368,10 +373,15 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
 /* Keep n more body bytes: within the cap, and (for chunked bodies, whose
  * size is not known up front) reserved on the budget as the buffer grows. */
 static int append_body(struct adm_server *s, struct request *r, const char *data, size_t n) {
+  r->seen += n;
   if (r->too_big || r->budget_short)
     return 0;
   if (r->len + n > s->opt.max_body_bytes) {
     r->too_big = true;
+    return 0;
+  }
+  if (!adm_budget_could_hold(&s->budget, r->len + n)) {
+    r->budget_short = true;
     return 0;
   }
   if (r->len + n > r->cap) {
@@ -380,6 +390,8 @@ static int append_body(struct adm_server *s, struct request *r, const char *data
       cap *= 2;
     if (cap > s->opt.max_body_bytes)
       cap = s->opt.max_body_bytes;
+    if (!adm_budget_could_hold(&s->budget, cap))
+      cap = s->budget.limit; /* doubling must not ask for more than there is */
     size_t more = cap > r->reserved ? cap - r->reserved : 0;
     if (!adm_budget_take(&s->budget, more)) {
       r->budget_short = true;
@@ -531,6 +543,10 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   }
   if (r->budget_short) {
     release_body(s, r);
+    /* A body larger than the whole budget will never be read: no retry helps. */
+    char msg[160];
+    if (!adm_budget_could_hold(&s->budget, r->seen))
+      return respond_status(s, c, 413, "RequestEntityTooLarge", over_budget_msg(s, msg, sizeof msg));
     return respond_status(s, c, 429, "TooManyRequests", budget_short_msg);
   }
   if (!acquire_decode_slot(s, r))
@@ -753,6 +769,7 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
     g->records_written = rs.recorded;
     g->records_dropped = rs.dropped;
     g->records_failed = rs.failed;
+    g->records_too_large = rs.too_large;
   }
   struct adm_config *cfg = adm_config_pin();
   if (cfg != NULL && (g->verifying = cfg->images.has_verify)) {
@@ -930,7 +947,12 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
     flags |= MHD_USE_EPOLL_INTERNAL_THREAD;
   if (v6)
     flags |= MHD_USE_IPv6;
-  unsigned pool = o->io_threads > 1 ? o->io_threads : 0;
+  /* A pool only with more than one worker: libmicrohttpd warns at every
+   * start when told of a pool of 0 or 1 (and uses none). */
+  struct MHD_OptionItem pool[] = {
+      {o->io_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)o->io_threads, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
   s->daemon = MHD_start_daemon(
       flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, adm_log_mhd, "http", MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&ss, MHD_OPTION_HTTPS_CERT_CALLBACK, adm_tls_cert_callback, MHD_OPTION_HTTPS_PRIORITIES,
@@ -938,7 +960,7 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
       o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
       o->thread_stack_bytes, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
       notify_connection, s, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-      MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
+      MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
   if (s->daemon == NULL) {
     sem_destroy(&s->decodes);
     sem_destroy(&s->fact_waits);

@@ -410,10 +410,14 @@ static void render_http(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
     gauge(sb, "admitd_records_written_total", "counter", "Judged requests written to the --record file.",
           g->records_written);
     gauge(sb, "admitd_records_dropped_total", "counter",
-          "Judged requests not recorded because the recorder's queue was full (the request never waits).",
+          "Judged requests not recorded because the recorder's queue was full or the memory budget short at the "
+          "time (the request never waits).",
           g->records_dropped);
     gauge(sb, "admitd_records_failed_total", "counter",
           "Judged requests that could not be written (file unwritable, disk full).", g->records_failed);
+    gauge(sb, "admitd_records_too_large_total", "counter",
+          "Judged requests never recorded because redacting them needs more than the whole memory budget.",
+          g->records_too_large);
   }
   gauge(sb, "admitd_connections_timed_out_total", "counter",
         "Connections closed because their request passed --request-timeout.", g->timed_out);

@@ -37,7 +37,8 @@ struct adm_recorder {
   size_t n, bytes;
   bool stopping, started;
   pthread_t thread;
-  atomic_ullong recorded, dropped, failed, rotations;
+  atomic_ullong recorded, dropped, failed, rotations, too_large;
+  atomic_llong too_large_logged_ms; /* when the last too-large record was logged */
   /* The server's memory budget: queued copies and the writer's re-parse
    * draw from it like requests do, so --record cannot push RSS past it. */
   _Atomic(struct adm_budget *) budget;
@@ -72,41 +73,103 @@ bool adm_recorder_installed_stats(struct adm_recorder_stats *out) {
 
 /* --- redaction --------------------------------------------------------- */
 
-static const char *const dropped_keys[] = {"managedFields", "data", "stringData", "binaryData", NULL};
-#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+/* What can carry a secret and decides nothing, wherever it appears in the
+ * review (object and oldObject, pods and workload templates). Keys and
+ * structure stay; string values become REDACTED, so a replay decodes the
+ * same shapes and decides the same. No check reads any of these values:
+ * Pod Security's host probes read httpGet.host (kept), none reads args,
+ * command, env values or header values, and of annotations only the
+ * ones in kept_annotations[] are read. */
+#define REDACTED "<redacted>"
 
-static void redact(json_t *v, int depth) {
+enum redact_how {
+  DROP,        /* the key goes: managedFields, Secret and ConfigMap data */
+  EACH,        /* a string, or every string of an array: args, command */
+  ENTRY_VALUE, /* "value" of every {name, value} entry: env, httpHeaders */
+  MAP_VALUES,  /* every string value of a map, but kept annotations */
+};
+
+static const struct {
+  const char *key;
+  const char *parent; /* NULL: under any key */
+  enum redact_how how;
+} redactions[] = {
+    {"managedFields", NULL, DROP},
+    {"data", NULL, DROP},
+    {"stringData", NULL, DROP},
+    {"binaryData", NULL, DROP},
+    {"env", NULL, ENTRY_VALUE},         /* containers[].env[].value */
+    {"httpHeaders", NULL, ENTRY_VALUE}, /* probes' and lifecycle hooks' httpGet (Authorization, ...) */
+    {"args", NULL, EACH},
+    {"command", NULL, EACH},           /* containers' and every exec action's: probes, lifecycle hooks */
+    {"annotations", NULL, MAP_VALUES}, /* last-applied-configuration included */
+    {"volumeAttributes", "csi", MAP_VALUES},
+    {"options", "flexVolume", MAP_VALUES},
+    {"repository", "gitRepo", EACH}, /* a clone URL may carry a token */
+};
+
+/* Annotations a decision reads: Pod Security's appArmorProfile and
+ * seccompProfile (versions up to 1.18, and which updates are judged), and
+ * securityContext.appArmorProfile. Kept whole, or a replay would differ. */
+static bool kept_annotation(const char *key) {
+  static const char *const prefixes[] = {"container.apparmor.security.beta.kubernetes.io/",
+                                         "container.seccomp.security.alpha.kubernetes.io/", NULL};
+  for (const char *const *p = prefixes; *p; p++)
+    if (strncmp(key, *p, strlen(*p)) == 0)
+      return true;
+  return strcmp(key, "seccomp.security.alpha.kubernetes.io/pod") == 0;
+}
+
+static void redact_string(json_t *parent, const char *key) {
+  if (json_is_string(json_object_get(parent, key)))
+    json_object_set_new(parent, key, json_string(REDACTED));
+}
+
+static void redact_value(json_t *obj, const char *key, enum redact_how how, bool annotations) {
+  json_t *v = json_object_get(obj, key);
+  size_t i;
+  json_t *item;
+  const char *k;
+  switch (how) {
+  case DROP:
+    json_object_del(obj, key);
+    break;
+  case EACH:
+    if (json_is_string(v))
+      json_object_set_new(obj, key, json_string(REDACTED));
+    json_array_foreach(v, i, item) if (json_is_string(item)) json_array_set_new(v, i, json_string(REDACTED));
+    break;
+  case ENTRY_VALUE:
+    json_array_foreach(v, i, item) if (json_is_object(item)) redact_string(item, "value");
+    break;
+  case MAP_VALUES:
+    json_object_foreach(v, k, item) if (!(annotations && kept_annotation(k))) redact_string(v, k);
+    break;
+  }
+}
+
+/* parent: the key v sits under ("" at the top, or in an array). */
+static void redact(json_t *v, const char *parent, int depth) {
   if (depth > 200)
     return;
   if (json_is_array(v)) {
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item) redact(item, depth + 1);
+    json_array_foreach(v, i, item) redact(item, parent, depth + 1);
     return;
   }
   if (!json_is_object(v))
     return;
-  for (const char *const *k = dropped_keys; *k; k++)
-    json_object_del(v, *k);
-  json_t *annotations = json_object_get(v, "annotations");
-  if (json_is_object(annotations))
-    json_object_del(annotations, LAST_APPLIED);
-  json_t *env = json_object_get(v, "env");
-  if (json_is_array(env)) {
-    size_t i;
-    json_t *e;
-    json_array_foreach(env, i, e) {
-      if (json_is_object(e) && json_object_get(e, "value"))
-        json_object_set_new(e, "value", json_string("<redacted>"));
-    }
-  }
+  for (size_t i = 0; i < sizeof redactions / sizeof redactions[0]; i++)
+    if (redactions[i].parent == NULL || strcmp(redactions[i].parent, parent) == 0)
+      redact_value(v, redactions[i].key, redactions[i].how, strcmp(redactions[i].key, "annotations") == 0);
   const char *key;
   json_t *child;
-  json_object_foreach(v, key, child) redact(child, depth + 1);
+  json_object_foreach(v, key, child) redact(child, key, depth + 1);
 }
 
 void adm_record_redact(json_t *review) {
-  redact(review, 0);
+  redact(review, "", 0);
 }
 
 /* --- request threads --------------------------------------------------- */
@@ -145,13 +208,46 @@ static void entry_free(struct entry *e) {
   free(e);
 }
 
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The budget the writer reserves to re-parse and redact a body of len
+ * bytes: as much as the pipeline lets one request's decode use. */
+static size_t reparse_need(size_t len) {
+  struct adm_pipeline_limits lim;
+  adm_pipeline_limits_default(&lim);
+  return adm_pipeline_decode_limit(&lim, len);
+}
+
+/* A record the whole budget could never hold (its copy and its re-parse
+ * at once): counted, and logged at most once a minute, since every such
+ * request is missing from the file and replay. */
+static bool too_large(struct adm_recorder *r, struct adm_budget *budget, size_t len) {
+  size_t need = reparse_need(len), copy = sizeof(struct entry) + len;
+  if (need <= SIZE_MAX - copy && adm_budget_could_hold(budget, copy + need))
+    return false;
+  unsigned long long n = atomic_fetch_add(&r->too_large, 1) + 1;
+  long long now = now_ms(), last = atomic_load(&r->too_large_logged_ms);
+  if ((n == 1 || now - last >= 60000) && atomic_compare_exchange_strong(&r->too_large_logged_ms, &last, now))
+    adm_log(ADM_LOG_WARN,
+            "recording: a %zu-byte request was not recorded: redacting it needs up to %zu bytes, more than the "
+            "whole memory budget (%zu bytes); %llu such request(s) so far (admitd_records_too_large_total)",
+            len, need, budget->limit, n);
+  return true;
+}
+
 /* Queue a record, or drop and count it; never waits for the writer. */
 static void submit(struct adm_recorder *r, const char *body, size_t len, const struct adm_pipeline_result *res) {
+  struct adm_budget *budget = atomic_load(&r->budget);
+  if (too_large(r, budget, len))
+    return;
   /* An unlocked look first: a full queue costs no copy. */
   pthread_mutex_lock(&r->mu);
   bool full = queue_full(r, len);
   pthread_mutex_unlock(&r->mu);
-  struct adm_budget *budget = atomic_load(&r->budget);
   if (!full && !adm_budget_take(budget, sizeof(struct entry) + len))
     full = true; /* the budget is for decisions first */
   struct entry *e = full ? NULL : malloc(sizeof *e + len);
@@ -195,12 +291,6 @@ void adm_record(const char *body, size_t len, const struct adm_pipeline_result *
 }
 
 /* --- the writer thread ------------------------------------------------- */
-
-static long long now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Log the start of an outage, once; the records it costs are counted by outage(). */
 static void note_outage(struct adm_recorder *r, int err) {
@@ -283,9 +373,7 @@ static void write_entry(struct adm_recorder *r, const struct entry *e) {
   json_error_t jerr;
   /* The re-parsed tree may cost what the request's did: reserve as much
    * as the pipeline allows one body, or drop the record. */
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  size_t need = adm_pipeline_decode_limit(&lim, e->len);
+  size_t need = reparse_need(e->len);
   struct adm_budget *b = atomic_load(&r->budget);
   if (!adm_budget_take(b, need)) {
     atomic_fetch_add(&r->dropped, 1);
@@ -398,6 +486,7 @@ void adm_recorder_get_stats(struct adm_recorder *r, struct adm_recorder_stats *o
   out->dropped = atomic_load(&r->dropped);
   out->failed = atomic_load(&r->failed);
   out->rotations = atomic_load(&r->rotations);
+  out->too_large = atomic_load(&r->too_large);
 }
 
 void adm_recorder_stop(struct adm_recorder *r) {
@@ -415,8 +504,9 @@ void adm_recorder_stop(struct adm_recorder *r) {
   struct adm_recorder_stats st;
   adm_recorder_get_stats(r, &st);
   adm_log(ADM_LOG_INFO,
-          "recorder for %s stopped: %llu recorded, %llu dropped (queue full), %llu failed, %llu rotations", r->path,
-          st.recorded, st.dropped, st.failed, st.rotations);
+          "recorder for %s stopped: %llu recorded, %llu dropped (queue full or budget short), %llu failed, %llu "
+          "rotations, %llu too large",
+          r->path, st.recorded, st.dropped, st.failed, st.rotations, st.too_large);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r->path);

@@ -19,7 +19,7 @@ struct adm_arena_block;
 /* Why an arena stopped allocating; the first failure wins. */
 enum adm_arena_failure {
   ADM_ARENA_OK = 0,
-  ADM_ARENA_LIMIT,  /* this arena's own limit: the request is too large */
+  ADM_ARENA_LIMIT,  /* this arena's own limit, or more than the whole budget: the request is too large */
   ADM_ARENA_BUDGET, /* the shared budget is short: others hold it now */
   ADM_ARENA_NOMEM,  /* malloc failed, or a test failed this allocation */
 };
@@ -32,6 +32,9 @@ struct adm_arena {
   size_t limit;              /* 0: unlimited; past it allocations fail */
   struct adm_budget *budget; /* NULL: none; blocks are charged to it while held */
   size_t charged;            /* bytes of blocks charged to budget */
+  /* Bytes the same request holds on the budget outside the arena (its
+   * body): with charged, what it needs of the budget on its own. */
+  size_t budget_held;
   enum adm_arena_failure failure;
   /* Allocation count since init/recycle, and the one to fail (0: none):
    * the torture test fails each allocation of a decision in turn. */

@@ -20,6 +20,9 @@ void adm_budget_init(struct adm_budget *b, size_t limit);
  * the limit. A NULL budget always grants. */
 bool adm_budget_take(struct adm_budget *b, size_t n);
 void adm_budget_give(struct adm_budget *b, size_t n);
+/* Whether n bytes could ever be reserved at once, whoever else holds what:
+ * false means a request needing them is too large (413), not early (429). */
+bool adm_budget_could_hold(const struct adm_budget *b, size_t n);
 size_t adm_budget_used(const struct adm_budget *b);
 
 #endif

@@ -79,7 +79,7 @@ struct adm_metrics_gauges {
   bool ready;
   long long cert_expiry; /* unix seconds, 0: unknown */
   bool recording;        /* --record is on: the counts below are exposed */
-  unsigned long long records_written, records_dropped, records_failed;
+  unsigned long long records_written, records_dropped, records_failed, records_too_large;
   /* Image signature verification, once a policy has verify rules. */
   bool verifying;
   unsigned long long verifications[ADM_SIG_OUTCOME_COUNT]; /* by outcome, when registries were asked */

@@ -98,7 +98,9 @@ enum adm_slotted_status {
  * margin_ms) and judge the pruned body again with every fact given, none
  * asked for while the slot is held. On ANSWERED, *answer is out or the
  * new slot's result (the caller releases whichever slot it then holds).
- * Otherwise no slot is held. */
+ * Otherwise no slot is held. The caller holds len bytes of the arena's
+ * budget for the body: a tree that needs more than the rest of the whole
+ * budget is answered 413, not 429. */
 enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limits *lim, const struct adm_config *cfg,
                                                  char *body, size_t len, int64_t deadline_ms, int64_t margin_ms,
                                                  const struct adm_slot_ops *ops, void *ctx, struct adm_arena *arena,

@@ -181,6 +181,7 @@ struct adm_pod {
   enum adm_tri share_process_namespace; /* spec.shareProcessNamespace */
   size_t n_host_aliases;                /* entries of spec.hostAliases */
   struct adm_resources resources;       /* spec.resources (pod-level, newer Kubernetes) */
+  struct adm_resource_list overhead;    /* spec.overhead (the RuntimeClass's, set at admission) */
 
   /* Every container in visit order: init, regular, ephemeral. */
   struct adm_container *containers;

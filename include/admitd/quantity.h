@@ -17,10 +17,21 @@ struct adm_quantity {
   int64_t exp;
 };
 
-/* 0, or ADM_EPARSE with a reason in *why (static text): not the grammar,
- * an unknown suffix, or more than 38 significant digits (which the API
- * server would accept and admitd cannot compare exactly: it refuses them). */
+/* apimachinery's ParseQuantity: 0, or ADM_EPARSE with a reason in *why
+ * (static text): not the grammar (white space included), an unknown
+ * suffix, or more than 38 significant digits (which the API server would
+ * accept and admitd cannot compare exactly: it refuses them). For text
+ * that is only ever parsed so, such as the size in "hugepages-2Mi". */
 int adm_quantity_parse(const char *s, struct adm_quantity *out, const char **why);
+
+/* A quantity value as the API server decodes one from JSON, YAML or CBOR
+ * (Quantity.UnmarshalJSON): white space around it (strings.TrimSpace:
+ * ASCII and Unicode) is dropped, then adm_quantity_parse. " 500m" and
+ * "500m\n" are 500m; "5 00m" is refused. */
+int adm_quantity_decode(const char *s, struct adm_quantity *out, const char **why);
+/* The part of s that adm_quantity_decode parses: s without the white
+ * space around it, *len bytes from the pointer returned (into s). */
+const char *adm_quantity_trim(const char *s, size_t *len);
 
 /* -1, 0 or 1. Exact for every parsed value, however large its exponent. */
 int adm_quantity_cmp(const struct adm_quantity *a, const struct adm_quantity *b);
@@ -40,7 +51,7 @@ const char *adm_quantity_format(const struct adm_quantity *q, char *buf, size_t 
 /* Requests, limits and the rule settings that judge them. */
 
 /* Parse a quantity for a container's or pod's requests or limits: as
- * adm_quantity_parse, and ADM_EPARSE for a negative value too, which the
+ * adm_quantity_decode, and ADM_EPARSE for a negative value too, which the
  * API server's validation refuses ("must be greater than or equal to 0"). */
 int adm_quantity_parse_resource(const char *s, struct adm_quantity *out, const char **why);
 

@@ -4,10 +4,13 @@
  *
  * Request threads never wait on the disk: adm_record() copies the body and
  * the decision into a bounded queue and returns; a writer thread redacts,
- * formats and appends. A full queue drops the record and counts it. The file
+ * formats and appends. A full queue drops the record and counts it; so
+ * does a record the whole memory budget could never redact (and logs it).
+ * The file
  * is bounded (rotated to FILE.1 past max_bytes); a file that cannot be
  * opened or written (disk full) is logged once per outage, counted, and
- * never stops the server. Secrets never reach the file (adm_record_redact). */
+ * never stops the server. What can carry a secret is redacted
+ * (adm_record_redact). */
 #ifndef ADMITD_RECORD_H
 #define ADMITD_RECORD_H
 
@@ -32,9 +35,10 @@ struct adm_recorder;
 
 struct adm_recorder_stats {
   unsigned long long recorded; /* lines written */
-  unsigned long long dropped;  /* the queue was full */
+  unsigned long long dropped;  /* the queue was full, or the memory budget short at the time */
   unsigned long long failed;   /* could not be written (file unwritable, disk full) or parsed */
   unsigned long long rotations;
+  unsigned long long too_large; /* its copy and re-parse need more than the whole memory budget (logged) */
 };
 
 /* Start the writer thread. *out is *new* (adm_recorder_stop). The file is
@@ -66,9 +70,12 @@ void adm_record(const char *body, size_t len, const struct adm_pipeline_result *
  * *new*; NULL when out of memory. `admitd test` reports in the same shape. */
 json_t *adm_record_decision(const struct adm_decision *d);
 
-/* Redact review in place: container env[].value, every managedFields, the
- * kubectl.kubernetes.io/last-applied-configuration annotation, and every
- * data, stringData and binaryData. None of these decides admission. */
+/* Redact review in place, wherever they appear: the string values of
+ * env[].value, httpHeaders[].value, args, command (containers' and every
+ * exec action's), annotations (but the AppArmor and seccomp ones decisions
+ * read), csi.volumeAttributes, flexVolume.options and gitRepo.repository
+ * become "<redacted>"; every managedFields, data, stringData and binaryData
+ * is dropped. None of these decides admission: a replay decides the same. */
 void adm_record_redact(json_t *review);
 
 #endif

@@ -24,6 +24,7 @@ void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit) {
   a->limit = limit;
   a->budget = NULL;
   a->charged = 0;
+  a->budget_held = 0;
   a->failure = ADM_ARENA_OK;
   a->allocs = a->fail_at = 0;
 }
@@ -72,6 +73,7 @@ void adm_arena_recycle(struct adm_arena *a, size_t keep_bytes) {
   a->head = NULL;
   a->spare = keep;
   a->used_total = 0;
+  a->budget_held = 0;
   a->failure = ADM_ARENA_OK;
   a->allocs = 0;
 }
@@ -94,13 +96,21 @@ static void *fail(struct adm_arena *a, enum adm_arena_failure why) {
   return NULL;
 }
 
-/* A new block of size bytes, charged to the budget. */
-static struct adm_arena_block *block_new(struct adm_arena *a, size_t size) {
+/* A new block of size bytes (need of them wanted now), charged to the budget. */
+static struct adm_arena_block *block_new(struct adm_arena *a, size_t size, size_t need) {
   if (size > SIZE_MAX - sizeof(struct adm_arena_block))
     return fail(a, ADM_ARENA_LIMIT);
   size_t bytes = sizeof(struct adm_arena_block) + size;
-  if (!adm_budget_take(a->budget, bytes))
-    return fail(a, ADM_ARENA_BUDGET);
+  if (!adm_budget_take(a->budget, bytes)) {
+    /* A block grown ahead of need may be what does not fit. */
+    if (size > need)
+      return block_new(a, need, need);
+    /* What the request would hold with this block, were it alone: past
+     * the whole budget, no wait would help. */
+    size_t alone = a->charged + a->budget_held;
+    bool could = alone <= SIZE_MAX - bytes && adm_budget_could_hold(a->budget, alone + bytes);
+    return fail(a, could ? ADM_ARENA_BUDGET : ADM_ARENA_LIMIT);
+  }
   struct adm_arena_block *b = malloc(bytes);
   if (b == NULL) {
     adm_budget_give(a->budget, bytes);
@@ -135,7 +145,7 @@ void *adm_arena_alloc(struct adm_arena *a, size_t n) {
         size = a->used_total < (1u << 20) ? a->used_total : (1u << 20);
       if (rounded > size)
         size = rounded;
-      if ((b = block_new(a, size)) == NULL)
+      if ((b = block_new(a, size, rounded)) == NULL)
         return NULL;
     }
     b->next = a->head;

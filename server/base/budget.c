@@ -27,6 +27,10 @@ void adm_budget_give(struct adm_budget *b, size_t n) {
     atomic_fetch_sub_explicit(&b->used, n, memory_order_relaxed);
 }
 
+bool adm_budget_could_hold(const struct adm_budget *b, size_t n) {
+  return b == NULL || b->limit == 0 || n <= b->limit;
+}
+
 size_t adm_budget_used(const struct adm_budget *b) {
   return atomic_load_explicit(&b->used, memory_order_relaxed);
 }

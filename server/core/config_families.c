@@ -180,7 +180,7 @@ static int p_quantities(struct adm__cfg_parse *p, const json_t *obj, const char 
     }
     struct adm_quantity_setting *q = &out->items[out->n];
     const char *why = NULL;
-    if (adm_quantity_parse(s, &q->value, &why) < 0) {
+    if (adm_quantity_decode(s, &q->value, &why) < 0) {
       char msg[200];
       snprintf(msg, sizeof msg, "\"%.60s\": %s", s, why);
       rc = ERR(p, map, name, full, ADM_EINVAL, "%s", msg);
@@ -191,7 +191,9 @@ static int p_quantities(struct adm__cfg_parse *p, const json_t *obj, const char 
       continue;
     }
     q->resource = adm__cfg_strdup(name);
-    q->text = adm__cfg_strdup(s);
+    size_t n_text;
+    const char *trimmed = adm_quantity_trim(s, &n_text); /* "16Mi" in messages, as decoded */
+    q->text = strndup(trimmed, n_text);
     out->n++;
     if (q->resource == NULL || q->text == NULL)
       return adm_fail(p->err, ADM_ENOMEM, key, "out of memory");
@@ -567,7 +569,8 @@ static const struct key_spec resources_keys[] = {
     {"maxLimitRequestRatio", p_quantities, RES(max_ratio), NO_FLAG,
      "largest limit / request per container, where both are set"},
     {"podMax", p_quantities, RES(pod_max), NO_FLAG,
-     "largest effective pod request or limit (containers and sidecars summed, max with each init container)"},
+     "largest effective pod request or limit: spec.resources where set, else containers and sidecars summed (max "
+     "with each init container); plus spec.overhead"},
 };
 
 #define SC(f) offsetof(struct adm_family_rule, sc.f)

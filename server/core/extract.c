@@ -623,6 +623,8 @@ static int read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
     return rc;
   pod->n_host_aliases = aliases ? json_array_size(aliases) : 0;
   WITH_OBJECT(c, spec, "resources", o, read_resources(c, o, &pod->resources));
+  if ((rc = read_resource_list(c, spec, "overhead", &pod->overhead)) < 0)
+    return rc;
   const json_t *os;
   if ((rc = get_object(c, spec, "os", &os)) < 0)
     return rc;

@@ -40,7 +40,8 @@ static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_fai
   switch (why) {
   case ADM_ARENA_LIMIT:
     answer_status(out, 413, "RequestEntityTooLarge",
-                  "admitd: the decoded AdmissionReview is larger than one request may use; no decision was made");
+                  "admitd: the decoded AdmissionReview is larger than one request may use (its decode limit, or "
+                  "admitd's whole memory budget with its body); no decision was made");
     return;
   case ADM_ARENA_BUDGET:
     answer_status(out, 429, "TooManyRequests",
@@ -139,6 +140,10 @@ enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limit
                                                  const struct adm_slot_ops *ops, void *ctx, struct adm_arena *arena,
                                                  struct adm_pipeline_result *out, struct adm_pipeline_result **answer) {
   struct adm_facts_options fo = {.deadline_ms = deadline_ms, .no_wait = true};
+  /* The body is held on the same budget as the arena (the caller reserved
+   * len bytes for it), so a tree that fits only without it is too large. */
+  size_t body_len = len;
+  arena->budget_held = body_len;
   adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, out);
   *answer = out;
   if (!out->suspended || out->found == NULL || out->pending == NULL)
@@ -170,6 +175,7 @@ enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limit
   }
   fo = (struct adm_facts_options){
       .deadline_ms = deadline_ms, .given = facts, .n_given = n + n_found, .given_only = true};
+  arena->budget_held = body_len;
   adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, *answer);
   free(facts); /* the decision holds copies in the arena */
   return ADM_SLOTTED_ANSWERED;

@@ -2,7 +2,8 @@
 # End to end: what admitd does with hostile or broken clients, loopback only.
 # Slow clients (stalled heads and bodies, slowloris against the connection
 # reserve, a too-large Content-Length without Expect), the memory budget
-# (413 for what can never fit, 429 while others hold it), and framing
+# (413 for what can never fit, 429 while others hold it), a start-up free
+# of libmicrohttpd warnings, and framing
 # errors answered with a Kubernetes Status. Asserts outcomes and counts;
 # each wait has a generous bound and the server's idle timeout is longer
 # still, so only the behaviour under test can end a wait early.
@@ -18,6 +19,13 @@ is_status() { # is_status JSON -> "yes" when it is a metav1.Status document
 try: d=json.loads(sys.argv[1]); print("yes" if d.get("kind")=="Status" else "no")
 except Exception: print("no")' "$1"
 }
+
+# --- start-up: no warning from libmicrohttpd in any threading mode ---------
+for io in 0 1 2; do
+  start_server "${TLS[@]}" --io-threads "$io" || exit 1
+  expect_eq "--io-threads $io: start-up logs no warning" "" "$(grep '"level":"warn"' "$SERVER_LOG")"
+  stop_server
+done
 
 # --- slow clients: the request deadline is a timer -------------------------
 start_server "${TLS[@]}" --max-body-bytes 65536 --request-timeout 1000 --idle-timeout 60 || exit 1
@@ -65,6 +73,29 @@ REVIEWS="$ROOT/tests/fixtures/reviews"
 code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary @"$REVIEWS/privileged-pod.json" "https://localhost:$PORT/validate")
 expect_eq "budget given back: reviews decided again" 200 "$code"
+# What can never fit is 413 however idle the server is, never 429 (which
+# says to try again): a chunked body past the whole budget, and a body that
+# fits whose decoded tree does not fit beside it.
+post() { # post FILE [CURL ARGS...] -> "STATUS BODY"
+  curl -sS --cacert "$CA" -w ' %{http_code}' -H 'Content-Type: application/json' "${@:2}" --data-binary @"$1" \
+    "https://localhost:$PORT/validate"
+}
+annotated() { # annotated N OUT: the plain pod review with N annotations of 50 bytes
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1])); a=r["request"]["object"]["metadata"].setdefault("annotations",{})
+a.update({"k%d" % i: "v"*50 for i in range(int(sys.argv[2]))}); json.dump(r,open(sys.argv[3],"w"))' \
+    "$REVIEWS/plain-pod.json" "$1" "$2"
+}
+annotated 40000 "$WORK/huge.json"
+out=$(post "$WORK/huge.json" -H 'Transfer-Encoding: chunked')
+expect_eq "a chunked body past the whole budget: 413" 413 "${out##* }"
+expect_contains "its 413 names the budget" "memory budget is 1048576 bytes" "$out"
+annotated 4000 "$WORK/wide.json"
+out=$(post "$WORK/wide.json")
+expect_eq "a decoded tree past the whole budget with its body: 413" 413 "${out##* }"
+expect_contains "its 413 says no decision was made" '"reason":"RequestEntityTooLarge"' "$out"
+out=$(post "$REVIEWS/privileged-pod.json" -o /dev/null)
+expect_eq "still deciding small reviews" 200 "${out##* }"
 stop_server
 
 # --- slowloris against the connection reserve --------------------------------

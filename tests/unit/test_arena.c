@@ -151,12 +151,51 @@ static void grow_doubles_and_fails_sticky(void **state) {
   adm_arena_free(&a);
 }
 
+/* A block the budget refuses is the request's own fault (LIMIT: 413)
+ * when, with what the request already holds, its blocks and its body, it
+ * could not fit an idle budget; otherwise others hold the budget (BUDGET:
+ * 429, try again). */
+static void budget_refusals_say_whose_fault(void **state) {
+  (void)state;
+  struct adm_budget budget;
+  adm_budget_init(&budget, 64u << 10);
+  struct adm_arena a;
+  adm_arena_init(&a, 1024, 0);
+  a.budget = &budget;
+  assert_true(adm_budget_take(&budget, 16u << 10)); /* its body */
+  a.budget_held = 16u << 10;
+  assert_non_null(adm_arena_alloc(&a, 40u << 10));
+  assert_null(adm_arena_alloc(&a, 10u << 10)); /* 16K + 40K + 10K > 64K, alone */
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_LIMIT);
+  adm_arena_free(&a);
+  assert_int_equal(adm_budget_used(&budget), 16u << 10);
+
+  assert_true(adm_budget_take(&budget, 40u << 10)); /* another request */
+  adm_arena_init(&a, 1024, 0);
+  a.budget = &budget;
+  a.budget_held = 16u << 10;
+  assert_null(adm_arena_alloc(&a, 10u << 10)); /* 16K + 10K fits alone */
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_BUDGET);
+  adm_arena_free(&a);
+  adm_budget_give(&budget, (40u << 10) + (16u << 10));
+
+  /* A block grown ahead of need is retried at the size needed. */
+  adm_arena_init(&a, 1024, 0);
+  a.budget = &budget;
+  assert_non_null(adm_arena_alloc(&a, 36u << 10));
+  assert_non_null(adm_arena_alloc(&a, 20u << 10)); /* a 36K block would pass 64K; 20K fits */
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_OK);
+  adm_arena_free(&a);
+  assert_int_equal(adm_budget_used(&budget), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(grow_doubles_and_fails_sticky),
       cmocka_unit_test(huge_sizes_fail_without_wrapping),
       cmocka_unit_test(allocations_are_aligned_and_distinct),
       cmocka_unit_test(limit_fails_cleanly),
+      cmocka_unit_test(budget_refusals_say_whose_fault),
       cmocka_unit_test(recycle_keeps_blocks_up_to_a_cap),
       cmocka_unit_test(string_builder),
       cmocka_unit_test(error_codes_have_text),

@@ -164,7 +164,7 @@ static const char *const FAMILIES =
     "      mode: enforce\n"
     "      requireRequests: [cpu, memory]\n"
     "      requireLimits: [memory, nvidia.com/gpu, hugepages-2Mi]\n"
-    "      min: {memory: 16Mi}\n"
+    "      min: {memory: \" 16Mi\\t\"}\n"
     "      max: {cpu: \"4\", memory: 8Gi}\n"
     "      maxLimitRequestRatio: {cpu: 4}\n"
     "      podMax: {memory: 16Gi}\n"
@@ -202,6 +202,9 @@ static void family_sections_parse(void **state) {
   assert_int_equal(r->resources.require_limits.n, 3);
   assert_int_equal(r->resources.max.n, 2);
   assert_string_equal(r->resources.max_ratio.items[0].text, "4");
+  /* Decoded as the API server decodes a quantity: white space around it dropped. */
+  assert_string_equal(r->resources.min.items[0].text, "16Mi");
+  assert_true(r->resources.min.items[0].value.coef == 16u << 20);
   const struct adm_family_config *sc = &cfg->families[ADM_FAMILY_SECURITY_CONTEXT];
   assert_int_equal(sc->mode, ADM_MODE_ENFORCE); /* the default */
   assert_int_equal(sc->workloads, ADM_WORKLOADS_ENFORCE);

@@ -157,6 +157,7 @@ static void wrong_types_name_the_path(void **state) {
   expect_type_error(state, "{\"spec\":\"x\"}", "spec", "expected object");
   expect_type_error(state, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":[]}}}]}}",
                     "spec.containers[0].resources.limits.memory", "expected quantity");
+  expect_type_error(state, "{\"spec\":{\"overhead\":{\"memory\":{}}}}", "spec.overhead.memory", "expected quantity");
   expect_type_error(state, "{\"metadata\":{\"labels\":{\"app\":true}}}", "metadata.labels.app", "expected string");
   expect_type_error(state, "{\"spec\":{\"securityContext\":{\"supplementalGroups\":[1,\"2\"]}}}",
                     "spec.securityContext.supplementalGroups[1]", "expected integer");
@@ -172,7 +173,7 @@ static void family_fields_are_read(void **state) {
       "{\"metadata\":{\"name\":\"p\",\"labels\":{\"app\":\"web\",\"tier\":\"\"}},\"spec\":{"
       "\"serviceAccountName\":\"builder\",\"automountServiceAccountToken\":false,\"shareProcessNamespace\":true,"
       "\"hostAliases\":[{\"ip\":\"1.2.3.4\"},{\"ip\":\"5.6.7.8\"}],"
-      "\"resources\":{\"limits\":{\"memory\":\"1Gi\"}},"
+      "\"resources\":{\"limits\":{\"memory\":\"1Gi\"}},\"overhead\":{\"cpu\":\"250m\",\"memory\":120},"
       "\"securityContext\":{\"fsGroup\":2000,\"supplementalGroups\":[3000,4000],\"runAsGroup\":10,"
       "\"seccompProfile\":{\"type\":\"Localhost\",\"localhostProfile\":\"profiles/a.json\"}},"
       "\"initContainers\":[{\"name\":\"side\",\"restartPolicy\":\"Always\",\"resources\":{\"requests\":{\"cpu\":0.1}}}]"
@@ -190,6 +191,9 @@ static void family_fields_are_read(void **state) {
   assert_int_equal(pod.n_host_aliases, 2);
   assert_true(pod.resources.present);
   assert_string_equal(pod.resources.limits.items[0].value, "1Gi");
+  assert_int_equal(pod.overhead.n, 2);
+  assert_string_equal(pod.overhead.items[0].name, "cpu");
+  assert_string_equal(pod.overhead.items[1].value, "120");
   assert_true(pod.sc.has_fs_group);
   assert_int_equal(pod.sc.fs_group, 2000);
   assert_int_equal(pod.sc.n_supplemental_groups, 2);

@@ -140,14 +140,34 @@ static void chunked_body_is_reserved_as_it_grows(void **state) {
   assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
   assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
   assert_false(r.budget_short);
-  /* Growing to 64 KiB would pass the 40000-byte budget: refused, not kept. */
+  /* Doubling to 64 KiB would pass the 40000-byte budget: the buffer grows
+   * to the budget instead, and a body of exactly the budget is kept. */
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_false(r.budget_short);
+  assert_int_equal(r.len, 40000);
+  assert_int_equal(adm_budget_used(&s->budget), 40000);
+  /* One byte more can never fit: refused, not kept, and counted so that
+   * the answer is 413 rather than 429. */
   assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
   assert_true(r.budget_short);
-  assert_int_equal(r.len, 30000);
-  assert_true(adm_budget_used(&s->budget) <= 40000);
+  assert_int_equal(r.len, 40000);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(r.seen, 60000);
+  assert_false(adm_budget_could_hold(&s->budget, r.seen));
   release_body(s, &r);
   assert_int_equal(adm_budget_used(&s->budget), 0);
   assert_int_equal(r.reserved, 0);
+  /* While another request holds most of it, the same body is short now:
+   * it could fit later (429). */
+  assert_true(adm_budget_take(&s->budget, 25000));
+  struct request other = {0};
+  assert_int_equal(append_body(s, &other, chunk, sizeof chunk), 0);
+  assert_int_equal(append_body(s, &other, chunk, sizeof chunk), 0);
+  assert_true(other.budget_short);
+  assert_true(adm_budget_could_hold(&s->budget, other.seen));
+  release_body(s, &other);
+  adm_budget_give(&s->budget, 25000);
+  assert_int_equal(adm_budget_used(&s->budget), 0);
   free_fake(s);
 }
 

@@ -303,13 +303,74 @@ static void fast_path_agrees_with_general_path(void **state) {
   }
 }
 
+/* ParseQuantity refuses white space, but the API server never calls it on
+ * a value as sent: Quantity.UnmarshalJSON (JSON and YAML bodies) and
+ * UnmarshalCBOR trim it first with strings.TrimSpace, so " 500m" in a
+ * manifest is 500m. Values in pods and policies are decoded so. */
+static void values_are_trimmed_as_the_api_server_decodes_them(void **state) {
+  (void)state;
+  static const char *const spaced[] = {" 500m",
+                                       "500m ",
+                                       "\t500m\n",
+                                       "\r\v\f 500m  ",
+                                       "\xc2\xa0"
+                                       "500m\xe3\x80\x80",
+                                       "\xe2\x80\x8a"
+                                       "0.5\xc2\x85",
+                                       "\xe1\x9a\x80"
+                                       "500m\xe2\x81\x9f\xe2\x80\xa8"};
+  struct adm_quantity want = q("500m");
+  for (size_t i = 0; i < sizeof spaced / sizeof spaced[0]; i++) {
+    struct adm_quantity v;
+    const char *why = NULL;
+    if (adm_quantity_decode(spaced[i], &v, &why) < 0)
+      fail_msg("expected \"%s\" to decode as 500m, got: %s", spaced[i], why);
+    if (adm_quantity_cmp(&v, &want) != 0)
+      fail_msg("expected \"%s\" to be 500m", spaced[i]);
+    if (adm_quantity_parse(spaced[i], &v, &why) == 0)
+      fail_msg("expected ParseQuantity to refuse \"%s\"", spaced[i]);
+    if (adm_quantity_parse_resource(spaced[i], &v, &why) < 0)
+      fail_msg("expected a request or limit \"%s\" to be valid, got: %s", spaced[i], why);
+  }
+  /* Only around the value, only white space, and whole characters. */
+  static const char *const bad[] = {"",
+                                    " ",
+                                    "\t \n",
+                                    "5 00m",
+                                    "500 m",
+                                    " 1 Gi ",
+                                    "\xc2"
+                                    "500m",
+                                    "500m\xe2\x80",
+                                    "\xe2\x80\x8b"
+                                    "1",
+                                    "1\xe2\x80\x8b",
+                                    "500m\x85",
+                                    " -1"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    struct adm_quantity v;
+    const char *why = NULL;
+    int rc = i + 1 < sizeof bad / sizeof bad[0] ? adm_quantity_decode(bad[i], &v, &why)
+                                                : adm_quantity_parse_resource(bad[i], &v, &why);
+    if (rc == 0)
+      fail_msg("expected \"%s\" to be refused", bad[i]);
+    assert_non_null(why);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(fast_path_agrees_with_general_path), cmocka_unit_test(parses_every_form_upstream_accepts),
-      cmocka_unit_test(refuses_what_upstream_refuses),      cmocka_unit_test(compares_exactly_across_units),
-      cmocka_unit_test(adds_exactly_and_reports_overflow),  cmocka_unit_test(refuses_negative_resource_quantities),
-      cmocka_unit_test(looks_up_resources_by_name),         cmocka_unit_test(compares_with_a_product_exactly),
-      cmocka_unit_test(formats_ratios_for_messages),        cmocka_unit_test(formats_with_suffixes),
+      cmocka_unit_test(fast_path_agrees_with_general_path),
+      cmocka_unit_test(parses_every_form_upstream_accepts),
+      cmocka_unit_test(refuses_what_upstream_refuses),
+      cmocka_unit_test(compares_exactly_across_units),
+      cmocka_unit_test(adds_exactly_and_reports_overflow),
+      cmocka_unit_test(refuses_negative_resource_quantities),
+      cmocka_unit_test(looks_up_resources_by_name),
+      cmocka_unit_test(compares_with_a_product_exactly),
+      cmocka_unit_test(formats_ratios_for_messages),
+      cmocka_unit_test(formats_with_suffixes),
+      cmocka_unit_test(values_are_trimmed_as_the_api_server_decodes_them),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -358,15 +358,106 @@ static void pod_max_defaults_requests_and_prints_totals_readably(void **state) {
          "maximum memory usage per Pod is 2Gi, but effective request is 2049Mi");
 }
 
-static void pod_max_checks_pod_level_resources(void **state) {
-  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
-  struct adm_pod pod = POD(REGULAR("app", LIST({"memory", "1Gi"}), NONE));
-  pod.resources = (struct adm_resources){true, LIST({"memory", "16Gi"}), LIST({"memory", "16384Mi"})};
-  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
-  pod.resources = (struct adm_resources){true, LIST({"memory", "17Gi"}), LIST({"memory", "20Gi"})};
+/* PodLevelResources: a pod-level value is the pod's effective value for
+ * its resource, whatever the containers add up to (upstream's PodRequests
+ * and PodLimits). */
+static void pod_max_takes_pod_level_values(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "8Gi"))};
+  /* Three 3Gi limits under a pod-level 8Gi limit: the pod may use 8Gi. */
+  struct adm_pod pod = POD(REGULAR("a", LIST({"memory", "1Gi"}), LIST({"memory", "3Gi"})),
+                           REGULAR("b", LIST({"memory", "1Gi"}), LIST({"memory", "3Gi"})),
+                           REGULAR("c", LIST({"memory", "1Gi"}), LIST({"memory", "3Gi"})));
   EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
-         "maximum memory usage per Pod is 16Gi, but spec.resources.requests.memory is 17Gi",
-         "maximum memory usage per Pod is 16Gi, but spec.resources.limits.memory is 20Gi");
+         "maximum memory usage per Pod is 8Gi, but effective limit is 9Gi");
+  pod.resources = (struct adm_resources){true, NONE, LIST({"memory", "8Gi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  pod.resources = (struct adm_resources){true, LIST({"memory", "8192Mi"}), LIST({"memory", "8Gi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  /* Past the setting, the pod-level values are what is reported. */
+  struct adm_resources_rule small = {.pod_max = MAP(set("memory", "6Gi"))};
+  pod.resources = (struct adm_resources){true, LIST({"memory", "7Gi"}), LIST({"memory", "8Gi"})};
+  EXPECT(run(state, "resources.pod.max", &pod, &small), "resources.pod.max",
+         "maximum memory usage per Pod is 6Gi, but effective request is 7Gi (spec.resources)",
+         "maximum memory usage per Pod is 6Gi, but effective limit is 8Gi (spec.resources)");
+  /* Per resource: a pod-level memory limit leaves cpu to the containers. */
+  struct adm_resources_rule cpu = {.pod_max = MAP(set("cpu", "1"))};
+  struct adm_pod both = POD(REGULAR("a", NONE, LIST({"cpu", "800m"})), REGULAR("b", NONE, LIST({"cpu", "800m"})));
+  both.resources = (struct adm_resources){true, NONE, LIST({"memory", "8Gi"})};
+  EXPECT(run(state, "resources.pod.max", &both, &cpu), "resources.pod.max",
+         "maximum cpu usage per Pod is 1, but effective request is 1600m",
+         "maximum cpu usage per Pod is 1, but effective limit is 1600m");
+}
+
+/* A pod-level request left out is defaulted as the API server does: from
+ * the containers' requests when there are some, else from the pod-level
+ * limit; hugepages always from the limit. Only cpu, memory and hugepages
+ * can be pod-level. */
+static void pod_max_defaults_pod_level_requests(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "16Gi"))};
+  struct adm_pod bare = POD(REGULAR("app", NONE, NONE));
+  bare.resources = (struct adm_resources){true, NONE, LIST({"memory", "20Gi"})};
+  EXPECT(run(state, "resources.pod.max", &bare, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective request is 20Gi (spec.resources)",
+         "maximum memory usage per Pod is 16Gi, but effective limit is 20Gi (spec.resources)");
+  struct adm_pod requested = POD(REGULAR("app", LIST({"memory", "1Gi"}), NONE));
+  requested.resources = bare.resources;
+  EXPECT(run(state, "resources.pod.max", &requested, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 16Gi, but effective limit is 20Gi (spec.resources)");
+  struct adm_resources_rule huge = {.pod_max = MAP(set("hugepages-2Mi", "16Mi"))};
+  struct adm_pod pages = POD(REGULAR("app", LIST({"hugepages-2Mi", "4Mi"}), LIST({"hugepages-2Mi", "4Mi"})));
+  pages.resources = (struct adm_resources){true, NONE, LIST({"hugepages-2Mi", "32Mi"})};
+  EXPECT(run(state, "resources.pod.max", &pages, &huge), "resources.pod.max",
+         "maximum hugepages-2Mi usage per Pod is 16Mi, but effective request is 32Mi (spec.resources)",
+         "maximum hugepages-2Mi usage per Pod is 16Mi, but effective limit is 32Mi (spec.resources)");
+  /* ephemeral-storage cannot be set at pod level (the API server refuses
+   * it): the containers' total stands. */
+  struct adm_resources_rule disk = {.pod_max = MAP(set("ephemeral-storage", "16Gi"))};
+  struct adm_pod storage = POD(REGULAR("app", LIST({"ephemeral-storage", "20Gi"}), NONE));
+  storage.resources = (struct adm_resources){true, LIST({"ephemeral-storage", "1Gi"}), NONE};
+  EXPECT(run(state, "resources.pod.max", &storage, &disk), "resources.pod.max",
+         "maximum ephemeral-storage usage per Pod is 16Gi, but effective request is 20Gi");
+}
+
+/* spec.overhead is added to the effective request, and to the effective
+ * limit where the pod has one that is not zero. */
+static void pod_max_adds_overhead(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "8Gi"))};
+  struct adm_pod pod = POD(REGULAR("a", LIST({"memory", "7Gi"}), NONE));
+  pod.overhead = LIST({"memory", "1Gi"});
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  pod.overhead = LIST({"memory", "1025Mi"});
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 8Gi, but effective request is 8193Mi (the containers plus spec.overhead)");
+  struct adm_pod limited = POD(REGULAR("a", LIST({"memory", "1Gi"}), LIST({"memory", "7Gi"})));
+  limited.overhead = LIST({"memory", "2Gi"});
+  EXPECT(run(state, "resources.pod.max", &limited, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 8Gi, but effective limit is 9Gi (the containers plus spec.overhead)");
+  limited.resources = (struct adm_resources){true, NONE, LIST({"memory", "6Gi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &limited, &rule));
+  limited.resources = (struct adm_resources){true, NONE, LIST({"memory", "7Gi"})};
+  EXPECT(run(state, "resources.pod.max", &limited, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 8Gi, but effective limit is 9Gi (spec.resources plus spec.overhead)");
+  /* A zero limit is no limit to add overhead to; a zero request is not. */
+  struct adm_resources_rule tiny = {.pod_max = MAP(set("cpu", "100m"))};
+  struct adm_pod zero = POD(REGULAR("a", LIST({"cpu", "0"}), LIST({"cpu", "0"})));
+  zero.overhead = LIST({"cpu", "250m"});
+  EXPECT(run(state, "resources.pod.max", &zero, &tiny), "resources.pod.max",
+         "maximum cpu usage per Pod is 100m, but effective request is 250m (the containers plus spec.overhead)");
+}
+
+/* An invalid pod-level or overhead value leaves the effective value
+ * unknown: resources.quantity reports it, and no total is made up. */
+static void pod_max_judges_no_unknown_total(void **state) {
+  struct adm_resources_rule rule = {.pod_max = MAP(set("memory", "8Gi"))};
+  struct adm_pod pod = POD(REGULAR("a", LIST({"memory", "20Gi"}), LIST({"memory", "20Gi"})));
+  pod.resources = (struct adm_resources){true, NONE, LIST({"memory", "8Gx"})};
+  EXPECT(run(state, "resources.pod.max", &pod, &rule), "resources.pod.max",
+         "maximum memory usage per Pod is 8Gi, but effective request is 20Gi");
+  pod.resources = (struct adm_resources){false, NONE, NONE};
+  pod.overhead = LIST({"memory", "-1"});
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  EXPECT(run_family(state, &pod, &rule), "resources.quantity",
+         "pod has an invalid spec.overhead.memory \"-1\": must be greater than or equal to 0");
 }
 
 static void pod_max_fails_closed_on_overflow(void **state) {
@@ -383,6 +474,11 @@ static void pod_max_fails_closed_on_overflow(void **state) {
          "cannot compare exactly",
          "maximum memory usage per Pod is 16Gi, but the containers' limits add up past 38 digits, which admitd "
          "cannot compare exactly");
+  /* Pod-level values replace the containers' sums, however large. */
+  pod.resources = (struct adm_resources){true, LIST({"memory", "4Gi"}), LIST({"memory", "8Gi"})};
+  EXPECT_NONE(run(state, "resources.pod.max", &pod, &rule));
+  init.resources = pod.resources;
+  EXPECT_NONE(run(state, "resources.pod.max", &init, &rule));
 }
 
 static void malformed_quantities_are_reported_once(void **state) {
@@ -450,7 +546,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(pod_max_counts_sidecars_beside_containers, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(pod_max_adds_only_the_sidecars_declared_before, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(pod_max_defaults_requests_and_prints_totals_readably, test_setup, test_teardown),
-      cmocka_unit_test_setup_teardown(pod_max_checks_pod_level_resources, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_takes_pod_level_values, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_defaults_pod_level_requests, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_adds_overhead, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(pod_max_judges_no_unknown_total, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(pod_max_fails_closed_on_overflow, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(malformed_quantities_are_reported_once, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(valid_quantities_pass, test_setup, test_teardown),
