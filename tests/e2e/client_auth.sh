@@ -26,7 +26,7 @@ mkca() { # mkca NAME: $P/NAME.pem and $P/NAME.key, a P-256 CA
 mkcert() { # mkcert NAME CN CA [EKU]: $P/NAME.crt and $P/NAME.key signed by CA
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$P/$1.key" \
     -subj "/CN=$2" -out "$P/$1.csr" 2>/dev/null
-  printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=%s\n' "${4:-clientAuth}" >"$P/$1.ext"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\n' "${4:-clientAuth}" >"$P/$1.ext"
   openssl x509 -req -in "$P/$1.csr" -CA "$P/$3.pem" -CAkey "$P/$3.key" -CAcreateserial -days 1 \
     -extfile "$P/$1.ext" -out "$P/$1.crt" 2>/dev/null
 }
