@@ -336,16 +336,17 @@ static int client_ca_from_pem(const char *path, const gnutls_datum_t *pem, struc
     rc = gtls_fail(err, path, "trust list", rc);
     goto done;
   }
-  /* The list takes the certificates; only the array is ours to free. */
-  if ((rc = gnutls_x509_trust_list_add_cas(ca->trust, crts, n, 0)) < 0) {
-    gnutls_x509_trust_list_deinit(ca->trust, 0);
-    free(ca);
-    ca = NULL;
-    rc = gtls_fail(err, path, "trust list", rc);
-    goto done;
+  /* The list owns the certificates it added (all of them, unless memory
+   * ran out part way); the rest, and the array, are still ours. */
+  int added = gnutls_x509_trust_list_add_cas(ca->trust, crts, n, 0);
+  for (unsigned i = added > 0 ? (unsigned)added : 0; i < n; i++)
+    gnutls_x509_crt_deinit(crts[i]);
+  gnutls_free(crts);
+  if (added != (int)n) {
+    adm_tls_client_ca_free(ca);
+    return adm_fail(err, ADM_ENOMEM, path, "out of memory for the trust list");
   }
   ca->n_cas = n;
-  gnutls_free(crts);
   *out = ca;
   return 0;
 done:

@@ -1,4 +1,5 @@
-/* Serving credentials for the TLS listener. Credentials are loaded whole
+/* Serving credentials for the TLS listener, and the client CA set that
+ * client certificates are judged by (--client-ca). Credentials are loaded whole
  * and published with a swap that the per-handshake certificate callback
  * reads, so a rotated certificate (cert-manager renewing a Secret) is
  * served on the next handshake without a restart. A replaced set is freed
