@@ -313,7 +313,6 @@ static int client_ca_from_pem(const char *path, const gnutls_datum_t *pem, struc
   int rc = gnutls_x509_crt_list_import2(&crts, &n, pem, GNUTLS_X509_FMT_PEM, 0);
   if (rc < 0)
     return gtls_fail(err, path, "not a PEM file of CA certificates", rc);
-  struct adm_tls_client_ca *ca = NULL;
   if (n == 0 || n > MAX_CLIENT_CAS) {
     rc = adm_fail(err, ADM_ETLS, path, "expected 1 to %d CA certificates, found %u", MAX_CLIENT_CAS, n);
     goto done;
@@ -326,13 +325,13 @@ static int client_ca_from_pem(const char *path, const gnutls_datum_t *pem, struc
       goto done;
     }
   }
-  if ((ca = calloc(1, sizeof *ca)) == NULL) {
+  struct adm_tls_client_ca *ca = calloc(1, sizeof *ca);
+  if (ca == NULL) {
     rc = adm_fail(err, ADM_ENOMEM, path, "out of memory");
     goto done;
   }
   if ((rc = gnutls_x509_trust_list_init(&ca->trust, 0)) < 0) {
     free(ca);
-    ca = NULL;
     rc = gtls_fail(err, path, "trust list", rc);
     goto done;
   }
