@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README documents every check (Pod Security's and each family's) and
-# every key of the family sections, and nothing that does not exist.
+# The README documents every check (Pod Security's and each family's),
+# every key of the family sections and every `admitd serve` flag, and
+# nothing that does not exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/admitd ] || { echo "verify-docs: build first (hack/test.sh)" >&2; exit 1; }
@@ -19,5 +20,22 @@ if [ "$keys" != "$dkeys" ]; then
   diff <(echo "$keys") <(echo "$dkeys") >&2 || true
   status=1
 fi
-[ $status -eq 0 ] && echo "verify-docs: ok ($(echo "$code" | wc -l) checks, $(echo "$keys" | wc -l) keys)"
+# Flags: what `admitd serve --help` lists first on its lines, against the
+# first column of the README's serve flag table.
+flags=$(build/admitd serve --help | python3 -c '
+import re, sys
+for line in sys.stdin:
+    if line.startswith("  --"):
+        for tok in line.split():
+            if tok.startswith("--"):
+                print(tok)
+            elif not re.fullmatch(r"[A-Z][A-Z:]*", tok):
+                break' | sort -u)
+dflags=$(sed -n '/^### admitd serve flags/,/^## /s/^| \([^|]*\) |.*/\1/p' README.md | grep -o -- '`--[a-z-]*' | tr -d '`' | sort -u)
+if [ "$flags" != "$dflags" ]; then
+  echo "verify-docs: the README's serve flag table and \`admitd serve --help\` disagree (< code, > README):" >&2
+  diff <(echo "$flags") <(echo "$dflags") >&2 || true
+  status=1
+fi
+[ $status -eq 0 ] && echo "verify-docs: ok ($(echo "$code" | wc -l) checks, $(echo "$keys" | wc -l) keys, $(echo "$flags" | wc -l) serve flags)"
 exit $status

@@ -131,7 +131,7 @@ struct request {
   bool too_big, budget_short;
   struct timespec start;
   bool counted;
-  bool observed;   /* its decision (or error) is in the metrics */
+  bool observed;   /* its decision (or error, or refused certificate) is in the metrics */
   bool answer_now; /* answer before the body and close */
   unsigned reject_code;
   const char *reject_reason;
@@ -582,7 +582,53 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   return ret;
 }
 
+/* How a caller whose certificate is not trusted is answered, by verdict. */
+static const struct {
+  unsigned code;
+  const char *reason, *message;
+  enum adm_metrics_refusal metric;
+} refusals[ADM__TLS_CLIENT_VERDICTS] = {
+    [ADM_TLS_CLIENT_NO_CERTIFICATE] = {401, "Unauthorized",
+                                       "admitd: this endpoint needs a client certificate from a --client-ca authority; "
+                                       "none was presented",
+                                       ADM_METRICS_REFUSED_NO_CERTIFICATE},
+    [ADM_TLS_CLIENT_UNTRUSTED] = {401, "Unauthorized",
+                                  "admitd: the client certificate is not issued by a --client-ca authority for client "
+                                  "authentication",
+                                  ADM_METRICS_REFUSED_UNTRUSTED},
+    [ADM_TLS_CLIENT_EXPIRED] = {401, "Unauthorized",
+                                "admitd: the client certificate, or a CA above it, is expired or not yet valid",
+                                ADM_METRICS_REFUSED_EXPIRED},
+    [ADM_TLS_CLIENT_NAME] = {403, "Forbidden", "admitd: the client certificate's common name is not one of --client-cn",
+                             ADM_METRICS_REFUSED_NAME},
+    [ADM_TLS_CLIENT_ERROR] = {500, "InternalError",
+                              "admitd: the client certificate could not be checked; no decision was made",
+                              ADM_METRICS_REFUSED_ERROR},
+};
+
+/* Under --client-ca only the kubelet's probes answer without a trusted
+ * client certificate; anything else (unknown paths included) is refused
+ * before its body is read, and the connection closed. A refused caller is
+ * counted as such, not as a review. */
+static bool caller_refused(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
+  if (!s->opt.client_auth || r->path == PATH_HEALTHZ || r->path == PATH_READYZ)
+    return false;
+  const union MHD_ConnectionInfo *ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  enum adm_tls_client v =
+      ti && ti->tls_session ? adm_tls_client_check((gnutls_session_t)ti->tls_session) : ADM_TLS_CLIENT_ERROR;
+  if (v == ADM_TLS_CLIENT_TRUSTED)
+    return false;
+  if ((unsigned)v >= ADM__TLS_CLIENT_VERDICTS)
+    v = ADM_TLS_CLIENT_ERROR;
+  adm_metrics_client_refused(refusals[v].metric);
+  reject_now(r, refusals[v].code, refusals[v].reason, refusals[v].message);
+  r->observed = true;
+  return true;
+}
+
 static void route_start(struct adm_server *s, struct MHD_Connection *c, const char *method, struct request *r) {
+  if (caller_refused(s, c, r))
+    return;
   bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   if (r->path == PATH_HEALTHZ || r->path == PATH_READYZ || r->path == PATH_METRICS) {
     r->route = r->path == PATH_READYZ ? ROUTE_READYZ : r->path == PATH_METRICS ? ROUTE_METRICS : ROUTE_HEALTHZ;

@@ -103,7 +103,12 @@ static void serve_usage(FILE *f) {
              "                                (default 64Mi)\n"
 
              "  --metrics-listen ADDR:PORT    also serve GET /metrics over plain HTTP here (default: only\n"
-             "                                on the serving port, over TLS)\n");
+             "                                on the serving port, over TLS)\n"
+             "  --client-ca FILE              PEM CA certificates: every path but /healthz, /livez and\n"
+             "                                /readyz answers only a client certificate issued by one\n"
+             "                                (the API server's); reloaded when it changes (default: off)\n"
+             "  --client-cn NAME              with --client-ca, the subject CN the client certificate must\n"
+             "                                have; repeat it or give a comma list (default: any)\n");
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
@@ -166,10 +171,28 @@ static int parse_duration_ms(const char *flag, const char *s, unsigned long long
 
 struct serve_args {
   struct adm_server_options opt;
-  const char *cert, *key, *config, *self_signed_out, *metrics_listen;
+  const char *cert, *key, *config, *self_signed_out, *metrics_listen, *client_ca;
+  char client_cn[ADM_TLS_MAX_CLIENT_NAMES][ADM_TLS_MAX_CLIENT_NAME + 1];
+  size_t n_client_cn;
   unsigned long long grace_ms;
   struct adm_recorder_options record;
 };
+
+/* --client-cn NAME[,NAME...], added to the names already given. */
+static int parse_client_cn(const char *s, struct serve_args *a) {
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    if (len == 0 || len > ADM_TLS_MAX_CLIENT_NAME || a->n_client_cn == ADM_TLS_MAX_CLIENT_NAMES) {
+      fprintf(stderr, "admitd serve: --client-cn: want up to %d names of 1 to %d bytes, got \"%s\"\n",
+              ADM_TLS_MAX_CLIENT_NAMES, ADM_TLS_MAX_CLIENT_NAME, s);
+      return -1;
+    }
+    snprintf(a->client_cn[a->n_client_cn++], sizeof a->client_cn[0], "%.*s", (int)len, s);
+    if (s[len] == '\0')
+      return 0;
+    s += len + 1;
+  }
+}
 
 static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
   enum {
@@ -191,7 +214,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
     O_IOTHREADS,
     O_RECORD,
     O_RECORD_MAX,
-    O_METRICS
+    O_METRICS,
+    O_CLIENT_CA,
+    O_CLIENT_CN
   };
   static const struct option longopts[] = {
       {"listen", required_argument, NULL, O_LISTEN},
@@ -213,6 +238,8 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
       {"record", required_argument, NULL, O_RECORD},
       {"record-max-bytes", required_argument, NULL, O_RECORD_MAX},
       {"metrics-listen", required_argument, NULL, O_METRICS},
+      {"client-ca", required_argument, NULL, O_CLIENT_CA},
+      {"client-cn", required_argument, NULL, O_CLIENT_CN},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -305,6 +332,14 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
     case O_METRICS:
       a->metrics_listen = optarg;
       break;
+    case O_CLIENT_CA:
+      a->client_ca = optarg;
+      a->opt.client_auth = true;
+      break;
+    case O_CLIENT_CN:
+      if (parse_client_cn(optarg, a) < 0)
+        return -1;
+      break;
     case O_LOG: {
       enum adm_log_level lvl;
       if (adm_log_level_parse(optarg, &lvl) < 0) {
@@ -328,6 +363,10 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
   }
   if ((a->cert == NULL) != (a->key == NULL)) {
     fprintf(stderr, "admitd serve: --tls-cert and --tls-key go together\n");
+    return -1;
+  }
+  if (a->n_client_cn > 0 && a->client_ca == NULL) {
+    fprintf(stderr, "admitd serve: --client-cn needs --client-ca\n");
     return -1;
   }
   return 0;
@@ -387,6 +426,36 @@ static int load_tls(const struct serve_args *a) {
   return 0;
 }
 
+/* --client-ca and --client-cn, before the server starts: a file that does
+ * not load stops admitd, since serving without it would answer anyone. */
+static int load_client_auth(const struct serve_args *a) {
+  if (a->client_ca == NULL)
+    return 0;
+  struct adm_tls_client_ca *ca;
+  struct adm_error err = {0};
+  char msg[1024];
+  const char *names[ADM_TLS_MAX_CLIENT_NAMES];
+  for (size_t i = 0; i < a->n_client_cn; i++)
+    names[i] = a->client_cn[i];
+  if (adm_tls_client_names_set(names, a->n_client_cn, &err) < 0 ||
+      adm_tls_client_ca_load(a->client_ca, &ca, &err) < 0) {
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "client CA: %s", msg);
+    return -1;
+  }
+  unsigned n = adm_tls_client_ca_count(ca);
+  adm_tls_client_ca_publish(ca);
+  char list[ADM_TLS_MAX_CLIENT_NAMES * (ADM_TLS_MAX_CLIENT_NAME + 2) + 16] = "any common name";
+  size_t used = 0;
+  for (size_t i = 0; i < a->n_client_cn; i++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "common name ", a->client_cn[i]);
+  adm_log(ADM_LOG_INFO,
+          "client certificates: every path but /healthz, /livez and /readyz answers only a certificate from the %u "
+          "CA(s) of %s, with %s",
+          n, a->client_ca, list);
+  return 0;
+}
+
 /* Read the policy file whose stamp was `before`; publish only if the file
  * still has that stamp afterwards, so a read that raced a writer is thrown
  * away (w reads it again once it is stable) instead of applying a prefix. */
@@ -433,6 +502,26 @@ static void reload_tls(const struct serve_args *a) {
   adm_tls_publish(creds);
   adm_metrics_reload(ADM_METRICS_RELOAD_CERTIFICATE, true);
   adm_log(ADM_LOG_INFO, "certificate reloaded from %s", a->cert);
+}
+
+static void reload_client_ca(const char *path) {
+  struct adm_tls_client_ca *ca;
+  struct adm_error err = {0};
+  if (adm_tls_client_ca_load_changed(path, &ca, &err) < 0) {
+    char msg[1024];
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "client CA reload rejected, the previous client CA stays in use: %s", msg);
+    adm_metrics_reload(ADM_METRICS_RELOAD_CLIENT_CA, false);
+    return;
+  }
+  if (ca == NULL) {
+    adm_log(ADM_LOG_DEBUG, "client CA file unchanged; the client CA in use stays");
+    return;
+  }
+  unsigned n = adm_tls_client_ca_count(ca);
+  adm_tls_client_ca_publish(ca);
+  adm_metrics_reload(ADM_METRICS_RELOAD_CLIENT_CA, true);
+  adm_log(ADM_LOG_INFO, "client CA reloaded from %s (%u CA certificate(s))", path, n);
 }
 
 static long long monotonic_ms(void) {
@@ -520,7 +609,7 @@ static int serve(int argc, char **argv) {
     cfg = adm_config_default();
   }
   adm_config_publish(cfg);
-  if (load_tls(&a) < 0)
+  if (load_tls(&a) < 0 || load_client_auth(&a) < 0)
     return 1;
   struct adm_recorder *rec = NULL;
   if (a.record.path) {
@@ -557,10 +646,11 @@ static int serve(int argc, char **argv) {
           a.opt.max_connections_per_ip, a.opt.io_threads ? "epoll workers" : "a thread per connection",
           a.opt.request_timeout_ms);
 
-  struct adm_file_stamp cfg_stamp, cert_stamp, key_stamp;
+  struct adm_file_stamp cfg_stamp, cert_stamp, key_stamp, client_ca_stamp;
   adm_file_stamp(a.config, &cfg_stamp);
   adm_file_stamp(a.cert, &cert_stamp);
   adm_file_stamp(a.key, &key_stamp);
+  adm_file_stamp(a.client_ca, &client_ca_stamp);
   unsigned long long served_at_trim = 0;
   for (;;) {
     struct timespec tick = {1, 0};
@@ -606,6 +696,14 @@ static int serve(int argc, char **argv) {
         reload_tls(&a);
       cert_stamp = c;
       key_stamp = k;
+    }
+    if (a.client_ca) {
+      /* As the certificate: a Secret volume swaps the file whole. */
+      struct adm_file_stamp c;
+      adm_file_stamp(a.client_ca, &c);
+      if (forced || (c.exists && adm_file_stamp_changed(&c, &client_ca_stamp)))
+        reload_client_ca(a.client_ca);
+      client_ca_stamp = c;
     }
   }
   drain(srv, a.grace_ms);

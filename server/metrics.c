@@ -35,11 +35,13 @@ static const char *const operations[] = {"CREATE", "UPDATE", "DELETE", "CONNECT"
 #define OP_UNKNOWN (N_KNOWN_OPS + 1)
 #define N_OPS (N_KNOWN_OPS + 2)
 
-static const unsigned http_codes[] = {200, 400, 404, 405, 413, 415, 429, 500, 503};
+static const unsigned http_codes[] = {200, 400, 401, 403, 404, 405, 413, 415, 429, 500, 503};
 #define N_KNOWN_CODES (sizeof http_codes / sizeof http_codes[0])
 #define N_CODES (N_KNOWN_CODES + 1) /* + "other" */
 
 static const char *const decision_names[ADM__METRICS_DECISIONS] = {"allowed", "denied", "error"};
+static const char *const refusal_names[ADM__METRICS_REFUSALS] = {"no_certificate", "untrusted", "expired", "name",
+                                                                 "error"};
 static const long long bucket_us[ADM_METRICS_N_BUCKETS] = ADM_METRICS_BUCKETS_US;
 
 /* The (family, check) pairs seen, shared by all shards. A slot goes
@@ -63,6 +65,7 @@ struct shard {
   atomic_ullong failed[ADM_METRICS_MAX_CHECKS + 1][ADM__MODE_COUNT];
   atomic_ullong http[N_CODES];
   atomic_ullong decode_waits, decode_wait_ns;
+  atomic_ullong refused[ADM__METRICS_REFUSALS];
 };
 
 static struct shard shards[N_SHARDS];
@@ -267,6 +270,11 @@ void adm_metrics_http_response(unsigned code) {
   bump(&shard()->http[code_index(code)], 1);
 }
 
+void adm_metrics_client_refused(enum adm_metrics_refusal why) {
+  if ((unsigned)why < ADM__METRICS_REFUSALS)
+    bump(&shard()->refused[why], 1);
+}
+
 void adm_metrics_decode_wait(long long waited_ns) {
   struct shard *sh = shard();
   bump(&sh->decode_waits, 1);
@@ -390,6 +398,11 @@ static void render_http(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
       snprintf(code, sizeof code, "other");
     adm_sb_addf(sb, "admitd_http_responses_total{code=\"%s\"} %llu\n", code, SUM(http[i]));
   }
+  header(sb, "admitd_client_auth_refused_total", "counter",
+         "Requests refused for their client certificate under --client-ca (each answered 401, 403 or 500 and its "
+         "connection closed), by reason.");
+  for (int i = 0; i < ADM__METRICS_REFUSALS; i++)
+    adm_sb_addf(sb, "admitd_client_auth_refused_total{reason=\"%s\"} %llu\n", refusal_names[i], SUM(refused[i]));
   gauge(sb, "admitd_in_flight_requests", "gauge", "Reviews between their headers and their answer.", g->in_flight);
   gauge(sb, "admitd_open_connections", "gauge", "Open connections on the serving port, idle keep-alive included.",
         g->connections);
@@ -442,8 +455,9 @@ static void render_images(struct adm_sb *sb, const struct adm_metrics_gauges *g)
 }
 
 static void render_reloads(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
-  static const char *const what[ADM__METRICS_RELOADS] = {"config", "certificate"};
-  static const char *const help[ADM__METRICS_RELOADS] = {"policy file", "TLS certificate and key"};
+  static const char *const what[ADM__METRICS_RELOADS] = {"config", "certificate", "client_ca"};
+  static const char *const help[ADM__METRICS_RELOADS] = {"policy file", "TLS certificate and key",
+                                                         "client CA file (--client-ca)"};
   for (int w = 0; w < ADM__METRICS_RELOADS; w++) {
     char name[96], text[160];
     snprintf(name, sizeof name, "admitd_%s_reloads_total", what[w]);

@@ -25,6 +25,7 @@ struct adm_server_options {
   size_t thread_stack_bytes;
   size_t memory_budget_bytes; /* bodies and decoded trees, all requests together */
   unsigned io_threads;        /* 0: a thread per connection; N: N epoll workers */
+  bool client_auth;           /* --client-ca: only the probes answer without a trusted client certificate */
 };
 
 /* Defaults, sized from the CPUs and memory limit of the process's cgroup. */

@@ -31,7 +31,21 @@
 #define ADM_METRICS_MAX_CHECKS 128
 
 enum adm_metrics_decision { ADM_METRICS_ALLOWED = 0, ADM_METRICS_DENIED, ADM_METRICS_ERROR, ADM__METRICS_DECISIONS };
-enum adm_metrics_reload { ADM_METRICS_RELOAD_CONFIG = 0, ADM_METRICS_RELOAD_CERTIFICATE, ADM__METRICS_RELOADS };
+enum adm_metrics_reload {
+  ADM_METRICS_RELOAD_CONFIG = 0,
+  ADM_METRICS_RELOAD_CERTIFICATE,
+  ADM_METRICS_RELOAD_CLIENT_CA,
+  ADM__METRICS_RELOADS
+};
+/* Why the serving port refused a caller under --client-ca. */
+enum adm_metrics_refusal {
+  ADM_METRICS_REFUSED_NO_CERTIFICATE = 0,
+  ADM_METRICS_REFUSED_UNTRUSTED,
+  ADM_METRICS_REFUSED_EXPIRED,
+  ADM_METRICS_REFUSED_NAME,
+  ADM_METRICS_REFUSED_ERROR,
+  ADM__METRICS_REFUSALS
+};
 
 /* Name every Pod Security check, so each series exists (at 0) from the first
  * scrape. Also sets start time. Idempotent; counting works without it. */
@@ -51,6 +65,8 @@ void adm_metrics_review_error(long long latency_ns);
 void adm_metrics_failed_check(const char *family, const char *check, enum adm_mode mode);
 /* Every HTTP answer the serving port writes, by status code. */
 void adm_metrics_http_response(unsigned code);
+/* A request refused for its client certificate (--client-ca). */
+void adm_metrics_client_refused(enum adm_metrics_refusal why);
 /* A request found every decode slot taken and waited waited_ns for one
  * (whether or not it got one). */
 void adm_metrics_decode_wait(long long waited_ns);

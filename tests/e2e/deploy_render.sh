@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # deploy/ rendered with `kubectl kustomize` as an operator would apply it:
 # the default install (certificates from hack/deploy-render.sh), the
-# cert-manager overlay, and each with the ServiceMonitor component, and the
-# default with the registry-access component. Every
+# cert-manager overlay, and each with the ServiceMonitor component, the
+# default with the registry-access component, and the cert-manager overlay
+# with the client-auth component. Every
 # workload in every rendering passes `admitd check --level restricted`, and
 # each rendering carries what its path needs (the generated Secret and CA,
 # or cert-manager's objects and CA injection; the NetworkPolicy; the
@@ -58,8 +59,14 @@ mkdir -p "$WORK/repo/registry-access"
 printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../deploy]\ncomponents: [../deploy/components/registry-access]\n' \
   >"$WORK/repo/registry-access/kustomization.yaml"
 
+# Client certificates required, on the cert-manager install (components stack on overlays).
+mkdir -p "$WORK/repo/client-auth"
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../deploy/overlays/cert-manager]\ncomponents: [../deploy/components/client-auth]\n' \
+  >"$WORK/repo/client-auth/kustomization.yaml"
+
 render default "$D"
 render registry-access "$WORK/repo/registry-access"
+render client-auth "$WORK/repo/client-auth"
 render cert-manager "$D/overlays/cert-manager"
 render default-monitored "$WORK/repo/default-monitored"
 render cert-manager-monitored "$WORK/repo/cert-manager-monitored"
@@ -88,6 +95,17 @@ expect_eq "registry-access: the Secret is optional" 1 "$(has registry-access 'op
 expect_eq "registry-access: DNS egress kept" 2 "$(has registry-access 'port: 53')"
 expect_eq "registry-access: HTTPS egress added" 1 "$(has registry-access 'cidr: 0.0.0.0/0')"
 expect_eq "default: no registry egress unless asked" 0 "$(has default 'cidr: 0.0.0.0/0')"
+
+# The client CA Secret is mounted (not optional: without it the pods do not start open)
+# where the added flags point, the other arguments kept; probes unchanged.
+expect_eq "client-auth: the Secret mounted" 1 "$(has client-auth 'mountPath: /etc/admitd/client-ca')"
+expect_eq "client-auth: the Secret named" 1 "$(has client-auth 'secretName: admitd-client-ca')"
+expect_eq "client-auth: the Secret is not optional" 0 "$(has client-auth 'optional: true')"
+expect_eq "client-auth: --client-ca" 1 "$(has client-auth '- --client-ca=/etc/admitd/client-ca/ca.crt')"
+expect_eq "client-auth: --client-cn" 1 "$(has client-auth '- --client-cn=apiserver-webhook-client')"
+expect_eq "client-auth: the other arguments kept" 1 "$(has client-auth '--metrics-listen=0.0.0.0:9090')"
+expect_eq "client-auth: the serving certificate kept" 1 "$(has client-auth '--tls-cert=/etc/admitd/tls/tls.crt')"
+expect_eq "default: no client certificates unless asked" 0 "$(has default 'client-ca')"
 
 # The judgement above can fail: a privileged container in the same rendering is refused.
 sed 's/allowPrivilegeEscalation: false/privileged: true/' "$WORK/default.yaml" >"$WORK/broken.yaml"

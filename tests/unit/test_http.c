@@ -1,8 +1,8 @@
 /* server/http.c internals that end-to-end tests cannot reach without
  * timing games: decode slots, the deadline-bounded wait for one, the body
  * cap and its budget reservation, Status bodies for any echoed text, raw
- * path routing, Content-Type and --listen parsing. Includes the .c to reach
- * statics. */
+ * path routing, Content-Type and --listen parsing, and --client-ca failing
+ * closed when it has no CA to judge by. Includes the .c to reach statics. */
 #include "helpers.h"
 
 #include "http.c"
@@ -261,8 +261,75 @@ static void api_timeout_durations(void **state) {
   assert_int_equal(go_duration_ms("infs"), 0);
 }
 
+/* One request over TLS to 127.0.0.1:port, no client certificate; the
+ * answer's status code, or -1. */
+static int tls_status(uint16_t port, const char *request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  gnutls_certificate_credentials_t cred;
+  gnutls_session_t ss;
+  assert_int_equal(gnutls_certificate_allocate_credentials(&cred), 0);
+  assert_int_equal(gnutls_init(&ss, GNUTLS_CLIENT), 0);
+  assert_int_equal(gnutls_set_default_priority(ss), 0);
+  assert_int_equal(gnutls_credentials_set(ss, GNUTLS_CRD_CERTIFICATE, cred), 0);
+  gnutls_transport_set_int(ss, fd);
+  int rc;
+  do
+    rc = gnutls_handshake(ss);
+  while (rc < 0 && !gnutls_error_is_fatal(rc));
+  assert_int_equal(rc, 0);
+  assert_int_equal(gnutls_record_send(ss, request, strlen(request)), (ssize_t)strlen(request));
+  char buf[4096];
+  size_t got = 0;
+  ssize_t n;
+  while (got < sizeof buf - 1 && (n = gnutls_record_recv(ss, buf + got, sizeof buf - 1 - got)) > 0)
+    got += (size_t)n;
+  buf[got] = '\0';
+  gnutls_deinit(ss);
+  gnutls_certificate_free_credentials(cred);
+  close(fd);
+  int code = -1;
+  return sscanf(buf, "HTTP/1.1 %d", &code) == 1 ? code : -1;
+}
+
+/* --client-ca with no CA to judge by (never so in admitd serve, which
+ * publishes one before it listens): refused as an error, never let
+ * through; the probes still answer. */
+static void client_auth_without_a_ca_fails_closed(void **state) {
+  (void)state;
+  adm_metrics_reset();
+  struct adm_tls_creds *creds;
+  gnutls_datum_t pem;
+  struct adm_error err = {0};
+  assert_int_equal(adm_tls_creds_self_signed(&creds, &pem, &err), 0);
+  gnutls_free(pem.data);
+  adm_tls_publish(creds);
+  struct adm_server_options o;
+  adm_server_options_default(&o);
+  o.listen = "127.0.0.1:0";
+  o.client_auth = true;
+  struct adm_server *s;
+  assert_int_equal(adm_server_start(&o, &s, &err), 0);
+  uint16_t port = adm_server_port(s);
+  assert_int_equal(tls_status(port, "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    "Content-Length: 2\r\n\r\n{}"),
+                   500);
+  assert_int_equal(tls_status(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 500);
+  assert_int_equal(tls_status(port, "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 200);
+  assert_int_equal(tls_status(port, "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 200);
+  adm_server_stop(s);
+  assert_true(scraped("admitd_client_auth_refused_total{reason=\"error\"}") == 2);
+  assert_true(scraped("admitd_http_responses_total{code=\"500\"}") == 2);
+  /* Refused callers are not reviews. */
+  assert_true(scraped("admitd_requests_total{decision=\"error\",kind=\"unknown\",operation=\"unknown\"}") == -1);
+  adm_tls_shutdown();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(client_auth_without_a_ca_fails_closed),
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
       cmocka_unit_test(no_slot_before_the_deadline_means_503),
       cmocka_unit_test(only_a_request_that_finds_no_free_slot_counts_a_wait),

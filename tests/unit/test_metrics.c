@@ -172,6 +172,35 @@ static void reloads_count_by_result_and_stamp_success(void **state) {
   assert_true(scrape_sample("admitd_certificate_last_reload_success_timestamp_seconds") >= started);
 }
 
+static void client_auth_refusals_count_by_reason_from_zero(void **state) {
+  (void)state;
+  static const char *const reasons[] = {"no_certificate", "untrusted", "expired", "name", "error"};
+  char series[96];
+  for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+    snprintf(series, sizeof series, "admitd_client_auth_refused_total{reason=\"%s\"}", reasons[i]);
+    assert_true(scrape_sample(series) == 0); /* there, at 0, before anything was refused */
+  }
+  assert_true(scrape_sample("admitd_http_responses_total{code=\"401\"}") == 0);
+  assert_true(scrape_sample("admitd_http_responses_total{code=\"403\"}") == 0);
+  adm_metrics_client_refused(ADM_METRICS_REFUSED_NO_CERTIFICATE);
+  adm_metrics_client_refused(ADM_METRICS_REFUSED_NO_CERTIFICATE);
+  adm_metrics_client_refused(ADM_METRICS_REFUSED_NAME);
+  adm_metrics_client_refused(ADM__METRICS_REFUSALS); /* out of range: not counted anywhere */
+  adm_metrics_http_response(401);
+  adm_metrics_http_response(403);
+  assert_true(scrape_sample("admitd_client_auth_refused_total{reason=\"no_certificate\"}") == 2);
+  assert_true(scrape_sample("admitd_client_auth_refused_total{reason=\"name\"}") == 1);
+  assert_true(scrape_sample("admitd_client_auth_refused_total{reason=\"untrusted\"}") == 0);
+  assert_true(scrape_sample("admitd_http_responses_total{code=\"401\"}") == 1);
+  assert_true(scrape_sample("admitd_http_responses_total{code=\"403\"}") == 1);
+  assert_true(scrape_sample("admitd_http_responses_total{code=\"other\"}") == 0);
+  adm_metrics_init();
+  adm_metrics_reload(ADM_METRICS_RELOAD_CLIENT_CA, false);
+  assert_true(scrape_sample("admitd_client_ca_reloads_total{result=\"failure\"}") == 1);
+  assert_true(scrape_sample("admitd_client_ca_reloads_total{result=\"success\"}") == 0);
+  assert_true(scrape_sample("admitd_client_ca_last_reload_success_timestamp_seconds") > 1e9);
+}
+
 static void every_pod_security_check_has_series_from_the_start(void **state) {
   (void)state;
   adm_metrics_init();
@@ -413,6 +442,7 @@ int main(void) {
       cmocka_unit_test_setup(latency_lands_in_the_bucket_whose_bound_it_does_not_pass, reset),
       cmocka_unit_test_setup(http_codes_and_decode_waits_are_counted, reset),
       cmocka_unit_test_setup(reloads_count_by_result_and_stamp_success, reset),
+      cmocka_unit_test_setup(client_auth_refusals_count_by_reason_from_zero, reset),
       cmocka_unit_test_setup(every_pod_security_check_has_series_from_the_start, reset),
       cmocka_unit_test_setup(the_check_table_overflows_into_other_and_escapes_labels, reset),
       cmocka_unit_test_setup(a_failed_check_counts_under_the_modes_that_acted_on_it, reset),
