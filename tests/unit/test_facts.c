@@ -425,8 +425,8 @@ static void unpinned_images_are_refused_without_a_registry(void **state) {
   assert_true(r.res.decision.allowed);
   assert_int_equal(fake.gathers, 2);
   expect_in(annotation(&r.res.decision, "images-verified"),
-            "registry.example.com/app@" PINNED_DIGEST " (release); registry.example.com/app:v1@" PINNED_DIGEST
-            " (release)");
+            "registry.example.com/app@" PINNED_DIGEST " (release) signatures in registry.example.com/signed; "
+            "registry.example.com/app:v1@" PINNED_DIGEST " (release) signatures in registry.example.com/signed");
   done(&r);
   adm_config_free(cfg);
 }
