@@ -1,8 +1,8 @@
 /* server/http.c internals that end-to-end tests cannot reach without
  * timing games: decode slots, the deadline-bounded wait for one, the body
  * cap and its budget reservation, Status bodies for any echoed text, raw
- * path routing, Content-Type and --listen parsing. Includes the .c to reach
- * statics. */
+ * path routing, Content-Type and --listen parsing, and which connections
+ * are shed to keep the reserve free. Includes the .c to reach statics. */
 #include "helpers.h"
 
 #include "http.c"
@@ -241,6 +241,171 @@ static void api_timeout_durations(void **state) {
   assert_int_equal(go_duration_ms("infs"), 0);
 }
 
+/* --- the connection table and shedding --------------------------------------- */
+
+#define MS (1000LL * 1000)
+
+/* A server with a table of n entries whose soft limit is soft. */
+static struct adm_server *fake_table(unsigned n, unsigned soft) {
+  struct adm_server *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  adm_server_options_default(&s->opt);
+  s->soft_limit = soft;
+  assert_true(conns_init(s, n));
+  return s;
+}
+
+static void free_table(struct adm_server *s) {
+  while (s->conns_head)
+    conn_close(s, s->conns_head);
+  conns_free(s);
+  free(s);
+}
+
+/* A connection from ip, accepted at `at` ms, then put in state st since `since` ms. */
+static struct conn *open_at(struct adm_server *s, const char *ip, long long at, enum conn_state st, long long since) {
+  struct sockaddr_storage ss = {0};
+  struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, ip, &in4->sin_addr) == 1)
+    in4->sin_family = AF_INET;
+  else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1)
+    in6->sin6_family = AF_INET6;
+  struct peer key;
+  peer_key((struct sockaddr *)&ss, &key);
+  struct conn *k = conn_open(s, MHD_INVALID_SOCKET, &key, at * MS);
+  if (k) {
+    k->state = st;
+    k->waiting_ns = since * MS;
+  }
+  return k;
+}
+
+/* Accept a new connection from ip at `at` ms, as notify_connection does. */
+static struct conn *arrive(struct adm_server *s, const char *ip, long long at) {
+  struct conn *k = open_at(s, ip, at, CONN_NEW, at);
+  assert_non_null(k);
+  shed_over_limit(s, k, at * MS);
+  return k;
+}
+
+/* Connections shed so far: by reason head, and idle. */
+static void expect_shed(struct adm_server *s, unsigned long long head, unsigned long long idle) {
+  assert_int_equal(atomic_load(&s->shed_head), head);
+  assert_int_equal(atomic_load(&s->shed_idle), idle);
+}
+
+static void idle_connections_of_the_heaviest_address_go_first(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(16, 6);
+  /* The lightest addresses hold the oldest idle connections: age alone would shed them. */
+  struct conn *c1 = open_at(s, "10.0.0.3", 0, CONN_IDLE, 100);
+  struct conn *b1 = open_at(s, "10.0.0.2", 0, CONN_IDLE, 200);
+  struct conn *b2 = open_at(s, "10.0.0.2", 0, CONN_IDLE, 300);
+  struct conn *a0 = open_at(s, "10.0.0.1", 0, CONN_HANDLER, 0); /* a request in progress, the oldest of all */
+  struct conn *a1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 500);
+  struct conn *a2 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 400);
+  struct conn *a3 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 600);
+  assert_int_equal(atomic_load(&s->n_conns), 7);
+  /* Over the soft limit by 2 with the newcomer: 10.0.0.1 holds 4, so its
+   * two longest idle go (a2 idle since 400, then a1 since 500). */
+  struct conn *n1 = arrive(s, "10.0.0.4", 1000);
+  assert_true(a2->shut);
+  assert_true(a1->shut);
+  assert_false(a0->shut);
+  assert_false(a3->shut);
+  assert_false(b1->shut || b2->shut || c1->shut || n1->shut);
+  expect_shed(s, 0, 2);
+  /* 10.0.0.2 now holds the most (2 idle and its newcomer): its oldest idle goes, not the newcomer. */
+  struct conn *n2 = arrive(s, "10.0.0.2", 1010);
+  assert_true(b1->shut);
+  assert_false(b2->shut || n2->shut || a3->shut || c1->shut);
+  /* Every address holds at most 2; of the tied, the one idle longest goes. */
+  arrive(s, "10.0.0.5", 1020);
+  assert_true(b2->shut); /* idle since 300; a3 since 600 */
+  assert_false(a3->shut || c1->shut);
+  expect_shed(s, 0, 4);
+  /* Never the connection with a request in progress, however far over;
+   * young new ones go too once they are all that is left. */
+  s->soft_limit = 1;
+  shed_over_limit(s, NULL, 1100 * MS);
+  assert_false(a0->shut);
+  assert_true(a3->shut && c1->shut && n1->shut && n2->shut);
+  assert_int_equal(atomic_load(&s->n_conns) - s->n_shut, 1);
+  expect_shed(s, 3, 6);
+  free_table(s);
+}
+
+/* Of one address: a head stalled past SHED_MIN_AGE_NS, then idle, then new.
+ * Across addresses the one holding more goes first, even if another stalls a head. */
+static void of_one_address_stalled_heads_then_idle_then_new(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(16, 3);
+  struct conn *i1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *y1 = open_at(s, "10.0.0.1", 390, CONN_NEW, 390);
+  struct conn *h1 = open_at(s, "10.0.0.1", 100, CONN_HEAD, 100);
+  struct conn *h2 = open_at(s, "10.0.0.2", 100, CONN_HEAD, 100);
+  struct conn *n3 = arrive(s, "10.0.0.3", 400);
+  assert_true(h1->shut);
+  assert_true(i1->shut);
+  assert_false(y1->shut || h2->shut || n3->shut);
+  expect_shed(s, 1, 1);
+  /* One each now: the stalled head goes before the young one. */
+  s->soft_limit = 2;
+  shed_over_limit(s, NULL, 400 * MS);
+  assert_true(h2->shut);
+  assert_false(y1->shut || n3->shut);
+  free_table(s);
+}
+
+static void a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(16, 4);
+  struct conn *i1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *i2 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *burst[5];
+  for (int i = 0; i < 5; i++)
+    burst[i] = arrive(s, "2001:db8::5", 1000 + i);
+  /* The burst's address holds the most: each newcomer past the soft limit costs it its oldest. */
+  assert_true(burst[0]->shut && burst[1]->shut && burst[2]->shut);
+  assert_false(burst[3]->shut || burst[4]->shut || i1->shut || i2->shut);
+  expect_shed(s, 3, 0);
+  free_table(s);
+}
+
+static void a_full_table_refuses_and_gives_entries_back(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(3, 3);
+  char ip[32];
+  for (int round = 0; round < 3; round++) {
+    struct conn *k[3];
+    for (int i = 0; i < 3; i++) {
+      snprintf(ip, sizeof ip, "10.0.%d.%d", round, i);
+      k[i] = open_at(s, ip, 0, CONN_IDLE, 0);
+      assert_non_null(k[i]);
+    }
+    /* No entry left: refused (notify_connection then shuts the socket). */
+    assert_null(open_at(s, "10.9.9.9", 0, CONN_NEW, 0));
+    assert_null(open_at(s, ip, 0, CONN_NEW, 0));
+    assert_int_equal(atomic_load(&s->n_conns), 3);
+    shut(s, k[1]);
+    assert_int_equal(k[1]->peer->live, 0);
+    for (int i = 0; i < 3; i++)
+      conn_close(s, k[i]);
+    assert_int_equal(s->n_shut, 0);
+    assert_int_equal(atomic_load(&s->n_conns), 0);
+    for (unsigned b = 0; b < PEER_BUCKETS; b++)
+      assert_null(s->peers[b]);
+  }
+  /* Connections of one address share its record and count in it. */
+  struct conn *x = open_at(s, "::1", 0, CONN_IDLE, 0), *y = open_at(s, "::1", 0, CONN_IDLE, 0);
+  struct conn *z = open_at(s, "0.0.0.1", 0, CONN_IDLE, 0); /* same bytes as ::1 in part, another family */
+  assert_ptr_equal(x->peer, y->peer);
+  assert_ptr_not_equal(x->peer, z->peer);
+  assert_int_equal(x->peer->listed, 2);
+  free_table(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
@@ -254,6 +419,10 @@ int main(void) {
       cmocka_unit_test(content_types),
       cmocka_unit_test(listen_addresses),
       cmocka_unit_test(api_timeout_durations),
+      cmocka_unit_test(idle_connections_of_the_heaviest_address_go_first),
+      cmocka_unit_test(of_one_address_stalled_heads_then_idle_then_new),
+      cmocka_unit_test(a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others),
+      cmocka_unit_test(a_full_table_refuses_and_gives_entries_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
