@@ -13,8 +13,7 @@
  * closes any whose request outlives --request-timeout, and when new
  * connections would eat into the reserve, connections without a request in
  * progress are shed, those of the address holding the most first (stalled
- * heads, then idle keep-alive ones, then new ones). No lock is held on the
- * decode path. */
+ * heads, then idle keep-alive ones). No lock is held on the decode path. */
 #include "admitd/http.h"
 
 #include <arpa/inet.h>
@@ -81,7 +80,7 @@ struct peer {
   sa_family_t family;
   unsigned char addr[16]; /* an IPv4 address in the first 4 bytes */
   unsigned listed;        /* its connections on the list */
-  unsigned live;          /* of those, the ones not shut down */
+  unsigned holding;       /* of those, not shut down and without a request in progress */
 };
 
 /* Buckets of the address table (a power of two). */
@@ -699,7 +698,7 @@ static struct conn *conn_open(struct adm_server *s, MHD_socket fd, const struct 
   memset(k, 0, sizeof *k);
   k->peer = p;
   p->listed++;
-  p->live++;
+  p->holding++;
   k->fd = fd;
   k->opened_ns = k->waiting_ns = now;
   k->deadline_ns = now + (long long)s->opt.request_timeout_ms * 1000000LL;
@@ -727,8 +726,8 @@ static void conn_close(struct adm_server *s, struct conn *k) {
   atomic_fetch_sub(&s->n_conns, 1);
   if (k->shut)
     s->n_shut--;
-  else
-    k->peer->live--;
+  else if (k->state != CONN_HANDLER)
+    k->peer->holding--;
   peer_put(s, k->peer);
   k->next = s->free_conns;
   s->free_conns = k;
@@ -740,47 +739,62 @@ static void shut(struct adm_server *s, struct conn *k) {
     shutdown(k->fd, SHUT_RDWR);
   k->shut = true;
   s->n_shut++;
-  k->peer->live--;
+  if (k->state != CONN_HANDLER)
+    k->peer->holding--;
 }
 
-/* Of one address's connections that may be shed, which go first: those
- * that have waited at least SHED_MIN_AGE_NS for a whole request head
- * (slow clients; a keep-alive connection between its request line and its
- * handler is never one), then idle ones, then new ones still in their
- * handshake or head. */
-static int shed_class(const struct conn *k, long long now) {
+/* Lock held. k enters state st; its address's holding count follows. */
+static void conn_enter(struct conn *k, enum conn_state st) {
+  if (!k->shut && (k->state == CONN_HANDLER) != (st == CONN_HANDLER)) {
+    if (st == CONN_HANDLER)
+      k->peer->holding--;
+    else
+      k->peer->holding++;
+  }
+  k->state = st;
+}
+
+/* Of one address's connections without a request in progress, which go
+ * first: those that have waited at least SHED_MIN_AGE_NS for a whole
+ * request head (slow clients; a keep-alive connection between its request
+ * line and its handler is never one), then idle ones, then young ones
+ * still in their handshake or head. */
+enum shed_class { SHED_STALLED, SHED_IDLE, SHED_YOUNG };
+
+static enum shed_class shed_class(const struct conn *k, long long now) {
   if (k->state == CONN_IDLE)
-    return 1;
-  return now - k->waiting_ns >= SHED_MIN_AGE_NS ? 0 : 2;
+    return SHED_IDLE;
+  return now - k->waiting_ns >= SHED_MIN_AGE_NS ? SHED_STALLED : SHED_YOUNG;
 }
 
-/* Lock held. Whether candidate a is shed before b: the address holding
- * more live connections first, then by shed_class, then the one that has
- * waited (or been idle) longer. */
+/* Lock held. Whether a goes before b: the address holding more
+ * connections without a request in progress first, then by shed_class,
+ * then the one that has waited (or been idle) longer. */
 static bool sheds_before(const struct conn *a, const struct conn *b, long long now) {
-  if (a->peer->live != b->peer->live)
-    return a->peer->live > b->peer->live;
-  int ca = shed_class(a, now), cb = shed_class(b, now);
+  if (a->peer->holding != b->peer->holding)
+    return a->peer->holding > b->peer->holding;
+  enum shed_class ca = shed_class(a, now), cb = shed_class(b, now);
   if (ca != cb)
     return ca < cb;
   return a->waiting_ns < b->waiting_ns;
 }
 
 /* Lock held. While more connections are open (and not already closing)
- * than the soft limit, shut one of the address holding the most, in the
- * order of sheds_before, so new ones always find a place in the reserve:
- * a client that keeps opening connections, or keeps many idle, or stalls
- * many heads, makes room with its own, and one holding few keeps its own.
- * A connection with a request in progress is never shed, nor except, the
- * connection just accepted. The request deadline or the idle timeout would
- * close the others anyway; this only comes sooner. */
-static void shed_over_limit(struct adm_server *s, const struct conn *except, long long now) {
+ * than the soft limit, shut one of the address holding the most without a
+ * request in progress, first in the order of sheds_before, so new ones
+ * find a place in the reserve: a client that keeps many connections idle,
+ * stalls many heads or keeps opening new ones makes room with its own, and
+ * one holding few keeps its own. A connection with a request in progress
+ * is never shed, nor a young one that is all its address holds: a
+ * newcomer, which the reserve is for. The request deadline or the idle
+ * timeout would close the others anyway; this only comes sooner. */
+static void shed_over_limit(struct adm_server *s, long long now) {
   for (unsigned live = atomic_load(&s->n_conns) - s->n_shut; live > s->soft_limit; live--) {
     struct conn *victim = NULL;
     for (struct conn *k = s->conns_head; k; k = k->next)
-      if (k != except && !k->shut && k->state != CONN_HANDLER && (victim == NULL || sheds_before(k, victim, now)))
+      if (!k->shut && k->state != CONN_HANDLER && (victim == NULL || sheds_before(k, victim, now)))
         victim = k;
-    if (victim == NULL)
+    if (victim == NULL || (shed_class(victim, now) == SHED_YOUNG && victim->peer->holding < 2))
       return;
     shut(s, victim);
     atomic_fetch_add(victim->state == CONN_IDLE ? &s->shed_idle : &s->shed_head, 1);
@@ -800,7 +814,7 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
     pthread_mutex_lock(&s->conns_lock);
     struct conn *k = conn_open(s, fd, &key, now);
     if (k)
-      shed_over_limit(s, k, now);
+      shed_over_limit(s, now);
     pthread_mutex_unlock(&s->conns_lock);
     *socket_context = k;
     /* Not in the table, it would have no deadline: refused. */
@@ -838,7 +852,7 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c) {
       start = k->opened_ns;
     else
       k->waiting_ns = start;
-    k->state = CONN_HEAD;
+    conn_enter(k, CONN_HEAD);
     k->deadline_ns = start + (long long)s->opt.request_timeout_ms * 1000000LL;
     pthread_mutex_unlock(&s->conns_lock);
   }
@@ -852,7 +866,7 @@ static void set_conn_state(struct adm_server *s, struct MHD_Connection *c, enum 
   if (k == NULL)
     return;
   pthread_mutex_lock(&s->conns_lock);
-  k->state = st;
+  conn_enter(k, st);
   if (st == CONN_IDLE) {
     k->deadline_ns = 0;
     k->waiting_ns = now_ns();
@@ -876,7 +890,7 @@ static void *watchdog_main(void *arg) {
         atomic_fetch_add(&s->timed_out, 1);
       }
     }
-    shed_over_limit(s, NULL, now);
+    shed_over_limit(s, now);
     pthread_mutex_unlock(&s->conns_lock);
     unsigned long long t = atomic_load(&s->timed_out), sh = atomic_load(&s->shed_head), si = atomic_load(&s->shed_idle);
     if (t != reported_timeouts)

@@ -275,7 +275,7 @@ static struct conn *open_at(struct adm_server *s, const char *ip, long long at, 
   peer_key((struct sockaddr *)&ss, &key);
   struct conn *k = conn_open(s, MHD_INVALID_SOCKET, &key, at * MS);
   if (k) {
-    k->state = st;
+    conn_enter(k, st);
     k->waiting_ns = since * MS;
   }
   return k;
@@ -285,7 +285,7 @@ static struct conn *open_at(struct adm_server *s, const char *ip, long long at, 
 static struct conn *arrive(struct adm_server *s, const char *ip, long long at) {
   struct conn *k = open_at(s, ip, at, CONN_NEW, at);
   assert_non_null(k);
-  shed_over_limit(s, k, at * MS);
+  shed_over_limit(s, at * MS);
   return k;
 }
 
@@ -298,7 +298,7 @@ static void expect_shed(struct adm_server *s, unsigned long long head, unsigned 
 static void idle_connections_of_the_heaviest_address_go_first(void **state) {
   (void)state;
   struct adm_server *s = fake_table(16, 6);
-  /* The lightest addresses hold the oldest idle connections: age alone would shed them. */
+  /* The lightest address holds the oldest idle connection: age alone would shed it. */
   struct conn *c1 = open_at(s, "10.0.0.3", 0, CONN_IDLE, 100);
   struct conn *b1 = open_at(s, "10.0.0.2", 0, CONN_IDLE, 200);
   struct conn *b2 = open_at(s, "10.0.0.2", 0, CONN_IDLE, 300);
@@ -307,54 +307,50 @@ static void idle_connections_of_the_heaviest_address_go_first(void **state) {
   struct conn *a2 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 400);
   struct conn *a3 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 600);
   assert_int_equal(atomic_load(&s->n_conns), 7);
-  /* Over the soft limit by 2 with the newcomer: 10.0.0.1 holds 4, so its
-   * two longest idle go (a2 idle since 400, then a1 since 500). */
+  /* Over the soft limit by 2 with the newcomer. 10.0.0.1 holds 3 without
+   * a request in progress: its longest idle, a2, goes. Then it and
+   * 10.0.0.2 hold 2 each: the longest idle of the two, b1. */
   struct conn *n1 = arrive(s, "10.0.0.4", 1000);
   assert_true(a2->shut);
-  assert_true(a1->shut);
-  assert_false(a0->shut);
-  assert_false(a3->shut);
-  assert_false(b1->shut || b2->shut || c1->shut || n1->shut);
-  expect_shed(s, 0, 2);
-  /* 10.0.0.2 now holds the most (2 idle and its newcomer): its oldest idle goes, not the newcomer. */
-  struct conn *n2 = arrive(s, "10.0.0.2", 1010);
   assert_true(b1->shut);
-  assert_false(b2->shut || n2->shut || a3->shut || c1->shut);
-  /* Every address holds at most 2; of the tied, the one idle longest goes. */
-  arrive(s, "10.0.0.5", 1020);
-  assert_true(b2->shut); /* idle since 300; a3 since 600 */
-  assert_false(a3->shut || c1->shut);
-  expect_shed(s, 0, 4);
-  /* Never the connection with a request in progress, however far over;
-   * young new ones go too once they are all that is left. */
+  assert_false(a0->shut || a1->shut || a3->shut || b2->shut || c1->shut || n1->shut);
+  expect_shed(s, 0, 2);
+  /* 10.0.0.1 holds the most again (2): a1 goes, not the newcomer. */
+  struct conn *n2 = arrive(s, "10.0.0.5", 1010);
+  assert_true(a1->shut);
+  assert_false(a3->shut || b2->shut || c1->shut || n2->shut);
+  /* However far over, every address holding one: idle ones go, longest idle
+   * first; never a request in progress, nor a newcomer alone at its address. */
   s->soft_limit = 1;
-  shed_over_limit(s, NULL, 1100 * MS);
-  assert_false(a0->shut);
-  assert_true(a3->shut && c1->shut && n1->shut && n2->shut);
-  assert_int_equal(atomic_load(&s->n_conns) - s->n_shut, 1);
-  expect_shed(s, 3, 6);
+  shed_over_limit(s, 1100 * MS);
+  assert_true(c1->shut && b2->shut && a3->shut);
+  assert_false(a0->shut || n1->shut || n2->shut);
+  assert_int_equal(atomic_load(&s->n_conns) - s->n_shut, 3);
+  expect_shed(s, 0, 6);
   free_table(s);
 }
 
-/* Of one address: a head stalled past SHED_MIN_AGE_NS, then idle, then new.
+/* Of one address: a head stalled past SHED_MIN_AGE_NS, then idle, then young.
  * Across addresses the one holding more goes first, even if another stalls a head. */
 static void of_one_address_stalled_heads_then_idle_then_new(void **state) {
   (void)state;
   struct adm_server *s = fake_table(16, 3);
   struct conn *i1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
   struct conn *y1 = open_at(s, "10.0.0.1", 390, CONN_NEW, 390);
+  struct conn *y0 = open_at(s, "10.0.0.1", 395, CONN_NEW, 395);
   struct conn *h1 = open_at(s, "10.0.0.1", 100, CONN_HEAD, 100);
   struct conn *h2 = open_at(s, "10.0.0.2", 100, CONN_HEAD, 100);
   struct conn *n3 = arrive(s, "10.0.0.3", 400);
   assert_true(h1->shut);
   assert_true(i1->shut);
-  assert_false(y1->shut || h2->shut || n3->shut);
-  expect_shed(s, 1, 1);
-  /* One each now: the stalled head goes before the young one. */
-  s->soft_limit = 2;
-  shed_over_limit(s, NULL, 400 * MS);
+  assert_true(y1->shut);
+  assert_false(y0->shut || h2->shut || n3->shut);
+  expect_shed(s, 2, 1);
+  /* One each now: the stalled head goes; a young one alone at its address stays. */
+  s->soft_limit = 1;
+  shed_over_limit(s, 400 * MS);
   assert_true(h2->shut);
-  assert_false(y1->shut || n3->shut);
+  assert_false(y0->shut || n3->shut);
   free_table(s);
 }
 
@@ -370,6 +366,21 @@ static void a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others(void
   assert_true(burst[0]->shut && burst[1]->shut && burst[2]->shut);
   assert_false(burst[3]->shut || burst[4]->shut || i1->shut || i2->shut);
   expect_shed(s, 3, 0);
+  free_table(s);
+}
+
+/* The reserve is for newcomers: with the rest taken by requests in
+ * progress, new connections are let be, by the watchdog too. */
+static void newcomers_are_not_shed_to_keep_the_reserve(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(8, 2);
+  open_at(s, "10.0.0.1", 0, CONN_HANDLER, 0);
+  open_at(s, "10.0.0.1", 0, CONN_HANDLER, 0);
+  struct conn *n1 = arrive(s, "10.0.0.1", 1000);
+  struct conn *n2 = arrive(s, "10.0.0.2", 1010);
+  shed_over_limit(s, 1100 * MS);
+  assert_false(n1->shut || n2->shut);
+  expect_shed(s, 0, 0);
   free_table(s);
 }
 
@@ -389,7 +400,7 @@ static void a_full_table_refuses_and_gives_entries_back(void **state) {
     assert_null(open_at(s, ip, 0, CONN_NEW, 0));
     assert_int_equal(atomic_load(&s->n_conns), 3);
     shut(s, k[1]);
-    assert_int_equal(k[1]->peer->live, 0);
+    assert_int_equal(k[1]->peer->holding, 0);
     for (int i = 0; i < 3; i++)
       conn_close(s, k[i]);
     assert_int_equal(s->n_shut, 0);
@@ -422,6 +433,7 @@ int main(void) {
       cmocka_unit_test(idle_connections_of_the_heaviest_address_go_first),
       cmocka_unit_test(of_one_address_stalled_heads_then_idle_then_new),
       cmocka_unit_test(a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others),
+      cmocka_unit_test(newcomers_are_not_shed_to_keep_the_reserve),
       cmocka_unit_test(a_full_table_refuses_and_gives_entries_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
