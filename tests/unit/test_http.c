@@ -108,139 +108,6 @@ static void only_a_request_that_finds_no_free_slot_counts_a_wait(void **state) {
   free_fake(s);
 }
 
-static void body_is_capped_not_grown(void **state) {
-  (void)state;
-  struct adm_server *s = fake_server(1, 1000);
-  struct request r = {0};
-  char chunk[60];
-  memset(chunk, 'x', sizeof chunk);
-  assert_int_equal(append_body(s, &r, chunk, 60), 0);
-  assert_false(r.too_big);
-  assert_int_equal(r.len, 60);
-  assert_int_equal(append_body(s, &r, chunk, 60), 0);
-  assert_true(r.too_big);
-  assert_int_equal(r.len, 60); /* nothing past the cap is kept */
-  assert_true(r.cap <= 100);
-  free(r.body);
-  free_fake(s);
-}
-
-static void chunked_body_is_reserved_as_it_grows(void **state) {
-  (void)state;
-  struct adm_server *s = fake_server(1, 1000);
-  s->opt.max_body_bytes = 1u << 20;
-  adm_budget_init(&s->budget, 40000);
-  struct request r = {0};
-  char chunk[10000];
-  memset(chunk, 'x', sizeof chunk);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
-  /* The buffer's whole capacity is paid for, not only the bytes in it. */
-  assert_int_equal(r.reserved, r.cap);
-  assert_int_equal(adm_budget_used(&s->budget), r.cap);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
-  assert_false(r.budget_short);
-  /* Growing to 64 KiB would pass the 40000-byte budget: refused, not kept. */
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
-  assert_true(r.budget_short);
-  assert_int_equal(r.len, 30000);
-  assert_true(adm_budget_used(&s->budget) <= 40000);
-  release_body(s, &r);
-  assert_int_equal(adm_budget_used(&s->budget), 0);
-  assert_int_equal(r.reserved, 0);
-  free_fake(s);
-}
-
-static void status_bodies_are_valid_json_whatever_is_echoed(void **state) {
-  (void)state;
-  /* A Content-Type cut inside a UTF-8 sequence by the message's %.100s, a
-   * raw control byte, and invalid bytes: each still gives a Status. */
-  const char *echoed[] = {"text/\xe2\x82", "text/\x01x", "\xff\xfe", "\xe2\x82\xac\xe2\x82"};
-  for (size_t i = 0; i < sizeof echoed / sizeof echoed[0]; i++) {
-    char msg[200], body[1536];
-    snprintf(msg, sizeof msg, "Content-Type must be application/json, got \"%.100s\"", echoed[i]);
-    size_t len = status_text(body, sizeof body, 415, "UnsupportedMediaType", msg);
-    json_error_t e;
-    json_t *doc = json_loadb(body, len, 0, &e);
-    if (doc == NULL)
-      fail_msg("Status for echoed %zu is not valid JSON: %s: %s", i, e.text, body);
-    assert_string_equal(json_string_value(json_object_get(doc, "kind")), "Status");
-    assert_int_equal(json_integer_value(json_object_get(doc, "code")), 415);
-    json_decref(doc);
-  }
-}
-
-static void routes_use_the_raw_path(void **state) {
-  (void)state;
-  assert_int_equal(path_of("/validate"), PATH_VALIDATE);
-  assert_int_equal(path_of("/validate?timeout=10s"), PATH_VALIDATE);
-  assert_int_equal(path_of("/validate%00x"), PATH_OTHER);
-  assert_int_equal(path_of("/valid%61te"), PATH_OTHER);
-  assert_int_equal(path_of("/validatex"), PATH_OTHER);
-  assert_int_equal(path_of("/metrics"), PATH_METRICS);
-  assert_int_equal(path_of("/metrics?x=1"), PATH_METRICS);
-  assert_int_equal(path_of("/metricsx"), PATH_OTHER);
-  assert_int_equal(path_of("/livez"), PATH_HEALTHZ);
-  assert_int_equal(path_of("/readyz"), PATH_READYZ);
-}
-
-static void default_budget_follows_the_cgroup_limit(void **state) {
-  (void)state;
-  assert_int_equal(adm_server_default_budget(128u << 20), 64u << 20);
-  assert_int_equal(adm_server_default_budget(0), DEFAULT_BUDGET_NO_LIMIT);
-  struct adm_server_options o;
-  adm_server_options_default(&o);
-  assert_true(o.max_connections_per_ip * 4 <= o.max_connections);
-  assert_true(o.max_concurrent_decodes >= 2);
-}
-
-static void content_types(void **state) {
-  (void)state;
-  assert_true(is_json_content_type("application/json"));
-  assert_true(is_json_content_type("application/json; charset=utf-8"));
-  assert_true(is_json_content_type("Application/JSON"));
-  assert_false(is_json_content_type("application/jsonx"));
-  assert_false(is_json_content_type("text/plain"));
-  assert_false(is_json_content_type(NULL));
-}
-
-static void listen_addresses(void **state) {
-  (void)state;
-  struct sockaddr_storage ss;
-  socklen_t len;
-  bool v6;
-  struct adm_error err = {0};
-  assert_int_equal(adm_parse_listen("127.0.0.1:8443", &ss, &len, &v6, &err), 0);
-  assert_false(v6);
-  assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8443);
-  assert_int_equal(adm_parse_listen("[::1]:0", &ss, &len, &v6, &err), 0);
-  assert_true(v6);
-  assert_int_equal(adm_parse_listen("0.0.0.0:8443", &ss, &len, &v6, &err), 0);
-  assert_int_equal(adm_parse_listen("localhost:8443", &ss, &len, &v6, &err), ADM_EINVAL);
-  assert_str_contains(err.message, "is not an IP address");
-  assert_int_equal(adm_parse_listen("127.0.0.1", &ss, &len, &v6, &err), ADM_EINVAL);
-  assert_int_equal(adm_parse_listen("127.0.0.1:99999", &ss, &len, &v6, &err), ADM_EINVAL);
-  assert_int_equal(adm_parse_listen("[::1:80", &ss, &len, &v6, &err), ADM_EINVAL);
-}
-
-/* The API server's ?timeout= as Go writes durations; anything else is 0 (no bound from it). */
-static void api_timeout_durations(void **state) {
-  (void)state;
-  assert_int_equal(go_duration_ms("10s"), 10000);
-  assert_int_equal(go_duration_ms("1m30s"), 90000);
-  assert_int_equal(go_duration_ms("500ms"), 500);
-  assert_int_equal(go_duration_ms("1.5s"), 1500);
-  assert_int_equal(go_duration_ms("1h"), 3600000);
-  assert_int_equal(go_duration_ms(NULL), 0);
-  assert_int_equal(go_duration_ms(""), 0);
-  assert_int_equal(go_duration_ms("10"), 0);
-  assert_int_equal(go_duration_ms("-5s"), 0);
-  assert_int_equal(go_duration_ms("5x"), 0);
-  assert_int_equal(go_duration_ms("1e300h"), 0);
-  assert_int_equal(go_duration_ms("nans"), 0);
-  assert_int_equal(go_duration_ms("infs"), 0);
-}
-
 /* --- the connection table and shedding --------------------------------------- */
 
 #define MS (1000LL * 1000)
@@ -417,11 +284,149 @@ static void a_full_table_refuses_and_gives_entries_back(void **state) {
   free_table(s);
 }
 
+static void body_is_capped_not_grown(void **state) {
+  (void)state;
+  struct adm_server *s = fake_server(1, 1000);
+  struct request r = {0};
+  char chunk[60];
+  memset(chunk, 'x', sizeof chunk);
+  assert_int_equal(append_body(s, &r, chunk, 60), 0);
+  assert_false(r.too_big);
+  assert_int_equal(r.len, 60);
+  assert_int_equal(append_body(s, &r, chunk, 60), 0);
+  assert_true(r.too_big);
+  assert_int_equal(r.len, 60); /* nothing past the cap is kept */
+  assert_true(r.cap <= 100);
+  free(r.body);
+  free_fake(s);
+}
+
+static void chunked_body_is_reserved_as_it_grows(void **state) {
+  (void)state;
+  struct adm_server *s = fake_server(1, 1000);
+  s->opt.max_body_bytes = 1u << 20;
+  adm_budget_init(&s->budget, 40000);
+  struct request r = {0};
+  char chunk[10000];
+  memset(chunk, 'x', sizeof chunk);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  /* The buffer's whole capacity is paid for, not only the bytes in it. */
+  assert_int_equal(r.reserved, r.cap);
+  assert_int_equal(adm_budget_used(&s->budget), r.cap);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_false(r.budget_short);
+  /* Growing to 64 KiB would pass the 40000-byte budget: refused, not kept. */
+  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_true(r.budget_short);
+  assert_int_equal(r.len, 30000);
+  assert_true(adm_budget_used(&s->budget) <= 40000);
+  release_body(s, &r);
+  assert_int_equal(adm_budget_used(&s->budget), 0);
+  assert_int_equal(r.reserved, 0);
+  free_fake(s);
+}
+
+static void status_bodies_are_valid_json_whatever_is_echoed(void **state) {
+  (void)state;
+  /* A Content-Type cut inside a UTF-8 sequence by the message's %.100s, a
+   * raw control byte, and invalid bytes: each still gives a Status. */
+  const char *echoed[] = {"text/\xe2\x82", "text/\x01x", "\xff\xfe", "\xe2\x82\xac\xe2\x82"};
+  for (size_t i = 0; i < sizeof echoed / sizeof echoed[0]; i++) {
+    char msg[200], body[1536];
+    snprintf(msg, sizeof msg, "Content-Type must be application/json, got \"%.100s\"", echoed[i]);
+    size_t len = status_text(body, sizeof body, 415, "UnsupportedMediaType", msg);
+    json_error_t e;
+    json_t *doc = json_loadb(body, len, 0, &e);
+    if (doc == NULL)
+      fail_msg("Status for echoed %zu is not valid JSON: %s: %s", i, e.text, body);
+    assert_string_equal(json_string_value(json_object_get(doc, "kind")), "Status");
+    assert_int_equal(json_integer_value(json_object_get(doc, "code")), 415);
+    json_decref(doc);
+  }
+}
+
+static void routes_use_the_raw_path(void **state) {
+  (void)state;
+  assert_int_equal(path_of("/validate"), PATH_VALIDATE);
+  assert_int_equal(path_of("/validate?timeout=10s"), PATH_VALIDATE);
+  assert_int_equal(path_of("/validate%00x"), PATH_OTHER);
+  assert_int_equal(path_of("/valid%61te"), PATH_OTHER);
+  assert_int_equal(path_of("/validatex"), PATH_OTHER);
+  assert_int_equal(path_of("/metrics"), PATH_METRICS);
+  assert_int_equal(path_of("/metrics?x=1"), PATH_METRICS);
+  assert_int_equal(path_of("/metricsx"), PATH_OTHER);
+  assert_int_equal(path_of("/livez"), PATH_HEALTHZ);
+  assert_int_equal(path_of("/readyz"), PATH_READYZ);
+}
+
+static void default_budget_follows_the_cgroup_limit(void **state) {
+  (void)state;
+  assert_int_equal(adm_server_default_budget(128u << 20), 64u << 20);
+  assert_int_equal(adm_server_default_budget(0), DEFAULT_BUDGET_NO_LIMIT);
+  struct adm_server_options o;
+  adm_server_options_default(&o);
+  assert_true(o.max_connections_per_ip * 4 <= o.max_connections);
+  assert_true(o.max_concurrent_decodes >= 2);
+}
+
+static void content_types(void **state) {
+  (void)state;
+  assert_true(is_json_content_type("application/json"));
+  assert_true(is_json_content_type("application/json; charset=utf-8"));
+  assert_true(is_json_content_type("Application/JSON"));
+  assert_false(is_json_content_type("application/jsonx"));
+  assert_false(is_json_content_type("text/plain"));
+  assert_false(is_json_content_type(NULL));
+}
+
+static void listen_addresses(void **state) {
+  (void)state;
+  struct sockaddr_storage ss;
+  socklen_t len;
+  bool v6;
+  struct adm_error err = {0};
+  assert_int_equal(adm_parse_listen("127.0.0.1:8443", &ss, &len, &v6, &err), 0);
+  assert_false(v6);
+  assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8443);
+  assert_int_equal(adm_parse_listen("[::1]:0", &ss, &len, &v6, &err), 0);
+  assert_true(v6);
+  assert_int_equal(adm_parse_listen("0.0.0.0:8443", &ss, &len, &v6, &err), 0);
+  assert_int_equal(adm_parse_listen("localhost:8443", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_str_contains(err.message, "is not an IP address");
+  assert_int_equal(adm_parse_listen("127.0.0.1", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_int_equal(adm_parse_listen("127.0.0.1:99999", &ss, &len, &v6, &err), ADM_EINVAL);
+  assert_int_equal(adm_parse_listen("[::1:80", &ss, &len, &v6, &err), ADM_EINVAL);
+}
+
+/* The API server's ?timeout= as Go writes durations; anything else is 0 (no bound from it). */
+static void api_timeout_durations(void **state) {
+  (void)state;
+  assert_int_equal(go_duration_ms("10s"), 10000);
+  assert_int_equal(go_duration_ms("1m30s"), 90000);
+  assert_int_equal(go_duration_ms("500ms"), 500);
+  assert_int_equal(go_duration_ms("1.5s"), 1500);
+  assert_int_equal(go_duration_ms("1h"), 3600000);
+  assert_int_equal(go_duration_ms(NULL), 0);
+  assert_int_equal(go_duration_ms(""), 0);
+  assert_int_equal(go_duration_ms("10"), 0);
+  assert_int_equal(go_duration_ms("-5s"), 0);
+  assert_int_equal(go_duration_ms("5x"), 0);
+  assert_int_equal(go_duration_ms("1e300h"), 0);
+  assert_int_equal(go_duration_ms("nans"), 0);
+  assert_int_equal(go_duration_ms("infs"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
       cmocka_unit_test(no_slot_before_the_deadline_means_503),
       cmocka_unit_test(only_a_request_that_finds_no_free_slot_counts_a_wait),
+      cmocka_unit_test(idle_connections_of_the_heaviest_address_go_first),
+      cmocka_unit_test(of_one_address_stalled_heads_then_idle_then_new),
+      cmocka_unit_test(a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others),
+      cmocka_unit_test(newcomers_are_not_shed_to_keep_the_reserve),
+      cmocka_unit_test(a_full_table_refuses_and_gives_entries_back),
       cmocka_unit_test(body_is_capped_not_grown),
       cmocka_unit_test(chunked_body_is_reserved_as_it_grows),
       cmocka_unit_test(status_bodies_are_valid_json_whatever_is_echoed),
@@ -430,11 +435,6 @@ int main(void) {
       cmocka_unit_test(content_types),
       cmocka_unit_test(listen_addresses),
       cmocka_unit_test(api_timeout_durations),
-      cmocka_unit_test(idle_connections_of_the_heaviest_address_go_first),
-      cmocka_unit_test(of_one_address_stalled_heads_then_idle_then_new),
-      cmocka_unit_test(a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others),
-      cmocka_unit_test(newcomers_are_not_shed_to_keep_the_reserve),
-      cmocka_unit_test(a_full_table_refuses_and_gives_entries_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
