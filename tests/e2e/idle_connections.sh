@@ -4,9 +4,10 @@
 # a few addresses, each having made one request, fill every slot; new
 # connections (a liveness probe, an admission) must still be served, by
 # shedding the idle connections of the address holding the most, oldest
-# first. Then, at the default limits, 512 such connections (reopened when
-# shed) and 1,000 slowloris connections opened at once, with probes beside
-# them. Loopback only: 127.0.0.2, 127.0.0.3, ... are other client addresses.
+# first, in both threading modes. Then, at the default limits, 512 such
+# connections (reopened when shed) and 1,000 slowloris connections opened at
+# once, with probes beside them. Loopback only: 127.0.0.2, 127.0.0.3, ...
+# are other client addresses.
 ADMITD=${1:?usage: idle_connections.sh PATH/TO/admitd}
 . "$(dirname "$0")/lib.sh"
 
@@ -69,26 +70,32 @@ metric() { # metric NAME{LABELS}: its value in a scrape of the serving port
 # --- the table full of idle connections from three addresses ----------------
 # 64 slots, 56 before the reserve. 127.0.0.4 and 127.0.0.3 open theirs first
 # (the oldest idle, but few), then 127.0.0.2 opens 40: every connection past
-# 56, the probes' included, costs 127.0.0.2 its oldest idle one.
-start_server "${TLS[@]}" --max-connections 64 --max-connections-per-ip 0 --idle-timeout 60 || exit 1
-flood --idle 127.0.0.4=8 --idle 127.0.0.3=16 --idle 127.0.0.2=40
-expect_eq "/healthz on a new connection while the table is full of idle ones" 200 "$(probe healthz)"
-expect_eq "/validate on a new connection while the table is full of idle ones" 200 "$(probe validate)"
-expect_eq "probes while the table is full of idle ones (answered/total)" 6/6 "$(probes 6)"
-shed=$(metric 'admitd_connections_shed_total{reason="idle"}')
-end_flood
-expect_eq "every idle connection was opened" 64 "$(field 'd["idle_opened"]')"
-expect_eq "the address holding few kept every idle connection (127.0.0.4)" 11111111 "$(field 'd["idle"]["127.0.0.4"]')"
-expect_eq "the address holding few kept every idle connection (127.0.0.3)" 1111111111111111 \
-  "$(field 'd["idle"]["127.0.0.3"]')"
-# 0: shed, 1: still open, oldest first. At least 8 (64 - 56) and at most one
-# per probe more.
-kept=$(field 'd["idle"]["127.0.0.2"]')
-expect_eq "the address holding the most lost its oldest idle connections first ($kept)" yes \
-  "$(echo "$kept" | grep -Eq '^0{8,17}1+$' && echo yes || echo no)"
-expect_eq "idle connections shed, counted by reason" yes "$([ "${shed:-0}" -ge 8 ] && echo yes || echo no)"
-expect_contains "idle shedding logged" "idle keep-alive connection(s)" "$(cat "$SERVER_LOG")"
-stop_server
+# 56, the probes' included, costs 127.0.0.2 its oldest idle one. With a
+# thread per connection, then with the epoll workers.
+for mode in "a thread per connection" "--io-threads 2"; do
+  threads=()
+  [ "$mode" = "--io-threads 2" ] && threads=(--io-threads 2)
+  start_server "${TLS[@]}" --max-connections 64 --max-connections-per-ip 0 --idle-timeout 60 "${threads[@]}" || exit 1
+  flood --idle 127.0.0.4=8 --idle 127.0.0.3=16 --idle 127.0.0.2=40
+  expect_eq "$mode: /healthz on a new connection while the table is full of idle ones" 200 "$(probe healthz)"
+  expect_eq "$mode: /validate on a new connection while the table is full of idle ones" 200 "$(probe validate)"
+  expect_eq "$mode: probes while the table is full of idle ones (answered/total)" 6/6 "$(probes 6)"
+  shed=$(metric 'admitd_connections_shed_total{reason="idle"}')
+  end_flood
+  expect_eq "$mode: every idle connection was opened" 64 "$(field 'd["idle_opened"]')"
+  expect_eq "$mode: the address holding few kept every idle connection (127.0.0.4)" 11111111 \
+    "$(field 'd["idle"]["127.0.0.4"]')"
+  expect_eq "$mode: the address holding few kept every idle connection (127.0.0.3)" 1111111111111111 \
+    "$(field 'd["idle"]["127.0.0.3"]')"
+  # 0: shed, 1: still open, oldest first. At least 8 (64 - 56) and at most
+  # one per new connection since (9) more.
+  kept=$(field 'd["idle"]["127.0.0.2"]')
+  expect_eq "$mode: the address holding the most lost its oldest idle connections first ($kept)" yes \
+    "$(echo "$kept" | grep -Eq '^0{8,17}1+$' && echo yes || echo no)"
+  expect_eq "$mode: idle connections shed, counted by reason" yes "$([ "${shed:-0}" -ge 8 ] && echo yes || echo no)"
+  expect_contains "$mode: idle shedding logged" "idle keep-alive connection(s)" "$(cat "$SERVER_LOG")"
+  stop_server
+done
 
 # --- the default limits: 512 idle (reopened when shed) and 1,000 slowloris ----
 # Four addresses hold 128 idle connections each (the per-address limit),
