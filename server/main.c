@@ -82,7 +82,7 @@ static void serve_usage(FILE *f) {
              "  --max-body-bytes N            largest request body (default 7340032)\n"
              "  --max-connections N           open connections in all; the last eighth is a reserve for\n"
              "                                new ones (default 512)\n"
-             "  --max-connections-per-ip N    open connections from one address, 0 for no limit (default 64)\n"
+             "  --max-connections-per-ip N    open connections from one address, 0 for no limit (default 128)\n"
              "  --idle-timeout SECONDS        close idle keep-alive connections after this (default 120)\n"
              "  --request-timeout MS          a request must complete within this, counted from accept\n"
              "                                or from its request line (default 10000)\n"

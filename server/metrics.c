@@ -434,8 +434,11 @@ static void render_http(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
   }
   gauge(sb, "admitd_connections_timed_out_total", "counter",
         "Connections closed because their request passed --request-timeout.", g->timed_out);
-  gauge(sb, "admitd_connections_shed_total", "counter",
-        "Connections without a complete request head closed to keep the connection reserve free.", g->shed);
+  header(sb, "admitd_connections_shed_total", "counter",
+         "Connections closed to keep the connection reserve free, by reason: head (no complete request head yet), "
+         "idle (keep-alive, between requests).");
+  adm_sb_addf(sb, "admitd_connections_shed_total{reason=\"head\"} %llu\n", g->shed_head);
+  adm_sb_addf(sb, "admitd_connections_shed_total{reason=\"idle\"} %llu\n", g->shed_idle);
   gauge(sb, "admitd_ready", "gauge", "1 while /readyz answers 200.", g->ready ? 1 : 0);
 }
 

@@ -91,7 +91,8 @@ void adm_metrics_reload(enum adm_metrics_reload what, bool ok);
 struct adm_metrics_gauges {
   unsigned in_flight, connections, decode_slots;
   size_t budget_used, budget_limit;
-  unsigned long long budget_refusals, timed_out, shed;
+  unsigned long long budget_refusals, timed_out;
+  unsigned long long shed_head, shed_idle; /* shed to keep the reserve: no complete request head; idle */
   bool ready;
   long long cert_expiry; /* unix seconds, 0: unknown */
   bool recording;        /* --record is on: the counts below are exposed */

@@ -147,7 +147,10 @@ stop_server
 # --- connection limit and idle timeout ---------------------------------------
 start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --max-connections 3 --idle-timeout 1 || exit 1
 expect_eq "under the connection limit" served "$(python3 "$ROOT/tests/e2e/tls_client.py" hold "$PORT" "$CA" 2)"
-expect_eq "past the connection limit" refused "$(python3 "$ROOT/tests/e2e/tls_client.py" hold "$PORT" "$CA" 3)"
+expect_eq "past the connection limit, every one with a request in progress" refused \
+  "$(python3 "$ROOT/tests/e2e/tls_client.py" hold "$PORT" "$CA" 3 busy)"
+expect_eq "past the connection limit, idle connections make room" served \
+  "$(python3 "$ROOT/tests/e2e/tls_client.py" hold "$PORT" "$CA" 3)"
 expect_eq "an idle connection is closed after --idle-timeout" closed "$(python3 "$ROOT/tests/e2e/tls_client.py" idle "$PORT" "$CA" 2.5)"
 expect_eq "a connection idle less than that stays" open "$(python3 "$ROOT/tests/e2e/tls_client.py" idle "$PORT" "$CA" 0.2)"
 stop_server

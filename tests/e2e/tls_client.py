@@ -97,14 +97,27 @@ def drip(port, ca):
     print("%.1f" % (time.monotonic() - start))
 
 
-def hold(port, ca, n):
+def hold(port, ca, n, busy=False):
     """Open n connections and keep them, then report whether one more gets a
-    working TLS session ("served") or is turned away ("refused")."""
+    working TLS session ("served") or is turned away ("refused"). Each held
+    connection has made one request and is idle, or (busy) has a request in
+    progress: its head accepted (100 Continue), its body not sent."""
     held = []
     for _ in range(n):
         c = connect(port, ca)
-        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        read_response(c)
+        if busy:
+            c.sendall(b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = c.recv(4096)
+                if not chunk:
+                    raise SystemExit("closed before 100 Continue")
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 100"), data
+        else:
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            read_response(c)
         held.append(c)
     try:
         extra = connect(port, ca)
@@ -337,7 +350,7 @@ if __name__ == "__main__":
     if cmd == "duplicate-content-length":
         duplicate_content_length(port, ca)
     elif cmd == "hold":
-        hold(port, ca, int(sys.argv[4]))
+        hold(port, ca, int(sys.argv[4]), len(sys.argv) > 5 and sys.argv[5] == "busy")
     elif cmd == "idle":
         idle(port, ca, float(sys.argv[4]))
     elif cmd == "drip":

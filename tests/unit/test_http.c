@@ -1,8 +1,9 @@
 /* server/http.c internals that end-to-end tests cannot reach without
  * timing games: decode slots, the deadline-bounded wait for one, the body
  * cap and its budget reservation, Status bodies for any echoed text, raw
- * path routing, Content-Type and --listen parsing, and --client-ca failing
- * closed when it has no CA to judge by. Includes the .c to reach statics. */
+ * path routing, Content-Type and --listen parsing, --client-ca failing
+ * closed when it has no CA to judge by, and which connections are shed to
+ * keep the reserve free. Includes the .c to reach statics. */
 #include "helpers.h"
 
 #include "http.c"
@@ -106,6 +107,182 @@ static void only_a_request_that_finds_no_free_slot_counts_a_wait(void **state) {
   assert_true(scraped("admitd_decode_slot_waits_total") == 1);
   assert_true(scraped("admitd_decode_slot_wait_seconds_total") > 0);
   free_fake(s);
+}
+
+/* --- the connection table and shedding --------------------------------------- */
+
+#define MS (1000LL * 1000)
+
+/* A server with a table of n entries whose soft limit is soft. */
+static struct adm_server *fake_table(unsigned n, unsigned soft) {
+  struct adm_server *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  adm_server_options_default(&s->opt);
+  s->soft_limit = soft;
+  assert_true(conns_init(s, n));
+  return s;
+}
+
+static void free_table(struct adm_server *s) {
+  while (s->conns_head)
+    conn_close(s, s->conns_head);
+  conns_free(s);
+  free(s);
+}
+
+/* A connection from ip, accepted at `at` ms, then put in state st since `since` ms. */
+static struct conn *open_at(struct adm_server *s, const char *ip, long long at, enum conn_state st, long long since) {
+  struct sockaddr_storage ss = {0};
+  struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, ip, &in4->sin_addr) == 1)
+    in4->sin_family = AF_INET;
+  else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1)
+    in6->sin6_family = AF_INET6;
+  struct peer key;
+  peer_key((struct sockaddr *)&ss, &key);
+  struct conn *k = conn_open(s, MHD_INVALID_SOCKET, &key, at * MS);
+  if (k) {
+    conn_enter(k, st);
+    k->waiting_ns = since * MS;
+  }
+  return k;
+}
+
+/* Accept a new connection from ip at `at` ms, as notify_connection does. */
+static struct conn *arrive(struct adm_server *s, const char *ip, long long at) {
+  struct conn *k = open_at(s, ip, at, CONN_NEW, at);
+  assert_non_null(k);
+  shed_over_limit(s, at * MS);
+  return k;
+}
+
+/* Connections shed so far: by reason head, and idle. */
+static void expect_shed(struct adm_server *s, unsigned long long head, unsigned long long idle) {
+  assert_int_equal(atomic_load(&s->shed_head), head);
+  assert_int_equal(atomic_load(&s->shed_idle), idle);
+}
+
+static void idle_connections_of_the_heaviest_address_go_first(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(16, 6);
+  /* The lightest address holds the oldest idle connection: age alone would shed it. */
+  struct conn *c1 = open_at(s, "10.0.0.3", 0, CONN_IDLE, 100);
+  struct conn *b1 = open_at(s, "10.0.0.2", 0, CONN_IDLE, 200);
+  struct conn *b2 = open_at(s, "10.0.0.2", 0, CONN_IDLE, 300);
+  struct conn *a0 = open_at(s, "10.0.0.1", 0, CONN_HANDLER, 0); /* a request in progress, the oldest of all */
+  struct conn *a1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 500);
+  struct conn *a2 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 400);
+  struct conn *a3 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 600);
+  assert_int_equal(atomic_load(&s->n_conns), 7);
+  /* Over the soft limit by 2 with the newcomer. 10.0.0.1 holds 3 without
+   * a request in progress: its longest idle, a2, goes. Then it and
+   * 10.0.0.2 hold 2 each: the longest idle of the two, b1. */
+  struct conn *n1 = arrive(s, "10.0.0.4", 1000);
+  assert_true(a2->shut);
+  assert_true(b1->shut);
+  assert_false(a0->shut || a1->shut || a3->shut || b2->shut || c1->shut || n1->shut);
+  expect_shed(s, 0, 2);
+  /* 10.0.0.1 holds the most again (2): a1 goes, not the newcomer. */
+  struct conn *n2 = arrive(s, "10.0.0.5", 1010);
+  assert_true(a1->shut);
+  assert_false(a3->shut || b2->shut || c1->shut || n2->shut);
+  /* However far over, every address holding one: idle ones go, longest idle
+   * first; never a request in progress, nor a newcomer alone at its address. */
+  s->soft_limit = 1;
+  shed_over_limit(s, 1100 * MS);
+  assert_true(c1->shut && b2->shut && a3->shut);
+  assert_false(a0->shut || n1->shut || n2->shut);
+  assert_int_equal(atomic_load(&s->n_conns) - s->n_shut, 3);
+  expect_shed(s, 0, 6);
+  free_table(s);
+}
+
+/* Of one address: a head stalled past SHED_MIN_AGE_NS, then idle, then young.
+ * Across addresses the one holding more goes first, even if another stalls a head. */
+static void of_one_address_stalled_heads_then_idle_then_new(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(16, 3);
+  struct conn *i1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *y1 = open_at(s, "10.0.0.1", 390, CONN_NEW, 390);
+  struct conn *y0 = open_at(s, "10.0.0.1", 395, CONN_NEW, 395);
+  struct conn *h1 = open_at(s, "10.0.0.1", 100, CONN_HEAD, 100);
+  struct conn *h2 = open_at(s, "10.0.0.2", 100, CONN_HEAD, 100);
+  struct conn *n3 = arrive(s, "10.0.0.3", 400);
+  assert_true(h1->shut);
+  assert_true(i1->shut);
+  assert_true(y1->shut);
+  assert_false(y0->shut || h2->shut || n3->shut);
+  expect_shed(s, 2, 1);
+  /* One each now: the stalled head goes; a young one alone at its address stays. */
+  s->soft_limit = 1;
+  shed_over_limit(s, 400 * MS);
+  assert_true(h2->shut);
+  assert_false(y0->shut || n3->shut);
+  free_table(s);
+}
+
+static void a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(16, 4);
+  struct conn *i1 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *i2 = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *burst[5];
+  for (int i = 0; i < 5; i++)
+    burst[i] = arrive(s, "2001:db8::5", 1000 + i);
+  /* The burst's address holds the most: each newcomer past the soft limit costs it its oldest. */
+  assert_true(burst[0]->shut && burst[1]->shut && burst[2]->shut);
+  assert_false(burst[3]->shut || burst[4]->shut || i1->shut || i2->shut);
+  expect_shed(s, 3, 0);
+  free_table(s);
+}
+
+/* The reserve is for newcomers: with the rest taken by requests in
+ * progress, new connections are let be, by the watchdog too. */
+static void newcomers_are_not_shed_to_keep_the_reserve(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(8, 2);
+  open_at(s, "10.0.0.1", 0, CONN_HANDLER, 0);
+  open_at(s, "10.0.0.1", 0, CONN_HANDLER, 0);
+  struct conn *n1 = arrive(s, "10.0.0.1", 1000);
+  struct conn *n2 = arrive(s, "10.0.0.2", 1010);
+  shed_over_limit(s, 1100 * MS);
+  assert_false(n1->shut || n2->shut);
+  expect_shed(s, 0, 0);
+  free_table(s);
+}
+
+static void a_full_table_refuses_and_gives_entries_back(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(3, 3);
+  char ip[32];
+  for (int round = 0; round < 3; round++) {
+    struct conn *k[3];
+    for (int i = 0; i < 3; i++) {
+      snprintf(ip, sizeof ip, "10.0.%d.%d", round, i);
+      k[i] = open_at(s, ip, 0, CONN_IDLE, 0);
+      assert_non_null(k[i]);
+    }
+    /* No entry left: refused (notify_connection then shuts the socket). */
+    assert_null(open_at(s, "10.9.9.9", 0, CONN_NEW, 0));
+    assert_null(open_at(s, ip, 0, CONN_NEW, 0));
+    assert_int_equal(atomic_load(&s->n_conns), 3);
+    shut(s, k[1]);
+    assert_int_equal(k[1]->peer->holding, 0);
+    for (int i = 0; i < 3; i++)
+      conn_close(s, k[i]);
+    assert_int_equal(s->n_shut, 0);
+    assert_int_equal(atomic_load(&s->n_conns), 0);
+    for (unsigned b = 0; b < PEER_BUCKETS; b++)
+      assert_null(s->peers[b]);
+  }
+  /* Connections of one address share its record and count in it. */
+  struct conn *x = open_at(s, "::1", 0, CONN_IDLE, 0), *y = open_at(s, "::1", 0, CONN_IDLE, 0);
+  struct conn *z = open_at(s, "0.0.0.1", 0, CONN_IDLE, 0); /* same bytes as ::1 in part, another family */
+  assert_ptr_equal(x->peer, y->peer);
+  assert_ptr_not_equal(x->peer, z->peer);
+  assert_int_equal(x->peer->listed, 2);
+  free_table(s);
 }
 
 static void body_is_capped_not_grown(void **state) {
@@ -333,6 +510,11 @@ int main(void) {
       cmocka_unit_test(slots_are_claimed_once_and_recycled),
       cmocka_unit_test(no_slot_before_the_deadline_means_503),
       cmocka_unit_test(only_a_request_that_finds_no_free_slot_counts_a_wait),
+      cmocka_unit_test(idle_connections_of_the_heaviest_address_go_first),
+      cmocka_unit_test(of_one_address_stalled_heads_then_idle_then_new),
+      cmocka_unit_test(a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others),
+      cmocka_unit_test(newcomers_are_not_shed_to_keep_the_reserve),
+      cmocka_unit_test(a_full_table_refuses_and_gives_entries_back),
       cmocka_unit_test(body_is_capped_not_grown),
       cmocka_unit_test(chunked_body_is_reserved_as_it_grows),
       cmocka_unit_test(status_bodies_are_valid_json_whatever_is_echoed),
