@@ -196,6 +196,31 @@ expect_eq "check-config invalid: exit 1" 1 $?
 expect_eq "check-config message" "admitd check-config: bad-policy.yaml:4:35: podSecurity.defaults.warm: unknown key" "$err"
 "$ADMITD" check-config >/dev/null 2>&1
 expect_eq "check-config usage: exit 2" 2 $?
+cat >many-bad-policy.yaml <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: strict, enforceVersion: 1.30, warm: baseline}
+  exemptions: {usernames: [""], runtimeClass: [x]}
+  namespaces:
+    - {names: [a], audit: loose}
+    - 7
+    - {enforce: baseline}
+  enforceOnWorkloads: sometimes
+  extra: 1
+YAML
+err=$("$ADMITD" check-config many-bad-policy.yaml 2>&1)
+expect_eq "check-config, many podSecurity errors: exit 1" 1 $?
+expect_eq "check-config lists every podSecurity error" "admitd check-config: many-bad-policy.yaml:11:3: podSecurity.extra: unknown key
+admitd check-config: many-bad-policy.yaml:4:53: podSecurity.defaults.warm: unknown key
+admitd check-config: many-bad-policy.yaml:4:14: podSecurity.defaults.enforce: unknown level \"strict\" (want privileged, baseline or restricted)
+admitd check-config: many-bad-policy.yaml:4:31: podSecurity.defaults.enforceVersion: expected a version (latest or v1.N), got a number
+admitd check-config: many-bad-policy.yaml:5:33: podSecurity.exemptions.runtimeClass: unknown key
+admitd check-config: many-bad-policy.yaml:5:28: podSecurity.exemptions.usernames[0]: expected a non-empty string, got an empty string
+admitd check-config: many-bad-policy.yaml:7:20: podSecurity.namespaces[0].audit: unknown level \"loose\" (want privileged, baseline or restricted)
+admitd check-config: many-bad-policy.yaml:8:7: podSecurity.namespaces[1]: expected a mapping, got a number
+admitd check-config: many-bad-policy.yaml:9:7: podSecurity.namespaces[2]: a rule needs names: [...]
+admitd check-config: many-bad-policy.yaml:10:3: podSecurity.enforceOnWorkloads: expected true or false, got a string" "$err"
 out=$("$ADMITD" check --policy good-policy.yaml ok.yaml)
 expect_eq "--policy restricted allows the restricted pod" 0 $?
 
