@@ -325,6 +325,7 @@ expect_contains "a keyFile that holds no key: placed" "sig-bad.yaml:4:17: images
 out=$("$ADMITD" --version)
 expect_contains "--version names the libraries" "libmicrohttpd" "$out"
 expect_contains "--version names gnutls" "gnutls" "$out"
+expect_contains "--version names libcurl and its TLS backend" "  libcurl $(pkg-config --modversion libcurl) (GnuTLS/" "$out"
 "$ADMITD" bogus >/dev/null 2>&1
 expect_eq "unknown command: exit 2" 2 $?
 "$ADMITD" help >/dev/null
