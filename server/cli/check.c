@@ -32,6 +32,20 @@ struct check_opts {
   bool all, fail_on_warning;
 };
 
+/* What the objects judged so far came to, for the exit code. Kept as
+ * separate facts, not one "worst" code: a denial and a warning in one file
+ * must not hide each other, nor either hide an input error. */
+struct outcome {
+  bool input_error, denied, warned;
+};
+
+/* r from check_object: -1 not judged, 1 denied, 2 warned, 0 allowed. */
+static void note_outcome(struct outcome *out, int r) {
+  out->input_error |= r < 0;
+  out->denied |= r == 1;
+  out->warned |= r == 2;
+}
+
 /* What the run came to, for the summary line, SARIF and the exit code. */
 struct totals {
   size_t objects, allowed, denied, warned, errors, not_judged;
@@ -406,7 +420,8 @@ static bool has_content(const char *from, const char *to) {
  * read. Returns how many documents could not be read (each reported), or
  * -1 when the file cannot be read apart (stdin, unreadable) or every
  * document reads alone (the fault is in how they combine). */
-static long check_documents_apart(const struct check_opts *o, struct totals *t, const char *file, int *worst) {
+static long check_documents_apart(const struct check_opts *o, struct totals *t, const char *file,
+                                  struct outcome *seen) {
   char *text;
   size_t len;
   struct adm_error err = {0};
@@ -445,8 +460,7 @@ static long check_documents_apart(const struct check_opts *o, struct totals *t, 
     } else {
       for (size_t j = 0; j < set.n; j++) {
         set.objects[j].doc = doc;
-        int r = check_object(o, t, file, &set.objects[j], true);
-        *worst = r < 0 || r > *worst ? (r < 0 ? -1 : r) : *worst;
+        note_outcome(seen, check_object(o, t, file, &set.objects[j], true));
       }
       adm_manifest_set_free(&set);
     }
@@ -551,11 +565,11 @@ int adm_cli_check(int argc, char **argv) {
   o.cfg = cfg;
   static const char *const suffixes[] = {".yaml", ".yml", ".json", NULL};
   struct adm__paths files = {0};
-  bool input_error = false, denied = false, warned = false;
+  struct outcome seen = {0};
   for (int i = optind; i < argc; i++) {
     if (adm__collect_files(argv[i], suffixes, &files) < 0) {
       fprintf(stderr, "admitd check: %s: cannot read the folder\n", argv[i]);
-      input_error = true;
+      seen.input_error = true;
     }
   }
   struct totals t = {0};
@@ -564,11 +578,10 @@ int adm_cli_check(int argc, char **argv) {
   for (size_t i = 0; i < files.n; i++) {
     const char *file = files.items[i];
     struct adm_manifest_set set;
-    int worst = 0;
     if (adm_manifest_load(file, &set, &err) < 0) {
-      input_error = true;
+      seen.input_error = true;
       struct adm_error whole = err;
-      long bad = check_documents_apart(&o, &t, file, &worst);
+      long bad = check_documents_apart(&o, &t, file, &seen);
       if (bad < 0) {
         print_error(&whole, NULL, NULL, NULL);
         bad = 1;
@@ -581,20 +594,13 @@ int adm_cli_check(int argc, char **argv) {
         sarif_result(&t, file, 1, "admitd.error", "error", msg);
       }
     } else {
-      for (size_t j = 0; j < set.n; j++) {
-        int r = check_object(&o, &t, file, &set.objects[j], set.n > 1);
-        input_error |= r < 0;
-        denied |= r == 1;
-        warned |= r == 2;
-      }
+      for (size_t j = 0; j < set.n; j++)
+        note_outcome(&seen, check_object(&o, &t, file, &set.objects[j], set.n > 1));
       adm_manifest_set_free(&set);
     }
-    input_error |= worst < 0;
-    denied |= worst == 1;
-    warned |= worst == 2;
   }
-  /* Objects allowed with warnings count as warned too (r reports only the worst). */
-  warned |= t.warned > 0;
+  /* A denied object with warnings counts as warned too (r says denied). */
+  seen.warned |= t.warned > 0;
   if (o.out == OUT_SARIF)
     print_sarif(&t);
   json_decref(t.sarif);
@@ -604,8 +610,8 @@ int adm_cli_check(int argc, char **argv) {
   adm__paths_free(&files);
   adm_config_free(cfg);
   fflush(stdout);
-  bool failing = denied || (o.fail_on_warning && warned);
-  return input_error ? (failing ? 3 : 2) : failing ? 1 : 0;
+  bool failing = seen.denied || (o.fail_on_warning && seen.warned);
+  return seen.input_error ? (failing ? 3 : 2) : failing ? 1 : 0;
 }
 
 /* Every error of the file, each on its own line. */

@@ -175,6 +175,12 @@ head -n 11 partial.yaml | sed 's/privileged: true/privileged: false/' >partial-o
 out=$("$ADMITD" check partial-ok.yaml 2>/dev/null)
 expect_eq "input error alone: exit 2" 2 $?
 expect_contains "the readable document still judged" "partial-ok.yaml#1 Pod/priv: allowed" "$out"
+# A denied, then a warned object, and an unreadable document in one file:
+# the warning must not hide the denial (exit 3, as documented).
+{ head -n 11 partial.yaml; sed -n 14,18p mixed.yaml; } >deny-warn-bad.yaml
+out=$("$ADMITD" check deny-warn-bad.yaml 2>/dev/null)
+expect_eq "denied, warned and unreadable in one file: exit 3" 3 $?
+expect_contains "denied, warned and unreadable: counted" "3 objects: 1 allowed, 1 denied, 1 with warnings, 1 errors" "$out"
 
 # SARIF for code-scanning UIs.
 "$ADMITD" check --output sarif partial.yaml mixed.yaml >sarif.json 2>/dev/null
