@@ -84,6 +84,8 @@ expect_contains "dry-run flip" "rec.jsonl:4: allowed -> denied: CREATE Pod/debug
 expect_contains "warnings change" "rec.jsonl:3: warnings changed: CREATE Pod/job in team-a by carol" "$out"
 expect_contains "by namespace" "prod-shop" "$out"
 expect_contains "by check id" "runAsNonRoot" "$out"
+expect_contains "by check id: a check that ran in dry-run and now denies" \
+  "privileged                     failing before without denying, now denies 1 request" "$out"
 expect_eq "last line" "2 unchanged, 4 changed" "$(printf '%s\n' "$out" | tail -n 1)"
 
 # The policy the traffic was recorded under changes nothing.
@@ -110,8 +112,34 @@ out=$("$ADMITD" test emitted)
 expect_eq "emitted suite fails under the tightened policy: exit 1" 1 $?
 expect_contains "emitted suite: failures" "3 passed, 2 failed" "$out"
 
+# The suite names its policy relative to itself: committed with the policy
+# and checked out elsewhere, it still runs.
+mkdir -p proj/policies proj/suites
+cp current.yaml proj/policies/
+out=$("$ADMITD" replay --emit-tests proj/suites/recorded --policy proj/policies/current.yaml rec.jsonl)
+expect_eq "emit into a new folder: exit 0" 0 $?
+expect_eq "emit: the policy relative to the suite" 'policy: "../../policies/current.yaml"' \
+  "$(grep '^policy:' proj/suites/recorded/recorded.test.yaml)"
+mv proj proj-elsewhere
+out=$("$ADMITD" test proj-elsewhere/suites/recorded)
+expect_eq "emitted suite moved with its policy passes" "5 passed, 0 failed" "$out"
+
 err=$("$ADMITD" replay --policy current.yaml missing.jsonl 2>&1)
 expect_eq "missing recording: exit 2" 2 $?
+# Input that cannot be read is an input error, never "0 changed" and exit 0.
+# Under a 1 GiB address-space limit (not with AddressSanitizer, which
+# reserves far more), so a reader that grows without bound fails here
+# instead of taking the machine's memory.
+cap_memory() { ldd "$ADMITD" | grep -q libasan || ulimit -v 1048576; }
+err=$( (cap_memory && exec timeout 60 "$ADMITD" replay --policy current.yaml /dev/zero) 2>&1 >/dev/null)
+expect_eq "/dev/zero: exit 2" 2 $?
+expect_contains "/dev/zero: said why" "/dev/zero:1: a line longer than 67108864 bytes: not a recording" "$err"
+mkdir recordings
+err=$("$ADMITD" replay --policy current.yaml recordings 2>&1 >/dev/null)
+expect_eq "a folder: exit 2" 2 $?
+expect_contains "a folder: said so" "recordings: is a folder, not a recording" "$err"
+err=$("$ADMITD" replay --emit-tests emitted2 recordings 2>&1 >/dev/null)
+expect_eq "emit from a folder: exit 2" 2 $?
 err=$("$ADMITD" replay rec.jsonl 2>&1)
 expect_eq "no policy: exit 2" 2 $?
 finish
