@@ -572,6 +572,8 @@ int adm_cli_check(int argc, char **argv) {
       seen.input_error = true;
     }
   }
+  for (size_t i = 0; i < files.n_skipped; i++)
+    fprintf(stderr, "admitd check: note: %s: not followed: a link to a folder already read\n", files.skipped[i]);
   struct totals t = {0};
   if (o.out == OUT_SARIF)
     t.sarif = json_array();

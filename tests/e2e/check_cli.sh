@@ -109,6 +109,26 @@ expect_eq "folders recursively (.yml, .json; not .txt): exit 1" 1 $?
 expect_contains "generateName is the name" "tree/a/gen.json Pod/web-: denied" "$out"
 expect_contains "nested .yml" "tree/a/b/priv.yml Pod/priv: denied" "$out"
 expect_contains "summary of the folder" "2 objects: 0 allowed, 2 denied, 0 with warnings, 0 errors" "$out"
+# Each folder once, by device and inode: links back up the tree are named
+# and not followed (two links to "." made the walk endless); a link to a
+# folder outside the tree is followed.
+mkdir -p outside loops/real
+cp priv.yaml outside/o.yaml
+cp priv.yaml loops/real/p.yaml
+ln -s . loops/a
+ln -s . loops/b
+ln -s .. loops/real/up
+ln -s real loops/0-alias
+ln -s ../outside loops/out
+out=$( (cap_memory && exec timeout 20 "$ADMITD" check loops) 2>err.txt)
+expect_eq "links to folders read once: exit 1" 1 $?
+expect_eq "links to folders read once: each file once, by its real path" "loops/out/o.yaml Pod/priv: denied
+loops/real/p.yaml Pod/priv: denied
+2 objects: 0 allowed, 2 denied, 0 with warnings, 0 errors" "$(printf '%s\n' "$out" | sed 's/: denied.*/: denied/')"
+expect_eq "links to folders read once: each skipped link named" "admitd check: note: loops/0-alias: not followed: a link to a folder already read
+admitd check: note: loops/a: not followed: a link to a folder already read
+admitd check: note: loops/b: not followed: a link to a folder already read
+admitd check: note: loops/real/up: not followed: a link to a folder already read" "$(cat err.txt)"
 
 cat >mixed.yaml <<'YAML'
 apiVersion: v1
