@@ -445,7 +445,7 @@ int adm_config_load_report(const char *path, struct adm_config **out, struct adm
                            adm_config_report_fn report, void *ctx) {
   char *text;
   size_t len;
-  int rc = adm_read_file(path, ADM_CONFIG_MAX_BYTES, &text, &len, err);
+  int rc = adm_read_regular_file(path, ADM_CONFIG_MAX_BYTES, &text, &len, err);
   if (rc < 0) {
     if (report)
       report(ctx, err);

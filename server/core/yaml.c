@@ -8,6 +8,7 @@
 #include "admitd/yaml.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define NO_ANCHOR ((size_t)-1)
@@ -682,10 +685,9 @@ int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, c
   return ADM_EINVAL;
 }
 
-int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (f == NULL)
-    return adm_fail(err, ADM_EIO, path, "cannot open: %s", strerror(errno));
+/* The rest of f into a *new* buffer, bounded by max_bytes; closes f unless
+ * it is stdin. */
+static int read_stream(FILE *f, const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
   size_t cap = 8192, n = 0;
   char *buf = malloc(cap);
   int rc = 0;
@@ -726,6 +728,42 @@ int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, s
   *out = buf;
   *len = n;
   return 0;
+}
+
+int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (f == NULL)
+    return adm_fail(err, ADM_EIO, path, "cannot open: %s", strerror(errno));
+  return read_stream(f, path, max_bytes, out, len, err);
+}
+
+int adm_read_regular_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
+  /* O_NONBLOCK: opening a FIFO for reading waits for a writer, which
+   * would hang whoever reads (the server's signal loop, on reload). On a
+   * regular file it changes nothing. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return adm_fail(err, ADM_EIO, path, "cannot open: %s", strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int saved = errno;
+    close(fd);
+    return adm_fail(err, ADM_EIO, path, "cannot stat: %s", strerror(saved));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return adm_fail(err, ADM_EINVAL, path, "not a regular file (%s); refused",
+                    S_ISFIFO(st.st_mode)   ? "a FIFO"
+                    : S_ISDIR(st.st_mode)  ? "a folder"
+                    : S_ISSOCK(st.st_mode) ? "a socket"
+                                           : "a device");
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (f == NULL) {
+    close(fd);
+    return adm_fail(err, ADM_ENOMEM, path, "out of memory");
+  }
+  return read_stream(f, path, max_bytes, out, len, err);
 }
 
 const char *adm_yaml_unknown_key(const json_t *obj, const char *const *allowed) {
