@@ -41,6 +41,7 @@ struct loader {
   /* This document's nodes as a consumer sees them (aliases expanded), and
    * how many of those came from aliases: go-yaml's decodeCount/aliasCount. */
   size_t nodes, alias_nodes;
+  size_t line0; /* lines before buf in its file: marks and errors name the file's lines */
 };
 
 /* The pieces of one mapping being built. */
@@ -55,7 +56,7 @@ static int fail_at(struct loader *l, yaml_mark_t m, int code, const char *fmt, .
 
 static int fail_at(struct loader *l, yaml_mark_t m, int code, const char *fmt, ...) {
   char where[256], text[400];
-  snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, m.line + 1, m.column + 1);
+  snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, l->line0 + m.line + 1, m.column + 1);
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
@@ -80,7 +81,8 @@ static int add_mark(struct loader *l, const json_t *parent, const char *key, siz
   const char *k = key ? adm_arena_strdup(&d->arena, key) : NULL;
   if (key && k == NULL)
     return nomem(l);
-  d->marks[d->n_marks++] = (struct adm_yaml_mark){parent, k, index, (unsigned)m.line + 1, (unsigned)m.column + 1};
+  d->marks[d->n_marks++] =
+      (struct adm_yaml_mark){parent, k, index, (unsigned)(l->line0 + m.line + 1), (unsigned)m.column + 1};
   return 0;
 }
 
@@ -90,7 +92,7 @@ static int move_mark(struct loader *l, const json_t *parent, const char *key, ya
   for (size_t i = d->n_marks; i-- > 0;) {
     struct adm_yaml_mark *mk = &d->marks[i];
     if (mk->parent == parent && mk->key && strcmp(mk->key, key) == 0) {
-      mk->line = (unsigned)m.line + 1;
+      mk->line = (unsigned)(l->line0 + m.line + 1);
       mk->col = (unsigned)m.column + 1;
       return 0;
     }
@@ -347,7 +349,7 @@ static int scalar_value(struct loader *l, yaml_event_t *ev, json_t **out) {
 static int next_event(struct loader *l, yaml_event_t *ev) {
   if (!yaml_parser_parse(&l->parser, ev)) {
     char where[256];
-    snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, l->parser.problem_mark.line + 1,
+    snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, l->line0 + l->parser.problem_mark.line + 1,
              l->parser.problem_mark.column + 1);
     return adm_fail(l->err, ADM_EPARSE, where, "%s%s%s", l->parser.problem ? l->parser.problem : "syntax error",
                     l->parser.context ? " " : "", l->parser.context ? l->parser.context : "");
@@ -619,12 +621,17 @@ static int parse_document(struct loader *l, unsigned line) {
 
 int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema,
                          struct adm_yaml_docs **out, struct adm_error *err) {
+  return adm_yaml_load_part(buf, len, file, schema, 1, out, err);
+}
+
+int adm_yaml_load_part(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema, unsigned first_line,
+                       struct adm_yaml_docs **out, struct adm_error *err) {
   struct adm_yaml_docs *docs = calloc(1, sizeof *docs);
   if (docs == NULL)
     return adm_fail(err, ADM_ENOMEM, file, "out of memory");
   adm_arena_init(&docs->arena, 4096, 0);
   docs->file = adm_arena_strdup(&docs->arena, file ? file : "<input>");
-  struct loader l = {.docs = docs, .err = err, .schema = schema};
+  struct loader l = {.docs = docs, .err = err, .schema = schema, .line0 = first_line > 0 ? first_line - 1 : 0};
   if (docs->file == NULL || !yaml_parser_initialize(&l.parser)) {
     adm_yaml_docs_free(docs);
     return adm_fail(err, ADM_ENOMEM, file, "out of memory");
@@ -636,7 +643,7 @@ int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm
     if ((rc = next_event(&l, &ev)) < 0)
       break;
     yaml_event_type_t type = ev.type;
-    unsigned line = (unsigned)ev.start_mark.line + 1;
+    unsigned line = (unsigned)(l.line0 + ev.start_mark.line + 1);
     yaml_event_delete(&ev);
     if (type == YAML_STREAM_END_EVENT)
       break;

@@ -202,6 +202,30 @@ out=$("$ADMITD" check deny-warn-bad.yaml 2>/dev/null)
 expect_eq "denied, warned and unreadable in one file: exit 3" 3 $?
 expect_contains "denied, warned and unreadable: counted" "3 objects: 1 allowed, 1 denied, 1 with warnings, 1 errors" "$out"
 
+# Memory follows the largest document, not the file: 8 MiB of "{}" (4 Mi
+# documents) is judged within 1 GiB of address space (it took 1.7 GB of
+# memory when every document was held at once).
+python3 -c 'import sys; sys.stdout.write("{}" * (4 << 20))' >empties.json
+out=$( (cap_memory && exec "$ADMITD" check empties.json) 2>&1)
+expect_eq "4 Mi documents: exit 0" 0 $?
+expect_eq "4 Mi documents: all judged" "4194304 objects: 4194304 allowed, 0 denied, 0 with warnings, 0 errors" "$out"
+# One document larger than serve takes (7 MiB by default) is refused before
+# it is parsed, naming file and line; the documents around it are judged.
+python3 - <<'PY'
+big = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":"%s"}}' % ("x" * (7 << 20))
+priv = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"hostPID":true,"containers":[{"name":"c"}]}}'
+open("big.json", "w").write(priv + "\n" + big + "\n" + priv + "\n")
+open("big.yaml", "w").write("kind: ConfigMap\napiVersion: v1\nmetadata: {name: small}\n---\nkind: ConfigMap\napiVersion: v1\ndata:\n  a: " + "x" * (7 << 20) + "\n---\n" + priv + "\n")
+PY
+out=$("$ADMITD" check big.json 2>err.txt)
+expect_eq "a document over 7 MiB in JSON: exit 3" 3 $?
+expect_eq "a document over 7 MiB in JSON: named" "admitd check: big.json#2 (from line 2): big.json:2: document 2 is larger than 7340032 bytes, the largest request admitd serve takes by default; not read" "$(cat err.txt)"
+expect_contains "a document over 7 MiB in JSON: the next one judged" "big.json#3 Pod/p: denied" "$out"
+out=$("$ADMITD" check big.yaml 2>err.txt)
+expect_eq "a document over 7 MiB in YAML: exit 3" 3 $?
+expect_eq "a document over 7 MiB in YAML: named" "admitd check: big.yaml#2 (from line 4): big.yaml:4: document 2 is larger than 7340032 bytes, the largest request admitd serve takes by default; not read" "$(cat err.txt)"
+expect_contains "a document over 7 MiB in YAML: the next one judged" "big.yaml#3 Pod/p: denied" "$out"
+
 # SARIF for code-scanning UIs.
 "$ADMITD" check --output sarif partial.yaml mixed.yaml >sarif.json 2>/dev/null
 expect_eq "sarif: exit 3" 3 $?
