@@ -211,7 +211,8 @@ int adm__collect_files(const char *path, const char *const *suffixes, struct adm
     free(w.seen);
     if (rc < 0)
       return -1;
-    qsort(out->items + first, out->n - first, sizeof *out->items, cmp_str);
+    if (out->n > first)
+      qsort(out->items + first, out->n - first, sizeof *out->items, cmp_str);
     return 0;
   }
   return push(out, path);

@@ -305,8 +305,11 @@ static void print_summary(struct replay_totals *t) {
     }
   }
   if (t->by_check.n || t->by_fixed_check.n) {
-    qsort(t->by_check.items, t->by_check.n, sizeof *t->by_check.items, cmp_tally);
-    qsort(t->by_fixed_check.items, t->by_fixed_check.n, sizeof *t->by_fixed_check.items, cmp_tally);
+    /* qsort must not be given NULL, even with no items. */
+    if (t->by_check.n)
+      qsort(t->by_check.items, t->by_check.n, sizeof *t->by_check.items, cmp_tally);
+    if (t->by_fixed_check.n)
+      qsort(t->by_fixed_check.items, t->by_fixed_check.n, sizeof *t->by_fixed_check.items, cmp_tally);
     printf("by check id:\n");
     for (size_t i = 0; i < t->by_check.n; i++) {
       const struct tally *e = &t->by_check.items[i];
