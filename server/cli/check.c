@@ -4,7 +4,6 @@
  * that could not be judged; files that cannot be read and usage errors go
  * to stderr. */
 #include <getopt.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

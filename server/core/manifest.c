@@ -1,7 +1,9 @@
 /* Reads manifest files for the CLI as kubectl would: JSON through jansson
  * (duplicate keys rejected; several objects may follow one another), anything
  * else through the YAML loader in its manifest schema. Expands lists into
- * their items; knows nothing of which kinds are judged (extract.c does). */
+ * their items; knows nothing of which kinds are judged (extract.c does).
+ * Hands documents over one at a time, each bounded in size, so memory
+ * follows the largest document rather than the file. */
 #include "admitd/manifest.h"
 
 #include <ctype.h>
