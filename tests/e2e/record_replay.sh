@@ -84,8 +84,6 @@ expect_contains "dry-run flip" "rec.jsonl:4: allowed -> denied: CREATE Pod/debug
 expect_contains "warnings change" "rec.jsonl:3: warnings changed: CREATE Pod/job in team-a by carol" "$out"
 expect_contains "by namespace" "prod-shop" "$out"
 expect_contains "by check id" "runAsNonRoot" "$out"
-expect_contains "by check id: a check that ran in dry-run and now denies" \
-  "privileged                     failing before without denying, now denies 1 request" "$out"
 expect_eq "last line" "2 unchanged, 4 changed" "$(printf '%s\n' "$out" | tail -n 1)"
 
 # The policy the traffic was recorded under changes nothing.
@@ -112,6 +110,15 @@ out=$("$ADMITD" test emitted)
 expect_eq "emitted suite fails under the tightened policy: exit 1" 1 $?
 expect_contains "emitted suite: failures" "3 passed, 2 failed" "$out"
 
+err=$("$ADMITD" replay --policy current.yaml missing.jsonl 2>&1)
+expect_eq "missing recording: exit 2" 2 $?
+
+# By check id, a check that ran in dry-run when recorded and now denies is
+# named: the dry-run-to-enforce step (the privileged pod in team-a).
+out=$("$ADMITD" replay --policy tightened.yaml rec.jsonl)
+expect_contains "by check id: a check that ran in dry-run and now denies" \
+  "privileged                     failing before without denying, now denies 1 request" "$out"
+
 # The suite names its policy relative to itself: committed with the policy
 # and checked out elsewhere, it still runs.
 mkdir -p proj/policies proj/suites
@@ -120,12 +127,13 @@ out=$("$ADMITD" replay --emit-tests proj/suites/recorded --policy proj/policies/
 expect_eq "emit into a new folder: exit 0" 0 $?
 expect_eq "emit: the policy relative to the suite" 'policy: "../../policies/current.yaml"' \
   "$(grep '^policy:' proj/suites/recorded/recorded.test.yaml)"
+before=$("$ADMITD" test proj/suites/recorded)
 mv proj proj-elsewhere
 out=$("$ADMITD" test proj-elsewhere/suites/recorded)
-expect_eq "emitted suite moved with its policy passes" "5 passed, 0 failed" "$out"
+expect_eq "emitted suite moved with its policy: exit 0" 0 $?
+expect_contains "emitted suite moved with its policy: every case passes" ", 0 failed" "$out"
+expect_eq "emitted suite moved with its policy: the same result" "$before" "$out"
 
-err=$("$ADMITD" replay --policy current.yaml missing.jsonl 2>&1)
-expect_eq "missing recording: exit 2" 2 $?
 # Input that cannot be read is an input error, never "0 changed" and exit 0.
 err=$( (cap_memory && exec timeout 60 "$ADMITD" replay --policy current.yaml /dev/zero) 2>&1 >/dev/null)
 expect_eq "/dev/zero: exit 2" 2 $?
