@@ -8,12 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 hack/deps.sh test
 dir=build
-opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DADMITD_WERROR=ON)
+# BUILD_TESTING is given every time: build/ may have been configured
+# without tests (hack/run.sh does), and CMake would keep that choice.
+opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DADMITD_WERROR=ON -DBUILD_TESTING=ON)
 if [ "${1:-}" = --sanitize ]; then
   dir=build-asan
-  opts=(-DCMAKE_BUILD_TYPE=Debug -DADMITD_SANITIZE=ON -DADMITD_WERROR=ON)
+  opts=(-DCMAKE_BUILD_TYPE=Debug -DADMITD_SANITIZE=ON -DADMITD_WERROR=ON -DBUILD_TESTING=ON)
 fi
 cmake -S . -B "$dir" "${opts[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"
 cd "$dir"
-ctest --output-on-failure -j2
+# A run that found no test is a failure, not a pass.
+ctest --output-on-failure --no-tests=error -j2

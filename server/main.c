@@ -25,6 +25,7 @@
 #include "admitd/log.h"
 #include "admitd/record.h"
 #include "admitd/metrics.h"
+#include "admitd/registry.h"
 #include "admitd/reload.h"
 #include "admitd/tls.h"
 
@@ -36,6 +37,7 @@ static void print_version(void) {
   printf("  gnutls %s\n", gnutls_check_version(NULL));
   printf("  jansson %s\n", jansson_version_str());
   printf("  libyaml %d.%d.%d\n", ymaj, ymin, ypatch);
+  printf("  libcurl %s\n", adm_registry_curl_version());
   const struct adm_registry *reg = adm_registry_default();
   printf("  pod security standards v1.0..v1.%d (latest = v1.%d)\n", reg->max_minor, reg->max_minor);
 }

@@ -1149,3 +1149,11 @@ void adm_registry_client_free(struct adm_registry_client *c) {
     pthread_mutex_destroy(&c->share_locks[i]);
   free(c);
 }
+
+const char *adm_registry_curl_version(void) {
+  static char text[128];
+  const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  snprintf(text, sizeof text, "%s (%s)", v && v->version ? v->version : "unknown",
+           v && v->ssl_version ? v->ssl_version : "no TLS");
+  return text;
+}

@@ -84,4 +84,8 @@ int adm_registry_host_canonical(const char *name, char *out, size_t outlen);
  * static. */
 const char *adm_registry_api_host(const char *canonical);
 
+/* libcurl's version and its TLS backend as linked at run time, for
+ * `admitd version`: "8.14.1 (GnuTLS/3.8.9)". *borrowed*: static. */
+const char *adm_registry_curl_version(void);
+
 #endif

@@ -54,6 +54,11 @@ int adm_yaml_load(const char *buf, size_t len, const char *file, struct adm_yaml
 int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema,
                          struct adm_yaml_docs **out, struct adm_error *err);
 
+/* The same for a part of a file that starts at its line first_line
+ * (1-based): marks, document lines and errors name the file's lines. */
+int adm_yaml_load_part(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema, unsigned first_line,
+                       struct adm_yaml_docs **out, struct adm_error *err);
+
 /* True when s is a YAML 1.1 boolean spelling that YAML 1.2 reads as a string
  * (y, yes, on, n, no, off in their three cases); *value gets its meaning. Lets
  * the policy loader say why `enabled: yes` is not a boolean. */
@@ -70,5 +75,8 @@ int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, c
 
 /* Read a whole file (bounded by max_bytes) into a *new* NUL-terminated buffer. */
 int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err);
+/* The same for a file that must be a regular file (a policy): anything else
+ * (a FIFO, a device, a folder) is refused without blocking. No "-". */
+int adm_read_regular_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err);
 
 #endif

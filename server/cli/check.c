@@ -4,8 +4,6 @@
  * that could not be judged; files that cannot be read and usage errors go
  * to stderr. */
 #include <getopt.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +29,20 @@ struct check_opts {
   enum output out;
   bool all, fail_on_warning;
 };
+
+/* What the objects judged so far came to, for the exit code. Kept as
+ * separate facts, not one "worst" code: a denial and a warning in one file
+ * must not hide each other, nor either hide an input error. */
+struct outcome {
+  bool input_error, denied, warned;
+};
+
+/* r from check_object: -1 not judged, 1 denied, 2 warned, 0 allowed. */
+static void note_outcome(struct outcome *out, int r) {
+  out->input_error |= r < 0;
+  out->denied |= r == 1;
+  out->warned |= r == 2;
+}
 
 /* What the run came to, for the summary line, SARIF and the exit code. */
 struct totals {
@@ -366,97 +378,49 @@ static void check_usage(FILE *f) {
              "(what could be read is still judged); 3: both an input error and a denial.\n");
 }
 
-static void print_error(const struct adm_error *err, const char *alias, const char *file, const char *prefix) {
-  char msg[1024], out[1400];
+static void print_error(const struct adm_error *err, const char *prefix) {
+  char msg[1024];
   adm_error_format(err, msg, sizeof msg);
-  /* Messages from a document read apart name the copy: name the file. */
-  size_t n = 0, k = alias ? strlen(alias) : 0;
-  for (const char *p = msg; *p && n + 1 < sizeof out;) {
-    if (k && strncmp(p, alias, k) == 0) {
-      n += (size_t)snprintf(out + n, sizeof out - n, "%s", file);
-      if (n >= sizeof out)
-        n = sizeof out - 1;
-      p += k;
-    } else {
-      out[n++] = *p++;
-    }
-  }
-  out[n] = '\0';
-  fprintf(stderr, "admitd check: %s%s\n", prefix ? prefix : "", out);
+  fprintf(stderr, "admitd check: %s%s\n", prefix ? prefix : "", msg);
 }
 
-static bool doc_start(const char *line) {
-  return strncmp(line, "---", 3) == 0 && (line[3] == '\n' || line[3] == '\r' || line[3] == ' ' || line[3] == '\0');
+/* One input file, judged document by document as adm_manifest_each hands
+ * them over: only one document's tree is held at a time. */
+struct check_file {
+  const struct check_opts *o;
+  struct totals *t;
+  struct outcome *seen;
+  const char *file;
+  bool doc_error; /* a document could not be read (reported here) */
+};
+
+/* Input that could not be read: reported, counted as an error. */
+static void count_unread(struct check_file *cf, const struct adm_error *err, unsigned line, const char *prefix) {
+  print_error(err, prefix);
+  cf->seen->input_error = true;
+  cf->t->objects++;
+  cf->t->errors++;
+  if (cf->o->out == OUT_SARIF) {
+    char msg[1024];
+    adm_error_format(err, msg, sizeof msg);
+    sarif_result(cf->t, cf->file, line, "admitd.error", "error", msg);
+  }
 }
 
-static bool has_content(const char *from, const char *to) {
-  for (const char *p = from; p < to;) {
-    while (p < to && (*p == ' ' || *p == '\t'))
-      p++;
-    if (p < to && *p != '\n' && *p != '\r' && *p != '#' && !doc_start(p))
-      return true;
-    const char *nl = memchr(p, '\n', (size_t)(to - p));
-    p = nl ? nl + 1 : to;
+static int check_document(void *ctx, const struct adm_manifest_doc *d) {
+  struct check_file *cf = ctx;
+  if (d->set != NULL) {
+    for (size_t j = 0; j < d->set->n; j++)
+      note_outcome(cf->seen, check_object(cf->o, cf->t, cf->file, &d->set->objects[j], d->multi));
+    return 0;
   }
-  return false;
-}
-
-/* A YAML file that cannot be read whole: read each document on its own (the
- * others blanked, so lines keep their numbers) and judge those that can be
- * read. Returns how many documents could not be read (each reported), or
- * -1 when the file cannot be read apart (stdin, unreadable) or every
- * document reads alone (the fault is in how they combine). */
-static long check_documents_apart(const struct check_opts *o, struct totals *t, const char *file, int *worst) {
-  char *text;
-  size_t len;
-  struct adm_error err = {0};
-  if (strcmp(file, "-") == 0 || adm_read_file(file, ADM_MANIFEST_MAX_BYTES, &text, &len, &err) < 0)
-    return -1;
-  char *copy = malloc(len + 1);
-  size_t bad = 0, doc = 0;
-  const char *end = text + len;
-  for (const char *from = text; copy && from < end;) {
-    const char *to = from;
-    do {
-      const char *nl = memchr(to, '\n', (size_t)(end - to));
-      to = nl ? nl + 1 : end;
-    } while (to < end && !doc_start(to));
-    if (!has_content(from, to)) {
-      from = to;
-      continue;
-    }
-    doc++;
-    for (size_t i = 0; i < len; i++)
-      copy[i] = text[i] == '\n' || (text + i >= from && text + i < to) ? text[i] : ' ';
-    int fd = memfd_create("admitd-check-doc", MFD_CLOEXEC);
-    char alias[64];
-    snprintf(alias, sizeof alias, "/proc/self/fd/%d", fd);
-    struct adm_manifest_set set;
-    if (fd < 0 || write(fd, copy, len) != (ssize_t)len) {
-      bad++;
-    } else if (adm_manifest_load(alias, &set, &err) < 0) {
-      char where[4200];
-      unsigned line = 1;
-      for (const char *p = text; p < from; p++)
-        line += *p == '\n';
-      snprintf(where, sizeof where, "%s#%zu (from line %u): ", file, doc, line);
-      print_error(&err, alias, file, where);
-      bad++;
-    } else {
-      for (size_t j = 0; j < set.n; j++) {
-        set.objects[j].doc = doc;
-        int r = check_object(o, t, file, &set.objects[j], true);
-        *worst = r < 0 || r > *worst ? (r < 0 ? -1 : r) : *worst;
-      }
-      adm_manifest_set_free(&set);
-    }
-    if (fd >= 0)
-      close(fd);
-    from = to;
-  }
-  free(copy);
-  free(text);
-  return bad ? (long)bad : -1;
+  /* The others are still judged: name the document that was not. */
+  char prefix[4200] = "";
+  if (d->multi)
+    snprintf(prefix, sizeof prefix, "%s#%zu (from line %u): ", cf->file, d->doc, d->line);
+  cf->doc_error = true;
+  count_unread(cf, d->err, d->line, prefix);
+  return 0;
 }
 
 int adm_cli_check(int argc, char **argv) {
@@ -542,7 +506,7 @@ int adm_cli_check(int argc, char **argv) {
   struct adm_error err = {0};
   if (policy) {
     if (adm_config_load(policy, &cfg, &err) < 0) {
-      print_error(&err, NULL, NULL, NULL);
+      print_error(&err, NULL);
       return 2;
     }
   } else {
@@ -551,50 +515,27 @@ int adm_cli_check(int argc, char **argv) {
   o.cfg = cfg;
   static const char *const suffixes[] = {".yaml", ".yml", ".json", NULL};
   struct adm__paths files = {0};
-  bool input_error = false, denied = false, warned = false;
+  struct outcome seen = {0};
   for (int i = optind; i < argc; i++) {
     if (adm__collect_files(argv[i], suffixes, &files) < 0) {
       fprintf(stderr, "admitd check: %s: cannot read the folder\n", argv[i]);
-      input_error = true;
+      seen.input_error = true;
     }
   }
+  for (size_t i = 0; i < files.n_skipped; i++)
+    fprintf(stderr, "admitd check: note: %s: not followed: a link to a folder already read\n", files.skipped[i]);
   struct totals t = {0};
   if (o.out == OUT_SARIF)
     t.sarif = json_array();
   for (size_t i = 0; i < files.n; i++) {
-    const char *file = files.items[i];
-    struct adm_manifest_set set;
-    int worst = 0;
-    if (adm_manifest_load(file, &set, &err) < 0) {
-      input_error = true;
-      struct adm_error whole = err;
-      long bad = check_documents_apart(&o, &t, file, &worst);
-      if (bad < 0) {
-        print_error(&whole, NULL, NULL, NULL);
-        bad = 1;
-      }
-      t.objects += (size_t)bad;
-      t.errors += (size_t)bad;
-      if (o.out == OUT_SARIF) {
-        char msg[1024];
-        adm_error_format(&whole, msg, sizeof msg);
-        sarif_result(&t, file, 1, "admitd.error", "error", msg);
-      }
-    } else {
-      for (size_t j = 0; j < set.n; j++) {
-        int r = check_object(&o, &t, file, &set.objects[j], set.n > 1);
-        input_error |= r < 0;
-        denied |= r == 1;
-        warned |= r == 2;
-      }
-      adm_manifest_set_free(&set);
+    struct check_file cf = {.o = &o, .t = &t, .seen = &seen, .file = files.items[i]};
+    if (adm_manifest_each(cf.file, check_document, &cf, &err) < 0 && !cf.doc_error) {
+      /* The file itself (missing, too large): nothing of it was judged. */
+      count_unread(&cf, &err, 1, NULL);
     }
-    input_error |= worst < 0;
-    denied |= worst == 1;
-    warned |= worst == 2;
   }
-  /* Objects allowed with warnings count as warned too (r reports only the worst). */
-  warned |= t.warned > 0;
+  /* A denied object with warnings counts as warned too (r says denied). */
+  seen.warned |= t.warned > 0;
   if (o.out == OUT_SARIF)
     print_sarif(&t);
   json_decref(t.sarif);
@@ -604,8 +545,8 @@ int adm_cli_check(int argc, char **argv) {
   adm__paths_free(&files);
   adm_config_free(cfg);
   fflush(stdout);
-  bool failing = denied || (o.fail_on_warning && warned);
-  return input_error ? (failing ? 3 : 2) : failing ? 1 : 0;
+  bool failing = seen.denied || (o.fail_on_warning && seen.warned);
+  return seen.input_error ? (failing ? 3 : 2) : failing ? 1 : 0;
 }
 
 /* Every error of the file, each on its own line. */

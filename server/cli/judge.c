@@ -78,23 +78,30 @@ void adm__paths_free(struct adm__paths *p) {
   for (size_t i = 0; i < p->n; i++)
     free(p->items[i]);
   free(p->items);
+  for (size_t i = 0; i < p->n_skipped; i++)
+    free(p->skipped[i]);
+  free(p->skipped);
   memset(p, 0, sizeof *p);
 }
 
-static int push(struct adm__paths *p, const char *path) {
-  if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 16;
-    char **items = realloc(p->items, cap * sizeof *items);
-    if (items == NULL)
+static int push_to(char ***items, size_t *n, size_t *cap, const char *path) {
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 16;
+    char **grown = realloc(*items, nc * sizeof *grown);
+    if (grown == NULL)
       return -1;
-    p->items = items;
-    p->cap = cap;
+    *items = grown;
+    *cap = nc;
   }
   char *copy = strdup(path);
   if (copy == NULL)
     return -1;
-  p->items[p->n++] = copy;
+  (*items)[(*n)++] = copy;
   return 0;
+}
+
+static int push(struct adm__paths *p, const char *path) {
+  return push_to(&p->items, &p->n, &p->cap, path);
 }
 
 static bool has_suffix(const char *name, const char *const *suffixes) {
@@ -111,7 +118,40 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk(const char *dir, const char *const *suffixes, struct adm__paths *out, int depth) {
+/* One walk: the folders read so far, by device and inode, so a link back
+ * up the tree (or two links to one folder) is read once, not forever.
+ * Links to folders wait in links until the real tree is read, so a file is
+ * named by its real path rather than by whichever link readdir gave first. */
+struct walk {
+  const char *const *suffixes;
+  struct adm__paths *out;
+  struct adm__paths links;
+  struct dir_id {
+    dev_t dev;
+    ino_t ino;
+  } * seen;
+  size_t n_seen, cap_seen;
+};
+
+/* 1 when the folder was read already, 0 when it is new (now remembered),
+ * -1 without memory. */
+static int seen_before(struct walk *w, const struct stat *st) {
+  for (size_t i = 0; i < w->n_seen; i++)
+    if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+      return 1;
+  if (w->n_seen == w->cap_seen) {
+    size_t nc = w->cap_seen ? w->cap_seen * 2 : 16;
+    struct dir_id *grown = realloc(w->seen, nc * sizeof *grown);
+    if (grown == NULL)
+      return -1;
+    w->seen = grown;
+    w->cap_seen = nc;
+  }
+  w->seen[w->n_seen++] = (struct dir_id){st->st_dev, st->st_ino};
+  return 0;
+}
+
+static int walk(struct walk *w, const char *dir, int depth) {
   if (depth > 64)
     return 0;
   DIR *d = opendir(dir);
@@ -128,13 +168,22 @@ static int walk(const char *dir, const char *const *suffixes, struct adm__paths 
     if ((size_t)snprintf(path, sizeof path, "%s%s%s", here ? "" : dir, here || dir[strlen(dir) - 1] == '/' ? "" : "/",
                          e->d_name) >= sizeof path)
       continue;
-    struct stat st;
-    if (stat(path, &st) < 0)
+    struct stat st, lst;
+    if (stat(path, &st) < 0 || lstat(path, &lst) < 0)
       continue;
-    if (S_ISDIR(st.st_mode))
-      rc = walk(path, suffixes, out, depth + 1);
-    else if (S_ISREG(st.st_mode) && has_suffix(e->d_name, suffixes))
-      rc = push(out, path);
+    if (S_ISDIR(st.st_mode) && S_ISLNK(lst.st_mode)) {
+      rc = push(&w->links, path);
+    } else if (S_ISDIR(st.st_mode)) {
+      int seen = seen_before(w, &st);
+      if (seen < 0)
+        rc = -1;
+      else if (seen)
+        rc = push_to(&w->out->skipped, &w->out->n_skipped, &w->out->cap_skipped, path);
+      else
+        rc = walk(w, path, depth + 1);
+    } else if (S_ISREG(st.st_mode) && has_suffix(e->d_name, w->suffixes)) {
+      rc = push(w->out, path);
+    }
   }
   closedir(d);
   return rc;
@@ -144,9 +193,26 @@ int adm__collect_files(const char *path, const char *const *suffixes, struct adm
   struct stat st;
   if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
     size_t first = out->n;
-    if (walk(path, suffixes, out, 0) < 0)
+    struct walk w = {.suffixes = suffixes, .out = out};
+    int rc = seen_before(&w, &st) < 0 ? -1 : walk(&w, path, 0);
+    /* Then the links, in name order; those below them queue more. */
+    for (size_t done = 0; rc == 0 && done < w.links.n;) {
+      qsort(w.links.items + done, w.links.n - done, sizeof *w.links.items, cmp_str);
+      const char *link = w.links.items[done++];
+      int seen = stat(link, &st) < 0 ? 0 : seen_before(&w, &st);
+      if (seen < 0)
+        rc = -1;
+      else if (seen)
+        rc = push_to(&out->skipped, &out->n_skipped, &out->cap_skipped, link);
+      else
+        rc = walk(&w, link, 0);
+    }
+    adm__paths_free(&w.links);
+    free(w.seen);
+    if (rc < 0)
       return -1;
-    qsort(out->items + first, out->n - first, sizeof *out->items, cmp_str);
+    if (out->n > first)
+      qsort(out->items + first, out->n - first, sizeof *out->items, cmp_str);
     return 0;
   }
   return push(out, path);

@@ -38,11 +38,15 @@ void adm__judge_review(const struct adm_config *cfg, const json_t *review, struc
 
 /* path itself when it is not a folder; else every regular file below it
  * (recursively, hidden entries skipped) whose name ends with one of the
- * NULL-terminated suffixes, sorted. *out is *new*: adm__paths_free. -1 with
- * errno when the folder cannot be read. */
+ * NULL-terminated suffixes, sorted. Links are followed, but each folder is
+ * read once (by device and inode): a link to a folder already read is not
+ * followed and is listed in skipped for the command to report. *out is
+ * *new*: adm__paths_free. -1 with errno when the folder cannot be read. */
 struct adm__paths {
   char **items;
   size_t n, cap;
+  char **skipped;
+  size_t n_skipped, cap_skipped;
 };
 int adm__collect_files(const char *path, const char *const *suffixes, struct adm__paths *out);
 void adm__paths_free(struct adm__paths *p);

@@ -21,6 +21,7 @@
 struct tally {
   char *key;
   unsigned long newly_denied, newly_allowed, warnings_changed;
+  unsigned long now_denying; /* by check: failed before without denying (warn, audit, dry-run), now denies */
 };
 
 struct tallies {
@@ -65,14 +66,67 @@ struct record {
   const json_t *review, *decision;
 };
 
-/* Read the next record of f; 1 when one was read, 0 at the end. Lines that
- * are not records are reported (file:line) and skipped. */
+/* A record is a recorded body (at most the recorder's 32 MiB queue) and
+ * its decision; a longer line is not a recording (/dev/zero, a binary). */
+#define REPLAY_MAX_LINE (64u << 20)
+
+/* The next line of f into *buf without its end, bounded by REPLAY_MAX_LINE:
+ * its length, -1 at the end, -2 on a read error (errno), -3 when too long.
+ * *whole says whether it ended with a newline. */
+static ssize_t read_line(FILE *f, char **buf, size_t *cap, bool *whole) {
+  size_t n = 0;
+  int ch;
+  *whole = false;
+  /* By byte, not fgets: a NUL must count towards the bound too. */
+  while ((ch = getc(f)) != EOF) {
+    if (n + 1 >= *cap) {
+      if (*cap >= REPLAY_MAX_LINE)
+        return -3;
+      size_t nc = *cap ? *cap * 2 : 8192;
+      char *nb = realloc(*buf, nc);
+      if (nb == NULL) {
+        errno = ENOMEM;
+        return -2;
+      }
+      *buf = nb;
+      *cap = nc;
+    }
+    (*buf)[n++] = (char)ch;
+    if (ch == '\n') {
+      *whole = true;
+      return (ssize_t)n;
+    }
+  }
+  if (ferror(f))
+    return -2;
+  return n ? (ssize_t)n : -1;
+}
+
+/* Open a recording; NULL (reported) when it cannot be read as one. */
+static FILE *open_recording(const char *file) {
+  FILE *f = fopen(file, "r");
+  struct stat st;
+  if (f == NULL) {
+    fprintf(stderr, "admitd replay: %s: cannot open: %s\n", file, strerror(errno));
+    return NULL;
+  }
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "admitd replay: %s: is a folder, not a recording\n", file);
+    fclose(f);
+    return NULL;
+  }
+  return f;
+}
+
+/* Read the next record of f; 1 when one was read, 0 at the end, -1 when
+ * the rest of the file cannot be read (reported: an input error). Lines
+ * that are not records are reported (file:line) and skipped. */
 static int next_record(FILE *f, const char *file, unsigned long *lineno, char **buf, size_t *cap,
                        unsigned long *skipped, struct record *out) {
   ssize_t n;
-  while ((n = getline(buf, cap, f)) >= 0) {
+  bool whole;
+  while ((n = read_line(f, buf, cap, &whole)) >= 0) {
     (*lineno)++;
-    bool whole = n > 0 && (*buf)[n - 1] == '\n';
     while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
       n--;
     if (n == 0)
@@ -97,7 +151,14 @@ static int next_record(FILE *f, const char *file, unsigned long *lineno, char **
     out->decision = json_object_get(root, "decision");
     return 1;
   }
-  return 0;
+  if (n == -1)
+    return 0;
+  if (n == -3)
+    fprintf(stderr, "admitd replay: %s:%lu: a line longer than %u bytes: not a recording; the rest is not read\n", file,
+            *lineno + 1, REPLAY_MAX_LINE);
+  else
+    fprintf(stderr, "admitd replay: %s: read error after line %lu: %s\n", file, *lineno, strerror(errno));
+  return -1;
 }
 
 static bool str_in(const json_t *arr, const char *s) {
@@ -204,6 +265,19 @@ static void replay_one(const struct adm_config *cfg, const char *file, unsigned 
     else if (ct)
       ct->warnings_changed++;
   }
+  /* A check that only warned, was audited or ran in dry-run when recorded
+   * and now denies: the dry-run-to-enforce step, named by check. */
+  for (size_t k = 0; was_allowed && !d->allowed && k < d->n_outcomes; k++) {
+    const struct adm_outcome *o = &d->outcomes[k];
+    bool seen_before = false;
+    for (size_t j = 0; j < k && !seen_before; j++)
+      seen_before = d->outcomes[j].mode == ADM_MODE_ENFORCE && strcmp(d->outcomes[j].check, o->check) == 0;
+    if (o->mode != ADM_MODE_ENFORCE || seen_before || !str_in(was_checks, o->check))
+      continue;
+    struct tally *ct = tally_of(&t->by_check, o->check);
+    if (ct)
+      ct->now_denying++;
+  }
   size_t i;
   const json_t *v;
   json_array_foreach(was_checks, i, v) {
@@ -231,12 +305,23 @@ static void print_summary(struct replay_totals *t) {
     }
   }
   if (t->by_check.n || t->by_fixed_check.n) {
-    qsort(t->by_check.items, t->by_check.n, sizeof *t->by_check.items, cmp_tally);
-    qsort(t->by_fixed_check.items, t->by_fixed_check.n, sizeof *t->by_fixed_check.items, cmp_tally);
+    /* qsort must not be given NULL, even with no items. */
+    if (t->by_check.n)
+      qsort(t->by_check.items, t->by_check.n, sizeof *t->by_check.items, cmp_tally);
+    if (t->by_fixed_check.n)
+      qsort(t->by_fixed_check.items, t->by_fixed_check.n, sizeof *t->by_fixed_check.items, cmp_tally);
     printf("by check id:\n");
-    for (size_t i = 0; i < t->by_check.n; i++)
-      printf("  %-30s newly failing in %lu denied and %lu allowed requests\n", t->by_check.items[i].key,
-             t->by_check.items[i].newly_denied, t->by_check.items[i].warnings_changed);
+    for (size_t i = 0; i < t->by_check.n; i++) {
+      const struct tally *e = &t->by_check.items[i];
+      printf("  %-30s ", e->key);
+      if (e->newly_denied || e->warnings_changed)
+        printf("newly failing in %lu denied and %lu allowed requests%s", e->newly_denied, e->warnings_changed,
+               e->now_denying ? "; " : "");
+      if (e->now_denying)
+        printf("failing before without denying, now denies %lu request%s", e->now_denying,
+               e->now_denying == 1 ? "" : "s");
+      putchar('\n');
+    }
     for (size_t i = 0; i < t->by_fixed_check.n; i++)
       printf("  %-30s no longer failing in %lu requests\n", t->by_fixed_check.items[i].key,
              t->by_fixed_check.items[i].newly_allowed);
@@ -288,8 +373,31 @@ static void yaml_list(FILE *f, const char *key, const json_t *arr) {
   }
 }
 
+/* target as a path relative to the folder from (both absolute and
+ * resolved), into out: "../policies/p.yaml". -1 when it does not fit. */
+static int relative_path(const char *from, const char *target, char *out, size_t len) {
+  /* common: the last slash both share, so the prefix ends at a component. */
+  size_t i = 0, common = 0;
+  for (; from[i] && from[i] == target[i]; i++)
+    if (from[i] == '/')
+      common = i;
+  if (from[i] == '\0' && target[i] == '/')
+    common = i;
+  size_t n = 0;
+  for (const char *p = from + common; *p; p++) {
+    if (*p != '/' && p[-1] == '/') {
+      if (n + 3 >= len)
+        return -1;
+      memcpy(out + n, "../", 3);
+      n += 3;
+    }
+  }
+  int w = snprintf(out + n, len - n, "%s", target + common + 1);
+  return w < 0 || (size_t)w >= len - n ? -1 : 0;
+}
+
 static int emit_tests(const char *dir, const char *policy, char **files, int n_files) {
-  char path[PATH_MAX], abs_policy[PATH_MAX];
+  char path[PATH_MAX], abs_policy[PATH_MAX], abs_dir[PATH_MAX], rel_policy[PATH_MAX];
   if (policy && realpath(policy, abs_policy) == NULL) {
     fprintf(stderr, "admitd replay: --policy: %s: %s\n", policy, strerror(errno));
     return 2;
@@ -297,6 +405,13 @@ static int emit_tests(const char *dir, const char *policy, char **files, int n_f
   snprintf(path, sizeof path, "%s/requests", dir);
   if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0755) < 0 && errno != EEXIST)) {
     fprintf(stderr, "admitd replay: --emit-tests: cannot create %s: %s\n", path, strerror(errno));
+    return 2;
+  }
+  /* A suite's paths are relative to the suite, so the folder still works
+   * when it is committed and checked out elsewhere with its policy. */
+  if (policy &&
+      (realpath(dir, abs_dir) == NULL || relative_path(abs_dir, abs_policy, rel_policy, sizeof rel_policy) < 0)) {
+    fprintf(stderr, "admitd replay: --emit-tests: %s: cannot name the policy relative to it\n", dir);
     return 2;
   }
   snprintf(path, sizeof path, "%s/recorded.test.yaml", dir);
@@ -311,7 +426,7 @@ static int emit_tests(const char *dir, const char *policy, char **files, int n_f
                  "apiVersion: admitd.io/v1alpha1\nkind: Test\n");
   if (policy) {
     fputs("policy: ", suite);
-    yaml_string(suite, abs_policy);
+    yaml_string(suite, rel_policy);
     fputc('\n', suite);
   } else {
     fputs("# policy: the policy these requests were decided under (default: the built-in policy)\n", suite);
@@ -324,15 +439,15 @@ static int emit_tests(const char *dir, const char *policy, char **files, int n_f
   char *buf = NULL;
   size_t cap = 0;
   for (int i = 0; i < n_files; i++) {
-    FILE *f = fopen(files[i], "r");
+    FILE *f = open_recording(files[i]);
     if (f == NULL) {
-      fprintf(stderr, "admitd replay: %s: cannot open: %s\n", files[i], strerror(errno));
       status = 2;
       continue;
     }
     unsigned long lineno = 0;
     struct record rec;
-    while (next_record(f, files[i], &lineno, &buf, &cap, &skipped, &rec) == 1) {
+    int got;
+    while ((got = next_record(f, files[i], &lineno, &buf, &cap, &skipped, &rec)) == 1) {
       records++;
       char *id = identity(rec.review);
       bool dup = id == NULL;
@@ -377,6 +492,8 @@ static int emit_tests(const char *dir, const char *policy, char **files, int n_f
       yaml_list(suite, "warnings", json_object_get(rec.decision, "warnings"));
       json_decref(rec.root);
     }
+    if (got < 0)
+      status = 2;
     fclose(f);
   }
   free(buf);
@@ -463,18 +580,20 @@ int adm_cli_replay(int argc, char **argv) {
   char *buf = NULL;
   size_t cap = 0;
   for (int i = optind; i < argc; i++) {
-    FILE *f = fopen(argv[i], "r");
+    FILE *f = open_recording(argv[i]);
     if (f == NULL) {
-      fprintf(stderr, "admitd replay: %s: cannot open: %s\n", argv[i], strerror(errno));
       status = 2;
       continue;
     }
     unsigned long lineno = 0;
     struct record rec;
-    while (next_record(f, argv[i], &lineno, &buf, &cap, &t.skipped, &rec) == 1) {
+    int got;
+    while ((got = next_record(f, argv[i], &lineno, &buf, &cap, &t.skipped, &rec)) == 1) {
       replay_one(cfg, argv[i], lineno, &rec, &t, res);
       json_decref(rec.root);
     }
+    if (got < 0)
+      status = 2;
     fclose(f);
   }
   free(buf);

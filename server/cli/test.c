@@ -720,6 +720,8 @@ int adm_cli_test(int argc, char **argv) {
       status = 2;
     }
   }
+  for (size_t i = 0; i < files.n_skipped; i++)
+    fprintf(stderr, "admitd test: note: %s: not followed: a link to a folder already read\n", files.skipped[i]);
   struct report rep = {0};
   rep.broken = calloc(files.n + 1, sizeof *rep.broken);
   rep.broken_file = calloc(files.n + 1, sizeof *rep.broken_file);

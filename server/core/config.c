@@ -85,12 +85,22 @@ const char *adm__cfg_type_name(const json_t *v) {
 }
 
 int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char *path, const char *const *allowed) {
-  const char *key = adm_yaml_unknown_key(obj, allowed);
-  if (key == NULL)
-    return 0;
-  char full[200];
-  snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", key);
-  return adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
+  /* Every unknown key is reported, not only the first: check-config lists
+   * all mistakes at once. */
+  int rc = 0;
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    bool known = false;
+    for (const char *const *a = allowed; *a && !known; a++)
+      known = strcmp(*a, key) == 0;
+    if (!known) {
+      char full[200];
+      snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", key);
+      rc = adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
+    }
+  }
+  return rc;
 }
 
 void adm__cfg_join_path(char *out, size_t len, const char *path, const char *key) {
@@ -164,60 +174,71 @@ int adm__cfg_get_names(struct adm__cfg_parse *p, const json_t *parent, const cha
   return 0;
 }
 
+/* Keeps the first error in *first and lets parsing go on, so check-config
+ * lists every mistake of a section; true when it must stop (no memory). */
+static bool stop_after(int *first, int rc) {
+  if (rc < 0 && *first == 0)
+    *first = rc;
+  return rc == ADM_ENOMEM;
+}
+
 /* level/version pairs under the given key spellings. */
 static int get_level_version(struct adm__cfg_parse *p, const json_t *obj, const char *path, enum adm_mode m,
                              const char *level_key, const char *version_key, struct adm_mode_levels *levels,
                              bool *has_level, bool *has_version) {
   const json_t *v;
   char full[200];
+  int first = 0;
   int rc = adm__cfg_want_type(p, obj, level_key, path, JSON_STRING, "a level (privileged, baseline or restricted)", &v);
-  if (rc < 0)
+  if (stop_after(&first, rc))
     return rc;
   if (v) {
     adm__cfg_join_path(full, sizeof full, path, level_key);
     if (adm_level_parse(json_string_value(v), &levels->lv[m].level) < 0)
-      return adm__cfg_error_at(p, obj, level_key, 0, full, ADM_EINVAL,
-                               "unknown level \"%s\" (want privileged, baseline or restricted)", json_string_value(v));
-    if (has_level)
+      first = adm__cfg_error_at(p, obj, level_key, 0, full, ADM_EINVAL,
+                                "unknown level \"%s\" (want privileged, baseline or restricted)", json_string_value(v));
+    else if (has_level)
       *has_level = true;
   }
   rc = adm__cfg_want_type(p, obj, version_key, path, JSON_STRING, "a version (latest or v1.N)", &v);
-  if (rc < 0)
+  if (stop_after(&first, rc))
     return rc;
   if (v) {
     adm__cfg_join_path(full, sizeof full, path, version_key);
     if (adm_version_parse(json_string_value(v), &levels->lv[m].minor) < 0)
-      return adm__cfg_error_at(p, obj, version_key, 0, full, ADM_EINVAL, "invalid version \"%s\" (want latest or v1.N)",
-                               json_string_value(v));
-    if (has_version)
+      stop_after(&first, adm__cfg_error_at(p, obj, version_key, 0, full, ADM_EINVAL,
+                                           "invalid version \"%s\" (want latest or v1.N)", json_string_value(v)));
+    else if (has_version)
       *has_version = true;
   }
-  return 0;
+  return first;
 }
 
 /* admitd spells version keys enforceVersion; upstream enforce-version. */
 static int get_modes(struct adm__cfg_parse *p, const json_t *obj, const char *path, bool upstream,
                      struct adm_mode_levels *levels, bool *has_level, bool *has_version) {
+  int first = 0;
   for (int m = 0; m < ADM__MODE_COUNT; m++) {
     char vkey[32];
     snprintf(vkey, sizeof vkey, upstream ? "%s-version" : "%sVersion", mode_names[m]);
     int rc = get_level_version(p, obj, path, (enum adm_mode)m, mode_names[m], vkey, levels,
                                has_level ? &has_level[m] : NULL, has_version ? &has_version[m] : NULL);
-    if (rc < 0)
+    if (stop_after(&first, rc))
       return rc;
   }
-  return 0;
+  return first;
 }
 
 static int parse_exemptions(struct adm__cfg_parse *p, const json_t *ex, const char *path) {
   static const char *const keys[] = {"usernames", "runtimeClasses", "namespaces", NULL};
-  int rc;
-  if ((rc = adm__cfg_check_keys(p, ex, path, keys)) < 0 ||
-      (rc = adm__cfg_get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) < 0 ||
-      (rc = adm__cfg_get_names(p, ex, "runtimeClasses", path, &p->cfg->exempt_runtime_classes)) < 0 ||
-      (rc = adm__cfg_get_names(p, ex, "namespaces", path, &p->cfg->exempt_namespaces)) < 0)
+  int first = 0;
+  int rc = adm__cfg_check_keys(p, ex, path, keys);
+  if (stop_after(&first, rc) ||
+      stop_after(&first, rc = adm__cfg_get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) ||
+      stop_after(&first, rc = adm__cfg_get_names(p, ex, "runtimeClasses", path, &p->cfg->exempt_runtime_classes)) ||
+      stop_after(&first, rc = adm__cfg_get_names(p, ex, "namespaces", path, &p->cfg->exempt_namespaces)))
     return rc;
-  return 0;
+  return first;
 }
 
 static int parse_rules(struct adm__cfg_parse *p, const json_t *arr) {
@@ -227,47 +248,53 @@ static int parse_rules(struct adm__cfg_parse *p, const json_t *arr) {
     return adm_fail(p->err, ADM_ENOMEM, "podSecurity.namespaces", "out of memory");
   static const char *const keys[] = {"names",        "enforce", "enforceVersion", "audit",
                                      "auditVersion", "warn",    "warnVersion",    NULL};
+  int first = 0;
   for (size_t i = 0; i < n; i++) {
     const json_t *r = json_array_get(arr, i);
     char path[64];
     snprintf(path, sizeof path, "podSecurity.namespaces[%zu]", i);
-    if (!json_is_object(r))
-      return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(r));
+    if (!json_is_object(r)) {
+      stop_after(&first, adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s",
+                                           adm__cfg_type_name(r)));
+      continue;
+    }
     struct adm_namespace_rule *rule = &p->cfg->rules[p->cfg->n_rules++];
     rule->levels = p->cfg->defaults;
-    int rc;
-    if ((rc = adm__cfg_check_keys(p, r, path, keys)) < 0 ||
-        (rc = adm__cfg_get_names(p, r, "names", path, &rule->names)) < 0 ||
-        (rc = get_modes(p, r, path, false, &rule->levels, rule->has_level, rule->has_version)) < 0)
-      return rc;
-    if (rule->names.n == 0)
-      return adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING, "a rule needs names: [...]%s", "");
+    int rc = adm__cfg_check_keys(p, r, path, keys), names_rc = 0;
+    if (stop_after(&first, rc) ||
+        stop_after(&first, names_rc = adm__cfg_get_names(p, r, "names", path, &rule->names)) ||
+        stop_after(&first, rc = get_modes(p, r, path, false, &rule->levels, rule->has_level, rule->has_version)))
+      return rc < 0 ? rc : names_rc;
+    if (rule->names.n == 0 && names_rc == 0)
+      stop_after(&first, adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING, "a rule needs names: [...]%s", ""));
   }
-  return 0;
+  return first;
 }
 
 static int parse_pod_security(struct adm__cfg_parse *p, const json_t *ps) {
   static const char *const keys[] = {"defaults", "namespaces", "exemptions", "enforceOnWorkloads", NULL};
   static const char *const default_keys[] = {"enforce", "enforceVersion", "audit", "auditVersion",
                                              "warn",    "warnVersion",    NULL};
-  int rc;
+  int first = 0;
   const json_t *v;
-  if ((rc = adm__cfg_check_keys(p, ps, "podSecurity", keys)) < 0)
+  int rc = adm__cfg_check_keys(p, ps, "podSecurity", keys);
+  if (stop_after(&first, rc) ||
+      stop_after(&first, rc = adm__cfg_want_type(p, ps, "defaults", "podSecurity", JSON_OBJECT, "a mapping", &v)))
     return rc;
-  if ((rc = adm__cfg_want_type(p, ps, "defaults", "podSecurity", JSON_OBJECT, "a mapping", &v)) < 0)
+  if (v && (stop_after(&first, rc = adm__cfg_check_keys(p, v, "podSecurity.defaults", default_keys)) ||
+            stop_after(&first, rc = get_modes(p, v, "podSecurity.defaults", false, &p->cfg->defaults, NULL, NULL))))
     return rc;
-  if (v && ((rc = adm__cfg_check_keys(p, v, "podSecurity.defaults", default_keys)) < 0 ||
-            (rc = get_modes(p, v, "podSecurity.defaults", false, &p->cfg->defaults, NULL, NULL)) < 0))
+  if (stop_after(&first, rc = adm__cfg_want_type(p, ps, "exemptions", "podSecurity", JSON_OBJECT, "a mapping", &v)))
     return rc;
-  if ((rc = adm__cfg_want_type(p, ps, "exemptions", "podSecurity", JSON_OBJECT, "a mapping", &v)) < 0)
+  if (v && stop_after(&first, rc = parse_exemptions(p, v, "podSecurity.exemptions")))
     return rc;
-  if (v && (rc = parse_exemptions(p, v, "podSecurity.exemptions")) < 0)
+  if (stop_after(&first,
+                 rc = adm__cfg_want_type(p, ps, "namespaces", "podSecurity", JSON_ARRAY, "a list of rules", &v)))
     return rc;
-  if ((rc = adm__cfg_want_type(p, ps, "namespaces", "podSecurity", JSON_ARRAY, "a list of rules", &v)) < 0)
+  if (v && stop_after(&first, rc = parse_rules(p, v)))
     return rc;
-  if (v && (rc = parse_rules(p, v)) < 0)
-    return rc;
-  return adm__cfg_get_bool(p, ps, "enforceOnWorkloads", "podSecurity", &p->cfg->enforce_on_workloads);
+  stop_after(&first, adm__cfg_get_bool(p, ps, "enforceOnWorkloads", "podSecurity", &p->cfg->enforce_on_workloads));
+  return first;
 }
 
 static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
@@ -295,24 +322,27 @@ static int parse_upstream(struct adm__cfg_parse *p, const json_t *obj, const cha
   static const char *const keys[] = {"apiVersion", "kind", "defaults", "exemptions", NULL};
   static const char *const default_keys[] = {"enforce", "enforce-version", "audit", "audit-version",
                                              "warn",    "warn-version",    NULL};
-  int rc;
+  int first = 0;
   const json_t *v;
   char sub[128];
-  if ((rc = adm__cfg_check_keys(p, obj, path, keys)) < 0)
+  int rc = adm__cfg_check_keys(p, obj, path, keys);
+  if (stop_after(&first, rc))
     return rc;
   /* Upstream's own defaults when a key is left out: privileged at latest. */
   for (int m = 0; m < ADM__MODE_COUNT; m++)
     p->cfg->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
   adm__cfg_join_path(sub, sizeof sub, path, "defaults");
-  if ((rc = adm__cfg_want_type(p, obj, "defaults", path, JSON_OBJECT, "a mapping", &v)) < 0)
+  if (stop_after(&first, rc = adm__cfg_want_type(p, obj, "defaults", path, JSON_OBJECT, "a mapping", &v)))
     return rc;
-  if (v && ((rc = adm__cfg_check_keys(p, v, sub, default_keys)) < 0 ||
-            (rc = get_modes(p, v, sub, true, &p->cfg->defaults, NULL, NULL)) < 0))
+  if (v && (stop_after(&first, rc = adm__cfg_check_keys(p, v, sub, default_keys)) ||
+            stop_after(&first, rc = get_modes(p, v, sub, true, &p->cfg->defaults, NULL, NULL))))
     return rc;
   adm__cfg_join_path(sub, sizeof sub, path, "exemptions");
-  if ((rc = adm__cfg_want_type(p, obj, "exemptions", path, JSON_OBJECT, "a mapping", &v)) < 0)
+  if (stop_after(&first, rc = adm__cfg_want_type(p, obj, "exemptions", path, JSON_OBJECT, "a mapping", &v)))
     return rc;
-  return v ? parse_exemptions(p, v, sub) : 0;
+  if (v && stop_after(&first, rc = parse_exemptions(p, v, sub)))
+    return rc;
+  return first;
 }
 
 static bool is_upstream_api(const char *api) {
@@ -438,7 +468,7 @@ int adm_config_load_report(const char *path, struct adm_config **out, struct adm
                            adm_config_report_fn report, void *ctx) {
   char *text;
   size_t len;
-  int rc = adm_read_file(path, ADM_CONFIG_MAX_BYTES, &text, &len, err);
+  int rc = adm_read_regular_file(path, ADM_CONFIG_MAX_BYTES, &text, &len, err);
   if (rc < 0) {
     if (report)
       report(ctx, err);

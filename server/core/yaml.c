@@ -8,6 +8,7 @@
 #include "admitd/yaml.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define NO_ANCHOR ((size_t)-1)
@@ -38,6 +41,7 @@ struct loader {
   /* This document's nodes as a consumer sees them (aliases expanded), and
    * how many of those came from aliases: go-yaml's decodeCount/aliasCount. */
   size_t nodes, alias_nodes;
+  size_t line0; /* lines before buf in its file: marks and errors name the file's lines */
 };
 
 /* The pieces of one mapping being built. */
@@ -52,7 +56,7 @@ static int fail_at(struct loader *l, yaml_mark_t m, int code, const char *fmt, .
 
 static int fail_at(struct loader *l, yaml_mark_t m, int code, const char *fmt, ...) {
   char where[256], text[400];
-  snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, m.line + 1, m.column + 1);
+  snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, l->line0 + m.line + 1, m.column + 1);
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
@@ -77,7 +81,8 @@ static int add_mark(struct loader *l, const json_t *parent, const char *key, siz
   const char *k = key ? adm_arena_strdup(&d->arena, key) : NULL;
   if (key && k == NULL)
     return nomem(l);
-  d->marks[d->n_marks++] = (struct adm_yaml_mark){parent, k, index, (unsigned)m.line + 1, (unsigned)m.column + 1};
+  d->marks[d->n_marks++] =
+      (struct adm_yaml_mark){parent, k, index, (unsigned)(l->line0 + m.line + 1), (unsigned)m.column + 1};
   return 0;
 }
 
@@ -87,7 +92,7 @@ static int move_mark(struct loader *l, const json_t *parent, const char *key, ya
   for (size_t i = d->n_marks; i-- > 0;) {
     struct adm_yaml_mark *mk = &d->marks[i];
     if (mk->parent == parent && mk->key && strcmp(mk->key, key) == 0) {
-      mk->line = (unsigned)m.line + 1;
+      mk->line = (unsigned)(l->line0 + m.line + 1);
       mk->col = (unsigned)m.column + 1;
       return 0;
     }
@@ -344,7 +349,7 @@ static int scalar_value(struct loader *l, yaml_event_t *ev, json_t **out) {
 static int next_event(struct loader *l, yaml_event_t *ev) {
   if (!yaml_parser_parse(&l->parser, ev)) {
     char where[256];
-    snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, l->parser.problem_mark.line + 1,
+    snprintf(where, sizeof where, "%s:%zu:%zu", l->docs->file, l->line0 + l->parser.problem_mark.line + 1,
              l->parser.problem_mark.column + 1);
     return adm_fail(l->err, ADM_EPARSE, where, "%s%s%s", l->parser.problem ? l->parser.problem : "syntax error",
                     l->parser.context ? " " : "", l->parser.context ? l->parser.context : "");
@@ -616,12 +621,17 @@ static int parse_document(struct loader *l, unsigned line) {
 
 int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema,
                          struct adm_yaml_docs **out, struct adm_error *err) {
+  return adm_yaml_load_part(buf, len, file, schema, 1, out, err);
+}
+
+int adm_yaml_load_part(const char *buf, size_t len, const char *file, enum adm_yaml_schema schema, unsigned first_line,
+                       struct adm_yaml_docs **out, struct adm_error *err) {
   struct adm_yaml_docs *docs = calloc(1, sizeof *docs);
   if (docs == NULL)
     return adm_fail(err, ADM_ENOMEM, file, "out of memory");
   adm_arena_init(&docs->arena, 4096, 0);
   docs->file = adm_arena_strdup(&docs->arena, file ? file : "<input>");
-  struct loader l = {.docs = docs, .err = err, .schema = schema};
+  struct loader l = {.docs = docs, .err = err, .schema = schema, .line0 = first_line > 0 ? first_line - 1 : 0};
   if (docs->file == NULL || !yaml_parser_initialize(&l.parser)) {
     adm_yaml_docs_free(docs);
     return adm_fail(err, ADM_ENOMEM, file, "out of memory");
@@ -633,7 +643,7 @@ int adm_yaml_load_schema(const char *buf, size_t len, const char *file, enum adm
     if ((rc = next_event(&l, &ev)) < 0)
       break;
     yaml_event_type_t type = ev.type;
-    unsigned line = (unsigned)ev.start_mark.line + 1;
+    unsigned line = (unsigned)(l.line0 + ev.start_mark.line + 1);
     yaml_event_delete(&ev);
     if (type == YAML_STREAM_END_EVENT)
       break;
@@ -682,10 +692,9 @@ int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, c
   return ADM_EINVAL;
 }
 
-int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (f == NULL)
-    return adm_fail(err, ADM_EIO, path, "cannot open: %s", strerror(errno));
+/* The rest of f into a *new* buffer, bounded by max_bytes; closes f unless
+ * it is stdin. */
+static int read_stream(FILE *f, const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
   size_t cap = 8192, n = 0;
   char *buf = malloc(cap);
   int rc = 0;
@@ -726,6 +735,42 @@ int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, s
   *out = buf;
   *len = n;
   return 0;
+}
+
+int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (f == NULL)
+    return adm_fail(err, ADM_EIO, path, "cannot open: %s", strerror(errno));
+  return read_stream(f, path, max_bytes, out, len, err);
+}
+
+int adm_read_regular_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err) {
+  /* O_NONBLOCK: opening a FIFO for reading waits for a writer, which
+   * would hang whoever reads (the server's signal loop, on reload). On a
+   * regular file it changes nothing. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return adm_fail(err, ADM_EIO, path, "cannot open: %s", strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int saved = errno;
+    close(fd);
+    return adm_fail(err, ADM_EIO, path, "cannot stat: %s", strerror(saved));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return adm_fail(err, ADM_EINVAL, path, "not a regular file (%s); refused",
+                    S_ISFIFO(st.st_mode)   ? "a FIFO"
+                    : S_ISDIR(st.st_mode)  ? "a folder"
+                    : S_ISSOCK(st.st_mode) ? "a socket"
+                                           : "a device");
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (f == NULL) {
+    close(fd);
+    return adm_fail(err, ADM_ENOMEM, path, "out of memory");
+  }
+  return read_stream(f, path, max_bytes, out, len, err);
 }
 
 const char *adm_yaml_unknown_key(const json_t *obj, const char *const *allowed) {

@@ -109,6 +109,26 @@ expect_eq "folders recursively (.yml, .json; not .txt): exit 1" 1 $?
 expect_contains "generateName is the name" "tree/a/gen.json Pod/web-: denied" "$out"
 expect_contains "nested .yml" "tree/a/b/priv.yml Pod/priv: denied" "$out"
 expect_contains "summary of the folder" "2 objects: 0 allowed, 2 denied, 0 with warnings, 0 errors" "$out"
+# Each folder once, by device and inode: links back up the tree are named
+# and not followed (two links to "." made the walk endless); a link to a
+# folder outside the tree is followed.
+mkdir -p outside loops/real
+cp priv.yaml outside/o.yaml
+cp priv.yaml loops/real/p.yaml
+ln -s . loops/a
+ln -s . loops/b
+ln -s .. loops/real/up
+ln -s real loops/0-alias
+ln -s ../outside loops/out
+out=$( (cap_memory && exec timeout 20 "$ADMITD" check loops) 2>err.txt)
+expect_eq "links to folders read once: exit 1" 1 $?
+expect_eq "links to folders read once: each file once, by its real path" "loops/out/o.yaml Pod/priv: denied
+loops/real/p.yaml Pod/priv: denied
+2 objects: 0 allowed, 2 denied, 0 with warnings, 0 errors" "$(printf '%s\n' "$out" | sed 's/: denied.*/: denied/')"
+expect_eq "links to folders read once: each skipped link named" "admitd check: note: loops/0-alias: not followed: a link to a folder already read
+admitd check: note: loops/a: not followed: a link to a folder already read
+admitd check: note: loops/b: not followed: a link to a folder already read
+admitd check: note: loops/real/up: not followed: a link to a folder already read" "$(cat err.txt)"
 
 cat >mixed.yaml <<'YAML'
 apiVersion: v1
@@ -175,6 +195,36 @@ head -n 11 partial.yaml | sed 's/privileged: true/privileged: false/' >partial-o
 out=$("$ADMITD" check partial-ok.yaml 2>/dev/null)
 expect_eq "input error alone: exit 2" 2 $?
 expect_contains "the readable document still judged" "partial-ok.yaml#1 Pod/priv: allowed" "$out"
+# A denied, then a warned object, and an unreadable document in one file:
+# the warning must not hide the denial (exit 3, as documented).
+{ head -n 11 partial.yaml; sed -n 14,18p mixed.yaml; } >deny-warn-bad.yaml
+out=$("$ADMITD" check deny-warn-bad.yaml 2>/dev/null)
+expect_eq "denied, warned and unreadable in one file: exit 3" 3 $?
+expect_contains "denied, warned and unreadable: counted" "3 objects: 1 allowed, 1 denied, 1 with warnings, 1 errors" "$out"
+
+# Memory follows the largest document, not the file: 8 MiB of "{}" (4 Mi
+# documents) is judged within 1 GiB of address space (it took 1.7 GB of
+# memory when every document was held at once).
+python3 -c 'import sys; sys.stdout.write("{}" * (4 << 20))' >empties.json
+out=$( (cap_memory && exec "$ADMITD" check empties.json) 2>&1)
+expect_eq "4 Mi documents: exit 0" 0 $?
+expect_eq "4 Mi documents: all judged" "4194304 objects: 4194304 allowed, 0 denied, 0 with warnings, 0 errors" "$out"
+# One document larger than serve takes (7 MiB by default) is refused before
+# it is parsed, naming file and line; the documents around it are judged.
+python3 - <<'PY'
+big = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":"%s"}}' % ("x" * (7 << 20))
+priv = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"hostPID":true,"containers":[{"name":"c"}]}}'
+open("big.json", "w").write(priv + "\n" + big + "\n" + priv + "\n")
+open("big.yaml", "w").write("kind: ConfigMap\napiVersion: v1\nmetadata: {name: small}\n---\nkind: ConfigMap\napiVersion: v1\ndata:\n  a: " + "x" * (7 << 20) + "\n---\n" + priv + "\n")
+PY
+out=$("$ADMITD" check big.json 2>err.txt)
+expect_eq "a document over 7 MiB in JSON: exit 3" 3 $?
+expect_eq "a document over 7 MiB in JSON: named" "admitd check: big.json#2 (from line 2): big.json:2: document 2 is larger than 7340032 bytes, the largest request admitd serve takes by default; not read" "$(cat err.txt)"
+expect_contains "a document over 7 MiB in JSON: the next one judged" "big.json#3 Pod/p: denied" "$out"
+out=$("$ADMITD" check big.yaml 2>err.txt)
+expect_eq "a document over 7 MiB in YAML: exit 3" 3 $?
+expect_eq "a document over 7 MiB in YAML: named" "admitd check: big.yaml#2 (from line 4): big.yaml:4: document 2 is larger than 7340032 bytes, the largest request admitd serve takes by default; not read" "$(cat err.txt)"
+expect_contains "a document over 7 MiB in YAML: the next one judged" "big.yaml#3 Pod/p: denied" "$out"
 
 # SARIF for code-scanning UIs.
 "$ADMITD" check --output sarif partial.yaml mixed.yaml >sarif.json 2>/dev/null
@@ -196,6 +246,31 @@ expect_eq "check-config invalid: exit 1" 1 $?
 expect_eq "check-config message" "admitd check-config: bad-policy.yaml:4:35: podSecurity.defaults.warm: unknown key" "$err"
 "$ADMITD" check-config >/dev/null 2>&1
 expect_eq "check-config usage: exit 2" 2 $?
+cat >many-bad-policy.yaml <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: strict, enforceVersion: 1.30, warm: baseline}
+  exemptions: {usernames: [""], runtimeClass: [x]}
+  namespaces:
+    - {names: [a], audit: loose}
+    - 7
+    - {enforce: baseline}
+  enforceOnWorkloads: sometimes
+  extra: 1
+YAML
+err=$("$ADMITD" check-config many-bad-policy.yaml 2>&1)
+expect_eq "check-config, many podSecurity errors: exit 1" 1 $?
+expect_eq "check-config lists every podSecurity error" "admitd check-config: many-bad-policy.yaml:11:3: podSecurity.extra: unknown key
+admitd check-config: many-bad-policy.yaml:4:53: podSecurity.defaults.warm: unknown key
+admitd check-config: many-bad-policy.yaml:4:14: podSecurity.defaults.enforce: unknown level \"strict\" (want privileged, baseline or restricted)
+admitd check-config: many-bad-policy.yaml:4:31: podSecurity.defaults.enforceVersion: expected a version (latest or v1.N), got a number
+admitd check-config: many-bad-policy.yaml:5:33: podSecurity.exemptions.runtimeClass: unknown key
+admitd check-config: many-bad-policy.yaml:5:28: podSecurity.exemptions.usernames[0]: expected a non-empty string, got an empty string
+admitd check-config: many-bad-policy.yaml:7:20: podSecurity.namespaces[0].audit: unknown level \"loose\" (want privileged, baseline or restricted)
+admitd check-config: many-bad-policy.yaml:8:7: podSecurity.namespaces[1]: expected a mapping, got a number
+admitd check-config: many-bad-policy.yaml:9:7: podSecurity.namespaces[2]: a rule needs names: [...]
+admitd check-config: many-bad-policy.yaml:10:3: podSecurity.enforceOnWorkloads: expected true or false, got a string" "$err"
 out=$("$ADMITD" check --policy good-policy.yaml ok.yaml)
 expect_eq "--policy restricted allows the restricted pod" 0 $?
 
@@ -305,6 +380,7 @@ expect_contains "a keyFile that holds no key: placed" "sig-bad.yaml:4:17: images
 out=$("$ADMITD" --version)
 expect_contains "--version names the libraries" "libmicrohttpd" "$out"
 expect_contains "--version names gnutls" "gnutls" "$out"
+expect_contains "--version names libcurl and its TLS backend" "  libcurl $(pkg-config --modversion libcurl) (GnuTLS/" "$out"
 "$ADMITD" bogus >/dev/null 2>&1
 expect_eq "unknown command: exit 2" 2 $?
 "$ADMITD" help >/dev/null

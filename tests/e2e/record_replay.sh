@@ -150,6 +150,38 @@ expect_eq "too large: nothing written" 0 "$(wc -c <small.jsonl | tr -d ' ')"
 
 err=$("$ADMITD" replay --policy current.yaml missing.jsonl 2>&1)
 expect_eq "missing recording: exit 2" 2 $?
+
+# By check id, a check that ran in dry-run when recorded and now denies is
+# named: the dry-run-to-enforce step (the privileged pod in team-a).
+out=$("$ADMITD" replay --policy tightened.yaml rec.jsonl)
+expect_contains "by check id: a check that ran in dry-run and now denies" \
+  "privileged                     failing before without denying, now denies 1 request" "$out"
+
+# The suite names its policy relative to itself: committed with the policy
+# and checked out elsewhere, it still runs.
+mkdir -p proj/policies proj/suites
+cp current.yaml proj/policies/
+out=$("$ADMITD" replay --emit-tests proj/suites/recorded --policy proj/policies/current.yaml rec.jsonl)
+expect_eq "emit into a new folder: exit 0" 0 $?
+expect_eq "emit: the policy relative to the suite" 'policy: "../../policies/current.yaml"' \
+  "$(grep '^policy:' proj/suites/recorded/recorded.test.yaml)"
+before=$("$ADMITD" test proj/suites/recorded)
+mv proj proj-elsewhere
+out=$("$ADMITD" test proj-elsewhere/suites/recorded)
+expect_eq "emitted suite moved with its policy: exit 0" 0 $?
+expect_contains "emitted suite moved with its policy: every case passes" ", 0 failed" "$out"
+expect_eq "emitted suite moved with its policy: the same result" "$before" "$out"
+
+# Input that cannot be read is an input error, never "0 changed" and exit 0.
+err=$( (cap_memory && exec timeout 60 "$ADMITD" replay --policy current.yaml /dev/zero) 2>&1 >/dev/null)
+expect_eq "/dev/zero: exit 2" 2 $?
+expect_contains "/dev/zero: said why" "/dev/zero:1: a line longer than 67108864 bytes: not a recording" "$err"
+mkdir recordings
+err=$("$ADMITD" replay --policy current.yaml recordings 2>&1 >/dev/null)
+expect_eq "a folder: exit 2" 2 $?
+expect_contains "a folder: said so" "recordings: is a folder, not a recording" "$err"
+err=$("$ADMITD" replay --emit-tests emitted2 recordings 2>&1 >/dev/null)
+expect_eq "emit from a folder: exit 2" 2 $?
 err=$("$ADMITD" replay rec.jsonl 2>&1)
 expect_eq "no policy: exit 2" 2 $?
 finish

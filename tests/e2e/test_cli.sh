@@ -151,4 +151,18 @@ out=$("$ADMITD" test big.test.yaml)
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_eq "1,000 cases" "1000 passed, 0 failed" "$out"
 echo "1,000-case suite: ${ms} ms wall"
+
+# Links to folders are followed, but each folder is read once: two links to
+# "." would otherwise make the walk endless.
+mkdir -p loops/deeper
+cp suites/good.test.yaml loops/
+ln -s . loops/a
+ln -s . loops/b
+ln -s .. loops/deeper/up
+out=$( (cap_memory && exec timeout 20 "$ADMITD" test loops) 2>err.txt)
+expect_eq "links to folders read once: exit 0" 0 $?
+expect_eq "links to folders read once: the suite once" "3 passed, 0 failed" "$(printf '%s\n' "$out" | tail -n 1)"
+expect_eq "links to folders read once: each skipped link named" "admitd test: note: loops/a: not followed: a link to a folder already read
+admitd test: note: loops/b: not followed: a link to a folder already read
+admitd test: note: loops/deeper/up: not followed: a link to a folder already read" "$(cat err.txt)"
 finish

@@ -5,6 +5,7 @@
 #include "helpers.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* realloc_fail_in = N: the Nth realloc from now fails (0: none does). */
@@ -107,6 +108,55 @@ static void syntax_errors_have_place(void **state) {
   assert_str_contains(err.message, "unknown alias");
   assert_null(load("? [complex]\n: 1\n", &err));
   assert_int_equal(err.code, ADM_EUNSUPPORTED);
+}
+
+static void write_temp(char *path, size_t n);
+
+/* A part of a file names the file's lines: marks, documents and errors. */
+static void a_part_keeps_the_file_lines(void **state) {
+  (void)state;
+  struct adm_error err = {0};
+  struct adm_yaml_docs *d = NULL;
+  const char *part = "---\na:\n  b: 1\n";
+  assert_int_equal(adm_yaml_load_part(part, strlen(part), "f.yaml", ADM_YAML_MANIFEST, 40, &d, &err), 0);
+  assert_int_equal(d->docs[0].line, 40);
+  unsigned line, col;
+  assert_int_equal(adm_yaml_mark_find(d, json_object_get(d->docs[0].root, "a"), "b", 0, &line, &col), 0);
+  assert_int_equal(line, 42);
+  assert_int_equal(col, 3);
+  adm_yaml_docs_free(d);
+  const char *bad = "a: 1\nb:\n  c: 1\n  c: 2\n";
+  assert_int_equal(adm_yaml_load_part(bad, strlen(bad), "f.yaml", ADM_YAML_MANIFEST, 10, &d, &err), ADM_EDUPLICATE);
+  assert_string_equal(err.where, "f.yaml:13:3");
+  const char *broken = "a: [1, 2\nb: 3\n";
+  assert_int_equal(adm_yaml_load_part(broken, strlen(broken), "f.yaml", ADM_YAML_MANIFEST, 100, &d, &err), ADM_EPARSE);
+  assert_str_contains(err.where, "f.yaml:10");
+}
+
+/* A policy must be a regular file: a FIFO is refused at once, not opened
+ * for a read that waits for a writer. */
+static void regular_file_refuses_fifo_and_folder(void **state) {
+  (void)state;
+  char dir[] = "/tmp/admitd-test-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[64];
+  snprintf(fifo, sizeof fifo, "%s/p.yaml", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  char *out = NULL;
+  size_t len;
+  struct adm_error err = {0};
+  assert_int_equal(adm_read_regular_file(fifo, 4096, &out, &len, &err), ADM_EINVAL);
+  assert_str_contains(err.message, "not a regular file (a FIFO)");
+  assert_int_equal(adm_read_regular_file(dir, 4096, &out, &len, &err), ADM_EINVAL);
+  assert_str_contains(err.message, "(a folder)");
+  unlink(fifo);
+  rmdir(dir);
+  char path[] = "/tmp/admitd-test-XXXXXX";
+  write_temp(path, 100);
+  assert_int_equal(adm_read_regular_file(path, 4096, &out, &len, &err), 0);
+  assert_int_equal(len, 100);
+  free(out);
+  unlink(path);
 }
 
 static void nesting_and_aliases_are_bounded(void **state) {
@@ -384,6 +434,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(scalars_follow_the_core_schema),
       cmocka_unit_test(marks_point_at_keys_and_items),
+      cmocka_unit_test(a_part_keeps_the_file_lines),
+      cmocka_unit_test(regular_file_refuses_fifo_and_folder),
       cmocka_unit_test(documents_and_aliases),
       cmocka_unit_test(duplicate_keys_are_errors_with_place),
       cmocka_unit_test(syntax_errors_have_place),
