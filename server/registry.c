@@ -27,6 +27,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "admitd/image.h"
@@ -276,13 +278,23 @@ static int add_credential(struct adm_registry_client *c, const char *key, const 
  * {"username": u, "password": p}}}. Entries with neither (identity tokens,
  * credential helpers) are skipped: nothing to send. */
 static int load_credentials(struct adm_registry_client *c, const char *file, struct adm_error *err) {
-  struct stat st;
-  if (stat(file, &st) < 0)
+  /* O_NONBLOCK and a regular file only: a FIFO in its place would hang the
+   * policy load that reads it. */
+  int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return adm_fail(err, ADM_EIO, file, "cannot read the credentials file");
-  if (st.st_size > CREDENTIALS_MAX)
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return adm_fail(err, ADM_EINVAL, file, "the credentials file is not a regular file; refused");
+  }
+  if (st.st_size > CREDENTIALS_MAX) {
+    close(fd);
     return adm_fail(err, ADM_ETOOBIG, file, "credentials file larger than %d bytes", CREDENTIALS_MAX);
+  }
   json_error_t je;
-  json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
+  json_t *doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+  close(fd);
   if (doc == NULL)
     return adm_fail(err, ADM_EPARSE, file, "line %d: %s", je.line, je.text);
   int rc = 0;

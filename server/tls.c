@@ -194,9 +194,9 @@ static int load_files(const char *cert_path, const char *key_path, bool only_if_
   unsigned char digest[DIGEST_BYTES];
   int rc;
   *out = NULL;
-  if ((rc = adm_read_file(cert_path, 1 << 20, &cert, &clen, err)) < 0)
+  if ((rc = adm_read_regular_file(cert_path, 1 << 20, &cert, &clen, err)) < 0)
     return rc;
-  if ((rc = adm_read_file(key_path, 1 << 20, &key, &klen, err)) < 0) {
+  if ((rc = adm_read_regular_file(key_path, 1 << 20, &key, &klen, err)) < 0) {
     free(cert);
     return rc;
   }
@@ -361,7 +361,7 @@ static int load_client_ca(const char *path, bool only_if_changed, struct adm_tls
   size_t len;
   unsigned char digest[DIGEST_BYTES];
   *out = NULL;
-  int rc = adm_read_file(path, 1 << 20, &pem, &len, err);
+  int rc = adm_read_regular_file(path, 1 << 20, &pem, &len, err);
   if (rc < 0)
     return rc;
   if (gnutls_hash_fast(GNUTLS_DIG_SHA256, pem, len, digest) < 0) {

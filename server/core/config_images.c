@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admitd/config.h"
@@ -205,7 +206,7 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
     return oom(p, path);
   size_t len;
   struct adm_error ferr = {0};
-  if (adm_read_file(a->key_file, KEY_FILE_MAX, &a->pem, &len, &ferr) < 0) {
+  if (adm_read_regular_file(a->key_file, KEY_FILE_MAX, &a->pem, &len, &ferr) < 0) {
     char full[128], msg[300];
     snprintf(full, sizeof full, "%s.keyFile", path);
     adm_error_format(&ferr, msg, sizeof msg);
@@ -267,12 +268,20 @@ static int parse_registries(struct adm__cfg_parse *p, const json_t *sec) {
     int r2 = get_string(p, obj, "host", path, true, &host);
     int r3 = get_path(p, obj, "caFile", path, &r->ca_file);
     /* A CA bundle that cannot be read would only show later, as every
-     * verification failing with registry-unavailable: refuse it now. */
-    if (r3 == 0 && r->ca_file && access(r->ca_file, R_OK) != 0) {
+     * verification failing with registry-unavailable, and one that is not
+     * a regular file (a FIFO) would hang the TLS handshake that reads it:
+     * refuse both now. */
+    struct stat st;
+    if (r3 == 0 && r->ca_file && (access(r->ca_file, R_OK) != 0 || stat(r->ca_file, &st) != 0)) {
       char full[128], msg[300];
       snprintf(full, sizeof full, "%s.caFile", path);
       snprintf(msg, sizeof msg, "cannot read %s: %s", r->ca_file, strerror(errno));
       r3 = adm__cfg_error_at(p, obj, "caFile", 0, full, ADM_EIO, "%s", msg);
+    } else if (r3 == 0 && r->ca_file && !S_ISREG(st.st_mode)) {
+      char full[128], msg[300];
+      snprintf(full, sizeof full, "%s.caFile", path);
+      snprintf(msg, sizeof msg, "%s is not a regular file; refused", r->ca_file);
+      r3 = adm__cfg_error_at(p, obj, "caFile", 0, full, ADM_EINVAL, "%s", msg);
     }
     int r4 = adm__cfg_get_bool(p, obj, "insecure", path, &r->insecure);
     if (r1 < 0 || r2 < 0 || r3 < 0 || r4 < 0)

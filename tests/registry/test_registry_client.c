@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -652,6 +653,22 @@ static void test_credentials_file_errors(void **state) {
   struct adm_registry_client *c = NULL;
   assert_int_equal(adm_registry_client_new(&o, &c, NULL), ADM_EIO);
   assert_null(c);
+  /* A FIFO in its place is refused at once, not waited on for a writer
+   * (a read that blocked would end the test at the alarm). */
+  alarm(10);
+  char dir[] = "/tmp/admitd-creds-fifo.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[64];
+  snprintf(fifo, sizeof fifo, "%s/config.json", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  o.credentials_file = fifo;
+  struct adm_error err = {0};
+  assert_int_equal(adm_registry_client_new(&o, &c, &err), ADM_EINVAL);
+  assert_null(c);
+  assert_non_null(strstr(err.message, "not a regular file"));
+  unlink(fifo);
+  rmdir(dir);
+  alarm(0);
 }
 
 static void test_verifier_vtable(void **state) {

@@ -1,5 +1,8 @@
 /* server/core/config.c: every key of the policy file, both upstream formats, and
  * errors that carry file:line:col and the key. */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "helpers.h"
 
 #include "admitd/config.h"
@@ -383,6 +386,43 @@ static void images_errors_are_all_reported(void **state) {
   assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
+/* Files a policy names are read as it loads: a FIFO in the place of one
+ * is refused at once (reading it would wait for a writer and hang the
+ * reload), with its key and place. */
+static void named_files_must_be_regular_files(void **state) {
+  (void)state;
+  alarm(10); /* a read that blocked would end the test here */
+  char dir[] = "/tmp/admitd-fifo.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[64];
+  snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  char yaml[1024];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+           "images:\n"
+           "  authorities:\n"
+           "    - name: release\n"
+           "      keyFile: %s\n"
+           "  registries: [{host: r.example, caFile: %s}]\n"
+           "  rules:\n"
+           "    - verify: {images: ['r.example/**'], authorities: [release]}\n",
+           fifo, fifo);
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "images.authorities[0].keyFile: cannot read it:",
+      "not a regular file",
+      "images.registries[0].caFile:",
+      "is not a regular file; refused",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+  unlink(fifo);
+  rmdir(dir);
+  alarm(0);
+}
+
 /* Signature settings: every mistake reported, placed, naming the key. */
 static void verify_errors_are_all_reported(void **state) {
   (void)state;
@@ -563,6 +603,7 @@ int main(void) {
       cmocka_unit_test(family_sections_parse),
       cmocka_unit_test(family_errors_are_all_reported),
       cmocka_unit_test(selector_values_and_empty_namespaces),
+      cmocka_unit_test(named_files_must_be_regular_files),
       cmocka_unit_test(verify_errors_are_all_reported),
       cmocka_unit_test(verify_settings_parse),
       cmocka_unit_test(verify_without_bounds_warns),

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -376,6 +377,17 @@ static void client_ca_files_are_checked(void **state) {
   struct adm_error err = {0};
   assert_int_equal(adm_tls_client_ca_load(ca_path, &set, &err), ADM_EIO); /* missing */
   assert_string_equal(err.where, ca_path);
+  /* A FIFO in its place is refused at once, not waited on for a writer
+   * (a read that blocked would end the test at the alarm). */
+  alarm(10);
+  assert_int_equal(mkfifo(ca_path, 0600), 0);
+  assert_int_equal(adm_tls_client_ca_load(ca_path, &set, &err), ADM_EINVAL);
+  assert_non_null(strstr(err.message, "not a regular file"));
+  struct adm_tls_creds *fifo_creds = NULL;
+  assert_int_equal(adm_tls_creds_load(ca_path, key_path, &fifo_creds, &err), ADM_EINVAL);
+  assert_null(fifo_creds);
+  assert_int_equal(unlink(ca_path), 0);
+  alarm(0);
   FILE *f = fopen(ca_path, "w");
   assert_non_null(f);
   fputs("not a certificate\n", f);
