@@ -13,12 +13,6 @@
 /* Total warning text the API server passes whole (runes; bytes here bound it). */
 #define ADM_WARNINGS_BUDGET 4096
 
-/* Fills d; strings are *borrowed* from the arena, the request or static
- * storage. Facts a verify rule needs are gathered inline, through the
- * registered backend (facts.h) under the policy's deadline. */
-void adm_decide(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                struct adm_decision *d);
-
 /* The decision in two steps around fact gathering, so that the pipeline
  * can gather facts (and the server can wait for registries without a
  * decode slot) between them. begin judges everything that needs no facts

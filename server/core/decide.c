@@ -753,13 +753,3 @@ void adm_decide_finish(const struct adm_config *cfg, const struct adm_review_req
     decide_families(cfg, req, plan, facts, a, d);
   apply_dry_run(cfg, d, a);
 }
-
-void adm_decide(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                struct adm_decision *d) {
-  struct adm_decide_plan plan;
-  adm_decide_begin(cfg, req, a, &plan, d);
-  struct adm_image_facts facts = {0};
-  if (plan.n_needs)
-    adm_facts_collect(cfg, plan.needs, plan.n_needs, NULL, a, &facts, NULL, NULL);
-  adm_decide_finish(cfg, req, &plan, plan.n_needs ? &facts : NULL, a, d);
-}

@@ -51,7 +51,10 @@ static char *answer_unpruned(const struct adm_pipeline_limits *lim, const struct
   char *out = NULL;
   if (size > 0 && adm_review_decode(body, size, lim->max_json_depth, NULL, &req, &err) == 0) {
     struct adm_decision d;
-    adm_decide(cfg, &req, &decide_arena, &d);
+    struct adm_decide_plan plan;
+    adm_decide_begin(cfg, &req, &decide_arena, &plan, &d);
+    /* No facts are gathered here: a verify rule's images fail closed. */
+    adm_decide_finish(cfg, &req, &plan, NULL, &decide_arena, &d);
     check(adm_arena_failure(&decide_arena) == ADM_ARENA_OK);
     out = adm_review_encode(&req, &d, len);
     check(out != NULL);
