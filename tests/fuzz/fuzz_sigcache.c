@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admitd/sigverify.h"
-#include "admitd/sigverify_cache.h"
+#include "sigverify.h"
+#include "sigverify_cache.h"
 
 #define REGISTRY "registry.example.com"
 #define MARKER "FAKE-TRANSPORT-SAID"
