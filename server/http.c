@@ -14,7 +14,7 @@
  * connections would eat into the reserve, connections without a request in
  * progress are shed, those of the address holding the most first (stalled
  * heads, then idle keep-alive ones). No lock is held on the decode path. */
-#include "admitd/http.h"
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,12 +37,12 @@
 #include "admitd/jsonw.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
-#include "admitd/metrics.h"
+#include "metrics.h"
 #include "admitd/pipeline.h"
 #include "admitd/reload.h"
 #include "admitd/review.h"
 #include "admitd/sysres.h"
-#include "admitd/tls.h"
+#include "tls.h"
 
 /* A decode slot: the right to decode one body now, and the arena that
  * body's tree and decision live in. The arena is recycled, not freed, so
