@@ -9,8 +9,8 @@
 
 #define ID "images.digest.required"
 
-static bool active(const void *rule) {
-  return ((const struct adm_images_rule *)rule)->require_digest.n > 0;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_images(rule)->require_digest.n > 0;
 }
 
 static void judge(const struct adm_container *c, const struct adm_image_ref *ref, const struct adm_images_rule *rule,
@@ -29,8 +29,8 @@ static void judge(const struct adm_container *c, const struct adm_image_ref *ref
   }
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  adm__images_each(pod, rule, out, judge);
+static void check(const struct adm_rule_ctx *ctx) {
+  adm__images_each(ctx, judge);
 }
 
 const struct adm_rule_check adm_check_images_digest_required = {

@@ -15,13 +15,14 @@
  * past ADM_IMAGE_INPUT_MAX anyway). */
 #define SHOWN_MAX 200
 
-static bool active(const void *rule) {
-  const struct adm_images_rule *r = rule;
+static bool active(const struct adm_rule_settings *rule) {
+  const struct adm_images_rule *r = adm_rule_images(rule);
   return r->allow.n || r->deny.n || r->require_digest.n || r->forbid_latest || r->has_allowed_tags || r->verify.set;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
     struct adm_image_ref ref;

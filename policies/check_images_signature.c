@@ -16,8 +16,8 @@
 
 #define ID "images.signature"
 
-static bool active(const void *rule) {
-  return ((const struct adm_images_rule *)rule)->verify.set;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_images(rule)->verify.set;
 }
 
 /* Static check ids, one per outcome. */
@@ -61,10 +61,12 @@ static void judge(const struct adm_image_facts *facts, const struct adm_containe
     adm_findings_add(out, check_id(o), adm_sb_str(&sb));
 }
 
-static void check(const struct adm_pod *pod, const void *settings, struct adm_findings *out) {
-  const struct adm_images_rule *rule = settings;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_images_rule *rule = adm_rule_images(ctx->settings);
   /* Denied already by rules that need no registry: none was asked. */
-  if (pod->image_facts != NULL && pod->image_facts->not_attempted)
+  if (ctx->facts != NULL && ctx->facts->not_attempted)
     return;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
@@ -73,7 +75,7 @@ static void check(const struct adm_pod *pod, const void *settings, struct adm_fi
     if (c->image == NULL || adm_image_ref_parse(c->image, &ref, NULL) < 0)
       continue;
     if (adm_images_verify_covers(&rule->verify, &ref))
-      judge(pod->image_facts, c, &ref, rule, out);
+      judge(ctx->facts, c, &ref, rule, out);
   }
 }
 

@@ -20,8 +20,8 @@
 
 #define ID "images.signature.pinned"
 
-static bool active(const void *rule) {
-  const struct adm_images_verify *v = &((const struct adm_images_rule *)rule)->verify;
+static bool active(const struct adm_rule_settings *rule) {
+  const struct adm_images_verify *v = &adm_rule_images(rule)->verify;
   return v->set && !v->allow_tags;
 }
 
@@ -38,8 +38,8 @@ static void judge(const struct adm_container *c, const struct adm_image_ref *ref
   adm_findings_add(out, ID, adm_sb_str(&sb));
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  adm__images_each_new(pod, rule, out, judge);
+static void check(const struct adm_rule_ctx *ctx) {
+  adm__images_each_new(ctx, judge);
 }
 
 const struct adm_rule_check adm_check_images_signature_pinned = {

@@ -9,8 +9,8 @@
 
 #define ID "images.tag.allowed"
 
-static bool active(const void *rule) {
-  return ((const struct adm_images_rule *)rule)->has_allowed_tags;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_images(rule)->has_allowed_tags;
 }
 
 static void judge(const struct adm_container *c, const struct adm_image_ref *ref, const struct adm_images_rule *rule,
@@ -30,8 +30,8 @@ static void judge(const struct adm_container *c, const struct adm_image_ref *ref
   adm_findings_add(out, ID, adm_sb_str(&sb));
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  adm__images_each(pod, rule, out, judge);
+static void check(const struct adm_rule_ctx *ctx) {
+  adm__images_each(ctx, judge);
 }
 
 const struct adm_rule_check adm_check_images_tag_allowed = {

@@ -12,8 +12,8 @@
 
 #define ID "resources.limitRequestRatio"
 
-static bool ratio_active(const void *rule) {
-  return ((const struct adm_resources_rule *)rule)->max_ratio.n != 0;
+static bool ratio_active(const struct adm_rule_settings *rule) {
+  return adm_rule_resources(rule)->max_ratio.n != 0;
 }
 
 static void check_ratio(struct adm_findings *out, const struct adm_container *c, const struct adm_quantity_setting *s) {
@@ -35,8 +35,10 @@ static void check_ratio(struct adm_findings *out, const struct adm_container *c,
                     c->name, s->resource, s->text, ratio);
 }
 
-static void ratio_check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_quantity_map *ratio = &((const struct adm_resources_rule *)rule)->max_ratio;
+static void ratio_check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_quantity_map *ratio = &adm_rule_resources(ctx->settings)->max_ratio;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++)
     for (size_t j = 0; j < ratio->n; j++)
       check_ratio(out, &pod->containers[i], &ratio->items[j]);

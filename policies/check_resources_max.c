@@ -11,8 +11,8 @@
 
 #define ID "resources.max"
 
-static bool max_active(const void *rule) {
-  return ((const struct adm_resources_rule *)rule)->max.n != 0;
+static bool max_active(const struct adm_rule_settings *rule) {
+  return adm_rule_resources(rule)->max.n != 0;
 }
 
 /* what: "limit" or "request". */
@@ -25,8 +25,10 @@ static void check_ceiling(struct adm_findings *out, const struct adm_container *
                       s->resource, s->text, what, text);
 }
 
-static void max_check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_quantity_map *max = &((const struct adm_resources_rule *)rule)->max;
+static void max_check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_quantity_map *max = &adm_rule_resources(ctx->settings)->max;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++) {
     const struct adm_container *c = &pod->containers[i];
     for (size_t j = 0; j < max->n; j++) {

@@ -11,8 +11,8 @@
 
 #define ID "resources.min"
 
-static bool min_active(const void *rule) {
-  return ((const struct adm_resources_rule *)rule)->min.n != 0;
+static bool min_active(const struct adm_rule_settings *rule) {
+  return adm_rule_resources(rule)->min.n != 0;
 }
 
 /* what: "request" or "limit". */
@@ -25,8 +25,10 @@ static void check_floor(struct adm_findings *out, const struct adm_container *c,
                       s->resource, s->text, what, text);
 }
 
-static void min_check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_quantity_map *min = &((const struct adm_resources_rule *)rule)->min;
+static void min_check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_quantity_map *min = &adm_rule_resources(ctx->settings)->min;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++) {
     const struct adm_container *c = &pod->containers[i];
     for (size_t j = 0; j < min->n; j++) {

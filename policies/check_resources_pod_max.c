@@ -31,8 +31,8 @@
 
 #define ID "resources.pod.max"
 
-static bool pod_max_active(const void *rule) {
-  return ((const struct adm_resources_rule *)rule)->pod_max.n != 0;
+static bool pod_max_active(const struct adm_rule_settings *rule) {
+  return adm_rule_resources(rule)->pod_max.n != 0;
 }
 
 static bool is_sidecar(const struct adm_container *c) {
@@ -184,8 +184,10 @@ static void check_total(struct adm_findings *out, const struct adm_pod *pod, con
                     how & WITH_OVERHEAD ? " plus spec.overhead" : "", how ? ")" : "");
 }
 
-static void pod_max_check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_quantity_map *max = &((const struct adm_resources_rule *)rule)->pod_max;
+static void pod_max_check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_quantity_map *max = &adm_rule_resources(ctx->settings)->pod_max;
   for (size_t j = 0; j < max->n; j++) {
     check_total(out, pod, &max->items[j], false);
     check_total(out, pod, &max->items[j], true);

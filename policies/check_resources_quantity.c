@@ -12,8 +12,8 @@
 
 #define ID "resources.quantity"
 
-static bool quantity_active(const void *rule) {
-  const struct adm_resources_rule *r = rule;
+static bool quantity_active(const struct adm_rule_settings *rule) {
+  const struct adm_resources_rule *r = adm_rule_resources(rule);
   return r->require_requests.n || r->require_limits.n || r->min.n || r->max.n || r->max_ratio.n || r->pod_max.n;
 }
 
@@ -34,8 +34,9 @@ static void report_invalid(struct adm_findings *out, const struct adm_container 
   }
 }
 
-static void quantity_check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void quantity_check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++) {
     const struct adm_container *c = &pod->containers[i];
     report_invalid(out, c, "resources.requests", &c->resources.requests);

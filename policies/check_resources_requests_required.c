@@ -10,12 +10,14 @@
 
 #define ID "resources.requests.required"
 
-static bool requests_required_active(const void *rule) {
-  return ((const struct adm_resources_rule *)rule)->require_requests.n != 0;
+static bool requests_required_active(const struct adm_rule_settings *rule) {
+  return adm_rule_resources(rule)->require_requests.n != 0;
 }
 
-static void requests_required_check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *want = &((const struct adm_resources_rule *)rule)->require_requests;
+static void requests_required_check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *want = &adm_rule_resources(ctx->settings)->require_requests;
   for (size_t i = 0; i < pod->n_init + pod->n_regular; i++) {
     const struct adm_container *c = &pod->containers[i];
     for (size_t j = 0; j < want->n; j++) {

@@ -11,16 +11,17 @@
 
 #define ID "securityContext.allowPrivilegeEscalation"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->require_no_privilege_escalation;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->require_no_privilege_escalation;
 }
 
 static enum adm_tri allow_privilege_escalation(const struct adm_container_security *sc) {
   return sc->allow_privilege_escalation;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   adm__sc_require_bool(pod, ID, "allowPrivilegeEscalation", false, allow_privilege_escalation, out);
 }
 

@@ -16,8 +16,8 @@
 #define ID "securityContext.appArmorProfile"
 #define ANNOTATION_PREFIX "container.apparmor.security.beta.kubernetes.io/"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->has_allowed_apparmor_profiles;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->has_allowed_apparmor_profiles;
 }
 
 /* The legacy annotation's value for container name, or NULL. */
@@ -58,8 +58,10 @@ static struct effective resolve(const struct adm_pod *pod, const struct adm_cont
   return (struct effective){"RuntimeDefault", NULL, RUNTIME_DEFAULT};
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *allow = &((const struct adm_sc_rule *)rule)->allowed_apparmor_profiles;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *allow = &adm_rule_sc(ctx->settings)->allowed_apparmor_profiles;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
     struct effective e = resolve(pod, c);

@@ -11,12 +11,14 @@
 
 #define ID "securityContext.automountServiceAccountToken"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->forbid_automount_token;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->forbid_automount_token;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *exempt = &((const struct adm_sc_rule *)rule)->automount_token_service_accounts;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *exempt = &adm_rule_sc(ctx->settings)->automount_token_service_accounts;
   if (pod->automount_token == ADM_FALSE)
     return;
   const char *sa = pod->service_account && pod->service_account[0] ? pod->service_account : "default";

@@ -12,8 +12,8 @@
 
 #define ID "securityContext.capabilities.allowed"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->has_allowed_capabilities;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->has_allowed_capabilities;
 }
 
 static bool allowed(const struct adm_names *allow, const char *cap) {
@@ -23,8 +23,10 @@ static bool allowed(const struct adm_names *allow, const char *cap) {
   return false;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *allow = &((const struct adm_sc_rule *)rule)->allowed_capabilities;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *allow = &adm_rule_sc(ctx->settings)->allowed_capabilities;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
     if (!c->sc.present || !c->sc.has_capabilities)

@@ -20,8 +20,8 @@
 
 #define ID "securityContext.capabilities.requiredDrop"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->required_drop_capabilities.n > 0;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->required_drop_capabilities.n > 0;
 }
 
 /* strip_prefix: see adm__sc_cap_is. */
@@ -60,8 +60,10 @@ static const char *need_text(struct adm_arena *a, const struct adm_names *requir
   return adm_sb_str(&sb);
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *required = &((const struct adm_sc_rule *)rule)->required_drop_capabilities;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *required = &adm_rule_sc(ctx->settings)->required_drop_capabilities;
   static const struct adm_str_list none = {NULL, 0};
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];

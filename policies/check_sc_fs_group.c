@@ -10,12 +10,14 @@
 
 #define ID "securityContext.fsGroup"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->fs_group.set;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->fs_group.set;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_id_range *r = &((const struct adm_sc_rule *)rule)->fs_group;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_id_range *r = &adm_rule_sc(ctx->settings)->fs_group;
   bool set = pod->sc.present && pod->sc.has_fs_group;
   int64_t v = pod->sc.fs_group;
   if (set && adm__sc_in_range(r, v))

@@ -8,12 +8,13 @@
 
 #define ID "securityContext.hostAliases"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->forbid_host_aliases;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->forbid_host_aliases;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   if (pod->n_host_aliases == 0)
     return;
   adm_findings_addf(out, ID, "pod sets spec.hostAliases (%zu %s); it must have none", pod->n_host_aliases,

@@ -9,12 +9,14 @@
 
 #define ID "securityContext.procMount"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->has_allowed_proc_mount_types;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->has_allowed_proc_mount_types;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *allow = &((const struct adm_sc_rule *)rule)->allowed_proc_mount_types;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *allow = &adm_rule_sc(ctx->settings)->allowed_proc_mount_types;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
     const char *v = c->sc.present ? c->sc.proc_mount : NULL;

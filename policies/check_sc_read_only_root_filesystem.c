@@ -8,16 +8,17 @@
 
 #define ID "securityContext.readOnlyRootFilesystem"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->require_read_only_root_filesystem;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->require_read_only_root_filesystem;
 }
 
 static enum adm_tri read_only_root_filesystem(const struct adm_container_security *sc) {
   return sc->read_only_root_filesystem;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   adm__sc_require_bool(pod, ID, "readOnlyRootFilesystem", true, read_only_root_filesystem, out);
 }
 

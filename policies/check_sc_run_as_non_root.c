@@ -13,8 +13,8 @@
 
 #define ID "securityContext.runAsNonRoot"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->require_run_as_non_root;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->require_run_as_non_root;
 }
 
 /* The security context that sets a field for c: its own, else the pod's. */
@@ -22,8 +22,9 @@ static const char *source(bool container_sets) {
   return container_sets ? "securityContext" : "spec.securityContext";
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   const struct adm_security_common *ps = pod->sc.present ? &pod->sc.common : NULL;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];

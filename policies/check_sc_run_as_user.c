@@ -10,8 +10,8 @@
 
 #define ID "securityContext.runAsUser"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->run_as_user.set;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->run_as_user.set;
 }
 
 static bool run_as_user(const struct adm_security_common *sc, int64_t *v) {
@@ -19,8 +19,10 @@ static bool run_as_user(const struct adm_security_common *sc, int64_t *v) {
   return sc->has_run_as_user;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  adm__sc_check_id(pod, ID, "runAsUser", &((const struct adm_sc_rule *)rule)->run_as_user, run_as_user, out);
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  adm__sc_check_id(pod, ID, "runAsUser", &adm_rule_sc(ctx->settings)->run_as_user, run_as_user, out);
 }
 
 const struct adm_rule_check adm_check_sc_run_as_user = {

@@ -14,12 +14,14 @@
 
 #define ID "securityContext.seccompProfile"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->has_allowed_seccomp_profiles;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->has_allowed_seccomp_profiles;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_names *allow = &((const struct adm_sc_rule *)rule)->allowed_seccomp_profiles;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_names *allow = &adm_rule_sc(ctx->settings)->allowed_seccomp_profiles;
   const struct adm_profile *pp = pod->sc.present && pod->sc.common.seccomp.present ? &pod->sc.common.seccomp : NULL;
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];

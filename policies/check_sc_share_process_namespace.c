@@ -7,12 +7,13 @@
 
 #define ID "securityContext.shareProcessNamespace"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->forbid_share_process_namespace;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->forbid_share_process_namespace;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  (void)rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
   if (pod->share_process_namespace == ADM_TRUE)
     adm_findings_add(out, ID, "pod sets spec.shareProcessNamespace=true; it must be false or unset");
 }

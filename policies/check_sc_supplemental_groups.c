@@ -11,12 +11,14 @@
 
 #define ID "securityContext.supplementalGroups"
 
-static bool active(const void *rule) {
-  return ((const struct adm_sc_rule *)rule)->supplemental_groups.set;
+static bool active(const struct adm_rule_settings *rule) {
+  return adm_rule_sc(rule)->supplemental_groups.set;
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_id_range *r = &((const struct adm_sc_rule *)rule)->supplemental_groups;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_id_range *r = &adm_rule_sc(ctx->settings)->supplemental_groups;
   if (!pod->sc.present)
     return;
   struct adm_sb sb;

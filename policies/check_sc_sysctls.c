@@ -19,8 +19,8 @@
 /* The Pod Security check whose newest version holds the safe set. */
 extern const struct adm_check adm_check_sysctls;
 
-static bool active(const void *rule) {
-  const struct adm_sc_rule *r = rule;
+static bool active(const struct adm_rule_settings *rule) {
+  const struct adm_sc_rule *r = adm_rule_sc(rule);
   return r->forbidden_sysctls.n > 0 || r->has_allowed_unsafe_sysctls;
 }
 
@@ -72,8 +72,10 @@ static void report(struct adm_findings *out, const struct adm__names *bad, const
   adm_findings_add(out, ID, adm_sb_str(&sb));
 }
 
-static void check(const struct adm_pod *pod, const void *rule, struct adm_findings *out) {
-  const struct adm_sc_rule *r = rule;
+static void check(const struct adm_rule_ctx *ctx) {
+  const struct adm_pod *pod = ctx->pod;
+  struct adm_findings *out = ctx->out;
+  const struct adm_sc_rule *r = adm_rule_sc(ctx->settings);
   if (!pod->sc.present)
     return;
   struct adm__names forbidden, unsafe;

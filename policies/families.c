@@ -4,9 +4,34 @@
  * in adm_rule_check_table below. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admitd/family.h"
+
+/* A check that asks for another family's settings is a programming error
+ * no test could miss (every check runs in the unit tests): stop rather
+ * than read a struct as another. */
+static const struct adm_rule_settings *settings_of(const struct adm_rule_settings *s, enum adm_family_id f) {
+  if (s == NULL || s->family != f) {
+    fprintf(stderr, "admitd: a %s check read the settings of a %s rule\n", adm_family_name(f),
+            s ? adm_family_name(s->family) : "missing");
+    abort();
+  }
+  return s;
+}
+
+const struct adm_resources_rule *adm_rule_resources(const struct adm_rule_settings *s) {
+  return &settings_of(s, ADM_FAMILY_RESOURCES)->u.resources;
+}
+
+const struct adm_sc_rule *adm_rule_sc(const struct adm_rule_settings *s) {
+  return &settings_of(s, ADM_FAMILY_SECURITY_CONTEXT)->u.sc;
+}
+
+const struct adm_images_rule *adm_rule_images(const struct adm_rule_settings *s) {
+  return &settings_of(s, ADM_FAMILY_IMAGES)->u.images;
+}
 
 const char *adm_family_name(enum adm_family_id f) {
   static const char *const names[ADM__FAMILY_COUNT] = {"podSecurity", "resources", "securityContext", "images"};

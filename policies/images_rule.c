@@ -5,27 +5,26 @@
 /* Patterns named in one message; the rest are counted. */
 #define LIST_MAX 8
 
-static void each(const struct adm_pod *pod, const struct adm_images_rule *rule, struct adm_findings *out,
-                 adm__image_fn fn, bool new_only) {
+static void each(const struct adm_rule_ctx *ctx, adm__image_fn fn, bool new_only) {
+  const struct adm_pod *pod = ctx->pod;
+  const struct adm_images_rule *rule = adm_rule_images(ctx->settings);
   for (size_t i = 0; i < pod->n_containers; i++) {
     const struct adm_container *c = &pod->containers[i];
     struct adm_image_ref ref;
     if (c->image == NULL || adm_image_ref_parse(c->image, &ref, NULL) < 0)
       continue;
-    if (new_only && adm_pod_keeps_image(pod->old, c))
+    if (new_only && adm_pod_keeps_image(ctx->old, c))
       continue;
-    fn(c, &ref, rule, out);
+    fn(c, &ref, rule, ctx->out);
   }
 }
 
-void adm__images_each(const struct adm_pod *pod, const struct adm_images_rule *rule, struct adm_findings *out,
-                      adm__image_fn fn) {
-  each(pod, rule, out, fn, false);
+void adm__images_each(const struct adm_rule_ctx *ctx, adm__image_fn fn) {
+  each(ctx, fn, false);
 }
 
-void adm__images_each_new(const struct adm_pod *pod, const struct adm_images_rule *rule, struct adm_findings *out,
-                          adm__image_fn fn) {
-  each(pod, rule, out, fn, true);
+void adm__images_each_new(const struct adm_rule_ctx *ctx, adm__image_fn fn) {
+  each(ctx, fn, true);
 }
 
 void adm__images_begin(struct adm_sb *sb, struct adm_arena *a, const struct adm_container *c,

@@ -15,16 +15,14 @@
 typedef void (*adm__image_fn)(const struct adm_container *c, const struct adm_image_ref *ref,
                               const struct adm_images_rule *rule, struct adm_findings *out);
 
-/* fn for every container (init, regular, ephemeral, in that order) whose
+/* fn for every container of ctx's pod (init, regular, ephemeral, in that order) whose
  * image parses; a missing or malformed image is left to images.reference. */
-void adm__images_each(const struct adm_pod *pod, const struct adm_images_rule *rule, struct adm_findings *out,
-                      adm__image_fn fn);
+void adm__images_each(const struct adm_rule_ctx *ctx, adm__image_fn fn);
 
 /* The same, but on a pod UPDATE only for the containers that do not keep
  * their image (adm_pod_keeps_image): for a rule whose point is what a new
  * image would pull, not what a running container already has. */
-void adm__images_each_new(const struct adm_pod *pod, const struct adm_images_rule *rule, struct adm_findings *out,
-                          adm__image_fn fn);
+void adm__images_each_new(const struct adm_rule_ctx *ctx, adm__image_fn fn);
 
 /* Starts sb with `container "app" image "nginx" (docker.io/library/nginx:latest) `:
  * the image as written and its normalized form. */

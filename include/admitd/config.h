@@ -42,9 +42,7 @@ struct adm_family_rule {
   size_t n_selector;
   bool has_mode;
   enum adm_mode mode;
-  struct adm_resources_rule resources; /* for the resources family */
-  struct adm_sc_rule sc;               /* for the securityContext family */
-  struct adm_images_rule images;       /* for the images family */
+  struct adm_rule_settings settings; /* its family's requirements */
 };
 
 struct adm_family_config {

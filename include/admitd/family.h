@@ -155,12 +155,41 @@ struct adm_images_rule {
   struct adm_images_verify verify;
 };
 
-/* A rule check: reads the pod view and its family's rule settings
- * (struct adm_resources_rule, struct adm_sc_rule or struct
- * adm_images_rule), appends findings. */
-typedef void (*adm_rule_check_fn)(const struct adm_pod *pod, const void *rule, struct adm_findings *out);
+/* One rule's requirements: the settings of its own family and no other.
+ * Checks reach them through the accessor of their family, which refuses
+ * (aborts on) another family's settings, so a check cannot read the wrong
+ * struct and still compile and run. */
+struct adm_rule_settings {
+  enum adm_family_id family;
+  union {
+    struct adm_resources_rule resources;
+    struct adm_sc_rule sc;
+    struct adm_images_rule images;
+  } u;
+};
+
+const struct adm_resources_rule *adm_rule_resources(const struct adm_rule_settings *s);
+const struct adm_sc_rule *adm_rule_sc(const struct adm_rule_settings *s);
+const struct adm_images_rule *adm_rule_images(const struct adm_rule_settings *s);
+
+struct adm_image_facts;
+
+/* What a rule check reads and where it writes: the pod view (and on a pod
+ * UPDATE the pod as it was, else NULL), its rule's settings, the facts
+ * gathered before judgement (NULL for checks that do not read them), and
+ * the findings. */
+struct adm_rule_ctx {
+  const struct adm_pod *pod;
+  const struct adm_pod *old;
+  const struct adm_rule_settings *settings;
+  const struct adm_image_facts *facts;
+  struct adm_findings *out;
+};
+
+/* A rule check: appends a finding for each way the pod misses the rule. */
+typedef void (*adm_rule_check_fn)(const struct adm_rule_ctx *ctx);
 /* Whether the rule configures this check at all. */
-typedef bool (*adm_rule_active_fn)(const void *rule);
+typedef bool (*adm_rule_active_fn)(const struct adm_rule_settings *s);
 
 struct adm_rule_check {
   const char *id; /* "resources.limits.required" */
@@ -172,8 +201,8 @@ struct adm_rule_check {
    * windows), so the requirement could never be met there: not judged for
    * them, as Pod Security exempts them from the same controls. */
   bool linux_only;
-  /* Reads gathered facts (pod->image_facts): run only once they are in,
-   * after every other check (decide.c). */
+  /* Reads gathered facts (ctx->facts): run only once they are in, after
+   * every other check (decide.c). */
   bool reads_facts;
 };
 

@@ -6,8 +6,6 @@
 #ifndef ADMITD_POD_H
 #define ADMITD_POD_H
 
-struct adm_image_facts;
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -190,13 +188,6 @@ struct adm_pod {
 
   struct adm_volume *volumes;
   size_t n_volumes;
-
-  /* Facts gathered for this pod before judgement (facts.h); NULL when
-   * none were gathered, which a check that needs them reads as failure. */
-  const struct adm_image_facts *image_facts;
-
-  /* On a pod UPDATE, the pod as it was (decide.c sets it); NULL otherwise. */
-  const struct adm_pod *old;
 };
 
 /* Value of an annotation, or NULL. */

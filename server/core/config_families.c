@@ -559,7 +559,7 @@ static const struct key_spec common_keys[] = {
     {"mode", p_mode, RULE_FIELD(mode), RULE_FIELD(has_mode), "enforce, warn or audit; default: the family's"},
 };
 
-#define RES(f) offsetof(struct adm_family_rule, resources.f)
+#define RES(f) offsetof(struct adm_family_rule, settings.u.resources.f)
 static const struct key_spec resources_keys[] = {
     {"requireRequests", p_resource_names, RES(require_requests), NO_FLAG,
      "resources every container must request (init and sidecar containers included)"},
@@ -573,7 +573,7 @@ static const struct key_spec resources_keys[] = {
      "with each init container); plus spec.overhead"},
 };
 
-#define SC(f) offsetof(struct adm_family_rule, sc.f)
+#define SC(f) offsetof(struct adm_family_rule, settings.u.sc.f)
 static const struct key_spec sc_keys[] = {
     {"readOnlyRootFilesystem", p_require_true, SC(require_read_only_root_filesystem), NO_FLAG,
      "true: every container sets readOnlyRootFilesystem: true"},
@@ -614,7 +614,7 @@ static int p_verify(struct adm__cfg_parse *p, const json_t *obj, const char *key
   return adm__cfg_parse_verify(p, obj, path, field);
 }
 
-#define IMG(f) offsetof(struct adm_family_rule, images.f)
+#define IMG(f) offsetof(struct adm_family_rule, settings.u.images.f)
 static const struct key_spec images_keys[] = {
     {"allow", p_image_patterns, IMG(allow), NO_FLAG, "image patterns; when given, every image must match one"},
     {"deny", p_image_patterns, IMG(deny), NO_FLAG, "image patterns no image may match, even an allowed one"},
@@ -654,22 +654,26 @@ static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *pa
 }
 
 /* Whether any requirement is configured (a rule with none has no effect). */
-static bool rule_has_effect(enum adm_family_id f, const struct adm_family_rule *r) {
-  if (f == ADM_FAMILY_RESOURCES) {
-    const struct adm_resources_rule *x = &r->resources;
+static bool rule_has_effect(const struct adm_family_rule *r) {
+  switch (r->settings.family) {
+  case ADM_FAMILY_RESOURCES: {
+    const struct adm_resources_rule *x = adm_rule_resources(&r->settings);
     return x->require_requests.n || x->require_limits.n || x->min.n || x->max.n || x->max_ratio.n || x->pod_max.n;
   }
-  if (f == ADM_FAMILY_IMAGES) {
-    const struct adm_images_rule *x = &r->images;
+  case ADM_FAMILY_IMAGES: {
+    const struct adm_images_rule *x = adm_rule_images(&r->settings);
     return x->allow.n || x->deny.n || x->require_digest.n || x->forbid_latest || x->has_allowed_tags || x->verify.set;
   }
-  const struct adm_sc_rule *x = &r->sc;
-  return x->require_read_only_root_filesystem || x->require_run_as_non_root || x->run_as_user.set ||
-         x->run_as_group.set || x->fs_group.set || x->supplemental_groups.set || x->has_allowed_capabilities ||
-         x->required_drop_capabilities.n || x->forbid_automount_token || x->forbid_share_process_namespace ||
-         x->forbid_host_aliases || x->has_allowed_seccomp_profiles || x->has_allowed_apparmor_profiles ||
-         x->has_allowed_proc_mount_types || x->require_no_privilege_escalation || x->has_allowed_unsafe_sysctls ||
-         x->forbidden_sysctls.n;
+  default: {
+    const struct adm_sc_rule *x = adm_rule_sc(&r->settings);
+    return x->require_read_only_root_filesystem || x->require_run_as_non_root || x->run_as_user.set ||
+           x->run_as_group.set || x->fs_group.set || x->supplemental_groups.set || x->has_allowed_capabilities ||
+           x->required_drop_capabilities.n || x->forbid_automount_token || x->forbid_share_process_namespace ||
+           x->forbid_host_aliases || x->has_allowed_seccomp_profiles || x->has_allowed_apparmor_profiles ||
+           x->has_allowed_proc_mount_types || x->require_no_privilege_escalation || x->has_allowed_unsafe_sysctls ||
+           x->forbidden_sysctls.n;
+  }
+  }
 }
 
 static const struct adm_quantity_setting *find_q(const struct adm_quantity_map *m, const char *resource) {
@@ -708,6 +712,7 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
   const json_t *obj = json_array_get(arr, i);
   char path[128];
   snprintf(path, sizeof path, "%s.rules[%zu]", section, i);
+  r->settings.family = f;
   unsigned col;
   adm_yaml_mark_find(p->docs, arr, NULL, i, &r->line, &col);
   if (!json_is_object(obj))
@@ -741,11 +746,11 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
       rc = r2;
   }
   if (f == ADM_FAMILY_RESOURCES) {
-    int r3 = check_resources(p, obj, path, &r->resources);
+    int r3 = check_resources(p, obj, path, adm_rule_resources(&r->settings));
     if (r3 < 0)
       rc = r3;
   }
-  if (rc == 0 && !rule_has_effect(f, r))
+  if (rc == 0 && !rule_has_effect(r))
     rc = adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING,
                            "the rule has no effect: give at least one requirement (see `admitd keys`)%s", "");
   return rc;
@@ -833,26 +838,39 @@ static void free_rule(struct adm_family_rule *r) {
     free((char **)r->selector[i].values);
   }
   free(r->selector);
-  struct adm_resources_rule *x = &r->resources;
-  adm__cfg_free_names(&x->require_requests);
-  adm__cfg_free_names(&x->require_limits);
-  free_quantities(&x->min);
-  free_quantities(&x->max);
-  free_quantities(&x->max_ratio);
-  free_quantities(&x->pod_max);
-  struct adm_sc_rule *s = &r->sc;
-  struct adm_names *lists[] = {
-      &s->allowed_capabilities,     &s->required_drop_capabilities, &s->automount_token_service_accounts,
-      &s->allowed_seccomp_profiles, &s->allowed_apparmor_profiles,  &s->allowed_proc_mount_types,
-      &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
-  for (size_t i = 0; i < N(lists); i++)
-    adm__cfg_free_names(lists[i]);
-  struct adm_images_rule *im = &r->images;
-  free_patterns(&im->allow);
-  free_patterns(&im->deny);
-  free_patterns(&im->require_digest);
-  adm__cfg_free_names(&im->allowed_tags);
-  adm__cfg_free_verify(&im->verify);
+  switch (r->settings.family) {
+  case ADM_FAMILY_RESOURCES: {
+    struct adm_resources_rule *x = &r->settings.u.resources;
+    adm__cfg_free_names(&x->require_requests);
+    adm__cfg_free_names(&x->require_limits);
+    free_quantities(&x->min);
+    free_quantities(&x->max);
+    free_quantities(&x->max_ratio);
+    free_quantities(&x->pod_max);
+    break;
+  }
+  case ADM_FAMILY_SECURITY_CONTEXT: {
+    struct adm_sc_rule *s = &r->settings.u.sc;
+    struct adm_names *lists[] = {
+        &s->allowed_capabilities,     &s->required_drop_capabilities, &s->automount_token_service_accounts,
+        &s->allowed_seccomp_profiles, &s->allowed_apparmor_profiles,  &s->allowed_proc_mount_types,
+        &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
+    for (size_t i = 0; i < N(lists); i++)
+      adm__cfg_free_names(lists[i]);
+    break;
+  }
+  case ADM_FAMILY_IMAGES: {
+    struct adm_images_rule *im = &r->settings.u.images;
+    free_patterns(&im->allow);
+    free_patterns(&im->deny);
+    free_patterns(&im->require_digest);
+    adm__cfg_free_names(&im->allowed_tags);
+    adm__cfg_free_verify(&im->verify);
+    break;
+  }
+  default:
+    break; /* a rule whose parse never started holds no settings */
+  }
 }
 
 void adm__cfg_free_families(struct adm_config *cfg) {

@@ -324,17 +324,6 @@ static bool families_apply(const struct adm_config *cfg, const char *namespace, 
   return false;
 }
 
-static const void *rule_settings(const struct adm_family_rule *r, int family) {
-  switch (family) {
-  case ADM_FAMILY_RESOURCES:
-    return &r->resources;
-  case ADM_FAMILY_SECURITY_CONTEXT:
-    return &r->sc;
-  default:
-    return &r->images;
-  }
-}
-
 /* Findings of one family in one mode, "a, b, c", appended to sb and
  * de-duplicated: two rules may require the same thing of the same pod.
  * Past max bytes the rest are counted (repeats included), not copied, so
@@ -385,24 +374,25 @@ static enum adm_mode rule_mode(const struct adm_family_config *fc, const struct 
   return mode;
 }
 
-/* Run the checks of rule r that read facts (or that do not) over pod and
- * record the findings in r's mode. A finding that says a registry could
+/* Run the checks of rule r over pod, those that read facts when facts are
+ * given and the others when not, and record the findings in r's mode. A finding that says a registry could
  * not be asked follows the rule's onRegistryError: warn makes an enforced
  * finding a warning, allow lets it pass (it is listed in the
  * images-unverified annotation instead). */
 static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm_family_rule *r, enum adm_mode mode,
-                     bool facts, struct adm_arena *a, struct adm_decision *d, bool any[][ADM__MODE_COUNT],
-                     struct adm_sb *unverified, size_t *unverified_left_out) {
+                     const struct adm_image_facts *facts, struct adm_arena *a, struct adm_decision *d,
+                     bool any[][ADM__MODE_COUNT], struct adm_sb *unverified, size_t *unverified_left_out) {
   const struct adm_pod *pod = &plan->pod;
   struct adm_findings found;
   adm_findings_init(&found, a);
-  const void *settings = rule_settings(r, f);
   bool windows = same_str(pod->os_name, "windows");
+  struct adm_rule_ctx ctx = {.pod = pod, .old = plan->old, .settings = &r->settings, .facts = facts, .out = &found};
   for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-    if ((int)(*c)->family == f && (*c)->reads_facts == facts && (*c)->active(settings) &&
+    if ((int)(*c)->family == f && (*c)->reads_facts == (facts != NULL) && (*c)->active(&r->settings) &&
         !(windows && (*c)->linux_only))
-      (*c)->check(pod, settings, &found);
-  enum adm_on_registry_error on_error = f == ADM_FAMILY_IMAGES ? r->images.verify.on_registry_error : 0;
+      (*c)->check(&ctx);
+  enum adm_on_registry_error on_error =
+      f == ADM_FAMILY_IMAGES ? adm_rule_images(&r->settings)->verify.on_registry_error : ADM_ON_REGISTRY_ERROR_DENY;
   for (size_t k = 0; k < found.n; k++) {
     enum adm_mode m = mode;
     if (found.items[k].registry_error && on_error == ADM_ON_REGISTRY_ERROR_ALLOW) {
@@ -441,7 +431,7 @@ static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images
 /* One image need per (verify rule, distinct image) of the pod. */
 static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule *r, size_t rule_index,
                       struct adm_arena *a) {
-  const struct adm_images_rule *ir = &r->images;
+  const struct adm_images_rule *ir = adm_rule_images(&r->settings);
   for (size_t i = 0; i < plan->pod.n_containers; i++) {
     const char *image = plan->pod.containers[i].image;
     struct adm_image_ref ref;
@@ -488,7 +478,7 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
     for (size_t i = 0; i < fc->n_rules; i++) {
       const struct adm_family_rule *r = &fc->rules[i];
       if (rule_selects(r, req->namespace, &plan->pod))
-        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), false, a, d, plan->any, NULL, NULL);
+        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), NULL, a, d, plan->any, NULL, NULL);
     }
   }
   /* A request denied already is not worth a registry round trip; under
@@ -503,7 +493,7 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
   const struct adm_family_config *fc = &cfg->families[ADM_FAMILY_IMAGES];
   for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
     const struct adm_family_rule *r = &fc->rules[i];
-    if (r->images.verify.set && rule_selects(r, req->namespace, &plan->pod))
+    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->pod))
       add_needs(plan, r, i, a);
   }
 }
@@ -574,17 +564,15 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   const char *resource_label = plan->label, *name = plan->name;
   const struct adm_family_config *ifc = &cfg->families[ADM_FAMILY_IMAGES];
   struct adm_image_facts none = {NULL, 0, plan->not_attempted};
-  plan->pod.image_facts = facts ? facts : &none;
   struct adm_sb unverified;
   adm_sb_init(&unverified, a);
   size_t unverified_left_out = 0;
   for (size_t i = 0; family_judges(ifc, plan->is_pod) && i < ifc->n_rules; i++) {
     const struct adm_family_rule *r = &ifc->rules[i];
-    if (r->images.verify.set && rule_selects(r, req->namespace, &plan->pod))
-      run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), true, a, d, any, &unverified,
-               &unverified_left_out);
+    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->pod))
+      run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), facts ? facts : &none, a, d, any,
+               &unverified, &unverified_left_out);
   }
-  plan->pod.image_facts = NULL;
   if (facts && facts->n) {
     /* facts may live on the caller's stack; the decision outlives it. */
     struct adm_image_facts *kept = adm_arena_alloc(a, sizeof *kept);
@@ -720,7 +708,6 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     if (kept != NULL)
       *kept = old;
     plan->old = kept;
-    pod->old = kept; /* for the checks that spare what an update keeps */
     psa = psa && significant_update(pod, &old);
     families = families && significant_for_families(pod, &old);
     if (!psa && !families) {

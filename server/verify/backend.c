@@ -142,7 +142,7 @@ static int authority_keys(struct runtime *rt, const struct adm_config *cfg, size
 
 static int rule_runtime(struct runtime *rt, const struct adm_config *cfg, size_t ri, struct adm_error *err) {
   const struct adm_family_rule *r = &cfg->families[ADM_FAMILY_IMAGES].rules[ri];
-  const struct adm_images_verify *v = &r->images.verify;
+  const struct adm_images_verify *v = &adm_rule_images(&r->settings)->verify;
   struct rule_rt *x = &rt->rules[ri];
   if (!v->set)
     return 0;

@@ -20,16 +20,40 @@ static inline const struct adm_rule_check *find_check(const char *id) {
   return NULL;
 }
 
-/* Run check id (which must be active for rule, the family's settings
- * struct) and return its findings, each of which must carry the id. */
-static inline struct adm_findings *run(void **state, const char *id, const struct adm_pod *pod, const void *rule) {
+/* A rule's settings from a family's settings struct built by hand. */
+static inline struct adm_rule_settings settings_resources(const struct adm_resources_rule *r) {
+  struct adm_rule_settings s = {.family = ADM_FAMILY_RESOURCES};
+  s.u.resources = *r;
+  return s;
+}
+static inline struct adm_rule_settings settings_sc(const struct adm_sc_rule *r) {
+  struct adm_rule_settings s = {.family = ADM_FAMILY_SECURITY_CONTEXT};
+  s.u.sc = *r;
+  return s;
+}
+static inline struct adm_rule_settings settings_images(const struct adm_images_rule *r) {
+  struct adm_rule_settings s = {.family = ADM_FAMILY_IMAGES};
+  s.u.images = *r;
+  return s;
+}
+#define SETTINGS(r)                                                                                                    \
+  _Generic((r), const struct adm_resources_rule *: settings_resources, struct adm_resources_rule *: settings_resources, \
+           const struct adm_sc_rule *: settings_sc, struct adm_sc_rule *: settings_sc,                                 \
+           const struct adm_images_rule *: settings_images, struct adm_images_rule *: settings_images)(r)
+
+/* Run check id (which must be active for the rule) over pod (old: the pod
+ * before an UPDATE, or NULL) with no facts
+ * and return its findings, each of which must carry the id. */
+static inline struct adm_findings *run_settings(void **state, const char *id, const struct adm_pod *pod,
+                                                const struct adm_pod *old, struct adm_rule_settings rule) {
   const struct adm_rule_check *chk = find_check(id);
-  if (!chk->active(rule))
+  if (!chk->active(&rule))
     fail_msg("expected %s to be active for this rule", id);
   struct adm_findings *f = adm_arena_alloc(*state, sizeof *f);
   assert_non_null(f);
   adm_findings_init(f, *state);
-  chk->check(pod, rule, f);
+  struct adm_rule_ctx ctx = {.pod = pod, .old = old, .settings = &rule, .out = f};
+  chk->check(&ctx);
   /* Its id, or its id and the kind of failure ("images.signature.unsigned"). */
   size_t n = strlen(id);
   for (size_t i = 0; i < f->n; i++)
@@ -53,13 +77,19 @@ static inline void expect(const struct adm_findings *f, size_t n, ...) {
   va_end(ap);
 }
 
+/* rule: a family's settings struct (struct adm_sc_rule *, ...). */
+#define run(state, id, pod, rule) run_settings(state, id, pod, NULL, SETTINGS(rule))
+/* The same on a pod UPDATE, old being the pod as it was. */
+#define run_update(state, id, pod, old, rule) run_settings(state, id, pod, old, SETTINGS(rule))
+
 #define PASSES(id, pod, rule) expect(run(state, id, pod, rule), 0)
 
 /* The family's checks in adm_rule_check_table are exactly ids (NULL-
  * terminated), in that order (the order their findings are reported in),
  * each once in the whole table, each with a summary, and none active for
  * empty, a rule of the family that configures nothing. */
-static inline void expect_family_table(enum adm_family_id family, const char *const *ids, const void *empty) {
+static inline void expect_family_table(enum adm_family_id family, const char *const *ids,
+                                       const struct adm_rule_settings *empty) {
   size_t n = 0;
   for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
     if ((*c)->family != family)

@@ -202,16 +202,16 @@ static void family_sections_parse(void **state) {
   assert_int_equal(r->n_selector, 3); /* one matchLabels entry, two expressions */
   assert_int_equal(r->selector[1].op, ADM_SEL_IN);
   assert_int_equal(r->selector[1].n_values, 2);
-  assert_int_equal(r->resources.require_limits.n, 3);
-  assert_int_equal(r->resources.max.n, 2);
-  assert_string_equal(r->resources.max_ratio.items[0].text, "4");
+  assert_int_equal(adm_rule_resources(&r->settings)->require_limits.n, 3);
+  assert_int_equal(adm_rule_resources(&r->settings)->max.n, 2);
+  assert_string_equal(adm_rule_resources(&r->settings)->max_ratio.items[0].text, "4");
   /* Decoded as the API server decodes a quantity: white space around it dropped. */
-  assert_string_equal(r->resources.min.items[0].text, "16Mi");
-  assert_true(r->resources.min.items[0].value.coef == 16u << 20);
+  assert_string_equal(adm_rule_resources(&r->settings)->min.items[0].text, "16Mi");
+  assert_true(adm_rule_resources(&r->settings)->min.items[0].value.coef == 16u << 20);
   const struct adm_family_config *sc = &cfg->families[ADM_FAMILY_SECURITY_CONTEXT];
   assert_int_equal(sc->mode, ADM_MODE_ENFORCE); /* the default */
   assert_int_equal(sc->workloads, ADM_WORKLOADS_ENFORCE);
-  const struct adm_sc_rule *x = &sc->rules[0].sc;
+  const struct adm_sc_rule *x = adm_rule_sc(&sc->rules[0].settings);
   assert_true(x->require_read_only_root_filesystem);
   assert_true(x->run_as_user.has_min && !x->run_as_user.has_max);
   assert_true(x->has_allowed_capabilities);
@@ -324,7 +324,7 @@ static void images_rules_parse(void **state) {
   assert_true(fc->configured);
   assert_int_equal(fc->mode, ADM_MODE_WARN);
   assert_int_equal(fc->n_rules, 2);
-  const struct adm_images_rule *a = &fc->rules[0].images;
+  const struct adm_images_rule *a = adm_rule_images(&fc->rules[0].settings);
   assert_int_equal(a->allow.n, 3);
   /* Kept as written for messages, normalized for matching. */
   assert_string_equal(a->allow.items[1].text, "nginx");
@@ -338,7 +338,7 @@ static void images_rules_parse(void **state) {
   assert_int_equal(a->require_digest.n, 1);
   assert_false(a->forbid_latest);
   assert_false(a->has_allowed_tags);
-  const struct adm_images_rule *b = &fc->rules[1].images;
+  const struct adm_images_rule *b = adm_rule_images(&fc->rules[1].settings);
   assert_true(fc->rules[1].has_mode);
   assert_true(b->forbid_latest);
   assert_true(b->has_allowed_tags);
@@ -556,7 +556,7 @@ static void verify_settings_parse(void **state) {
   assert_int_equal(im->cache_resolve_ttl_ms, 3600000);
   assert_int_equal(im->cache_max_entries, 42);
   assert_int_equal(im->deadline_ms, 2000);
-  const struct adm_images_verify *v = &cfg->families[ADM_FAMILY_IMAGES].rules[0].images.verify;
+  const struct adm_images_verify *v = &cfg->families[ADM_FAMILY_IMAGES].rules[0].settings.u.images.verify;
   assert_true(v->set);
   assert_int_equal(v->threshold, 0);
   assert_int_equal(v->authority_index[0], 1);
@@ -564,7 +564,7 @@ static void verify_settings_parse(void **state) {
   assert_string_equal(v->signature_repository, "r.example/sigs");
   assert_int_equal(v->on_registry_error, ADM_ON_REGISTRY_ERROR_WARN);
   assert_true(v->allow_tags);
-  const struct adm_images_verify *w = &cfg->families[ADM_FAMILY_IMAGES].rules[1].images.verify;
+  const struct adm_images_verify *w = &cfg->families[ADM_FAMILY_IMAGES].rules[1].settings.u.images.verify;
   assert_int_equal(w->threshold, 1);
   assert_int_equal(w->images.n, 0);
   assert_int_equal(w->on_registry_error, ADM_ON_REGISTRY_ERROR_DENY);

@@ -63,7 +63,8 @@ static const char *const image_ids[] = {
 static void table_lists_every_check_once_in_order_and_none_is_active_by_default(void **state) {
   (void)state;
   const struct adm_images_rule empty = {0};
-  expect_family_table(ADM_FAMILY_IMAGES, image_ids, &empty);
+  const struct adm_rule_settings settings = SETTINGS(&empty);
+  expect_family_table(ADM_FAMILY_IMAGES, image_ids, &settings);
   for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
     if ((*c)->family == ADM_FAMILY_IMAGES && (*c)->linux_only)
       fail_msg("expected %s to judge Windows pods too: images are not OS-specific", (*c)->id);
@@ -91,7 +92,8 @@ static void each_check_is_active_only_for_its_setting(void **state) {
         continue;
       bool want = strcmp((*c)->id, cases[i].id) == 0 || strcmp((*c)->id, "images.reference") == 0 ||
                   (strcmp(cases[i].id, "images.signature.pinned") == 0 && strcmp((*c)->id, "images.signature") == 0);
-      if ((*c)->active(&cases[i].rule) != want)
+      const struct adm_rule_settings settings = SETTINGS(&cases[i].rule);
+      if ((*c)->active(&settings) != want)
         fail_msg("expected %s %s for the rule setting only %s", (*c)->id, want ? "active" : "inactive", cases[i].id);
     }
   }
@@ -142,6 +144,9 @@ static void reference_quotes_and_cuts_what_it_shows(void **state) {
 
 /* A rule that sets everything, so that "nginx" fails every check but
  * images.reference. */
+/* The tag list outlives the call (a compound literal here would not). */
+static char *every_setting_tags[] = {"v*"};
+
 static struct adm_images_rule every_setting(void **state) {
   return (struct adm_images_rule){
       .allow = patterns(state, 1, "registry.example.com/**"),
@@ -149,7 +154,7 @@ static struct adm_images_rule every_setting(void **state) {
       .require_digest = patterns(state, 1, "**"),
       .forbid_latest = true,
       .has_allowed_tags = true,
-      .allowed_tags = NAMES("v*"),
+      .allowed_tags = {every_setting_tags, 1},
       .verify = {.set = true},
   };
 }
@@ -289,14 +294,15 @@ static void signature_pinned_for_covered_images_unless_tags_are_allowed(void **s
    * whose image changed is, and so is one taking another container's tag. */
   struct fixture was;
   pod = pod3(&fx, "registry.example.com/init", "registry.example.com/team/app:v2", "registry.example.com/init");
-  pod->old = pod3(&was, "registry.example.com/init", "registry.example.com/team/app:v1", NULL);
-  struct adm_findings *f = run(state, "images.signature.pinned", pod, &rule);
+  const struct adm_pod *old = pod3(&was, "registry.example.com/init", "registry.example.com/team/app:v1", NULL);
+  struct adm_findings *f = run_update(state, "images.signature.pinned", pod, old, &rule);
   assert_int_equal(f->n, 2);
   assert_str_contains(f->items[0].message, "container \"app\" image \"registry.example.com/team/app:v2\"");
   assert_str_contains(f->items[1].message, "container \"debug\" image \"registry.example.com/init\"");
   /* allowTags: tags are verified by what they resolve to; this check is off. */
   rule.verify.allow_tags = true;
-  assert_false(find_check("images.signature.pinned")->active(&rule));
+  const struct adm_rule_settings tags = SETTINGS(&rule);
+  assert_false(find_check("images.signature.pinned")->active(&tags));
 }
 
 /* ---- images.digest.required ---- */
@@ -399,7 +405,8 @@ static void failed_allocation_fails_closed(void **state) {
     a.fail_at = a.allocs + 1;
     struct adm_findings f;
     adm_findings_init(&f, &a);
-    chk->check(pod, &rule, &f);
+    const struct adm_rule_settings settings = SETTINGS(&rule);
+    chk->check(&(struct adm_rule_ctx){.pod = pod, .settings = &settings, .out = &f});
     if (adm_arena_failure(&a) == ADM_ARENA_OK)
       fail_msg("expected %s to fail the arena when its message cannot be allocated", *id);
     adm_arena_free(&a);

@@ -75,11 +75,19 @@ static const struct adm_rule_check *check_by_id(const char *id) {
 
 static struct adm_findings findings;
 
+/* A rule's settings from the resources settings built by hand. */
+static struct adm_rule_settings settings_of(const struct adm_resources_rule *rule) {
+  struct adm_rule_settings s = {.family = ADM_FAMILY_RESOURCES};
+  s.u.resources = *rule;
+  return s;
+}
+
 /* Run one check (by id) into the test's arena. */
 static const struct adm_findings *run(void **state, const char *id, const struct adm_pod *pod,
                                       const struct adm_resources_rule *rule) {
   adm_findings_init(&findings, *state);
-  check_by_id(id)->check(pod, rule, &findings);
+  const struct adm_rule_settings settings = settings_of(rule);
+  check_by_id(id)->check(&(struct adm_rule_ctx){.pod = pod, .settings = &settings, .out = &findings});
   return &findings;
 }
 
@@ -87,9 +95,11 @@ static const struct adm_findings *run(void **state, const char *id, const struct
 static const struct adm_findings *run_family(void **state, const struct adm_pod *pod,
                                              const struct adm_resources_rule *rule) {
   adm_findings_init(&findings, *state);
+  const struct adm_rule_settings settings = settings_of(rule);
+  struct adm_rule_ctx ctx = {.pod = pod, .settings = &settings, .out = &findings};
   for (const struct adm_rule_check *const *c = adm_rule_check_table; *c != NULL; c++)
-    if ((*c)->family == ADM_FAMILY_RESOURCES && (*c)->active(rule))
-      (*c)->check(pod, rule, &findings);
+    if ((*c)->family == ADM_FAMILY_RESOURCES && (*c)->active(&settings))
+      (*c)->check(&ctx);
   return &findings;
 }
 
@@ -143,7 +153,7 @@ static void every_resources_check_is_registered_first_and_in_order(void **state)
 
 static void each_check_is_active_only_for_its_setting(void **state) {
   (void)state;
-  struct adm_resources_rule none = {0};
+  const struct adm_rule_settings none = {.family = ADM_FAMILY_RESOURCES};
   for (size_t i = 0; adm_rule_check_table[i] != NULL; i++)
     if (adm_rule_check_table[i]->family == ADM_FAMILY_RESOURCES && adm_rule_check_table[i]->active(&none))
       fail_msg("expected %s to be inactive under an empty rule", adm_rule_check_table[i]->id);
@@ -165,7 +175,8 @@ static void each_check_is_active_only_for_its_setting(void **state) {
         continue;
       /* resources.quantity is active whenever anything is. */
       bool want = strcmp(c->id, cases[k].id) == 0 || strcmp(c->id, "resources.quantity") == 0;
-      if (c->active(&cases[k].rule) != want)
+      const struct adm_rule_settings settings = settings_of(&cases[k].rule);
+      if (c->active(&settings) != want)
         fail_msg("expected %s to be %s when only %s is set", c->id, want ? "active" : "inactive", cases[k].id);
     }
   }

@@ -3,7 +3,10 @@
  * checks are pure: no JSON, no config). Every check: pass, fail, unset,
  * container over pod where both can set the field, ephemeral containers,
  * and the exact message. */
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "rule_checks.h"
 
@@ -62,7 +65,8 @@ static const char *const sc_ids[] = {
 static void table_lists_every_check_once_and_none_is_active_by_default(void **state) {
   (void)state;
   const struct adm_sc_rule empty = {0};
-  expect_family_table(ADM_FAMILY_SECURITY_CONTEXT, sc_ids, &empty);
+  const struct adm_rule_settings settings = SETTINGS(&empty);
+  expect_family_table(ADM_FAMILY_SECURITY_CONTEXT, sc_ids, &settings);
 }
 
 static void each_check_is_active_only_for_its_setting(void **state) {
@@ -94,7 +98,8 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       if ((*c)->family != ADM_FAMILY_SECURITY_CONTEXT)
         continue;
       bool want = strcmp((*c)->id, cases[i].id) == 0;
-      if ((*c)->active(&cases[i].rule) != want)
+      const struct adm_rule_settings settings = SETTINGS(&cases[i].rule);
+      if ((*c)->active(&settings) != want)
         fail_msg("expected %s %s for the rule setting only %s", (*c)->id, want ? "active" : "inactive", cases[i].id);
     }
   }
@@ -718,8 +723,29 @@ static void findings_follow_visit_order(void **state) {
   }
 }
 
+/* A check that asks for another family's settings stops the process
+ * rather than read one struct as another. */
+static void accessor_refuses_another_familys_settings(void **state) {
+  (void)state;
+  const struct adm_rule_settings resources = {.family = ADM_FAMILY_RESOURCES};
+  assert_non_null(adm_rule_resources(&resources));
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stderr);
+    (void)adm_rule_sc(&resources);
+    _exit(0);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+    fail_msg("expected adm_rule_sc on a resources rule to abort, got status %d", status);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(accessor_refuses_another_familys_settings),
       cmocka_unit_test_setup_teardown(table_lists_every_check_once_and_none_is_active_by_default, test_setup,
                                       test_teardown),
       cmocka_unit_test_setup_teardown(each_check_is_active_only_for_its_setting, test_setup, test_teardown),
