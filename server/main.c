@@ -52,8 +52,9 @@ static int list_checks(void) {
       n += (size_t)snprintf(versions + n, sizeof versions - n, "%sv1.%d", i ? "," : "", c->versions[i].min_minor);
     printf("%-28s %-10s %-30s %s\n", c->id, adm_level_name(c->level), versions, c->summary);
   }
-  for (const struct adm_rule_check *const *t = adm_rule_check_table; *t; t++)
-    printf("%-44s %-15s %s\n", (*t)->id, adm_family_name((*t)->family), (*t)->summary);
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++)
+    for (const struct adm_rule_check *const *t = adm_families[f].checks; *t; t++)
+      printf("%-44s %-15s %s\n", (*t)->id, adm_families[f].name, (*t)->summary);
   return 0;
 }
 

@@ -203,18 +203,20 @@ void adm_metrics_init(void) {
   }
   for (const struct adm_check *const *t = adm_check_table; *t; t++)
     check_slot("podSecurity", (*t)->id);
-  for (const struct adm_rule_check *const *t = adm_rule_check_table; *t; t++) {
-    if (!(*t)->reads_facts) {
-      check_slot(adm_family_name((*t)->family), (*t)->id);
-      continue;
-    }
-    /* A check over facts fails under one id per outcome. */
-    for (int o = 0; o < ADM_SIG_OUTCOME_COUNT; o++) {
-      if (o == ADM_SIG_VERIFIED || o == ADM_SIG_NOT_CHECKED)
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
+    for (const struct adm_rule_check *const *t = adm_families[f].checks; *t; t++) {
+      if (!(*t)->reads_facts) {
+        check_slot(adm_families[f].name, (*t)->id);
         continue;
-      char id[96];
-      snprintf(id, sizeof id, "%s.%s", (*t)->id, adm_sig_outcome_id((enum adm_sig_outcome)o));
-      check_slot(adm_family_name((*t)->family), id);
+      }
+      /* A check over facts fails under one id per outcome. */
+      for (int o = 0; o < ADM_SIG_OUTCOME_COUNT; o++) {
+        if (o == ADM_SIG_VERIFIED || o == ADM_SIG_NOT_CHECKED)
+          continue;
+        char id[96];
+        snprintf(id, sizeof id, "%s.%s", (*t)->id, adm_sig_outcome_id((enum adm_sig_outcome)o));
+        check_slot(adm_families[f].name, id);
+      }
     }
   }
 }

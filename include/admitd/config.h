@@ -29,9 +29,6 @@ struct adm_namespace_rule {
   struct adm_mode_levels levels;
 };
 
-/* How a family treats the pod templates of workloads. */
-enum adm_workloads_mode { ADM_WORKLOADS_ENFORCE = 0, ADM_WORKLOADS_WARN, ADM_WORKLOADS_IGNORE };
-
 /* One rule of a family: where it applies and what it requires. Every
  * matching rule applies (unlike podSecurity.namespaces, first match). */
 struct adm_family_rule {

@@ -1,8 +1,10 @@
-/* Policy families beyond Pod Security: their rule settings (parsed from
- * the policy file into the snapshot), the findings a rule check reports,
- * and the one table of rule checks. Pure: the checks read a pod view and a
- * rule's settings and append findings to the request arena; they know
- * nothing of modes, namespaces or selection (decide.c applies those). */
+/* The policy families and their one table (adm_families): each family's
+ * name, audit annotation key, default for workloads, rule keys and rule
+ * checks; the rule settings the keys fill (parsed from the policy file into
+ * the snapshot) and the findings a rule check reports. Pure: the checks read
+ * a pod view and a rule's settings and append findings to the request
+ * arena; they know nothing of modes, namespaces or selection (decide.c
+ * applies those), and the key tables are data that config.c reads. */
 #ifndef ADMITD_FAMILY_H
 #define ADMITD_FAMILY_H
 
@@ -21,12 +23,17 @@ enum adm_family_id {
   ADM_FAMILY_RESOURCES,
   ADM_FAMILY_SECURITY_CONTEXT,
   ADM_FAMILY_IMAGES,
-  ADM__FAMILY_COUNT
+  ADM__FAMILY_COUNT,
+  /* Families from here on are made of rules (checks over rule settings). */
+  ADM__FIRST_RULE_FAMILY = ADM_FAMILY_RESOURCES
 };
 
 /* "podSecurity", "resources", "securityContext", "images": the policy
  * file section and the prefix of check ids and audit annotation keys. */
 const char *adm_family_name(enum adm_family_id f);
+
+/* How a family treats the pod templates of workloads. */
+enum adm_workloads_mode { ADM_WORKLOADS_ENFORCE = 0, ADM_WORKLOADS_WARN, ADM_WORKLOADS_IGNORE };
 
 /* A list of names owned by the snapshot. */
 struct adm_names {
@@ -206,8 +213,70 @@ struct adm_rule_check {
   bool reads_facts;
 };
 
-/* The table, NULL-terminated, in policies/families.c: checks of a family
- * run in this order. */
-extern const struct adm_rule_check *const adm_rule_check_table[];
+/* What a policy key holds: config.c reads each type with its own parser
+ * (which refuses what the API server would refuse), frees it, and tells
+ * whether a rule set it. */
+enum adm_key_type {
+  ADM_KEY_STRING,          /* char * */
+  ADM_KEY_NAMESPACES,      /* struct adm_names, non-empty */
+  ADM_KEY_NAMES,           /* struct adm_names */
+  ADM_KEY_SELECTOR,        /* matchLabels / matchExpressions into the rule's selector */
+  ADM_KEY_MODE,            /* enum adm_mode */
+  ADM_KEY_RESOURCE_NAMES,  /* struct adm_names of resource names */
+  ADM_KEY_QUANTITIES,      /* struct adm_quantity_map */
+  ADM_KEY_TRUE,            /* bool; only true may be written */
+  ADM_KEY_FALSE,           /* bool set when false is written; only false may be */
+  ADM_KEY_ID_RANGE,        /* struct adm_id_range */
+  ADM_KEY_CAPABILITIES,    /* struct adm_names of capability names */
+  ADM_KEY_PROFILES,        /* struct adm_names of seccomp / AppArmor profiles */
+  ADM_KEY_PROC_MOUNTS,     /* struct adm_names of procMount types */
+  ADM_KEY_SYSCTLS,         /* struct adm_names of sysctl globs */
+  ADM_KEY_IMAGE_PATTERNS,  /* struct adm_image_patterns */
+  ADM_KEY_DIGEST_PATTERNS, /* struct adm_image_patterns without @digest */
+  ADM_KEY_TAG_GLOBS,       /* struct adm_names of tag globs */
+  ADM_KEY_VERIFY,          /* struct adm_images_verify */
+};
+
+#define ADM_KEY_NO_FLAG ((size_t)-1)
+
+/* One key of a policy section: its name, type, where its value goes (an
+ * offset into the struct the section fills), an optional bool set when the
+ * key is given, and the one-line doc `admitd keys` prints and the README's
+ * key table is checked against. */
+struct adm_key_spec {
+  const char *key;
+  enum adm_key_type type;
+  size_t offset;
+  size_t flag_offset; /* ADM_KEY_NO_FLAG: none */
+  /* Only qualifies another key: a rule that sets nothing but this has no
+   * effect (and is refused as such). */
+  bool modifier;
+  const char *doc;
+};
+
+typedef void (*adm_contradiction_fn)(void *ctx, const char *key, const char *entry, const char *message);
+
+/* A family: everything about it that is not its checks' logic. decide.c
+ * and config.c walk adm_families[] and nothing else, so adding a family is
+ * an entry here, its checks, its keys and its README section. */
+struct adm_family {
+  enum adm_family_id id;
+  const char *name;                           /* the policy section and the check id prefix */
+  const char *audit_key;                      /* the audit annotation of its audit-mode findings */
+  enum adm_workloads_mode workloads;          /* how workloads' pod templates are judged by default */
+  const struct adm_rule_check *const *checks; /* NULL-terminated, in the order findings are reported;
+                                                NULL for Pod Security, whose checks are its level registry */
+  const struct adm_key_spec *rule_keys;       /* offsets into struct adm_rule_settings */
+  size_t n_rule_keys;
+  /* Reports each pair of a rule's settings that contradict each other, at
+   * rule[key][entry] ("min", "memory"). NULL: none can. */
+  void (*contradictions)(const struct adm_rule_settings *s, adm_contradiction_fn report, void *ctx);
+};
+
+/* Indexed by enum adm_family_id, in the fixed order decisions list them. */
+extern const struct adm_family adm_families[ADM__FAMILY_COUNT];
+
+/* The rule check with this id, in any family; NULL if none. */
+const struct adm_rule_check *adm_rule_check_find(const char *id);
 
 #endif

@@ -309,7 +309,7 @@ static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
   /* Each section is checked even after an error in another, so that
    * check-config reports every mistake at once. */
   int first = ps ? parse_pod_security(p, ps) : 0;
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
     rc = adm__cfg_parse_family(p, root, (enum adm_family_id)f);
     if (first == 0)
       first = rc;

@@ -13,18 +13,8 @@
 #include "admitd/config.h"
 #include "config_internal.h"
 
-#define NO_FLAG SIZE_MAX
-
 typedef int (*key_parse_fn)(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
                             bool *flag);
-
-struct key_spec {
-  const char *key;
-  key_parse_fn parse;
-  size_t offset;      /* of the field in struct adm_family_rule */
-  size_t flag_offset; /* of a bool set when the key is given, or NO_FLAG */
-  const char *doc;
-};
 
 #define ERR(p, obj, key, path, code, fmt, arg) adm__cfg_error_at((p), (obj), (key), 0, (path), (code), (fmt), (arg))
 
@@ -547,66 +537,6 @@ static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *k
 
 /* --- the key tables ------------------------------------------------------- */
 
-#define RULE_FIELD(f) offsetof(struct adm_family_rule, f)
-
-static const struct key_spec common_keys[] = {
-    {"name", p_string, RULE_FIELD(name), NO_FLAG, "a name for the rule, used in messages"},
-    {"namespaces", p_namespaces, RULE_FIELD(namespaces), NO_FLAG,
-     "namespaces the rule applies to, exact or glob; none: every namespace"},
-    {"excludeNamespaces", p_names, RULE_FIELD(exclude_namespaces), NO_FLAG, "namespaces it never applies to"},
-    {"selector", p_selector, 0, NO_FLAG,
-     "matchLabels / matchExpressions (In, NotIn, Exists, DoesNotExist) on the pod's or template's labels"},
-    {"mode", p_mode, RULE_FIELD(mode), RULE_FIELD(has_mode), "enforce, warn or audit; default: the family's"},
-};
-
-#define RES(f) offsetof(struct adm_family_rule, settings.u.resources.f)
-static const struct key_spec resources_keys[] = {
-    {"requireRequests", p_resource_names, RES(require_requests), NO_FLAG,
-     "resources every container must request (init and sidecar containers included)"},
-    {"requireLimits", p_resource_names, RES(require_limits), NO_FLAG, "resources every container must limit"},
-    {"min", p_quantities, RES(min), NO_FLAG, "smallest request or limit per container, where one is set"},
-    {"max", p_quantities, RES(max), NO_FLAG, "largest request or limit per container, where one is set"},
-    {"maxLimitRequestRatio", p_quantities, RES(max_ratio), NO_FLAG,
-     "largest limit / request per container, where both are set"},
-    {"podMax", p_quantities, RES(pod_max), NO_FLAG,
-     "largest effective pod request or limit: spec.resources where set, else containers and sidecars summed (max "
-     "with each init container); plus spec.overhead"},
-};
-
-#define SC(f) offsetof(struct adm_family_rule, settings.u.sc.f)
-static const struct key_spec sc_keys[] = {
-    {"readOnlyRootFilesystem", p_require_true, SC(require_read_only_root_filesystem), NO_FLAG,
-     "true: every container sets readOnlyRootFilesystem: true"},
-    {"runAsNonRoot", p_require_true, SC(require_run_as_non_root), NO_FLAG,
-     "true: every container runs as non-root (runAsNonRoot: true or a runAsUser other than 0)"},
-    {"runAsUser", p_id_range, SC(run_as_user), NO_FLAG, "{min, max}: every container's effective runAsUser"},
-    {"runAsGroup", p_id_range, SC(run_as_group), NO_FLAG, "{min, max}: every container's effective runAsGroup"},
-    {"fsGroup", p_id_range, SC(fs_group), NO_FLAG, "{min, max}: the pod's fsGroup"},
-    {"supplementalGroups", p_id_range, SC(supplemental_groups), NO_FLAG, "{min, max}: each supplemental group"},
-    {"allowedCapabilities", p_capabilities, SC(allowed_capabilities), SC(has_allowed_capabilities),
-     "capabilities a container may add (* for any; [] for none)"},
-    {"requiredDropCapabilities", p_capabilities, SC(required_drop_capabilities), NO_FLAG,
-     "capabilities every container must drop (dropping ALL satisfies any)"},
-    {"automountServiceAccountToken", p_require_false, SC(forbid_automount_token), NO_FLAG,
-     "false: the pod sets automountServiceAccountToken: false"},
-    {"allowedAutomountServiceAccounts", p_names, SC(automount_token_service_accounts), NO_FLAG,
-     "service accounts whose pods may mount a token anyway"},
-    {"shareProcessNamespace", p_require_false, SC(forbid_share_process_namespace), NO_FLAG,
-     "false: shareProcessNamespace is not true"},
-    {"hostAliases", p_require_false, SC(forbid_host_aliases), NO_FLAG, "false: no hostAliases entries"},
-    {"allowedSeccompProfiles", p_profiles, SC(allowed_seccomp_profiles), SC(has_allowed_seccomp_profiles),
-     "RuntimeDefault, Unconfined, Localhost/<glob>: each container's effective seccomp profile"},
-    {"allowedAppArmorProfiles", p_profiles, SC(allowed_apparmor_profiles), SC(has_allowed_apparmor_profiles),
-     "RuntimeDefault, Unconfined, Localhost/<glob>: each container's AppArmor profile (unset: RuntimeDefault)"},
-    {"allowedProcMountTypes", p_proc_mounts, SC(allowed_proc_mount_types), SC(has_allowed_proc_mount_types),
-     "Default, Unmasked: each container's procMount"},
-    {"allowPrivilegeEscalation", p_require_false, SC(require_no_privilege_escalation), NO_FLAG,
-     "false: every container sets allowPrivilegeEscalation: false"},
-    {"allowedUnsafeSysctls", p_sysctls, SC(allowed_unsafe_sysctls), SC(has_allowed_unsafe_sysctls),
-     "globs of sysctls allowed beyond Pod Security's safe set"},
-    {"forbiddenSysctls", p_sysctls, SC(forbidden_sysctls), NO_FLAG, "globs of sysctls no pod may set"},
-};
-
 static int p_verify(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
                     bool *flag) {
   (void)key;
@@ -614,97 +544,108 @@ static int p_verify(struct adm__cfg_parse *p, const json_t *obj, const char *key
   return adm__cfg_parse_verify(p, obj, path, field);
 }
 
-#define IMG(f) offsetof(struct adm_family_rule, settings.u.images.f)
-static const struct key_spec images_keys[] = {
-    {"allow", p_image_patterns, IMG(allow), NO_FLAG, "image patterns; when given, every image must match one"},
-    {"deny", p_image_patterns, IMG(deny), NO_FLAG, "image patterns no image may match, even an allowed one"},
-    {"requireDigest", p_digest_patterns, IMG(require_digest), NO_FLAG,
-     "image patterns whose images must be pinned by digest (@sha256:...)"},
-    {"forbidLatest", p_require_true, IMG(forbid_latest), NO_FLAG,
-     "true: no image tagged latest or untagged, unless pinned by digest"},
-    {"allowedTags", p_tag_globs, IMG(allowed_tags), IMG(has_allowed_tags),
-     "tag globs (v1.*); an image not pinned by digest must have a matching tag (untagged: latest)"},
-    {"verify", p_verify, IMG(verify), NO_FLAG,
-     "cosign signatures the rule's images must carry: images, authorities, threshold... (below)"},
+/* Each key type's parser (family.h lists the types; the keys are the
+ * families' own, in policies/families.c). */
+static const key_parse_fn parsers[] = {
+    [ADM_KEY_STRING] = p_string,
+    [ADM_KEY_NAMESPACES] = p_namespaces,
+    [ADM_KEY_NAMES] = p_names,
+    [ADM_KEY_SELECTOR] = p_selector,
+    [ADM_KEY_MODE] = p_mode,
+    [ADM_KEY_RESOURCE_NAMES] = p_resource_names,
+    [ADM_KEY_QUANTITIES] = p_quantities,
+    [ADM_KEY_TRUE] = p_require_true,
+    [ADM_KEY_FALSE] = p_require_false,
+    [ADM_KEY_ID_RANGE] = p_id_range,
+    [ADM_KEY_CAPABILITIES] = p_capabilities,
+    [ADM_KEY_PROFILES] = p_profiles,
+    [ADM_KEY_PROC_MOUNTS] = p_proc_mounts,
+    [ADM_KEY_SYSCTLS] = p_sysctls,
+    [ADM_KEY_IMAGE_PATTERNS] = p_image_patterns,
+    [ADM_KEY_DIGEST_PATTERNS] = p_digest_patterns,
+    [ADM_KEY_TAG_GLOBS] = p_tag_globs,
+    [ADM_KEY_VERIFY] = p_verify,
+};
+
+#define RULE_FIELD(f) offsetof(struct adm_family_rule, f)
+
+/* The keys every family's rules share: where a rule applies and its mode. */
+static const struct adm_key_spec common_keys[] = {
+    {"name", ADM_KEY_STRING, RULE_FIELD(name), ADM_KEY_NO_FLAG, true, "a name for the rule, used in messages"},
+    {"namespaces", ADM_KEY_NAMESPACES, RULE_FIELD(namespaces), ADM_KEY_NO_FLAG, true,
+     "namespaces the rule applies to, exact or glob; none: every namespace"},
+    {"excludeNamespaces", ADM_KEY_NAMES, RULE_FIELD(exclude_namespaces), ADM_KEY_NO_FLAG, true,
+     "namespaces it never applies to"},
+    {"selector", ADM_KEY_SELECTOR, 0, ADM_KEY_NO_FLAG, true,
+     "matchLabels / matchExpressions (In, NotIn, Exists, DoesNotExist) on the pod's or template's labels"},
+    {"mode", ADM_KEY_MODE, RULE_FIELD(mode), RULE_FIELD(has_mode), true,
+     "enforce, warn or audit; default: the family's"},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct key_spec *family_keys(enum adm_family_id f, size_t *n) {
-  switch (f) {
-  case ADM_FAMILY_RESOURCES:
-    *n = N(resources_keys);
-    return resources_keys;
-  case ADM_FAMILY_IMAGES:
-    *n = N(images_keys);
-    return images_keys;
-  default:
-    *n = N(sc_keys);
-    return sc_keys;
-  }
+/* base: the struct the key's offsets are into (the rule for the common
+ * keys, its settings for its family's keys). */
+static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct adm_key_spec *k,
+                     void *base, struct adm_family_rule *r) {
+  void *field = k->type == ADM_KEY_SELECTOR ? (void *)r : (char *)base + k->offset;
+  bool *flag = k->flag_offset == ADM_KEY_NO_FLAG ? NULL : (bool *)((char *)base + k->flag_offset);
+  return parsers[k->type](p, obj, k->key, path, field, flag);
 }
 
-static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct key_spec *k,
-                     struct adm_family_rule *r) {
-  void *field = (char *)r + k->offset;
-  bool *flag = k->flag_offset == NO_FLAG ? NULL : (bool *)((char *)r + k->flag_offset);
-  if (k->parse == p_selector)
-    field = r;
-  return k->parse(p, obj, k->key, path, field, flag);
+/* Whether a rule gave the key a value that requires something. */
+static bool key_is_set(const struct adm_key_spec *k, const void *base) {
+  const char *field = (const char *)base + k->offset;
+  if (k->flag_offset != ADM_KEY_NO_FLAG)
+    return *(const bool *)((const char *)base + k->flag_offset);
+  switch (k->type) {
+  case ADM_KEY_TRUE:
+  case ADM_KEY_FALSE:
+    return *(const bool *)field;
+  case ADM_KEY_ID_RANGE:
+    return ((const struct adm_id_range *)field)->set;
+  case ADM_KEY_QUANTITIES:
+    return ((const struct adm_quantity_map *)field)->n != 0;
+  case ADM_KEY_IMAGE_PATTERNS:
+  case ADM_KEY_DIGEST_PATTERNS:
+    return ((const struct adm_image_patterns *)field)->n != 0;
+  case ADM_KEY_VERIFY:
+    return ((const struct adm_images_verify *)field)->set;
+  case ADM_KEY_NAMES:
+  case ADM_KEY_NAMESPACES:
+  case ADM_KEY_RESOURCE_NAMES:
+  case ADM_KEY_CAPABILITIES:
+  case ADM_KEY_PROFILES:
+  case ADM_KEY_PROC_MOUNTS:
+  case ADM_KEY_SYSCTLS:
+  case ADM_KEY_TAG_GLOBS:
+    return ((const struct adm_names *)field)->n != 0;
+  default:
+    return false;
+  }
 }
 
 /* Whether any requirement is configured (a rule with none has no effect). */
 static bool rule_has_effect(const struct adm_family_rule *r) {
-  switch (r->settings.family) {
-  case ADM_FAMILY_RESOURCES: {
-    const struct adm_resources_rule *x = adm_rule_resources(&r->settings);
-    return x->require_requests.n || x->require_limits.n || x->min.n || x->max.n || x->max_ratio.n || x->pod_max.n;
-  }
-  case ADM_FAMILY_IMAGES: {
-    const struct adm_images_rule *x = adm_rule_images(&r->settings);
-    return x->allow.n || x->deny.n || x->require_digest.n || x->forbid_latest || x->has_allowed_tags || x->verify.set;
-  }
-  default: {
-    const struct adm_sc_rule *x = adm_rule_sc(&r->settings);
-    return x->require_read_only_root_filesystem || x->require_run_as_non_root || x->run_as_user.set ||
-           x->run_as_group.set || x->fs_group.set || x->supplemental_groups.set || x->has_allowed_capabilities ||
-           x->required_drop_capabilities.n || x->forbid_automount_token || x->forbid_share_process_namespace ||
-           x->forbid_host_aliases || x->has_allowed_seccomp_profiles || x->has_allowed_apparmor_profiles ||
-           x->has_allowed_proc_mount_types || x->require_no_privilege_escalation || x->has_allowed_unsafe_sysctls ||
-           x->forbidden_sysctls.n;
-  }
-  }
+  const struct adm_family *fam = &adm_families[r->settings.family];
+  for (size_t k = 0; k < fam->n_rule_keys; k++)
+    if (!fam->rule_keys[k].modifier && key_is_set(&fam->rule_keys[k], &r->settings))
+      return true;
+  return false;
 }
 
-static const struct adm_quantity_setting *find_q(const struct adm_quantity_map *m, const char *resource) {
-  for (size_t i = 0; i < m->n; i++)
-    if (strcmp(m->items[i].resource, resource) == 0)
-      return &m->items[i];
-  return NULL;
-}
+struct contradiction_ctx {
+  struct adm__cfg_parse *p;
+  const json_t *obj;
+  const char *path;
+  int rc;
+};
 
-/* Settings that contradict each other. */
-static int check_resources(struct adm__cfg_parse *p, const json_t *obj, const char *path,
-                           const struct adm_resources_rule *x) {
-  int rc = 0;
+static void report_contradiction(void *ctx, const char *key, const char *entry, const char *message) {
+  struct contradiction_ctx *c = ctx;
   char full[256];
-  for (size_t i = 0; i < x->min.n; i++) {
-    const struct adm_quantity_setting *hi = find_q(&x->max, x->min.items[i].resource);
-    if (hi && adm_quantity_cmp(&x->min.items[i].value, &hi->value) > 0) {
-      snprintf(full, sizeof full, "%s.min.%s", path, x->min.items[i].resource);
-      rc = adm__cfg_error_at(p, json_object_get(obj, "min"), x->min.items[i].resource, 0, full, ADM_EINVAL,
-                             "min is greater than max (%s)", hi->text);
-    }
-  }
-  static const struct adm_quantity one = {false, 1, 0};
-  for (size_t i = 0; i < x->max_ratio.n; i++) {
-    if (adm_quantity_cmp(&x->max_ratio.items[i].value, &one) < 0) {
-      snprintf(full, sizeof full, "%s.maxLimitRequestRatio.%s", path, x->max_ratio.items[i].resource);
-      rc = adm__cfg_error_at(p, json_object_get(obj, "maxLimitRequestRatio"), x->max_ratio.items[i].resource, 0, full,
-                             ADM_EINVAL, "a limit to request ratio is at least 1, got %s", x->max_ratio.items[i].text);
-    }
-  }
-  return rc;
+  snprintf(full, sizeof full, "%s.%s.%s", c->path, key, entry);
+  c->rc = adm__cfg_error_at(c->p, json_object_get(c->obj, key), entry, 0, full, ADM_EINVAL, "%s", message);
 }
 
 static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json_t *arr, size_t i, const char *section,
@@ -717,8 +658,7 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
   adm_yaml_mark_find(p->docs, arr, NULL, i, &r->line, &col);
   if (!json_is_object(obj))
     return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
-  size_t n_family;
-  const struct key_spec *fk = family_keys(f, &n_family);
+  const struct adm_family *fam = &adm_families[f];
   /* Unknown keys first, against both tables. */
   int rc = 0;
   const char *key;
@@ -727,8 +667,8 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
     bool known = false;
     for (size_t k = 0; k < N(common_keys) && !known; k++)
       known = strcmp(common_keys[k].key, key) == 0;
-    for (size_t k = 0; k < n_family && !known; k++)
-      known = strcmp(fk[k].key, key) == 0;
+    for (size_t k = 0; k < fam->n_rule_keys && !known; k++)
+      known = strcmp(fam->rule_keys[k].key, key) == 0;
     if (!known) {
       char full[256];
       key_path(full, sizeof full, path, key);
@@ -736,19 +676,20 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
     }
   }
   for (size_t k = 0; k < N(common_keys); k++) {
-    int r2 = parse_key(p, obj, path, &common_keys[k], r);
+    int r2 = parse_key(p, obj, path, &common_keys[k], r, r);
     if (r2 < 0)
       rc = r2;
   }
-  for (size_t k = 0; k < n_family; k++) {
-    int r2 = parse_key(p, obj, path, &fk[k], r);
+  for (size_t k = 0; k < fam->n_rule_keys; k++) {
+    int r2 = parse_key(p, obj, path, &fam->rule_keys[k], &r->settings, r);
     if (r2 < 0)
       rc = r2;
   }
-  if (f == ADM_FAMILY_RESOURCES) {
-    int r3 = check_resources(p, obj, path, adm_rule_resources(&r->settings));
-    if (r3 < 0)
-      rc = r3;
+  if (fam->contradictions) {
+    struct contradiction_ctx c = {p, obj, path, 0};
+    fam->contradictions(&r->settings, report_contradiction, &c);
+    if (c.rc < 0)
+      rc = c.rc;
   }
   if (rc == 0 && !rule_has_effect(r))
     rc = adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING,
@@ -786,7 +727,7 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
     return rc;
   fc->configured = true;
   fc->mode = ADM_MODE_ENFORCE;
-  fc->workloads = ADM_WORKLOADS_ENFORCE;
+  fc->workloads = adm_families[f].workloads;
   int r1 = adm__cfg_check_keys(p, sec, section, section_keys);
   if (f == ADM_FAMILY_IMAGES) {
     int r0 = adm__cfg_parse_images_section(p, sec);
@@ -827,10 +768,45 @@ static void free_patterns(struct adm_image_patterns *l) {
   free(l->items);
 }
 
+/* Free what a key's parser allocated. */
+static void free_key(const struct adm_key_spec *k, void *base) {
+  char *field = (char *)base + k->offset;
+  switch (k->type) {
+  case ADM_KEY_STRING:
+    free(*(char **)field);
+    break;
+  case ADM_KEY_QUANTITIES:
+    free_quantities((struct adm_quantity_map *)field);
+    break;
+  case ADM_KEY_IMAGE_PATTERNS:
+  case ADM_KEY_DIGEST_PATTERNS:
+    free_patterns((struct adm_image_patterns *)field);
+    break;
+  case ADM_KEY_VERIFY:
+    adm__cfg_free_verify((struct adm_images_verify *)field);
+    break;
+  case ADM_KEY_NAMES:
+  case ADM_KEY_NAMESPACES:
+  case ADM_KEY_RESOURCE_NAMES:
+  case ADM_KEY_CAPABILITIES:
+  case ADM_KEY_PROFILES:
+  case ADM_KEY_PROC_MOUNTS:
+  case ADM_KEY_SYSCTLS:
+  case ADM_KEY_TAG_GLOBS:
+    adm__cfg_free_names((struct adm_names *)field);
+    break;
+  case ADM_KEY_SELECTOR: /* the rule's, freed below */
+  case ADM_KEY_MODE:
+  case ADM_KEY_TRUE:
+  case ADM_KEY_FALSE:
+  case ADM_KEY_ID_RANGE:
+    break;
+  }
+}
+
 static void free_rule(struct adm_family_rule *r) {
-  free(r->name);
-  adm__cfg_free_names(&r->namespaces);
-  adm__cfg_free_names(&r->exclude_namespaces);
+  for (size_t k = 0; k < N(common_keys); k++)
+    free_key(&common_keys[k], r);
   for (size_t i = 0; i < r->n_selector; i++) {
     free((char *)r->selector[i].key);
     for (size_t j = 0; j < r->selector[i].n_values; j++)
@@ -838,39 +814,10 @@ static void free_rule(struct adm_family_rule *r) {
     free((char **)r->selector[i].values);
   }
   free(r->selector);
-  switch (r->settings.family) {
-  case ADM_FAMILY_RESOURCES: {
-    struct adm_resources_rule *x = &r->settings.u.resources;
-    adm__cfg_free_names(&x->require_requests);
-    adm__cfg_free_names(&x->require_limits);
-    free_quantities(&x->min);
-    free_quantities(&x->max);
-    free_quantities(&x->max_ratio);
-    free_quantities(&x->pod_max);
-    break;
-  }
-  case ADM_FAMILY_SECURITY_CONTEXT: {
-    struct adm_sc_rule *s = &r->settings.u.sc;
-    struct adm_names *lists[] = {
-        &s->allowed_capabilities,     &s->required_drop_capabilities, &s->automount_token_service_accounts,
-        &s->allowed_seccomp_profiles, &s->allowed_apparmor_profiles,  &s->allowed_proc_mount_types,
-        &s->allowed_unsafe_sysctls,   &s->forbidden_sysctls};
-    for (size_t i = 0; i < N(lists); i++)
-      adm__cfg_free_names(lists[i]);
-    break;
-  }
-  case ADM_FAMILY_IMAGES: {
-    struct adm_images_rule *im = &r->settings.u.images;
-    free_patterns(&im->allow);
-    free_patterns(&im->deny);
-    free_patterns(&im->require_digest);
-    adm__cfg_free_names(&im->allowed_tags);
-    adm__cfg_free_verify(&im->verify);
-    break;
-  }
-  default:
-    break; /* a rule whose parse never started holds no settings */
-  }
+  /* A rule whose parse never started is of family 0, which has no rule keys. */
+  const struct adm_family *fam = &adm_families[r->settings.family];
+  for (size_t k = 0; k < fam->n_rule_keys; k++)
+    free_key(&fam->rule_keys[k], &r->settings);
 }
 
 void adm__cfg_free_families(struct adm_config *cfg) {
@@ -883,17 +830,17 @@ void adm__cfg_free_families(struct adm_config *cfg) {
 }
 
 void adm_config_keys_print(FILE *out) {
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
-    const char *section = adm_family_name((enum adm_family_id)f);
-    fprintf(out, "%s.mode\tenforce, warn or audit: the default for the family's rules (default enforce)\n", section);
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family *fam = &adm_families[f];
+    if (fam->rule_keys == NULL)
+      continue; /* Pod Security's keys are config.c's own */
+    fprintf(out, "%s.mode\tenforce, warn or audit: the default for the family's rules (default enforce)\n", fam->name);
     fprintf(out, "%s.workloads\tenforce, warn or ignore: how pod templates of workloads are judged (default enforce)\n",
-            section);
+            fam->name);
     for (size_t k = 0; k < N(common_keys); k++)
-      fprintf(out, "%s.rules[].%s\t%s\n", section, common_keys[k].key, common_keys[k].doc);
-    size_t n;
-    const struct key_spec *fk = family_keys((enum adm_family_id)f, &n);
-    for (size_t k = 0; k < n; k++)
-      fprintf(out, "%s.rules[].%s\t%s\n", section, fk[k].key, fk[k].doc);
+      fprintf(out, "%s.rules[].%s\t%s\n", fam->name, common_keys[k].key, common_keys[k].doc);
+    for (size_t k = 0; k < fam->n_rule_keys; k++)
+      fprintf(out, "%s.rules[].%s\t%s\n", fam->name, fam->rule_keys[k].key, fam->rule_keys[k].doc);
     if (f == ADM_FAMILY_IMAGES)
       adm__cfg_images_keys_print(out);
   }

@@ -172,7 +172,7 @@ void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *
     would_violate[m] = adm_arena_printf(a, "would violate PodSecurity \"%s\": %s", lvbuf, adm_evaluation_format(ev, a));
   }
   if (would_violate[ADM_MODE_AUDIT])
-    add_annotation(d, "audit-violations", would_violate[ADM_MODE_AUDIT]);
+    add_annotation(d, adm_families[ADM_FAMILY_POD_SECURITY].audit_key, would_violate[ADM_MODE_AUDIT]);
   /* Upstream adds no warnings to a request it already rejects. */
   if (d->allowed && would_violate[ADM_MODE_WARN])
     add_warning(d, a, would_violate[ADM_MODE_WARN]);
@@ -315,7 +315,7 @@ static bool family_judges(const struct adm_family_config *fc, bool is_pod) {
 }
 
 static bool families_apply(const struct adm_config *cfg, const char *namespace, bool is_pod) {
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
     for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
       if (rule_namespace_selected(&fc->rules[i], namespace))
@@ -387,9 +387,8 @@ static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm
   adm_findings_init(&found, a);
   bool windows = same_str(pod->os_name, "windows");
   struct adm_rule_ctx ctx = {.pod = pod, .old = plan->old, .settings = &r->settings, .facts = facts, .out = &found};
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-    if ((int)(*c)->family == f && (*c)->reads_facts == (facts != NULL) && (*c)->active(&r->settings) &&
-        !(windows && (*c)->linux_only))
+  for (const struct adm_rule_check *const *c = adm_families[f].checks; *c; c++)
+    if ((*c)->reads_facts == (facts != NULL) && (*c)->active(&r->settings) && !(windows && (*c)->linux_only))
       (*c)->check(&ctx);
   enum adm_on_registry_error on_error =
       f == ADM_FAMILY_IMAGES ? adm_rule_images(&r->settings)->verify.on_registry_error : ADM_ON_REGISTRY_ERROR_DENY;
@@ -471,7 +470,7 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
  * configured family; then the images the verify rules need facts for. */
 static void evaluate_families(const struct adm_config *cfg, const struct adm_review_request *req,
                               struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
     if (!family_judges(fc, plan->is_pod))
       continue;
@@ -484,7 +483,7 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
   /* A request denied already is not worth a registry round trip; under
    * dry-run it is, since the point is to learn all that would refuse it. */
   bool denied = !d->allowed;
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++)
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++)
     denied |= plan->any[f][ADM_MODE_ENFORCE];
   if (denied && !cfg->dry_run) {
     plan->not_attempted = true;
@@ -592,7 +591,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   struct adm_sb sb;
   adm_sb_init(&sb, a);
   bool denied = false;
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
     if (!any[f][ADM_MODE_ENFORCE])
       continue;
     if (!denied) {
@@ -615,11 +614,9 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
     const char *msg = adm_sb_str(&sb);
     deny(d, 403, "Forbidden", msg ? msg : "forbidden by admitd policy");
   }
-  static const char *const audit_keys[ADM__FAMILY_COUNT] = {NULL, "resources-violations", "securityContext-violations",
-                                                            "images-violations"};
-  for (int f = ADM_FAMILY_RESOURCES; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
     if (any[f][ADM_MODE_AUDIT])
-      add_annotation(d, audit_keys[f], would_violate(d, a, f, ADM_MODE_AUDIT));
+      add_annotation(d, adm_families[f].audit_key, would_violate(d, a, f, ADM_MODE_AUDIT));
     /* As upstream: no warnings on a request that is rejected anyway. */
     if (any[f][ADM_MODE_WARN] && d->allowed)
       add_warning(d, a, would_violate(d, a, f, ADM_MODE_WARN));

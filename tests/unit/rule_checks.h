@@ -1,5 +1,5 @@
 /* Shared by the unit tests of the families' rule checks (test_sc_rules.c,
- * test_images_rules.c): find a check in adm_rule_check_table by id, run it
+ * test_images_rules.c): find a check in the families' tables by id, run it
  * on a pod view and a rule built by hand, compare its findings with the
  * exact messages expected, in order, and check a family's part of the table. */
 #ifndef ADMITD_TEST_RULE_CHECKS_H
@@ -13,11 +13,10 @@
 #define NAMES(...) ((struct adm_names){(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 
 static inline const struct adm_rule_check *find_check(const char *id) {
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-    if (strcmp((*c)->id, id) == 0)
-      return *c;
-  fail_msg("check %s is not in adm_rule_check_table", id);
-  return NULL;
+  const struct adm_rule_check *c = adm_rule_check_find(id);
+  if (c == NULL)
+    fail_msg("check %s is not in the families' tables", id);
+  return c;
 }
 
 /* A rule's settings from a family's settings struct built by hand. */
@@ -84,16 +83,17 @@ static inline void expect(const struct adm_findings *f, size_t n, ...) {
 
 #define PASSES(id, pod, rule) expect(run(state, id, pod, rule), 0)
 
-/* The family's checks in adm_rule_check_table are exactly ids (NULL-
- * terminated), in that order (the order their findings are reported in),
- * each once in the whole table, each with a summary, and none active for
- * empty, a rule of the family that configures nothing. */
+/* The family's check list (adm_families[family].checks) is exactly ids
+ * (NULL-terminated), in that order (the order their findings are reported
+ * in), each declaring that family, each once in every family's lists, each
+ * with a summary, and none active for empty, a rule of the family that
+ * configures nothing. */
 static inline void expect_family_table(enum adm_family_id family, const char *const *ids,
                                        const struct adm_rule_settings *empty) {
   size_t n = 0;
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
+  for (const struct adm_rule_check *const *c = adm_families[family].checks; *c; c++) {
     if ((*c)->family != family)
-      continue;
+      fail_msg("expected %s, listed under %s, to declare that family", (*c)->id, adm_family_name(family));
     if (ids[n] == NULL || strcmp(ids[n], (*c)->id) != 0)
       fail_msg("expected %s check %zu to be %s, got %s", adm_family_name(family), n, ids[n] ? ids[n] : "none",
                (*c)->id);
@@ -102,9 +102,12 @@ static inline void expect_family_table(enum adm_family_id family, const char *co
       fail_msg("expected %s to be inactive for a rule that configures nothing", (*c)->id);
     if ((*c)->summary == NULL || (*c)->summary[0] == '\0')
       fail_msg("expected %s to have a summary", (*c)->id);
-    for (const struct adm_rule_check *const *d = c + 1; *d; d++)
-      if (strcmp((*c)->id, (*d)->id) == 0)
-        fail_msg("expected %s once in the table", (*c)->id);
+    size_t seen = 0;
+    for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++)
+      for (const struct adm_rule_check *const *d = adm_families[f].checks; *d; d++)
+        seen += strcmp((*c)->id, (*d)->id) == 0;
+    if (seen != 1)
+      fail_msg("expected %s once in the families' tables, found %zu", (*c)->id, seen);
   }
   if (ids[n] != NULL)
     fail_msg("expected %s in the table as a %s check", ids[n], adm_family_name(family));

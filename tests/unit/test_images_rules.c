@@ -1,5 +1,5 @@
 /* policies/check_images_*.c: the images family's local rule checks, run
- * through adm_rule_check_table on pod views and rules built by hand (the
+ * through their family's check list on pod views and rules built by hand (the
  * checks are pure: no JSON, no config, no registry). Every check: pass,
  * fail with the exact message, init and ephemeral containers judged,
  * normalization, and digests where they matter. */
@@ -65,8 +65,8 @@ static void table_lists_every_check_once_in_order_and_none_is_active_by_default(
   const struct adm_images_rule empty = {0};
   const struct adm_rule_settings settings = SETTINGS(&empty);
   expect_family_table(ADM_FAMILY_IMAGES, image_ids, &settings);
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++)
-    if ((*c)->family == ADM_FAMILY_IMAGES && (*c)->linux_only)
+  for (const struct adm_rule_check *const *c = adm_families[ADM_FAMILY_IMAGES].checks; *c; c++)
+    if ((*c)->linux_only)
       fail_msg("expected %s to judge Windows pods too: images are not OS-specific", (*c)->id);
 }
 
@@ -87,9 +87,7 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"images.signature.pinned", {.verify = {.set = true}}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
-      if ((*c)->family != ADM_FAMILY_IMAGES)
-        continue;
+    for (const struct adm_rule_check *const *c = adm_families[ADM_FAMILY_IMAGES].checks; *c; c++) {
       bool want = strcmp((*c)->id, cases[i].id) == 0 || strcmp((*c)->id, "images.reference") == 0 ||
                   (strcmp(cases[i].id, "images.signature.pinned") == 0 && strcmp((*c)->id, "images.signature") == 0);
       const struct adm_rule_settings settings = SETTINGS(&cases[i].rule);

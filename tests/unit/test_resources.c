@@ -66,12 +66,14 @@ static struct adm_quantity_setting set(const char *resource, const char *text) {
 #define NAMES(...) ((struct adm_names){(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 
 static const struct adm_rule_check *check_by_id(const char *id) {
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c != NULL; c++)
-    if (strcmp((*c)->id, id) == 0)
-      return *c;
-  fail_msg("expected check %s in adm_rule_check_table", id);
-  return NULL;
+  const struct adm_rule_check *c = adm_rule_check_find(id);
+  if (c == NULL)
+    fail_msg("expected check %s in the families' tables", id);
+  return c;
 }
+
+/* The resources family's checks, in the order they report. */
+#define resources_checks (adm_families[ADM_FAMILY_RESOURCES].checks)
 
 static struct adm_findings findings;
 
@@ -97,8 +99,8 @@ static const struct adm_findings *run_family(void **state, const struct adm_pod 
   adm_findings_init(&findings, *state);
   const struct adm_rule_settings settings = settings_of(rule);
   struct adm_rule_ctx ctx = {.pod = pod, .settings = &settings, .out = &findings};
-  for (const struct adm_rule_check *const *c = adm_rule_check_table; *c != NULL; c++)
-    if ((*c)->family == ADM_FAMILY_RESOURCES && (*c)->active(&settings))
+  for (const struct adm_rule_check *const *c = resources_checks; *c != NULL; c++)
+    if ((*c)->active(&settings))
       (*c)->check(&ctx);
   return &findings;
 }
@@ -128,7 +130,7 @@ static void expect(const struct adm_findings *f, const char *id, const char *con
 #define EXPECT(f, id, ...) expect(f, id, (const char *const[]){__VA_ARGS__, NULL})
 #define EXPECT_NONE(f) expect(f, "", (const char *const[]){NULL})
 
-static void every_resources_check_is_registered_first_and_in_order(void **state) {
+static void every_resources_check_is_registered_in_order(void **state) {
   (void)state;
   static const char *const ids[] = {
       "resources.quantity", "resources.requests.required", "resources.limits.required", "resources.min",
@@ -136,7 +138,7 @@ static void every_resources_check_is_registered_first_and_in_order(void **state)
   };
   size_t n = sizeof ids / sizeof ids[0];
   for (size_t i = 0; i < n; i++) {
-    const struct adm_rule_check *c = adm_rule_check_table[i];
+    const struct adm_rule_check *c = resources_checks[i];
     if (c == NULL || strcmp(c->id, ids[i]) != 0)
       fail_msg("expected table entry %zu to be %s, got %s", i, ids[i], c ? c->id : "the end");
     assert_int_equal(c->family, ADM_FAMILY_RESOURCES);
@@ -145,18 +147,16 @@ static void every_resources_check_is_registered_first_and_in_order(void **state)
     assert_non_null(c->active);
     assert_non_null(c->check);
   }
-  for (size_t i = n; adm_rule_check_table[i] != NULL; i++)
-    if (adm_rule_check_table[i]->family == ADM_FAMILY_RESOURCES)
-      fail_msg("expected every resources check at the top of the table, found %s at %zu", adm_rule_check_table[i]->id,
-               i);
+  if (resources_checks[n] != NULL)
+    fail_msg("expected %zu resources checks, found %s after them", n, resources_checks[n]->id);
 }
 
 static void each_check_is_active_only_for_its_setting(void **state) {
   (void)state;
   const struct adm_rule_settings none = {.family = ADM_FAMILY_RESOURCES};
-  for (size_t i = 0; adm_rule_check_table[i] != NULL; i++)
-    if (adm_rule_check_table[i]->family == ADM_FAMILY_RESOURCES && adm_rule_check_table[i]->active(&none))
-      fail_msg("expected %s to be inactive under an empty rule", adm_rule_check_table[i]->id);
+  for (size_t i = 0; resources_checks[i] != NULL; i++)
+    if (resources_checks[i]->active(&none))
+      fail_msg("expected %s to be inactive under an empty rule", resources_checks[i]->id);
   struct {
     struct adm_resources_rule rule;
     const char *id;
@@ -169,10 +169,8 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {{.pod_max = MAP(set("cpu", "1"))}, "resources.pod.max"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-    for (size_t i = 0; adm_rule_check_table[i] != NULL; i++) {
-      const struct adm_rule_check *c = adm_rule_check_table[i];
-      if (c->family != ADM_FAMILY_RESOURCES)
-        continue;
+    for (size_t i = 0; resources_checks[i] != NULL; i++) {
+      const struct adm_rule_check *c = resources_checks[i];
       /* resources.quantity is active whenever anything is. */
       bool want = strcmp(c->id, cases[k].id) == 0 || strcmp(c->id, "resources.quantity") == 0;
       const struct adm_rule_settings settings = settings_of(&cases[k].rule);
@@ -544,7 +542,7 @@ static void findings_do_not_depend_on_the_run(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(every_resources_check_is_registered_first_and_in_order),
+      cmocka_unit_test(every_resources_check_is_registered_in_order),
       cmocka_unit_test(each_check_is_active_only_for_its_setting),
       cmocka_unit_test_setup_teardown(requests_required, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(a_limit_stands_for_a_missing_request, test_setup, test_teardown),

@@ -1,5 +1,5 @@
 /* policies/check_sc_*.c: the securityContext family's rule checks, run
- * through adm_rule_check_table on pod views and rules built by hand (the
+ * through their family's check list on pod views and rules built by hand (the
  * checks are pure: no JSON, no config). Every check: pass, fail, unset,
  * container over pod where both can set the field, ephemeral containers,
  * and the exact message. */
@@ -94,9 +94,7 @@ static void each_check_is_active_only_for_its_setting(void **state) {
       {"securityContext.sysctls", {.has_allowed_unsafe_sysctls = true}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    for (const struct adm_rule_check *const *c = adm_rule_check_table; *c; c++) {
-      if ((*c)->family != ADM_FAMILY_SECURITY_CONTEXT)
-        continue;
+    for (const struct adm_rule_check *const *c = adm_families[ADM_FAMILY_SECURITY_CONTEXT].checks; *c; c++) {
       bool want = strcmp((*c)->id, cases[i].id) == 0;
       const struct adm_rule_settings settings = SETTINGS(&cases[i].rule);
       if ((*c)->active(&settings) != want)
