@@ -1,5 +1,5 @@
 /* The OCI distribution client: tag -> digest, manifests and blobs, over
- * libcurl. server/registry.c is the only file that includes curl; everything
+ * libcurl. server/registry/client.c is the only file that includes curl; everything
  * else reaches a registry through the verifier vtable (verifier.h) that
  * adm_registry_verifier fills.
  *
