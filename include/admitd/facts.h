@@ -124,7 +124,7 @@ struct adm_gathered_fact {
 };
 
 /* What gathers facts: the registry client, keys and cache of one policy
- * snapshot (server/facts.c), an offline stand-in (`admitd check
+ * snapshot (server/verify/backend.c), an offline stand-in (`admitd check
  * --offline`), or a fake in tests. Registered once, before any policy is
  * loaded; every snapshot with verify rules is prepared by it. */
 struct adm_fact_backend {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Signature verification (server/sigverify*.c) through the real registry
+# Signature verification (server/verify/sigverify*.c) through the real registry
 # client against Debian's docker-registry on loopback:
 #   tests/registry/sigverify.sh TEST_BINARY
 # Pushes the signed images of signed.sh (cosign-format signatures made with

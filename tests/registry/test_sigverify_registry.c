@@ -1,4 +1,4 @@
-/* Signature verification (server/sigverify.c, server/sigverify_cache.c)
+/* Signature verification (server/verify/sigverify.c, server/verify/sigverify_cache.c)
  * through the real registry client against Debian's docker-registry on
  * loopback. tests/registry/sigverify.sh pushes the images and the
  * openssl-made cosign signatures and passes addresses, digests and key
@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "admitd/registry.h"
-#include "admitd/sigverify.h"
-#include "admitd/sigverify_cache.h"
+#include "sigverify.h"
+#include "sigverify_cache.h"
 
 enum key_id { ECDSA, RSA, ED25519, WRONG, N_KEYS };
 static const char *const key_names[N_KEYS] = {"ecdsa", "rsa", "ed25519", "wrong"};

@@ -1,6 +1,6 @@
 /* The committed cosign fixtures (tests/fixtures/cosign/, made by
  * hack/gen-cosign-fixtures.sh with openssl) for the unit tests of
- * server/cosign.c and server/sigverify*.c: fixture files, the public keys of
+ * server/verify/cosign.c and server/verify/sigverify*.c: fixture files, the public keys of
  * every algorithm, and signature manifests built from layers. Everything
  * loaded is freed by group_teardown. */
 #ifndef ADMITD_COSIGN_FIXTURES_H
@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "admitd/cosign.h"
+#include "cosign.h"
 #include "admitd/review.h"
 
 #define MAX_LOADED 1024

@@ -1,4 +1,4 @@
-/* server/cosign.c on the committed fixtures (hack/gen-cosign-fixtures.sh:
+/* server/verify/cosign.c on the committed fixtures (hack/gen-cosign-fixtures.sh:
  * keys, payloads and signatures made with openssl) and a fake blob store:
  * each key algorithm, wrong keys, tampered payloads, replayed signatures of
  * another image, malformed manifests and annotations, mixed layers, bounds,

@@ -1,4 +1,4 @@
-/* server/sigverify.c with the fake verifier (fake_verifier.h) serving the
+/* server/verify/sigverify.c with the fake verifier (fake_verifier.h) serving the
  * committed cosign fixtures: each key algorithm, unsigned images, wrong
  * keys, a signature replayed from another image, thresholds and required
  * authorities, tag resolution, signatureRepository, every registry failure
@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "admitd/sigverify.h"
+#include "sigverify.h"
 
 #define REGISTRY "registry.example.com"
 
@@ -478,7 +478,7 @@ static void outcome_ids(void **state) {
   assert_false(adm_sig_outcome_is_registry_error(ADM_SIG_INTERNAL));
 }
 
-/* --- the registry fact backend (server/facts.c) over the fake registry ----- */
+/* --- the registry fact backend (server/verify/backend.c) over the fake registry ----- */
 
 #include "admitd/config.h"
 #include "admitd/facts_backend.h"

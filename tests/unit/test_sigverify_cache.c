@@ -1,4 +1,4 @@
-/* server/sigverify_cache.c over the fake verifier and the committed cosign
+/* server/verify/sigverify_cache.c over the fake verifier and the committed cosign
  * fixtures: ttl, errorTtl and resolution ttl on an injected clock, what is
  * never kept, policy generations, eviction of the oldest entry, and
  * single-flight (threads asking for one new key make one verification; a
@@ -12,7 +12,7 @@
 
 #include "fake_verifier.h"
 
-#include "admitd/sigverify_cache.h"
+#include "sigverify_cache.h"
 
 #define REGISTRY "registry.example.com"
 

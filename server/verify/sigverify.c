@@ -6,7 +6,7 @@
  * no caching (sigverify_cache.c), no policy (which rule applies and what an
  * outcome means are the images family's business). Every path that is not
  * a verified, threshold-meeting signature ends in another outcome. */
-#include "admitd/sigverify.h"
+#include "sigverify.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admitd/cosign.h"
+#include "cosign.h"
 #include "admitd/registry.h"
-#include "admitd/sigverify.h"
-#include "admitd/sigverify_cache.h"
+#include "sigverify.h"
+#include "sigverify_cache.h"
 
 struct rule_rt {
   bool set;

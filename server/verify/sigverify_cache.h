@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "admitd/sigverify.h"
+#include "sigverify.h"
 
 /* The clock TTLs are measured on, in ms; tests inject one. Deadlines are
  * always CLOCK_MONOTONIC (verifier.h). */

@@ -7,7 +7,7 @@
  * done. Owns no I/O and no policy: the work is adm_sig_resolve and
  * adm_sig_verify, and a lookup that cannot be served from here is always
  * one of their outcomes or DEADLINE, never a guess. */
-#include "admitd/sigverify_cache.h"
+#include "sigverify_cache.h"
 
 #include <errno.h>
 #include <pthread.h>

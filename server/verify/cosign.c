@@ -6,7 +6,7 @@
  * caller's fetch callback, and every size and count is bounded before it
  * is read. A signature of another image is never accepted; anything that
  * cannot be checked is an outcome that is not VERIFIED. */
-#include "admitd/cosign.h"
+#include "cosign.h"
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "admitd/cosign.h"
+#include "cosign.h"
 #include "admitd/facts.h"
 #include "admitd/verifier.h"
 
