@@ -13,7 +13,7 @@
  * closes any whose request outlives --request-timeout, and the oldest
  * connections that have not yet sent a complete request head are shed when
  * new ones would eat into the reserve. No lock is held on the decode path. */
-#include "admitd/http.h"
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,12 +36,12 @@
 #include "admitd/jsonw.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
-#include "admitd/metrics.h"
+#include "metrics.h"
 #include "admitd/pipeline.h"
 #include "admitd/reload.h"
 #include "admitd/review.h"
 #include "admitd/sysres.h"
-#include "admitd/tls.h"
+#include "tls.h"
 
 /* A decode slot: the right to decode one body now, and the arena that
  * body's tree and decision live in. The arena is recycled, not freed, so

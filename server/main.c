@@ -21,12 +21,12 @@
 #include "admitd/cli.h"
 #include "admitd/facts_backend.h"
 #include "admitd/family.h"
-#include "admitd/http.h"
+#include "http.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
-#include "admitd/metrics.h"
+#include "metrics.h"
 #include "admitd/reload.h"
-#include "admitd/tls.h"
+#include "tls.h"
 
 static void print_version(void) {
   int ymaj, ymin, ypatch;

@@ -4,7 +4,7 @@
  * gauges a caller hands to a scrape. Must not lock, allocate or format on
  * the request path, and must not let a client's input choose a label value
  * outside a fixed set. */
-#include "admitd/metrics.h"
+#include "metrics.h"
 
 #include <microhttpd.h>
 #include <stdatomic.h>

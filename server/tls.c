@@ -16,7 +16,7 @@
  * closes. The set being served holds one more. A replaced set is freed
  * by whichever drops its last reference. Handshakes take a mutex: next to
  * the public-key work of a handshake it costs nothing. */
-#include "admitd/tls.h"
+#include "tls.h"
 
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "admitd/config.h"
-#include "admitd/metrics.h"
+#include "metrics.h"
 #include "admitd/pipeline.h"
 #include "admitd/yaml.h"
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admitd/tls.h"
+#include "tls.h"
 #include "admitd/yaml.h"
 
 static char dir[64], cert_path[128], key_path[128];

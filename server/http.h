@@ -11,7 +11,7 @@
 
 #include "admitd/budget.h"
 #include "admitd/error.h"
-#include "admitd/metrics.h"
+#include "metrics.h"
 
 struct adm_server_options {
   const char *listen; /* "ADDR:PORT" or "[V6ADDR]:PORT" */
