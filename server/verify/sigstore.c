@@ -131,7 +131,7 @@ static int check_logs(struct adm_arena *a, const struct adm__bundle *b, const st
     if (has_time)
       times[(*n_times)++] = t;
   }
-  size_t tsa_times = 0;
+  size_t tsa_times = 0, first_tsa = *n_times;
   for (size_t i = 0; i < b->n_timestamps; i++) {
     struct adm_error err = {0};
     int64_t t;
@@ -147,6 +147,15 @@ static int check_logs(struct adm_arena *a, const struct adm__bundle *b, const st
   /* Rekor v2 issues no signed time: its entries need a timestamp authority's. */
   if (v2 && tsa_times == 0)
     return outcome(res, ADM_SIGSTORE_NO_VERIFIED_TIME, "a Rekor v2 entry needs a verified RFC 3161 timestamp");
+  /* ... and that time must fall in the log key's validFor, as an integrated time must. */
+  for (size_t i = 0; i < b->n_entries; i++) {
+    const struct adm__entry *e = &b->entries[i];
+    const struct adm__tlog *log = adm__root_tlog(pol->root->tlogs, pol->root->n_tlogs, &e->log_id);
+    for (size_t j = first_tsa; j < *n_times && !e->has_integrated_time && log; j++)
+      if (!adm__range_contains(&log->valid, times[j]))
+        return outcome(res, ADM_SIGSTORE_TLOG_INVALID,
+                       "tlogEntries[%zu]: timestamp %lld outside the log key's validFor", i, (long long)times[j]);
+  }
   return 0;
 }
 

@@ -170,6 +170,33 @@ static void key_never_accepts_certificate(void **state) {
   assert_int_equal(res.outcome, ADM_SIGSTORE_DIGEST_MISMATCH);
 }
 
+/* A Rekor v2 entry's time is the timestamp authority's: it must fall in
+ * the log key's validFor as an integrated time must. */
+static void rekor_v2_log_validity(void **state) {
+  struct adm_arena *a = *state;
+  struct input in;
+  load(a, "rekor2-happy-path", &in);
+  struct adm_trusted_root *root;
+  struct adm_error err = {0};
+  assert_int_equal(adm_trusted_root_parse(a, in.root, in.root_len, &root, &err), 0);
+  struct adm__bundle b = conf_bundle(a, "rekor2-happy-path");
+  struct adm__tlog *log = (struct adm__tlog *)adm__root_tlog(root->tlogs, root->n_tlogs, &b.entries[0].log_id);
+  assert_non_null(log);
+  struct adm_sigstore_policy pol = {.root = root, .identity = &in.id, .now = (int64_t)time(NULL)};
+  struct adm_sigstore_artifact art = {(const unsigned char *)in.artifact, in.artifact_len, {0}};
+  struct adm_sigstore_result res;
+  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
+  assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
+  log->valid.has_end = true;
+  log->valid.end = res.signed_at - 1;
+  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
+  assert_int_equal(res.outcome, ADM_SIGSTORE_TLOG_INVALID);
+  assert_str_contains(res.detail, "validFor");
+  log->valid.end++;
+  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
+  assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
+}
+
 static void arguments(void **state) {
   struct adm_arena *a = *state;
   struct adm_sigstore_result res;
@@ -230,6 +257,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(reports, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(identity, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(key_never_accepts_certificate, arena_setup, arena_teardown),
+      cmocka_unit_test_setup_teardown(rekor_v2_log_validity, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(arguments, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(torture_every_allocation, arena_setup, arena_teardown),
   };

@@ -51,6 +51,15 @@ static void refused(void **state) {
   struct adm_trusted_root *root = conf_root(a, "rekor2-happy-path");
   struct adm__bytes other = {(const unsigned char *)"other", 5};
   assert_int_equal(adm__tsa_verify(&b.timestamps[0], &other, root, &t, &err), ADM_EINVAL);
+  /* The signed TSTInfo altered (its genTime, found by the time's text): no
+   * listed authority's signature covers it any more. */
+  unsigned char *copy = adm_arena_alloc(a, b.timestamps[0].len);
+  memcpy(copy, b.timestamps[0].data, b.timestamps[0].len);
+  unsigned char *gt = memmem(copy, b.timestamps[0].len, "2025", 4);
+  assert_non_null(gt);
+  gt[3] = '4';
+  struct adm__bytes altered = {copy, b.timestamps[0].len};
+  assert_int_equal(adm__tsa_verify(&altered, &b.signature, root, &t, &err), ADM_EMISSING);
   /* Bytes that are no timestamp, a response that was not granted, a truncated token. */
   static const unsigned char rejected[] = {0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02};
   struct adm__bytes junk = {(const unsigned char *)"junk", 4}, rej = {rejected, sizeof rejected},
