@@ -256,8 +256,10 @@ static int run(struct adm_arena *a, const char *bundle, size_t len, const struct
   for (size_t i = 0; i < n_times; i++)
     if (res->signed_at == 0 || times[i] < res->signed_at)
       res->signed_at = times[i];
-  return outcome(res, ADM_SIGSTORE_VERIFIED, "%s bundle v0.%d verified: %zu log entries, %zu timestamps",
-                 keyless ? "keyless" : "key-based", b.minor, res->tlog_entries, res->timestamps);
+  return outcome(res, ADM_SIGSTORE_VERIFIED, "%s bundle v0.%d: %zu transparency log %s and %zu %s verified",
+                 keyless ? "keyless" : "key-based", b.minor, res->tlog_entries,
+                 res->tlog_entries == 1 ? "entry" : "entries", res->timestamps,
+                 res->timestamps == 1 ? "timestamp" : "timestamps");
 }
 
 int adm_sigstore_verify(struct adm_arena *a, const char *bundle, size_t len, const struct adm_sigstore_policy *pol,

@@ -91,6 +91,11 @@ check "unreadable artifact" 2 --bundle "$happy/bundle.sigstore.json" "${id[@]}" 
   --trusted-root "$DIR/public-good-trusted_root.json" "$happy/missing.txt"
 check "short digest" 2 --bundle "$happy/bundle.sigstore.json" "${id[@]}" --trusted-root "$DIR/public-good-trusted_root.json" \
   sha256:abcd
+# A key needs no trusted root: the signature and the artifact are still checked.
+mk=$CASES/managed-key-happy-path
+check "key without a trusted root" 0 --bundle "$mk/bundle.sigstore.json" --key "$mk/key.pub" "$CASES/a.txt"
+check "key without a trusted root, other artifact" 1 --bundle "$mk/bundle.sigstore.json" --key "$mk/key.pub" \
+  "$CASES/wrong-material_fail/artifact"
 # The same bundle under another identity, or an anchored regex that does not cover it.
 check "wrong identity" 1 --bundle "$happy/bundle.sigstore.json" --certificate-identity https://example.com/other \
   --certificate-oidc-issuer "$ISSUER" --trusted-root "$DIR/public-good-trusted_root.json" "$CASES/a.txt"
