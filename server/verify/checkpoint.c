@@ -5,9 +5,10 @@
  * must be among them, under the log's name (the host of its baseUrl) and
  * key hint; lines from other names or keys (witness cosignatures) are
  * skipped, never trusted. Key hints: for Ed25519, SHA-256(name || 0x0A ||
- * 0x01 || key)[:4] as signed-note defines; for ECDSA, Rekor's
- * SHA-256(DER SPKI)[:4]. Compares nothing with the inclusion proof
- * (tlog.c does). */
+ * 0x01 || key)[:4] as signed-note defines; for ECDSA (signed-note type
+ * 0x02, and Rekor v1 before it), SHA-256(DER SPKI)[:4]. signed-note asks
+ * verifiers to take at least 16 signatures: that is the bound. Compares
+ * nothing with the inclusion proof (tlog.c does). */
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <string.h>
