@@ -121,7 +121,11 @@ static int parse_material(struct adm_arena *a, const json_t *vm, struct adm__bun
   if ((key != NULL) + (chain != NULL) + (cert != NULL) != 1)
     return adm_fail(err, ADM_EINVAL, vp.text, "want exactly one of publicKey, x509CertificateChain, certificate");
   if (key) {
+    /* Only a hint: the key itself always comes from the policy. */
     b->material = ADM__MAT_KEY;
+    adm__path_key(&sp, &vp, "publicKey");
+    if ((rc = adm__pj_string(a, key, "hint", &sp, false, &b->key_hint, err)) < 0)
+      return rc;
   } else if (chain) {
     /* v0.3 carries the leaf alone (BUNDLE_SPEC); a chain there is refused. */
     if (b->minor >= 3)

@@ -149,6 +149,7 @@ struct adm__entry {
 struct adm__bundle {
   int minor; /* 1, 2 or 3 */
   enum adm__material material;
+  const char *key_hint;     /* publicKey.hint, NULL when absent; never trusted */
   struct adm__bytes leaf;   /* the leaf certificate (chain or certificate) */
   struct adm__bytes *extra; /* further certificates of an x509CertificateChain */
   size_t n_extra;

@@ -182,6 +182,7 @@ static void dsse_and_key(void **state) {
   assert_int_equal(parse_doc(a, doc, &b, &err), 0);
   assert_int_equal(b.content, ADM__DSSE);
   assert_int_equal(b.material, ADM__MAT_KEY);
+  assert_string_equal(b.key_hint, "abc");
   assert_string_equal(b.payload_type, "application/vnd.in-toto+json");
   assert_int_equal(b.payload.len, 2);
   assert_int_equal(b.signature.len, 3);
