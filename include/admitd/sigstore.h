@@ -88,6 +88,8 @@ struct adm_fulcio_claim {
 
 #define ADM_FULCIO_MAX_CLAIMS 24
 
+/* Fields past detail are filled as far as the checks got: rely on them only
+ * when outcome is VERIFIED. */
 struct adm_sigstore_result {
   enum adm_sigstore_outcome outcome;
   char detail[384]; /* what failed, or what verified */
