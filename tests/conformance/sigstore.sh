@@ -89,6 +89,10 @@ check "unreadable bundle" 2 --bundle "$happy/missing.json" "${id[@]}" --trusted-
   "$CASES/a.txt"
 check "unreadable artifact" 2 --bundle "$happy/bundle.sigstore.json" "${id[@]}" \
   --trusted-root "$DIR/public-good-trusted_root.json" "$happy/missing.txt"
+check "unreadable trusted root" 2 --bundle "$happy/bundle.sigstore.json" "${id[@]}" --trusted-root "$happy/missing.json" \
+  "$CASES/a.txt"
+check "a trusted root that is no trusted root" 1 --bundle "$happy/bundle.sigstore.json" "${id[@]}" \
+  --trusted-root "$happy/bundle.sigstore.json" "$CASES/a.txt"
 check "short digest" 2 --bundle "$happy/bundle.sigstore.json" "${id[@]}" --trusted-root "$DIR/public-good-trusted_root.json" \
   sha256:abcd
 # A key needs no trusted root: the signature and the artifact are still checked.

@@ -197,6 +197,27 @@ static void rekor_v2_log_validity(void **state) {
   assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
 }
 
+/* An integrated time after "now" is refused, whatever else holds. */
+static void integrated_time_in_future(void **state) {
+  struct adm_arena *a = *state;
+  struct input in;
+  load(a, "happy-path-v0.3", &in);
+  struct adm_trusted_root *root;
+  struct adm_error err = {0};
+  assert_int_equal(adm_trusted_root_parse(a, in.root, in.root_len, &root, &err), 0);
+  struct adm__bundle b = conf_bundle(a, "happy-path-v0.3");
+  struct adm_sigstore_policy pol = {.root = root, .identity = &in.id, .now = b.entries[0].integrated_time};
+  struct adm_sigstore_artifact art = {(const unsigned char *)in.artifact, in.artifact_len, {0}};
+  struct adm_sigstore_result res;
+  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
+  assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
+  assert_true(res.signed_at == b.entries[0].integrated_time);
+  pol.now--;
+  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
+  assert_int_equal(res.outcome, ADM_SIGSTORE_TLOG_INVALID);
+  assert_str_contains(res.detail, "in the future");
+}
+
 static void arguments(void **state) {
   struct adm_arena *a = *state;
   struct adm_sigstore_result res;
@@ -258,6 +279,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(identity, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(key_never_accepts_certificate, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(rekor_v2_log_validity, arena_setup, arena_teardown),
+      cmocka_unit_test_setup_teardown(integrated_time_in_future, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(arguments, arena_setup, arena_teardown),
       cmocka_unit_test_setup_teardown(torture_every_allocation, arena_setup, arena_teardown),
   };
