@@ -170,51 +170,60 @@ static void key_never_accepts_certificate(void **state) {
   assert_int_equal(res.outcome, ADM_SIGSTORE_DIGEST_MISMATCH);
 }
 
+/* A keyless case parsed and ready to verify again after a test changes its
+ * trusted root or its clock. */
+struct open_case {
+  struct input in;
+  struct adm_trusted_root *root;
+  struct adm__bundle b;
+  struct adm_sigstore_policy pol;
+  struct adm_sigstore_artifact art;
+};
+
+static void open_case(struct adm_arena *a, const char *name, struct open_case *c) {
+  struct adm_error err = {0};
+  load(a, name, &c->in);
+  assert_int_equal(adm_trusted_root_parse(a, c->in.root, c->in.root_len, &c->root, &err), 0);
+  c->b = conf_bundle(a, name);
+  c->pol = (struct adm_sigstore_policy){.root = c->root, .identity = &c->in.id, .now = (int64_t)time(NULL)};
+  c->art = (struct adm_sigstore_artifact){(const unsigned char *)c->in.artifact, c->in.artifact_len, {0}};
+}
+
+static enum adm_sigstore_outcome verify_case(struct adm_arena *a, struct open_case *c,
+                                             struct adm_sigstore_result *res) {
+  assert_int_equal(adm_sigstore_verify(a, c->in.bundle, c->in.bundle_len, &c->pol, &c->art, res), 0);
+  return res->outcome;
+}
+
 /* A Rekor v2 entry's time is the timestamp authority's: it must fall in
  * the log key's validFor as an integrated time must. */
 static void rekor_v2_log_validity(void **state) {
   struct adm_arena *a = *state;
-  struct input in;
-  load(a, "rekor2-happy-path", &in);
-  struct adm_trusted_root *root;
-  struct adm_error err = {0};
-  assert_int_equal(adm_trusted_root_parse(a, in.root, in.root_len, &root, &err), 0);
-  struct adm__bundle b = conf_bundle(a, "rekor2-happy-path");
-  struct adm__tlog *log = (struct adm__tlog *)adm__root_tlog(root->tlogs, root->n_tlogs, &b.entries[0].log_id);
-  assert_non_null(log);
-  struct adm_sigstore_policy pol = {.root = root, .identity = &in.id, .now = (int64_t)time(NULL)};
-  struct adm_sigstore_artifact art = {(const unsigned char *)in.artifact, in.artifact_len, {0}};
+  struct open_case c;
   struct adm_sigstore_result res;
-  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
-  assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
+  open_case(a, "rekor2-happy-path", &c);
+  struct adm__tlog *log = (struct adm__tlog *)adm__root_tlog(c.root->tlogs, c.root->n_tlogs, &c.b.entries[0].log_id);
+  assert_non_null(log);
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_VERIFIED);
   log->valid.has_end = true;
   log->valid.end = res.signed_at - 1;
-  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
-  assert_int_equal(res.outcome, ADM_SIGSTORE_TLOG_INVALID);
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_TLOG_INVALID);
   assert_str_contains(res.detail, "validFor");
   log->valid.end++;
-  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
-  assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_VERIFIED);
 }
 
 /* An integrated time after "now" is refused, whatever else holds. */
 static void integrated_time_in_future(void **state) {
   struct adm_arena *a = *state;
-  struct input in;
-  load(a, "happy-path-v0.3", &in);
-  struct adm_trusted_root *root;
-  struct adm_error err = {0};
-  assert_int_equal(adm_trusted_root_parse(a, in.root, in.root_len, &root, &err), 0);
-  struct adm__bundle b = conf_bundle(a, "happy-path-v0.3");
-  struct adm_sigstore_policy pol = {.root = root, .identity = &in.id, .now = b.entries[0].integrated_time};
-  struct adm_sigstore_artifact art = {(const unsigned char *)in.artifact, in.artifact_len, {0}};
+  struct open_case c;
   struct adm_sigstore_result res;
-  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
-  assert_int_equal(res.outcome, ADM_SIGSTORE_VERIFIED);
-  assert_true(res.signed_at == b.entries[0].integrated_time);
-  pol.now--;
-  assert_int_equal(adm_sigstore_verify(a, in.bundle, in.bundle_len, &pol, &art, &res), 0);
-  assert_int_equal(res.outcome, ADM_SIGSTORE_TLOG_INVALID);
+  open_case(a, "happy-path-v0.3", &c);
+  c.pol.now = c.b.entries[0].integrated_time;
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_VERIFIED);
+  assert_true(res.signed_at == c.b.entries[0].integrated_time);
+  c.pol.now--;
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_TLOG_INVALID);
   assert_str_contains(res.detail, "in the future");
 }
 
