@@ -126,7 +126,7 @@ static int check_logs(struct adm_arena *a, const struct adm__bundle *b, const st
         return ADM_ENOMEM;
       return outcome(res, ADM_SIGSTORE_TLOG_INVALID, "tlogEntries[%zu]: %s", i, err.message);
     }
-    v2 = v2 || !e->has_integrated_time;
+    v2 = v2 || adm__entry_rekor_v2(e);
     res->tlog_entries++;
     if (has_time)
       times[(*n_times)++] = t;
@@ -151,7 +151,7 @@ static int check_logs(struct adm_arena *a, const struct adm__bundle *b, const st
   for (size_t i = 0; i < b->n_entries; i++) {
     const struct adm__entry *e = &b->entries[i];
     const struct adm__tlog *log = adm__root_tlog(pol->root->tlogs, pol->root->n_tlogs, &e->log_id);
-    for (size_t j = first_tsa; j < *n_times && !e->has_integrated_time && log; j++)
+    for (size_t j = first_tsa; j < *n_times && adm__entry_rekor_v2(e) && log; j++)
       if (!adm__range_contains(&log->valid, times[j]))
         return outcome(res, ADM_SIGSTORE_TLOG_INVALID,
                        "tlogEntries[%zu]: timestamp %lld outside the log key's validFor", i, (long long)times[j]);

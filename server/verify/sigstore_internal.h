@@ -233,6 +233,8 @@ struct adm__expect {
  * a Rekor v1 entry whose SET verified. */
 int adm__tlog_verify(struct adm_arena *a, const struct adm__entry *e, int minor, const struct adm_trusted_root *root,
                      const struct adm__expect *x, int64_t now, int64_t *time, bool *has_time, struct adm_error *err);
+/* Whether e is a Rekor v2 entry (hashedrekord or dsse 0.0.2): no integrated time. */
+bool adm__entry_rekor_v2(const struct adm__entry *e);
 /* RFC 9162 2.1.3.2: 0 when the path leads from leaf to root. */
 int adm__merkle_verify(int64_t index, int64_t size, const unsigned char leaf[32], const struct adm__bytes *hashes,
                        size_t n, const unsigned char root[32]);

@@ -227,13 +227,17 @@ static int verify_proof(struct adm_arena *a, const struct adm__entry *e, const s
   return 0;
 }
 
+bool adm__entry_rekor_v2(const struct adm__entry *e) {
+  return strcmp(e->version, "0.0.2") == 0 && (strcmp(e->kind, "hashedrekord") == 0 || strcmp(e->kind, "dsse") == 0);
+}
+
 int adm__tlog_verify(struct adm_arena *a, const struct adm__entry *e, int minor, const struct adm_trusted_root *root,
                      const struct adm__expect *x, int64_t now, int64_t *time, bool *has_time, struct adm_error *err) {
   *has_time = false;
   const struct adm__tlog *log = adm__root_tlog(root->tlogs, root->n_tlogs, &e->log_id);
   if (log == NULL)
     return adm_fail(err, ADM_EINVAL, NULL, "entry from a log the trusted root does not list");
-  bool v2 = strcmp(e->version, "0.0.2") == 0 && (strcmp(e->kind, "hashedrekord") == 0 || strcmp(e->kind, "dsse") == 0);
+  bool v2 = adm__entry_rekor_v2(e);
 
   json_t *body = adm__pj_load((const char *)e->body.data, e->body.len, ADM_SIGSTORE_MAX_BUNDLE, NULL);
   if (body == NULL)

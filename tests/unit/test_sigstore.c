@@ -209,8 +209,20 @@ static void rekor_v2_log_validity(void **state) {
   log->valid.end = res.signed_at - 1;
   assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_TLOG_INVALID);
   assert_str_contains(res.detail, "validFor");
-  log->valid.end++;
+  log->valid.end++; /* the end is inclusive */
   assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_VERIFIED);
+  /* An integratedTime of 0 written out does not make it a Rekor v1 entry. */
+  json_t *doc = json_loadb(c.in.bundle, c.in.bundle_len, 0, NULL);
+  json_object_set_new(json_array_get(json_object_get(json_object_get(doc, "verificationMaterial"), "tlogEntries"), 0),
+                      "integratedTime", json_string("0"));
+  char *text = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  c.in.bundle = adm_arena_strdup(a, text);
+  c.in.bundle_len = strlen(text);
+  free(text);
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_VERIFIED);
+  log->valid.end--;
+  assert_int_equal(verify_case(a, &c, &res), ADM_SIGSTORE_TLOG_INVALID);
 }
 
 /* An integrated time after "now" is refused, whatever else holds. */
