@@ -4,7 +4,8 @@
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact apt-get line to run and fails.
 set -euo pipefail
-build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev libcurl4-gnutls-dev)
+build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev libcurl4-gnutls-dev
+  libtasn1-6-dev)
 # ca-certificates: hack/build-rootfs.sh copies its bundle; kubernetes-client:
 # `kubectl kustomize` for tests/e2e/deploy_render.sh (skipped when a kubectl
 # is already on PATH, from whatever package).

@@ -67,6 +67,7 @@ static void usage(FILE *f) {
              "  test           run policy test suites (*.test.yaml)\n"
              "  replay         re-decide recorded requests under a candidate policy, or turn them into tests\n"
              "  check-config   validate a policy file\n"
+             "  verify-bundle  verify a Sigstore bundle offline against a trusted root or a key\n"
              "  checks         list every check: Pod Security's with their versions, then each family's\n"
              "  keys           list the keys of the resources, securityContext and images policy sections\n"
              "  version        print versions of admitd and its libraries\n"
@@ -745,6 +746,8 @@ int main(int argc, char **argv) {
     return list_checks();
   if (strcmp(cmd, "check-config") == 0)
     return adm_cli_check_config(argc - 1, argv + 1);
+  if (strcmp(cmd, "verify-bundle") == 0)
+    return adm_cli_verify_bundle(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     print_version();
     return 0;

@@ -19,4 +19,9 @@ int adm_cli_replay(int argc, char **argv);
 /* admitd check-config FILE: 0 valid, 1 invalid, 2 usage. */
 int adm_cli_check_config(int argc, char **argv);
 
+/* admitd verify-bundle --bundle FILE (--certificate-identity I --certificate-oidc-issuer U | --key KEY)
+ *                      [--trusted-root FILE] FILE_OR_DIGEST
+ * Exit 0: verified; 1: not verified; 2: usage or unreadable input. */
+int adm_cli_verify_bundle(int argc, char **argv);
+
 #endif
