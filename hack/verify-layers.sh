@@ -28,7 +28,7 @@ declare -A uses=(
 # The layer whose code a contract header in include/admitd/ belongs to. A new
 # header needs a line here: the check refuses one it does not know.
 declare -A header=(
-  [arena.h]=base [budget.h]=base [error.h]=base [jsonw.h]=base [sysres.h]=base [verifier.h]=base
+  [arena.h]=base [budget.h]=base [error.h]=base [file.h]=base [jsonw.h]=base [sysres.h]=base [verifier.h]=base
   [family.h]=policies [image.h]=policies [pod.h]=policies [policy.h]=policies [quantity.h]=policies
   [selector.h]=policies [facts.h]=policies
   [config.h]=core [decide.h]=core [extract.h]=core [log.h]=core [manifest.h]=core [pipeline.h]=core

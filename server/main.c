@@ -22,6 +22,7 @@
 #include "admitd/facts_backend.h"
 #include "admitd/family.h"
 #include "http.h"
+#include "admitd/file.h"
 #include "admitd/log.h"
 #include "admitd/record.h"
 #include "metrics.h"

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admitd/file.h"
 #include "admitd/yaml.h"
 
 #define MAX_CHAIN 8

@@ -73,10 +73,4 @@ const char *adm_yaml_unknown_key(const json_t *obj, const char *const *allowed);
 int adm_yaml_mark_find(const struct adm_yaml_docs *docs, const json_t *parent, const char *key, size_t index,
                        unsigned *line, unsigned *col);
 
-/* Read a whole file (bounded by max_bytes) into a *new* NUL-terminated buffer. */
-int adm_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err);
-/* The same for a file that must be a regular file (a policy): anything else
- * (a FIFO, a device, a folder) is refused without blocking. No "-". */
-int adm_read_regular_file(const char *path, size_t max_bytes, char **out, size_t *len, struct adm_error *err);
-
 #endif

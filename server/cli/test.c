@@ -14,6 +14,7 @@
 
 #include "admitd/cli.h"
 #include "admitd/facts_backend.h"
+#include "admitd/file.h"
 #include "admitd/manifest.h"
 #include "admitd/record.h"
 #include "admitd/yaml.h"

@@ -16,6 +16,7 @@
 #include <gnutls/gnutls.h>
 
 #include "admitd/cli.h"
+#include "admitd/file.h"
 #include "admitd/image.h"
 #include "admitd/sigstore.h"
 #include "admitd/yaml.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admitd/file.h"
 #include "admitd/yaml.h"
 #include "config_internal.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "admitd/config.h"
+#include "admitd/file.h"
 #include "config_internal.h"
 
 #define KEY_FILE_MAX (64u << 10)

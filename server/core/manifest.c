@@ -4,6 +4,7 @@
  * their items; knows nothing of which kinds are judged (extract.c does).
  * Hands documents over one at a time, each bounded in size, so memory
  * follows the largest document rather than the file. */
+#include "admitd/file.h"
 #include "admitd/manifest.h"
 
 #include <ctype.h>

@@ -1,5 +1,6 @@
-/* Publishing and pinning config snapshots; change detection for the
- * policy file. Owns the one global pointer to the current snapshot.
+/* Publishing and pinning config snapshots (change detection for the policy
+ * file is base's, file.c). Owns the one global pointer to the current
+ * snapshot.
  *
  * Pinning is wait-free: a reader announces, in a slot of its own, the
  * publish generation it saw, loads the pointer, takes a reference and
@@ -183,43 +184,4 @@ int adm_config_reload(const char *path, struct adm_error *err) {
     return rc;
   adm_config_publish(cfg);
   return 0;
-}
-
-void adm_file_stamp(const char *path, struct adm_file_stamp *out) {
-  struct stat st;
-  memset(out, 0, sizeof *out);
-  if (path == NULL || stat(path, &st) < 0)
-    return;
-  out->exists = 1;
-  out->ino = (long long)st.st_ino;
-  out->size = (long long)st.st_size;
-  out->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-}
-
-int adm_file_stamp_changed(const struct adm_file_stamp *a, const struct adm_file_stamp *b) {
-  return a->exists != b->exists || a->ino != b->ino || a->size != b->size || a->mtime_ns != b->mtime_ns;
-}
-
-void adm_file_watch_init(struct adm_file_watch *w, const struct adm_file_stamp *loaded) {
-  w->tried = *loaded;
-  w->seen = *loaded;
-}
-
-bool adm_file_watch_poll(struct adm_file_watch *w, const struct adm_file_stamp *now, bool forced) {
-  if (forced)
-    return true;
-  bool stable = !adm_file_stamp_changed(now, &w->seen);
-  w->seen = *now;
-  /* A file written in two steps is seen between them: wait until a whole
-   * poll interval passes without a change before reading it. */
-  return now->exists && stable && adm_file_stamp_changed(now, &w->tried);
-}
-
-bool adm_file_watch_settle(struct adm_file_watch *w, const struct adm_file_stamp *before,
-                           const struct adm_file_stamp *after) {
-  w->seen = *after;
-  if (adm_file_stamp_changed(before, after))
-    return false; /* the read raced a writer: discard it, try again once stable */
-  w->tried = *after;
-  return true;
 }

@@ -28,6 +28,7 @@
 
 #include "admitd/config.h"
 #include "admitd/facts_backend.h"
+#include "admitd/file.h"
 #include "admitd/pipeline.h"
 #include "admitd/review.h"
 #include "admitd/verifier.h"

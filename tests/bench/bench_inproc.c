@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "admitd/config.h"
+#include "admitd/file.h"
 #include "admitd/pipeline.h"
 #include "admitd/review.h"
 #include "admitd/yaml.h"

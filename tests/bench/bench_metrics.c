@@ -12,6 +12,7 @@
 
 #include "admitd/config.h"
 #include "metrics.h"
+#include "admitd/file.h"
 #include "admitd/pipeline.h"
 #include "admitd/yaml.h"
 

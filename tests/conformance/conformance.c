@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "admitd/extract.h"
+#include "admitd/file.h"
 #include "admitd/policy.h"
 #include "admitd/yaml.h"
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "admitd/config.h"
+#include "admitd/file.h"
 #include "admitd/yaml.h"
 #include "admitd/decide.h"
 #include "admitd/pipeline.h"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "admitd/config.h"
+#include "admitd/file.h"
 #include "admitd/pipeline.h"
 #include "admitd/yaml.h"
 #include "metrics.c"

@@ -12,6 +12,7 @@
 
 #include "admitd/config.h"
 #include "admitd/extract.h"
+#include "admitd/file.h"
 #include "admitd/manifest.h"
 #include "admitd/pipeline.h"
 #include "admitd/synth.h"

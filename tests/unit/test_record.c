@@ -15,6 +15,7 @@
 
 #include "../../server/record.c"
 #include "admitd/config.h"
+#include "admitd/file.h"
 #include "admitd/yaml.h"
 
 /* A pod review with a secret in every place the recorder must clean. */

@@ -1,8 +1,7 @@
 /* server/core/reload.c: publish and pin. Readers on other threads pin and read
  * while snapshots are swapped under them; under AddressSanitizer a
  * snapshot freed too early is a test failure. Includes the .c to reach the
- * reader slots and the retired list. Also the policy file watch, as the
- * pure function the serve loop calls. */
+ * reader slots and the retired list. */
 #include "helpers.h"
 
 #include <pthread.h>
@@ -13,6 +12,8 @@
 #include <unistd.h>
 
 #include "reload.c"
+
+#include "admitd/file.h"
 
 static size_t retired_count(void) {
   size_t n = 0;
@@ -198,69 +199,10 @@ static void publish_never_waits_for_a_reader(void **state) {
   sem_destroy(&stalled_go);
 }
 
-static struct adm_file_stamp stamp(long long ino, long long size, long long mtime) {
-  return (struct adm_file_stamp){.ino = ino, .size = size, .mtime_ns = mtime, .exists = 1};
-}
-
-/* A policy written in two steps: the first poll after each step sees a new
- * stamp and waits; the file is read only when a poll sees it unchanged. */
-static void watch_reads_a_file_only_once_it_is_stable(void **state) {
-  (void)state;
-  struct adm_file_stamp loaded = stamp(1, 100, 1000), half = stamp(1, 40, 2000), whole = stamp(1, 120, 3000);
-  struct adm_file_watch w;
-  adm_file_watch_init(&w, &loaded);
-  assert_false(adm_file_watch_poll(&w, &loaded, false)); /* nothing changed */
-  assert_false(adm_file_watch_poll(&w, &half, false));   /* first step: just changed, wait */
-  assert_false(adm_file_watch_poll(&w, &whole, false));  /* second step: changed again, wait */
-  assert_true(adm_file_watch_poll(&w, &whole, false));   /* stable for a poll: read */
-  assert_true(adm_file_watch_settle(&w, &whole, &whole));
-  assert_false(adm_file_watch_poll(&w, &whole, false)); /* read once, not every tick */
-  /* A rejected file is not re-read every tick either (settle took it). */
-  struct adm_file_stamp bad = stamp(2, 7, 4000);
-  assert_false(adm_file_watch_poll(&w, &bad, false));
-  assert_true(adm_file_watch_poll(&w, &bad, false));
-  assert_true(adm_file_watch_settle(&w, &bad, &bad));
-  assert_false(adm_file_watch_poll(&w, &bad, false));
-}
-
-static void watch_discards_a_read_that_raced_a_writer(void **state) {
-  (void)state;
-  struct adm_file_stamp loaded = stamp(1, 100, 1000), first = stamp(1, 40, 2000), later = stamp(1, 120, 3000);
-  struct adm_file_watch w;
-  adm_file_watch_init(&w, &loaded);
-  assert_false(adm_file_watch_poll(&w, &first, false));
-  assert_true(adm_file_watch_poll(&w, &first, false));
-  /* The writer came back during the read: discard, and read again at the
-   * next poll if the file has stayed as it was after the read. */
-  assert_false(adm_file_watch_settle(&w, &first, &later));
-  assert_true(adm_file_watch_poll(&w, &later, false));
-  assert_true(adm_file_watch_settle(&w, &later, &later));
-  assert_false(adm_file_watch_poll(&w, &later, false));
-}
-
-static void watch_sighup_forces_and_missing_file_waits(void **state) {
-  (void)state;
-  struct adm_file_stamp loaded = stamp(1, 100, 1000), gone = {0};
-  struct adm_file_watch w;
-  adm_file_watch_init(&w, &loaded);
-  assert_true(adm_file_watch_poll(&w, &loaded, true)); /* SIGHUP: read even if unchanged */
-  assert_true(adm_file_watch_settle(&w, &loaded, &loaded));
-  assert_false(adm_file_watch_poll(&w, &gone, false)); /* mid symlink swap */
-  assert_false(adm_file_watch_poll(&w, &gone, false)); /* a missing file is never read by polling */
-  struct adm_file_stamp back = stamp(9, 100, 5000);
-  assert_false(adm_file_watch_poll(&w, &back, false));
-  assert_true(adm_file_watch_poll(&w, &back, false));
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(pins_survive_publishes),
-      cmocka_unit_test(hammered_pins_free_every_replaced_snapshot),
-      cmocka_unit_test(publish_never_waits_for_a_reader),
-      cmocka_unit_test(watch_reads_a_file_only_once_it_is_stable),
-      cmocka_unit_test(watch_discards_a_read_that_raced_a_writer),
-      cmocka_unit_test(watch_sighup_forces_and_missing_file_waits),
-      cmocka_unit_test(pinned_snapshot_outlives_replacement),
+      cmocka_unit_test(pins_survive_publishes),           cmocka_unit_test(hammered_pins_free_every_replaced_snapshot),
+      cmocka_unit_test(publish_never_waits_for_a_reader), cmocka_unit_test(pinned_snapshot_outlives_replacement),
       cmocka_unit_test(reload_keeps_old_policy_on_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tls.h"
+#include "admitd/file.h"
 #include "admitd/yaml.h"
 
 static char dir[64], cert_path[128], key_path[128];

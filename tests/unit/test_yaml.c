@@ -110,8 +110,6 @@ static void syntax_errors_have_place(void **state) {
   assert_int_equal(err.code, ADM_EUNSUPPORTED);
 }
 
-static void write_temp(char *path, size_t n);
-
 /* A part of a file names the file's lines: marks, documents and errors. */
 static void a_part_keeps_the_file_lines(void **state) {
   (void)state;
@@ -131,32 +129,6 @@ static void a_part_keeps_the_file_lines(void **state) {
   const char *broken = "a: [1, 2\nb: 3\n";
   assert_int_equal(adm_yaml_load_part(broken, strlen(broken), "f.yaml", ADM_YAML_MANIFEST, 100, &d, &err), ADM_EPARSE);
   assert_str_contains(err.where, "f.yaml:10");
-}
-
-/* A policy must be a regular file: a FIFO is refused at once, not opened
- * for a read that waits for a writer. */
-static void regular_file_refuses_fifo_and_folder(void **state) {
-  (void)state;
-  char dir[] = "/tmp/admitd-test-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char fifo[64];
-  snprintf(fifo, sizeof fifo, "%s/p.yaml", dir);
-  assert_int_equal(mkfifo(fifo, 0600), 0);
-  char *out = NULL;
-  size_t len;
-  struct adm_error err = {0};
-  assert_int_equal(adm_read_regular_file(fifo, 4096, &out, &len, &err), ADM_EINVAL);
-  assert_str_contains(err.message, "not a regular file (a FIFO)");
-  assert_int_equal(adm_read_regular_file(dir, 4096, &out, &len, &err), ADM_EINVAL);
-  assert_str_contains(err.message, "(a folder)");
-  unlink(fifo);
-  rmdir(dir);
-  char path[] = "/tmp/admitd-test-XXXXXX";
-  write_temp(path, 100);
-  assert_int_equal(adm_read_regular_file(path, 4096, &out, &len, &err), 0);
-  assert_int_equal(len, 100);
-  free(out);
-  unlink(path);
 }
 
 static void nesting_and_aliases_are_bounded(void **state) {
@@ -180,35 +152,6 @@ static void nesting_and_aliases_are_bounded(void **state) {
   assert_null(load(adm_sb_str(&sb), &err));
   assert_int_equal(err.code, ADM_ETOOBIG);
   adm_arena_free(&a);
-}
-
-/* A temporary file of n bytes; path is a "/tmp/admitd-test-XXXXXX" buffer. */
-static void write_temp(char *path, size_t n) {
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  char *buf = malloc(n);
-  assert_non_null(buf);
-  memset(buf, 'x', n);
-  assert_int_equal(write(fd, buf, n), (ssize_t)n);
-  free(buf);
-  close(fd);
-}
-
-static void read_file_bounds_size(void **state) {
-  (void)state;
-  char path[] = "/tmp/admitd-test-XXXXXX";
-  const size_t size = 5000;
-  write_temp(path, size);
-  char *out;
-  size_t len;
-  struct adm_error err = {0};
-  assert_int_equal(adm_read_file(path, 4096, &out, &len, &err), ADM_ETOOBIG);
-  assert_int_equal(adm_read_file(path, 8192, &out, &len, &err), 0);
-  assert_int_equal(len, size);
-  free(out);
-  unlink(path);
-  assert_int_equal(adm_read_file("/nonexistent/admitd", 10, &out, &len, &err), ADM_EIO);
-  assert_str_contains(err.message, "cannot open");
 }
 
 static void manifests_read_yaml11_booleans_as_kubectl(void **state) {
@@ -388,26 +331,6 @@ static void alias_expansion_is_bounded_by_ratio(void **state) {
   adm_arena_free(&a);
 }
 
-static void read_file_fails_when_growing_fails(void **state) {
-  (void)state;
-  char path[] = "/tmp/admitd-test-XXXXXX";
-  const size_t size = 20000; /* more than the first 8 KiB buffer */
-  write_temp(path, size);
-  char *out = NULL;
-  size_t len = 0;
-  struct adm_error err = {0};
-  realloc_fail_in = 1;
-  int rc = adm_read_file(path, 1 << 20, &out, &len, &err);
-  realloc_fail_in = 0;
-  unlink(path);
-  if (rc == 0) {
-    free(out);
-    fail_msg("a failed realloc returned %zu of %zu bytes as the whole file", len, size);
-  }
-  assert_int_equal(rc, ADM_ENOMEM);
-  assert_string_equal(err.where, path);
-}
-
 /* Every realloc the loader makes, failed in turn: an error, never a crash
  * or a half-built tree returned as success. */
 static void loader_survives_each_failed_realloc(void **state) {
@@ -435,12 +358,10 @@ int main(void) {
       cmocka_unit_test(scalars_follow_the_core_schema),
       cmocka_unit_test(marks_point_at_keys_and_items),
       cmocka_unit_test(a_part_keeps_the_file_lines),
-      cmocka_unit_test(regular_file_refuses_fifo_and_folder),
       cmocka_unit_test(documents_and_aliases),
       cmocka_unit_test(duplicate_keys_are_errors_with_place),
       cmocka_unit_test(syntax_errors_have_place),
       cmocka_unit_test(nesting_and_aliases_are_bounded),
-      cmocka_unit_test(read_file_bounds_size),
       cmocka_unit_test(manifests_read_yaml11_booleans_as_kubectl),
       cmocka_unit_test(manifests_read_numbers_as_go_yaml_v2),
       cmocka_unit_test(infinities_and_nan_are_range_errors_not_oom),
@@ -448,7 +369,6 @@ int main(void) {
       cmocka_unit_test(merge_key_errors_have_places),
       cmocka_unit_test(alias_cycles_are_refused),
       cmocka_unit_test(alias_expansion_is_bounded_by_ratio),
-      cmocka_unit_test(read_file_fails_when_growing_fails),
       cmocka_unit_test(loader_survives_each_failed_realloc),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
