@@ -48,7 +48,7 @@ void adm_findings_init(struct adm_findings *f, struct adm_arena *a) {
 
 void adm_findings_add(struct adm_findings *f, const char *check, const char *message) {
   if (message == NULL) {
-    adm_arena_strdup(f->arena, NULL); /* marks the arena failed: the request fails closed */
+    adm_arena_fail(f->arena); /* the request fails closed */
     return;
   }
   struct adm_finding *grown = adm_arena_grow(f->arena, f->items, f->n, &f->cap, sizeof *grown, 8);

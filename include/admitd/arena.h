@@ -47,6 +47,10 @@ void adm_arena_init(struct adm_arena *a, size_t block_size, size_t limit);
 static inline enum adm_arena_failure adm_arena_failure(const struct adm_arena *a) {
   return a->failure;
 }
+/* Mark the arena failed (ADM_ARENA_NOMEM) when something the request
+ * needed could not be allocated elsewhere: every later allocation fails and
+ * the verdict is an error answer. */
+void adm_arena_fail(struct adm_arena *a);
 /* Release every block. */
 void adm_arena_free(struct adm_arena *a);
 /* Start over (failure and counts cleared), keeping up to keep_bytes of

@@ -30,13 +30,13 @@ struct adm_decide_plan {
   size_t n_needs, cap_needs;
   size_t n_needs_dropped; /* past ADM_MAX_IMAGE_NEEDS: left without a fact (fail closed) */
   bool not_attempted;     /* denied before any fact was needed */
-  /* On a pod UPDATE, the old pod: a container that keeps its image is not
-   * verified again (a NOT_CHECKED fact in unchanged[]), so relabelling a
-   * running pod never depends on a registry. unchanged[] also holds the
-   * INTERNAL facts of images past ADM_MAX_IMAGE_NEEDS. */
+  /* On a pod UPDATE, the old pod, else NULL. */
   const struct adm_pod *old;
-  struct adm_image_fact *unchanged;
-  size_t n_unchanged, cap_unchanged;
+  /* Facts known without a registry: NOT_CHECKED for a container that keeps
+   * its image on an UPDATE (so relabelling a running pod never depends on
+   * a registry), INTERNAL for images past ADM_MAX_IMAGE_NEEDS (fail closed). */
+  struct adm_image_fact *local_facts;
+  size_t n_local_facts, cap_local_facts;
 };
 
 void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,

@@ -166,6 +166,10 @@ void *adm_arena_calloc(struct adm_arena *a, size_t count, size_t size) {
   return p;
 }
 
+void adm_arena_fail(struct adm_arena *a) {
+  fail(a, ADM_ARENA_NOMEM);
+}
+
 char *adm_arena_strndup(struct adm_arena *a, const char *s, size_t n) {
   if (s == NULL)
     return fail(a, ADM_ARENA_NOMEM); /* the source itself failed to allocate */

@@ -306,14 +306,14 @@ static bool rule_selects(const struct adm_family_rule *r, const char *namespace,
   return adm_selector_matches(&sel, &labels);
 }
 
-/* Whether any family other than Pod Security has a rule for namespace
- * (labels are checked once the pod is read). */
 /* A configured family judges pods, and workload templates unless told
  * to ignore them. */
 static bool family_judges(const struct adm_family_config *fc, bool is_pod) {
   return fc->configured && (is_pod || fc->workloads != ADM_WORKLOADS_IGNORE);
 }
 
+/* Whether any family other than Pod Security has a rule for namespace
+ * (labels are checked once the pod is read). */
 static bool families_apply(const struct adm_config *cfg, const char *namespace, bool is_pod) {
   for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
@@ -414,16 +414,16 @@ static void run_rule(const struct adm_decide_plan *plan, int f, const struct adm
  * is past what one admission may verify. */
 static void add_local_fact(struct adm_decide_plan *plan, const struct adm_images_rule *ir, size_t rule_index,
                            const char *image, enum adm_sig_outcome outcome, const char *detail, struct adm_arena *a) {
-  for (size_t k = 0; k < plan->n_unchanged; k++)
-    if (plan->unchanged[k].rule == ir && strcmp(plan->unchanged[k].image, image) == 0 &&
-        plan->unchanged[k].outcome == outcome)
+  for (size_t k = 0; k < plan->n_local_facts; k++)
+    if (plan->local_facts[k].rule == ir && strcmp(plan->local_facts[k].image, image) == 0 &&
+        plan->local_facts[k].outcome == outcome)
       return;
   struct adm_image_fact *grown =
-      adm_arena_grow(a, plan->unchanged, plan->n_unchanged, &plan->cap_unchanged, sizeof *grown, 2);
+      adm_arena_grow(a, plan->local_facts, plan->n_local_facts, &plan->cap_local_facts, sizeof *grown, 2);
   if (grown == NULL)
     return; /* the arena has failed: the verdict is an error answer */
-  plan->unchanged = grown;
-  plan->unchanged[plan->n_unchanged++] =
+  plan->local_facts = grown;
+  plan->local_facts[plan->n_local_facts++] =
       (struct adm_image_fact){ir, rule_index, adm_arena_strdup(a, image), outcome, "", "", detail, detail, ""};
 }
 
@@ -528,15 +528,12 @@ static const char *verified_images(const struct adm_image_facts *facts, struct a
   return sb.len ? adm_sb_str(&sb) : NULL;
 }
 
-/* The checks that read facts, then the words: the denial, warnings and
- * audit annotations of every family, from every finding recorded. Pod
- * Security's verdict, if any, is already in d. */
 /* The gathered facts and those that needed no registry, as one list. */
 static const struct adm_image_facts *all_facts(const struct adm_decide_plan *plan, const struct adm_image_facts *facts,
                                                struct adm_arena *a) {
-  if (plan->n_unchanged == 0)
+  if (plan->n_local_facts == 0)
     return facts;
-  size_t n = plan->n_unchanged + (facts ? facts->n : 0);
+  size_t n = plan->n_local_facts + (facts ? facts->n : 0);
   struct adm_image_facts *all = adm_arena_alloc(a, sizeof *all);
   struct adm_image_fact *items = adm_arena_alloc(a, n * sizeof *items);
   if (all == NULL || items == NULL)
@@ -548,13 +545,16 @@ static const struct adm_image_facts *all_facts(const struct adm_decide_plan *pla
   if (k)
     memcpy(items, facts->items, k * sizeof *items);
   for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < plan->n_unchanged; i++)
-      if ((plan->unchanged[i].outcome == ADM_SIG_NOT_CHECKED) == (pass == 1))
-        items[k++] = plan->unchanged[i];
+    for (size_t i = 0; i < plan->n_local_facts; i++)
+      if ((plan->local_facts[i].outcome == ADM_SIG_NOT_CHECKED) == (pass == 1))
+        items[k++] = plan->local_facts[i];
   *all = (struct adm_image_facts){items, n, plan->not_attempted};
   return all;
 }
 
+/* The checks that read facts, then the words: the denial, warnings and
+ * audit annotations of every family, from every finding recorded. Pod
+ * Security's verdict, if any, is already in d. */
 static void decide_families(const struct adm_config *cfg, const struct adm_review_request *req,
                             struct adm_decide_plan *plan, const struct adm_image_facts *facts, struct adm_arena *a,
                             struct adm_decision *d) {
