@@ -58,13 +58,28 @@ const struct adm_pod_resource *adm_pod_resource_for_object(const char *api_versi
   return NULL;
 }
 
-/* The JSON path of the field being read, for error messages. */
+/* The JSON path of the field being read, for error messages, and the
+ * first error. An error is sticky: every read after it does nothing and
+ * returns it, so a reader reads its fields one after another and returns
+ * c->rc once, and the error reported is always the first. */
 struct ctx {
   struct adm_arena *a;
   struct adm_error *err;
   char path[512];
   size_t len;
+  int rc;
 };
+
+/* Record rc (from adm_fail) as the first error; returns it. */
+static int failed(struct ctx *c, int rc) {
+  if (c->rc == 0)
+    c->rc = rc;
+  return c->rc;
+}
+
+static int out_of_memory(struct ctx *c) {
+  return failed(c, adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory"));
+}
 
 /* Called for every field read, error or not: plain copies, no printf. A
  * path that would not fit is left as it was (errors name its prefix). */
@@ -95,259 +110,258 @@ static void path_pop(struct ctx *c, size_t saved) {
 static int type_error(struct ctx *c, const char *key, const char *expected, const json_t *v) {
   size_t saved = path_push_key(c, key);
   static const char *const names[] = {"object", "array", "string", "integer", "number", "boolean", "boolean", "null"};
-  int rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected %s, got %s", expected, names[json_typeof(v)]);
+  int rc = failed(c, adm_fail(c->err, ADM_ETYPE, c->path, "expected %s, got %s", expected, names[json_typeof(v)]));
   path_pop(c, saved);
   return rc;
 }
 
-/* Each getter leaves *out untouched when the key is absent or null. */
-static int get_object(struct ctx *c, const json_t *parent, const char *key, const json_t **out) {
-  const json_t *v = parent ? json_object_get(parent, key) : NULL;
-  *out = NULL;
-  if (v == NULL || json_is_null(v))
-    return 0;
-  if (!json_is_object(v))
-    return type_error(c, key, "object", v);
-  *out = v;
-  return 0;
-}
-
-static int get_array(struct ctx *c, const json_t *parent, const char *key, const json_t **out) {
-  const json_t *v = parent ? json_object_get(parent, key) : NULL;
-  *out = NULL;
-  if (v == NULL || json_is_null(v))
-    return 0;
-  if (!json_is_array(v))
-    return type_error(c, key, "array", v);
-  *out = v;
-  return 0;
-}
-
-static int get_string(struct ctx *c, const json_t *parent, const char *key, const char **out) {
-  const json_t *v = parent ? json_object_get(parent, key) : NULL;
-  if (v == NULL || json_is_null(v))
-    return 0;
-  if (!json_is_string(v))
-    return type_error(c, key, "string", v);
-  *out = json_string_value(v);
-  return 0;
-}
-
-static int get_tri(struct ctx *c, const json_t *parent, const char *key, enum adm_tri *out) {
-  const json_t *v = parent ? json_object_get(parent, key) : NULL;
-  if (v == NULL || json_is_null(v))
-    return 0;
-  if (!json_is_boolean(v))
-    return type_error(c, key, "boolean", v);
-  *out = json_is_true(v) ? ADM_TRUE : ADM_FALSE;
-  return 0;
-}
-
-static int get_bool(struct ctx *c, const json_t *parent, const char *key, bool *out) {
-  enum adm_tri t = ADM_UNSET;
-  int rc = get_tri(c, parent, key, &t);
-  *out = t == ADM_TRUE;
+/* An error at the current path, with the index i pushed for it. */
+static int item_error(struct ctx *c, size_t i, const char *expected) {
+  size_t saved = path_push_index(c, i);
+  int rc = failed(c, adm_fail(c->err, ADM_ETYPE, c->path, "expected %s", expected));
+  path_pop(c, saved);
   return rc;
 }
 
-static int get_int(struct ctx *c, const json_t *parent, const char *key, bool *has, int64_t *out) {
+/* parent[key] when it is present and not null, else NULL. */
+static const json_t *field(const json_t *parent, const char *key) {
   const json_t *v = parent ? json_object_get(parent, key) : NULL;
-  if (v == NULL || json_is_null(v))
-    return 0;
-  if (!json_is_integer(v))
-    return type_error(c, key, "integer", v);
+  return v == NULL || json_is_null(v) ? NULL : v;
+}
+
+/* Each getter leaves *out untouched when the key is absent or null, and
+ * does nothing after an error. */
+static const json_t *get_object(struct ctx *c, const json_t *parent, const char *key) {
+  const json_t *v = c->rc < 0 ? NULL : field(parent, key);
+  if (v == NULL)
+    return NULL;
+  if (!json_is_object(v)) {
+    type_error(c, key, "object", v);
+    return NULL;
+  }
+  return v;
+}
+
+static const json_t *get_array(struct ctx *c, const json_t *parent, const char *key) {
+  const json_t *v = c->rc < 0 ? NULL : field(parent, key);
+  if (v == NULL)
+    return NULL;
+  if (!json_is_array(v)) {
+    type_error(c, key, "array", v);
+    return NULL;
+  }
+  return v;
+}
+
+static void get_string(struct ctx *c, const json_t *parent, const char *key, const char **out) {
+  const json_t *v = c->rc < 0 ? NULL : field(parent, key);
+  if (v == NULL)
+    return;
+  if (!json_is_string(v))
+    type_error(c, key, "string", v);
+  else
+    *out = json_string_value(v);
+}
+
+static void get_tri(struct ctx *c, const json_t *parent, const char *key, enum adm_tri *out) {
+  const json_t *v = c->rc < 0 ? NULL : field(parent, key);
+  if (v == NULL)
+    return;
+  if (!json_is_boolean(v))
+    type_error(c, key, "boolean", v);
+  else
+    *out = json_is_true(v) ? ADM_TRUE : ADM_FALSE;
+}
+
+static void get_bool(struct ctx *c, const json_t *parent, const char *key, bool *out) {
+  enum adm_tri t = ADM_UNSET;
+  get_tri(c, parent, key, &t);
+  *out = t == ADM_TRUE;
+}
+
+static void get_int(struct ctx *c, const json_t *parent, const char *key, bool *has, int64_t *out) {
+  const json_t *v = c->rc < 0 ? NULL : field(parent, key);
+  if (v == NULL)
+    return;
+  if (!json_is_integer(v)) {
+    type_error(c, key, "integer", v);
+    return;
+  }
   *has = true;
   *out = (int64_t)json_integer_value(v);
-  return 0;
 }
 
-static int get_string_list(struct ctx *c, const json_t *parent, const char *key, struct adm_str_list *out) {
-  const json_t *arr;
-  int rc = get_array(c, parent, key, &arr);
-  if (rc < 0 || arr == NULL)
-    return rc;
+/* parent[key] as an object with the path extended by key (pop *saved after
+ * reading it), or NULL when absent, null or after an error. */
+static const json_t *enter(struct ctx *c, const json_t *parent, const char *key, size_t *saved) {
+  const json_t *o = get_object(c, parent, key);
+  if (o != NULL)
+    *saved = path_push_key(c, key);
+  return o;
+}
+
+static void get_string_list(struct ctx *c, const json_t *parent, const char *key, struct adm_str_list *out) {
+  const json_t *arr = get_array(c, parent, key);
+  if (arr == NULL)
+    return;
   size_t n = json_array_size(arr);
   out->items = adm_arena_calloc(c->a, n ? n : 1, sizeof *out->items);
-  if (out->items == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (out->items == NULL) {
+    out_of_memory(c);
+    return;
+  }
   size_t saved = path_push_key(c, key);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n && c->rc == 0; i++) {
     const json_t *v = json_array_get(arr, i);
-    if (!json_is_string(v)) {
-      size_t s2 = path_push_index(c, i);
-      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected string");
-      path_pop(c, s2);
-      path_pop(c, saved);
-      return rc;
-    }
-    out->items[out->n++] = json_string_value(v);
+    if (json_is_string(v))
+      out->items[out->n++] = json_string_value(v);
+    else
+      item_error(c, i, "string");
   }
   path_pop(c, saved);
-  return 0;
 }
 
-/* Descend into parent[key] as an object; calls fn with the path extended. */
-#define WITH_OBJECT(c, parent, key, var, body)                                                                         \
-  do {                                                                                                                 \
-    const json_t *var;                                                                                                 \
-    int rc_ = get_object((c), (parent), (key), &var);                                                                  \
-    if (rc_ < 0)                                                                                                       \
-      return rc_;                                                                                                      \
-    if (var != NULL) {                                                                                                 \
-      size_t saved_ = path_push_key((c), (key));                                                                       \
-      rc_ = (body);                                                                                                    \
-      path_pop((c), saved_);                                                                                           \
-      if (rc_ < 0)                                                                                                     \
-        return rc_;                                                                                                    \
-    }                                                                                                                  \
-  } while (0)
-
-static int read_selinux(struct ctx *c, const json_t *o, struct adm_selinux_options *s) {
+static void read_selinux(struct ctx *c, const json_t *o, struct adm_selinux_options *s) {
   s->present = true;
   s->type = s->user = s->role = "";
-  int rc;
-  if ((rc = get_string(c, o, "type", &s->type)) < 0 || (rc = get_string(c, o, "user", &s->user)) < 0 ||
-      (rc = get_string(c, o, "role", &s->role)) < 0)
-    return rc;
-  return 0;
+  get_string(c, o, "type", &s->type);
+  get_string(c, o, "user", &s->user);
+  get_string(c, o, "role", &s->role);
 }
 
-static int read_profile(struct ctx *c, const json_t *o, struct adm_profile *p) {
+static void read_profile(struct ctx *c, const json_t *o, struct adm_profile *p) {
   p->present = true;
   p->type = "";
-  int rc = get_string(c, o, "type", &p->type);
-  return rc < 0 ? rc : get_string(c, o, "localhostProfile", &p->localhost_profile);
+  get_string(c, o, "type", &p->type);
+  get_string(c, o, "localhostProfile", &p->localhost_profile);
 }
 
-static int read_windows(struct ctx *c, const json_t *o, enum adm_tri *host_process) {
-  return get_tri(c, o, "hostProcess", host_process);
+static void read_common(struct ctx *c, const json_t *sc, struct adm_security_common *cm) {
+  get_tri(c, sc, "runAsNonRoot", &cm->run_as_non_root);
+  get_int(c, sc, "runAsUser", &cm->has_run_as_user, &cm->run_as_user);
+  get_int(c, sc, "runAsGroup", &cm->has_run_as_group, &cm->run_as_group);
+  size_t saved;
+  const json_t *o = enter(c, sc, "seLinuxOptions", &saved);
+  if (o != NULL) {
+    read_selinux(c, o, &cm->selinux);
+    path_pop(c, saved);
+  }
+  if ((o = enter(c, sc, "seccompProfile", &saved)) != NULL) {
+    read_profile(c, o, &cm->seccomp);
+    path_pop(c, saved);
+  }
+  if ((o = enter(c, sc, "appArmorProfile", &saved)) != NULL) {
+    read_profile(c, o, &cm->apparmor);
+    path_pop(c, saved);
+  }
+  if ((o = enter(c, sc, "windowsOptions", &saved)) != NULL) {
+    get_tri(c, o, "hostProcess", &cm->windows_host_process);
+    path_pop(c, saved);
+  }
 }
 
-static int read_common(struct ctx *c, const json_t *sc, struct adm_security_common *cm) {
-  int rc;
-  if ((rc = get_tri(c, sc, "runAsNonRoot", &cm->run_as_non_root)) < 0 ||
-      (rc = get_int(c, sc, "runAsUser", &cm->has_run_as_user, &cm->run_as_user)) < 0 ||
-      (rc = get_int(c, sc, "runAsGroup", &cm->has_run_as_group, &cm->run_as_group)) < 0)
-    return rc;
-  WITH_OBJECT(c, sc, "seLinuxOptions", o, read_selinux(c, o, &cm->selinux));
-  WITH_OBJECT(c, sc, "seccompProfile", o, read_profile(c, o, &cm->seccomp));
-  WITH_OBJECT(c, sc, "appArmorProfile", o, read_profile(c, o, &cm->apparmor));
-  WITH_OBJECT(c, sc, "windowsOptions", o, read_windows(c, o, &cm->windows_host_process));
-  return 0;
-}
-
-static int read_capabilities(struct ctx *c, const json_t *o, struct adm_container_security *s) {
-  s->has_capabilities = true;
-  int rc;
-  if ((rc = get_string_list(c, o, "add", &s->cap_add)) < 0 || (rc = get_string_list(c, o, "drop", &s->cap_drop)) < 0)
-    return rc;
-  return 0;
-}
-
-static int read_container_sc(struct ctx *c, const json_t *sc, struct adm_container_security *s) {
+static void read_container_sc(struct ctx *c, const json_t *sc, struct adm_container_security *s) {
   s->present = true;
-  int rc;
-  if ((rc = read_common(c, sc, &s->common)) < 0 || (rc = get_tri(c, sc, "privileged", &s->privileged)) < 0 ||
-      (rc = get_tri(c, sc, "allowPrivilegeEscalation", &s->allow_privilege_escalation)) < 0 ||
-      (rc = get_string(c, sc, "procMount", &s->proc_mount)) < 0 ||
-      (rc = get_tri(c, sc, "readOnlyRootFilesystem", &s->read_only_root_filesystem)) < 0)
-    return rc;
-  WITH_OBJECT(c, sc, "capabilities", o, read_capabilities(c, o, s));
-  return 0;
+  read_common(c, sc, &s->common);
+  get_tri(c, sc, "privileged", &s->privileged);
+  get_tri(c, sc, "allowPrivilegeEscalation", &s->allow_privilege_escalation);
+  get_string(c, sc, "procMount", &s->proc_mount);
+  get_tri(c, sc, "readOnlyRootFilesystem", &s->read_only_root_filesystem);
+  size_t saved;
+  const json_t *o = enter(c, sc, "capabilities", &saved);
+  if (o != NULL) {
+    s->has_capabilities = true;
+    get_string_list(c, o, "add", &s->cap_add);
+    get_string_list(c, o, "drop", &s->cap_drop);
+    path_pop(c, saved);
+  }
 }
 
 /* host of handler.httpGet and handler.tcpSocket, when non-empty. */
-static int read_handler_hosts(struct ctx *c, const json_t *handler, const char **hosts, size_t *n) {
+static void read_handler_hosts(struct ctx *c, const json_t *handler, const char **hosts, size_t *n) {
   static const char *const kinds[] = {"httpGet", "tcpSocket"};
   for (size_t k = 0; k < 2; k++) {
-    const json_t *o;
-    int rc = get_object(c, handler, kinds[k], &o);
-    if (rc < 0)
-      return rc;
+    size_t saved;
+    const json_t *o = enter(c, handler, kinds[k], &saved);
     if (o == NULL)
       continue;
-    size_t saved = path_push_key(c, kinds[k]);
     const char *host = NULL;
-    rc = get_string(c, o, "host", &host);
+    get_string(c, o, "host", &host);
     path_pop(c, saved);
-    if (rc < 0)
-      return rc;
-    if (host && host[0])
+    if (c->rc == 0 && host && host[0])
       hosts[(*n)++] = host;
   }
-  return 0;
 }
 
-static int read_probe_hosts(struct ctx *c, const json_t *ct, struct adm_str_list *out) {
+static void read_probe_hosts(struct ctx *c, const json_t *ct, struct adm_str_list *out) {
   /* At most two hosts for each of five handlers. */
   const char **hosts = adm_arena_calloc(c->a, 10, sizeof *hosts);
   size_t n = 0;
-  if (hosts == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (hosts == NULL) {
+    out_of_memory(c);
+    return;
+  }
   static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
-  for (size_t i = 0; i < 3; i++)
-    WITH_OBJECT(c, ct, probes[i], o, read_handler_hosts(c, o, hosts, &n));
-  const json_t *lc;
-  int rc = get_object(c, ct, "lifecycle", &lc);
-  if (rc < 0)
-    return rc;
+  size_t saved;
+  for (size_t i = 0; i < 3; i++) {
+    const json_t *o = enter(c, ct, probes[i], &saved);
+    if (o != NULL) {
+      read_handler_hosts(c, o, hosts, &n);
+      path_pop(c, saved);
+    }
+  }
+  const json_t *lc = enter(c, ct, "lifecycle", &saved);
   if (lc != NULL) {
-    size_t saved = path_push_key(c, "lifecycle");
     static const char *const handlers[] = {"postStart", "preStop"};
     for (size_t i = 0; i < 2; i++) {
-      const json_t *h;
-      if ((rc = get_object(c, lc, handlers[i], &h)) < 0)
-        break;
-      if (h == NULL)
-        continue;
-      size_t s2 = path_push_key(c, handlers[i]);
-      rc = read_handler_hosts(c, h, hosts, &n);
-      path_pop(c, s2);
-      if (rc < 0)
-        break;
+      size_t s2;
+      const json_t *h = enter(c, lc, handlers[i], &s2);
+      if (h != NULL) {
+        read_handler_hosts(c, h, hosts, &n);
+        path_pop(c, s2);
+      }
     }
     path_pop(c, saved);
-    if (rc < 0)
-      return rc;
   }
-  out->items = hosts;
-  out->n = n;
-  return 0;
+  if (c->rc == 0) {
+    out->items = hosts;
+    out->n = n;
+  }
 }
 
-static int read_ports(struct ctx *c, const json_t *ct, struct adm_container *out) {
-  const json_t *ports;
-  int rc = get_array(c, ct, "ports", &ports);
-  if (rc < 0 || ports == NULL)
-    return rc;
+static void read_ports(struct ctx *c, const json_t *ct, struct adm_container *out) {
+  const json_t *ports = get_array(c, ct, "ports");
+  if (ports == NULL)
+    return;
   size_t n = json_array_size(ports);
   out->host_ports = adm_arena_calloc(c->a, n ? n : 1, sizeof *out->host_ports);
-  if (out->host_ports == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (out->host_ports == NULL) {
+    out_of_memory(c);
+    return;
+  }
   size_t saved = path_push_key(c, "ports");
-  for (size_t i = 0; i < n && rc == 0; i++) {
+  for (size_t i = 0; i < n && c->rc == 0; i++) {
     const json_t *p = json_array_get(ports, i);
-    size_t s2 = path_push_index(c, i);
     if (!json_is_object(p)) {
-      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected object");
-    } else {
-      bool has = false;
-      int64_t hp = 0;
-      rc = get_int(c, p, "hostPort", &has, &hp);
-      out->host_ports[out->n_host_ports++] = hp;
+      item_error(c, i, "object");
+      break;
     }
+    size_t s2 = path_push_index(c, i);
+    bool has = false;
+    int64_t hp = 0;
+    get_int(c, p, "hostPort", &has, &hp);
+    out->host_ports[out->n_host_ports++] = hp;
     path_pop(c, s2);
   }
   path_pop(c, saved);
-  return rc;
 }
 
 /* A quantity as the API server would hold it: manifests may give a YAML
  * number (cpu: 1, cpu: 0.5), which kubectl sends as that number's text. */
-static int quantity_text(struct ctx *c, const char *key, const json_t *v, const char **out) {
+static void quantity_text(struct ctx *c, const char *key, const json_t *v, const char **out) {
   if (json_is_string(v)) {
     *out = json_string_value(v);
-    return 0;
+    return;
   }
   char buf[64];
   if (json_is_integer(v)) {
@@ -361,21 +375,24 @@ static int quantity_text(struct ctx *c, const char *key, const json_t *v, const 
         break;
     }
   } else {
-    return type_error(c, key, "quantity (string or number)", v);
+    type_error(c, key, "quantity (string or number)", v);
+    return;
   }
   *out = adm_arena_strdup(c->a, buf);
-  return *out ? 0 : adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (*out == NULL)
+    out_of_memory(c);
 }
 
-static int read_resource_list(struct ctx *c, const json_t *parent, const char *key, struct adm_resource_list *out) {
-  const json_t *o;
-  int rc = get_object(c, parent, key, &o);
-  if (rc < 0 || o == NULL)
-    return rc;
+static void read_resource_list(struct ctx *c, const json_t *parent, const char *key, struct adm_resource_list *out) {
+  const json_t *o = get_object(c, parent, key);
+  if (o == NULL)
+    return;
   size_t n = json_object_size(o);
   out->items = adm_arena_calloc(c->a, n ? n : 1, sizeof *out->items);
-  if (out->items == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (out->items == NULL) {
+    out_of_memory(c);
+    return;
+  }
   size_t saved = path_push_key(c, key);
   const char *name;
   const json_t *v;
@@ -384,222 +401,211 @@ static int read_resource_list(struct ctx *c, const json_t *parent, const char *k
       continue;
     struct adm_resource_entry *e = &out->items[out->n];
     e->name = name;
-    if ((rc = quantity_text(c, name, v, &e->value)) < 0)
+    quantity_text(c, name, v, &e->value);
+    if (c->rc < 0)
       break;
     out->n++;
   }
   path_pop(c, saved);
-  return rc;
 }
 
-static int read_resources(struct ctx *c, const json_t *o, struct adm_resources *r) {
+static void read_resources(struct ctx *c, const json_t *o, struct adm_resources *r) {
   r->present = true;
-  int rc = read_resource_list(c, o, "requests", &r->requests);
-  return rc < 0 ? rc : read_resource_list(c, o, "limits", &r->limits);
+  read_resource_list(c, o, "requests", &r->requests);
+  read_resource_list(c, o, "limits", &r->limits);
 }
 
-static int read_container(struct ctx *c, const json_t *ct, enum adm_container_kind kind, struct adm_container *out) {
+static void read_container(struct ctx *c, const json_t *ct, enum adm_container_kind kind, struct adm_container *out) {
   memset(out, 0, sizeof *out);
   out->kind = kind;
   out->name = "";
-  int rc;
-  if ((rc = get_string(c, ct, "name", &out->name)) < 0 || (rc = get_string(c, ct, "image", &out->image)) < 0 ||
-      (rc = get_string(c, ct, "restartPolicy", &out->restart_policy)) < 0)
-    return rc;
-  WITH_OBJECT(c, ct, "securityContext", o, read_container_sc(c, o, &out->sc));
+  get_string(c, ct, "name", &out->name);
+  get_string(c, ct, "image", &out->image);
+  get_string(c, ct, "restartPolicy", &out->restart_policy);
+  size_t saved;
+  const json_t *o = enter(c, ct, "securityContext", &saved);
+  if (o != NULL) {
+    read_container_sc(c, o, &out->sc);
+    path_pop(c, saved);
+  }
   /* Ephemeral containers have no resources; the API server refuses them. */
-  if (kind != ADM_CONTAINER_EPHEMERAL)
-    WITH_OBJECT(c, ct, "resources", o, read_resources(c, o, &out->resources));
-  if ((rc = read_ports(c, ct, out)) < 0 || (rc = read_probe_hosts(c, ct, &out->probe_hosts)) < 0)
-    return rc;
-  return 0;
+  if (kind != ADM_CONTAINER_EPHEMERAL && (o = enter(c, ct, "resources", &saved)) != NULL) {
+    read_resources(c, o, &out->resources);
+    path_pop(c, saved);
+  }
+  read_ports(c, ct, out);
+  if (c->rc == 0)
+    read_probe_hosts(c, ct, &out->probe_hosts);
 }
 
-static int read_containers(struct ctx *c, const json_t *spec, const char *key, enum adm_container_kind kind,
-                           struct adm_pod *pod, size_t *count) {
-  const json_t *arr;
-  int rc = get_array(c, spec, key, &arr);
-  if (rc < 0 || arr == NULL)
-    return rc;
+static void read_containers(struct ctx *c, const json_t *spec, const char *key, enum adm_container_kind kind,
+                            struct adm_pod *pod, size_t *count) {
+  const json_t *arr = get_array(c, spec, key);
+  if (arr == NULL)
+    return;
   size_t saved = path_push_key(c, key);
-  for (size_t i = 0; i < json_array_size(arr); i++) {
-    size_t s2 = path_push_index(c, i);
+  for (size_t i = 0; i < json_array_size(arr) && c->rc == 0; i++) {
     const json_t *ct = json_array_get(arr, i);
-    if (!json_is_object(ct))
-      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected object");
-    else
-      rc = read_container(c, ct, kind, &pod->containers[pod->n_containers++]);
-    path_pop(c, s2);
-    if (rc < 0)
+    if (!json_is_object(ct)) {
+      item_error(c, i, "object");
       break;
-    (*count)++;
+    }
+    size_t s2 = path_push_index(c, i);
+    read_container(c, ct, kind, &pod->containers[pod->n_containers++]);
+    path_pop(c, s2);
+    if (c->rc == 0)
+      (*count)++;
   }
   path_pop(c, saved);
-  return rc;
 }
 
-static int read_int_list(struct ctx *c, const json_t *parent, const char *key, int64_t **items, size_t *n) {
-  const json_t *arr;
-  int rc = get_array(c, parent, key, &arr);
-  if (rc < 0 || arr == NULL)
-    return rc;
+static void read_int_list(struct ctx *c, const json_t *parent, const char *key, int64_t **items, size_t *n) {
+  const json_t *arr = get_array(c, parent, key);
+  if (arr == NULL)
+    return;
   size_t count = json_array_size(arr);
   *items = adm_arena_calloc(c->a, count ? count : 1, sizeof **items);
-  if (*items == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (*items == NULL) {
+    out_of_memory(c);
+    return;
+  }
   size_t saved = path_push_key(c, key);
-  for (size_t i = 0; i < count && rc == 0; i++) {
+  for (size_t i = 0; i < count && c->rc == 0; i++) {
     const json_t *v = json_array_get(arr, i);
-    if (json_is_integer(v)) {
+    if (json_is_integer(v))
       (*items)[(*n)++] = (int64_t)json_integer_value(v);
+    else
+      item_error(c, i, "integer");
+  }
+  path_pop(c, saved);
+}
+
+static void read_sysctls(struct ctx *c, const json_t *sc, struct adm_str_list *out) {
+  const json_t *arr = get_array(c, sc, "sysctls");
+  if (arr == NULL)
+    return;
+  size_t n = json_array_size(arr);
+  out->items = adm_arena_calloc(c->a, n ? n : 1, sizeof *out->items);
+  if (out->items == NULL) {
+    out_of_memory(c);
+    return;
+  }
+  size_t saved = path_push_key(c, "sysctls");
+  for (size_t i = 0; i < n && c->rc == 0; i++) {
+    const json_t *e = json_array_get(arr, i);
+    const char *name = "";
+    if (!json_is_object(e)) {
+      item_error(c, i, "object");
     } else {
       size_t s2 = path_push_index(c, i);
-      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected integer");
+      get_string(c, e, "name", &name);
       path_pop(c, s2);
     }
+    out->items[out->n++] = name;
   }
   path_pop(c, saved);
-  return rc;
 }
 
-static int read_pod_sc(struct ctx *c, const json_t *sc, struct adm_pod_security *s) {
+static void read_pod_sc(struct ctx *c, const json_t *sc, struct adm_pod_security *s) {
   s->present = true;
-  int rc = read_common(c, sc, &s->common);
-  if (rc < 0 || (rc = get_int(c, sc, "fsGroup", &s->has_fs_group, &s->fs_group)) < 0 ||
-      (rc = read_int_list(c, sc, "supplementalGroups", &s->supplemental_groups, &s->n_supplemental_groups)) < 0)
-    return rc;
-  const json_t *arr;
-  if ((rc = get_array(c, sc, "sysctls", &arr)) < 0 || arr == NULL)
-    return rc;
-  size_t n = json_array_size(arr);
-  s->sysctls.items = adm_arena_calloc(c->a, n ? n : 1, sizeof *s->sysctls.items);
-  if (s->sysctls.items == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
-  size_t saved = path_push_key(c, "sysctls");
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    const json_t *e = json_array_get(arr, i);
-    size_t s2 = path_push_index(c, i);
-    const char *name = "";
-    if (!json_is_object(e))
-      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected object");
-    else
-      rc = get_string(c, e, "name", &name);
-    s->sysctls.items[s->sysctls.n++] = name;
-    path_pop(c, s2);
-  }
-  path_pop(c, saved);
-  return rc;
+  read_common(c, sc, &s->common);
+  get_int(c, sc, "fsGroup", &s->has_fs_group, &s->fs_group);
+  read_int_list(c, sc, "supplementalGroups", &s->supplemental_groups, &s->n_supplemental_groups);
+  read_sysctls(c, sc, &s->sysctls);
 }
 
-static int read_volumes(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
-  const json_t *arr;
-  int rc = get_array(c, spec, "volumes", &arr);
-  if (rc < 0 || arr == NULL)
-    return rc;
+/* Which sources a volume names; a source admitd does not know (a newer
+ * API) makes it "unknown". */
+static void read_volume_sources(const json_t *v, struct adm_volume *vol) {
+  const char *key;
+  const json_t *val;
+  json_object_foreach((json_t *)v, key, val) {
+    if (strcmp(key, "name") == 0 || json_is_null(val))
+      continue;
+    bool known = false;
+    for (int s = 0; s < ADM_VOL__COUNT && !known; s++) {
+      if (strcmp(key, adm_volume_source_key((enum adm_volume_source)s)) == 0) {
+        vol->sources |= UINT64_C(1) << s;
+        known = true;
+      }
+    }
+    if (!known)
+      vol->has_unknown = true;
+  }
+  /* The API server defaults a volume with no source to emptyDir
+   * (SetDefaults_Volume), so manifests are judged as stored. */
+  if (vol->sources == 0 && !vol->has_unknown)
+    vol->sources = UINT64_C(1) << ADM_VOL_EMPTY_DIR;
+}
+
+static void read_volumes(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
+  const json_t *arr = get_array(c, spec, "volumes");
+  if (arr == NULL)
+    return;
   size_t n = json_array_size(arr);
-  if (n > ADM_MAX_VOLUMES)
-    return adm_fail(c->err, ADM_ETOOBIG, c->path, "more than %d volumes", ADM_MAX_VOLUMES);
+  if (n > ADM_MAX_VOLUMES) {
+    failed(c, adm_fail(c->err, ADM_ETOOBIG, c->path, "more than %d volumes", ADM_MAX_VOLUMES));
+    return;
+  }
   pod->volumes = adm_arena_calloc(c->a, n ? n : 1, sizeof *pod->volumes);
-  if (pod->volumes == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
+  if (pod->volumes == NULL) {
+    out_of_memory(c);
+    return;
+  }
   size_t saved = path_push_key(c, "volumes");
-  for (size_t i = 0; i < n && rc == 0; i++) {
+  for (size_t i = 0; i < n && c->rc == 0; i++) {
     const json_t *v = json_array_get(arr, i);
-    size_t s2 = path_push_index(c, i);
     struct adm_volume *vol = &pod->volumes[pod->n_volumes++];
     vol->name = "";
     if (!json_is_object(v)) {
-      rc = adm_fail(c->err, ADM_ETYPE, c->path, "expected object");
-    } else if ((rc = get_string(c, v, "name", &vol->name)) == 0) {
-      const char *key;
-      const json_t *val;
-      json_object_foreach((json_t *)v, key, val) {
-        if (strcmp(key, "name") == 0 || json_is_null(val))
-          continue;
-        bool known = false;
-        for (int s = 0; s < ADM_VOL__COUNT; s++) {
-          if (strcmp(key, adm_volume_source_key((enum adm_volume_source)s)) == 0) {
-            vol->sources |= UINT64_C(1) << s;
-            known = true;
-            break;
-          }
-        }
-        if (!known)
-          vol->has_unknown = true;
-      }
-      /* The API server defaults a volume with no source to emptyDir
-       * (SetDefaults_Volume), so manifests are judged as stored. A source
-       * admitd does not know (a newer API) stays "unknown". */
-      if (vol->sources == 0 && !vol->has_unknown)
-        vol->sources = UINT64_C(1) << ADM_VOL_EMPTY_DIR;
+      item_error(c, i, "object");
+      break;
     }
+    size_t s2 = path_push_index(c, i);
+    get_string(c, v, "name", &vol->name);
+    if (c->rc == 0)
+      read_volume_sources(v, vol);
     path_pop(c, s2);
   }
   path_pop(c, saved);
-  return rc;
 }
 
-static int read_annotations(struct ctx *c, const json_t *meta, struct adm_pod *pod) {
-  const json_t *ann;
-  int rc = get_object(c, meta, "annotations", &ann);
-  if (rc < 0 || ann == NULL)
-    return rc;
-  size_t n = json_object_size(ann);
-  pod->annotation_keys = adm_arena_calloc(c->a, n ? n : 1, sizeof *pod->annotation_keys);
-  pod->annotation_values = adm_arena_calloc(c->a, n ? n : 1, sizeof *pod->annotation_values);
-  if (pod->annotation_keys == NULL || pod->annotation_values == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
-  size_t saved = path_push_key(c, "annotations");
-  const char *key;
-  const json_t *val;
-  json_object_foreach((json_t *)ann, key, val) {
-    if (!json_is_string(val)) {
-      rc = type_error(c, key, "string", val);
-      break;
-    }
-    pod->annotation_keys[pod->n_annotations] = key;
-    pod->annotation_values[pod->n_annotations++] = json_string_value(val);
-  }
-  path_pop(c, saved);
-  return rc;
-}
-
-static int read_labels(struct ctx *c, const json_t *meta, struct adm_label_list *l) {
-  const json_t *o;
-  int rc = get_object(c, meta, "labels", &o);
-  if (rc < 0 || o == NULL)
-    return rc;
+/* A string map (labels, annotations) as two parallel lists. */
+static void read_string_map(struct ctx *c, const json_t *meta, const char *key, const char ***keys,
+                            const char ***values, size_t *count) {
+  const json_t *o = get_object(c, meta, key);
+  if (o == NULL)
+    return;
   size_t n = json_object_size(o);
-  l->keys = adm_arena_calloc(c->a, n ? n : 1, sizeof *l->keys);
-  l->values = adm_arena_calloc(c->a, n ? n : 1, sizeof *l->values);
-  if (l->keys == NULL || l->values == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
-  size_t saved = path_push_key(c, "labels");
-  const char *key;
+  *keys = adm_arena_calloc(c->a, n ? n : 1, sizeof **keys);
+  *values = adm_arena_calloc(c->a, n ? n : 1, sizeof **values);
+  if (*keys == NULL || *values == NULL) {
+    out_of_memory(c);
+    return;
+  }
+  size_t saved = path_push_key(c, key);
+  const char *k;
   const json_t *val;
-  json_object_foreach((json_t *)o, key, val) {
+  json_object_foreach((json_t *)o, k, val) {
     if (!json_is_string(val)) {
-      rc = type_error(c, key, "string", val);
+      type_error(c, k, "string", val);
       break;
     }
-    l->keys[l->n] = key;
-    l->values[l->n++] = json_string_value(val);
+    (*keys)[*count] = k;
+    (*values)[(*count)++] = json_string_value(val);
   }
   path_pop(c, saved);
-  return rc;
 }
 
-static int read_meta(struct ctx *c, const json_t *meta, struct adm_pod *pod) {
-  int rc;
+static void read_meta(struct ctx *c, const json_t *meta, struct adm_pod *pod) {
   const char *generate = NULL;
-  if ((rc = get_string(c, meta, "name", &pod->name)) < 0 || (rc = get_string(c, meta, "generateName", &generate)) < 0 ||
-      (rc = get_string(c, meta, "namespace", &pod->namespace)) < 0)
-    return rc;
+  get_string(c, meta, "name", &pod->name);
+  get_string(c, meta, "generateName", &generate);
+  get_string(c, meta, "namespace", &pod->namespace);
   if (pod->name[0] == '\0' && generate)
     pod->name = generate;
-  if ((rc = read_labels(c, meta, &pod->labels)) < 0)
-    return rc;
-  return read_annotations(c, meta, pod);
+  read_string_map(c, meta, "labels", &pod->labels.keys, &pod->labels.values, &pod->labels.n);
+  read_string_map(c, meta, "annotations", &pod->annotation_keys, &pod->annotation_values, &pod->n_annotations);
 }
 
 static size_t count_array(const json_t *spec, const char *key) {
@@ -607,47 +613,49 @@ static size_t count_array(const json_t *spec, const char *key) {
   return json_is_array(v) ? json_array_size(v) : 0;
 }
 
-static int read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
-  int rc;
-  if ((rc = get_bool(c, spec, "hostNetwork", &pod->host_network)) < 0 ||
-      (rc = get_bool(c, spec, "hostPID", &pod->host_pid)) < 0 ||
-      (rc = get_bool(c, spec, "hostIPC", &pod->host_ipc)) < 0 ||
-      (rc = get_tri(c, spec, "hostUsers", &pod->host_users)) < 0 ||
-      (rc = get_string(c, spec, "runtimeClassName", &pod->runtime_class)) < 0 ||
-      (rc = get_string(c, spec, "serviceAccountName", &pod->service_account)) < 0 ||
-      (rc = get_tri(c, spec, "automountServiceAccountToken", &pod->automount_token)) < 0 ||
-      (rc = get_tri(c, spec, "shareProcessNamespace", &pod->share_process_namespace)) < 0)
-    return rc;
-  const json_t *aliases;
-  if ((rc = get_array(c, spec, "hostAliases", &aliases)) < 0)
-    return rc;
+static void read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
+  get_bool(c, spec, "hostNetwork", &pod->host_network);
+  get_bool(c, spec, "hostPID", &pod->host_pid);
+  get_bool(c, spec, "hostIPC", &pod->host_ipc);
+  get_tri(c, spec, "hostUsers", &pod->host_users);
+  get_string(c, spec, "runtimeClassName", &pod->runtime_class);
+  get_string(c, spec, "serviceAccountName", &pod->service_account);
+  get_tri(c, spec, "automountServiceAccountToken", &pod->automount_token);
+  get_tri(c, spec, "shareProcessNamespace", &pod->share_process_namespace);
+  const json_t *aliases = get_array(c, spec, "hostAliases");
   pod->n_host_aliases = aliases ? json_array_size(aliases) : 0;
-  WITH_OBJECT(c, spec, "resources", o, read_resources(c, o, &pod->resources));
-  if ((rc = read_resource_list(c, spec, "overhead", &pod->overhead)) < 0)
-    return rc;
-  const json_t *os;
-  if ((rc = get_object(c, spec, "os", &os)) < 0)
-    return rc;
-  if (os != NULL) {
-    size_t saved = path_push_key(c, "os");
-    rc = get_string(c, os, "name", &pod->os_name);
+  size_t saved;
+  const json_t *o = enter(c, spec, "resources", &saved);
+  if (o != NULL) {
+    read_resources(c, o, &pod->resources);
     path_pop(c, saved);
-    if (rc < 0)
-      return rc;
   }
-  WITH_OBJECT(c, spec, "securityContext", o, read_pod_sc(c, o, &pod->sc));
+  read_resource_list(c, spec, "overhead", &pod->overhead);
+  if ((o = enter(c, spec, "os", &saved)) != NULL) {
+    get_string(c, o, "name", &pod->os_name);
+    path_pop(c, saved);
+  }
+  if ((o = enter(c, spec, "securityContext", &saved)) != NULL) {
+    read_pod_sc(c, o, &pod->sc);
+    path_pop(c, saved);
+  }
+  if (c->rc < 0)
+    return;
   size_t total =
       count_array(spec, "initContainers") + count_array(spec, "containers") + count_array(spec, "ephemeralContainers");
-  if (total > ADM_MAX_CONTAINERS)
-    return adm_fail(c->err, ADM_ETOOBIG, c->path, "more than %d containers", ADM_MAX_CONTAINERS);
+  if (total > ADM_MAX_CONTAINERS) {
+    failed(c, adm_fail(c->err, ADM_ETOOBIG, c->path, "more than %d containers", ADM_MAX_CONTAINERS));
+    return;
+  }
   pod->containers = adm_arena_calloc(c->a, total ? total : 1, sizeof *pod->containers);
-  if (pod->containers == NULL)
-    return adm_fail(c->err, ADM_ENOMEM, c->path, "out of memory");
-  if ((rc = read_containers(c, spec, "initContainers", ADM_CONTAINER_INIT, pod, &pod->n_init)) < 0 ||
-      (rc = read_containers(c, spec, "containers", ADM_CONTAINER_REGULAR, pod, &pod->n_regular)) < 0 ||
-      (rc = read_containers(c, spec, "ephemeralContainers", ADM_CONTAINER_EPHEMERAL, pod, &pod->n_ephemeral)) < 0)
-    return rc;
-  return read_volumes(c, spec, pod);
+  if (pod->containers == NULL) {
+    out_of_memory(c);
+    return;
+  }
+  read_containers(c, spec, "initContainers", ADM_CONTAINER_INIT, pod, &pod->n_init);
+  read_containers(c, spec, "containers", ADM_CONTAINER_REGULAR, pod, &pod->n_regular);
+  read_containers(c, spec, "ephemeralContainers", ADM_CONTAINER_EPHEMERAL, pod, &pod->n_ephemeral);
+  read_volumes(c, spec, pod);
 }
 
 /* metadata + spec of a Pod or a PodTemplateSpec. */
@@ -655,9 +663,17 @@ static int read_pod_like(struct ctx *c, const json_t *obj, struct adm_pod *pod) 
   memset(pod, 0, sizeof *pod);
   pod->name = "";
   pod->namespace = "";
-  WITH_OBJECT(c, obj, "metadata", o, read_meta(c, o, pod));
-  WITH_OBJECT(c, obj, "spec", o, read_spec(c, o, pod));
-  return 0;
+  size_t saved;
+  const json_t *o = enter(c, obj, "metadata", &saved);
+  if (o != NULL) {
+    read_meta(c, o, pod);
+    path_pop(c, saved);
+  }
+  if ((o = enter(c, obj, "spec", &saved)) != NULL) {
+    read_spec(c, o, pod);
+    path_pop(c, saved);
+  }
+  return c->rc;
 }
 
 int adm_extract_pod(const json_t *obj, struct adm_arena *a, struct adm_pod *pod, struct adm_error *err) {
@@ -679,12 +695,9 @@ int adm_extract_template(const json_t *obj, const struct adm_pod_resource *res, 
   }
   const json_t *cur = obj;
   for (const char *const *k = res->template_path; *k; k++) {
-    const json_t *next;
-    int rc = get_object(&c, cur, *k, &next);
-    if (rc < 0)
-      return rc;
+    const json_t *next = get_object(&c, cur, *k);
     if (next == NULL)
-      return 0;
+      return c.rc;
     path_push_key(&c, *k);
     cur = next;
   }
