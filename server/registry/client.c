@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "admitd/image.h"
+#include "registry_internal.h"
 
 #define ACCEPT_MANIFESTS                                                                                               \
   "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "                      \
@@ -39,58 +40,16 @@
   "application/vnd.docker.distribution.manifest.v2+json"
 
 enum {
-  URL_MAX = 8192,            /* a redirect or token realm longer than this is refused */
-  CHALLENGE_MAX = 2048,      /* one WWW-Authenticate value */
   TOKEN_MAX = 16384,         /* one bearer token */
   TOKEN_BODY_MAX = 65536,    /* the token endpoint's JSON answer */
-  TOKEN_SLOTS = 32,          /* cached tokens per client */
-  POOL_MAX = 8,              /* idle easy handles kept per client */
   CREDENTIALS_MAX = 1 << 20, /* dockerconfigjson file */
   REPO_MAX = 255,
 };
 
-struct host_settings {
-  char *host; /* canonical, maybe with ":port" */
-  char *ca_file;
-  bool insecure;
-};
-
-struct credential {
-  char *host;         /* canonical */
-  char *basic_header; /* "Authorization: Basic ..." */
-};
-
-struct token_slot {
-  char *key;    /* "<canonical registry> <scope>"; NULL: empty */
-  char *header; /* "Authorization: Bearer ..." */
-  int64_t expires_ms;
-};
-
-struct adm_registry_client {
-  struct host_settings *hosts;
-  size_t nhosts;
-  struct credential *creds;
-  size_t ncreds;
-  long connect_timeout_ms, request_timeout_ms;
-  size_t max_manifest, max_blob;
-  int max_redirects;
-  atomic_ulong requests;
-
-  pthread_mutex_t lock; /* tokens and pool */
-  struct token_slot tokens[TOKEN_SLOTS];
-  CURL *pool[POOL_MAX];
-  size_t npool;
-
-  CURLSH *share;
-  pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
-};
-
 /* ---- small helpers ---------------------------------------------------- */
 
-static enum adm_fetch_outcome fail(struct adm_fetch_error *err, enum adm_fetch_outcome o, int status, const char *fmt,
-                                   ...) __attribute__((format(printf, 4, 5)));
-static enum adm_fetch_outcome fail(struct adm_fetch_error *err, enum adm_fetch_outcome o, int status, const char *fmt,
-                                   ...) {
+enum adm_fetch_outcome adm__reg_fail(struct adm_fetch_error *err, enum adm_fetch_outcome o, int status, const char *fmt,
+                                     ...) {
   if (err != NULL) {
     err->outcome = o;
     err->http_status = status;
@@ -102,7 +61,7 @@ static enum adm_fetch_outcome fail(struct adm_fetch_error *err, enum adm_fetch_o
   return o;
 }
 
-static char *dup_str(const char *s) {
+char *adm__reg_dup_str(const char *s) {
   return s ? strdup(s) : NULL;
 }
 
@@ -158,7 +117,7 @@ static bool valid_tag(const char *t) {
   return true;
 }
 
-static void lower_in_place(char *s) {
+void adm__reg_lower_in_place(char *s) {
   for (; *s; s++)
     *s = (char)tolower((unsigned char)*s);
 }
@@ -175,7 +134,7 @@ int adm_registry_host_canonical(const char *name, char *out, size_t outlen) {
     return ADM_ETOOBIG;
   memcpy(out, p, n);
   out[n] = '\0';
-  lower_in_place(out);
+  adm__reg_lower_in_place(out);
   if (adm_image_host_is_docker_hub(out, n)) {
     if (outlen < sizeof "docker.io")
       return ADM_ETOOBIG;
@@ -191,7 +150,7 @@ const char *adm_registry_api_host(const char *canonical) {
 /* ---- settings and credentials ----------------------------------------- */
 
 /* hostname (no port) and port ("" when none) of a canonical "name[:port]". */
-static void split_host_port(const char *hp, char *host, size_t hostlen, const char **port) {
+void adm__reg_split_host_port(const char *hp, char *host, size_t hostlen, const char **port) {
   const char *colon = strrchr(hp, ':');
   if (hp[0] == '[') { /* [v6]:port */
     const char *close = strchr(hp, ']');
@@ -207,13 +166,13 @@ static void split_host_port(const char *hp, char *host, size_t hostlen, const ch
 
 /* The settings for hostname:port: an exact "name:port" entry wins over a
  * "name" entry; NULL when neither exists (HTTPS, system CAs). */
-static const struct host_settings *settings_for(const struct adm_registry_client *c, const char *host,
-                                                const char *port) {
-  const struct host_settings *by_name = NULL;
+const struct adm__reg_host_settings *adm__reg_settings_for(const struct adm_registry_client *c, const char *host,
+                                                           const char *port) {
+  const struct adm__reg_host_settings *by_name = NULL;
   for (size_t i = 0; i < c->nhosts; i++) {
     char h[256];
     const char *p;
-    split_host_port(c->hosts[i].host, h, sizeof h, &p);
+    adm__reg_split_host_port(c->hosts[i].host, h, sizeof h, &p);
     if (strcmp(h, host) != 0)
       continue;
     if (p[0] == '\0')
@@ -224,7 +183,7 @@ static const struct host_settings *settings_for(const struct adm_registry_client
   return by_name;
 }
 
-static const struct credential *credential_for(const struct adm_registry_client *c, const char *canonical) {
+const struct adm__reg_credential *adm__reg_credential_for(const struct adm_registry_client *c, const char *canonical) {
   for (size_t i = 0; i < c->ncreds; i++)
     if (strcmp(c->creds[i].host, canonical) == 0)
       return &c->creds[i];
@@ -252,7 +211,7 @@ static int add_credential(struct adm_registry_client *c, const char *key, const 
   free(raw);
   if (rc < 0)
     return adm_fail(err, ADM_ENOMEM, file, "base64: %s", gnutls_strerror(rc));
-  struct credential *grown = realloc(c->creds, (c->ncreds + 1) * sizeof *grown);
+  struct adm__reg_credential *grown = realloc(c->creds, (c->ncreds + 1) * sizeof *grown);
   char *header = malloc(b64.size + 32);
   if (grown == NULL || header == NULL) {
     free(header);
@@ -277,7 +236,7 @@ static int add_credential(struct adm_registry_client *c, const char *key, const 
 /* dockerconfigjson: {"auths": {"<registry>": {"auth": base64(user:pass)} or
  * {"username": u, "password": p}}}. Entries with neither (identity tokens,
  * credential helpers) are skipped: nothing to send. */
-static int load_credentials(struct adm_registry_client *c, const char *file, struct adm_error *err) {
+int adm__reg_load_credentials(struct adm_registry_client *c, const char *file, struct adm_error *err) {
   /* O_NONBLOCK and a regular file only: a FIFO in its place would hang the
    * policy load that reads it. */
   int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -344,31 +303,31 @@ out:
 
 /* ---- tokens ----------------------------------------------------------- */
 
-static char *token_get(struct adm_registry_client *c, const char *key) {
+char *adm__reg_token_get(struct adm_registry_client *c, const char *key) {
   char *h = NULL;
   int64_t now = adm_verifier_now_ms();
   pthread_mutex_lock(&c->lock);
-  for (size_t i = 0; i < TOKEN_SLOTS; i++)
+  for (size_t i = 0; i < ADM__REG_TOKEN_SLOTS; i++)
     if (c->tokens[i].key != NULL && strcmp(c->tokens[i].key, key) == 0 && c->tokens[i].expires_ms > now) {
-      h = dup_str(c->tokens[i].header);
+      h = adm__reg_dup_str(c->tokens[i].header);
       break;
     }
   pthread_mutex_unlock(&c->lock);
   return h;
 }
 
-static void slot_clear(struct token_slot *s) {
+void adm__reg_slot_clear(struct adm__reg_token_slot *s) {
   free(s->key);
   free(s->header);
   s->key = s->header = NULL;
   s->expires_ms = 0;
 }
 
-static void token_drop(struct adm_registry_client *c, const char *key) {
+void adm__reg_token_drop(struct adm_registry_client *c, const char *key) {
   pthread_mutex_lock(&c->lock);
-  for (size_t i = 0; i < TOKEN_SLOTS; i++)
+  for (size_t i = 0; i < ADM__REG_TOKEN_SLOTS; i++)
     if (c->tokens[i].key != NULL && strcmp(c->tokens[i].key, key) == 0)
-      slot_clear(&c->tokens[i]);
+      adm__reg_slot_clear(&c->tokens[i]);
   pthread_mutex_unlock(&c->lock);
 }
 
@@ -384,8 +343,8 @@ static void token_put(struct adm_registry_client *c, const char *key, const char
   int64_t now = adm_verifier_now_ms();
   pthread_mutex_lock(&c->lock);
   size_t pick = 0;
-  for (size_t i = 0; i < TOKEN_SLOTS; i++) {
-    struct token_slot *s = &c->tokens[i];
+  for (size_t i = 0; i < ADM__REG_TOKEN_SLOTS; i++) {
+    struct adm__reg_token_slot *s = &c->tokens[i];
     if (s->key != NULL && strcmp(s->key, key) == 0) {
       pick = i;
       break;
@@ -396,21 +355,14 @@ static void token_put(struct adm_registry_client *c, const char *key, const char
              s->expires_ms < c->tokens[pick].expires_ms)
       pick = i;
   }
-  slot_clear(&c->tokens[pick]);
-  c->tokens[pick] = (struct token_slot){k, h, expires_ms};
+  adm__reg_slot_clear(&c->tokens[pick]);
+  c->tokens[pick] = (struct adm__reg_token_slot){k, h, expires_ms};
   pthread_mutex_unlock(&c->lock);
 }
 
 /* ---- one HTTP exchange ------------------------------------------------ */
 
-/* Where a URL points, to choose settings and to compare origins. */
-struct origin {
-  char scheme[8];
-  char host[256];
-  char port[8];
-};
-
-static bool parse_origin(const char *url, struct origin *o) {
+bool adm__reg_parse_origin(const char *url, struct adm__reg_origin *o) {
   CURLU *u = curl_url();
   if (u == NULL)
     return false;
@@ -427,39 +379,17 @@ static bool parse_origin(const char *url, struct origin *o) {
   curl_free(port);
   curl_url_cleanup(u);
   if (ok) {
-    lower_in_place(o->scheme);
-    lower_in_place(o->host);
+    adm__reg_lower_in_place(o->scheme);
+    adm__reg_lower_in_place(o->host);
   }
   return ok && (strcmp(o->scheme, "https") == 0 || strcmp(o->scheme, "http") == 0);
 }
 
-static bool same_origin(const struct origin *a, const struct origin *b) {
+bool adm__reg_same_origin(const struct adm__reg_origin *a, const struct adm__reg_origin *b) {
   return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 && strcmp(a->port, b->port) == 0;
 }
 
-/* An Authorization header line and the one origin it may be sent to. A
- * credential or a token is bound to where it was meant for when it is made,
- * so that no redirect, challenge or realm can carry it anywhere else. */
-struct grant {
-  struct origin to;
-  const char *header; /* "Authorization: ..."; NULL: nothing to send */
-};
-
-struct exchange {
-  bool head;
-  size_t cap;
-  long status;
-  unsigned char *body;
-  size_t len, alloc;
-  bool too_large, header_too_long;
-  char digest[ADM_DIGEST_MAX + 8];
-  char content_type[128];
-  char challenge[CHALLENGE_MAX]; /* the Bearer challenge if any, else the first */
-  struct origin from;            /* who sent this response: a redirect's target, maybe */
-  char errbuf[CURL_ERROR_SIZE];
-};
-
-static void exchange_reset(struct exchange *x) {
+static void exchange_reset(struct adm__reg_exchange *x) {
   free(x->body);
   bool head = x->head;
   size_t cap = x->cap;
@@ -483,7 +413,7 @@ static bool header_is(const char *line, size_t n, const char *name, const char *
 }
 
 static size_t on_header(char *line, size_t size, size_t nitems, void *userdata) {
-  struct exchange *x = userdata;
+  struct adm__reg_exchange *x = userdata;
   size_t n = size * nitems;
   const char *v;
   size_t vn;
@@ -502,7 +432,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata) 
     while (param < vn && v[param] != ';' && v[param] != ' ')
       param++;
     if (copy_value(x->content_type, sizeof x->content_type, v, param))
-      lower_in_place(x->content_type);
+      adm__reg_lower_in_place(x->content_type);
   } else if (header_is(line, n, "www-authenticate", &v, &vn)) {
     bool bearer = vn >= 6 && strncasecmp(v, "bearer", 6) == 0;
     bool have_bearer = strncasecmp(x->challenge, "bearer", 6) == 0;
@@ -521,7 +451,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata) 
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
-  struct exchange *x = userdata;
+  struct adm__reg_exchange *x = userdata;
   size_t n = size * nmemb;
   if (x->status < 200 || x->status >= 300)
     return n; /* an error page or a redirect's body: not needed */
@@ -546,24 +476,24 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
   return n;
 }
 
-static enum adm_fetch_outcome map_curl(CURLcode rc, const struct exchange *x, const char *what,
+static enum adm_fetch_outcome map_curl(CURLcode rc, const struct adm__reg_exchange *x, const char *what,
                                        struct adm_fetch_error *err) {
   const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
   switch (rc) {
   case CURLE_OPERATION_TIMEDOUT:
-    return fail(err, ADM_FETCH_DEADLINE, 0, "%s: %s", what, why);
+    return adm__reg_fail(err, ADM_FETCH_DEADLINE, 0, "%s: %s", what, why);
   case CURLE_WRITE_ERROR:
     if (x->too_large)
-      return fail(err, ADM_FETCH_TOO_LARGE, (int)x->status, "%s: body larger than %zu bytes", what, x->cap);
-    return fail(err, ADM_FETCH_INTERNAL, (int)x->status, "%s: out of memory", what);
+      return adm__reg_fail(err, ADM_FETCH_TOO_LARGE, (int)x->status, "%s: body larger than %zu bytes", what, x->cap);
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, (int)x->status, "%s: out of memory", what);
   case CURLE_OUT_OF_MEMORY:
-    return fail(err, ADM_FETCH_INTERNAL, 0, "%s: out of memory", what);
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "%s: out of memory", what);
   case CURLE_WEIRD_SERVER_REPLY:
   case CURLE_UNSUPPORTED_PROTOCOL:
   case CURLE_BAD_CONTENT_ENCODING:
-    return fail(err, ADM_FETCH_MALFORMED, 0, "%s: %s", what, why);
+    return adm__reg_fail(err, ADM_FETCH_MALFORMED, 0, "%s: %s", what, why);
   default: /* refused, DNS, reset, TLS: the registry cannot be reached as configured */
-    return fail(err, ADM_FETCH_UNAVAILABLE, 0, "%s: %s", what, why);
+    return adm__reg_fail(err, ADM_FETCH_UNAVAILABLE, 0, "%s: %s", what, why);
   }
 }
 
@@ -584,7 +514,7 @@ static void share_unlock(CURL *h, curl_lock_data data, void *userptr) {
   pthread_mutex_unlock(&c->share_locks[lock_index(data)]);
 }
 
-static CURL *handle_take(struct adm_registry_client *c) {
+CURL *adm__reg_handle_take(struct adm_registry_client *c) {
   CURL *h = NULL;
   pthread_mutex_lock(&c->lock);
   if (c->npool > 0)
@@ -593,11 +523,11 @@ static CURL *handle_take(struct adm_registry_client *c) {
   return h ? h : curl_easy_init();
 }
 
-static void handle_give(struct adm_registry_client *c, CURL *h) {
+void adm__reg_handle_give(struct adm_registry_client *c, CURL *h) {
   if (h == NULL)
     return;
   pthread_mutex_lock(&c->lock);
-  if (c->npool < POOL_MAX) {
+  if (c->npool < ADM__REG_POOL_MAX) {
     c->pool[c->npool++] = h;
     h = NULL;
   }
@@ -612,30 +542,31 @@ static void handle_give(struct adm_registry_client *c, CURL *h) {
  * redirect to plain HTTP needs that host to be marked insecure. On return x
  * holds the final response and who sent it (or a transport error, mapped
  * into err). */
-static enum adm_fetch_outcome exchange_run(struct adm_registry_client *c, CURL *h, const char *first_url,
-                                           const char *accept, const struct grant *grants, size_t ngrants,
-                                           int64_t deadline_ms, struct exchange *x, struct adm_fetch_error *err) {
-  struct origin here;
+enum adm_fetch_outcome adm__reg_exchange_run(struct adm_registry_client *c, CURL *h, const char *first_url,
+                                             const char *accept, const struct adm__reg_grant *grants, size_t ngrants,
+                                             int64_t deadline_ms, struct adm__reg_exchange *x,
+                                             struct adm_fetch_error *err) {
+  struct adm__reg_origin here;
   char *url = strdup(first_url);
   if (url == NULL)
-    return fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
-  if (!parse_origin(url, &here)) {
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+  if (!adm__reg_parse_origin(url, &here)) {
     free(url);
-    return fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", first_url);
+    return adm__reg_fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", first_url);
   }
   const char *method = x->head ? "HEAD" : "GET";
   enum adm_fetch_outcome o = ADM_FETCH_OK;
   for (int hop = 0;; hop++) {
     char what[300];
     snprintf(what, sizeof what, "%s %.250s", method, url);
-    const struct host_settings *s = settings_for(c, here.host, here.port);
+    const struct adm__reg_host_settings *s = adm__reg_settings_for(c, here.host, here.port);
     if (strcmp(here.scheme, "http") == 0 && (s == NULL || !s->insecure)) {
-      o = fail(err, ADM_FETCH_UNAVAILABLE, 0, "%s: plain HTTP to a registry not marked insecure", what);
+      o = adm__reg_fail(err, ADM_FETCH_UNAVAILABLE, 0, "%s: plain HTTP to a registry not marked insecure", what);
       break;
     }
     int64_t left = deadline_ms - adm_verifier_now_ms();
     if (left <= 0) {
-      o = fail(err, ADM_FETCH_DEADLINE, 0, "%s: deadline passed before the request", what);
+      o = adm__reg_fail(err, ADM_FETCH_DEADLINE, 0, "%s: deadline passed before the request", what);
       break;
     }
     exchange_reset(x);
@@ -646,12 +577,12 @@ static enum adm_fetch_outcome exchange_run(struct adm_registry_client *c, CURL *
       hdrs = t;
     const char *authorization = NULL;
     for (size_t i = 0; i < ngrants && authorization == NULL; i++)
-      if (grants[i].header != NULL && same_origin(&here, &grants[i].to))
+      if (grants[i].header != NULL && adm__reg_same_origin(&here, &grants[i].to))
         authorization = grants[i].header;
     if (authorization != NULL) {
       if ((t = curl_slist_append(hdrs, authorization)) == NULL) {
         curl_slist_free_all(hdrs);
-        o = fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+        o = adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
         break;
       }
       hdrs = t;
@@ -680,11 +611,11 @@ static enum adm_fetch_outcome exchange_run(struct adm_registry_client *c, CURL *
       o = map_curl(rc, x, what, err);
       /* Past the deadline, whatever curl saw is the deadline's doing. */
       if (o != ADM_FETCH_DEADLINE && adm_verifier_now_ms() >= deadline_ms)
-        o = fail(err, ADM_FETCH_DEADLINE, 0, "%s: deadline passed (%s)", what, err ? err->detail : "");
+        o = adm__reg_fail(err, ADM_FETCH_DEADLINE, 0, "%s: deadline passed (%s)", what, err ? err->detail : "");
       break;
     }
     if (x->header_too_long) {
-      o = fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: oversized header", what);
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: oversized header", what);
       break;
     }
     if (x->status < 300 || x->status > 399 || x->status == 304)
@@ -692,20 +623,20 @@ static enum adm_fetch_outcome exchange_run(struct adm_registry_client *c, CURL *
     char *next = NULL;
     curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &next);
     if (next == NULL) {
-      o = fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: redirect without a Location", what);
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: redirect without a Location", what);
       break;
     }
     if (hop + 1 > c->max_redirects) {
-      o = fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: more than %d redirects", what, c->max_redirects);
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: more than %d redirects", what, c->max_redirects);
       break;
     }
-    if (strlen(next) >= URL_MAX || !parse_origin(next, &here)) {
-      o = fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: unusable redirect target", what);
+    if (strlen(next) >= ADM__REG_URL_MAX || !adm__reg_parse_origin(next, &here)) {
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x->status, "%s: unusable redirect target", what);
       break;
     }
     char *copy = strdup(next);
     if (copy == NULL) {
-      o = fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+      o = adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
       break;
     }
     free(url);
@@ -766,10 +697,10 @@ static bool challenge_param(const char *ch, const char *name, char *out, size_t 
 
 static enum adm_fetch_outcome token_status(long status, const char *what, struct adm_fetch_error *err) {
   if (status == 401 || status == 403)
-    return fail(err, ADM_FETCH_AUTH, (int)status, "%s: token request refused (HTTP %ld)", what, status);
+    return adm__reg_fail(err, ADM_FETCH_AUTH, (int)status, "%s: token request refused (HTTP %ld)", what, status);
   if (status == 429 || status >= 500)
-    return fail(err, ADM_FETCH_UNAVAILABLE, (int)status, "%s: token service failed (HTTP %ld)", what, status);
-  return fail(err, ADM_FETCH_AUTH, (int)status, "%s: token service answered HTTP %ld", what, status);
+    return adm__reg_fail(err, ADM_FETCH_UNAVAILABLE, (int)status, "%s: token service failed (HTTP %ld)", what, status);
+  return adm__reg_fail(err, ADM_FETCH_AUTH, (int)status, "%s: token service answered HTTP %ld", what, status);
 }
 
 /* GET realm?service=&scope= (with basic, the registry's own credentials,
@@ -780,29 +711,29 @@ static enum adm_fetch_outcome token_status(long status, const char *what, struct
 static enum adm_fetch_outcome fetch_token(struct adm_registry_client *c, CURL *h, const char *challenge,
                                           const char *default_scope, const char *basic, const char *key,
                                           int64_t deadline_ms, char **header_out, struct adm_fetch_error *err) {
-  char realm[URL_MAX / 2], service[512] = "", scope[1024] = "";
+  char realm[ADM__REG_URL_MAX / 2], service[512] = "", scope[1024] = "";
   if (!challenge_param(challenge, "realm", realm, sizeof realm) || realm[0] == '\0')
-    return fail(err, ADM_FETCH_AUTH, 401, "bearer challenge without a usable realm");
+    return adm__reg_fail(err, ADM_FETCH_AUTH, 401, "bearer challenge without a usable realm");
   (void)challenge_param(challenge, "service", service, sizeof service);
   if (!challenge_param(challenge, "scope", scope, sizeof scope) || scope[0] == '\0')
     snprintf(scope, sizeof scope, "%s", default_scope);
   char *esc_service = curl_easy_escape(h, service, 0), *esc_scope = curl_easy_escape(h, scope, 0);
-  char *url = malloc(URL_MAX);
+  char *url = malloc(ADM__REG_URL_MAX);
   enum adm_fetch_outcome o = ADM_FETCH_OK;
   if (esc_service == NULL || esc_scope == NULL || url == NULL) {
-    o = fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+    o = adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
     goto out;
   }
-  int n =
-      snprintf(url, URL_MAX, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_service, esc_scope);
-  if (n < 0 || n >= URL_MAX) {
-    o = fail(err, ADM_FETCH_MALFORMED, 401, "token realm too long");
+  int n = snprintf(url, ADM__REG_URL_MAX, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_service,
+                   esc_scope);
+  if (n < 0 || n >= ADM__REG_URL_MAX) {
+    o = adm__reg_fail(err, ADM_FETCH_MALFORMED, 401, "token realm too long");
     goto out;
   }
-  struct grant realm_grant = {.header = basic};
-  size_t ngrants = basic != NULL && parse_origin(url, &realm_grant.to) ? 1 : 0;
-  struct exchange x = {.cap = TOKEN_BODY_MAX};
-  o = exchange_run(c, h, url, "Accept: application/json", &realm_grant, ngrants, deadline_ms, &x, err);
+  struct adm__reg_grant realm_grant = {.header = basic};
+  size_t ngrants = basic != NULL && adm__reg_parse_origin(url, &realm_grant.to) ? 1 : 0;
+  struct adm__reg_exchange x = {.cap = TOKEN_BODY_MAX};
+  o = adm__reg_exchange_run(c, h, url, "Accept: application/json", &realm_grant, ngrants, deadline_ms, &x, err);
   char what[300];
   snprintf(what, sizeof what, "GET %.250s", realm);
   if (o == ADM_FETCH_OK && x.status != 200)
@@ -820,12 +751,12 @@ static enum adm_fetch_outcome fetch_token(struct adm_registry_client *c, CURL *h
     for (size_t i = 0; clean && i < tlen; i++)
       clean = t[i] > ' ' && t[i] < 127; /* it goes into a header line */
     if (!clean) {
-      o = fail(err, ADM_FETCH_MALFORMED, 200, "%s: no usable token in the answer", what);
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, 200, "%s: no usable token in the answer", what);
     } else {
       long long secs = json_is_integer(ttl) && json_integer_value(ttl) > 0 ? json_integer_value(ttl) : 60;
       char *header = malloc(tlen + 32);
       if (header == NULL) {
-        o = fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+        o = adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
       } else {
         snprintf(header, tlen + 32, "Authorization: Bearer %s", t);
         /* Renew a little early: a token that expires in flight is a 401. */
@@ -848,77 +779,71 @@ out:
 
 enum kind { MANIFEST_HEAD, MANIFEST_GET, BLOB_GET };
 
-/* The origins one registry call may authenticate to: the registry's own,
- * which gets its credentials (and tokens asked with them), and at most one
- * other that a redirect led to and that challenged in turn. That one is
- * asked for a token anonymously, as if no credentials were configured: they
- * are for the registry, and a challenge it did not send cannot name where
- * they go. Its token is sent to it alone and not cached, since only the
- * registry decides where it redirects. */
-enum party { HOME, AWAY, PARTIES };
-
-/* A 401 from who (HOME or AWAY): a new Authorization header for it in
- * *auth, or an error. basic is the registry's credentials, for HOME only. */
-static enum adm_fetch_outcome answer_challenge(struct adm_registry_client *c, CURL *h, const struct exchange *x,
-                                               enum party who, const char *basic, const char *scope, const char *key,
-                                               int64_t deadline_ms, const char *what, char **auth,
-                                               struct adm_fetch_error *err) {
+/* A 401 from who (ADM__REG_HOME or ADM__REG_AWAY): a new Authorization header for it in
+ * *auth, or an error. basic is the registry's credentials, for ADM__REG_HOME only. */
+enum adm_fetch_outcome adm__reg_answer_challenge(struct adm_registry_client *c, CURL *h,
+                                                 const struct adm__reg_exchange *x, enum adm__reg_party who,
+                                                 const char *basic, const char *scope, const char *key,
+                                                 int64_t deadline_ms, const char *what, char **auth,
+                                                 struct adm_fetch_error *err) {
   const char *ch = x->challenge;
   if (strncasecmp(ch, "bearer", 6) == 0 && (ch[6] == ' ' || ch[6] == '\0'))
-    return fetch_token(c, h, ch, scope, who == HOME ? basic : NULL, who == HOME ? key : NULL, deadline_ms, auth, err);
-  if (who == HOME && basic != NULL && strncasecmp(ch, "basic", 5) == 0) {
+    return fetch_token(c, h, ch, scope, who == ADM__REG_HOME ? basic : NULL, who == ADM__REG_HOME ? key : NULL,
+                       deadline_ms, auth, err);
+  if (who == ADM__REG_HOME && basic != NULL && strncasecmp(ch, "basic", 5) == 0) {
     *auth = strdup(basic);
-    return *auth != NULL ? ADM_FETCH_OK : fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+    return *auth != NULL ? ADM_FETCH_OK : adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
   }
-  if (who == AWAY)
-    return fail(err, ADM_FETCH_AUTH, 401, "%s: authentication required there, and credentials go to the registry only",
-                what);
-  return fail(err, ADM_FETCH_AUTH, 401, "%s: authentication required and %s", what,
-              ch[0] ? "no credentials for this registry" : "no WWW-Authenticate challenge");
+  if (who == ADM__REG_AWAY)
+    return adm__reg_fail(err, ADM_FETCH_AUTH, 401,
+                         "%s: authentication required there, and credentials go to the registry only", what);
+  return adm__reg_fail(err, ADM_FETCH_AUTH, 401, "%s: authentication required and %s", what,
+                       ch[0] ? "no credentials for this registry" : "no WWW-Authenticate challenge");
 }
 
 static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const struct adm_fetch_target *t,
-                                            enum kind kind, int64_t deadline_ms, struct exchange *x,
+                                            enum kind kind, int64_t deadline_ms, struct adm__reg_exchange *x,
                                             struct adm_fetch_error *err) {
   char canonical[256];
   if (t->registry == NULL || adm_registry_host_canonical(t->registry, canonical, sizeof canonical) < 0 ||
       canonical[0] == '\0')
-    return fail(err, ADM_FETCH_INTERNAL, 0, "invalid registry name");
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "invalid registry name");
   if (t->repository == NULL || !valid_repository(t->repository))
-    return fail(err, ADM_FETCH_INTERNAL, 0, "invalid repository name");
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "invalid repository name");
   if (t->reference == NULL || !(is_digest(t->reference) || (kind != BLOB_GET && valid_tag(t->reference))))
-    return fail(err, ADM_FETCH_INTERNAL, 0, "invalid reference for %s", t->repository);
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "invalid reference for %s", t->repository);
   char host[256];
   const char *port;
-  split_host_port(canonical, host, sizeof host, &port);
-  const struct host_settings *s = settings_for(c, host, port);
+  adm__reg_split_host_port(canonical, host, sizeof host, &port);
+  const struct adm__reg_host_settings *s = adm__reg_settings_for(c, host, port);
   char url[1024];
   snprintf(url, sizeof url, "%s://%s/v2/%s/%s/%s", s && s->insecure ? "http" : "https",
            adm_registry_api_host(canonical), t->repository, kind == BLOB_GET ? "blobs" : "manifests", t->reference);
-  struct grant grants[PARTIES] = {0};
-  if (!parse_origin(url, &grants[HOME].to))
-    return fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", url);
+  struct adm__reg_grant grants[ADM__REG_PARTIES] = {0};
+  if (!adm__reg_parse_origin(url, &grants[ADM__REG_HOME].to))
+    return adm__reg_fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", url);
   char scope[512], key[800];
   snprintf(scope, sizeof scope, "repository:%s:pull", t->repository);
   snprintf(key, sizeof key, "%s %s", canonical, scope);
-  const struct credential *cred = credential_for(c, canonical);
+  const struct adm__reg_credential *cred = adm__reg_credential_for(c, canonical);
 
   x->head = kind == MANIFEST_HEAD;
   x->cap = kind == BLOB_GET ? c->max_blob : c->max_manifest;
-  CURL *h = handle_take(c);
+  CURL *h = adm__reg_handle_take(c);
   if (h == NULL)
-    return fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
-  char *auth[PARTIES] = {token_get(c, key), NULL};
-  bool renewed[PARTIES] = {false, false};
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+  char *auth[ADM__REG_PARTIES] = {adm__reg_token_get(c, key), NULL};
+  bool renewed[ADM__REG_PARTIES] = {false, false};
   enum adm_fetch_outcome o;
   for (;;) {
-    grants[HOME].header = auth[HOME];
-    grants[AWAY].header = auth[AWAY];
-    o = exchange_run(c, h, url, kind == BLOB_GET ? NULL : ACCEPT_MANIFESTS, grants, PARTIES, deadline_ms, x, err);
+    grants[ADM__REG_HOME].header = auth[ADM__REG_HOME];
+    grants[ADM__REG_AWAY].header = auth[ADM__REG_AWAY];
+    o = adm__reg_exchange_run(c, h, url, kind == BLOB_GET ? NULL : ACCEPT_MANIFESTS, grants, ADM__REG_PARTIES,
+                              deadline_ms, x, err);
     if (o != ADM_FETCH_OK)
       break;
     char what[400];
-    bool home = same_origin(&x->from, &grants[HOME].to);
+    bool home = adm__reg_same_origin(&x->from, &grants[ADM__REG_HOME].to);
     if (home)
       snprintf(what, sizeof what, "%s %.250s", x->head ? "HEAD" : "GET", url);
     else
@@ -926,16 +851,16 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
                x->from.scheme, x->from.host, x->from.port);
     long st = x->status;
     /* Each origin is authenticated once per call; a second 401 is final. */
-    enum party who = home ? HOME : AWAY;
+    enum adm__reg_party who = home ? ADM__REG_HOME : ADM__REG_AWAY;
     if (st == 401 && !renewed[who]) {
       /* A cached token may have been revoked: drop it and authenticate once. */
-      if (who == HOME && auth[HOME] != NULL)
-        token_drop(c, key);
+      if (who == ADM__REG_HOME && auth[ADM__REG_HOME] != NULL)
+        adm__reg_token_drop(c, key);
       free(auth[who]);
       auth[who] = NULL;
       grants[who].to = x->from;
-      o = answer_challenge(c, h, x, who, cred ? cred->basic_header : NULL, scope, key, deadline_ms, what, &auth[who],
-                           err);
+      o = adm__reg_answer_challenge(c, h, x, who, cred ? cred->basic_header : NULL, scope, key, deadline_ms, what,
+                                    &auth[who], err);
       if (o != ADM_FETCH_OK)
         break;
       renewed[who] = true;
@@ -944,37 +869,37 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
     if (st >= 200 && st < 300)
       o = ADM_FETCH_OK;
     else if (st == 401 || st == 403)
-      o = fail(err, ADM_FETCH_AUTH, (int)st, "%s: HTTP %ld", what, st);
+      o = adm__reg_fail(err, ADM_FETCH_AUTH, (int)st, "%s: HTTP %ld", what, st);
     else if (st == 404 || st == 410)
-      o = fail(err, ADM_FETCH_NOT_FOUND, (int)st, "%s: HTTP %ld", what, st);
+      o = adm__reg_fail(err, ADM_FETCH_NOT_FOUND, (int)st, "%s: HTTP %ld", what, st);
     else if (st == 429 || st >= 500)
-      o = fail(err, ADM_FETCH_UNAVAILABLE, (int)st, "%s: HTTP %ld", what, st);
+      o = adm__reg_fail(err, ADM_FETCH_UNAVAILABLE, (int)st, "%s: HTTP %ld", what, st);
     else
-      o = fail(err, ADM_FETCH_MALFORMED, (int)st, "%s: unexpected HTTP %ld", what, st);
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)st, "%s: unexpected HTTP %ld", what, st);
     break;
   }
-  free(auth[HOME]);
-  free(auth[AWAY]);
-  handle_give(c, h);
+  free(auth[ADM__REG_HOME]);
+  free(auth[ADM__REG_AWAY]);
+  adm__reg_handle_give(c, h);
   return o;
 }
 
 /* Move the exchange's body into out, after checking it against want (a
  * digest, or NULL) and against the registry's own Docker-Content-Digest. */
-static enum adm_fetch_outcome take_body(struct exchange *x, const char *want, const struct adm_fetch_target *t,
+static enum adm_fetch_outcome take_body(struct adm__reg_exchange *x, const char *want, const struct adm_fetch_target *t,
                                         struct adm_fetched *out, struct adm_fetch_error *err) {
   char got[ADM_DIGEST_MAX];
   sha256_digest(x->body ? x->body : (const unsigned char *)"", x->len, got);
   if (want != NULL && strcmp(want, got) != 0)
-    return fail(err, ADM_FETCH_DIGEST_MISMATCH, (int)x->status, "%s@%s: content hashes to %s", t->repository, want,
-                got);
+    return adm__reg_fail(err, ADM_FETCH_DIGEST_MISMATCH, (int)x->status, "%s@%s: content hashes to %s", t->repository,
+                         want, got);
   if (x->digest[0] != '\0' && is_digest(x->digest) && strcmp(x->digest, got) != 0)
-    return fail(err, ADM_FETCH_DIGEST_MISMATCH, (int)x->status, "%s:%s: registry says %s, content hashes to %s",
-                t->repository, t->reference, x->digest, got);
+    return adm__reg_fail(err, ADM_FETCH_DIGEST_MISMATCH, (int)x->status,
+                         "%s:%s: registry says %s, content hashes to %s", t->repository, t->reference, x->digest, got);
   memset(out, 0, sizeof *out);
   out->data = x->body ? x->body : malloc(1);
   if (out->data == NULL)
-    return fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
   out->len = x->len;
   x->body = NULL;
   memcpy(out->digest, got, sizeof got);
@@ -985,7 +910,7 @@ static enum adm_fetch_outcome take_body(struct exchange *x, const char *want, co
 enum adm_fetch_outcome adm_registry_get_manifest(struct adm_registry_client *c, const struct adm_fetch_target *t,
                                                  int64_t deadline_ms, struct adm_fetched *out,
                                                  struct adm_fetch_error *err) {
-  struct exchange x = {0};
+  struct adm__reg_exchange x = {0};
   memset(out, 0, sizeof *out);
   enum adm_fetch_outcome o = registry_call(c, t, MANIFEST_GET, deadline_ms, &x, err);
   if (o == ADM_FETCH_OK)
@@ -997,7 +922,7 @@ enum adm_fetch_outcome adm_registry_get_manifest(struct adm_registry_client *c, 
 enum adm_fetch_outcome adm_registry_get_blob(struct adm_registry_client *c, const struct adm_fetch_target *t,
                                              int64_t deadline_ms, struct adm_fetched *out,
                                              struct adm_fetch_error *err) {
-  struct exchange x = {0};
+  struct adm__reg_exchange x = {0};
   memset(out, 0, sizeof *out);
   enum adm_fetch_outcome o = registry_call(c, t, BLOB_GET, deadline_ms, &x, err);
   if (o == ADM_FETCH_OK)
@@ -1014,12 +939,12 @@ enum adm_fetch_outcome adm_registry_resolve(struct adm_registry_client *c, const
     memcpy(digest, t->reference, ADM_DIGEST_MAX);
     return ADM_FETCH_OK;
   }
-  struct exchange x = {0};
+  struct adm__reg_exchange x = {0};
   enum adm_fetch_outcome o = registry_call(c, t, MANIFEST_HEAD, deadline_ms, &x, err);
   if (o == ADM_FETCH_OK && x.digest[0] != '\0') {
     if (!is_digest(x.digest))
-      o = fail(err, ADM_FETCH_MALFORMED, (int)x.status, "%s:%s: unusable Docker-Content-Digest \"%.80s\"",
-               t->repository, t->reference, x.digest);
+      o = adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x.status, "%s:%s: unusable Docker-Content-Digest \"%.80s\"",
+                        t->repository, t->reference, x.digest);
     else
       memcpy(digest, x.digest, ADM_DIGEST_MAX);
   } else if (o == ADM_FETCH_OK) {
@@ -1117,7 +1042,7 @@ int adm_registry_client_new(const struct adm_registry_options *o, struct adm_reg
       goto fail;
     }
     c->hosts[i].host = strdup(canonical);
-    c->hosts[i].ca_file = dup_str(h->ca_file && h->ca_file[0] ? h->ca_file : NULL);
+    c->hosts[i].ca_file = adm__reg_dup_str(h->ca_file && h->ca_file[0] ? h->ca_file : NULL);
     c->hosts[i].insecure = h->insecure;
     c->nhosts = i + 1;
     if (c->hosts[i].host == NULL || (h->ca_file && h->ca_file[0] && c->hosts[i].ca_file == NULL)) {
@@ -1126,7 +1051,7 @@ int adm_registry_client_new(const struct adm_registry_options *o, struct adm_reg
     }
   }
   if (o->credentials_file != NULL && o->credentials_file[0] != '\0' &&
-      (rc = load_credentials(c, o->credentials_file, err)) < 0)
+      (rc = adm__reg_load_credentials(c, o->credentials_file, err)) < 0)
     goto fail;
   *out = c;
   return 0;
@@ -1142,8 +1067,8 @@ void adm_registry_client_free(struct adm_registry_client *c) {
     curl_easy_cleanup(c->pool[i]);
   if (c->share != NULL)
     curl_share_cleanup(c->share);
-  for (size_t i = 0; i < TOKEN_SLOTS; i++)
-    slot_clear(&c->tokens[i]);
+  for (size_t i = 0; i < ADM__REG_TOKEN_SLOTS; i++)
+    adm__reg_slot_clear(&c->tokens[i]);
   for (size_t i = 0; i < c->nhosts; i++) {
     free(c->hosts[i].host);
     free(c->hosts[i].ca_file);
