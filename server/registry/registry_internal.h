@@ -97,7 +97,7 @@ struct adm__reg_exchange {
  * registry decides where it redirects. */
 enum adm__reg_party { ADM__REG_HOME, ADM__REG_AWAY, ADM__REG_PARTIES };
 
-/* ---- small helpers ---------------------------------------------------- */
+/* ---- small helpers (client.c) ----------------------------------------- */
 
 /* Fill err (when not NULL) and return o. */
 enum adm_fetch_outcome adm__reg_fail(struct adm_fetch_error *err, enum adm_fetch_outcome o, int status, const char *fmt,
@@ -106,7 +106,7 @@ enum adm_fetch_outcome adm__reg_fail(struct adm_fetch_error *err, enum adm_fetch
 char *adm__reg_dup_str(const char *s);
 void adm__reg_lower_in_place(char *s);
 
-/* ---- the client's hosts ----------------------------------------------- */
+/* ---- the client's hosts (client.c) ------------------------------------ */
 
 /* hostname (no port) and port ("" when none) of a canonical "name[:port]";
  * port is *borrowed* from hp. */
@@ -116,7 +116,7 @@ void adm__reg_split_host_port(const char *hp, char *host, size_t hostlen, const 
 const struct adm__reg_host_settings *adm__reg_settings_for(const struct adm_registry_client *c, const char *host,
                                                            const char *port);
 
-/* ---- credentials and tokens ------------------------------------------- */
+/* ---- credentials and tokens (auth.c) ---------------------------------- */
 
 /* The credentials file's entry for a canonical registry name, or NULL. */
 const struct adm__reg_credential *adm__reg_credential_for(const struct adm_registry_client *c, const char *canonical);
@@ -134,7 +134,7 @@ enum adm_fetch_outcome adm__reg_answer_challenge(struct adm_registry_client *c, 
                                                  int64_t deadline_ms, const char *what, char **auth,
                                                  struct adm_fetch_error *err);
 
-/* ---- the transport ---------------------------------------------------- */
+/* ---- the transport (transport.c) -------------------------------------- */
 
 /* false unless url is an http(s) URL whose parts fit o. */
 bool adm__reg_parse_origin(const char *url, struct adm__reg_origin *o);
