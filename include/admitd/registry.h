@@ -1,7 +1,7 @@
 /* The OCI distribution client: tag -> digest, manifests and blobs, over
- * libcurl. server/registry/client.c is the only file that includes curl; everything
- * else reaches a registry through the verifier vtable (verifier.h) that
- * adm_registry_verifier fills.
+ * libcurl. server/registry/ is the only folder whose files include curl;
+ * everything else reaches a registry through the verifier vtable
+ * (verifier.h) that adm_registry_verifier fills.
  *
  * Per registry: HTTPS with the system CAs unless a caFile is given; plain
  * HTTP only for a host marked insecure. Auth: the anonymous (or basic-backed)

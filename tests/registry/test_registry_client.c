@@ -1,4 +1,4 @@
-/* The registry client (server/registry/client.c) against real registries on
+/* The registry client (server/registry/) against real registries on
  * loopback. tests/registry/run.sh starts them, pushes the image and passes
  * addresses and digests in the environment (REG_*, IMG_*); run alone, this
  * program skips (exit 77).
