@@ -34,6 +34,7 @@
 
 #include "admitd/decide.h"
 #include "admitd/facts_backend.h"
+#include "admitd/gather.h"
 #include "admitd/jsonw.h"
 #include "admitd/log.h"
 #include "admitd/record.h"

@@ -7,6 +7,7 @@
 #include "admitd/arena.h"
 #include "admitd/config.h"
 #include "admitd/facts.h"
+#include "admitd/gather.h"
 #include "admitd/pod.h"
 #include "admitd/review.h"
 

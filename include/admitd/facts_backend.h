@@ -10,6 +10,7 @@
 
 #include "admitd/config.h"
 #include "admitd/facts.h"
+#include "admitd/gather.h"
 
 extern const struct adm_fact_backend adm_registry_fact_backend;
 extern const struct adm_fact_backend adm_offline_fact_backend;

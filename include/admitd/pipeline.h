@@ -16,6 +16,7 @@
 #include "admitd/arena.h"
 #include "admitd/config.h"
 #include "admitd/facts.h"
+#include "admitd/gather.h"
 #include "admitd/review.h"
 
 /* Bytes of decoded tree and decision one body byte may cost. jansson's

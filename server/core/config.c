@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "admitd/file.h"
+#include "admitd/gather.h"
 #include "admitd/yaml.h"
 #include "config_internal.h"
 

@@ -15,6 +15,7 @@
 
 #include "admitd/config.h"
 #include "admitd/file.h"
+#include "admitd/gather.h"
 #include "config_internal.h"
 
 #define KEY_FILE_MAX (64u << 10)

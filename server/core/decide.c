@@ -8,6 +8,7 @@
 
 #include "admitd/extract.h"
 #include "admitd/family.h"
+#include "admitd/gather.h"
 #include "admitd/selector.h"
 
 /* Pod subresources that cannot change the pod spec; anything else (such as

@@ -2,6 +2,7 @@
  * the order facts come from: what this request gathered already, the
  * backend's cache, then the registries under one deadline. */
 #include "admitd/facts.h"
+#include "admitd/gather.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -2,6 +2,7 @@
  * fuzzers, the torture test and the bench. Owns the order of the steps and
  * the mapping of every failure to an answer; knows nothing of HTTP
  * connections, logging or policy details. */
+#include "admitd/gather.h"
 #include "admitd/pipeline.h"
 
 #include <stdint.h>

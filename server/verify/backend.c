@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cosign.h"
+#include "admitd/gather.h"
 #include "admitd/registry.h"
 #include "sigverify.h"
 #include "sigverify_cache.h"

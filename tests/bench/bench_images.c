@@ -29,6 +29,7 @@
 #include "admitd/config.h"
 #include "admitd/facts_backend.h"
 #include "admitd/file.h"
+#include "admitd/gather.h"
 #include "admitd/pipeline.h"
 #include "admitd/review.h"
 #include "admitd/verifier.h"

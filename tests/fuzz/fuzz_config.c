@@ -12,6 +12,7 @@
 #include "admitd/config.h"
 #include "admitd/extract.h"
 #include "admitd/facts.h"
+#include "admitd/gather.h"
 #include "admitd/pipeline.h"
 #include "admitd/yaml.h"
 

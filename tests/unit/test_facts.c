@@ -11,6 +11,7 @@
 #include "admitd/config.h"
 #include "admitd/decide.h"
 #include "admitd/facts.h"
+#include "admitd/gather.h"
 #include "admitd/pipeline.h"
 #include "admitd/verifier.h"
 

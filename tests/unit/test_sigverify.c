@@ -491,6 +491,7 @@ static void outcome_ids(void **state) {
 
 #include "admitd/config.h"
 #include "admitd/facts_backend.h"
+#include "admitd/gather.h"
 #include "admitd/pipeline.h"
 
 /* A policy verifying every image of registry.example.com, its key in
