@@ -294,9 +294,8 @@ static int store_number(const struct serve_flag *f, struct adm__serve_args *a, u
   return -1;
 }
 
-/* One flag's value into *a; -1 with the reason written to err. Numbers
- * below a count's minimum are refused without a message, as they always
- * have been. */
+/* One flag's value into *a; -1 with the reason written to err, except
+ * that a count below its minimum is refused without a message. */
 static int apply(const struct serve_flag *f, const char *value, struct adm__serve_args *a, FILE *err) {
   unsigned long long v = 0;
   switch (f->type) {
