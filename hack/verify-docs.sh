@@ -20,20 +20,40 @@ if [ "$keys" != "$dkeys" ]; then
   diff <(echo "$keys") <(echo "$dkeys") >&2 || true
   status=1
 fi
-# Flags: what `admitd serve --help` lists first on its lines, against the
-# first column of the README's serve flag table.
+# Flags: `admitd serve --help` is written from the flag table, one entry
+# per line that starts with "  --" (continued on indented lines): the flags
+# it names first, and its default last, as "(default ...)". The README's
+# serve flag table must name the same flags with the same defaults
+# (backquotes aside).
 flags=$(build/admitd serve --help | python3 -c '
 import re, sys
+entries = []
 for line in sys.stdin:
     if line.startswith("  --"):
-        for tok in line.split():
-            if tok.startswith("--"):
-                print(tok)
-            elif not re.fullmatch(r"[A-Z][A-Z:]*", tok):
-                break' | sort -u)
-dflags=$(sed -n '/^### admitd serve flags/,/^## /s/^| \([^|]*\) |.*/\1/p' README.md | grep -o -- '`--[a-z-]*' | tr -d '`' | sort -u)
+        entries.append(line.strip())
+    elif line.startswith("    ") and entries:
+        entries[-1] += " " + line.strip()
+for e in entries:
+    names = []
+    for tok in e.split():
+        if tok.startswith("--"):
+            names.append(tok)
+        elif not re.fullmatch(r"[A-Z][A-Z:]*", tok):
+            break
+    at = e.rfind("(default ")
+    default = e[at + len("(default "):-1] if at >= 0 and e.endswith(")") else "?"
+    for n in names:
+        print(n + "\t" + default)' | sort -u)
+dflags=$(sed -n '/^### admitd serve flags/,/^## /p' README.md | python3 -c '
+import re, sys
+for line in sys.stdin:
+    cells = [c.strip() for c in line.strip().split("|")]
+    if len(cells) < 4 or not cells[1].startswith("`--"):
+        continue
+    for n in re.findall(r"`(--[a-z0-9-]+)", cells[1]):
+        print(n + "\t" + cells[2].replace("`", ""))' | sort -u)
 if [ "$flags" != "$dflags" ]; then
-  echo "verify-docs: the README's serve flag table and \`admitd serve --help\` disagree (< code, > README):" >&2
+  echo "verify-docs: the README's serve flag table and \`admitd serve --help\` disagree on flags or defaults (< code, > README):" >&2
   diff <(echo "$flags") <(echo "$dflags") >&2 || true
   status=1
 fi

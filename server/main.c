@@ -1,9 +1,9 @@
-/* admitd's entry point: subcommand dispatch, `serve` flags, the signal
- * loop (SIGHUP and file changes reload, SIGTERM/SIGINT drain), and the
- * startup log. Owns process-wide state; the request path lives in http.c. */
+/* admitd's entry point: subcommand dispatch, the signal loop of `serve`
+ * (SIGHUP and file changes reload, SIGTERM/SIGINT drain), and the startup
+ * log. Owns process-wide state; the serve flags are in serve_flags.c, the
+ * request path in http.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <malloc.h>
@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "admitd/registry.h"
 #include "admitd/reload.h"
+#include "serve_flags.h"
 #include "tls.h"
 
 static void print_version(void) {
@@ -75,308 +76,6 @@ static void usage(FILE *f) {
              "  help           this text\n");
 }
 
-static void serve_usage(FILE *f) {
-  fprintf(f, "usage: admitd serve [OPTIONS]\n"
-             "  --listen ADDR:PORT            address to listen on (default 127.0.0.1:8443)\n"
-             "  --tls-cert FILE --tls-key FILE PEM certificate chain and key; reloaded when they change.\n"
-             "                                Without them a self-signed certificate is made in memory.\n"
-             "  --self-signed-cert-out FILE   where to write the self-signed certificate (default: a new\n"
-             "                                file under $TMPDIR or /tmp, logged at start)\n"
-             "  --config FILE                 policy file (default: the built-in policy); reloaded on\n"
-             "                                SIGHUP and when the file changes\n"
-             "  --max-body-bytes N            largest request body (default 7340032)\n"
-             "  --max-connections N           open connections in all; the last eighth is a reserve for\n"
-             "                                new ones (default 512)\n"
-             "  --max-connections-per-ip N    open connections from one address, 0 for no limit (default 128)\n"
-             "  --idle-timeout SECONDS        close idle keep-alive connections after this (default 120)\n"
-             "  --request-timeout MS          a request must complete within this, counted from accept\n"
-             "                                or from its request line (default 10000)\n"
-             "  --max-concurrent-decodes N    bodies decoded at once, at most 64 (default 2 x the CPUs\n"
-             "                                the process may use: affinity and cgroup cpu.max)\n"
-             "  --memory-budget BYTES         bodies and decoded trees of all requests together; K, M, G\n"
-             "                                (or Ki, Mi, Gi) suffixes (default half the cgroup memory\n"
-             "                                limit, 256Mi without one)\n"
-             "  --io-threads N                0: a thread per connection (default); N: N epoll workers\n"
-             "  --max-json-depth N            deepest JSON nesting accepted (default 100)\n"
-             "  --grace-period DURATION       on SIGTERM, answer requests on open connections (with\n"
-             "                                Connection: close) for up to this long: 10, 1.5s, 1500ms\n"
-             "                                (default 10s)\n"
-             "  --log-level LEVEL             error, warn, info or debug (default info)\n"
-             "  --record FILE                 append each decided request and its decision to FILE as JSON\n"
-             "                                lines, secrets redacted, for admitd replay (default: off)\n"
-             "  --record-max-bytes BYTES      rotate FILE to FILE.1 past this size; K, M, G, Ki, Mi, Gi\n"
-             "                                (default 64Mi)\n"
-
-             "  --metrics-listen ADDR:PORT    also serve GET /metrics over plain HTTP here (default: only\n"
-             "                                on the serving port, over TLS)\n"
-             "  --client-ca FILE              PEM CA certificates: every path but /healthz, /livez and\n"
-             "                                /readyz answers only a client certificate issued by one\n"
-             "                                (the API server's); reloaded when it changes (default: off)\n"
-             "  --client-cn NAME              with --client-ca, the subject CN the client certificate must\n"
-             "                                have; repeat it or give a comma list (default: any)\n");
-}
-
-static int parse_uint(const char *flag, const char *s, unsigned long long max, unsigned long long *out) {
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end != '\0' || end == s || s[0] == '-' || v > max) {
-    fprintf(stderr, "admitd serve: %s: want a whole number up to %llu, got \"%s\"\n", flag, max, s);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
-/* SIZE[K|M|G|Ki|Mi|Gi]: bytes, with decimal or binary multipliers. */
-static int parse_bytes(const char *flag, const char *s, unsigned long long *out) {
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  unsigned long long mult = 1;
-  if (end[0] != '\0') {
-    static const struct {
-      const char *suffix;
-      unsigned long long mult;
-    } units[] = {{"K", 1000ull},     {"M", 1000000ull},  {"G", 1000000000ull},
-                 {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}};
-    mult = 0;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-      if (strcmp(end, units[i].suffix) == 0)
-        mult = units[i].mult;
-  }
-  if (errno || end == s || s[0] == '-' || mult == 0 || v > (1ull << 44) / mult) {
-    fprintf(stderr, "admitd serve: %s: want bytes such as 268435456, 256Mi or 1G, got \"%s\"\n", flag, s);
-    return -1;
-  }
-  *out = v * mult;
-  return 0;
-}
-
-/* A duration in milliseconds: "10" (seconds, as before), "1.5s", "1500ms". */
-static int parse_duration_ms(const char *flag, const char *s, unsigned long long max_ms, unsigned long long *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  double ms;
-  if (strcmp(end, "ms") == 0)
-    ms = v;
-  else if (strcmp(end, "s") == 0 || end[0] == '\0')
-    ms = v * 1000.0;
-  else
-    ms = -1;
-  if (errno || end == s || s[0] == '-' || !(ms >= 0) || ms > (double)max_ms) {
-    fprintf(stderr, "admitd serve: %s: want a duration such as 10, 1.5s or 1500ms (at most %llus), got \"%s\"\n", flag,
-            max_ms / 1000, s);
-    return -1;
-  }
-  *out = (unsigned long long)(ms + 0.5);
-  return 0;
-}
-
-struct serve_args {
-  struct adm_server_options opt;
-  const char *cert, *key, *config, *self_signed_out, *metrics_listen, *client_ca;
-  char client_cn[ADM_TLS_MAX_CLIENT_NAMES][ADM_TLS_MAX_CLIENT_NAME + 1];
-  size_t n_client_cn;
-  unsigned long long grace_ms;
-  struct adm_recorder_options record;
-};
-
-/* --client-cn NAME[,NAME...], added to the names already given. */
-static int parse_client_cn(const char *s, struct serve_args *a) {
-  for (;;) {
-    size_t len = strcspn(s, ",");
-    if (len == 0 || len > ADM_TLS_MAX_CLIENT_NAME || a->n_client_cn == ADM_TLS_MAX_CLIENT_NAMES) {
-      fprintf(stderr, "admitd serve: --client-cn: want up to %d names of 1 to %d bytes, got \"%s\"\n",
-              ADM_TLS_MAX_CLIENT_NAMES, ADM_TLS_MAX_CLIENT_NAME, s);
-      return -1;
-    }
-    snprintf(a->client_cn[a->n_client_cn++], sizeof a->client_cn[0], "%.*s", (int)len, s);
-    if (s[len] == '\0')
-      return 0;
-    s += len + 1;
-  }
-}
-
-static int parse_serve_args(int argc, char **argv, struct serve_args *a) {
-  enum {
-    O_LISTEN = 1000,
-    O_CERT,
-    O_KEY,
-    O_CONFIG,
-    O_BODY,
-    O_CONNS,
-    O_PERIP,
-    O_IDLE,
-    O_REQTO,
-    O_DECODES,
-    O_DEPTH,
-    O_GRACE,
-    O_LOG,
-    O_SSOUT,
-    O_BUDGET,
-    O_IOTHREADS,
-    O_RECORD,
-    O_RECORD_MAX,
-    O_METRICS,
-    O_CLIENT_CA,
-    O_CLIENT_CN
-  };
-  static const struct option longopts[] = {
-      {"listen", required_argument, NULL, O_LISTEN},
-      {"tls-cert", required_argument, NULL, O_CERT},
-      {"tls-key", required_argument, NULL, O_KEY},
-      {"config", required_argument, NULL, O_CONFIG},
-      {"max-body-bytes", required_argument, NULL, O_BODY},
-      {"max-connections", required_argument, NULL, O_CONNS},
-      {"max-connections-per-ip", required_argument, NULL, O_PERIP},
-      {"idle-timeout", required_argument, NULL, O_IDLE},
-      {"request-timeout", required_argument, NULL, O_REQTO},
-      {"max-concurrent-decodes", required_argument, NULL, O_DECODES},
-      {"max-json-depth", required_argument, NULL, O_DEPTH},
-      {"grace-period", required_argument, NULL, O_GRACE},
-      {"log-level", required_argument, NULL, O_LOG},
-      {"self-signed-cert-out", required_argument, NULL, O_SSOUT},
-      {"memory-budget", required_argument, NULL, O_BUDGET},
-      {"io-threads", required_argument, NULL, O_IOTHREADS},
-      {"record", required_argument, NULL, O_RECORD},
-      {"record-max-bytes", required_argument, NULL, O_RECORD_MAX},
-      {"metrics-listen", required_argument, NULL, O_METRICS},
-      {"client-ca", required_argument, NULL, O_CLIENT_CA},
-      {"client-cn", required_argument, NULL, O_CLIENT_CN},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  adm_server_options_default(&a->opt);
-  adm_recorder_options_default(&a->record);
-  a->grace_ms = 10000;
-  int c;
-  unsigned long long v;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-    const char *flag = c > 0 && c >= O_LISTEN ? longopts[c - O_LISTEN].name : "";
-    switch (c) {
-    case O_LISTEN:
-      a->opt.listen = optarg;
-      break;
-    case O_CERT:
-      a->cert = optarg;
-      break;
-    case O_KEY:
-      a->key = optarg;
-      break;
-    case O_CONFIG:
-      a->config = optarg;
-      break;
-    case O_SSOUT:
-      a->self_signed_out = optarg;
-      break;
-    case O_BODY:
-      if (parse_uint(flag, optarg, 1ull << 30, &v) < 0 || v == 0)
-        return -1;
-      a->opt.max_body_bytes = (size_t)v;
-      break;
-    case O_CONNS:
-      if (parse_uint(flag, optarg, 65536, &v) < 0)
-        return -1;
-      a->opt.max_connections = (unsigned)v;
-      break;
-    case O_PERIP:
-      if (parse_uint(flag, optarg, 65536, &v) < 0)
-        return -1;
-      a->opt.max_connections_per_ip = (unsigned)v;
-      break;
-    case O_IDLE:
-      if (parse_uint(flag, optarg, 86400, &v) < 0)
-        return -1;
-      a->opt.idle_timeout_s = (unsigned)v;
-      break;
-    case O_REQTO:
-      if (parse_uint(flag, optarg, 600000, &v) < 0 || v == 0)
-        return -1;
-      a->opt.request_timeout_ms = (unsigned)v;
-      break;
-    case O_DECODES:
-      if (parse_uint(flag, optarg, 64, &v) < 0 || v == 0)
-        return -1;
-      a->opt.max_concurrent_decodes = (unsigned)v;
-      break;
-    case O_DEPTH:
-      if (parse_uint(flag, optarg, 1000, &v) < 0 || v < 8)
-        return -1;
-      a->opt.max_json_depth = (int)v;
-      break;
-    case O_GRACE:
-      if (parse_duration_ms(flag, optarg, 3600ull * 1000, &v) < 0)
-        return -1;
-      a->grace_ms = v;
-      break;
-    case O_BUDGET:
-      if (parse_bytes(flag, optarg, &v) < 0 || v < (1u << 20)) {
-        fprintf(stderr, "admitd serve: --memory-budget: at least 1Mi\n");
-        return -1;
-      }
-      a->opt.memory_budget_bytes = (size_t)v;
-      break;
-    case O_IOTHREADS:
-      if (parse_uint(flag, optarg, 64, &v) < 0)
-        return -1;
-      a->opt.io_threads = (unsigned)v;
-      break;
-    case O_RECORD:
-      a->record.path = optarg;
-      break;
-    case O_RECORD_MAX:
-      if (parse_bytes(flag, optarg, &v) < 0 || v < 4096) {
-        fprintf(stderr, "admitd serve: --record-max-bytes: at least 4096\n");
-        return -1;
-      }
-      a->record.max_bytes = v;
-      break;
-    case O_METRICS:
-      a->metrics_listen = optarg;
-      break;
-    case O_CLIENT_CA:
-      a->client_ca = optarg;
-      a->opt.client_auth = true;
-      break;
-    case O_CLIENT_CN:
-      if (parse_client_cn(optarg, a) < 0)
-        return -1;
-      break;
-    case O_LOG: {
-      enum adm_log_level lvl;
-      if (adm_log_level_parse(optarg, &lvl) < 0) {
-        fprintf(stderr, "admitd serve: --log-level: want error, warn, info or debug, got \"%s\"\n", optarg);
-        return -1;
-      }
-      adm_log_set_level(lvl);
-      break;
-    }
-    case 'h':
-      serve_usage(stdout);
-      exit(0);
-    default:
-      serve_usage(stderr);
-      return -1;
-    }
-  }
-  if (optind < argc) {
-    fprintf(stderr, "admitd serve: unexpected argument \"%s\"\n", argv[optind]);
-    return -1;
-  }
-  if ((a->cert == NULL) != (a->key == NULL)) {
-    fprintf(stderr, "admitd serve: --tls-cert and --tls-key go together\n");
-    return -1;
-  }
-  if (a->n_client_cn > 0 && a->client_ca == NULL) {
-    fprintf(stderr, "admitd serve: --client-cn needs --client-ca\n");
-    return -1;
-  }
-  return 0;
-}
-
 /* Write the self-signed certificate where a client can find it to trust it. */
 static int write_self_signed(const char *requested, const gnutls_datum_t *pem, char *path, size_t pathlen) {
   int fd;
@@ -397,7 +96,7 @@ static int write_self_signed(const char *requested, const gnutls_datum_t *pem, c
   return n == (ssize_t)pem->size ? 0 : -1;
 }
 
-static int load_tls(const struct serve_args *a) {
+static int load_tls(const struct adm__serve_args *a) {
   struct adm_tls_creds *creds;
   struct adm_error err = {0};
   char msg[1024];
@@ -433,7 +132,7 @@ static int load_tls(const struct serve_args *a) {
 
 /* --client-ca and --client-cn, before the server starts: a file that does
  * not load stops admitd, since serving without it would answer anyone. */
-static int load_client_auth(const struct serve_args *a) {
+static int load_client_auth(const struct adm__serve_args *a) {
   if (a->client_ca == NULL)
     return 0;
   struct adm_tls_client_ca *ca;
@@ -488,7 +187,7 @@ static void reload_config(const char *path, struct adm_file_watch *w, const stru
   adm_log(ADM_LOG_INFO, "policy reloaded from %s", path);
 }
 
-static void reload_tls(const struct serve_args *a) {
+static void reload_tls(const struct adm__serve_args *a) {
   struct adm_tls_creds *creds;
   struct adm_error err = {0};
   if (adm_tls_creds_load_changed(a->cert, a->key, &creds, &err) < 0) {
@@ -581,9 +280,12 @@ static int start_metrics(const char *listen, struct adm_server *srv, struct adm_
 }
 
 static int serve(int argc, char **argv) {
-  struct serve_args a = {0};
-  if (parse_serve_args(argc, argv, &a) < 0)
+  struct adm__serve_args a = {0};
+  int parsed = adm__serve_flags_parse(argc, argv, &a, stdout, stderr);
+  if (parsed < 0)
     return 2;
+  if (parsed == ADM__SERVE_FLAGS_HELP)
+    return 0;
   /* Threads inherit this mask, so only the loop below sees these signals. */
   sigset_t set;
   sigemptyset(&set);

@@ -22,6 +22,19 @@ for k in sys.argv[2:]: d=d[int(k)] if isinstance(d,list) else d.get(k)
 print(json.dumps(d) if not isinstance(d,str) else d)' "$@"
 }
 
+# --- flags: --help on stdout; a refused flag exits 2 and says which and why ----
+"$ADMITD" serve --help >"$WORK/help.out" 2>"$WORK/help.err"
+expect_eq "serve --help: exit status" 0 $?
+expect_contains "serve --help: a flag with its default" "--max-json-depth N            deepest JSON nesting accepted (default 100)" "$(cat "$WORK/help.out")"
+expect_eq "serve --help: nothing on stderr" "" "$(cat "$WORK/help.err")"
+"$ADMITD" serve --max-json-depth 1001 >"$WORK/flag.out" 2>"$WORK/flag.err"
+expect_eq "a count past its bound: exit status" 2 $?
+expect_eq "a count past its bound: says so" 'admitd serve: max-json-depth: want a whole number up to 1000, got "1001"' "$(cat "$WORK/flag.err")"
+"$ADMITD" serve --bogus >"$WORK/flag.out" 2>"$WORK/flag.err"
+expect_eq "an unknown flag: exit status" 2 $?
+expect_contains "an unknown flag: named" "unrecognized option '--bogus'" "$(cat "$WORK/flag.err")"
+expect_eq "an unknown flag: the help follows" "$(cat "$WORK/help.out")" "$(sed 1d "$WORK/flag.err")"
+
 # --- the built-in policy over a CA-verified connection ------------------------
 start_server --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --max-body-bytes 65536 || exit 1
 
