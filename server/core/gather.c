@@ -1,4 +1,4 @@
-/* Fact gathering for the pipeline (facts.h): the registered backend, and
+/* Fact gathering for the pipeline (gather.h): the registered backend, and
  * the order facts come from: what this request gathered already, the
  * backend's cache, then the registries under one deadline. */
 #include "admitd/facts.h"
