@@ -523,7 +523,7 @@ static void gather_facts(struct adm_server *s, const struct adm_config *cfg, con
     adm_facts_busy(needs, n, busy, out);
 }
 
-/* The server's side of adm_pipeline_run_slotted: its decode slots. */
+/* The server's side of adm_pipeline_run's slot ops: its decode slots. */
 struct slotted {
   struct adm_server *s;
   struct adm_config *cfg;
@@ -574,13 +574,21 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   struct slotted sl = {s, adm_config_pin(), claim_slot(s)};
   struct adm_config *cfg = sl.cfg;
   struct adm_pipeline_result *res;
-  enum adm_slotted_status st =
-      adm_pipeline_run_slotted(&s->limits, cfg, r->body, r->len, facts_deadline_ms(s, r, cfg), FACTS_MARGIN_MS,
-                               &slotted_ops, &sl, &s->slots[sl.slot].arena, &s->slots[sl.slot].result, &res);
-  if (st != ADM_SLOTTED_ANSWERED) {
+  struct adm_pipeline_options po = {
+      .limits = s->limits,
+      .facts = ADM_FACTS_SUSPEND,
+      .deadline_ms = facts_deadline_ms(s, r, cfg),
+      .margin_ms = FACTS_MARGIN_MS,
+      .slots = &slotted_ops,
+      .slots_ctx = &sl,
+      .body_held = r->len,
+  };
+  enum adm_pipeline_status st =
+      adm_pipeline_run(&po, cfg, r->body, r->len, &s->slots[sl.slot].arena, &s->slots[sl.slot].result, &res);
+  if (st != ADM_PIPELINE_ANSWERED) {
     adm_config_unpin(cfg);
     release_body(s, r);
-    if (st == ADM_SLOTTED_NOMEM)
+    if (st == ADM_PIPELINE_NOMEM)
       return respond_status(s, c, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
   }
