@@ -33,7 +33,7 @@
 #include "admitd/verifier.h"
 #include "admitd/yaml.h"
 
-/* The amount a server decode slot keeps between reviews (server/http.c). */
+/* The amount a server decode slot keeps between reviews (server/http_slots.c). */
 #define SLOT_ARENA_KEEP (2u << 20)
 
 static struct adm_pipeline_options options;

@@ -44,7 +44,7 @@ static void bare(const char *body, size_t len) {
 }
 
 /* As a server decode slot: one arena, recycled between reviews (the
- * amount server/http.c keeps), and the server's limits. */
+ * amount server/http_slots.c keeps), and the server's limits. */
 #define SLOT_ARENA_KEEP (2u << 20)
 static struct adm_arena arena;
 static struct adm_pipeline_options options;

@@ -22,7 +22,7 @@
 #include "admitd/pipeline.h"
 #include "admitd/review.h"
 
-/* As server/http.c's decode slots: 64 KiB blocks, 2 MiB kept on recycle. */
+/* As server/http_slots.c's decode slots: 64 KiB blocks, 2 MiB kept on recycle. */
 #define SLOT_BLOCK_BYTES 65536
 #define SLOT_ARENA_KEEP (2u << 20)
 /* A container sized for a few concurrent large reviews. */
@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(plain);
   }
 #endif
-  /* As release_slot() in server/http.c. */
+  /* As adm__release_slot() in server/http_slots.c. */
   if (res.decoded)
     adm_review_request_release(&res.req);
   adm_arena_recycle(&arena, SLOT_ARENA_KEEP);
