@@ -1,8 +1,11 @@
-/* libmicrohttpd glue. Owns routing, protocol-level rejections (405, 413,
- * 415, 429, 400), body buffering under a hard cap and the process memory
- * budget, the per-request deadline (a timer, not only a check when bytes
- * arrive), the connection reserve, the decode semaphore and drain. Must not
- * interpret policy.
+/* The listener: libmicrohttpd glue. Owns start, stop and drain, routing
+ * on the raw path, protocol-level rejections (405, 413, 415, 429, 400),
+ * refusing callers without a trusted client certificate, handing a
+ * review's body to the pipeline in a decode slot and answering it. Bodies
+ * (http_body.c), decode slots and fact waits (http_slots.c) and the
+ * connection table (http_conns.c) live beside it, sharing http_internal.h.
+ * Must not interpret policy, nor keep state of its own outside struct
+ * adm_server.
  *
  * Threading: by default one thread per connection. kube-apiserver keeps a
  * few long-lived keep-alive connections and sends one request at a time on
@@ -43,124 +46,11 @@
 #include "admitd/reload.h"
 #include "admitd/review.h"
 #include "admitd/sysres.h"
+#include "http_internal.h"
 #include "tls.h"
 
-/* A decode slot: the right to decode one body now, and the arena that
- * body's tree and decision live in. The arena is recycled, not freed, so
- * in steady state a review allocates nothing from the heap. */
-#define MAX_DECODE_SLOTS 64
-/* Time kept back from the facts' deadline to judge and answer in. */
-#define FACTS_MARGIN_MS 250
-/* Requests that may wait on registries at once, at the least. */
-#define FACT_WAITS_MIN 64
-#define SLOT_ARENA_KEEP (2u << 20)
 /* Without a cgroup memory limit, the budget is this. */
 #define DEFAULT_BUDGET_NO_LIMIT (256u << 20)
-/* How often the watchdog looks for requests past their deadline. */
-#define WATCHDOG_TICK_NS (50 * 1000 * 1000)
-/* A connection younger than this is never shed: it is still handshaking. */
-#define SHED_MIN_AGE_NS (200LL * 1000 * 1000)
-
-struct decode_slot {
-  struct adm_arena arena;
-  struct adm_pipeline_result result; /* large: kept off the small thread stacks */
-};
-
-/* Where a connection is in its life, for the deadline and for shedding. */
-enum conn_state {
-  CONN_NEW,     /* accepted, no request head yet: deadline from accept */
-  CONN_HEAD,    /* request line seen, headers not complete */
-  CONN_HANDLER, /* headers complete: body or answer in progress */
-  CONN_IDLE,    /* between keep-alive requests: MHD's idle timeout applies */
-};
-
-/* The connections of one client address, so that shedding is fair: the
- * address holding the most loses its connections first. */
-struct peer {
-  struct peer *next; /* in its hash bucket, or on the free list */
-  sa_family_t family;
-  unsigned char addr[16]; /* an IPv4 address in the first 4 bytes */
-  unsigned listed;        /* its connections on the list */
-  unsigned holding;       /* of those, not shut down and without a request in progress */
-};
-
-/* Buckets of the address table (a power of two). */
-#define PEER_BUCKETS 1024
-
-/* One per TCP connection, from accept to close, on the server's list
- * (oldest first). fd stays valid while the entry is listed: libmicrohttpd
- * reports the close before it closes the socket. */
-struct conn {
-  struct conn *prev, *next; /* next: on the free list when not listed */
-  struct peer *peer;
-  MHD_socket fd;
-  long long opened_ns;
-  long long waiting_ns;  /* since when it has sent no complete request head (idle: since its last answer) */
-  long long deadline_ns; /* 0: none */
-  enum conn_state state;
-  bool shut; /* shutdown() already called */
-};
-
-struct adm_server {
-  struct MHD_Daemon *daemon;
-  struct adm_server_options opt;
-  struct adm_pipeline_limits limits;
-  struct adm_budget budget;
-  uint16_t port;
-  sem_t decodes;            /* free slots */
-  sem_t fact_waits;         /* requests that may wait on registries at once */
-  atomic_ullong free_slots; /* bit i set: slots[i] is free */
-  struct decode_slot slots[MAX_DECODE_SLOTS];
-  atomic_bool draining;
-  atomic_bool ready;
-  atomic_uint in_flight;
-  atomic_ullong requests;
-  /* Connections: guarded by conns_lock; n_conns is read without it. The
-   * entries and address records come from arrays made at start, one of
-   * each per --max-connections, so accepting allocates nothing. */
-  pthread_mutex_t conns_lock;
-  struct conn *conns_head, *conns_tail;
-  atomic_uint n_conns;
-  unsigned n_shut;     /* listed connections already shut down, closing */
-  unsigned soft_limit; /* past this, shed to keep the reserve free */
-  struct conn *conn_pool, *free_conns;
-  struct peer *peer_pool, *free_peers;
-  struct peer *peers[PEER_BUCKETS];
-  unsigned n_slots;
-  atomic_ullong timed_out, shed_head, shed_idle;
-  pthread_t watchdog;
-  bool watchdog_started;
-  atomic_bool stopping;
-};
-
-enum route { ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_REJECT };
-enum path { PATH_OTHER, PATH_VALIDATE, PATH_HEALTHZ, PATH_READYZ, PATH_METRICS };
-
-/* One per HTTP request, made when its request line arrives. A rejected
- * request with a small body still reads (and discards) it before the
- * answer, so the connection stays usable for keep-alive; one whose body
- * must not be read (too large, no budget, unframeable) is answered at once
- * and the connection closed. */
-struct request {
-  enum path path; /* from the raw request line, before any unescaping */
-  enum route route;
-  bool started; /* the access handler has seen it */
-  char *body;
-  size_t len, cap;
-  size_t reserved; /* bytes of body charged to the budget */
-  size_t seen;     /* body bytes sent, kept or not: past the whole budget, 413 rather than 429 */
-  bool too_big, budget_short;
-  struct timespec start;
-  bool counted;
-  bool observed;   /* its decision (or error, or refused certificate) is in the metrics */
-  bool answer_now; /* answer before the body and close */
-  unsigned reject_code;
-  const char *reject_reason;
-  char reject_message[200];
-  const char *allow;        /* for 405 */
-  long long api_timeout_ms; /* the API server's ?timeout=, 0 when absent */
-};
-
 size_t adm_server_default_budget(size_t cgroup_limit) {
   if (cgroup_limit == 0)
     return DEFAULT_BUDGET_NO_LIMIT;
@@ -185,20 +75,6 @@ void adm_server_options_default(struct adm_server_options *o) {
   o->thread_stack_bytes = 256u << 10;
   o->memory_budget_bytes = adm_server_default_budget(adm_sys_memory_limit());
   o->io_threads = 0;
-}
-
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static long long ts_ns(const struct timespec *t) {
-  return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
-}
-
-static long long elapsed_us(const struct timespec *start) {
-  return (now_ns() - ts_ns(start)) / 1000;
 }
 
 /* Queue an answer; libmicrohttpd copies body. close asks the client to
@@ -270,7 +146,7 @@ static bool is_json_content_type(const char *ct) {
 
 /* The route of a raw request target: the path up to '?', compared before
  * libmicrohttpd unescapes it, so "/validate%00x" is not "/validate". */
-static enum path path_of(const char *uri) {
+enum path adm__path_of(const char *uri) {
   size_t n = strcspn(uri, "?");
   static const struct {
     const char *p;
@@ -294,25 +170,10 @@ static void reject(struct request *r, unsigned code, const char *reason, const c
 }
 
 /* A refusal whose body must not be read: answered before it, then closed. */
-static void reject_now(struct request *r, unsigned code, const char *reason, const char *message) {
+void adm__reject_now(struct request *r, unsigned code, const char *reason, const char *message) {
   reject(r, code, reason, message);
   r->answer_now = true;
 }
-
-static void too_large(struct adm_server *s, struct request *r) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
-  reject_now(r, 413, "RequestEntityTooLarge", msg);
-}
-
-static const char *over_budget_msg(const struct adm_server *s, char *buf, size_t len) {
-  snprintf(buf, len, "request entity is too large; admitd's memory budget is %zu bytes", s->budget.limit);
-  return buf;
-}
-
-static const char budget_short_msg[] =
-    "admitd: its memory budget is held by other requests; the body was not read and no decision was made, try "
-    "again";
 
 /* First call for /validate: everything that can be judged before the body. */
 /* A Go duration as the API server writes ?timeout= ("10s", "1m30s",
@@ -351,12 +212,12 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
   struct header_count hc = {0};
   MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
   if (hc.content_length > 1)
-    return reject_now(r, 400, "BadRequest", "more than one Content-Length header");
+    return adm__reject_now(r, 400, "BadRequest", "more than one Content-Length header");
   if (hc.content_length == 1 && hc.transfer_encoding > 0)
-    return reject_now(r, 400, "BadRequest", "both Content-Length and Transfer-Encoding");
+    return adm__reject_now(r, 400, "BadRequest", "both Content-Length and Transfer-Encoding");
   const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
   if (hc.transfer_encoding > 1 || (te && strcasecmp(te, "chunked") != 0))
-    return reject_now(r, 400, "BadRequest", "unsupported Transfer-Encoding; send Content-Length or chunked");
+    return adm__reject_now(r, 400, "BadRequest", "unsupported Transfer-Encoding; send Content-Length or chunked");
   const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
   if (!is_json_content_type(ct)) {
     char msg[200];
@@ -369,20 +230,20 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
     errno = 0;
     unsigned long long v = strtoull(cl, &end, 10);
     if (errno || *end != '\0' || end == cl)
-      return reject_now(r, 400, "BadRequest", "malformed Content-Length");
+      return adm__reject_now(r, 400, "BadRequest", "malformed Content-Length");
     if (v > s->opt.max_body_bytes)
-      return too_large(s, r);
+      return adm__too_large(s, r);
     if (!adm_budget_could_hold(&s->budget, (size_t)v)) {
       char msg[160];
-      return reject_now(r, 413, "RequestEntityTooLarge", over_budget_msg(s, msg, sizeof msg));
+      return adm__reject_now(r, 413, "RequestEntityTooLarge", adm__over_budget_msg(s, msg, sizeof msg));
     }
     /* Reserved before a byte is read: a body is never buffered unpaid. */
     if (v > 0) {
       if (!adm_budget_take(&s->budget, (size_t)v))
-        return reject_now(r, 429, "TooManyRequests", budget_short_msg);
+        return adm__reject_now(r, 429, "TooManyRequests", adm__budget_short_msg);
       r->reserved = (size_t)v;
       if ((r->body = malloc((size_t)v)) == NULL)
-        return reject_now(r, 500, "InternalError", "admitd: out of memory for the request body");
+        return adm__reject_now(r, 500, "InternalError", "admitd: out of memory for the request body");
       r->cap = (size_t)v;
     }
   }
@@ -391,197 +252,41 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
   atomic_fetch_add(&s->in_flight, 1);
 }
 
-/* Keep n more body bytes: within the cap, and (for chunked bodies, whose
- * size is not known up front) reserved on the budget as the buffer grows. */
-static int append_body(struct adm_server *s, struct request *r, const char *data, size_t n) {
-  r->seen += n;
-  if (r->too_big || r->budget_short)
-    return 0;
-  if (r->len + n > s->opt.max_body_bytes) {
-    r->too_big = true;
-    return 0;
-  }
-  if (!adm_budget_could_hold(&s->budget, r->len + n)) {
-    r->budget_short = true;
-    return 0;
-  }
-  if (r->len + n > r->cap) {
-    size_t cap = r->cap ? r->cap : 16384;
-    while (cap < r->len + n)
-      cap *= 2;
-    if (cap > s->opt.max_body_bytes)
-      cap = s->opt.max_body_bytes;
-    if (!adm_budget_could_hold(&s->budget, cap))
-      cap = s->budget.limit; /* doubling must not ask for more than there is */
-    size_t more = cap > r->reserved ? cap - r->reserved : 0;
-    if (!adm_budget_take(&s->budget, more)) {
-      r->budget_short = true;
-      return 0;
-    }
-    r->reserved += more;
-    char *nb = realloc(r->body, cap);
-    if (nb == NULL)
-      return -1;
-    r->body = nb;
-    r->cap = cap;
-  }
-  memcpy(r->body + r->len, data, n);
-  r->len += n;
-  return 0;
-}
-
-static void release_body(struct adm_server *s, struct request *r) {
-  free(r->body);
-  r->body = NULL;
-  r->len = r->cap = 0;
-  adm_budget_give(&s->budget, r->reserved);
-  r->reserved = 0;
-}
-
-/* Wait for a decode slot until the request's deadline, on the monotonic
- * clock, so a wall-clock step neither cuts nor stretches the wait. A wait
- * is counted for the metrics only when every slot was taken. */
-static bool acquire_decode_slot_by(struct adm_server *s, long long deadline) {
-  long long waited_from = now_ns();
-  if (deadline - waited_from <= 0)
-    return false;
-  if (sem_trywait(&s->decodes) == 0)
-    return true;
-  struct timespec until = {(time_t)(deadline / 1000000000LL), (long)(deadline % 1000000000LL)};
-  bool got = true;
-  while (got && sem_clockwait(&s->decodes, CLOCK_MONOTONIC, &until) < 0)
-    got = errno == EINTR;
-  adm_metrics_decode_wait(now_ns() - waited_from);
-  return got;
-}
-
-/* By the request's own deadline. */
-static bool acquire_decode_slot(struct adm_server *s, const struct request *r) {
-  return acquire_decode_slot_by(s, ts_ns(&r->start) + (long long)s->opt.request_timeout_ms * 1000000LL);
-}
-
-/* After sem_clockwait succeeded a bit is free; claim one without a lock. */
-static unsigned claim_slot(struct adm_server *s) {
-  for (;;) {
-    unsigned long long mask = atomic_load(&s->free_slots);
-    if (mask == 0)
-      continue; /* a releaser posted before setting its bit: momentary */
-    unsigned i = (unsigned)__builtin_ctzll(mask);
-    if (atomic_compare_exchange_weak(&s->free_slots, &mask, mask & ~(1ull << i)))
-      return i;
-  }
-}
-
-static void release_slot(struct adm_server *s, unsigned i) {
-  adm_arena_recycle(&s->slots[i].arena, SLOT_ARENA_KEEP);
-  atomic_fetch_or(&s->free_slots, 1ull << i);
-  sem_post(&s->decodes);
-}
-
-/* All registry work of one admission ends by the earliest of: the
- * policy's images.deadline, the API server's ?timeout= and admitd's own
- * request deadline, each less a margin to judge and answer in. */
-static int64_t facts_deadline_ms(const struct adm_server *s, const struct request *r, const struct adm_config *cfg) {
-  static const long long margin_ms = FACTS_MARGIN_MS;
-  long long start_ms = ts_ns(&r->start) / 1000000, now_ms = now_ns() / 1000000;
-  long long deadline = now_ms + cfg->images.deadline_ms;
-  if (r->api_timeout_ms > 0 && start_ms + r->api_timeout_ms - margin_ms < deadline)
-    deadline = start_ms + r->api_timeout_ms - margin_ms;
-  if (s->opt.request_timeout_ms > 0 && start_ms + (long long)s->opt.request_timeout_ms - margin_ms < deadline)
-    deadline = start_ms + (long long)s->opt.request_timeout_ms - margin_ms;
-  return deadline > now_ms ? deadline : now_ms;
-}
-
-/* A permit from sem by deadline_ms (CLOCK_MONOTONIC ms). */
-static bool wait_turn(sem_t *sem, int64_t deadline_ms) {
-  if (sem_trywait(sem) == 0)
-    return true;
-  struct timespec until = {(time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000L};
-  for (;;) {
-    if (sem_clockwait(sem, CLOCK_MONOTONIC, &until) == 0)
-      return true;
-    if (errno != EINTR)
-      return false;
-  }
-}
-
-/* Ask the registries for needs[0..n) by deadline_ms, within the bound on
- * requests waiting at once; one that cannot get in, or that has too little
- * time left, gets BUSY for each of its images, never a fact it did not earn. */
-static void gather_facts(struct adm_server *s, const struct adm_config *cfg, const struct adm_image_need *needs,
-                         size_t n, int64_t deadline_ms, struct adm_gathered_fact *out) {
-  /* Overload is admitd's own failure, never the registry's: it must not
-   * read as a registry error that onRegistryError could let pass. */
-  bool admitted = wait_turn(&s->fact_waits, deadline_ms - ADM_FACTS_MIN_MS);
-  const char *busy = !admitted ? "too many admissions were waiting on registries"
-                     : now_ns() / 1000000 + ADM_FACTS_MIN_MS > deadline_ms ? "no time was left for registries"
-                                                                           : NULL;
-  if (busy == NULL)
-    adm_facts_gather(cfg, needs, n, deadline_ms, s->opt.thread_stack_bytes, out);
-  if (admitted)
-    sem_post(&s->fact_waits);
-  if (busy != NULL)
-    adm_facts_busy(needs, n, busy, out);
-}
-
-/* The server's side of adm_pipeline_run_slotted: its decode slots. */
-struct slotted {
-  struct adm_server *s;
-  struct adm_config *cfg;
-  unsigned slot;
-};
-
-static void slotted_release(void *p) {
-  struct slotted *sl = p;
-  release_slot(sl->s, sl->slot);
-}
-
-static void slotted_gather(void *p, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
-                           struct adm_gathered_fact *out) {
-  struct slotted *sl = p;
-  gather_facts(sl->s, sl->cfg, needs, n, deadline_ms, out);
-}
-
-static bool slotted_reacquire(void *p, int64_t deadline_ms, struct adm_arena **arena,
-                              struct adm_pipeline_result **out) {
-  struct slotted *sl = p;
-  if (!acquire_decode_slot_by(sl->s, (long long)deadline_ms * 1000000LL))
-    return false;
-  sl->slot = claim_slot(sl->s);
-  *arena = &sl->s->slots[sl->slot].arena;
-  *out = &sl->s->slots[sl->slot].result;
-  return true;
-}
-
-static const struct adm_slot_ops slotted_ops = {slotted_release, slotted_gather, slotted_reacquire};
-
 static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connection *c, struct request *r) {
   if (r->too_big) {
     char msg[128];
     snprintf(msg, sizeof msg, "request entity is too large; limit is %zu bytes", s->opt.max_body_bytes);
-    release_body(s, r);
+    adm__release_body(s, r);
     return respond_status(s, c, 413, "RequestEntityTooLarge", msg);
   }
   if (r->budget_short) {
-    release_body(s, r);
+    adm__release_body(s, r);
     /* A body larger than the whole budget will never be read: no retry helps. */
     char msg[160];
     if (!adm_budget_could_hold(&s->budget, r->seen))
-      return respond_status(s, c, 413, "RequestEntityTooLarge", over_budget_msg(s, msg, sizeof msg));
-    return respond_status(s, c, 429, "TooManyRequests", budget_short_msg);
+      return respond_status(s, c, 413, "RequestEntityTooLarge", adm__over_budget_msg(s, msg, sizeof msg));
+    return respond_status(s, c, 429, "TooManyRequests", adm__budget_short_msg);
   }
-  if (!acquire_decode_slot(s, r))
+  if (!adm__acquire_decode_slot(s, r))
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
-  struct slotted sl = {s, adm_config_pin(), claim_slot(s)};
+  struct adm__slotted sl = {s, adm_config_pin(), adm__claim_slot(s)};
   struct adm_config *cfg = sl.cfg;
   struct adm_pipeline_result *res;
-  enum adm_slotted_status st =
-      adm_pipeline_run_slotted(&s->limits, cfg, r->body, r->len, facts_deadline_ms(s, r, cfg), FACTS_MARGIN_MS,
-                               &slotted_ops, &sl, &s->slots[sl.slot].arena, &s->slots[sl.slot].result, &res);
-  if (st != ADM_SLOTTED_ANSWERED) {
+  struct adm_pipeline_options po = {
+      .limits = s->limits,
+      .facts = ADM_FACTS_SUSPEND,
+      .deadline_ms = adm__facts_deadline_ms(s, r, cfg),
+      .margin_ms = FACTS_MARGIN_MS,
+      .slots = &adm__slotted_ops,
+      .slots_ctx = &sl,
+      .body_held = r->len,
+  };
+  enum adm_pipeline_status st =
+      adm_pipeline_run(&po, cfg, r->body, r->len, &s->slots[sl.slot].arena, &s->slots[sl.slot].result, &res);
+  if (st != ADM_PIPELINE_ANSWERED) {
     adm_config_unpin(cfg);
-    release_body(s, r);
-    if (st == ADM_SLOTTED_NOMEM)
+    adm__release_body(s, r);
+    if (st == ADM_PIPELINE_NOMEM)
       return respond_status(s, c, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
     return respond_status(s, c, 503, "ServiceUnavailable", "too many requests being decoded; try again");
   }
@@ -598,8 +303,8 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
   enum MHD_Result ret = queue(s, c, (unsigned)res->http_status, res->body, res->len, "application/json", NULL, false);
   if (res->decoded)
     adm_review_request_release(&res->req);
-  release_slot(s, slot);
-  release_body(s, r);
+  adm__release_slot(s, slot);
+  adm__release_body(s, r);
   return ret;
 }
 
@@ -642,7 +347,7 @@ static bool caller_refused(struct adm_server *s, struct MHD_Connection *c, struc
   if ((unsigned)v >= ADM__TLS_CLIENT_VERDICTS)
     v = ADM_TLS_CLIENT_ERROR;
   adm_metrics_client_refused(refusals[v].metric);
-  reject_now(r, refusals[v].code, refusals[v].reason, refusals[v].message);
+  adm__reject_now(r, refusals[v].code, refusals[v].reason, refusals[v].message);
   r->observed = true;
   return true;
 }
@@ -667,308 +372,6 @@ static void route_start(struct adm_server *s, struct MHD_Connection *c, const ch
   const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
   if (r->route == ROUTE_REJECT && expect && strcasecmp(expect, "100-continue") == 0)
     r->answer_now = true;
-}
-
-/* --- connections: deadlines, the reserve ------------------------------- */
-
-static struct conn *conn_of(struct MHD_Connection *c) {
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return ci ? ci->socket_context : NULL;
-}
-
-/* The table of connections: an entry and (for a new address) an address
- * record for each, from the arrays made at start. n entries; false when
- * they cannot be had. */
-static bool conns_init(struct adm_server *s, unsigned n) {
-  n = n ? n : 1;
-  s->conn_pool = calloc(n, sizeof *s->conn_pool);
-  s->peer_pool = calloc(n, sizeof *s->peer_pool);
-  if (s->conn_pool == NULL || s->peer_pool == NULL)
-    return false;
-  for (unsigned i = n; i-- > 0;) {
-    s->conn_pool[i].next = s->free_conns;
-    s->free_conns = &s->conn_pool[i];
-    s->peer_pool[i].next = s->free_peers;
-    s->free_peers = &s->peer_pool[i];
-  }
-  return true;
-}
-
-static void conns_free(struct adm_server *s) {
-  free(s->conn_pool);
-  free(s->peer_pool);
-  s->conn_pool = s->free_conns = NULL;
-  s->peer_pool = s->free_peers = NULL;
-}
-
-/* A client address as the table's key; all unknown ones share one. */
-static void peer_key(const struct sockaddr *sa, struct peer *key) {
-  memset(key, 0, sizeof *key);
-  if (sa && sa->sa_family == AF_INET) {
-    key->family = AF_INET;
-    memcpy(key->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-  } else if (sa && sa->sa_family == AF_INET6) {
-    key->family = AF_INET6;
-    memcpy(key->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-  }
-}
-
-static struct peer **peer_bucket(struct adm_server *s, const struct peer *key) {
-  uint32_t h = 2166136261u ^ key->family; /* FNV-1a */
-  for (size_t i = 0; i < sizeof key->addr; i++)
-    h = (h ^ key->addr[i]) * 16777619u;
-  return &s->peers[h & (PEER_BUCKETS - 1)];
-}
-
-/* Lock held. The record of key's address, made if it has none; NULL when
- * none is free. */
-static struct peer *peer_get(struct adm_server *s, const struct peer *key) {
-  struct peer **b = peer_bucket(s, key);
-  for (struct peer *p = *b; p; p = p->next)
-    if (p->family == key->family && memcmp(p->addr, key->addr, sizeof p->addr) == 0)
-      return p;
-  struct peer *p = s->free_peers;
-  if (p == NULL)
-    return NULL;
-  s->free_peers = p->next;
-  *p = *key;
-  p->next = *b;
-  *b = p;
-  return p;
-}
-
-static void peer_put(struct adm_server *s, struct peer *p) {
-  if (--p->listed > 0)
-    return;
-  struct peer **b = peer_bucket(s, p);
-  while (*b != p)
-    b = &(*b)->next;
-  *b = p->next;
-  p->next = s->free_peers;
-  s->free_peers = p;
-}
-
-/* Lock held. List a connection from key's address, accepted at now, on
- * socket fd; NULL when the table has no entry for it. */
-static struct conn *conn_open(struct adm_server *s, MHD_socket fd, const struct peer *key, long long now) {
-  struct conn *k = s->free_conns;
-  struct peer *p = k ? peer_get(s, key) : NULL;
-  if (p == NULL)
-    return NULL;
-  s->free_conns = k->next;
-  memset(k, 0, sizeof *k);
-  k->peer = p;
-  p->listed++;
-  p->holding++;
-  k->fd = fd;
-  k->opened_ns = k->waiting_ns = now;
-  k->deadline_ns = now + (long long)s->opt.request_timeout_ms * 1000000LL;
-  k->state = CONN_NEW;
-  k->prev = s->conns_tail;
-  if (s->conns_tail)
-    s->conns_tail->next = k;
-  else
-    s->conns_head = k;
-  s->conns_tail = k;
-  atomic_fetch_add(&s->n_conns, 1);
-  return k;
-}
-
-/* Lock held. k is closed: off the list, its entry free again. */
-static void conn_close(struct adm_server *s, struct conn *k) {
-  if (k->prev)
-    k->prev->next = k->next;
-  else
-    s->conns_head = k->next;
-  if (k->next)
-    k->next->prev = k->prev;
-  else
-    s->conns_tail = k->prev;
-  atomic_fetch_sub(&s->n_conns, 1);
-  if (k->shut)
-    s->n_shut--;
-  else if (k->state != CONN_HANDLER)
-    k->peer->holding--;
-  peer_put(s, k->peer);
-  k->next = s->free_conns;
-  s->free_conns = k;
-}
-
-/* Lock held. Wake k's thread with EOF; libmicrohttpd then closes it. */
-static void shut(struct adm_server *s, struct conn *k) {
-  if (k->fd != MHD_INVALID_SOCKET)
-    shutdown(k->fd, SHUT_RDWR);
-  k->shut = true;
-  s->n_shut++;
-  if (k->state != CONN_HANDLER)
-    k->peer->holding--;
-}
-
-/* Lock held. k enters state st; its address's holding count follows. */
-static void conn_enter(struct conn *k, enum conn_state st) {
-  if (!k->shut && (k->state == CONN_HANDLER) != (st == CONN_HANDLER)) {
-    if (st == CONN_HANDLER)
-      k->peer->holding--;
-    else
-      k->peer->holding++;
-  }
-  k->state = st;
-}
-
-/* Of one address's connections without a request in progress, which go
- * first: those that have waited at least SHED_MIN_AGE_NS for a whole
- * request head (slow clients; a keep-alive connection between its request
- * line and its handler is never one), then idle ones, then young ones
- * still in their handshake or head. */
-enum shed_class { SHED_STALLED, SHED_IDLE, SHED_YOUNG };
-
-static enum shed_class shed_class(const struct conn *k, long long now) {
-  if (k->state == CONN_IDLE)
-    return SHED_IDLE;
-  return now - k->waiting_ns >= SHED_MIN_AGE_NS ? SHED_STALLED : SHED_YOUNG;
-}
-
-/* Lock held. Whether a goes before b: the address holding more
- * connections without a request in progress first, then by shed_class,
- * then the one that has waited (or been idle) longer. */
-static bool sheds_before(const struct conn *a, const struct conn *b, long long now) {
-  if (a->peer->holding != b->peer->holding)
-    return a->peer->holding > b->peer->holding;
-  enum shed_class ca = shed_class(a, now), cb = shed_class(b, now);
-  if (ca != cb)
-    return ca < cb;
-  return a->waiting_ns < b->waiting_ns;
-}
-
-/* Lock held. While more connections are open (and not already closing)
- * than the soft limit, shut one of the address holding the most without a
- * request in progress, first in the order of sheds_before, so new ones
- * find a place in the reserve: a client that keeps many connections idle,
- * stalls many heads or keeps opening new ones makes room with its own, and
- * one holding few keeps its own. A connection with a request in progress
- * is never shed, nor a young one that is all its address holds: a
- * newcomer, which the reserve is for. The request deadline or the idle
- * timeout would close the others anyway; this only comes sooner. */
-static void shed_over_limit(struct adm_server *s, long long now) {
-  for (unsigned live = atomic_load(&s->n_conns) - s->n_shut; live > s->soft_limit; live--) {
-    struct conn *victim = NULL;
-    for (struct conn *k = s->conns_head; k; k = k->next)
-      if (!k->shut && k->state != CONN_HANDLER && (victim == NULL || sheds_before(k, victim, now)))
-        victim = k;
-    if (victim == NULL || (shed_class(victim, now) == SHED_YOUNG && victim->peer->holding < 2))
-      return;
-    shut(s, victim);
-    atomic_fetch_add(victim->state == CONN_IDLE ? &s->shed_idle : &s->shed_head, 1);
-  }
-}
-
-static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                              enum MHD_ConnectionNotificationCode toe) {
-  struct adm_server *s = cls;
-  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    const union MHD_ConnectionInfo *ai = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    MHD_socket fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
-    struct peer key;
-    peer_key(ai ? ai->client_addr : NULL, &key);
-    long long now = now_ns();
-    pthread_mutex_lock(&s->conns_lock);
-    struct conn *k = conn_open(s, fd, &key, now);
-    if (k)
-      shed_over_limit(s, now);
-    pthread_mutex_unlock(&s->conns_lock);
-    *socket_context = k;
-    /* Not in the table, it would have no deadline: refused. */
-    if (k == NULL && fd != MHD_INVALID_SOCKET)
-      shutdown(fd, SHUT_RDWR);
-    return;
-  }
-  /* The credential set this session was handed may be freed now if it
-   * was replaced; GnuTLS keeps pointers into it until the session ends. */
-  const union MHD_ConnectionInfo *ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-  if (ti && ti->tls_session)
-    adm_tls_session_closed((gnutls_session_t)ti->tls_session);
-  struct conn *k = *socket_context;
-  if (k == NULL)
-    return;
-  pthread_mutex_lock(&s->conns_lock);
-  conn_close(s, k);
-  pthread_mutex_unlock(&s->conns_lock);
-  *socket_context = NULL;
-}
-
-/* The request line arrived: the request's clock starts (on a new
- * connection, at accept). Routes on the raw target. */
-static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c) {
-  struct adm_server *s = cls;
-  struct request *r = calloc(1, sizeof *r);
-  if (r == NULL)
-    return NULL;
-  r->path = path_of(uri);
-  long long start = now_ns();
-  struct conn *k = conn_of(c);
-  if (k) {
-    pthread_mutex_lock(&s->conns_lock);
-    if (k->state == CONN_NEW)
-      start = k->opened_ns;
-    else
-      k->waiting_ns = start;
-    conn_enter(k, CONN_HEAD);
-    k->deadline_ns = start + (long long)s->opt.request_timeout_ms * 1000000LL;
-    pthread_mutex_unlock(&s->conns_lock);
-  }
-  r->start.tv_sec = (time_t)(start / 1000000000LL);
-  r->start.tv_nsec = (long)(start % 1000000000LL);
-  return r;
-}
-
-static void set_conn_state(struct adm_server *s, struct MHD_Connection *c, enum conn_state st) {
-  struct conn *k = conn_of(c);
-  if (k == NULL)
-    return;
-  pthread_mutex_lock(&s->conns_lock);
-  conn_enter(k, st);
-  if (st == CONN_IDLE) {
-    k->deadline_ns = 0;
-    k->waiting_ns = now_ns();
-  }
-  pthread_mutex_unlock(&s->conns_lock);
-}
-
-/* Closes connections whose request is past its deadline, whether or not
- * the client is sending: a stalled head or body wakes nothing else. */
-static void *watchdog_main(void *arg) {
-  struct adm_server *s = arg;
-  unsigned long long reported_timeouts = 0, reported_shed = 0, reported_idle = 0;
-  while (!atomic_load(&s->stopping)) {
-    struct timespec tick = {0, WATCHDOG_TICK_NS};
-    nanosleep(&tick, NULL);
-    long long now = now_ns();
-    pthread_mutex_lock(&s->conns_lock);
-    for (struct conn *k = s->conns_head; k; k = k->next) {
-      if (!k->shut && k->deadline_ns != 0 && now > k->deadline_ns) {
-        shut(s, k);
-        atomic_fetch_add(&s->timed_out, 1);
-      }
-    }
-    shed_over_limit(s, now);
-    pthread_mutex_unlock(&s->conns_lock);
-    unsigned long long t = atomic_load(&s->timed_out), sh = atomic_load(&s->shed_head), si = atomic_load(&s->shed_idle);
-    if (t != reported_timeouts)
-      adm_log(ADM_LOG_WARN, "dropped %llu connection(s) whose request did not complete within %u ms",
-              t - reported_timeouts, s->opt.request_timeout_ms);
-    if (sh != reported_shed)
-      adm_log(ADM_LOG_WARN, "shed %llu connection(s) that had sent no complete request, to keep room for new ones",
-              sh - reported_shed);
-    if (si != reported_idle)
-      adm_log(ADM_LOG_WARN,
-              "shed %llu idle keep-alive connection(s), of the addresses holding the most, to keep room for new ones",
-              si - reported_idle);
-    reported_timeouts = t;
-    reported_shed = sh;
-    reported_idle = si;
-  }
-  return NULL;
 }
 
 void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_gauges *g) {
@@ -1026,13 +429,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     r = calloc(1, sizeof *r);
     if (r == NULL)
       return MHD_NO;
-    r->path = path_of(url);
+    r->path = adm__path_of(url);
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     *con_cls = r;
   }
   if (!r->started) {
     r->started = true;
-    set_conn_state(s, c, CONN_HANDLER);
+    adm__set_conn_state(s, c, CONN_HANDLER);
     route_start(s, c, method, r);
     /* Answering on the first call makes libmicrohttpd skip the body and
      * close the connection: only for what must not be read. */
@@ -1045,7 +448,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     return MHD_NO;
   }
   if (*upload_data_size > 0) {
-    if (r->route == ROUTE_VALIDATE && append_body(s, r, upload_data, *upload_data_size) < 0)
+    if (r->route == ROUTE_VALIDATE && adm__append_body(s, r, upload_data, *upload_data_size) < 0)
       return MHD_NO;
     *upload_data_size = 0; /* rejected and health requests discard any body */
     return MHD_YES;
@@ -1070,7 +473,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
   struct adm_server *s = cls;
-  set_conn_state(s, c, CONN_IDLE);
+  adm__set_conn_state(s, c, CONN_IDLE);
   struct request *r = *con_cls;
   if (r == NULL)
     return;
@@ -1083,7 +486,7 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
   /* Refused before the pipeline (413, 429, 503, 415, ...) or abandoned. */
   if (r->path == PATH_VALIDATE && !r->observed)
     adm_metrics_review_error(now_ns() - ts_ns(&r->start));
-  release_body(s, r);
+  adm__release_body(s, r);
   free(r);
   *con_cls = NULL;
 }
@@ -1145,8 +548,8 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
    * connections are shed (shed_over_limit). */
   unsigned reserve = o->max_connections / 8 ? o->max_connections / 8 : 1;
   s->soft_limit = o->max_connections > reserve ? o->max_connections - reserve : 1;
-  if (!conns_init(s, o->max_connections)) {
-    conns_free(s);
+  if (!adm__conns_init(s, o->max_connections)) {
+    adm__conns_free(s);
     pthread_mutex_destroy(&s->conns_lock);
     free(s);
     return adm_fail(err, ADM_ENOMEM, "server", "out of memory for the connection table");
@@ -1184,17 +587,17 @@ int adm_server_start(const struct adm_server_options *o, struct adm_server **out
       ADM_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, o->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       o->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_THREAD_STACK_SIZE,
       o->thread_stack_bytes, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-      notify_connection, s, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-      MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+      adm__notify_connection, s, MHD_OPTION_URI_LOG_CALLBACK, adm__uri_logged, s, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+      1u, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
   if (s->daemon == NULL) {
     sem_destroy(&s->decodes);
     sem_destroy(&s->fact_waits);
-    conns_free(s);
+    adm__conns_free(s);
     pthread_mutex_destroy(&s->conns_lock);
     free(s);
     return adm_fail(err, ADM_EIO, o->listen, "cannot listen (address in use, or TLS setup failed)");
   }
-  if (pthread_create(&s->watchdog, NULL, watchdog_main, s) == 0)
+  if (pthread_create(&s->watchdog, NULL, adm__watchdog_main, s) == 0)
     s->watchdog_started = true;
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info ? info->port : 0;
@@ -1252,7 +655,7 @@ void adm_server_stop(struct adm_server *s) {
     adm_arena_free(&s->slots[i].arena);
   sem_destroy(&s->decodes);
   sem_destroy(&s->fact_waits);
-  conns_free(s); /* after the daemon: closing its connections returns their entries */
+  adm__conns_free(s); /* after the daemon: closing its connections returns their entries */
   pthread_mutex_destroy(&s->conns_lock);
   free(s);
 }

@@ -1,7 +1,28 @@
-/* The one path from a request body to the answer: prune and check
- * nesting, decode the AdmissionReview, decide, encode. `admitd serve`, the
- * CLI commands, the fuzz harnesses, the torture test and the bench all call
- * adm_pipeline_run with the same limits, so what is tested is what runs.
+/* The one path from a request body to the answer. `admitd serve`, the CLI
+ * commands, the fuzz harnesses, the torture test and the bench all call
+ * adm_pipeline_run, with the same limits, so what is tested is what runs.
+ * They differ only in how facts are gathered (struct adm_pipeline_options).
+ *
+ * One review, in order:
+ *  1. prune + depth: the body is pruned in place to the fields admitd
+ *     reads, and refused (400) past max_json_depth;
+ *  2. decode the AdmissionReview (jansson) into the request's arena, whose
+ *     limit is set here from the body's length;
+ *  3. extract the typed pod view (inside adm_decide_begin);
+ *  4. judge everything that needs no registry (adm_decide_begin): it
+ *     lists the image facts the rest needs, none when it already denies;
+ *  5. facts from what is known now: the facts given, then the cache;
+ *  6. when a registry must be asked, by the facts policy: WAIT asks in
+ *     place; SUSPEND with slot ops (the server's path) copies the needs
+ *     and the cached facts out of the arena, releases the decode slot and
+ *     its arena, gathers every need side by side under one deadline,
+ *     takes a slot again, and judges the pruned body again (steps 2-5)
+ *     with every fact given and none asked for;
+ *  7. judge what reads facts, word the decision, apply dry-run
+ *     (adm_decide_finish);
+ *  8. encode the AdmissionReview response.
+ * Observers (metrics, log, recorder) run after, in the caller, on the
+ * finished result.
  *
  * Every failure is an answer: a malformed request is a 400 with its JSON
  * path; memory that runs out anywhere (the request's decode limit, the
@@ -48,7 +69,7 @@ struct adm_pipeline_result {
   bool decided; /* decision is the answer (http_status 200) */
   struct adm_review_request req;
   struct adm_decision decision;
-  /* With adm_facts_options.no_wait: no answer yet, the registries must be
+  /* With ADM_FACTS_SUSPEND and no slot ops: no answer yet, the registries must be
    * asked for pending[0..n_pending) (*borrowed* from the arena: copy them
    * before recycling it), then the body judged again with their facts
    * given. body is pruned already; judge body[0..pruned_len) again. */
@@ -61,17 +82,6 @@ struct adm_pipeline_result {
   char error_text[1024];
   char fixed[1536];
 };
-
-/* Judge body (changed in place by pruning) with cfg. Allocates only from
- * arena, whose failure state must be clear on entry; its limit is set here. */
-void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
-                      struct adm_arena *arena, struct adm_pipeline_result *out);
-
-/* The same, gathering facts as fo says (NULL: wait for registries under
- * the policy's deadline, as adm_pipeline_run does). */
-void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
-                            struct adm_arena *arena, const struct adm_facts_options *fo,
-                            struct adm_pipeline_result *out);
 
 /* How a caller that holds a decode slot (the server, the bench) lets go of
  * it while registries are asked. */
@@ -87,25 +97,62 @@ struct adm_slot_ops {
   bool (*reacquire)(void *ctx, int64_t deadline_ms, struct adm_arena **arena, struct adm_pipeline_result **out);
 };
 
-enum adm_slotted_status {
-  ADM_SLOTTED_ANSWERED, /* *answer is the result to send */
-  ADM_SLOTTED_NOMEM,    /* the facts could not be kept: answer 500 */
-  ADM_SLOTTED_NO_SLOT,  /* no slot came free by the deadline: answer 503 */
+/* What the pipeline does when a fact is not known yet (given or cached). */
+enum adm_facts_policy {
+  /* Ask the registries and wait for them, under the deadline: the CLI,
+   * the fuzzers, the tests. */
+  ADM_FACTS_WAIT,
+  /* Never wait with the arena held. With slot ops, the pipeline lets the
+   * slot go, gathers and judges again in a new slot (step 6 above); without
+   * them, the result is suspended with what must be asked listed. */
+  ADM_FACTS_SUSPEND,
+  /* Offline: ask no registry, nor even the cache; only the given facts
+   * count, and a need without one is INTERNAL (fail closed). The resumed
+   * pass, which holds a slot again. (`admitd check --offline` is another
+   * thing: a fact backend that answers NOT_CHECKED, under ADM_FACTS_WAIT.) */
+  ADM_FACTS_GIVEN_ONLY,
 };
 
-/* The server's path: judge body with no waiting in the slot; when a
- * registry must be asked, copy what is needed out of the arena, release
- * the slot, gather, take a slot again (by deadline_ms plus the answer's
- * margin_ms) and judge the pruned body again with every fact given, none
- * asked for while the slot is held. On ANSWERED, *answer is out or the
- * new slot's result (the caller releases whichever slot it then holds).
- * Otherwise no slot is held. The caller holds len bytes of the arena's
- * budget for the body: a tree that needs more than the rest of the whole
- * budget is answered 413, not 429. */
-enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limits *lim, const struct adm_config *cfg,
-                                                 char *body, size_t len, int64_t deadline_ms, int64_t margin_ms,
-                                                 const struct adm_slot_ops *ops, void *ctx, struct adm_arena *arena,
-                                                 struct adm_pipeline_result *out, struct adm_pipeline_result **answer);
+struct adm_pipeline_options {
+  struct adm_pipeline_limits limits;
+  enum adm_facts_policy facts;
+  /* Absolute, CLOCK_MONOTONIC ms, for all registry work of the review;
+   * 0: now + the policy's images.deadline. */
+  int64_t deadline_ms;
+  /* With slot ops: past deadline_ms and half of this, no new slot is
+   * waited for (there is no time left to judge and answer). */
+  int64_t margin_ms;
+  /* The server's path (with ADM_FACTS_SUSPEND); NULL: none. */
+  const struct adm_slot_ops *slots;
+  void *slots_ctx;
+  /* Facts gathered for this request earlier, *borrowed*. */
+  const struct adm_gathered_fact *given;
+  size_t n_given;
+  /* Bytes of the arena's budget the caller holds for the body (the
+   * server: its length): a tree that needs more than the rest of the
+   * whole budget is answered 413 (too large), not 429 (retry). */
+  size_t body_held;
+};
+
+/* Default limits, ADM_FACTS_WAIT under the policy's deadline, nothing given. */
+void adm_pipeline_options_default(struct adm_pipeline_options *o);
+
+enum adm_pipeline_status {
+  ADM_PIPELINE_ANSWERED, /* *answer is the result to send */
+  ADM_PIPELINE_NOMEM,    /* the facts could not be kept while the slot was let go: answer 500 */
+  ADM_PIPELINE_NO_SLOT,  /* no slot came free by the deadline: answer 503 */
+};
+
+/* Judge body (changed in place by pruning) with cfg as o says (NULL: the
+ * defaults). Allocates only from arena, whose failure state must be clear
+ * on entry; its limit is set here. On ANSWERED, *answer is out or, when
+ * the slot was let go, the new slot's result (the caller releases
+ * whichever slot it then holds). Otherwise no slot is held. Without slot
+ * ops the status is always ANSWERED, the answer is out, and answer may be
+ * NULL. */
+enum adm_pipeline_status adm_pipeline_run(const struct adm_pipeline_options *o, const struct adm_config *cfg,
+                                          char *body, size_t len, struct adm_arena *arena,
+                                          struct adm_pipeline_result *out, struct adm_pipeline_result **answer);
 
 /* The arena size a body of len bytes may decode into under lim. */
 size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t len);

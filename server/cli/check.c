@@ -219,13 +219,13 @@ static void take_decision_error(struct verdict *v) {
  * res (borrowed from a). -1 with a message on stderr when no decision. */
 static int run_pipeline(const struct adm_config *cfg, const char *file, const struct adm_manifest_object *mo,
                         char *text, size_t len, struct adm_arena *a, struct adm_pipeline_result *res) {
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
   if (text == NULL) {
     fprintf(stderr, "admitd check: %s:%u: out of memory\n", file, mo->line);
     return -1;
   }
-  adm_pipeline_run(&lim, cfg, text, len, a, res);
+  adm_pipeline_run(&opt, cfg, text, len, a, res, NULL);
   if (!res->decided) {
     fprintf(stderr, "admitd check: %s:%u: %s\n", file, mo->line, res->error ? res->error : "no decision");
     return -1;

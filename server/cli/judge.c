@@ -24,9 +24,9 @@ const char *adm__str_field(const json_t *obj, const char *a, const char *b) {
 
 static void run_text(const struct adm_config *cfg, char *text, size_t len, struct adm_arena *a,
                      struct adm_pipeline_result *res) {
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  adm_pipeline_run(&lim, cfg, text, text ? len : 0, a, res);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  adm_pipeline_run(&opt, cfg, text, text ? len : 0, a, res, NULL);
 }
 
 void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const struct adm__envelope *env,

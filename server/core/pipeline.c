@@ -1,8 +1,8 @@
 /* adm_pipeline_run: the request path shared by the server, the CLI, the
- * fuzzers, the torture test and the bench. Owns the order of the steps and
- * the mapping of every failure to an answer; knows nothing of HTTP
- * connections, logging or policy details. */
-#include "admitd/gather.h"
+ * fuzzers, the torture test and the bench (the steps are listed in
+ * pipeline.h). Owns the order of the steps, letting a decode slot go while
+ * registries are asked, and the mapping of every failure to an answer;
+ * knows nothing of HTTP connections, logging or policy details. */
 #include "admitd/pipeline.h"
 
 #include <stdint.h>
@@ -11,10 +11,17 @@
 #include <string.h>
 
 #include "admitd/decide.h"
+#include "admitd/gather.h"
+#include "admitd/verifier.h"
 
 void adm_pipeline_limits_default(struct adm_pipeline_limits *l) {
   l->max_json_depth = ADM_REVIEW_MAX_DEPTH_DEFAULT;
   l->max_decode_bytes = 0;
+}
+
+void adm_pipeline_options_default(struct adm_pipeline_options *o) {
+  *o = (struct adm_pipeline_options){.facts = ADM_FACTS_WAIT};
+  adm_pipeline_limits_default(&o->limits);
 }
 
 size_t adm_pipeline_decode_limit(const struct adm_pipeline_limits *lim, size_t len) {
@@ -55,14 +62,10 @@ static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_fai
   answer_status(out, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
 }
 
-void adm_pipeline_run(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
-                      struct adm_arena *arena, struct adm_pipeline_result *out) {
-  adm_pipeline_run_facts(lim, cfg, body, len, arena, NULL, out);
-}
-
-void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
-                            struct adm_arena *arena, const struct adm_facts_options *fo,
-                            struct adm_pipeline_result *out) {
+/* One pass over body in one arena: steps 1-5, 7 and 8 of pipeline.h;
+ * with fo->no_wait, a suspended result instead of waiting. */
+static void run_pass(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
+                     struct adm_arena *arena, const struct adm_facts_options *fo, struct adm_pipeline_result *out) {
   out->decoded = out->decided = out->suspended = false;
   out->pending = NULL;
   out->n_pending = 0;
@@ -136,21 +139,14 @@ void adm_pipeline_run_facts(const struct adm_pipeline_limits *lim, const struct 
   answer_exhausted(out, adm_arena_failure(arena));
 }
 
-enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limits *lim, const struct adm_config *cfg,
-                                                 char *body, size_t len, int64_t deadline_ms, int64_t margin_ms,
-                                                 const struct adm_slot_ops *ops, void *ctx, struct adm_arena *arena,
-                                                 struct adm_pipeline_result *out, struct adm_pipeline_result **answer) {
-  struct adm_facts_options fo = {.deadline_ms = deadline_ms, .no_wait = true};
-  /* The body is held on the same budget as the arena (the caller reserved
-   * len bytes for it), so a tree that fits only without it is too large. */
-  size_t body_len = len;
-  arena->budget_held = body_len;
-  adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, out);
-  *answer = out;
-  if (!out->suspended || out->found == NULL || out->pending == NULL)
-    return ADM_SLOTTED_ANSWERED; /* an answer, an error one included */
-  /* Out of the arena before it goes: the needs, and what the cache
-   * answered (it may expire while the rest are fetched). */
+/* Step 6 for the server's path: out is suspended. The needs and what the
+ * cache answered (it may expire while the rest are fetched) are copied out
+ * of the arena before the slot goes; the body is judged again in the new
+ * slot with every fact given. */
+static enum adm_pipeline_status resume(const struct adm_pipeline_options *o, const struct adm_config *cfg, char *body,
+                                       int64_t deadline_ms, struct adm_pipeline_result *out,
+                                       struct adm_pipeline_result **answer) {
+  const struct adm_slot_ops *ops = o->slots;
   size_t n = out->n_pending, n_found = out->found->n;
   struct adm_image_need *needs = malloc(n * sizeof *needs);
   struct adm_gathered_fact *facts = calloc(n + n_found, sizeof *facts);
@@ -158,26 +154,56 @@ enum adm_slotted_status adm_pipeline_run_slotted(const struct adm_pipeline_limit
     memcpy(needs, out->pending, n * sizeof *needs);
   for (size_t i = 0; facts && i < n_found; i++)
     adm_gathered_fact_of(&out->found->items[i], &facts[n + i]);
-  len = out->pruned_len;
+  size_t len = out->pruned_len;
   adm_review_request_release(&out->req);
-  ops->release(ctx);
+  ops->release(o->slots_ctx);
   if (needs == NULL || facts == NULL) {
     free(needs);
     free(facts);
-    return ADM_SLOTTED_NOMEM;
+    return ADM_PIPELINE_NOMEM;
   }
-  ops->gather(ctx, needs, n, deadline_ms, facts);
+  ops->gather(o->slots_ctx, needs, n, deadline_ms, facts);
   free(needs);
   /* Past the deadline and half its margin there is no time to judge and
    * answer before the caller gives up: no slot then. */
-  if (!ops->reacquire(ctx, deadline_ms + margin_ms / 2, &arena, answer)) {
+  struct adm_arena *arena;
+  if (!ops->reacquire(o->slots_ctx, deadline_ms + o->margin_ms / 2, &arena, answer)) {
     free(facts);
-    return ADM_SLOTTED_NO_SLOT;
+    return ADM_PIPELINE_NO_SLOT;
   }
-  fo = (struct adm_facts_options){
+  struct adm_facts_options fo = {
       .deadline_ms = deadline_ms, .given = facts, .n_given = n + n_found, .given_only = true};
-  arena->budget_held = body_len;
-  adm_pipeline_run_facts(lim, cfg, body, len, arena, &fo, *answer);
+  arena->budget_held = o->body_held;
+  run_pass(&o->limits, cfg, body, len, arena, &fo, *answer);
   free(facts); /* the decision holds copies in the arena */
-  return ADM_SLOTTED_ANSWERED;
+  return ADM_PIPELINE_ANSWERED;
+}
+
+enum adm_pipeline_status adm_pipeline_run(const struct adm_pipeline_options *o, const struct adm_config *cfg,
+                                          char *body, size_t len, struct adm_arena *arena,
+                                          struct adm_pipeline_result *out, struct adm_pipeline_result **answer) {
+  struct adm_pipeline_options defaults;
+  if (o == NULL) {
+    adm_pipeline_options_default(&defaults);
+    o = &defaults;
+  }
+  struct adm_pipeline_result *ignored;
+  if (answer == NULL)
+    answer = &ignored;
+  *answer = out;
+  struct adm_facts_options fo = {
+      .deadline_ms = o->deadline_ms,
+      .given = o->given,
+      .n_given = o->n_given,
+      .no_wait = o->facts == ADM_FACTS_SUSPEND,
+      .given_only = o->facts == ADM_FACTS_GIVEN_ONLY,
+  };
+  /* The body is held on the same budget as the arena (the caller reserved
+   * body_held bytes for it), so a tree that fits only without it is too large. */
+  arena->budget_held = o->body_held;
+  run_pass(&o->limits, cfg, body, len, arena, &fo, out);
+  if (o->slots == NULL || !out->suspended || out->found == NULL || out->pending == NULL)
+    return ADM_PIPELINE_ANSWERED; /* an answer, an error one included */
+  int64_t deadline_ms = o->deadline_ms ? o->deadline_ms : adm_verifier_now_ms() + cfg->images.deadline_ms;
+  return resume(o, cfg, body, deadline_ms, out, answer);
 }

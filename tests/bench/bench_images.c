@@ -1,6 +1,6 @@
 /* Signature verification in process, for hack/bench.sh, against a
  * registry on loopback that holds the review's images, signed. Every
- * admission takes the server's path, adm_pipeline_run_slotted: judge
+ * admission takes the server's path, adm_pipeline_run with slot ops: judge
  * without waiting; when registries must be asked, release the slot, ask
  * them (side by side, adm_facts_gather) and judge again with every fact
  * given. (The server's bound on requests waiting on registries, 64 at the
@@ -35,10 +35,10 @@
 #include "admitd/verifier.h"
 #include "admitd/yaml.h"
 
-/* The amount a server decode slot keeps between reviews (server/http.c). */
+/* The amount a server decode slot keeps between reviews (server/http_slots.c). */
 #define SLOT_ARENA_KEEP (2u << 20)
 
-static struct adm_pipeline_limits limits;
+static struct adm_pipeline_options options;
 static const char *body;
 static size_t body_len;
 
@@ -115,15 +115,18 @@ static bool bench_reacquire(void *p, int64_t deadline_ms, struct adm_arena **are
 
 static const struct adm_slot_ops bench_slot_ops = {bench_release, bench_gather, bench_reacquire};
 
-/* One admission as the server makes it (adm_pipeline_run_slotted);
+/* One admission as the server makes it (adm_pipeline_run with slot ops);
  * need_facts: every image must come out VERIFIED. */
 static void admit(struct slot *s, const struct adm_config *cfg, bool need_facts) {
   struct adm_pipeline_result *r = &s->res;
   memcpy(s->scratch, body, body_len);
   struct slot_ctx ctx = {s, cfg, false};
   struct adm_pipeline_result *answer;
-  if (adm_pipeline_run_slotted(&limits, cfg, s->scratch, body_len, adm_verifier_now_ms() + cfg->images.deadline_ms, 0,
-                               &bench_slot_ops, &ctx, &s->arena, r, &answer) != ADM_SLOTTED_ANSWERED)
+  struct adm_pipeline_options o = options;
+  o.deadline_ms = adm_verifier_now_ms() + cfg->images.deadline_ms;
+  o.slots_ctx = &ctx;
+  o.body_held = body_len;
+  if (adm_pipeline_run(&o, cfg, s->scratch, body_len, &s->arena, r, &answer) != ADM_PIPELINE_ANSWERED)
     fail(s, "no answer");
   s->waited = ctx.released;
   if (!r->decided || !r->decision.allowed)
@@ -211,7 +214,9 @@ int main(int argc, char **argv) {
   const char *plain_path = argv[a], *images_path = argv[a + 1], *review = argv[a + 2];
   /* Before any policy loads: snapshots with verify rules are prepared by it. */
   adm_fact_backend_set(&adm_registry_fact_backend);
-  adm_pipeline_limits_default(&limits);
+  adm_pipeline_options_default(&options);
+  options.facts = ADM_FACTS_SUSPEND;
+  options.slots = &bench_slot_ops;
   struct adm_error err = {0};
   char *b;
   if (adm_read_file(review, 64u << 20, &b, &body_len, &err) < 0) {

@@ -45,10 +45,10 @@ static void bare(const char *body, size_t len) {
 }
 
 /* As a server decode slot: one arena, recycled between reviews (the
- * amount server/http.c keeps), and the server's limits. */
+ * amount server/http_slots.c keeps), and the server's limits. */
 #define SLOT_ARENA_KEEP (2u << 20)
 static struct adm_arena arena;
-static struct adm_pipeline_limits limits;
+static struct adm_pipeline_options options;
 static struct adm_pipeline_result result;
 
 /* The server prunes its own copy of the body; so does this, per review. */
@@ -56,7 +56,7 @@ static char *scratch;
 
 static void full(const struct adm_config *cfg, const char *body, size_t len) {
   memcpy(scratch, body, len);
-  adm_pipeline_run(&limits, cfg, scratch, len, &arena, &result);
+  adm_pipeline_run(&options, cfg, scratch, len, &arena, &result, NULL);
   if (!result.decided) {
     fprintf(stderr, "bench: body is not a review: %d: %.*s\n", result.http_status, (int)result.len, result.body);
     exit(1);
@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  adm_pipeline_limits_default(&limits);
+  adm_pipeline_options_default(&options);
   adm_arena_init(&arena, 65536, 0);
   for (int f = first; f < argc; f++) {
     char *body;

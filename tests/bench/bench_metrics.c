@@ -50,8 +50,8 @@ int main(int argc, char **argv) {
   }
   cfg = adm_config_default();
   adm_metrics_init();
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
   for (int f = first; f < argc; f++) {
     char *body;
     size_t len;
@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     }
     struct adm_arena arena;
     adm_arena_init(&arena, 65536, 0);
-    adm_pipeline_run(&lim, cfg, body, len, &arena, &res);
+    adm_pipeline_run(&opt, cfg, body, len, &arena, &res, NULL);
     if (!res.decided) {
       fprintf(stderr, "bench: %s is not decided: %s\n", argv[f], res.error ? res.error : "");
       return 1;

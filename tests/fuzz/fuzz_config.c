@@ -34,9 +34,9 @@ static void judge(const struct adm_config *cfg) {
   if (arena.block_size == 0)
     adm_arena_init(&arena, 65536, 0);
   memcpy(body, pod_review, sizeof pod_review);
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  adm_pipeline_run(&lim, cfg, body, sizeof pod_review - 1, &arena, &res);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  adm_pipeline_run(&opt, cfg, body, sizeof pod_review - 1, &arena, &res, NULL);
   json_t *j = json_loadb(res.body, res.len, 0, NULL);
   if (j == NULL)
     abort();

@@ -22,7 +22,7 @@
 #include "admitd/pipeline.h"
 #include "admitd/review.h"
 
-/* As server/http.c's decode slots: 64 KiB blocks, 2 MiB kept on recycle. */
+/* As server/http_slots.c's decode slots: 64 KiB blocks, 2 MiB kept on recycle. */
 #define SLOT_BLOCK_BYTES 65536
 #define SLOT_ARENA_KEEP (2u << 20)
 /* A container sized for a few concurrent large reviews. */
@@ -109,13 +109,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static struct adm_config *cfg;
-  static struct adm_pipeline_limits lim;
+  static struct adm_pipeline_options opt;
   static struct adm_budget budget;
   static struct adm_arena arena;
   static struct adm_pipeline_result res; /* large: off the stack, as in a slot */
   if (cfg == NULL) {
     cfg = adm_config_default();
-    adm_pipeline_limits_default(&lim);
+    adm_pipeline_options_default(&opt);
     adm_budget_init(&budget, FUZZ_BUDGET_BYTES);
     adm_arena_init(&arena, SLOT_BLOCK_BYTES, 0);
     arena.budget = &budget;
@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *body = malloc(size + 1);
   check(body != NULL);
   memcpy(body, data, size);
-  adm_pipeline_run(&lim, cfg, body, size, &arena, &res);
+  adm_pipeline_run(&opt, cfg, body, size, &arena, &res, NULL);
   check(res.body != NULL);
   check_valid_json(&res);
   check(res.decided == (res.http_status == 200));
@@ -144,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   check_prune_contract(data, size);
   if (res.decided || res.http_status == 400) {
     size_t plain_len = 0;
-    char *plain = answer_unpruned(&lim, cfg, data, size, &plain_len);
+    char *plain = answer_unpruned(&opt.limits, cfg, data, size, &plain_len);
     if (res.decided)
       check(plain != NULL && plain_len == res.len && memcmp(plain, res.body, plain_len) == 0);
     else
@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(plain);
   }
 #endif
-  /* As release_slot() in server/http.c. */
+  /* As adm__release_slot() in server/http_slots.c. */
   if (res.decoded)
     adm_review_request_release(&res.req);
   adm_arena_recycle(&arena, SLOT_ARENA_KEEP);

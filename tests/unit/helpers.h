@@ -88,9 +88,9 @@ static inline bool test_run_failing_at(const struct adm_config *cfg, const char 
   char *copy = adm_arena_strdup(a, body);
   if (fail_at)
     a->fail_at = a->allocs + fail_at;
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  adm_pipeline_run(&lim, cfg, copy, strlen(copy), a, out);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  adm_pipeline_run(&opt, cfg, copy, strlen(copy), a, out, NULL);
   return adm_arena_failure(a) != ADM_ARENA_OK;
 }
 

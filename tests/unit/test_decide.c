@@ -457,9 +457,9 @@ static char *respond_to(const struct adm_config *cfg, const char *text, size_t l
   adm_arena_init(&a, 65536, 0);
   if (prune) {
     static struct adm_pipeline_result res;
-    struct adm_pipeline_limits lim;
-    adm_pipeline_limits_default(&lim);
-    adm_pipeline_run(&lim, cfg, buf, len, &a, &res);
+    struct adm_pipeline_options opt;
+    adm_pipeline_options_default(&opt);
+    adm_pipeline_run(&opt, cfg, buf, len, &a, &res, NULL);
     assert_int_equal(res.http_status, 200);
     char *out = malloc(res.len + 1);
     memcpy(out, res.body, res.len);

@@ -156,13 +156,22 @@ struct run {
   struct adm_pipeline_result res;
 };
 
-static void judge(struct run *r, const struct adm_config *cfg, const char *body, const struct adm_facts_options *fo) {
+/* NULL o: the defaults (wait for registries). */
+static void judge(struct run *r, const struct adm_config *cfg, const char *body, const struct adm_pipeline_options *o) {
   memset(r, 0, sizeof *r);
   adm_arena_init(&r->a, 0, 0);
   char *copy = adm_arena_strdup(&r->a, body);
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  adm_pipeline_run_facts(&lim, cfg, copy, strlen(copy), &r->a, fo, &r->res);
+  adm_pipeline_run(o, cfg, copy, strlen(copy), &r->a, &r->res, NULL);
+}
+
+static struct adm_pipeline_options facts_opts(enum adm_facts_policy p, const struct adm_gathered_fact *given,
+                                              size_t n_given) {
+  struct adm_pipeline_options o;
+  adm_pipeline_options_default(&o);
+  o.facts = p;
+  o.given = given;
+  o.n_given = n_given;
+  return o;
 }
 
 static void done(struct run *r) {
@@ -410,7 +419,7 @@ static void unpinned_images_are_refused_without_a_registry(void **state) {
   assert_null(annotation(&r.res.decision, "images-verified"));
   done(&r);
   /* The server's path neither suspends nor asks for it. */
-  struct adm_facts_options fo = {.no_wait = true};
+  struct adm_pipeline_options fo = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
   judge(&r, cfg, review("prod", imgs, 2), &fo);
   assert_true(r.res.decided);
   assert_false(r.res.suspended);
@@ -467,7 +476,7 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   (void)state;
   char body[16384];
   struct adm_config *cfg = signed_and_unsigned(body, sizeof body);
-  struct adm_facts_options fo = {.no_wait = true};
+  struct adm_pipeline_options fo = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
   struct run r;
   judge(&r, cfg, body, &fo);
   assert_true(r.res.suspended);
@@ -478,10 +487,7 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   for (size_t i = 0; i < 2; i++)
     answer(&r.res.pending[i], &given[i]);
   done(&r);
-  fo.given = given;
-  fo.n_given = 2;
-  fo.no_wait = false;
-  fo.given_only = true;
+  fo = facts_opts(ADM_FACTS_GIVEN_ONLY, given, 2);
   judge(&r, cfg, body, &fo);
   assert_true(r.res.decided);
   assert_false(r.res.decision.allowed);
@@ -505,7 +511,7 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   const char *mixed[] = {IMG_OK, "registry.example.com/new:v1"};
   char body2[16384];
   snprintf(body2, sizeof body2, "%s", review("prod", mixed, 2));
-  fo = (struct adm_facts_options){.no_wait = true};
+  fo = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
   fake.cached_only = NORM_OK;
   judge(&r, cfg, body2, &fo);
   assert_true(r.res.suspended);
@@ -519,7 +525,7 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
   done(&r);
   /* The cache forgets meanwhile: the second pass still has both. */
   fake.cached = false;
-  fo = (struct adm_facts_options){.given = both, .n_given = 2, .given_only = true};
+  fo = facts_opts(ADM_FACTS_GIVEN_ONLY, both, 2);
   judge(&r, cfg, body2, &fo);
   assert_true(r.res.decided);
   expect_in(annotation(&r.res.decision, "images-verified"), NORM_OK);
@@ -530,7 +536,7 @@ static void suspended_pipeline_resumes_with_given_facts(void **state) {
 
   /* A warm cache answers in place: no suspension. */
   fake.cached = true;
-  fo = (struct adm_facts_options){.no_wait = true};
+  fo = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
   judge(&r, cfg, body, &fo);
   assert_true(r.res.decided);
   assert_false(r.res.suspended);
@@ -689,7 +695,7 @@ static void no_backend_fails_closed(void **state) {
   expect_in(r.res.decision.message, "not available");
   done(&r);
   /* The server's path never suspends for what nobody could gather. */
-  struct adm_facts_options fo = {.no_wait = true};
+  struct adm_pipeline_options fo = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
   judge(&r, cfg, review("prod", &ok, 1), &fo);
   assert_true(r.res.decided);
   assert_false(r.res.suspended);
@@ -799,6 +805,9 @@ struct slotted_fake {
   struct adm_pipeline_result *res;
   const struct adm_config *cfg;
   unsigned released;
+  bool no_slot;            /* reacquire finds none */
+  int64_t gather_deadline; /* what gather was given */
+  int64_t reacquire_by;    /* what reacquire was given */
 };
 
 static void sf_release(void *p) {
@@ -810,12 +819,15 @@ static void sf_release(void *p) {
 static void sf_gather(void *p, const struct adm_image_need *needs, size_t n, int64_t deadline_ms,
                       struct adm_gathered_fact *out) {
   struct slotted_fake *f = p;
+  f->gather_deadline = deadline_ms;
   adm_facts_gather(f->cfg, needs, n, deadline_ms, 0, out);
 }
 
 static bool sf_reacquire(void *p, int64_t deadline_ms, struct adm_arena **arena, struct adm_pipeline_result **out) {
   struct slotted_fake *f = p;
-  (void)deadline_ms;
+  f->reacquire_by = deadline_ms;
+  if (f->no_slot)
+    return false;
   *arena = f->arena;
   *out = f->res;
   return true;
@@ -834,13 +846,16 @@ static void slotted_path_fails_closed(void **state) {
     char copy[16384];
     snprintf(copy, sizeof copy, "%s", body);
     a.fail_at = fail_at;
-    struct adm_pipeline_limits lim;
-    adm_pipeline_limits_default(&lim);
     struct adm_pipeline_result res, *answer = NULL;
-    struct slotted_fake f = {&a, &res, cfg, 0};
-    enum adm_slotted_status st = adm_pipeline_run_slotted(&lim, cfg, copy, strlen(copy), adm_verifier_now_ms() + 2000,
-                                                          250, &sf_ops, &f, &a, &res, &answer);
-    assert_int_equal(st, ADM_SLOTTED_ANSWERED);
+    struct slotted_fake f = {.arena = &a, .res = &res, .cfg = cfg};
+    struct adm_pipeline_options o = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
+    o.deadline_ms = adm_verifier_now_ms() + 2000;
+    o.margin_ms = 250;
+    o.slots = &sf_ops;
+    o.slots_ctx = &f;
+    o.body_held = strlen(copy);
+    enum adm_pipeline_status st = adm_pipeline_run(&o, cfg, copy, strlen(copy), &a, &res, &answer);
+    assert_int_equal(st, ADM_PIPELINE_ANSWERED);
     bool tripped = a.failure != ADM_ARENA_OK;
     if (answer->decided)
       assert_false(answer->decision.allowed);
@@ -860,6 +875,55 @@ static void slotted_path_fails_closed(void **state) {
   adm_config_free(cfg);
 }
 
+/* No slot free again by the deadline and half the margin: no answer is
+ * made, and the slot first held was let go (the server answers 503). */
+static void slotted_path_without_a_slot_again_answers_nothing(void **state) {
+  (void)state;
+  char body[16384];
+  struct adm_config *cfg = signed_and_unsigned(body, sizeof body);
+  struct adm_arena a;
+  adm_arena_init(&a, 0, 0);
+  struct adm_pipeline_result res, *answer = NULL;
+  struct slotted_fake f = {.arena = &a, .res = &res, .cfg = cfg, .no_slot = true};
+  struct adm_pipeline_options o = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
+  o.deadline_ms = adm_verifier_now_ms() + 2000;
+  o.margin_ms = 250;
+  o.slots = &sf_ops;
+  o.slots_ctx = &f;
+  assert_int_equal(adm_pipeline_run(&o, cfg, body, strlen(body), &a, &res, &answer), ADM_PIPELINE_NO_SLOT);
+  assert_int_equal(f.released, 1);
+  assert_int_equal(f.gather_deadline, o.deadline_ms);
+  assert_int_equal(f.reacquire_by, o.deadline_ms + 125); /* half the margin */
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+}
+
+/* Slot ops without a deadline: registries get the policy's, from now. */
+static void slotted_path_defaults_to_the_policy_deadline(void **state) {
+  (void)state;
+  char body[16384];
+  struct adm_config *cfg = signed_and_unsigned(body, sizeof body);
+  struct adm_arena a;
+  adm_arena_init(&a, 0, 0);
+  struct adm_pipeline_result res, *answer = NULL;
+  struct slotted_fake f = {.arena = &a, .res = &res, .cfg = cfg};
+  struct adm_pipeline_options o = facts_opts(ADM_FACTS_SUSPEND, NULL, 0);
+  o.slots = &sf_ops;
+  o.slots_ctx = &f;
+  int64_t before = adm_verifier_now_ms();
+  assert_int_equal(adm_pipeline_run(&o, cfg, body, strlen(body), &a, &res, &answer), ADM_PIPELINE_ANSWERED);
+  int64_t after = adm_verifier_now_ms();
+  assert_int_equal(f.released, 1);
+  assert_true(f.gather_deadline >= before + cfg->images.deadline_ms);
+  assert_true(f.gather_deadline <= after + cfg->images.deadline_ms);
+  assert_true(answer->decided);
+  assert_false(answer->decision.allowed); /* one image is unsigned */
+  if (answer->decoded)
+    adm_review_request_release(&answer->req);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(verified_is_allowed_and_recorded),
@@ -876,6 +940,8 @@ int main(void) {
       cmocka_unit_test(annotations_are_bounded),
       cmocka_unit_test(queued_images_out_of_time_are_busy),
       cmocka_unit_test(slotted_path_fails_closed),
+      cmocka_unit_test(slotted_path_without_a_slot_again_answers_nothing),
+      cmocka_unit_test(slotted_path_defaults_to_the_policy_deadline),
       cmocka_unit_test(no_backend_fails_closed),
       cmocka_unit_test(too_many_images_fail_closed),
       cmocka_unit_test(malformed_image_is_refused),

@@ -1,12 +1,16 @@
-/* server/http.c internals that end-to-end tests cannot reach without
+/* server/http*.c internals that end-to-end tests cannot reach without
  * timing games: decode slots, the deadline-bounded wait for one, the body
  * cap and its budget reservation, Status bodies for any echoed text, raw
  * path routing, Content-Type and --listen parsing, --client-ca failing
  * closed when it has no CA to judge by, and which connections are shed to
- * keep the reserve free. Includes the .c to reach statics. */
+ * keep the reserve free. Includes the server's http*.c files to reach
+ * their statics. */
 #include "helpers.h"
 
 #include "http.c"
+#include "http_body.c"
+#include "http_conns.c"
+#include "http_slots.c"
 
 static struct adm_server *fake_server(unsigned slots, unsigned timeout_ms) {
   struct adm_server *s = calloc(1, sizeof *s);
@@ -36,8 +40,8 @@ static void slots_are_claimed_once_and_recycled(void **state) {
   bool seen[3] = {false};
   unsigned got[3];
   for (int i = 0; i < 3; i++) {
-    assert_true(acquire_decode_slot(s, &r));
-    got[i] = claim_slot(s);
+    assert_true(adm__acquire_decode_slot(s, &r));
+    got[i] = adm__claim_slot(s);
     assert_true(got[i] < 3);
     assert_false(seen[got[i]]);
     seen[got[i]] = true;
@@ -45,12 +49,12 @@ static void slots_are_claimed_once_and_recycled(void **state) {
   assert_int_equal(atomic_load(&s->free_slots), 0);
   /* A slot's arena keeps its blocks for the next review. */
   assert_non_null(adm_arena_alloc(&s->slots[got[1]].arena, 500));
-  release_slot(s, got[1]);
+  adm__release_slot(s, got[1]);
   assert_int_equal(atomic_load(&s->free_slots), 1ull << got[1]);
   assert_null(s->slots[got[1]].arena.head);
   assert_non_null(s->slots[got[1]].arena.spare);
-  assert_true(acquire_decode_slot(s, &r));
-  assert_int_equal(claim_slot(s), got[1]);
+  assert_true(adm__acquire_decode_slot(s, &r));
+  assert_int_equal(adm__claim_slot(s), got[1]);
   free_fake(s);
 }
 
@@ -59,12 +63,12 @@ static void no_slot_before_the_deadline_means_503(void **state) {
   struct adm_server *s = fake_server(1, 200);
   struct request r = {0};
   clock_gettime(CLOCK_MONOTONIC, &r.start);
-  assert_true(acquire_decode_slot(s, &r));
-  (void)claim_slot(s);
+  assert_true(adm__acquire_decode_slot(s, &r));
+  (void)adm__claim_slot(s);
   /* The only slot is taken: the wait ends at the request deadline, not later. */
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  assert_false(acquire_decode_slot(s, &r));
+  assert_false(adm__acquire_decode_slot(s, &r));
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   assert_true(waited < 2.0);
@@ -72,8 +76,8 @@ static void no_slot_before_the_deadline_means_503(void **state) {
   struct request late = {0};
   clock_gettime(CLOCK_MONOTONIC, &late.start);
   late.start.tv_sec -= 10;
-  release_slot(s, 0);
-  assert_false(acquire_decode_slot(s, &late));
+  adm__release_slot(s, 0);
+  assert_false(adm__acquire_decode_slot(s, &late));
   free_fake(s);
 }
 
@@ -100,10 +104,10 @@ static void only_a_request_that_finds_no_free_slot_counts_a_wait(void **state) {
   struct adm_server *s = fake_server(1, 100);
   struct request r = {0};
   clock_gettime(CLOCK_MONOTONIC, &r.start);
-  assert_true(acquire_decode_slot(s, &r));
+  assert_true(adm__acquire_decode_slot(s, &r));
   assert_true(scraped("admitd_decode_slot_waits_total") == 0);
-  (void)claim_slot(s);
-  assert_false(acquire_decode_slot(s, &r));
+  (void)adm__claim_slot(s);
+  assert_false(adm__acquire_decode_slot(s, &r));
   assert_true(scraped("admitd_decode_slot_waits_total") == 1);
   assert_true(scraped("admitd_decode_slot_wait_seconds_total") > 0);
   free_fake(s);
@@ -119,14 +123,14 @@ static struct adm_server *fake_table(unsigned n, unsigned soft) {
   assert_non_null(s);
   adm_server_options_default(&s->opt);
   s->soft_limit = soft;
-  assert_true(conns_init(s, n));
+  assert_true(adm__conns_init(s, n));
   return s;
 }
 
 static void free_table(struct adm_server *s) {
   while (s->conns_head)
     conn_close(s, s->conns_head);
-  conns_free(s);
+  adm__conns_free(s);
   free(s);
 }
 
@@ -149,7 +153,7 @@ static struct conn *open_at(struct adm_server *s, const char *ip, long long at, 
   return k;
 }
 
-/* Accept a new connection from ip at `at` ms, as notify_connection does. */
+/* Accept a new connection from ip at `at` ms, as adm__notify_connection does. */
 static struct conn *arrive(struct adm_server *s, const char *ip, long long at) {
   struct conn *k = open_at(s, ip, at, CONN_NEW, at);
   assert_non_null(k);
@@ -263,7 +267,7 @@ static void a_full_table_refuses_and_gives_entries_back(void **state) {
       k[i] = open_at(s, ip, 0, CONN_IDLE, 0);
       assert_non_null(k[i]);
     }
-    /* No entry left: refused (notify_connection then shuts the socket). */
+    /* No entry left: refused (adm__notify_connection then shuts the socket). */
     assert_null(open_at(s, "10.9.9.9", 0, CONN_NEW, 0));
     assert_null(open_at(s, ip, 0, CONN_NEW, 0));
     assert_int_equal(atomic_load(&s->n_conns), 3);
@@ -291,10 +295,10 @@ static void body_is_capped_not_grown(void **state) {
   struct request r = {0};
   char chunk[60];
   memset(chunk, 'x', sizeof chunk);
-  assert_int_equal(append_body(s, &r, chunk, 60), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, 60), 0);
   assert_false(r.too_big);
   assert_int_equal(r.len, 60);
-  assert_int_equal(append_body(s, &r, chunk, 60), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, 60), 0);
   assert_true(r.too_big);
   assert_int_equal(r.len, 60); /* nothing past the cap is kept */
   assert_true(r.cap <= 100);
@@ -310,39 +314,39 @@ static void chunked_body_is_reserved_as_it_grows(void **state) {
   struct request r = {0};
   char chunk[10000];
   memset(chunk, 'x', sizeof chunk);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, sizeof chunk), 0);
   /* The buffer's whole capacity is paid for, not only the bytes in it. */
   assert_int_equal(r.reserved, r.cap);
   assert_int_equal(adm_budget_used(&s->budget), r.cap);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, sizeof chunk), 0);
   assert_false(r.budget_short);
   /* Doubling to 64 KiB would pass the 40000-byte budget: the buffer grows
    * to the budget instead, and a body of exactly the budget is kept. */
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, sizeof chunk), 0);
   assert_false(r.budget_short);
   assert_int_equal(r.len, 40000);
   assert_int_equal(adm_budget_used(&s->budget), 40000);
   /* One byte more can never fit: refused, not kept, and counted so that
    * the answer is 413 rather than 429. */
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, sizeof chunk), 0);
   assert_true(r.budget_short);
   assert_int_equal(r.len, 40000);
-  assert_int_equal(append_body(s, &r, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &r, chunk, sizeof chunk), 0);
   assert_int_equal(r.seen, 60000);
   assert_false(adm_budget_could_hold(&s->budget, r.seen));
-  release_body(s, &r);
+  adm__release_body(s, &r);
   assert_int_equal(adm_budget_used(&s->budget), 0);
   assert_int_equal(r.reserved, 0);
   /* While another request holds most of it, the same body is short now:
    * it could fit later (429). */
   assert_true(adm_budget_take(&s->budget, 25000));
   struct request other = {0};
-  assert_int_equal(append_body(s, &other, chunk, sizeof chunk), 0);
-  assert_int_equal(append_body(s, &other, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &other, chunk, sizeof chunk), 0);
+  assert_int_equal(adm__append_body(s, &other, chunk, sizeof chunk), 0);
   assert_true(other.budget_short);
   assert_true(adm_budget_could_hold(&s->budget, other.seen));
-  release_body(s, &other);
+  adm__release_body(s, &other);
   adm_budget_give(&s->budget, 25000);
   assert_int_equal(adm_budget_used(&s->budget), 0);
   free_fake(s);
@@ -369,16 +373,16 @@ static void status_bodies_are_valid_json_whatever_is_echoed(void **state) {
 
 static void routes_use_the_raw_path(void **state) {
   (void)state;
-  assert_int_equal(path_of("/validate"), PATH_VALIDATE);
-  assert_int_equal(path_of("/validate?timeout=10s"), PATH_VALIDATE);
-  assert_int_equal(path_of("/validate%00x"), PATH_OTHER);
-  assert_int_equal(path_of("/valid%61te"), PATH_OTHER);
-  assert_int_equal(path_of("/validatex"), PATH_OTHER);
-  assert_int_equal(path_of("/metrics"), PATH_METRICS);
-  assert_int_equal(path_of("/metrics?x=1"), PATH_METRICS);
-  assert_int_equal(path_of("/metricsx"), PATH_OTHER);
-  assert_int_equal(path_of("/livez"), PATH_HEALTHZ);
-  assert_int_equal(path_of("/readyz"), PATH_READYZ);
+  assert_int_equal(adm__path_of("/validate"), PATH_VALIDATE);
+  assert_int_equal(adm__path_of("/validate?timeout=10s"), PATH_VALIDATE);
+  assert_int_equal(adm__path_of("/validate%00x"), PATH_OTHER);
+  assert_int_equal(adm__path_of("/valid%61te"), PATH_OTHER);
+  assert_int_equal(adm__path_of("/validatex"), PATH_OTHER);
+  assert_int_equal(adm__path_of("/metrics"), PATH_METRICS);
+  assert_int_equal(adm__path_of("/metrics?x=1"), PATH_METRICS);
+  assert_int_equal(adm__path_of("/metricsx"), PATH_OTHER);
+  assert_int_equal(adm__path_of("/livez"), PATH_HEALTHZ);
+  assert_int_equal(adm__path_of("/readyz"), PATH_READYZ);
 }
 
 static void default_budget_follows_the_cgroup_limit(void **state) {

@@ -274,10 +274,10 @@ static unsigned modes_of(const char *review, const char *defaults, const char *c
   struct adm_config *cfg = policy(defaults);
   struct adm_arena arena;
   adm_arena_init(&arena, 65536, 0);
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
   static struct adm_pipeline_result res;
-  adm_pipeline_run(&lim, cfg, body, len, &arena, &res);
+  adm_pipeline_run(&opt, cfg, body, len, &arena, &res, NULL);
   assert_true(res.decided);
   unsigned modes = adm_metrics_check_modes(cfg, &res.req, &res.decision, check);
   adm_review_request_release(&res.req);
@@ -304,10 +304,10 @@ static void family_checks_count_under_their_family(void **state) {
   char *body = fixture("plain-pod.json", &len);
   struct adm_arena arena;
   adm_arena_init(&arena, 65536, 0);
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
   static struct adm_pipeline_result res;
-  adm_pipeline_run(&lim, cfg, body, len, &arena, &res);
+  adm_pipeline_run(&opt, cfg, body, len, &arena, &res, NULL);
   assert_true(res.decided);
   adm_metrics_review(cfg, &res, 1000);
   adm_review_request_release(&res.req);

@@ -93,10 +93,10 @@ static int answer_allowed(const struct adm_pipeline_result *res) {
 
 static void run(const struct adm_config *cfg, struct adm_arena *a, char *body, size_t len,
                 struct adm_pipeline_result *res) {
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
   adm_arena_recycle(a, 0);
-  adm_pipeline_run(&lim, cfg, body, len, a, res);
+  adm_pipeline_run(&opt, cfg, body, len, a, res, NULL);
 }
 
 /* jansson's cost per body byte for the densest valid JSON stays within
@@ -157,11 +157,11 @@ static void exhausted_arena_never_allows(void **state) {
     /* The same body under caps from tiny to ample: a refusal or a denial. */
     for (size_t cap = 4096; cap < (64u << 20); cap *= 2) {
       body = with_filler(base, "{}", counts[i], &len);
-      struct adm_pipeline_limits lim;
-      adm_pipeline_limits_default(&lim);
-      lim.max_decode_bytes = cap;
+      struct adm_pipeline_options opt;
+      adm_pipeline_options_default(&opt);
+      opt.limits.max_decode_bytes = cap;
       adm_arena_recycle(&a, 0);
-      adm_pipeline_run(&lim, cfg, body, len, &a, &res);
+      adm_pipeline_run(&opt, cfg, body, len, &a, &res, NULL);
       int allowed = answer_allowed(&res);
       if (allowed != 0 && res.http_status != 413)
         fail_msg("cap %zu, %zu items: expected a denial or a 413, got %d allowed=%d", cap, counts[i], res.http_status,
@@ -249,9 +249,9 @@ static unsigned long torture_one(const struct adm_config *cfg, struct adm_arena 
     memcpy(body, orig, len);
     adm_arena_recycle(a, 1u << 20);
     a->fail_at = nth;
-    struct adm_pipeline_limits lim;
-    adm_pipeline_limits_default(&lim);
-    adm_pipeline_run(&lim, cfg, body, len, a, &res);
+    struct adm_pipeline_options opt;
+    adm_pipeline_options_default(&opt);
+    adm_pipeline_run(&opt, cfg, body, len, a, &res, NULL);
     a->fail_at = 0;
     int allowed = answer_allowed(&res);
     if (allowed == 1 && baseline != 1)

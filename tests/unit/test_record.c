@@ -73,9 +73,9 @@ static char *decide(const struct adm_config *cfg, const char *text, bool record)
   struct adm_arena a;
   adm_arena_init(&a, 16384, 0);
   struct adm_pipeline_result *res = malloc(sizeof *res);
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  adm_pipeline_run(&lim, cfg, body, len, &a, res);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  adm_pipeline_run(&opt, cfg, body, len, &a, res, NULL);
   assert_true(res->decided);
   char *out = NULL;
   if (record) {

@@ -535,9 +535,9 @@ static struct adm_pipeline_result *judge_image(struct adm_config *cfg, const cha
   pod_review(body, sizeof body, image);
   struct adm_pipeline_result *res = adm_arena_alloc(a, sizeof *res);
   char *copy = adm_arena_strdup(a, body);
-  struct adm_pipeline_limits lim;
-  adm_pipeline_limits_default(&lim);
-  adm_pipeline_run(&lim, cfg, copy, strlen(copy), a, res);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  adm_pipeline_run(&opt, cfg, copy, strlen(copy), a, res, NULL);
   assert_true(res->decided);
   return res;
 }
