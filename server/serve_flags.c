@@ -294,8 +294,7 @@ static int store_number(const struct serve_flag *f, struct adm__serve_args *a, u
   return -1;
 }
 
-/* One flag's value into *a; -1 with the reason written to err, except
- * that a count below its minimum is refused without a message. */
+/* One flag's value into *a; -1 with the reason written to err. */
 static int apply(const struct serve_flag *f, const char *value, struct adm__serve_args *a, FILE *err) {
   unsigned long long v = 0;
   switch (f->type) {
@@ -310,15 +309,19 @@ static int apply(const struct serve_flag *f, const char *value, struct adm__serv
       fprintf(err, "admitd serve: %s: want a whole number up to %llu, got \"%s\"\n", f->name, f->max, value);
       return -1;
     }
-    if (v < f->min)
+    if (v < f->min) {
+      fprintf(err, "admitd serve: %s: want a whole number from %llu to %llu, got \"%s\"\n", f->name, f->min, f->max,
+              value);
       return -1;
+    }
     return store_number(f, a, v);
   case FLAG_BYTES: {
     unsigned long long least = 0;
-    bool ok = bytes_value(value, &v) == 0;
-    if (!ok)
+    if (bytes_value(value, &v) < 0) {
       fprintf(err, "admitd serve: %s: want bytes such as 268435456, 256Mi or 1G, got \"%s\"\n", f->name, value);
-    if (!ok || bytes_value(f->least, &least) < 0 || v < least) {
+      return -1;
+    }
+    if (bytes_value(f->least, &least) < 0 || v < least) {
       fprintf(err, "admitd serve: --%s: at least %s\n", f->name, f->least);
       return -1;
     }

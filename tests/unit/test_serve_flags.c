@@ -241,21 +241,20 @@ static void errors_say_what_they_always_said(void **state) {
        "admitd serve: max-concurrent-decodes: want a whole number up to 64, got \"65\"\n"},
       {{"--io-threads", ""}, "admitd serve: io-threads: want a whole number up to 64, got \"\"\n"},
       {{"--max-json-depth", "1001"}, "admitd serve: max-json-depth: want a whole number up to 1000, got \"1001\"\n"},
-      /* Below a count's minimum: refused, without a message. */
-      {{"--max-body-bytes", "0"}, ""},
-      {{"--request-timeout", "0"}, ""},
-      {{"--max-concurrent-decodes", "0"}, ""},
-      {{"--max-json-depth", "7"}, ""},
+      /* Below a count's minimum: refused, saying the range. */
+      {{"--max-body-bytes", "0"},
+       "admitd serve: max-body-bytes: want a whole number from 1 to 1073741824, got \"0\"\n"},
+      {{"--request-timeout", "0"}, "admitd serve: request-timeout: want a whole number from 1 to 600000, got \"0\"\n"},
+      {{"--max-concurrent-decodes", "0"},
+       "admitd serve: max-concurrent-decodes: want a whole number from 1 to 64, got \"0\"\n"},
+      {{"--max-json-depth", "7"}, "admitd serve: max-json-depth: want a whole number from 8 to 1000, got \"7\"\n"},
       {{"--memory-budget", "1Ti"},
-       "admitd serve: memory-budget: want bytes such as 268435456, 256Mi or 1G, got \"1Ti\"\n"
-       "admitd serve: --memory-budget: at least 1Mi\n"},
+       "admitd serve: memory-budget: want bytes such as 268435456, 256Mi or 1G, got \"1Ti\"\n"},
       {{"--memory-budget", "1048575"}, "admitd serve: --memory-budget: at least 1Mi\n"},
       {{"--memory-budget", "16385Gi"},
-       "admitd serve: memory-budget: want bytes such as 268435456, 256Mi or 1G, got \"16385Gi\"\n"
-       "admitd serve: --memory-budget: at least 1Mi\n"},
+       "admitd serve: memory-budget: want bytes such as 268435456, 256Mi or 1G, got \"16385Gi\"\n"},
       {{"--record-max-bytes", "-1"},
-       "admitd serve: record-max-bytes: want bytes such as 268435456, 256Mi or 1G, got \"-1\"\n"
-       "admitd serve: --record-max-bytes: at least 4096\n"},
+       "admitd serve: record-max-bytes: want bytes such as 268435456, 256Mi or 1G, got \"-1\"\n"},
       {{"--record-max-bytes", "4095"}, "admitd serve: --record-max-bytes: at least 4096\n"},
       {{"--grace-period", "1.5x"},
        "admitd serve: grace-period: want a duration such as 10, 1.5s or 1500ms (at most 3600s), got \"1.5x\"\n"},
