@@ -63,6 +63,7 @@ function usage(code) {
         --payload-type T          DSSE payloadType (default ${INTOTO_PAYLOAD})
         --entry-type dsse|intoto  the Rekor v1 entry kind (default dsse)
         --no-tlog                 no transparency log entry
+        --leaf-index 0|1|2        the entry's place in the log's tree (default: random, not 0)
         --rogue-ca                keyless: a certificate from a CA outside the trusted root
         --break-proof             flip a byte of the inclusion proof after signing
         --tamper-payload          change the statement after signing
@@ -282,11 +283,12 @@ function auditPath(m, leaves) {
   return [...auditPath(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
 }
 
-// The object @sigstore/mock's rekorHandler drives. Each entry lands at a
-// random place in a tree of 3 to 12 leaves (the others random), so its
-// inclusion proof has real hashes; the entry carries a signed entry
-// timestamp and a checkpoint signed by the log key.
-function rekorLog(pair) {
+// The object @sigstore/mock's rekorHandler drives. Each entry lands in a
+// tree of 3 to 12 leaves (the others random), at LEAFINDEX or at a random
+// place after the first, so its inclusion proof has real hashes; the entry
+// carries a signed entry timestamp and a checkpoint signed by the log key.
+// Index 0 is worth its own case: proto3 JSON then leaves logIndex out.
+function rekorLog(pair, leafIndex) {
   const host = new URL(REKOR_URL).host;
   const logID = sha256(spkiDER(pair.publicKey));
   return {
@@ -294,7 +296,7 @@ function rekorLog(pair) {
       const body = Buffer.from(canonicalJSON(rekorCanonical(proposedEntry)));
       const integratedTime = Math.floor(Date.now() / 1000);
       const treeSize = 3 + crypto.randomInt(10);
-      const index = crypto.randomInt(treeSize);
+      const index = leafIndex ?? 1 + crypto.randomInt(treeSize - 1);
       const logIndex = 1000000 + crypto.randomInt(1000000);
       const leaves = [];
       for (let i = 0; i < treeSize; i++) leaves.push(i === index ? leafHash(body) : leafHash(crypto.randomBytes(64)));
@@ -462,7 +464,9 @@ async function keylessSigner(dir, opts) {
 async function cmdSign(opts, keyless) {
   const dir = opts._[1] || fail(`${opts._[0]} needs DIR`, 2);
   const out = need(opts, 'out');
-  intercept(REKOR_URL, mock.rekorHandler(rekorLog(readKey(path.join(dir, 'rekor.key')))));
+  const leaf = opts['leaf-index'] === undefined ? undefined : Number(opts['leaf-index']);
+  if (leaf !== undefined && !(Number.isInteger(leaf) && leaf >= 0 && leaf < 3)) fail('--leaf-index is 0, 1 or 2', 2);
+  intercept(REKOR_URL, mock.rekorHandler(rekorLog(readKey(path.join(dir, 'rekor.key')), leaf)));
   const signer = keyless ? await keylessSigner(dir, opts) : keySigner(need(opts, 'key'));
   const builder = new sign.DSSEBundleBuilder({ signer, witnesses: witnesses(opts) });
   const bundle = await builder.create({ data: statement(opts), type: opts['payload-type'] || INTOTO_PAYLOAD });
