@@ -69,6 +69,8 @@ both() {
 # The good ones, from both verifiers.
 both keyless "$SIGSTORE_IMG_KEYLESS" 0 0 keyless
 both keyless-intoto "$SIGSTORE_IMG_KEYLESS_INTOTO" 0 0 keyless
+both keyless-tsa "$SIGSTORE_IMG_KEYLESS_TSA" 0 0 keyless
+case $ADMITD_OUT in *"1 transparency log entry and 1 timestamp verified"*) ok ;; *) bad "keyless-tsa: $ADMITD_OUT" ;; esac
 both keyed "$SIGSTORE_IMG_KEYED" 0 0 keyroot "$SIGSTORE_PUB"
 both keyed "$SIGSTORE_IMG_KEYED" - 0 key "$SIGSTORE_PUB"
 both keyed-notlog "$SIGSTORE_IMG_KEYED_NOTLOG" 0 0 key "$SIGSTORE_PUB"
@@ -76,7 +78,7 @@ both keyed-notlog "$SIGSTORE_IMG_KEYED_NOTLOG" 0 0 keyroot "$SIGSTORE_PUB"
 case $ADMITD_OUT in *"predicateType: https://sigstore.dev/cosign/sign/v1"*) ok ;; *) bad "keyed-notlog: $ADMITD_OUT" ;; esac
 
 # Each broken variant, refused by both.
-for name in wrong-identity wrong-issuer rogue-ca no-tlog broken-proof tampered other-subject; do
+for name in wrong-identity wrong-issuer rogue-ca no-tlog rogue-tsa broken-proof tampered other-subject; do
   var=SIGSTORE_IMG_$(echo "$name" | tr 'a-z-' 'A-Z_')
   both "$name" "${!var}" 1 1 keyless
 done

@@ -10,6 +10,7 @@
 #                                    SIGSTORE_TRUSTED_ROOT, SIGSTORE_KEY (private), SIGSTORE_PUB,
 #                                    SIGSTORE_OTHER_KEY, SIGSTORE_OTHER_PUB, SIGSTORE_IDENTITY,
 #                                    SIGSTORE_ISSUER (the identity every good keyless bundle has)
+#                                    (the trusted root names a CA, a CT log, a Rekor log and a TSA)
 #   sigstore_js ARGS...              node sign.mjs ARGS (keyless, key, verify, attach; see sign.mjs --help)
 #   sigstore_sign NAME DIGEST keyless|key [SIGN_ARGS...]
 #                                    SIGSTORE_BUNDLES/NAME.sigstore.json for DIGEST: keyless as
@@ -30,6 +31,7 @@
 # ones SIGSTORE_PUB.
 #   keyless         verifies: keyless, Rekor dsse entry with SET and inclusion proof
 #   keyless-intoto  verifies: the same with a Rekor intoto entry
+#   keyless-tsa     verifies: keyless with an RFC 3161 timestamp too
 #   keyed           verifies: signed with SIGSTORE_KEY, Rekor dsse entry
 #   keyed-notlog    verifies: signed with SIGSTORE_KEY, no log entry (cosign 3 --key, tlog upload off)
 #   unsigned        no bundle at all
@@ -37,6 +39,7 @@
 #   wrong-issuer    keyless from another OIDC issuer
 #   rogue-ca        keyless, certificate from a CA outside the trusted root
 #   no-tlog         keyless without a transparency log entry
+#   rogue-tsa       keyless with a timestamp from an authority outside the trusted root
 #   broken-proof    keyless, one inclusion-proof hash changed
 #   tampered        keyless, the statement changed after signing
 #   other-subject   a good keyless bundle whose statement names another image
@@ -169,6 +172,7 @@ sigstore_images() {
   elsewhere=sha256:$(printf 'another image' | sha256sum | cut -d' ' -f1)
   _sigstore_case "$addr" keyless keyless || return 1
   _sigstore_case "$addr" keyless-intoto keyless --entry-type intoto || return 1
+  _sigstore_case "$addr" keyless-tsa keyless --tsa || return 1
   _sigstore_case "$addr" keyed key || return 1
   _sigstore_case "$addr" keyed-notlog key --no-tlog || return 1
   _sigstore_case "$addr" unsigned none || return 1
@@ -177,6 +181,7 @@ sigstore_images() {
   _sigstore_case "$addr" wrong-issuer keyless --issuer https://accounts.google.com || return 1
   _sigstore_case "$addr" rogue-ca keyless --rogue-ca || return 1
   _sigstore_case "$addr" no-tlog keyless --no-tlog || return 1
+  _sigstore_case "$addr" rogue-tsa keyless --rogue-tsa || return 1
   _sigstore_case "$addr" broken-proof keyless --break-proof || return 1
   _sigstore_case "$addr" tampered keyless --tamper-payload || return 1
   _sigstore_case "$addr" other-subject keyless --digest "$elsewhere" || return 1

@@ -25,6 +25,7 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 require('reflect-metadata'); // @peculiar/x509 needs it loaded first
 const x509 = require('@peculiar/x509');
+const pkijs = require('pkijs');
 const nock = require('nock');
 const mock = require('@sigstore/mock');
 const sign = require('@sigstore/sign');
@@ -38,6 +39,7 @@ const subtle = crypto.webcrypto.subtle;
 const FULCIO_URL = 'https://fulcio.admitd.test';
 const REKOR_URL = 'https://rekor.admitd.test';
 const CTFE_URL = 'https://ctfe.admitd.test';
+const TSA_URL = 'https://tsa.admitd.test';
 const TRUSTED_ROOT_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
 const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 const INTOTO_PAYLOAD = 'application/vnd.in-toto+json';
@@ -51,8 +53,9 @@ function usage(code) {
   const text = `usage:
   sign.mjs init DIR
       new test keys in DIR (Fulcio root + intermediate, CT log, Rekor log, a
-      signing key key.pem/key.pub, a second key other.pem/other.pub) and
-      DIR/trusted_root.json naming the CA and the logs
+      timestamp authority, a signing key key.pem/key.pub, a second key
+      other.pem/other.pub) and DIR/trusted_root.json naming the CA, the logs
+      and the timestamp authority
   sign.mjs keyless DIR --identity URI --issuer URL --digest sha256:HEX --out FILE [options]
   sign.mjs key DIR --key KEY.pem --digest sha256:HEX --out FILE [--no-tlog] [options]
       sign an in-toto Statement v1 whose subject is the digest, as a DSSE
@@ -63,6 +66,8 @@ function usage(code) {
         --payload-type T          DSSE payloadType (default ${INTOTO_PAYLOAD})
         --entry-type dsse|intoto  the Rekor v1 entry kind (default dsse)
         --no-tlog                 no transparency log entry
+        --tsa                     also an RFC 3161 timestamp from the test authority
+        --rogue-tsa               the same from an authority outside the trusted root
         --leaf-index 0|1|2        the entry's place in the log's tree (default: random, not 0)
         --rogue-ca                keyless: a certificate from a CA outside the trusted root
         --break-proof             flip a byte of the inclusion proof after signing
@@ -89,7 +94,7 @@ function usage(code) {
 
 // --- arguments --------------------------------------------------------------
 
-const FLAGS = new Set(['--no-tlog', '--rogue-ca', '--break-proof', '--tamper-payload', '--lie-artifact-type',
+const FLAGS = new Set(['--no-tlog', '--tsa', '--rogue-tsa', '--rogue-ca', '--break-proof', '--tamper-payload', '--lie-artifact-type',
   '--not-a-bundle', '--help']);
 
 function parseArgs(argv) {
@@ -390,6 +395,14 @@ async function cmdInit(opts) {
   const rekor = newKey('prime256v1');
   writeKey(path.join(dir, 'ctlog.key'), ct);
   writeKey(path.join(dir, 'rekor.key'), rekor);
+  // @sigstore/mock's timestamp authority makes its root and signing
+  // certificates anew each time; the ones written here are put back into it
+  // when signing (tsaAuthority), so the trusted root names what signs.
+  const tsaPair = newKey('prime256v1');
+  writeKey(path.join(dir, 'tsa.key'), tsaPair);
+  const tsa = await mock.initializeTSA(tsaPair);
+  fs.writeFileSync(path.join(dir, 'tsa-root.der'), tsa.rootCertificate);
+  fs.writeFileSync(path.join(dir, 'tsa-signing.der'), tsa.intCertificate);
   for (const name of ['key', 'other']) {
     const pair = newKey('prime256v1');
     writeKey(path.join(dir, `${name}.pem`), pair);
@@ -407,7 +420,13 @@ async function cmdInit(opts) {
       validFor: { start },
     }],
     ctlogs: [logInstance(CTFE_URL, ct, start)],
-    timestampAuthorities: [],
+    timestampAuthorities: [{
+      subject: { organization: 'sigstore.mock', commonName: 'tsa' },
+      uri: TSA_URL,
+      certChain: { certificates: [tsa.intCertificate, tsa.rootCertificate].map((c) => ({
+        rawBytes: Buffer.from(c).toString('base64') })) },
+      validFor: { start },
+    }],
   };
   TrustedRoot.fromJSON(root); // the protobuf-specs parser must accept what we write
   fs.writeFileSync(path.join(dir, 'trusted_root.json'), JSON.stringify(root, null, 2) + '\n');
@@ -425,11 +444,27 @@ function statement(opts) {
   }));
 }
 
-function witnesses(opts) {
-  if (opts['no-tlog']) return [];
-  const entryType = opts['entry-type'] || 'dsse';
-  if (entryType !== 'dsse' && entryType !== 'intoto') fail('--entry-type is dsse or intoto', 2);
-  return [new sign.RekorWitness({ rekorBaseURL: REKOR_URL, entryType, retry: 0 })];
+async function witnesses(dir, opts) {
+  const list = [];
+  if (!opts['no-tlog']) {
+    const entryType = opts['entry-type'] || 'dsse';
+    if (entryType !== 'dsse' && entryType !== 'intoto') fail('--entry-type is dsse or intoto', 2);
+    list.push(new sign.RekorWitness({ rekorBaseURL: REKOR_URL, entryType, retry: 0 }));
+  }
+  if (opts.tsa || opts['rogue-tsa']) {
+    const tsa = opts['rogue-tsa'] ? await mock.initializeTSA(newKey('prime256v1')) : await tsaAuthority(dir);
+    intercept(TSA_URL, mock.tsaHandler(tsa));
+    list.push(new sign.TSAWitness({ tsaBaseURL: TSA_URL, retry: 0 }));
+  }
+  return list;
+}
+
+async function tsaAuthority(dir) {
+  const tsa = await mock.initializeTSA(readKey(path.join(dir, 'tsa.key')));
+  const cert = (name) => pkijs.Certificate.fromBER(fs.readFileSync(path.join(dir, name)));
+  tsa.rootCert = cert('tsa-root.der');
+  tsa.intCert = cert('tsa-signing.der');
+  return tsa;
 }
 
 // A signer with a plain key, as `cosign sign --key`: the bundle names the key
@@ -468,7 +503,7 @@ async function cmdSign(opts, keyless) {
   if (leaf !== undefined && !(Number.isInteger(leaf) && leaf >= 0 && leaf < 3)) fail('--leaf-index is 0, 1 or 2', 2);
   intercept(REKOR_URL, mock.rekorHandler(rekorLog(readKey(path.join(dir, 'rekor.key')), leaf)));
   const signer = keyless ? await keylessSigner(dir, opts) : keySigner(need(opts, 'key'));
-  const builder = new sign.DSSEBundleBuilder({ signer, witnesses: witnesses(opts) });
+  const builder = new sign.DSSEBundleBuilder({ signer, witnesses: await witnesses(dir, opts) });
   const bundle = await builder.create({ data: statement(opts), type: opts['payload-type'] || INTOTO_PAYLOAD });
   const json = bundleLib.bundleToJSON(bundle);
   if (opts['break-proof']) {
