@@ -22,7 +22,7 @@ ADMITD=${1:?usage: js_bundles.sh PATH/TO/admitd}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 trap registry_cleanup EXIT
-sigstore_require
+sigstore_require htpasswd
 registry_start anon || exit 1
 REG=$REGISTRY_ADDR
 sigstore_images "$REG" || { echo "FAIL: making the signed images"; exit 1; }
@@ -166,6 +166,17 @@ expect "not-a-bundle descriptor" "$(json "$W/nb.json" 'd["manifests"][0]["artifa
 get "/v2/sigstore/not-a-bundle/manifests/$(json "$W/nb.json" 'd["manifests"][0]["digest"]')" "$MANIFEST" "$W/nm.json" >/dev/null
 expect "not-a-bundle manifest" "$(json "$W/nm.json" '(d["artifactType"], d["layers"][0]["mediaType"])')" \
   "('application/vnd.example.not-a-bundle+json', 'application/vnd.example.not-a-bundle+json')"
+
+# Over HTTPS with basic authentication (the same storage: sigstore/keyed is there).
+registry_start_tls tlsauth "$(registry_htpasswd_yaml tester secret)" || exit 1
+out=$(NODE_EXTRA_CA_CERTS=$REGISTRY_CA sigstore_attach "$REGISTRY_ADDR" sigstore/keyed "$SIGSTORE_IMG_KEYED" \
+  "$SIGSTORE_BUNDLES/keyed-notlog.sigstore.json" --scheme https --user tester --password secret 2>&1)
+case $out in *"\"tag\":\"sha256-${SIGSTORE_IMG_KEYED#sha256:}\""*) ok ;; *) bad "attach over HTTPS with a password: $out" ;; esac
+out=$(NODE_EXTRA_CA_CERTS=$REGISTRY_CA sigstore_attach "$REGISTRY_ADDR" sigstore/keyed "$SIGSTORE_IMG_KEYED" \
+  "$SIGSTORE_BUNDLES/keyed-notlog.sigstore.json" --scheme https 2>&1)
+case $? in 0) bad "attach without a password: $out" ;; *) case $out in *"GET 401"*) ok ;; *) bad "no 401: $out" ;; esac ;; esac
+get "/v2/sigstore/keyed/manifests/sha256-${SIGSTORE_IMG_KEYED#sha256:}" "$INDEX" "$W/k.json" >/dev/null
+expect "keyed has both bundles" "$(json "$W/k.json" 'len(d["manifests"])')" 2
 
 # --- the referrers proxy --------------------------------------------------------
 sigstore_proxy_start "$REG" || exit 1

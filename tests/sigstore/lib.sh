@@ -4,7 +4,7 @@
 # sources lib.sh itself when that was not done); the caller's EXIT trap
 # calls registry_cleanup, which also stops the referrers proxy.
 #
-#   sigstore_require                 exit 77 (skip) without node >= 20, npm or the registry tools;
+#   sigstore_require [TOOL...]       exit 77 (skip) without node >= 20, npm, the registry tools or TOOLs;
 #                                    then npm ci into tests/sigstore/node_modules (once per lockfile)
 #   sigstore_init                    test keys and trusted root in SIGSTORE_DIR; exports
 #                                    SIGSTORE_TRUSTED_ROOT, SIGSTORE_KEY (private), SIGSTORE_PUB,
@@ -70,7 +70,7 @@ sigstore_require() {
     echo "SKIP: sigstore-js needs node 20 or later, found $(node --version)" >&2
     exit 77
   fi
-  registry_require
+  registry_require "$@"
   sigstore_install
 }
 

@@ -79,6 +79,9 @@ function usage(code) {
   sign.mjs attach --registry HOST:PORT --repo REPO --digest sha256:HEX --bundle FILE [options]
       push the bundle as an OCI 1.1 referring artifact of REPO@DIGEST (plain
       HTTP to loopback). Prints {"manifest","size","bundle","tag"} as JSON.
+        --scheme http|https       default http; for https, trust the registry's CA
+                                  with NODE_EXTRA_CA_CERTS=FILE
+        --user U --password P     HTTP basic authentication
         --mode auto|referrers|tag auto (default): also write the referrers tag
                                   sha256-HEX when the registry has no referrers API;
                                   referrers: never; tag: always
@@ -568,8 +571,11 @@ function cmdVerify(opts) {
 
 // --- attach -----------------------------------------------------------------
 
+let authorization;
+
 async function http(method, url, { body, type, accept } = {}) {
   const headers = {};
+  if (authorization) headers.Authorization = authorization;
   if (type) headers['Content-Type'] = type;
   if (accept) headers.Accept = accept;
   const res = await fetch(url, { method, body, headers, redirect: 'manual' });
@@ -595,7 +601,12 @@ async function putManifest(base, repo, ref, data, type) {
 }
 
 async function cmdAttach(opts) {
-  const base = `http://${need(opts, 'registry')}`;
+  const scheme = opts.scheme || 'http';
+  if (scheme !== 'http' && scheme !== 'https') fail('--scheme is http or https', 2);
+  const base = `${scheme}://${need(opts, 'registry')}`;
+  if (opts.user !== undefined) {
+    authorization = `Basic ${Buffer.from(`${opts.user}:${need(opts, 'password')}`).toString('base64')}`;
+  }
   const repo = need(opts, 'repo');
   const hex = hexDigest(opts);
   const mode = opts.mode || 'auto';
