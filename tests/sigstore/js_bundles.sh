@@ -17,6 +17,10 @@
 #   envelope's signature, not the statement; `sign.mjs verify` checks the
 #   statement's subject (and predicate type when asked) after it, as the
 #   client spec leaves that to the caller.
+# And where they disagree, admitd follows the specification:
+# - an RFC 3161 genTime of 500 ms is written "...00.5Z": DER drops trailing
+#   zeros of the fraction (X.690 11.7.3, RFC 3161 2.4.2), but @sigstore/core
+#   (3.2.1, and 4.0.1) parses only three-digit fractions ("invalid time").
 set -u
 ADMITD=${1:?usage: js_bundles.sh PATH/TO/admitd}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -103,6 +107,11 @@ for leaf in 0 1 2; do
   sigstore_sign "leaf-$leaf" "$SIGSTORE_IMG_KEYLESS" keyless --leaf-index "$leaf" || bad "signing leaf $leaf"
   both "leaf-$leaf" "$SIGSTORE_IMG_KEYLESS" 0 0 keyless
 done
+# Timestamps with a fraction of a second: three digits, and one (see above).
+sigstore_sign tsa-123 "$SIGSTORE_IMG_KEYLESS" keyless --tsa --tsa-millis 123 || bad "signing tsa-123"
+both tsa-123 "$SIGSTORE_IMG_KEYLESS" 0 0 keyless
+sigstore_sign tsa-500 "$SIGSTORE_IMG_KEYLESS" keyless --tsa --tsa-millis 500 || bad "signing tsa-500"
+both tsa-500 "$SIGSTORE_IMG_KEYLESS" 1 0 keyless
 grep -q '"inclusionProof":{"rootHash"' "$SIGSTORE_BUNDLES/leaf-0.sigstore.json" && ok ||
   bad "leaf-0: the proof still names its logIndex"
 

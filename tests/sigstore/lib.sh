@@ -117,6 +117,13 @@ sigstore_init() {
 # sigstore_sign NAME DIGEST keyless|key [SIGN_ARGS...]: later options win,
 # so SIGN_ARGS can replace the identity, issuer or key.
 sigstore_sign() {
+  _sigstore_sign_args "$@" || return
+  sigstore_js "${_SIGSTORE_ARGS[@]}"
+}
+
+# _sigstore_sign_args NAME DIGEST keyless|key [SIGN_ARGS...]: sign.mjs's
+# arguments, in _SIGSTORE_ARGS.
+_sigstore_sign_args() {
   local name=$1 digest=$2 how=$3 defaults
   shift 3
   case $how in
@@ -124,8 +131,8 @@ sigstore_sign() {
   key) defaults=(--key "$SIGSTORE_KEY") ;;
   *) echo "sigstore_sign: keyless or key, not $how" >&2; return 2 ;;
   esac
-  sigstore_js "$how" "$SIGSTORE_DIR" "${defaults[@]}" --digest "$digest" --name "sigstore/$name" \
-    --out "$SIGSTORE_BUNDLES/$name.sigstore.json" "$@"
+  _SIGSTORE_ARGS=("$how" "$SIGSTORE_DIR" "${defaults[@]}" --digest "$digest" --name "sigstore/$name"
+    --out "$SIGSTORE_BUNDLES/$name.sigstore.json" "$@")
 }
 
 sigstore_attach() {
@@ -146,7 +153,9 @@ sigstore_proxy_start() {
   PROXY_ADDR=$(registry_wait_port_file "$PROXY_PID" "$dir") || return 1
 }
 
-# _sigstore_case ADDR NAME keyless|key|none [SIGN_ARGS...] [-- ATTACH_ARGS...]
+# _sigstore_case ADDR NAME keyless|key|none [SIGN_ARGS...] [-- ATTACH_ARGS...]:
+# pushes the image now; its signing and attaching join _SIGSTORE_BATCH, run
+# by sigstore_images in one node process.
 _sigstore_case() {
   local addr=$1 name=$2 how=$3 var sign_args=() attach_args=()
   shift 3
@@ -161,14 +170,15 @@ _sigstore_case() {
   printf -v "$var" '%s' "$IMAGE_OCI_DIGEST"
   export "${var?}"
   [ "$how" = none ] && return 0
-  sigstore_sign "$name" "$IMAGE_OCI_DIGEST" "$how" "${sign_args[@]}" || return 1
-  sigstore_attach "$addr" "sigstore/$name" "$IMAGE_OCI_DIGEST" "$SIGSTORE_BUNDLES/$name.sigstore.json" \
-    "${attach_args[@]}" >/dev/null
+  _sigstore_sign_args "$name" "$IMAGE_OCI_DIGEST" "$how" "${sign_args[@]}" || return 1
+  _SIGSTORE_BATCH+=("${_SIGSTORE_ARGS[@]}" :: attach --registry "$addr" --repo "sigstore/$name"
+    --digest "$IMAGE_OCI_DIGEST" --bundle "$SIGSTORE_BUNDLES/$name.sigstore.json" "${attach_args[@]}" ::)
 }
 
 sigstore_images() {
   local addr=$1 elsewhere
   sigstore_init || return 1
+  _SIGSTORE_BATCH=()
   elsewhere=sha256:$(printf 'another image' | sha256sum | cut -d' ' -f1)
   _sigstore_case "$addr" keyless keyless || return 1
   _sigstore_case "$addr" keyless-intoto keyless --entry-type intoto || return 1
@@ -189,4 +199,5 @@ sigstore_images() {
   _sigstore_case "$addr" wrong-key key --key "$SIGSTORE_OTHER_KEY" || return 1
   _sigstore_case "$addr" lying-index keyless -- --lie-artifact-type || return 1
   _sigstore_case "$addr" not-a-bundle keyless -- --not-a-bundle || return 1
+  sigstore_js batch "${_SIGSTORE_BATCH[@]}" >/dev/null
 }

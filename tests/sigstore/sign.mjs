@@ -16,6 +16,7 @@
 //   node sign.mjs attach --registry HOST:PORT --repo REPO --digest sha256:HEX --bundle FILE
 //                        [--mode auto|referrers|tag] [--lie-artifact-type] [--index-artifact-type T|none]
 //                        [--not-a-bundle]
+//   node sign.mjs batch COMMAND ARGS... :: COMMAND ARGS... (keyless, key and attach, in one process)
 // Run any subcommand with --help for its options; see usage() below.
 import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
@@ -23,18 +24,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
-require('reflect-metadata'); // @peculiar/x509 needs it loaded first
-const x509 = require('@peculiar/x509');
-const pkijs = require('pkijs');
-const nock = require('nock');
-const mock = require('@sigstore/mock');
-const sign = require('@sigstore/sign');
 const bundleLib = require('@sigstore/bundle');
 const verifyLib = require('@sigstore/verify');
 const { TrustedRoot } = require('@sigstore/protobuf-specs');
-
-x509.cryptoProvider.set(crypto.webcrypto);
 const subtle = crypto.webcrypto.subtle;
+
+// What only init and signing use, loaded by them: most of a verify's or an
+// attach's time would otherwise go to loading it.
+let x509, pkijs, nock, mock, sign;
+function loadSigning() {
+  if (x509) return;
+  require('reflect-metadata'); // @peculiar/x509 needs it loaded first
+  x509 = require('@peculiar/x509');
+  x509.cryptoProvider.set(crypto.webcrypto);
+  pkijs = require('pkijs');
+  nock = require('nock');
+  mock = require('@sigstore/mock');
+  sign = require('@sigstore/sign');
+}
 
 const FULCIO_URL = 'https://fulcio.admitd.test';
 const REKOR_URL = 'https://rekor.admitd.test';
@@ -68,6 +75,8 @@ function usage(code) {
         --no-tlog                 no transparency log entry
         --tsa                     also an RFC 3161 timestamp from the test authority
         --rogue-tsa               the same from an authority outside the trusted root
+        --tsa-millis N            the timestamp's time has N milliseconds (default 0: a whole
+                                  second; DER drops trailing zeros, so 500 is written .5)
         --leaf-index 0|1|2        the entry's place in the log's tree (default: random, not 0)
         --rogue-ca                keyless: a certificate from a CA outside the trusted root
         --break-proof             flip a byte of the inclusion proof after signing
@@ -90,6 +99,8 @@ function usage(code) {
         --index-artifact-type T   the descriptor's artifactType is T ("none": absent)
         --not-a-bundle            the manifest and its layer are another type, the
                                   index still says ${BUNDLE_TYPE}
+  sign.mjs batch COMMAND ARGS... :: COMMAND ARGS... ...
+      keyless, key and attach commands run one after another in one process
 `;
   (code ? process.stderr : process.stdout).write(text);
   process.exit(code);
@@ -456,10 +467,23 @@ async function witnesses(dir, opts) {
   }
   if (opts.tsa || opts['rogue-tsa']) {
     const tsa = opts['rogue-tsa'] ? await mock.initializeTSA(newKey('prime256v1')) : await tsaAuthority(dir);
+    const millis = Number(opts['tsa-millis'] ?? 0);
+    if (!(Number.isInteger(millis) && millis >= 0 && millis < 1000)) fail('--tsa-millis is 0 to 999', 2);
+    tsa.getCurrentTime = () => pastTime(millis);
     intercept(TSA_URL, mock.tsaHandler(tsa));
     list.push(new sign.TSAWitness({ tsaBaseURL: TSA_URL, retry: 0 }));
   }
   return list;
+}
+
+// The current second plus MILLIS, waiting until that is no longer in the
+// future: never before the certificate just issued (its notBefore is this
+// second or earlier), never after now.
+function pastTime(millis) {
+  const second = Math.floor(Date.now() / 1000) * 1000;
+  const wait = second + millis - Date.now();
+  if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait + 1);
+  return new Date(second + millis);
 }
 
 async function tsaAuthority(dir) {
@@ -604,9 +628,8 @@ async function cmdAttach(opts) {
   const scheme = opts.scheme || 'http';
   if (scheme !== 'http' && scheme !== 'https') fail('--scheme is http or https', 2);
   const base = `${scheme}://${need(opts, 'registry')}`;
-  if (opts.user !== undefined) {
-    authorization = `Basic ${Buffer.from(`${opts.user}:${need(opts, 'password')}`).toString('base64')}`;
-  }
+  authorization = opts.user === undefined ? undefined
+    : `Basic ${Buffer.from(`${opts.user}:${need(opts, 'password')}`).toString('base64')}`;
   const repo = need(opts, 'repo');
   const hex = hexDigest(opts);
   const mode = opts.mode || 'auto';
@@ -670,16 +693,35 @@ async function cmdAttach(opts) {
 
 // --- main -------------------------------------------------------------------
 
-const opts = parseArgs(process.argv.slice(2));
-try {
+async function run(argv) {
+  const opts = parseArgs(argv);
+  if (['init', 'keyless', 'key'].includes(opts._[0])) loadSigning();
   switch (opts._[0]) {
-    case 'init': await cmdInit(opts); break;
-    case 'keyless': await cmdSign(opts, true); break;
-    case 'key': await cmdSign(opts, false); break;
-    case 'verify': cmdVerify(opts); break;
-    case 'attach': await cmdAttach(opts); break;
-    default: usage(2);
+    case 'init': return cmdInit(opts);
+    case 'keyless': return cmdSign(opts, true);
+    case 'key': return cmdSign(opts, false);
+    case 'verify': return cmdVerify(opts);
+    case 'attach': return cmdAttach(opts);
+    case 'batch': {
+      // One process for many keyless, key and attach commands (node's start
+      // is most of each one's time); the first failure ends the batch.
+      const cmds = [[]];
+      for (const a of argv.slice(1)) {
+        if (a === '::') cmds.push([]);
+        else cmds[cmds.length - 1].push(a);
+      }
+      for (const c of cmds.filter((c) => c.length > 0)) {
+        if (!['keyless', 'key', 'attach'].includes(c[0])) fail(`batch runs keyless, key and attach, not ${c[0]}`, 2);
+        await run(c);
+      }
+      return undefined;
+    }
+    default: return usage(2);
   }
+}
+
+try {
+  await run(process.argv.slice(2));
 } catch (e) {
   fail(e.stack || String(e));
 }
