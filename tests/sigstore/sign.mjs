@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Makes cosign-3-style Sigstore bundles and signed images offline, for
 // admitd's tests, with sigstore-js (@sigstore/sign builds every bundle,
-// @sigstore/verify is the reference verifier). The Fulcio CA, CT log and
-// Rekor log are local keys made by `init`; sigstore-js talks to them through
-// nock (@sigstore/mock's Fulcio handler in front of a CA with an intermediate,
-// and a Rekor v1 handler in front of a small Merkle log written here), so
-// nothing leaves the process. `attach` pushes a bundle to a registry on
+// @sigstore/verify is the reference verifier). The Fulcio CA, CT log, Rekor
+// log and timestamp authority are local keys made by `init`; sigstore-js
+// talks to them through nock (@sigstore/mock's Fulcio handler in front of a
+// CA with an intermediate, its Rekor v1 handler in front of a small Merkle
+// log written here, its timestamp authority), so nothing leaves the process. `attach` pushes a bundle to a registry on
 // loopback as an OCI 1.1 referring artifact, as cosign 3 does.
 //
 //   node sign.mjs init DIR
@@ -17,7 +17,7 @@
 //                        [--mode auto|referrers|tag] [--lie-artifact-type] [--index-artifact-type T|none]
 //                        [--not-a-bundle]
 //   node sign.mjs batch COMMAND ARGS... :: COMMAND ARGS... (keyless, key and attach, in one process)
-// Run any subcommand with --help for its options; see usage() below.
+// `node sign.mjs --help` prints every option (usage() below).
 import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -534,7 +534,7 @@ async function cmdSign(opts, keyless) {
   const bundle = await builder.create({ data: statement(opts), type: opts['payload-type'] || INTOTO_PAYLOAD });
   const json = bundleLib.bundleToJSON(bundle);
   if (opts['break-proof']) {
-    const proof = json.verificationMaterial.tlogEntries[0]?.inclusionProof || fail('--break-proof needs a tlog entry');
+    const proof = json.verificationMaterial.tlogEntries?.[0]?.inclusionProof || fail('--break-proof needs a tlog entry');
     const h = Buffer.from(proof.hashes[0], 'base64');
     h[0] ^= 1;
     proof.hashes[0] = h.toString('base64');
