@@ -75,7 +75,8 @@ sigstore_require() {
 }
 
 # npm ci from the committed lockfile, once per lockfile: the stamp holds the
-# lockfile's hash. flock keeps concurrent tests from installing twice.
+# lockfile's hash. flock on a file beside it (ignored by git) keeps tests
+# that ctest runs side by side from installing at the same time.
 sigstore_install() {
   local want stamp="$SIGSTORE_HERE/node_modules/.admitd-lock-sha256" log="$REG_WORK/npm-ci.log"
   want=$(sha256sum "$SIGSTORE_HERE/package-lock.json" | cut -d' ' -f1)
@@ -85,7 +86,7 @@ sigstore_install() {
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && exit 0
     cd "$SIGSTORE_HERE" && npm ci --no-audit --no-fund --ignore-scripts >"$log" 2>&1 || exit 1
     echo "$want" >"$stamp"
-  ) 9>"$REG_WORK/npm.lock" && return 0
+  ) 9>"$SIGSTORE_HERE/.npm-ci.lock" && return 0
   if grep -qE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH' "$log"; then
     echo "SKIP: npm ci could not reach the npm registry:" >&2
     tail -n 5 "$log" >&2
