@@ -8,9 +8,11 @@ build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-de
   libtasn1-6-dev)
 # ca-certificates: hack/build-rootfs.sh copies its bundle; kubernetes-client:
 # `kubectl kustomize` for tests/e2e/deploy_render.sh (skipped when a kubectl
-# is already on PATH, from whatever package).
+# is already on PATH, from whatever package); nodejs and npm: sigstore-js for
+# tests/sigstore (skipped when node and npm are already on PATH; the tests
+# there need node 20 or later and skip with older ones).
 test=("${build[@]}" libcmocka-dev gnutls-bin curl python3 ca-certificates binutils kubernetes-client
-  docker-registry apache2-utils openssl)
+  docker-registry apache2-utils openssl nodejs npm)
 bench=("${test[@]}" nginx-light wrk)
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
@@ -24,6 +26,8 @@ esac
 missing=()
 for p in "${want[@]}"; do
   [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1 && continue
+  [ "$p" = nodejs ] && command -v node >/dev/null 2>&1 && continue
+  [ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

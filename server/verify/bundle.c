@@ -27,7 +27,9 @@ static int parse_entry(struct adm_arena *a, const json_t *v, const struct adm__p
   int rc;
   if (!json_is_object(v))
     return adm_fail(err, ADM_ETYPE, p->text, "want an object");
-  if ((rc = adm__pj_int64(v, "logIndex", p, true, &e->log_index, NULL, err)) < 0 ||
+  /* proto3 JSON leaves a zero out: an absent logIndex (the entry's or the
+   * proof's) is index 0, the first leaf, and is still checked as such. */
+  if ((rc = adm__pj_int64(v, "logIndex", p, false, &e->log_index, NULL, err)) < 0 ||
       (rc = adm__pj_object(v, "logId", p, true, &lid, err)) < 0 ||
       (rc = adm__pj_object(v, "kindVersion", p, true, &kv, err)) < 0 ||
       (rc = adm__pj_int64(v, "integratedTime", p, false, &e->integrated_time, &e->has_integrated_time, err)) < 0 ||
@@ -52,7 +54,7 @@ static int parse_entry(struct adm_arena *a, const json_t *v, const struct adm__p
     return 0;
   e->has_proof = true;
   adm__path_key(&sp, p, "inclusionProof");
-  if ((rc = adm__pj_int64(proof, "logIndex", &sp, true, &e->proof_index, NULL, err)) < 0 ||
+  if ((rc = adm__pj_int64(proof, "logIndex", &sp, false, &e->proof_index, NULL, err)) < 0 ||
       (rc = adm__pj_int64(proof, "treeSize", &sp, true, &e->tree_size, NULL, err)) < 0 ||
       (rc = adm__pj_bytes(a, proof, "rootHash", &sp, true, &e->root_hash, err)) < 0 ||
       (rc = adm__pj_array(proof, "hashes", &sp, false, &hashes, &e->n_hashes, err)) < 0 ||

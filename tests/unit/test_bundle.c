@@ -79,6 +79,20 @@ static void parses(void **state) {
   assert_int_equal(b.signature.len, 3);
 }
 
+/* proto3 JSON omits zeros, so a proof for the first leaf of a tree (and the
+ * first entry of a log) carries no logIndex: it reads as 0. */
+static void zero_indexes_are_omitted(void **state) {
+  struct adm_arena *a = *state;
+  struct adm__bundle b;
+  struct adm_error err = {0};
+  json_t *doc = edit("verificationMaterial.tlogEntries.0.inclusionProof.logIndex", NULL);
+  json_object_del(json_array_get(json_object_get(json_object_get(doc, "verificationMaterial"), "tlogEntries"), 0),
+                  "logIndex");
+  assert_int_equal(parse_doc(a, doc, &b, &err), 0);
+  assert_true(b.entries[0].has_proof && b.entries[0].proof_index == 0 && b.entries[0].log_index == 0);
+  assert_true(b.entries[0].tree_size == 8);
+}
+
 static void media_types(void **state) {
   struct adm_arena *a = *state;
   struct adm__bundle b;
@@ -209,6 +223,7 @@ static void conformance_bundles(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(parses, setup, teardown),
+      cmocka_unit_test_setup_teardown(zero_indexes_are_omitted, setup, teardown),
       cmocka_unit_test_setup_teardown(media_types, setup, teardown),
       cmocka_unit_test_setup_teardown(refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(dsse_and_key, setup, teardown),
