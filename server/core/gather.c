@@ -34,7 +34,7 @@ struct gather_share {
   const struct adm_image_need *needs;
   struct adm_gathered_fact *out;
   size_t first, n, step;
-  int64_t deadline_ms;
+  int64_t started_ms, deadline_ms;
   pthread_t thread;
   bool threaded;
 };
@@ -59,16 +59,28 @@ uint64_t adm_facts_busy_total(void) {
   return atomic_load(&busy_total);
 }
 
-/* A need queued behind others in its share that would start with too
- * little time left is BUSY, never a forgivable deadline: no registry was
- * asked about it. */
+/* How late a need may start and still be said to have had the whole
+ * deadline: threads starting side by side take a few milliseconds. */
+#define GATHER_START_SLACK_MS 50
+
+/* A need queued behind others (in its share, or a share that found no
+ * thread) that would start with too little time left is BUSY: no registry
+ * was asked about it. One that started late and then ran out of time is
+ * BUSY too, never a deadline that onRegistryError could forgive: the pod's
+ * own other images took its time, so a caller could otherwise put a slow
+ * decoy before an unsigned image to have it let through. */
 static void *gather_share(void *p) {
   struct gather_share *g = p;
   for (size_t i = g->first; i < g->n; i += g->step) {
-    if (i != g->first && adm_verifier_now_ms() + ADM_FACTS_MIN_MS > g->deadline_ms)
+    int64_t now = adm_verifier_now_ms();
+    if (now + ADM_FACTS_MIN_MS > g->deadline_ms) {
       adm_facts_busy(&g->needs[i], 1, "no time was left for it after the pod's other images", &g->out[i]);
-    else
-      g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
+      continue;
+    }
+    g->b->gather(g->runtime, &g->needs[i], g->deadline_ms, &g->out[i]);
+    if (g->out[i].outcome == ADM_SIG_DEADLINE && now > g->started_ms + GATHER_START_SLACK_MS)
+      adm_facts_busy(&g->needs[i], 1, "asked late, after the pod's other images, and no time was left for it",
+                     &g->out[i]);
   }
   return NULL;
 }
@@ -87,6 +99,7 @@ void adm_facts_gather(const struct adm_config *cfg, const struct adm_image_need 
   }
   struct gather_share shares[GATHER_PER_REQUEST];
   size_t k = n < GATHER_PER_REQUEST ? n : GATHER_PER_REQUEST;
+  int64_t started_ms = adm_verifier_now_ms();
   pthread_attr_t attr;
   bool attr_ok = pthread_attr_init(&attr) == 0;
   if (attr_ok && stack_bytes)
@@ -99,6 +112,7 @@ void adm_facts_gather(const struct adm_config *cfg, const struct adm_image_need 
                                       .first = i,
                                       .n = n,
                                       .step = k,
+                                      .started_ms = started_ms,
                                       .deadline_ms = deadline_ms};
     if (i == 0)
       continue;

@@ -798,6 +798,34 @@ static void queued_images_out_of_time_are_busy(void **state) {
   adm_config_free(cfg);
 }
 
+/* An image asked late, behind a slow image of the same pod, whose registry
+ * then runs out of time is BUSY, never a deadline onRegistryError could
+ * forgive: a caller cannot put a slow decoy before an unsigned image to
+ * have it let through. One asked at the start keeps its deadline. */
+static void late_images_out_of_time_are_busy_not_deadline(void **state) {
+  (void)state;
+  static const struct fake_answer late[] = {
+      {"registry.example.com/app1:v1", ADM_SIG_DEADLINE},
+      {"registry.example.com/app8:v1", ADM_SIG_DEADLINE},
+  };
+  use(late, sizeof late / sizeof *late);
+  struct adm_config *cfg = policy(NULL, NULL, NULL);
+  enum { N = 9 }; /* one more than the shares: share 0 has needs 0 and 8 */
+  struct adm_image_need needs[N];
+  struct adm_gathered_fact out[N];
+  for (int i = 0; i < N; i++) {
+    memset(&needs[i], 0, sizeof needs[i]);
+    snprintf(needs[i].image, sizeof needs[i].image, "registry.example.com/%s%d:v1", i == 0 ? "slow" : "app", i);
+  }
+  uint64_t busy = adm_facts_busy_total();
+  adm_facts_gather(cfg, needs, N, adm_verifier_now_ms() + 2000, 0, out);
+  assert_int_equal(out[1].outcome, ADM_SIG_DEADLINE); /* asked at once: the registry's own time ran out */
+  assert_int_equal(out[8].outcome, ADM_SIG_BUSY);     /* asked after the slow one: not forgivable */
+  expect_in(out[8].detail, "asked late");
+  assert_int_equal(adm_facts_busy_total(), busy + 1);
+  adm_config_free(cfg);
+}
+
 /* The server's slotted path, with every allocation failed in turn: an
  * error answer or a denial each time, never an allowed unsigned image. */
 struct slotted_fake {
@@ -939,6 +967,7 @@ int main(void) {
       cmocka_unit_test(update_keeps_an_unpinned_image),
       cmocka_unit_test(annotations_are_bounded),
       cmocka_unit_test(queued_images_out_of_time_are_busy),
+      cmocka_unit_test(late_images_out_of_time_are_busy_not_deadline),
       cmocka_unit_test(slotted_path_fails_closed),
       cmocka_unit_test(slotted_path_without_a_slot_again_answers_nothing),
       cmocka_unit_test(slotted_path_defaults_to_the_policy_deadline),
