@@ -517,6 +517,8 @@ static const struct adm__cfg_key top_keys[] = {
     {.key = "images", .family = &adm_families[ADM_FAMILY_IMAGES], .sub = &adm__cfg_images_section},
 };
 
+enum { TOP_API_VERSION, TOP_KIND };
+
 static const struct adm__cfg_table top_table = {top_keys, N(top_keys), NULL};
 
 /* Upstream's PodSecurityConfiguration: apiVersion and kind, defaults, exemptions. */
@@ -650,7 +652,8 @@ int adm_config_parse_report(const char *text, size_t len, const char *file, stru
     goto done;
   }
   const json_t *root = docs->docs[0].root;
-  const json_t *api = json_object_get(root, "apiVersion"), *kind = json_object_get(root, "kind");
+  const char *k_api = top_keys[TOP_API_VERSION].key, *k_kind = top_keys[TOP_KIND].key;
+  const json_t *api = json_object_get(root, k_api), *kind = json_object_get(root, k_kind);
   const char *apis = json_is_string(api) ? json_string_value(api) : "";
   const char *kinds = json_is_string(kind) ? json_string_value(kind) : "";
   if (strcmp(apis, "admitd.io/v1alpha1") == 0 && strcmp(kinds, "Policy") == 0)
@@ -660,7 +663,7 @@ int adm_config_parse_report(const char *text, size_t len, const char *file, stru
   else if (strncmp(apis, "apiserver.config.k8s.io/", 24) == 0 && strcmp(kinds, "AdmissionConfiguration") == 0)
     rc = parse_admission_configuration(&p, root);
   else
-    rc = adm__cfg_error_at(&p, root, api ? "apiVersion" : "kind", 0, "apiVersion", ADM_EINVAL,
+    rc = adm__cfg_error_at(&p, root, api ? k_api : k_kind, 0, k_api, ADM_EINVAL,
                            "unknown document (want apiVersion: admitd.io/v1alpha1 with kind: Policy, or a "
                            "PodSecurityConfiguration)%s",
                            "");
