@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rewrite the README's generated tables from the binary's own tables: the
-# policy families' checks (`admitd checks`) and their policy keys
-# (`admitd keys`), between their BEGIN/END markers. hack/verify-docs.sh
+# policy families' checks (`admitd checks`) and every key of the policy
+# file (`admitd keys`: the families' sections in one table, the rest in
+# another), between their BEGIN/END markers. hack/verify-docs.sh
 # fails when they are stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +18,12 @@ for line in checks:
         rows.append("| `%s` | %s | %s |" % tuple(parts))
 checks_md = "| check | family | fails when it is not so |\n| --- | --- | --- |\n" + "\n".join(rows)
 keys = subprocess.run(["build/admitd", "keys"], capture_output=True, text=True, check=True).stdout.splitlines()
-keys_md = "| key | meaning |\n| --- | --- |\n" + "\n".join("| `%s` | %s |" % tuple(k.split("\t", 1)) for k in keys)
-for name, body in (("family-checks", checks_md), ("family-keys", keys_md)):
+families = ("resources", "securityContext", "images")
+def keys_table(rows):
+    return "| key | meaning |\n| --- | --- |\n" + "\n".join("| `%s` | %s |" % tuple(k.split("\t", 1)) for k in rows)
+family_md = keys_table([k for k in keys if k.split(".", 1)[0] in families])
+policy_md = keys_table([k for k in keys if k.split(".", 1)[0] not in families])
+for name, body in (("family-checks", checks_md), ("family-keys", family_md), ("policy-keys", policy_md)):
     pat = re.compile(r"(<!-- BEGIN %s -->\n).*?(<!-- END %s -->)" % (name, name), re.S)
     if not pat.search(readme):
         raise SystemExit("update-docs: README.md has no %s markers" % name)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README documents every check (Pod Security's and each family's),
-# every key of the family sections and every `admitd serve` flag, and
-# nothing that does not exist.
+# every key of the policy file and every `admitd serve` flag, and nothing
+# that does not exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/admitd ] || { echo "verify-docs: build first (hack/test.sh)" >&2; exit 1; }
@@ -13,10 +13,12 @@ if [ "$code" != "$docs" ]; then
   diff <(echo "$code") <(echo "$docs") >&2 || true
   status=1
 fi
-keys=$(build/admitd keys | cut -f1 | sort)
-dkeys=$(sed -n '/<!-- BEGIN family-keys -->/,/<!-- END family-keys -->/s/^| `\([A-Za-z.]*\(\[\]\.[A-Za-z.]*\)*\)` |.*/\1/p' README.md | sort)
+# Keys: each row of the README's key tables is a line of `admitd keys`,
+# key and doc, and each line a row (hack/update-docs.sh writes them).
+keys=$(build/admitd keys | awk -F'\t' '{printf "| `%s` | %s |\n", $1, $2}' | sort)
+dkeys=$(sed -n '/<!-- BEGIN \(family\|policy\)-keys -->/,/<!-- END \(family\|policy\)-keys -->/{/^| `/p}' README.md | sort)
 if [ "$keys" != "$dkeys" ]; then
-  echo "verify-docs: the README's policy key tables and \`admitd keys\` disagree (< code, > README):" >&2
+  echo "verify-docs: the README's policy key tables and \`admitd keys\` disagree (< code, > README; hack/update-docs.sh rewrites them):" >&2
   diff <(echo "$keys") <(echo "$dkeys") >&2 || true
   status=1
 fi

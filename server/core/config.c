@@ -1,9 +1,14 @@
 /* Policy file parsing and validation. Builds a whole struct adm_config or
- * nothing; every error names file:line:col and the key. Must not publish
- * anything (reload.c does) nor evaluate anything (decide.c does). */
+ * nothing; every error names file:line:col and the key. Owns the key-table
+ * machinery every section is read by (unknown keys refused from a table,
+ * keys parsed in table order, `admitd keys` printed from the tables) and the
+ * tables of the top level and podSecurity, which upstream's formats read in
+ * their own spelling. Must not publish anything (reload.c does) nor
+ * evaluate anything (decide.c does). */
 #include "admitd/config.h"
 
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +91,9 @@ const char *adm__cfg_type_name(const json_t *v) {
   }
 }
 
+/* Against a plain list of names: the value types' own keys ({min, max},
+ * a selector's), which their one-line docs name. */
 int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char *path, const char *const *allowed) {
-  /* Every unknown key is reported, not only the first: check-config lists
-   * all mistakes at once. */
   int rc = 0;
   const char *key;
   const json_t *v;
@@ -98,7 +103,7 @@ int adm__cfg_check_keys(struct adm__cfg_parse *p, const json_t *obj, const char 
       known = strcmp(*a, key) == 0;
     if (!known) {
       char full[200];
-      snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", key);
+      adm__cfg_join_path(full, sizeof full, path, key);
       rc = adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
     }
   }
@@ -184,135 +189,364 @@ static bool stop_after(int *first, int rc) {
   return rc == ADM_ENOMEM;
 }
 
-/* level/version pairs under the given key spellings. */
-static int get_level_version(struct adm__cfg_parse *p, const json_t *obj, const char *path, enum adm_mode m,
-                             const char *level_key, const char *version_key, struct adm_mode_levels *levels,
-                             bool *has_level, bool *has_version) {
-  const json_t *v;
-  char full[200];
-  int first = 0;
-  int rc = adm__cfg_want_type(p, obj, level_key, path, JSON_STRING, "a level (privileged, baseline or restricted)", &v);
-  if (stop_after(&first, rc))
-    return rc;
-  if (v) {
-    adm__cfg_join_path(full, sizeof full, path, level_key);
-    if (adm_level_parse(json_string_value(v), &levels->lv[m].level) < 0)
-      first = adm__cfg_error_at(p, obj, level_key, 0, full, ADM_EINVAL,
-                                "unknown level \"%s\" (want privileged, baseline or restricted)", json_string_value(v));
-    else if (has_level)
-      *has_level = true;
+/* --- key tables ---------------------------------------------------------- */
+
+/* k's name as the document spells it ("enforceVersion", upstream's
+ * "enforce-version"); NULL when that format has no such key. */
+static const char *spelled(const struct adm__cfg_key *k, enum adm__cfg_spelling spelling, char *buf, size_t len) {
+  if (spelling == ADM__CFG_ADMITD)
+    return k->key;
+  if (!k->upstream)
+    return NULL;
+  if (spelling == ADM__CFG_UPSTREAM)
+    return k->key;
+  size_t o = 0;
+  for (const char *c = k->key; *c && o + 2 < len; c++) {
+    if (*c >= 'A' && *c <= 'Z') {
+      buf[o++] = '-';
+      buf[o++] = (char)(*c - 'A' + 'a');
+    } else {
+      buf[o++] = *c;
+    }
   }
-  rc = adm__cfg_want_type(p, obj, version_key, path, JSON_STRING, "a version (latest or v1.N)", &v);
-  if (stop_after(&first, rc))
-    return rc;
-  if (v) {
-    adm__cfg_join_path(full, sizeof full, path, version_key);
-    if (adm_version_parse(json_string_value(v), &levels->lv[m].minor) < 0)
-      stop_after(&first, adm__cfg_error_at(p, obj, version_key, 0, full, ADM_EINVAL,
-                                           "invalid version \"%s\" (want latest or v1.N)", json_string_value(v)));
-    else if (has_version)
-      *has_version = true;
-  }
-  return first;
+  buf[o] = '\0';
+  return buf;
 }
 
-/* admitd spells version keys enforceVersion; upstream enforce-version. */
-static int get_modes(struct adm__cfg_parse *p, const json_t *obj, const char *path, bool upstream,
-                     struct adm_mode_levels *levels, bool *has_level, bool *has_version) {
+static bool table_knows(const struct adm__cfg_table *t, const char *key, enum adm__cfg_spelling spelling) {
+  for (; t; t = t->more) {
+    for (size_t i = 0; i < t->n; i++) {
+      char buf[64];
+      const char *name = spelled(&t->keys[i], spelling, buf, sizeof buf);
+      if (name && strcmp(name, key) == 0)
+        return true;
+    }
+  }
+  return false;
+}
+
+int adm__cfg_check_table(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct adm__cfg_table *t,
+                         enum adm__cfg_spelling spelling) {
+  /* Every unknown key is reported, not only the first: check-config lists
+   * all mistakes at once. */
+  int rc = 0;
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    if (!table_knows(t, key, spelling)) {
+      char full[200];
+      adm__cfg_join_path(full, sizeof full, path, key);
+      rc = adm__cfg_error_at(p, obj, key, 0, full, ADM_EUNKNOWN_KEY, "unknown key%s", "");
+    }
+  }
+  return rc;
+}
+
+int adm__cfg_parse_table(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct adm__cfg_table *t,
+                         void *base, void *flag_base, enum adm__cfg_spelling spelling, int *rcs) {
   int first = 0;
-  for (int m = 0; m < ADM__MODE_COUNT; m++) {
-    char vkey[32];
-    snprintf(vkey, sizeof vkey, upstream ? "%s-version" : "%sVersion", mode_names[m]);
-    int rc = get_level_version(p, obj, path, (enum adm_mode)m, mode_names[m], vkey, levels,
-                               has_level ? &has_level[m] : NULL, has_version ? &has_version[m] : NULL);
+  for (size_t i = 0; i < t->n; i++) {
+    const struct adm__cfg_key *k = &t->keys[i];
+    char buf[64];
+    const char *name = spelled(k, spelling, buf, sizeof buf);
+    int rc = 0;
+    if (k->parse && name) {
+      bool *flag = k->has_flag && flag_base ? (bool *)((char *)flag_base + k->flag_offset) : NULL;
+      rc = k->parse(p, obj, name, path, k, (char *)base + k->offset, flag);
+    }
+    if (rcs)
+      rcs[i] = rc;
     if (stop_after(&first, rc))
       return rc;
   }
   return first;
 }
 
-static int parse_exemptions(struct adm__cfg_parse *p, const json_t *ex, const char *path) {
-  static const char *const keys[] = {"usernames", "runtimeClasses", "namespaces", NULL};
-  int first = 0;
-  int rc = adm__cfg_check_keys(p, ex, path, keys);
-  if (stop_after(&first, rc) ||
-      stop_after(&first, rc = adm__cfg_get_names(p, ex, "usernames", path, &p->cfg->exempt_usernames)) ||
-      stop_after(&first, rc = adm__cfg_get_names(p, ex, "runtimeClasses", path, &p->cfg->exempt_runtime_classes)) ||
-      stop_after(&first, rc = adm__cfg_get_names(p, ex, "namespaces", path, &p->cfg->exempt_namespaces)))
+/* v: a mapping of sub's keys, spelled as the document spells them. */
+static int parse_section(struct adm__cfg_parse *p, const json_t *v, const char *path, const struct adm__cfg_table *sub,
+                         void *field, enum adm__cfg_spelling spelling) {
+  int first = 0, rc;
+  if (stop_after(&first, rc = adm__cfg_check_table(p, v, path, sub, spelling)) ||
+      stop_after(&first, rc = adm__cfg_parse_table(p, v, path, sub, field, NULL, spelling, NULL)))
     return rc;
   return first;
 }
 
-static int parse_rules(struct adm__cfg_parse *p, const json_t *arr) {
+static int parse_mapping(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                         const struct adm__cfg_table *sub, void *field, enum adm__cfg_spelling spelling) {
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_OBJECT, "a mapping", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  char full[200];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  return parse_section(p, v, full, sub, field, spelling);
+}
+
+int adm__cfg_p_mapping(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                       const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)flag;
+  return parse_mapping(p, obj, key, path, k->sub, field, ADM__CFG_ADMITD);
+}
+
+int adm__cfg_p_bool(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                    const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  return adm__cfg_get_bool(p, obj, key, path, field);
+}
+
+int adm__cfg_p_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                     const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  return adm__cfg_get_names(p, obj, key, path, field);
+}
+
+void adm__cfg_table_print(FILE *out, const char *prefix, const struct adm__cfg_table *t, const struct adm_family *fam) {
+  for (; t; t = t->more) {
+    for (size_t i = 0; i < t->n; i++) {
+      const struct adm__cfg_key *k = &t->keys[i];
+      char full[160];
+      snprintf(full, sizeof full, "%s%s", prefix, k->key);
+      if (k->doc)
+        fprintf(out, "%s\t%s\n", full, k->doc);
+      char sub[176];
+      snprintf(sub, sizeof sub, "%s%s.", full, k->list ? "[]" : "");
+      if (k->sub)
+        adm__cfg_table_print(out, sub, k->sub, k->family ? k->family : fam);
+      if (k->family_rules)
+        adm__cfg_rule_keys_print(out, sub, fam);
+    }
+  }
+}
+
+/* --- podSecurity --------------------------------------------------------- */
+
+/* level keys write the level of their mode, version keys its minor; a
+ * namespaces rule also marks which it gave (has_level, has_version). */
+static int p_level(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                   const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_STRING, "a level (privileged, baseline or restricted)", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  char full[200];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  if (adm_level_parse(json_string_value(v), field) < 0)
+    return adm__cfg_error_at(p, obj, key, 0, full, ADM_EINVAL,
+                             "unknown level \"%s\" (want privileged, baseline or restricted)", json_string_value(v));
+  if (flag)
+    *flag = true;
+  return 0;
+}
+
+static int p_version(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                     const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  const json_t *v;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_STRING, "a version (latest or v1.N)", &v);
+  if (rc < 0 || v == NULL)
+    return rc;
+  char full[200];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  if (adm_version_parse(json_string_value(v), field) < 0)
+    return adm__cfg_error_at(p, obj, key, 0, full, ADM_EINVAL, "invalid version \"%s\" (want latest or v1.N)",
+                             json_string_value(v));
+  if (flag)
+    *flag = true;
+  return 0;
+}
+
+#define LEVEL(m) offsetof(struct adm_mode_levels, lv[m].level)
+#define MINOR(m) offsetof(struct adm_mode_levels, lv[m].minor)
+#define HAS_LEVEL(m) .has_flag = true, .flag_offset = offsetof(struct adm_namespace_rule, has_level[m])
+#define HAS_VERSION(m) .has_flag = true, .flag_offset = offsetof(struct adm_namespace_rule, has_version[m])
+
+/* Into a struct adm_mode_levels; the flags into a struct adm_namespace_rule.
+ * Upstream spells the version keys enforce-version. */
+static const struct adm__cfg_key mode_keys[] = {
+    {.key = "enforce",
+     .parse = p_level,
+     .offset = LEVEL(ADM_MODE_ENFORCE),
+     HAS_LEVEL(ADM_MODE_ENFORCE),
+     .upstream = true,
+     .doc = "privileged, baseline or restricted: the level whose failures are denied (default baseline)"},
+    {.key = "enforceVersion",
+     .parse = p_version,
+     .offset = MINOR(ADM_MODE_ENFORCE),
+     HAS_VERSION(ADM_MODE_ENFORCE),
+     .upstream = true,
+     .doc = "latest or v1.N (newer than known: the newest): the enforce level's version (default latest)"},
+    {.key = "audit",
+     .parse = p_level,
+     .offset = LEVEL(ADM_MODE_AUDIT),
+     HAS_LEVEL(ADM_MODE_AUDIT),
+     .upstream = true,
+     .doc = "the level whose failures are audited (default restricted)"},
+    {.key = "auditVersion",
+     .parse = p_version,
+     .offset = MINOR(ADM_MODE_AUDIT),
+     HAS_VERSION(ADM_MODE_AUDIT),
+     .upstream = true,
+     .doc = "the audit level's version (default latest)"},
+    {.key = "warn",
+     .parse = p_level,
+     .offset = LEVEL(ADM_MODE_WARN),
+     HAS_LEVEL(ADM_MODE_WARN),
+     .upstream = true,
+     .doc = "the level whose failures are warned (default restricted)"},
+    {.key = "warnVersion",
+     .parse = p_version,
+     .offset = MINOR(ADM_MODE_WARN),
+     HAS_VERSION(ADM_MODE_WARN),
+     .upstream = true,
+     .doc = "the warn level's version (default latest)"},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct adm__cfg_table mode_table = {mode_keys, N(mode_keys), NULL};
+
+/* A namespaces rule: its names, then the mode keys (mode_table). */
+static const struct adm__cfg_key ns_rule_keys[] = {
+    {.key = "names",
+     .parse = adm__cfg_p_names,
+     .offset = offsetof(struct adm_namespace_rule, names),
+     .doc = "namespaces the rule is for, exact names or shell globs (required)"},
+};
+
+static const struct adm__cfg_table ns_rule_table = {ns_rule_keys, N(ns_rule_keys), &mode_table};
+
+#define CFG(f) offsetof(struct adm_config, f)
+
+static const struct adm__cfg_key exemption_keys[] = {
+    {.key = "usernames",
+     .parse = adm__cfg_p_names,
+     .offset = CFG(exempt_usernames),
+     .upstream = true,
+     .doc = "users whose requests Pod Security does not judge"},
+    {.key = "runtimeClasses",
+     .parse = adm__cfg_p_names,
+     .offset = CFG(exempt_runtime_classes),
+     .upstream = true,
+     .doc = "runtime classes whose pods Pod Security does not judge"},
+    {.key = "namespaces",
+     .parse = adm__cfg_p_names,
+     .offset = CFG(exempt_namespaces),
+     .upstream = true,
+     .doc = "namespaces Pod Security does not judge (a file exempts none unless it says so)"},
+};
+
+static const struct adm__cfg_table exemption_table = {exemption_keys, N(exemption_keys), NULL};
+
+static int parse_rule(struct adm__cfg_parse *p, const json_t *arr, size_t i) {
+  const json_t *r = json_array_get(arr, i);
+  char path[64];
+  snprintf(path, sizeof path, "podSecurity.namespaces[%zu]", i);
+  if (!json_is_object(r))
+    return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(r));
+  struct adm_namespace_rule *rule = &p->cfg->rules[p->cfg->n_rules++];
+  rule->levels = p->cfg->defaults;
+  int first = 0, rc, names_rc = 0;
+  if (stop_after(&first, rc = adm__cfg_check_table(p, r, path, &ns_rule_table, ADM__CFG_ADMITD)) ||
+      stop_after(&first,
+                 names_rc = adm__cfg_parse_table(p, r, path, &ns_rule_table, rule, NULL, ADM__CFG_ADMITD, NULL)) ||
+      stop_after(&first,
+                 rc = adm__cfg_parse_table(p, r, path, &mode_table, &rule->levels, rule, ADM__CFG_ADMITD, NULL)))
+    return rc < 0 ? rc : names_rc;
+  if (rule->names.n == 0 && names_rc == 0)
+    stop_after(&first, adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING, "a rule needs names: [...]%s", ""));
+  return first;
+}
+
+/* First match wins, so rules are kept in order; each starts from the defaults. */
+static int p_ns_rules(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                      const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  (void)field;
+  const json_t *arr;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_ARRAY, "a list of rules", &arr);
+  if (rc < 0 || arr == NULL)
+    return rc;
   size_t n = json_array_size(arr);
   p->cfg->rules = calloc(n ? n : 1, sizeof *p->cfg->rules);
   if (p->cfg->rules == NULL)
     return adm_fail(p->err, ADM_ENOMEM, "podSecurity.namespaces", "out of memory");
-  static const char *const keys[] = {"names",        "enforce", "enforceVersion", "audit",
-                                     "auditVersion", "warn",    "warnVersion",    NULL};
   int first = 0;
-  for (size_t i = 0; i < n; i++) {
-    const json_t *r = json_array_get(arr, i);
-    char path[64];
-    snprintf(path, sizeof path, "podSecurity.namespaces[%zu]", i);
-    if (!json_is_object(r)) {
-      stop_after(&first, adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s",
-                                           adm__cfg_type_name(r)));
-      continue;
-    }
-    struct adm_namespace_rule *rule = &p->cfg->rules[p->cfg->n_rules++];
-    rule->levels = p->cfg->defaults;
-    int rc = adm__cfg_check_keys(p, r, path, keys), names_rc = 0;
-    if (stop_after(&first, rc) ||
-        stop_after(&first, names_rc = adm__cfg_get_names(p, r, "names", path, &rule->names)) ||
-        stop_after(&first, rc = get_modes(p, r, path, false, &rule->levels, rule->has_level, rule->has_version)))
-      return rc < 0 ? rc : names_rc;
-    if (rule->names.n == 0 && names_rc == 0)
-      stop_after(&first, adm__cfg_error_at(p, arr, NULL, i, path, ADM_EMISSING, "a rule needs names: [...]%s", ""));
-  }
+  for (size_t i = 0; i < n; i++)
+    if (stop_after(&first, rc = parse_rule(p, arr, i)))
+      return rc;
   return first;
 }
 
-static int parse_pod_security(struct adm__cfg_parse *p, const json_t *ps) {
-  static const char *const keys[] = {"defaults", "namespaces", "exemptions", "enforceOnWorkloads", NULL};
-  static const char *const default_keys[] = {"enforce", "enforceVersion", "audit", "auditVersion",
-                                             "warn",    "warnVersion",    NULL};
-  int first = 0;
-  const json_t *v;
-  int rc = adm__cfg_check_keys(p, ps, "podSecurity", keys);
-  if (stop_after(&first, rc) ||
-      stop_after(&first, rc = adm__cfg_want_type(p, ps, "defaults", "podSecurity", JSON_OBJECT, "a mapping", &v)))
-    return rc;
-  if (v && (stop_after(&first, rc = adm__cfg_check_keys(p, v, "podSecurity.defaults", default_keys)) ||
-            stop_after(&first, rc = get_modes(p, v, "podSecurity.defaults", false, &p->cfg->defaults, NULL, NULL))))
-    return rc;
-  if (stop_after(&first, rc = adm__cfg_want_type(p, ps, "exemptions", "podSecurity", JSON_OBJECT, "a mapping", &v)))
-    return rc;
-  if (v && stop_after(&first, rc = parse_exemptions(p, v, "podSecurity.exemptions")))
-    return rc;
-  if (stop_after(&first,
-                 rc = adm__cfg_want_type(p, ps, "namespaces", "podSecurity", JSON_ARRAY, "a list of rules", &v)))
-    return rc;
-  if (v && stop_after(&first, rc = parse_rules(p, v)))
-    return rc;
-  stop_after(&first, adm__cfg_get_bool(p, ps, "enforceOnWorkloads", "podSecurity", &p->cfg->enforce_on_workloads));
-  return first;
-}
+/* In parse order: the defaults before the rules that start from them. */
+static const struct adm__cfg_key pod_security_keys[] = {
+    {.key = "defaults", .parse = adm__cfg_p_mapping, .offset = CFG(defaults), .sub = &mode_table, .upstream = true},
+    {.key = "exemptions", .parse = adm__cfg_p_mapping, .sub = &exemption_table, .upstream = true},
+    {.key = "namespaces",
+     .parse = p_ns_rules,
+     .sub = &ns_rule_table,
+     .list = true,
+     .doc = "rules for namespaces, the first whose names match wins; modes a rule leaves out follow the defaults"},
+    {.key = "enforceOnWorkloads",
+     .parse = adm__cfg_p_bool,
+     .offset = CFG(enforce_on_workloads),
+     .doc = "true: workloads whose template breaks the enforce level are denied, not only warned (default false)"},
+};
+
+enum { PS_DEFAULTS, PS_EXEMPTIONS };
+
+static const struct adm__cfg_table pod_security_table = {pod_security_keys, N(pod_security_keys), NULL};
+
+#define FAMILY(id) .family = &adm_families[id], .sub = &adm__cfg_family_section
+
+/* The top level. apiVersion and kind choose the format before any other
+ * key is read; a family's section is parsed through adm_families. */
+static const struct adm__cfg_key top_keys[] = {
+    {.key = "apiVersion", .upstream = true, .doc = "admitd.io/v1alpha1 (required)"},
+    {.key = "kind", .upstream = true, .doc = "Policy (required)"},
+    {.key = "dryRun",
+     .parse = adm__cfg_p_bool,
+     .offset = CFG(dry_run),
+     .doc = "true: every denial becomes an allow with a warning and a dry-run-denied audit annotation, to try a "
+            "policy on a live cluster (default false)"},
+    {.key = "podSecurity", .parse = adm__cfg_p_mapping, .sub = &pod_security_table},
+    {.key = "resources", FAMILY(ADM_FAMILY_RESOURCES)},
+    {.key = "securityContext", FAMILY(ADM_FAMILY_SECURITY_CONTEXT)},
+    {.key = "images", .family = &adm_families[ADM_FAMILY_IMAGES], .sub = &adm__cfg_images_section},
+};
+
+enum { TOP_API_VERSION, TOP_KIND };
+
+static const struct adm__cfg_table top_table = {top_keys, N(top_keys), NULL};
+
+/* Upstream's PodSecurityConfiguration: apiVersion and kind, defaults, exemptions. */
+static const struct adm__cfg_table upstream_root = {top_keys, N(top_keys), &pod_security_table};
 
 static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
-  static const char *const keys[] = {"apiVersion",      "kind",   "dryRun", "podSecurity", "resources",
-                                     "securityContext", "images", NULL};
   int rc;
-  const json_t *ps;
-  if ((rc = adm__cfg_check_keys(p, root, "", keys)) < 0 ||
-      (rc = adm__cfg_get_bool(p, root, "dryRun", "", &p->cfg->dry_run)) < 0 ||
-      (rc = adm__cfg_want_type(p, root, "podSecurity", "", JSON_OBJECT, "a mapping", &ps)) < 0)
+  if ((rc = adm__cfg_check_table(p, root, "", &top_table, ADM__CFG_ADMITD)) < 0)
     return rc;
-  /* Each section is checked even after an error in another, so that
+  /* A wrong dryRun or a podSecurity that is no mapping stops here; past
+   * that, each section is checked even after an error in another, so that
    * check-config reports every mistake at once. */
-  int first = ps ? parse_pod_security(p, ps) : 0;
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    rc = adm__cfg_parse_family(p, root, (enum adm_family_id)f);
+  int first = 0;
+  for (size_t i = 0; i < N(top_keys); i++) {
+    const struct adm__cfg_key *k = &top_keys[i];
+    if (k->family) {
+      rc = adm__cfg_parse_family(p, root, k->family->id, k->sub);
+    } else if (k->sub) {
+      const json_t *v;
+      if ((rc = adm__cfg_want_type(p, root, k->key, "", JSON_OBJECT, "a mapping", &v)) < 0)
+        return rc;
+      rc = v ? parse_section(p, v, k->key, k->sub, p->cfg, ADM__CFG_ADMITD) : 0;
+    } else if (k->parse) {
+      if ((rc = k->parse(p, root, k->key, "", k, (char *)p->cfg + k->offset, NULL)) < 0)
+        return rc;
+    }
     if (first == 0)
       first = rc;
   }
@@ -321,28 +555,17 @@ static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
 
 /* Upstream's PodSecurityConfiguration: defaults (enforce, enforce-version, ...) and exemptions. */
 static int parse_upstream(struct adm__cfg_parse *p, const json_t *obj, const char *path) {
-  static const char *const keys[] = {"apiVersion", "kind", "defaults", "exemptions", NULL};
-  static const char *const default_keys[] = {"enforce", "enforce-version", "audit", "audit-version",
-                                             "warn",    "warn-version",    NULL};
   int first = 0;
-  const json_t *v;
-  char sub[128];
-  int rc = adm__cfg_check_keys(p, obj, path, keys);
+  int rc = adm__cfg_check_table(p, obj, path, &upstream_root, ADM__CFG_UPSTREAM);
   if (stop_after(&first, rc))
     return rc;
   /* Upstream's own defaults when a key is left out: privileged at latest. */
   for (int m = 0; m < ADM__MODE_COUNT; m++)
     p->cfg->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
-  adm__cfg_join_path(sub, sizeof sub, path, "defaults");
-  if (stop_after(&first, rc = adm__cfg_want_type(p, obj, "defaults", path, JSON_OBJECT, "a mapping", &v)))
-    return rc;
-  if (v && (stop_after(&first, rc = adm__cfg_check_keys(p, v, sub, default_keys)) ||
-            stop_after(&first, rc = get_modes(p, v, sub, true, &p->cfg->defaults, NULL, NULL))))
-    return rc;
-  adm__cfg_join_path(sub, sizeof sub, path, "exemptions");
-  if (stop_after(&first, rc = adm__cfg_want_type(p, obj, "exemptions", path, JSON_OBJECT, "a mapping", &v)))
-    return rc;
-  if (v && stop_after(&first, rc = parse_exemptions(p, v, sub)))
+  const struct adm__cfg_key *d = &pod_security_keys[PS_DEFAULTS], *e = &pod_security_keys[PS_EXEMPTIONS];
+  if (stop_after(&first,
+                 rc = parse_mapping(p, obj, d->key, path, d->sub, &p->cfg->defaults, ADM__CFG_UPSTREAM_DASHED)) ||
+      stop_after(&first, rc = parse_mapping(p, obj, e->key, path, e->sub, p->cfg, ADM__CFG_UPSTREAM)))
     return rc;
   return first;
 }
@@ -353,12 +576,15 @@ static bool is_upstream_api(const char *api) {
          strcmp(api, "pod-security.admission.config.k8s.io/v1alpha1") == 0;
 }
 
+/* A kube-apiserver AdmissionConfiguration: apiVersion, kind and plugins. */
+static const struct adm__cfg_key admission_keys[] = {{.key = "plugins", .upstream = true}};
+static const struct adm__cfg_table admission_table = {admission_keys, N(admission_keys), &top_table};
+
 static int parse_admission_configuration(struct adm__cfg_parse *p, const json_t *root) {
-  static const char *const keys[] = {"apiVersion", "kind", "plugins", NULL};
   int rc;
   const json_t *plugins;
-  if ((rc = adm__cfg_check_keys(p, root, "", keys)) < 0 ||
-      (rc = adm__cfg_want_type(p, root, "plugins", "", JSON_ARRAY, "a list", &plugins)) < 0)
+  if ((rc = adm__cfg_check_table(p, root, "", &admission_table, ADM__CFG_UPSTREAM)) < 0 ||
+      (rc = adm__cfg_want_type(p, root, admission_keys[0].key, "", JSON_ARRAY, "a list", &plugins)) < 0)
     return rc;
   for (size_t i = 0; plugins && i < json_array_size(plugins); i++) {
     const json_t *pl = json_array_get(plugins, i);
@@ -373,7 +599,8 @@ static int parse_admission_configuration(struct adm__cfg_parse *p, const json_t 
                                "the PodSecurity plugin needs an inline configuration (path: is not followed)%s", "");
     return parse_upstream(p, conf, path);
   }
-  return adm__cfg_error_at(p, root, "plugins", 0, "plugins", ADM_EMISSING, "no PodSecurity plugin in the list%s", "");
+  return adm__cfg_error_at(p, root, admission_keys[0].key, 0, admission_keys[0].key, ADM_EMISSING,
+                           "no PodSecurity plugin in the list%s", "");
 }
 
 static void set_builtin_defaults(struct adm_config *cfg) {
@@ -427,7 +654,8 @@ int adm_config_parse_report(const char *text, size_t len, const char *file, stru
     goto done;
   }
   const json_t *root = docs->docs[0].root;
-  const json_t *api = json_object_get(root, "apiVersion"), *kind = json_object_get(root, "kind");
+  const char *k_api = top_keys[TOP_API_VERSION].key, *k_kind = top_keys[TOP_KIND].key;
+  const json_t *api = json_object_get(root, k_api), *kind = json_object_get(root, k_kind);
   const char *apis = json_is_string(api) ? json_string_value(api) : "";
   const char *kinds = json_is_string(kind) ? json_string_value(kind) : "";
   if (strcmp(apis, "admitd.io/v1alpha1") == 0 && strcmp(kinds, "Policy") == 0)
@@ -437,7 +665,7 @@ int adm_config_parse_report(const char *text, size_t len, const char *file, stru
   else if (strncmp(apis, "apiserver.config.k8s.io/", 24) == 0 && strcmp(kinds, "AdmissionConfiguration") == 0)
     rc = parse_admission_configuration(&p, root);
   else
-    rc = adm__cfg_error_at(&p, root, api ? "apiVersion" : "kind", 0, "apiVersion", ADM_EINVAL,
+    rc = adm__cfg_error_at(&p, root, api ? k_api : k_kind, 0, k_api, ADM_EINVAL,
                            "unknown document (want apiVersion: admitd.io/v1alpha1 with kind: Policy, or a "
                            "PodSecurityConfiguration)%s",
                            "");
@@ -529,4 +757,8 @@ struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const
     }
   }
   return cfg->defaults;
+}
+
+void adm_config_keys_print(FILE *out) {
+  adm__cfg_table_print(out, "", &top_table, NULL);
 }

@@ -391,9 +391,10 @@ static int p_tag_globs(struct adm__cfg_parse *p, const json_t *obj, const char *
   return rc;
 }
 
-static int parse_mode(struct adm__cfg_parse *p, const json_t *obj, const char *path, enum adm_mode *out, bool *has) {
+static int parse_mode(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                      enum adm_mode *out, bool *has) {
   const json_t *v;
-  int rc = adm__cfg_want_type(p, obj, "mode", path, JSON_STRING, "enforce, warn or audit", &v);
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_STRING, "enforce, warn or audit", &v);
   if (rc < 0 || v == NULL)
     return rc;
   static const struct {
@@ -409,15 +410,13 @@ static int parse_mode(struct adm__cfg_parse *p, const json_t *obj, const char *p
     }
   }
   char full[200];
-  key_path(full, sizeof full, path, "mode");
-  return ERR(p, obj, "mode", full, ADM_EINVAL, "unknown mode \"%s\" (want enforce, warn or audit)",
-             json_string_value(v));
+  key_path(full, sizeof full, path, key);
+  return ERR(p, obj, key, full, ADM_EINVAL, "unknown mode \"%s\" (want enforce, warn or audit)", json_string_value(v));
 }
 
 static int p_mode(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
                   bool *flag) {
-  (void)key;
-  return parse_mode(p, obj, path, field, flag);
+  return parse_mode(p, obj, key, path, field, flag);
 }
 
 /* A label selector: matchLabels and matchExpressions, as Kubernetes'. */
@@ -539,9 +538,8 @@ static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *k
 
 static int p_verify(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
                     bool *flag) {
-  (void)key;
   (void)flag;
-  return adm__cfg_parse_verify(p, obj, path, field);
+  return adm__cfg_parse_verify(p, obj, key, path, field);
 }
 
 /* Each key type's parser (family.h lists the types; the keys are the
@@ -697,29 +695,57 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
   return rc;
 }
 
-static int parse_workloads(struct adm__cfg_parse *p, const json_t *obj, const char *path,
-                           enum adm_workloads_mode *out) {
+static int p_section_mode(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                          const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  return parse_mode(p, obj, key, path, field, flag);
+}
+
+static int p_workloads(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                       const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
   const json_t *v;
-  int rc = adm__cfg_want_type(p, obj, "workloads", path, JSON_STRING, "enforce, warn or ignore", &v);
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_STRING, "enforce, warn or ignore", &v);
   if (rc < 0 || v == NULL)
     return rc;
   static const char *const names[] = {"enforce", "warn", "ignore"};
   for (int i = 0; i < 3; i++) {
     if (strcmp(json_string_value(v), names[i]) == 0) {
-      *out = (enum adm_workloads_mode)i;
+      *(enum adm_workloads_mode *)field = (enum adm_workloads_mode)i;
       return 0;
     }
   }
   char full[200];
-  key_path(full, sizeof full, path, "workloads");
-  return ERR(p, obj, "workloads", full, ADM_EINVAL, "unknown value \"%s\" (want enforce, warn or ignore)",
+  key_path(full, sizeof full, path, key);
+  return ERR(p, obj, key, full, ADM_EINVAL, "unknown value \"%s\" (want enforce, warn or ignore)",
              json_string_value(v));
 }
 
-int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f) {
-  static const char *const keys[] = {"mode", "workloads", "rules", NULL};
-  const char *const *section_keys = f == ADM_FAMILY_IMAGES ? adm__cfg_images_section_keys : keys;
+#define SECTION_FIELD(f) offsetof(struct adm_family_config, f)
+
+/* Every family's section; the images section has keys of its own besides
+ * (adm__cfg_images_section). */
+static const struct adm__cfg_key family_section_keys[] = {
+    {.key = "mode",
+     .parse = p_section_mode,
+     .offset = SECTION_FIELD(mode),
+     .doc = "enforce, warn or audit: the default for the family's rules (default enforce)"},
+    {.key = "workloads",
+     .parse = p_workloads,
+     .offset = SECTION_FIELD(workloads),
+     .doc = "enforce, warn or ignore: how pod templates of workloads are judged (default enforce)"},
+    {.key = "rules", .list = true, .family_rules = true},
+};
+
+enum { SECTION_RULES = 2 };
+
+const struct adm__cfg_table adm__cfg_family_section = {family_section_keys, N(family_section_keys), NULL};
+
+int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f,
+                          const struct adm__cfg_table *section_keys) {
   const char *section = adm_family_name(f);
+  const char *rules_key = family_section_keys[SECTION_RULES].key;
   struct adm_family_config *fc = &p->cfg->families[f];
   const json_t *sec, *rules;
   int rc = adm__cfg_want_type(p, root, section, "", JSON_OBJECT, "a mapping", &sec);
@@ -728,16 +754,15 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
   fc->configured = true;
   fc->mode = ADM_MODE_ENFORCE;
   fc->workloads = adm_families[f].workloads;
-  int r1 = adm__cfg_check_keys(p, sec, section, section_keys);
+  int r1 = adm__cfg_check_table(p, sec, section, section_keys, ADM__CFG_ADMITD);
   if (f == ADM_FAMILY_IMAGES) {
     int r0 = adm__cfg_parse_images_section(p, sec);
     if (r1 == 0)
       r1 = r0;
   }
-  int r2 = parse_mode(p, sec, section, &fc->mode, NULL);
-  int r3 = parse_workloads(p, sec, section, &fc->workloads);
-  rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3;
-  int r4 = adm__cfg_want_type(p, sec, "rules", section, JSON_ARRAY, "a list of rules", &rules);
+  int r2 = adm__cfg_parse_table(p, sec, section, &adm__cfg_family_section, fc, NULL, ADM__CFG_ADMITD, NULL);
+  rc = r1 < 0 ? r1 : r2;
+  int r4 = adm__cfg_want_type(p, sec, rules_key, section, JSON_ARRAY, "a list of rules", &rules);
   if (r4 < 0)
     return r4;
   if (rules == NULL || json_array_size(rules) == 0)
@@ -829,19 +854,16 @@ void adm__cfg_free_families(struct adm_config *cfg) {
   adm__cfg_free_images(cfg);
 }
 
-void adm_config_keys_print(FILE *out) {
-  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
-    const struct adm_family *fam = &adm_families[f];
-    if (fam->rule_keys == NULL)
-      continue; /* Pod Security's keys are config.c's own */
-    fprintf(out, "%s.mode\tenforce, warn or audit: the default for the family's rules (default enforce)\n", fam->name);
-    fprintf(out, "%s.workloads\tenforce, warn or ignore: how pod templates of workloads are judged (default enforce)\n",
-            fam->name);
-    for (size_t k = 0; k < N(common_keys); k++)
-      fprintf(out, "%s.rules[].%s\t%s\n", fam->name, common_keys[k].key, common_keys[k].doc);
-    for (size_t k = 0; k < fam->n_rule_keys; k++)
-      fprintf(out, "%s.rules[].%s\t%s\n", fam->name, fam->rule_keys[k].key, fam->rule_keys[k].doc);
-    if (f == ADM_FAMILY_IMAGES)
-      adm__cfg_images_keys_print(out);
+void adm__cfg_rule_keys_print(FILE *out, const char *prefix, const struct adm_family *fam) {
+  for (size_t k = 0; k < N(common_keys); k++)
+    fprintf(out, "%s%s\t%s\n", prefix, common_keys[k].key, common_keys[k].doc);
+  for (size_t k = 0; k < fam->n_rule_keys; k++) {
+    const struct adm_key_spec *spec = &fam->rule_keys[k];
+    fprintf(out, "%s%s\t%s\n", prefix, spec->key, spec->doc);
+    if (spec->type == ADM_KEY_VERIFY) {
+      char sub[200];
+      snprintf(sub, sizeof sub, "%s%s.", prefix, spec->key);
+      adm__cfg_table_print(out, sub, &adm__cfg_verify_keys, fam);
+    }
   }
 }

@@ -1,5 +1,6 @@
 /* The images section's signature settings: authorities (named public
- * keys), registries, credentials, cache and deadline, and a rule's verify.
+ * keys), registries, credentials, cache and deadline, and a rule's verify,
+ * each a key table (config_internal.h).
  * Key files are read here, when the policy loads, so a reload picks up a
  * rotated key and a snapshot never reads a file while judging. What the
  * keys mean is the fact backend's business (facts.h): the core links no
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,47 +22,7 @@
 
 #define KEY_FILE_MAX (64u << 10)
 
-const char *const adm__cfg_images_section_keys[] = {
-    "mode", "workloads", "rules", "authorities", "registries", "credentialsFile", "cache", "deadline", NULL};
-
-struct doc_line {
-  const char *key, *doc;
-};
-
-static const struct doc_line section_docs[] = {
-    {"authorities[].name", "a name for the signer, used by verify rules and in messages"},
-    {"authorities[].key", "its public key(s), PEM (ECDSA P-256/P-384, RSA, Ed25519), as in cosign.pub"},
-    {"authorities[].keyFile", "or a file holding them, read when the policy loads; relative to the policy file"},
-    {"authorities[].rsaPss", "true: an RSA key signs with RSASSA-PSS rather than PKCS#1 v1.5"},
-    {"registries[].host", "a registry (\"registry.example.com\", \"127.0.0.1:5000\") these settings are for"},
-    {"registries[].caFile", "PEM CA bundle to trust for it instead of the system CAs"},
-    {"registries[].insecure", "true: plain HTTP (loopback tests only)"},
-    {"credentialsFile", "a dockerconfigjson file with registry credentials (a mounted pull Secret)"},
-    {"cache.ttl", "how long a verified image is trusted without asking again (default 10m)"},
-    {"cache.errorTtl", "how long a failed verification is remembered (default 30s)"},
-    {"cache.resolveTtl", "how long a tag's digest is remembered (default 30s)"},
-    {"cache.maxEntries", "entries per cache table, the oldest evicted first (default 10000)"},
-    {"deadline", "all registry work of one admission, also capped by the request's ?timeout= (default 3s)"},
-};
-
-static const struct doc_line verify_docs[] = {
-    {"images", "image patterns the rule verifies; none: every image of the pods it selects"},
-    {"authorities", "names of images.authorities whose signatures count"},
-    {"threshold", "distinct authorities that must have signed (default 1), or all"},
-    {"required", "authorities that must have signed whatever the threshold"},
-    {"signatureRepository", "registry/repository holding the .sig tags (default: next to the image)"},
-    {"onRegistryError", "deny, warn or allow when the registry cannot be asked (default deny)"},
-    {"allowTags", "true: also admit tag references, verified by the digest the tag resolves to now (default false)"},
-};
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-void adm__cfg_images_keys_print(FILE *out) {
-  for (size_t i = 0; i < N(section_docs); i++)
-    fprintf(out, "images.%s\t%s\n", section_docs[i].key, section_docs[i].doc);
-  for (size_t i = 0; i < N(verify_docs); i++)
-    fprintf(out, "images.rules[].verify.%s\t%s\n", verify_docs[i].key, verify_docs[i].doc);
-}
 
 static int oom(struct adm__cfg_parse *p, const char *where) {
   return adm_fail(p->err, ADM_ENOMEM, where, "out of memory");
@@ -168,27 +130,46 @@ static bool is_authority_name(const char *s) {
   return true;
 }
 
+/* name, key and keyFile are read by parse_authority: a key is inline or
+ * read from its file, never both. */
+static const struct adm__cfg_key authority_keys[] = {
+    {.key = "name", .doc = "a name for the signer, used by verify rules and in messages"},
+    {.key = "key", .doc = "its public key(s), PEM (ECDSA P-256/P-384, RSA, Ed25519), as in cosign.pub"},
+    {.key = "keyFile", .doc = "or a file holding them, read when the policy loads; relative to the policy file"},
+    {.key = "rsaPss",
+     .parse = adm__cfg_p_bool,
+     .offset = offsetof(struct adm_image_authority, rsa_pss),
+     .doc = "true: an RSA key signs with RSASSA-PSS rather than PKCS#1 v1.5"},
+};
+
+enum { AUTH_NAME, AUTH_KEY, AUTH_KEY_FILE };
+
+static const struct adm__cfg_table authority_table = {authority_keys, N(authority_keys), NULL};
+
 static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i, struct adm_image_authority *a) {
-  static const char *const keys[] = {"name", "key", "keyFile", "rsaPss", NULL};
+  const char *k_name = authority_keys[AUTH_NAME].key, *k_key = authority_keys[AUTH_KEY].key,
+             *k_file = authority_keys[AUTH_KEY_FILE].key;
   char path[96];
   snprintf(path, sizeof path, "images.authorities[%zu]", i);
   const json_t *obj = json_array_get(arr, i);
   adm_yaml_mark_find(p->docs, arr, NULL, i, &a->line, &a->col);
   if (!json_is_object(obj))
     return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
-  int rc = adm__cfg_check_keys(p, obj, path, keys);
+  int rc = adm__cfg_check_table(p, obj, path, &authority_table, ADM__CFG_ADMITD);
   const char *name, *key, *file;
-  int r1 = get_string(p, obj, "name", path, true, &name);
-  int r2 = get_string(p, obj, "key", path, false, &key);
-  int r3 = get_string(p, obj, "keyFile", path, false, &file);
-  int r4 = adm__cfg_get_bool(p, obj, "rsaPss", path, &a->rsa_pss);
+  int r1 = get_string(p, obj, k_name, path, true, &name);
+  int r2 = get_string(p, obj, k_key, path, false, &key);
+  int r3 = get_string(p, obj, k_file, path, false, &file);
+  int r4 = adm__cfg_parse_table(p, obj, path, &authority_table, a, NULL, ADM__CFG_ADMITD, NULL);
+  if (r4 == ADM_ENOMEM)
+    return r4;
   if (rc == 0)
     rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4;
+  char full[128];
   if (name) {
     if (!is_authority_name(name)) {
-      char full[128];
-      snprintf(full, sizeof full, "%s.name", path);
-      rc = adm__cfg_error_at(p, obj, "name", 0, full, ADM_EINVAL, "\"%s\" is not a name (1 to 63 of A-Z a-z 0-9 - _ .)",
+      snprintf(full, sizeof full, "%s.%s", path, k_name);
+      rc = adm__cfg_error_at(p, obj, k_name, 0, full, ADM_EINVAL, "\"%s\" is not a name (1 to 63 of A-Z a-z 0-9 - _ .)",
                              name);
     } else if ((a->name = adm__cfg_strdup(name)) == NULL) {
       return oom(p, path);
@@ -209,132 +190,231 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
   size_t len;
   struct adm_error ferr = {0};
   if (adm_read_regular_file(a->key_file, KEY_FILE_MAX, &a->pem, &len, &ferr) < 0) {
-    char full[128], msg[300];
-    snprintf(full, sizeof full, "%s.keyFile", path);
+    char msg[300];
+    snprintf(full, sizeof full, "%s.%s", path, k_file);
     adm_error_format(&ferr, msg, sizeof msg);
-    return adm__cfg_error_at(p, obj, "keyFile", 0, full, ferr.code ? ferr.code : ADM_EIO, "cannot read it: %s", msg);
+    return adm__cfg_error_at(p, obj, k_file, 0, full, ferr.code ? ferr.code : ADM_EIO, "cannot read it: %s", msg);
   }
   return rc;
 }
 
-static int parse_authorities(struct adm__cfg_parse *p, const json_t *sec) {
+static int p_authorities(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
+                         const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  (void)field;
   struct adm_images_settings *im = &p->cfg->images;
   const json_t *arr;
-  int rc = adm__cfg_want_type(p, sec, "authorities", "images", JSON_ARRAY, "a list of authorities", &arr);
+  char full[96];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  int rc = adm__cfg_want_type(p, sec, key, path, JSON_ARRAY, "a list of authorities", &arr);
   if (rc < 0 || arr == NULL)
     return rc;
   size_t n = json_array_size(arr);
   if (n == 0)
-    return adm__cfg_error_at(p, sec, "authorities", 0, "images.authorities", ADM_EINVAL,
+    return adm__cfg_error_at(p, sec, key, 0, full, ADM_EINVAL,
                              "an empty list; leave the key out when no rule verifies signatures%s", "");
   if ((im->authorities = calloc(n, sizeof *im->authorities)) == NULL)
-    return oom(p, "images.authorities");
+    return oom(p, full);
   for (size_t i = 0; i < n; i++) {
     struct adm_image_authority *a = &im->authorities[im->n_authorities++];
     int r = parse_authority(p, arr, i, a);
     if (r < 0)
       rc = r;
+    if (r == ADM_ENOMEM)
+      return r;
     for (size_t j = 0; a->name && j < i; j++) {
       if (im->authorities[j].name && strcmp(im->authorities[j].name, a->name) == 0) {
-        char full[96];
-        snprintf(full, sizeof full, "images.authorities[%zu].name", i);
-        rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EINVAL, "\"%s\" is already the name of another authority",
-                               a->name);
+        char name_path[128];
+        snprintf(name_path, sizeof name_path, "%s[%zu].%s", full, i, authority_keys[AUTH_NAME].key);
+        rc = adm__cfg_error_at(p, arr, NULL, i, name_path, ADM_EINVAL,
+                               "\"%s\" is already the name of another authority", a->name);
       }
     }
   }
   return rc;
 }
 
-static int parse_registries(struct adm__cfg_parse *p, const json_t *sec) {
-  static const char *const keys[] = {"host", "caFile", "insecure", NULL};
+/* A CA bundle that cannot be read would only show later, as every
+ * verification failing with registry-unavailable, and one that is not a
+ * regular file (a FIFO) would hang the TLS handshake that reads it: both
+ * are refused now. */
+static int p_ca_file(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                     const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  char **ca_file = field;
+  int rc = get_path(p, obj, key, path, ca_file);
+  if (rc < 0 || *ca_file == NULL)
+    return rc;
+  struct stat st;
+  char full[128], msg[300];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  if (access(*ca_file, R_OK) != 0 || stat(*ca_file, &st) != 0) {
+    snprintf(msg, sizeof msg, "cannot read %s: %s", *ca_file, strerror(errno));
+    return adm__cfg_error_at(p, obj, key, 0, full, ADM_EIO, "%s", msg);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(msg, sizeof msg, "%s is not a regular file; refused", *ca_file);
+    return adm__cfg_error_at(p, obj, key, 0, full, ADM_EINVAL, "%s", msg);
+  }
+  return 0;
+}
+
+#define REGISTRY(f) offsetof(struct adm_image_registry, f)
+
+/* host is read by p_registries, which refuses one with a scheme or path. */
+static const struct adm__cfg_key registry_keys[] = {
+    {.key = "host", .doc = "a registry (\"registry.example.com\", \"127.0.0.1:5000\") these settings are for"},
+    {.key = "caFile",
+     .parse = p_ca_file,
+     .offset = REGISTRY(ca_file),
+     .doc = "PEM CA bundle to trust for it instead of the system CAs"},
+    {.key = "insecure",
+     .parse = adm__cfg_p_bool,
+     .offset = REGISTRY(insecure),
+     .doc = "true: plain HTTP (loopback tests only)"},
+};
+
+enum { REGISTRY_HOST };
+
+static const struct adm__cfg_table registry_table = {registry_keys, N(registry_keys), NULL};
+
+static int p_registries(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
+                        const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  (void)field;
+  const char *k_host = registry_keys[REGISTRY_HOST].key;
   struct adm_images_settings *im = &p->cfg->images;
   const json_t *arr;
-  int rc = adm__cfg_want_type(p, sec, "registries", "images", JSON_ARRAY, "a list of registries", &arr);
+  char list_path[64];
+  adm__cfg_join_path(list_path, sizeof list_path, path, key);
+  int rc = adm__cfg_want_type(p, sec, key, path, JSON_ARRAY, "a list of registries", &arr);
   if (rc < 0 || arr == NULL)
     return rc;
   size_t n = json_array_size(arr);
   if (n && (im->registries = calloc(n, sizeof *im->registries)) == NULL)
-    return oom(p, "images.registries");
+    return oom(p, list_path);
   for (size_t i = 0; i < n; i++) {
-    char path[96];
-    snprintf(path, sizeof path, "images.registries[%zu]", i);
+    char entry[96];
+    snprintf(entry, sizeof entry, "%s[%zu]", list_path, i);
     const json_t *obj = json_array_get(arr, i);
     if (!json_is_object(obj)) {
-      rc = adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
+      rc = adm__cfg_error_at(p, arr, NULL, i, entry, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
       continue;
     }
     struct adm_image_registry *r = &im->registries[im->n_registries++];
     const char *host;
-    int r1 = adm__cfg_check_keys(p, obj, path, keys);
-    int r2 = get_string(p, obj, "host", path, true, &host);
-    int r3 = get_path(p, obj, "caFile", path, &r->ca_file);
-    /* A CA bundle that cannot be read would only show later, as every
-     * verification failing with registry-unavailable, and one that is not
-     * a regular file (a FIFO) would hang the TLS handshake that reads it:
-     * refuse both now. */
-    struct stat st;
-    if (r3 == 0 && r->ca_file && (access(r->ca_file, R_OK) != 0 || stat(r->ca_file, &st) != 0)) {
-      char full[128], msg[300];
-      snprintf(full, sizeof full, "%s.caFile", path);
-      snprintf(msg, sizeof msg, "cannot read %s: %s", r->ca_file, strerror(errno));
-      r3 = adm__cfg_error_at(p, obj, "caFile", 0, full, ADM_EIO, "%s", msg);
-    } else if (r3 == 0 && r->ca_file && !S_ISREG(st.st_mode)) {
-      char full[128], msg[300];
-      snprintf(full, sizeof full, "%s.caFile", path);
-      snprintf(msg, sizeof msg, "%s is not a regular file; refused", r->ca_file);
-      r3 = adm__cfg_error_at(p, obj, "caFile", 0, full, ADM_EINVAL, "%s", msg);
-    }
-    int r4 = adm__cfg_get_bool(p, obj, "insecure", path, &r->insecure);
-    if (r1 < 0 || r2 < 0 || r3 < 0 || r4 < 0)
-      rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4;
+    int r1 = adm__cfg_check_table(p, obj, entry, &registry_table, ADM__CFG_ADMITD);
+    int r2 = get_string(p, obj, k_host, entry, true, &host);
+    int r3 = adm__cfg_parse_table(p, obj, entry, &registry_table, r, NULL, ADM__CFG_ADMITD, NULL);
+    if (r3 == ADM_ENOMEM)
+      return r3;
+    if (r1 < 0 || r2 < 0 || r3 < 0)
+      rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3;
     if (host && (r->host = adm__cfg_strdup(host)) == NULL)
-      return oom(p, path);
+      return oom(p, entry);
     if (host && (strchr(host, '/') || strchr(host, ' '))) {
       char full[128];
-      snprintf(full, sizeof full, "%s.host", path);
-      rc = adm__cfg_error_at(p, obj, "host", 0, full, ADM_EINVAL,
+      snprintf(full, sizeof full, "%s.%s", entry, k_host);
+      rc = adm__cfg_error_at(p, obj, k_host, 0, full, ADM_EINVAL,
                              "\"%s\" is not a registry host (write name or name:port, no scheme or path)", host);
     }
   }
   return rc;
 }
 
-static int parse_cache(struct adm__cfg_parse *p, const json_t *sec) {
-  static const char *const keys[] = {"ttl", "errorTtl", "resolveTtl", "maxEntries", NULL};
-  struct adm_images_settings *im = &p->cfg->images;
-  const json_t *c;
-  int rc = adm__cfg_want_type(p, sec, "cache", "images", JSON_OBJECT, "a mapping", &c);
-  if (rc < 0 || c == NULL)
-    return rc;
-  static const long long day = 24LL * 3600 * 1000;
-  int r1 = adm__cfg_check_keys(p, c, "images.cache", keys);
-  int r2 = get_duration(p, c, "ttl", "images.cache", 1, day, &im->cache_ttl_ms);
-  int r3 = get_duration(p, c, "errorTtl", "images.cache", 1, day, &im->cache_error_ttl_ms);
-  int r4 = get_duration(p, c, "resolveTtl", "images.cache", 1, day, &im->cache_resolve_ttl_ms);
-  const json_t *m;
-  int r5 = adm__cfg_want_type(p, c, "maxEntries", "images.cache", JSON_INTEGER, "a whole number", &m);
-  if (r5 == 0 && m) {
-    json_int_t v = json_integer_value(m);
-    if (v < 1 || v > 1000000)
-      r5 = adm__cfg_error_at(p, c, "maxEntries", 0, "images.cache.maxEntries", ADM_EINVAL,
-                             "out of range (1 to 1000000)%s", "");
-    else
-      im->cache_max_entries = (size_t)v;
-  }
-  return r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5;
+static int p_path(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                  const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  return get_path(p, obj, key, path, field);
 }
+
+static const long long day_ms = 24LL * 3600 * 1000;
+
+static int p_cache_ttl(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                       const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  return get_duration(p, obj, key, path, 1, day_ms, field);
+}
+
+/* Under twice ADM_FACTS_MIN_MS, every uncached image would be BUSY. */
+static int p_deadline(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                      const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  return get_duration(p, obj, key, path, 2 * ADM_FACTS_MIN_MS, 60 * 1000, field);
+}
+
+static int p_max_entries(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                         const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  const json_t *m;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_INTEGER, "a whole number", &m);
+  if (rc < 0 || m == NULL)
+    return rc;
+  json_int_t v = json_integer_value(m);
+  if (v < 1 || v > 1000000) {
+    char full[128];
+    adm__cfg_join_path(full, sizeof full, path, key);
+    return adm__cfg_error_at(p, obj, key, 0, full, ADM_EINVAL, "out of range (1 to 1000000)%s", "");
+  }
+  *(size_t *)field = (size_t)v;
+  return 0;
+}
+
+#define IMAGES(f) offsetof(struct adm_images_settings, f)
+
+static const struct adm__cfg_key cache_keys[] = {
+    {.key = "ttl",
+     .parse = p_cache_ttl,
+     .offset = IMAGES(cache_ttl_ms),
+     .doc = "how long a verified image is trusted without asking again (default 10m)"},
+    {.key = "errorTtl",
+     .parse = p_cache_ttl,
+     .offset = IMAGES(cache_error_ttl_ms),
+     .doc = "how long a failed verification is remembered (default 30s)"},
+    {.key = "resolveTtl",
+     .parse = p_cache_ttl,
+     .offset = IMAGES(cache_resolve_ttl_ms),
+     .doc = "how long a tag's digest is remembered (default 30s)"},
+    {.key = "maxEntries",
+     .parse = p_max_entries,
+     .offset = IMAGES(cache_max_entries),
+     .doc = "entries per cache table, the oldest evicted first (default 10000)"},
+};
+
+static const struct adm__cfg_table cache_table = {cache_keys, N(cache_keys), NULL};
+
+/* The section's own keys, in parse order, then every family's
+ * (adm__cfg_family_section). The authorities come first: verify rules
+ * name them. */
+static const struct adm__cfg_key images_section_keys[] = {
+    {.key = "authorities", .parse = p_authorities, .sub = &authority_table, .list = true},
+    {.key = "registries", .parse = p_registries, .sub = &registry_table, .list = true},
+    {.key = "credentialsFile",
+     .parse = p_path,
+     .offset = IMAGES(credentials_file),
+     .doc = "a dockerconfigjson file with registry credentials (a mounted pull Secret)"},
+    {.key = "cache", .parse = adm__cfg_p_mapping, .sub = &cache_table},
+    {.key = "deadline",
+     .parse = p_deadline,
+     .offset = IMAGES(deadline_ms),
+     .doc = "all registry work of one admission, also capped by the request's ?timeout= (default 3s)"},
+};
+
+const struct adm__cfg_table adm__cfg_images_section = {images_section_keys, N(images_section_keys),
+                                                       &adm__cfg_family_section};
 
 int adm__cfg_parse_images_section(struct adm__cfg_parse *p, const json_t *sec) {
   struct adm_images_settings *im = &p->cfg->images;
   im->deadline_ms = ADM_IMAGES_DEADLINE_DEFAULT_MS;
-  int r1 = parse_authorities(p, sec);
-  int r2 = parse_registries(p, sec);
-  int r3 = get_path(p, sec, "credentialsFile", "images", &im->credentials_file);
-  int r4 = parse_cache(p, sec);
-  /* Under twice ADM_FACTS_MIN_MS, every uncached image would be BUSY. */
-  int r5 = get_duration(p, sec, "deadline", "images", 2 * ADM_FACTS_MIN_MS, 60 * 1000, &im->deadline_ms);
-  return r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5;
+  return adm__cfg_parse_table(p, sec, adm_family_name(ADM_FAMILY_IMAGES), &adm__cfg_images_section, im, NULL,
+                              ADM__CFG_ADMITD, NULL);
 }
 
 static size_t authority_index(const struct adm_images_settings *im, const char *name) {
@@ -363,10 +443,11 @@ static int check_names(struct adm__cfg_parse *p, const json_t *v, const char *ke
   return rc;
 }
 
-static int parse_threshold(struct adm__cfg_parse *p, const json_t *v, const char *path, struct adm_images_verify *out) {
-  const json_t *t = json_object_get(v, "threshold");
+static int parse_threshold(struct adm__cfg_parse *p, const json_t *v, const char *key, const char *path,
+                           struct adm_images_verify *out) {
+  const json_t *t = json_object_get(v, key);
   char full[200];
-  snprintf(full, sizeof full, "%s.threshold", path);
+  adm__cfg_join_path(full, sizeof full, path, key);
   out->threshold = 1;
   if (t == NULL)
     return 0;
@@ -375,96 +456,140 @@ static int parse_threshold(struct adm__cfg_parse *p, const json_t *v, const char
     return 0;
   }
   if (!json_is_integer(t) || json_integer_value(t) < 1)
-    return adm__cfg_error_at(p, v, "threshold", 0, full, ADM_EINVAL,
+    return adm__cfg_error_at(p, v, key, 0, full, ADM_EINVAL,
                              "want a whole number of authorities (1 or more) or \"all\"%s", "");
   if ((json_int_t)out->authorities.n < json_integer_value(t)) {
     char msg[160];
     snprintf(msg, sizeof msg, "%lld is more than the %zu authorities the rule names", (long long)json_integer_value(t),
              out->authorities.n);
-    return adm__cfg_error_at(p, v, "threshold", 0, full, ADM_EINVAL, "%s", msg);
+    return adm__cfg_error_at(p, v, key, 0, full, ADM_EINVAL, "%s", msg);
   }
   out->threshold = (unsigned)json_integer_value(t);
   return 0;
 }
 
-static int parse_on_error(struct adm__cfg_parse *p, const json_t *v, const char *path,
-                          enum adm_on_registry_error *out) {
+static int p_on_error(struct adm__cfg_parse *p, const json_t *v, const char *key, const char *path,
+                      const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
   const json_t *s;
-  int rc = adm__cfg_want_type(p, v, "onRegistryError", path, JSON_STRING, "deny, warn or allow", &s);
+  int rc = adm__cfg_want_type(p, v, key, path, JSON_STRING, "deny, warn or allow", &s);
   if (rc < 0 || s == NULL)
     return rc;
   static const char *const names[] = {"deny", "warn", "allow"};
   for (int i = 0; i < 3; i++) {
     if (strcmp(json_string_value(s), names[i]) == 0) {
-      *out = (enum adm_on_registry_error)i;
+      *(enum adm_on_registry_error *)field = (enum adm_on_registry_error)i;
       return 0;
     }
   }
   char full[200];
-  snprintf(full, sizeof full, "%s.onRegistryError", path);
-  return adm__cfg_error_at(p, v, "onRegistryError", 0, full, ADM_EINVAL,
-                           "unknown value \"%s\" (want deny, warn or allow)", json_string_value(s));
+  adm__cfg_join_path(full, sizeof full, path, key);
+  return adm__cfg_error_at(p, v, key, 0, full, ADM_EINVAL, "unknown value \"%s\" (want deny, warn or allow)",
+                           json_string_value(s));
 }
 
 /* "registry/repository", normalized like an image name; no tag or digest. */
-static int parse_signature_repository(struct adm__cfg_parse *p, const json_t *v, const char *path, char **out) {
+static int p_signature_repository(struct adm__cfg_parse *p, const json_t *v, const char *key, const char *path,
+                                  const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
   const char *s;
-  int rc = get_string(p, v, "signatureRepository", path, false, &s);
+  int rc = get_string(p, v, key, path, false, &s);
   if (rc < 0 || s == NULL)
     return rc;
   struct adm_image_ref ref;
   const char *why = NULL;
   char full[200], msg[240];
-  snprintf(full, sizeof full, "%s.signatureRepository", path);
+  adm__cfg_join_path(full, sizeof full, path, key);
   if (adm_image_ref_parse(s, &ref, &why) < 0 || !ref.tag_implied) {
     snprintf(msg, sizeof msg, "\"%.80s\" is not a repository: %s", s, why ? why : "it has a tag or digest");
-    return adm__cfg_error_at(p, v, "signatureRepository", 0, full, ADM_EINVAL, "%s", msg);
+    return adm__cfg_error_at(p, v, key, 0, full, ADM_EINVAL, "%s", msg);
   }
-  if ((*out = adm__cfg_strdup(ref.name)) == NULL)
+  if ((*(char **)field = adm__cfg_strdup(ref.name)) == NULL)
     return oom(p, full);
   return 0;
 }
 
-int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const char *rule_path,
+static int p_verify_images(struct adm__cfg_parse *p, const json_t *v, const char *key, const char *path,
+                           const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  return adm__cfg_image_patterns(p, v, key, path, field, false);
+}
+
+#define VERIFY(f) offsetof(struct adm_images_verify, f)
+
+/* In parse order but for threshold, read once the authorities it counts are. */
+static const struct adm__cfg_key verify_keys[] = {
+    {.key = "images",
+     .parse = p_verify_images,
+     .offset = VERIFY(images),
+     .doc = "image patterns the rule verifies; none: every image of the pods it selects"},
+    {.key = "authorities",
+     .parse = adm__cfg_p_names,
+     .offset = VERIFY(authorities),
+     .doc = "names of images.authorities whose signatures count"},
+    {.key = "threshold", .doc = "distinct authorities that must have signed (default 1), or all"},
+    {.key = "required",
+     .parse = adm__cfg_p_names,
+     .offset = VERIFY(required),
+     .doc = "authorities that must have signed whatever the threshold"},
+    {.key = "signatureRepository",
+     .parse = p_signature_repository,
+     .offset = VERIFY(signature_repository),
+     .doc = "registry/repository holding the .sig tags (default: next to the image)"},
+    {.key = "onRegistryError",
+     .parse = p_on_error,
+     .offset = VERIFY(on_registry_error),
+     .doc = "deny, warn or allow when the registry cannot be asked (default deny)"},
+    {.key = "allowTags",
+     .parse = adm__cfg_p_bool,
+     .offset = VERIFY(allow_tags),
+     .doc = "true: also admit tag references, verified by the digest the tag resolves to now (default false)"},
+};
+
+enum { VERIFY_AUTHORITIES = 1, VERIFY_THRESHOLD, VERIFY_REQUIRED, VERIFY_N = N(verify_keys) };
+
+const struct adm__cfg_table adm__cfg_verify_keys = {verify_keys, N(verify_keys), NULL};
+
+int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const char *key, const char *rule_path,
                           struct adm_images_verify *out) {
-  static const char *const keys[] = {"images",          "authorities", "threshold", "required", "signatureRepository",
-                                     "onRegistryError", "allowTags",   NULL};
+  const char *k_authorities = verify_keys[VERIFY_AUTHORITIES].key, *k_required = verify_keys[VERIFY_REQUIRED].key;
   const json_t *v;
-  int rc = adm__cfg_want_type(p, rule, "verify", rule_path, JSON_OBJECT, "a mapping", &v);
+  int rc = adm__cfg_want_type(p, rule, key, rule_path, JSON_OBJECT, "a mapping", &v);
   if (rc < 0 || v == NULL)
     return rc;
   char path[160];
-  adm__cfg_join_path(path, sizeof path, rule_path, "verify");
+  adm__cfg_join_path(path, sizeof path, rule_path, key);
   out->set = true;
   p->cfg->images.has_verify = true;
-  int r1 = adm__cfg_check_keys(p, v, path, keys);
-  int r2 = adm__cfg_image_patterns(p, v, "images", path, &out->images, false);
-  int r3 = adm__cfg_get_names(p, v, "authorities", path, &out->authorities);
-  int r4 = adm__cfg_get_names(p, v, "required", path, &out->required);
-  int r5 = parse_signature_repository(p, v, path, &out->signature_repository);
-  int r6 = parse_on_error(p, v, path, &out->on_registry_error);
-  int r_tags = adm__cfg_get_bool(p, v, "allowTags", path, &out->allow_tags);
-  rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5 < 0 ? r5 : r6 < 0 ? r6 : r_tags;
-  if (r3 < 0)
+  int r1 = adm__cfg_check_table(p, v, path, &adm__cfg_verify_keys, ADM__CFG_ADMITD);
+  int rcs[VERIFY_N];
+  int r2 = adm__cfg_parse_table(p, v, path, &adm__cfg_verify_keys, out, NULL, ADM__CFG_ADMITD, rcs);
+  if (r2 == ADM_ENOMEM)
+    return r2;
+  rc = r1 < 0 ? r1 : r2;
+  if (rcs[VERIFY_AUTHORITIES] < 0)
     return rc;
   char full[200];
-  snprintf(full, sizeof full, "%s.authorities", path);
+  adm__cfg_join_path(full, sizeof full, path, k_authorities);
   if (p->cfg->images.n_authorities == 0)
     return adm__cfg_error_at(p, v, NULL, 0, path, ADM_EMISSING,
                              "verify needs signers: list them under images.authorities and name them here%s", "");
   if (out->authorities.n == 0)
-    return adm__cfg_error_at(p, v, json_object_get(v, "authorities") ? "authorities" : NULL, 0, full, ADM_EMISSING,
+    return adm__cfg_error_at(p, v, json_object_get(v, k_authorities) ? k_authorities : NULL, 0, full, ADM_EMISSING,
                              "name at least one authority whose signatures count%s", "");
-  int r7 = check_names(p, v, "authorities", path, &out->authorities, NULL);
-  int r8 = r4 < 0 ? 0 : check_names(p, v, "required", path, &out->required, &out->authorities);
-  int r9 = parse_threshold(p, v, path, out);
+  int r7 = check_names(p, v, k_authorities, path, &out->authorities, NULL);
+  int r8 = rcs[VERIFY_REQUIRED] < 0 ? 0 : check_names(p, v, k_required, path, &out->required, &out->authorities);
+  int r9 = parse_threshold(p, v, verify_keys[VERIFY_THRESHOLD].key, path, out);
   if (r7 < 0 || r8 < 0 || r9 < 0)
     return r7 < 0 ? r7 : r8 < 0 ? r8 : r9;
   for (size_t i = 0; i < out->authorities.n; i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp(out->authorities.items[i], out->authorities.items[j]) == 0) {
-        snprintf(full, sizeof full, "%s.authorities[%zu]", path, i);
-        return adm__cfg_error_at(p, json_object_get(v, "authorities"), NULL, i, full, ADM_EINVAL,
+        snprintf(full, sizeof full, "%s.%s[%zu]", path, k_authorities, i);
+        return adm__cfg_error_at(p, json_object_get(v, k_authorities), NULL, i, full, ADM_EINVAL,
                                  "\"%s\" is named twice", out->authorities.items[i]);
       }
   if ((out->authority_index = calloc(out->authorities.n, sizeof *out->authority_index)) == NULL)
@@ -475,7 +600,7 @@ int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const ch
    * names, so anyone who may create a pod makes admitd connect to any
    * host:port they choose. Allowed (a closed network may want it), said. */
   if (out->images.n == 0 && json_object_get(rule, "allow") == NULL)
-    adm__cfg_warn_at(p, rule, "verify", path,
+    adm__cfg_warn_at(p, rule, key, path,
                      "without images or an allow list in its rule, it verifies every image a pod names, so any "
                      "caller can make admitd connect to any host; add allow: [your registries] to the rule");
   return rc;

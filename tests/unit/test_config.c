@@ -598,6 +598,187 @@ static void selector_values_and_empty_namespaces(void **state) {
                       "a label value");
 }
 
+/* `admitd keys` prints every key of the policy file, each once and with
+ * its doc, from the same tables the parser refuses unknown keys by. */
+static void keys_print_every_key_once(void **state) {
+  (void)state;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+  assert_non_null(out);
+  adm_config_keys_print(out);
+  assert_int_equal(fclose(out), 0);
+  static const char *const want[] = {
+      "apiVersion",
+      "kind",
+      "dryRun",
+      "podSecurity.defaults.enforce",
+      "podSecurity.defaults.warnVersion",
+      "podSecurity.namespaces",
+      "podSecurity.namespaces[].names",
+      "podSecurity.namespaces[].auditVersion",
+      "podSecurity.exemptions.usernames",
+      "podSecurity.exemptions.runtimeClasses",
+      "podSecurity.exemptions.namespaces",
+      "podSecurity.enforceOnWorkloads",
+      "resources.mode",
+      "resources.rules[].podMax",
+      "securityContext.workloads",
+      "images.authorities[].rsaPss",
+      "images.registries[].caFile",
+      "images.credentialsFile",
+      "images.cache.resolveTtl",
+      "images.cache.maxEntries",
+      "images.deadline",
+      "images.rules[].verify",
+      "images.rules[].verify.threshold",
+      "images.rules[].verify.allowTags",
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    char line[128];
+    snprintf(line, sizeof line, "\n%s\t", want[i]);
+    bool found = strncmp(text, line + 1, strlen(line + 1)) == 0 || strstr(text, line) != NULL;
+    if (!found)
+      fail_msg("admitd keys does not print %s:\n%s", want[i], text);
+  }
+  /* Every line is "key<TAB>doc" with a doc, and no key comes twice. */
+  size_t n = 0;
+  char *keys[256];
+  for (char *line = text; *line && n < 256; n++) {
+    char *end = strchr(line, '\n');
+    assert_non_null(end);
+    *end = '\0';
+    char *tab = strchr(line, '\t');
+    if (tab == NULL || tab[1] == '\0')
+      fail_msg("a key without its doc: [%s]", line);
+    *tab = '\0';
+    for (size_t j = 0; j < n; j++)
+      if (strcmp(keys[j], line) == 0)
+        fail_msg("%s is printed twice", line);
+    keys[n] = line;
+    line = end + 1;
+  }
+  assert_true(n > 90 && n < 256);
+  free(text);
+}
+
+/* Unknown keys are refused in every section the tables describe, each
+ * reported and placed, and parsing goes on past them. */
+static void unknown_keys_refused_in_every_section(void **state) {
+  (void)state;
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing("apiVersion: admitd.io/v1alpha1\n"
+                "kind: Policy\n"
+                "podSecurity:\n"
+                "  defaults: {enforce: baseline, enforce-version: latest}\n"
+                "  namespaces:\n"
+                "    - {names: [a], enforceversion: v1.30, warn: strict}\n"
+                "  exemptions: {users: [x]}\n"
+                "  enforceOnWorkloads: yes\n"
+                "images:\n"
+                "  authorities:\n"
+                "    - {name: r, key: PEM, keyfile: x}\n"
+                "  registries:\n"
+                "    - {host: r.example.com, ca: x}\n"
+                "  cache: {ttl: 1m, ttls: 1m, maxEntries: 0}\n"
+                "  deadlines: 3s\n"
+                "  rules:\n"
+                "    - allow: [\"r.example.com/**\"]\n"
+                "      verify: {authorities: [r], thresh: 1}\n",
+                &c, &err);
+  static const char *const want[] = {
+      "p.yaml:4:33: podSecurity.defaults.enforce-version: unknown key",
+      "p.yaml:6:20: podSecurity.namespaces[0].enforceversion: unknown key",
+      "p.yaml:6:43: podSecurity.namespaces[0].warn: unknown level \"strict\"",
+      "p.yaml:7:16: podSecurity.exemptions.users: unknown key",
+      "p.yaml:8:3: podSecurity.enforceOnWorkloads: \"yes\" is a string",
+      "p.yaml:11:27: images.authorities[0].keyfile: unknown key",
+      "p.yaml:13:29: images.registries[0].ca: unknown key",
+      "p.yaml:14:20: images.cache.ttls: unknown key",
+      "p.yaml:14:30: images.cache.maxEntries: out of range",
+      "p.yaml:15:3: images.deadlines: unknown key",
+      "p.yaml:18:34: images.rules[0].verify.thresh: unknown key",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+  assert_int_equal(c.n, sizeof want / sizeof want[0]);
+}
+
+/* Upstream's formats know only upstream's keys, in upstream's spelling. */
+static void upstream_formats_know_only_their_keys(void **state) {
+  (void)state;
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing("apiVersion: pod-security.admission.config.k8s.io/v1\n"
+                "kind: PodSecurityConfiguration\n"
+                "dryRun: true\n"
+                "defaults: {enforce: baseline, enforceVersion: latest, audit-version: v1.29, warn-Version: latest}\n"
+                "exemptions: {runtime-classes: [a], runtimeClasses: [b]}\n"
+                "enforceOnWorkloads: true\n",
+                &c, &err);
+  static const char *const want[] = {
+      "p.yaml:3:1: dryRun: unknown key",
+      "p.yaml:4:31: defaults.enforceVersion: unknown key",
+      "p.yaml:4:77: defaults.warn-Version: unknown key",
+      "p.yaml:5:14: exemptions.runtime-classes: unknown key",
+      "p.yaml:6:1: enforceOnWorkloads: unknown key",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+  assert_int_equal(c.n, sizeof want / sizeof want[0]);
+
+  struct collected c2 = {0};
+  parse_failing("apiVersion: apiserver.config.k8s.io/v1\n"
+                "kind: AdmissionConfiguration\n"
+                "podSecurity: {}\n"
+                "plugins: []\n",
+                &c2, &err);
+  static const char *const want2[] = {"p.yaml:3:1: podSecurity: unknown key"};
+  expect_reported(&c2, want2, 1);
+  assert_int_equal(c2.n, 1);
+
+  /* audit-version and the exemptions are read into the snapshot. */
+  struct adm_config *cfg = NULL;
+  const char *ok = "apiVersion: pod-security.admission.config.k8s.io/v1\n"
+                   "kind: PodSecurityConfiguration\n"
+                   "defaults: {audit: restricted, audit-version: v1.29}\n"
+                   "exemptions: {runtimeClasses: [kata]}\n";
+  assert_int_equal(adm_config_parse(ok, strlen(ok), "p.yaml", &cfg, &err), 0);
+  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].minor, 29);
+  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_PRIVILEGED);
+  assert_true(adm_names_contains(&cfg->exempt_runtime_classes, "kata"));
+  adm_config_free(cfg);
+}
+
+/* A namespaces rule marks only the modes it gives; the others follow the defaults. */
+static void namespace_rule_marks_what_it_gives(void **state) {
+  (void)state;
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  const char *y = "apiVersion: admitd.io/v1alpha1\n"
+                  "kind: Policy\n"
+                  "podSecurity:\n"
+                  "  defaults: {enforce: baseline, enforceVersion: v1.25}\n"
+                  "  namespaces:\n"
+                  "    - {names: [a], warnVersion: v1.28, audit: privileged}\n";
+  assert_int_equal(adm_config_parse(y, strlen(y), "p.yaml", &cfg, &err), 0);
+  assert_int_equal(cfg->n_rules, 1);
+  const struct adm_namespace_rule *r = &cfg->rules[0];
+  assert_false(r->has_level[ADM_MODE_ENFORCE]);
+  assert_false(r->has_version[ADM_MODE_ENFORCE]);
+  assert_true(r->has_version[ADM_MODE_WARN]);
+  assert_false(r->has_level[ADM_MODE_WARN]);
+  assert_true(r->has_level[ADM_MODE_AUDIT]);
+  assert_false(r->has_version[ADM_MODE_AUDIT]);
+  struct adm_mode_levels lv = adm_config_levels_for(cfg, "a");
+  assert_int_equal(lv.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
+  assert_int_equal(lv.lv[ADM_MODE_ENFORCE].minor, 25);
+  assert_int_equal(lv.lv[ADM_MODE_WARN].minor, 28);
+  assert_int_equal(lv.lv[ADM_MODE_WARN].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(lv.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(family_sections_parse),
@@ -605,6 +786,10 @@ int main(void) {
       cmocka_unit_test(selector_values_and_empty_namespaces),
       cmocka_unit_test(named_files_must_be_regular_files),
       cmocka_unit_test(verify_errors_are_all_reported),
+      cmocka_unit_test(keys_print_every_key_once),
+      cmocka_unit_test(unknown_keys_refused_in_every_section),
+      cmocka_unit_test(upstream_formats_know_only_their_keys),
+      cmocka_unit_test(namespace_rule_marks_what_it_gives),
       cmocka_unit_test(verify_settings_parse),
       cmocka_unit_test(verify_without_bounds_warns),
       cmocka_unit_test(images_rules_parse),
