@@ -71,7 +71,7 @@ static void usage(FILE *f) {
              "  check-config   validate a policy file\n"
              "  verify-bundle  verify a Sigstore bundle offline against a trusted root or a key\n"
              "  checks         list every check: Pod Security's with their versions, then each family's\n"
-             "  keys           list the keys of the resources, securityContext and images policy sections\n"
+             "  keys           list every key of the policy file with its one-line doc\n"
              "  version        print versions of admitd and its libraries\n"
              "  help           this text\n");
 }
