@@ -524,6 +524,9 @@ int adm_cli_check(int argc, char **argv) {
   }
   for (size_t i = 0; i < files.n_skipped; i++)
     fprintf(stderr, "admitd check: note: %s: not followed: a link to a folder already read\n", files.skipped[i]);
+  for (size_t i = 0; i < files.n_unread; i++)
+    fprintf(stderr, "admitd check: %s\n", files.unread[i]);
+  seen.input_error |= files.n_unread > 0;
   struct totals t = {0};
   if (o.out == OUT_SARIF)
     t.sarif = json_array();

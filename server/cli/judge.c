@@ -81,6 +81,9 @@ void adm__paths_free(struct adm__paths *p) {
   for (size_t i = 0; i < p->n_skipped; i++)
     free(p->skipped[i]);
   free(p->skipped);
+  for (size_t i = 0; i < p->n_unread; i++)
+    free(p->unread[i]);
+  free(p->unread);
   memset(p, 0, sizeof *p);
 }
 
@@ -151,12 +154,22 @@ static int seen_before(struct walk *w, const struct stat *st) {
   return 0;
 }
 
+/* An entry that would have been read and was not: said, never passed over. */
+static int unread(struct walk *w, const char *path, const char *why) {
+  char line[4352];
+  snprintf(line, sizeof line, "%s: %s", path, why);
+  return push_to(&w->out->unread, &w->out->n_unread, &w->out->cap_unread, line);
+}
+
 static int walk(struct walk *w, const char *dir, int depth) {
   if (depth > 64)
-    return 0;
+    return unread(w, dir, "not read: folders are read 64 deep at most");
   DIR *d = opendir(dir);
-  if (d == NULL)
-    return -1;
+  if (d == NULL) {
+    char why[160];
+    snprintf(why, sizeof why, "cannot read the folder: %s", strerror(errno));
+    return unread(w, dir, why);
+  }
   struct dirent *e;
   int rc = 0;
   while (rc == 0 && (e = readdir(d)) != NULL) {
@@ -166,11 +179,21 @@ static int walk(struct walk *w, const char *dir, int depth) {
     /* "./x" is printed as "x": suite names in reports stay as the user would type them. */
     bool here = strcmp(dir, ".") == 0;
     if ((size_t)snprintf(path, sizeof path, "%s%s%s", here ? "" : dir, here || dir[strlen(dir) - 1] == '/' ? "" : "/",
-                         e->d_name) >= sizeof path)
+                         e->d_name) >= sizeof path) {
+      rc = unread(w, e->d_name, "not read: its path is longer than 4095 bytes");
       continue;
+    }
+    bool wanted = has_suffix(e->d_name, w->suffixes);
     struct stat st, lst;
-    if (stat(path, &st) < 0 || lstat(path, &lst) < 0)
+    if (lstat(path, &lst) < 0 || stat(path, &st) < 0) {
+      /* A dangling or looping link named like a manifest would have been read. */
+      if (wanted) {
+        char why[160];
+        snprintf(why, sizeof why, "cannot read: %s", strerror(errno));
+        rc = unread(w, path, why);
+      }
       continue;
+    }
     if (S_ISDIR(st.st_mode) && S_ISLNK(lst.st_mode)) {
       rc = push(&w->links, path);
     } else if (S_ISDIR(st.st_mode)) {
@@ -181,8 +204,8 @@ static int walk(struct walk *w, const char *dir, int depth) {
         rc = push_to(&w->out->skipped, &w->out->n_skipped, &w->out->cap_skipped, path);
       else
         rc = walk(w, path, depth + 1);
-    } else if (S_ISREG(st.st_mode) && has_suffix(e->d_name, w->suffixes)) {
-      rc = push(w->out, path);
+    } else if (wanted) {
+      rc = S_ISREG(st.st_mode) ? push(w->out, path) : unread(w, path, "not read: not a regular file");
     }
   }
   closedir(d);

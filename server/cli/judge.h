@@ -45,8 +45,13 @@ void adm__judge_review(const struct adm_config *cfg, const json_t *review, struc
 struct adm__paths {
   char **items;
   size_t n, cap;
-  char **skipped;
+  char **skipped; /* links to a folder already read: not followed, by design */
   size_t n_skipped, cap_skipped;
+  /* "PATH: why" for each entry below a folder that would have been read
+   * but could not be (too deep, a path too long, a dangling link, not a
+   * regular file, a folder that does not open): an input error. */
+  char **unread;
+  size_t n_unread, cap_unread;
 };
 int adm__collect_files(const char *path, const char *const *suffixes, struct adm__paths *out);
 void adm__paths_free(struct adm__paths *p);

@@ -723,6 +723,10 @@ int adm_cli_test(int argc, char **argv) {
   }
   for (size_t i = 0; i < files.n_skipped; i++)
     fprintf(stderr, "admitd test: note: %s: not followed: a link to a folder already read\n", files.skipped[i]);
+  for (size_t i = 0; i < files.n_unread; i++)
+    fprintf(stderr, "admitd test: %s\n", files.unread[i]);
+  if (files.n_unread > 0)
+    status = 2;
   struct report rep = {0};
   rep.broken = calloc(files.n + 1, sizeof *rep.broken);
   rep.broken_file = calloc(files.n + 1, sizeof *rep.broken_file);

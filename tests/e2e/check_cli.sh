@@ -129,6 +129,29 @@ expect_eq "links to folders read once: each skipped link named" "admitd check: n
 admitd check: note: loops/a: not followed: a link to a folder already read
 admitd check: note: loops/b: not followed: a link to a folder already read
 admitd check: note: loops/real/up: not followed: a link to a folder already read" "$(cat err.txt)"
+# What a folder holds that would have been read and could not be is named,
+# and the run is an input error: a CI gate never passes on what it skipped
+# (a pod 66 folders deep, a manifest name that is a FIFO or a dangling link).
+deep=unread/d
+for _ in $(seq 1 66); do deep=$deep/d; done
+mkdir -p "$deep" unread/top
+cp priv.yaml "$deep/pod.yaml"
+cp priv.yaml unread/top/priv.yaml
+mkfifo unread/top/fifo.yaml
+ln -s nowhere unread/top/gone.yaml
+ln -s loop.yml unread/top/loop.yml
+ln -s nowhere unread/top/not-a-manifest
+out=$(timeout 20 "$ADMITD" check unread 2>err.txt)
+expect_eq "unread entries with a denial: exit 3" 3 $?
+expect_contains "the denial still reported" "unread/top/priv.yaml Pod/priv: denied" "$out"
+expect_contains "too deep: named" "/d: not read: folders are read 64 deep at most" "$(cat err.txt)"
+expect_contains "FIFO: named" "admitd check: unread/top/fifo.yaml: not read: not a regular file" "$(cat err.txt)"
+expect_contains "dangling link: named" "admitd check: unread/top/gone.yaml: cannot read: No such file or directory" "$(cat err.txt)"
+expect_contains "looping link: named" "admitd check: unread/top/loop.yml: cannot read: Too many levels of symbolic links" "$(cat err.txt)"
+expect_not_contains "a name no manifest has: not reported" "not-a-manifest" "$(cat err.txt)"
+rm -f unread/top/priv.yaml unread/top/fifo.yaml unread/top/gone.yaml unread/top/loop.yml
+timeout 20 "$ADMITD" check unread >/dev/null 2>err.txt
+expect_eq "only a folder too deep: exit 2" 2 $?
 
 cat >mixed.yaml <<'YAML'
 apiVersion: v1

@@ -34,6 +34,14 @@ expect_contains() {
   esac
 }
 
+# expect_not_contains WHAT NEEDLE HAYSTACK
+expect_not_contains() {
+  case "$3" in
+  *"$2"*) fail "$1: expected no [$2] in [$3]" ;;
+  *) pass ;;
+  esac
+}
+
 # start_server ARGS...: start admitd serve on 127.0.0.1:0, set PORT.
 start_server() {
   SERVER_LOG="$WORK/server.$RANDOM.log"
