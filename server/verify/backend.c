@@ -133,6 +133,17 @@ static int authority_keys(struct runtime *rt, const struct adm_config *cfg, size
     }
     rt->keys[rt->n_keys++] = key;
     s += len;
+    /* Two authorities with one key would let one signature count twice
+     * towards a threshold. */
+    for (size_t j = 0; j < ai; j++)
+      for (size_t m = 0; m < rt->authorities[j].n_keys; m++)
+        if (adm_cosign_key_same(key, rt->authorities[j].keys[m])) {
+          char msg[200];
+          snprintf(msg, sizeof msg,
+                   "holds the same key as authority \"%.60s\": one signature would count for both towards a threshold",
+                   rt->authorities[j].name);
+          rc = report_at(cfg, report, ctx, err, a->line, a->col, path, ADM_EINVAL, msg);
+        }
   }
   if (rc == 0 && rt->n_keys == first)
     rc = report_at(cfg, report, ctx, err, a->line, a->col, path, ADM_EPARSE,

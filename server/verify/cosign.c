@@ -118,6 +118,16 @@ int adm_cosign_key_new(struct adm_cosign_key **out, const char *pem, size_t len,
   return 0;
 }
 
+bool adm_cosign_key_same(const struct adm_cosign_key *a, const struct adm_cosign_key *b) {
+  gnutls_datum_t da = {NULL, 0}, db = {NULL, 0};
+  bool same = gnutls_pubkey_export2(a->pub, GNUTLS_X509_FMT_DER, &da) == 0 &&
+              gnutls_pubkey_export2(b->pub, GNUTLS_X509_FMT_DER, &db) == 0 && da.size == db.size &&
+              memcmp(da.data, db.data, da.size) == 0;
+  gnutls_free(da.data);
+  gnutls_free(db.data);
+  return same;
+}
+
 void adm_cosign_key_free(struct adm_cosign_key *key) {
   if (key == NULL)
     return;

@@ -43,6 +43,9 @@ enum adm_cosign_key_flags {
  * (may be NULL). */
 int adm_cosign_key_new(struct adm_cosign_key **out, const char *pem, size_t len, unsigned flags, struct adm_error *err);
 void adm_cosign_key_free(struct adm_cosign_key *key);
+/* Whether a and b are the same public key (whatever their PEM looked like).
+ * A key that cannot be exported is not the same as any. */
+bool adm_cosign_key_same(const struct adm_cosign_key *a, const struct adm_cosign_key *b);
 
 /* "ecdsa-p256-sha256", "ecdsa-p384-sha256", "rsa-pkcs1v15-sha256",
  * "rsa-pss-sha256" or "ed25519"; static text. */

@@ -584,6 +584,38 @@ static void backend_keys_are_checked_as_the_policy_loads(void **state) {
   adm_fact_backend_test_verifier(NULL);
 }
 
+/* Two authorities holding one key, however their PEM is written, are
+ * refused: one signature would count for both towards a threshold. */
+static void backend_refuses_one_key_under_two_authorities(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  size_t len;
+  const char *pem = fixture("ecdsa-p256.pub", &len);
+  /* The same key as the fixture file, its PEM indented differently. */
+  char inline_key[4096];
+  size_t n = (size_t)snprintf(inline_key, sizeof inline_key, "      key: |\n");
+  for (const char *p = pem; *p && n + 16 < sizeof inline_key;) {
+    const char *nl = strchr(p, '\n');
+    size_t l = nl ? (size_t)(nl - p) : strlen(p);
+    n += (size_t)snprintf(inline_key + n, sizeof inline_key - n, "        %.*s\n", (int)l, p);
+    p += l + (nl ? 1 : 0);
+  }
+  char yaml[12000];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  authorities:\n    - name: one\n%s"
+           "    - name: two\n%s"
+           "  rules:\n    - verify: {images: ['" REGISTRY "/**'], authorities: [one, two], threshold: 2}\n",
+           key_file_line("ecdsa-p256.pub"), inline_key);
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  assert_true(adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, &err) < 0);
+  assert_null(cfg);
+  if (strstr(err.where, "images.authorities[1].key") == NULL ||
+      strstr(err.message, "holds the same key as authority \"one\"") == NULL)
+    fail_msg("expected the second authority refused for the first's key, got %s: %s", err.where, err.message);
+  adm_fact_backend_set(NULL);
+}
+
 /* Verified once, then from the cache: no registry call at all. */
 static void backend_caches_and_counts(void **state) {
   (void)state;
@@ -737,6 +769,7 @@ int main(void) {
       cmocka_unit_test(rules_that_cannot_apply),
       cmocka_unit_test(outcome_ids),
       cmocka_unit_test(backend_keys_are_checked_as_the_policy_loads),
+      cmocka_unit_test(backend_refuses_one_key_under_two_authorities),
       cmocka_unit_test(backend_caches_and_counts),
       cmocka_unit_test(backend_decoy_every_allocation_failed),
       cmocka_unit_test(offline_backend_asks_nothing),
