@@ -603,6 +603,14 @@ int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const ch
     adm__cfg_warn_at(p, rule, key, path,
                      "without images or an allow list in its rule, it verifies every image a pod names, so any "
                      "caller can make admitd connect to any host; add allow: [your registries] to the rule");
+  /* With tags admitted, a registry names the digest a tag stands for:
+   * one that lies (or is the caller's own) names a signed digest and later
+   * serves anything under the tag. Only registries the rule allows are
+   * then to be trusted with that. */
+  else if (out->allow_tags && json_object_get(rule, "allow") == NULL)
+    adm__cfg_warn_at(p, rule, key, path,
+                     "allowTags without an allow list in its rule trusts any registry a pod names to say which "
+                     "digest a tag is, and to serve that digest later; add allow: [your registries] to the rule");
   return rc;
 }
 

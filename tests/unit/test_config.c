@@ -518,6 +518,29 @@ static void verify_without_bounds_warns(void **state) {
   adm_config_free(cfg);
 }
 
+/* allowTags lets a registry say which digest a tag is: without an allow
+ * list in the rule, any registry a pod names is trusted with that. */
+static void allow_tags_without_allow_list_warns(void **state) {
+  (void)state;
+  const char *yaml = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                     "images:\n"
+                     "  authorities: [{name: a, key: k}]\n"
+                     "  rules:\n"
+                     "    - {namespaces: [x], verify: {authorities: [a], images: ['**'], allowTags: true}}\n"
+                     "    - {namespaces: [y], allow: ['r.example/**'], verify: {authorities: [a], allowTags: true}}\n"
+                     "    - {namespaces: [z], verify: {authorities: [a], images: ['r.example/**']}}\n";
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  if (parse(yaml, &cfg, &err) < 0)
+    fail_msg("expected the policy to load, got %s: %s", err.where, err.message);
+  assert_int_equal(cfg->warnings.n, 1);
+  const char *at = "policy.yaml:6:25: images.rules[0].verify: ";
+  if (strncmp(cfg->warnings.items[0], at, strlen(at)) != 0 ||
+      strstr(cfg->warnings.items[0], "allowTags without an allow list in its rule trusts any registry") == NULL)
+    fail_msg("expected the allowTags warning at \"%s\", got \"%s\"", at, cfg->warnings.items[0]);
+  adm_config_free(cfg);
+}
+
 /* Durations, defaults, thresholds and paths resolved against the policy file. */
 static void verify_settings_parse(void **state) {
   (void)state;
@@ -792,6 +815,7 @@ int main(void) {
       cmocka_unit_test(namespace_rule_marks_what_it_gives),
       cmocka_unit_test(verify_settings_parse),
       cmocka_unit_test(verify_without_bounds_warns),
+      cmocka_unit_test(allow_tags_without_allow_list_warns),
       cmocka_unit_test(images_rules_parse),
       cmocka_unit_test(images_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),
