@@ -179,13 +179,19 @@ static enum shed_class shed_class(const struct conn *k, long long now) {
   return now - k->waiting_ns >= SHED_MIN_AGE_NS ? SHED_STALLED : SHED_YOUNG;
 }
 
-/* Lock held. Whether a goes before b: the address holding more
- * connections without a request in progress first, then by shed_class,
+/* Lock held. Whether a goes before b: a stalled head from any address
+ * first (a caller with many addresses, each holding a few silent
+ * connections, must not make the API server's pooled idle ones the
+ * busiest address and have them shed); then the address holding more
+ * connections without a request in progress (so a burst of new ones
+ * costs its own address, not others' idle ones); then by shed_class;
  * then the one that has waited (or been idle) longer. */
 static bool sheds_before(const struct conn *a, const struct conn *b, long long now) {
+  enum shed_class ca = shed_class(a, now), cb = shed_class(b, now);
+  if ((ca == SHED_STALLED) != (cb == SHED_STALLED))
+    return ca == SHED_STALLED;
   if (a->peer->holding != b->peer->holding)
     return a->peer->holding > b->peer->holding;
-  enum shed_class ca = shed_class(a, now), cb = shed_class(b, now);
   if (ca != cb)
     return ca < cb;
   return a->waiting_ns < b->waiting_ns;

@@ -213,16 +213,43 @@ static void of_one_address_stalled_heads_then_idle_then_new(void **state) {
   struct conn *h1 = open_at(s, "10.0.0.1", 100, CONN_HEAD, 100);
   struct conn *h2 = open_at(s, "10.0.0.2", 100, CONN_HEAD, 100);
   struct conn *n3 = arrive(s, "10.0.0.3", 400);
+  /* Stalled heads go first wherever they are; then the busiest address's idle one. */
   assert_true(h1->shut);
+  assert_true(h2->shut);
   assert_true(i1->shut);
-  assert_true(y1->shut);
-  assert_false(y0->shut || h2->shut || n3->shut);
+  assert_false(y1->shut || y0->shut || n3->shut);
   expect_shed(s, 2, 1);
-  /* One each now: the stalled head goes; a young one alone at its address stays. */
+  /* Its young ones go next, the oldest first; a young one alone at its address stays. */
   s->soft_limit = 1;
   shed_over_limit(s, 400 * MS);
-  assert_true(h2->shut);
+  assert_true(y1->shut);
   assert_false(y0->shut || n3->shut);
+  free_table(s);
+}
+
+/* Many addresses each holding a few silent connections (stalled heads)
+ * do not make the API server's pooled idle connections the busiest
+ * address's: every stalled head goes before any idle connection. */
+static void stalled_heads_of_many_addresses_go_before_pooled_idle_ones(void **state) {
+  (void)state;
+  struct adm_server *s = fake_table(32, 12);
+  struct conn *pool[6];
+  for (int i = 0; i < 6; i++)
+    pool[i] = open_at(s, "10.0.0.1", 0, CONN_IDLE, 0);
+  struct conn *silent[12];
+  char ip[32];
+  for (int i = 0; i < 12; i++) {
+    snprintf(ip, sizeof ip, "10.1.0.%d", i / 3);
+    silent[i] = open_at(s, ip, 100, CONN_HEAD, 100);
+  }
+  shed_over_limit(s, 1000 * MS);
+  for (int i = 0; i < 6; i++)
+    if (pool[i]->shut)
+      fail_msg("expected the pooled idle connection %d kept while stalled heads remain", i);
+  int shed = 0;
+  for (int i = 0; i < 12; i++)
+    shed += silent[i]->shut;
+  assert_int_equal(shed, 6);
   free_table(s);
 }
 
@@ -516,6 +543,7 @@ int main(void) {
       cmocka_unit_test(only_a_request_that_finds_no_free_slot_counts_a_wait),
       cmocka_unit_test(idle_connections_of_the_heaviest_address_go_first),
       cmocka_unit_test(of_one_address_stalled_heads_then_idle_then_new),
+      cmocka_unit_test(stalled_heads_of_many_addresses_go_before_pooled_idle_ones),
       cmocka_unit_test(a_burst_of_new_connections_sheds_its_own_not_the_idle_of_others),
       cmocka_unit_test(newcomers_are_not_shed_to_keep_the_reserve),
       cmocka_unit_test(a_full_table_refuses_and_gives_entries_back),
