@@ -591,6 +591,23 @@ static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *pa
   return parsers[k->type](p, obj, k->key, path, field, flag);
 }
 
+/* The key types whose value is a struct adm_names. */
+static bool names_type(enum adm_key_type t) {
+  switch (t) {
+  case ADM_KEY_NAMES:
+  case ADM_KEY_NAMESPACES:
+  case ADM_KEY_RESOURCE_NAMES:
+  case ADM_KEY_CAPABILITIES:
+  case ADM_KEY_PROFILES:
+  case ADM_KEY_PROC_MOUNTS:
+  case ADM_KEY_SYSCTLS:
+  case ADM_KEY_TAG_GLOBS:
+    return true;
+  default:
+    return false;
+  }
+}
+
 /* Whether a rule gave the key a value that requires something. */
 static bool key_is_set(const struct adm_key_spec *k, const void *base) {
   const char *field = (const char *)base + k->offset;
@@ -609,17 +626,8 @@ static bool key_is_set(const struct adm_key_spec *k, const void *base) {
     return ((const struct adm_image_patterns *)field)->n != 0;
   case ADM_KEY_VERIFY:
     return ((const struct adm_images_verify *)field)->set;
-  case ADM_KEY_NAMES:
-  case ADM_KEY_NAMESPACES:
-  case ADM_KEY_RESOURCE_NAMES:
-  case ADM_KEY_CAPABILITIES:
-  case ADM_KEY_PROFILES:
-  case ADM_KEY_PROC_MOUNTS:
-  case ADM_KEY_SYSCTLS:
-  case ADM_KEY_TAG_GLOBS:
-    return ((const struct adm_names *)field)->n != 0;
   default:
-    return false;
+    return names_type(k->type) && ((const struct adm_names *)field)->n != 0;
   }
 }
 
@@ -810,21 +818,15 @@ static void free_key(const struct adm_key_spec *k, void *base) {
   case ADM_KEY_VERIFY:
     adm__cfg_free_verify((struct adm_images_verify *)field);
     break;
-  case ADM_KEY_NAMES:
-  case ADM_KEY_NAMESPACES:
-  case ADM_KEY_RESOURCE_NAMES:
-  case ADM_KEY_CAPABILITIES:
-  case ADM_KEY_PROFILES:
-  case ADM_KEY_PROC_MOUNTS:
-  case ADM_KEY_SYSCTLS:
-  case ADM_KEY_TAG_GLOBS:
-    adm__cfg_free_names((struct adm_names *)field);
-    break;
   case ADM_KEY_SELECTOR: /* the rule's, freed below */
   case ADM_KEY_MODE:
   case ADM_KEY_TRUE:
   case ADM_KEY_FALSE:
   case ADM_KEY_ID_RANGE:
+    break;
+  default:
+    if (names_type(k->type))
+      adm__cfg_free_names((struct adm_names *)field);
     break;
   }
 }
