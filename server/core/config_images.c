@@ -553,6 +553,15 @@ enum { VERIFY_AUTHORITIES = 1, VERIFY_THRESHOLD, VERIFY_REQUIRED, VERIFY_N = N(v
 
 const struct adm__cfg_table adm__cfg_verify_keys = {verify_keys, N(verify_keys), NULL};
 
+/* Whether a pattern of l matches images of any registry (its host is a
+ * wildcard, as in "**" or "*.io/app"). */
+static bool any_host_pattern(const struct adm_image_patterns *l) {
+  for (size_t i = 0; i < l->n; i++)
+    if (l->items[i].text[0] == '*')
+      return true;
+  return false;
+}
+
 int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const char *key, const char *rule_path,
                           struct adm_images_verify *out) {
   const char *k_authorities = verify_keys[VERIFY_AUTHORITIES].key, *k_required = verify_keys[VERIFY_REQUIRED].key;
@@ -605,9 +614,10 @@ int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const ch
                      "caller can make admitd connect to any host; add allow: [your registries] to the rule");
   /* With tags admitted, a registry names the digest a tag stands for:
    * one that lies (or is the caller's own) names a signed digest and later
-   * serves anything under the tag. Only registries the rule allows are
-   * then to be trusted with that. */
-  else if (out->allow_tags && json_object_get(rule, "allow") == NULL)
+   * serves anything under the tag. Only registries the rule names (in an
+   * allow list, or as the host of its images patterns) are to be trusted
+   * with that. */
+  else if (out->allow_tags && json_object_get(rule, "allow") == NULL && any_host_pattern(&out->images))
     adm__cfg_warn_at(p, rule, key, path,
                      "allowTags without an allow list in its rule trusts any registry a pod names to say which "
                      "digest a tag is, and to serve that digest later; add allow: [your registries] to the rule");

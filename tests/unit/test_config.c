@@ -519,7 +519,9 @@ static void verify_without_bounds_warns(void **state) {
 }
 
 /* allowTags lets a registry say which digest a tag is: without an allow
- * list in the rule, any registry a pod names is trusted with that. */
+ * list in the rule, and with images patterns that match any registry, any
+ * registry a pod names is trusted with that; patterns naming a registry
+ * bound it. */
 static void allow_tags_without_allow_list_warns(void **state) {
   (void)state;
   const char *yaml = "apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
@@ -528,16 +530,18 @@ static void allow_tags_without_allow_list_warns(void **state) {
                      "  rules:\n"
                      "    - {namespaces: [x], verify: {authorities: [a], images: ['**'], allowTags: true}}\n"
                      "    - {namespaces: [y], allow: ['r.example/**'], verify: {authorities: [a], allowTags: true}}\n"
-                     "    - {namespaces: [z], verify: {authorities: [a], images: ['r.example/**']}}\n";
+                     "    - {namespaces: [z], verify: {authorities: [a], images: ['r.example/**'], allowTags: true}}\n"
+                     "    - {namespaces: [v], verify: {authorities: [a], images: ['*.io/app'], allowTags: true}}\n";
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
   if (parse(yaml, &cfg, &err) < 0)
     fail_msg("expected the policy to load, got %s: %s", err.where, err.message);
-  assert_int_equal(cfg->warnings.n, 1);
-  const char *at = "policy.yaml:6:25: images.rules[0].verify: ";
-  if (strncmp(cfg->warnings.items[0], at, strlen(at)) != 0 ||
-      strstr(cfg->warnings.items[0], "allowTags without an allow list in its rule trusts any registry") == NULL)
-    fail_msg("expected the allowTags warning at \"%s\", got \"%s\"", at, cfg->warnings.items[0]);
+  assert_int_equal(cfg->warnings.n, 2);
+  const char *at[] = {"policy.yaml:6:25: images.rules[0].verify: ", "policy.yaml:9:25: images.rules[3].verify: "};
+  for (size_t i = 0; i < 2; i++)
+    if (strncmp(cfg->warnings.items[i], at[i], strlen(at[i])) != 0 ||
+        strstr(cfg->warnings.items[i], "allowTags without an allow list in its rule trusts any registry") == NULL)
+      fail_msg("expected the allowTags warning at \"%s\", got \"%s\"", at[i], cfg->warnings.items[i]);
   adm_config_free(cfg);
 }
 
