@@ -106,7 +106,8 @@ int adm_json_depth_exceeds(const char *body, size_t len, int limit) {
   while (p < end) {
     char ch = *p++;
     if (ch == '"') {
-      if ((p = skip_string(p, end)) == NULL)
+      p = skip_string(p, end);
+      if (p == NULL)
         return 0; /* unterminated: the parser will say so */
     } else if (ch == '{' || ch == '[') {
       if (++depth > limit)
@@ -426,7 +427,8 @@ static const char *valid_key(const char *p, const char *end, struct valid_key *k
   if (p >= end || *p != '"' || *n_keys - first >= VALID_MAX_KEYS || *n_keys >= VALID_MAX_OPEN_KEYS)
     return NULL;
   struct valid_key k = {.s = p + 1};
-  if ((p = valid_string(p + 1, end, &k.escaped)) == NULL)
+  p = valid_string(p + 1, end, &k.escaped);
+  if (p == NULL)
     return NULL;
   k.n = (size_t)(p - 1 - k.s);
   for (size_t i = first; i < *n_keys; i++)
@@ -551,7 +553,8 @@ int adm_review_prune(char *body, size_t *len, int limit) {
     char ch = *p++;
     if (ch == '"') {
       const char *s0 = p;
-      if ((p = skip_string(p, end)) == NULL)
+      p = skip_string(p, end);
+      if (p == NULL)
         break;
       if (expect_key) {
         pending = classify_key(s0, (size_t)(p - 1 - s0));
@@ -631,6 +634,23 @@ static int want_string(const json_t *parent, const char *key, const char *path, 
   return 0;
 }
 
+/* String fields of one object, read in order; the first error stops. */
+struct string_field {
+  const char *key;
+  bool required;
+  const char **out;
+};
+
+static int want_strings(const json_t *parent, const char *path, const struct string_field *f, size_t n,
+                        struct adm_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = want_string(parent, f[i].key, path, f[i].required, f[i].out, err);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
 static int want_gvx(const json_t *req, const char *key, const char *last, const char **g, const char **v,
                     const char **x, struct adm_error *err) {
   const json_t *o = json_object_get(req, key);
@@ -641,11 +661,8 @@ static int want_gvx(const json_t *req, const char *key, const char *last, const 
     return 0;
   if (!json_is_object(o))
     return adm_fail(err, ADM_ETYPE, path, "expected an object");
-  int rc;
-  if ((rc = want_string(o, "group", path, false, g, err)) < 0 ||
-      (rc = want_string(o, "version", path, false, v, err)) < 0 || (rc = want_string(o, last, path, false, x, err)) < 0)
-    return rc;
-  return 0;
+  const struct string_field fields[] = {{"group", false, g}, {"version", false, v}, {last, false, x}};
+  return want_strings(o, path, fields, sizeof fields / sizeof *fields, err);
 }
 
 /* The body for json_load_callback(), cut off once the arena has failed:
@@ -712,8 +729,9 @@ int adm_review_from_json(json_t *root, struct adm_review_request *out, struct ad
     rc = adm_fail(err, ADM_ETYPE, "$", "expected an AdmissionReview object");
     goto fail;
   }
-  if ((rc = want_string(root, "apiVersion", "$", true, &api_version, err)) < 0 ||
-      (rc = want_string(root, "kind", "$", true, &kind, err)) < 0)
+  const struct string_field envelope[] = {{"apiVersion", true, &api_version}, {"kind", true, &kind}};
+  rc = want_strings(root, "$", envelope, sizeof envelope / sizeof *envelope, err);
+  if (rc < 0)
     goto fail;
   if (strcmp(api_version, "admission.k8s.io/v1") != 0 && strcmp(api_version, "admission.k8s.io/v1beta1") != 0) {
     rc = adm_fail(err, ADM_EUNSUPPORTED, "$.apiVersion",
@@ -734,19 +752,24 @@ int adm_review_from_json(json_t *root, struct adm_review_request *out, struct ad
     rc = adm_fail(err, ADM_ETYPE, "$.request", "expected an object");
     goto fail;
   }
-  if ((rc = want_string(req, "uid", "request", true, &out->uid, err)) < 0)
+  rc = want_string(req, "uid", "request", true, &out->uid, err);
+  if (rc < 0)
     goto fail;
   if (out->uid[0] == '\0') {
     rc = adm_fail(err, ADM_EMISSING, "request.uid", "must not be empty");
     goto fail;
   }
-  if ((rc = want_gvx(req, "kind", "kind", &out->kind_group, &out->kind_version, &out->kind_kind, err)) < 0 ||
-      (rc = want_gvx(req, "resource", "resource", &out->resource_group, &out->resource_version, &out->resource_resource,
-                     err)) < 0 ||
-      (rc = want_string(req, "subResource", "request", false, &out->sub_resource, err)) < 0 ||
-      (rc = want_string(req, "name", "request", false, &out->name, err)) < 0 ||
-      (rc = want_string(req, "namespace", "request", false, &out->namespace, err)) < 0 ||
-      (rc = want_string(req, "operation", "request", true, &out->operation, err)) < 0)
+  rc = want_gvx(req, "kind", "kind", &out->kind_group, &out->kind_version, &out->kind_kind, err);
+  if (rc == 0)
+    rc = want_gvx(req, "resource", "resource", &out->resource_group, &out->resource_version, &out->resource_resource,
+                  err);
+  const struct string_field request[] = {{"subResource", false, &out->sub_resource},
+                                         {"name", false, &out->name},
+                                         {"namespace", false, &out->namespace},
+                                         {"operation", true, &out->operation}};
+  if (rc == 0)
+    rc = want_strings(req, "request", request, sizeof request / sizeof *request, err);
+  if (rc < 0)
     goto fail;
   out->username = "";
   const json_t *ui = json_object_get(req, "userInfo");
@@ -755,7 +778,8 @@ int adm_review_from_json(json_t *root, struct adm_review_request *out, struct ad
       rc = adm_fail(err, ADM_ETYPE, "request.userInfo", "expected an object");
       goto fail;
     }
-    if ((rc = want_string(ui, "username", "request.userInfo", false, &out->username, err)) < 0)
+    rc = want_string(ui, "username", "request.userInfo", false, &out->username, err);
+    if (rc < 0)
       goto fail;
   }
   const json_t *dry = json_object_get(req, "dryRun");
