@@ -360,8 +360,8 @@ static int ref_parse(const char *s, struct adm_image_ref *out, const char **why)
 
   struct split sp;
   split_reference(s, n, &sp);
-  int rc;
-  if (sp.has_digest && (rc = digest_check(sp.digest, sp.digest_len, why)) < 0)
+  int rc = sp.has_digest ? digest_check(sp.digest, sp.digest_len, why) : 0;
+  if (rc < 0)
     return rc;
   if (sp.has_tag && !tag_ok(sp.tag, sp.tag_len))
     return fail(why, ADM_EPARSE, "invalid tag");
@@ -369,7 +369,8 @@ static int ref_parse(const char *s, struct adm_image_ref *out, const char **why)
     return fail(why, ADM_EPARSE, "missing repository name");
 
   struct span host, path;
-  if ((rc = split_host(&sp, false, &host, &path, why)) < 0)
+  rc = split_host(&sp, false, &host, &path, why);
+  if (rc < 0)
     return rc;
   const char *p = path.s;
   size_t path_len = path.n;
@@ -382,7 +383,8 @@ static int ref_parse(const char *s, struct adm_image_ref *out, const char **why)
       return fail(why, ADM_EPARSE, "invalid repository name");
     i += c + 1;
   }
-  if ((rc = join_name(host.s, host.n, p, path_len, true, out->name, out->domain, &out->path_offset, why)) < 0)
+  rc = join_name(host.s, host.n, p, path_len, true, out->name, out->domain, &out->path_offset, why);
+  if (rc < 0)
     return rc;
   if (sp.has_tag)
     snprintf(out->tag, sizeof out->tag, "%.*s", (int)sp.tag_len, sp.tag);
@@ -613,7 +615,8 @@ static int pattern_parse(const char *s, struct adm_image_pattern *out, const cha
     out->has_digest = true;
   }
   if (sp.has_tag) {
-    if ((rc = check_glob(sp.tag, sp.tag_len, ADM_IMAGE_TAG_MAX, tag_char, "invalid tag pattern", why)) < 0)
+    rc = check_glob(sp.tag, sp.tag_len, ADM_IMAGE_TAG_MAX, tag_char, "invalid tag pattern", why);
+    if (rc < 0)
       return rc;
     if (sp.tag[0] == '.' || sp.tag[0] == '-')
       return fail(why, ADM_EPARSE, "invalid tag pattern");
@@ -625,7 +628,8 @@ static int pattern_parse(const char *s, struct adm_image_pattern *out, const cha
 
   /* A leading "**" names no host: the glob is matched as written. */
   if (sp.name_len >= 2 && sp.name[0] == '*' && sp.name[1] == '*' && (sp.name_len == 2 || sp.name[2] == '/')) {
-    if ((rc = check_path_glob(sp.name, sp.name_len, why)) < 0)
+    rc = check_path_glob(sp.name, sp.name_len, why);
+    if (rc < 0)
       return rc;
     if (sp.name_len > ADM_IMAGE_NAME_MAX)
       return fail(why, ADM_ETOOBIG, "repository name must not be more than 255 characters");
@@ -633,9 +637,11 @@ static int pattern_parse(const char *s, struct adm_image_pattern *out, const cha
     return 0;
   }
   struct span host, path;
-  if ((rc = split_host(&sp, true, &host, &path, why)) < 0)
+  rc = split_host(&sp, true, &host, &path, why);
+  if (rc < 0)
     return rc;
-  if ((rc = check_path_glob(path.s, path.n, why)) < 0)
+  rc = check_path_glob(path.s, path.n, why);
+  if (rc < 0)
     return rc;
   char dom[ADM_IMAGE_NAME_MAX + 1];
   size_t off;

@@ -147,18 +147,22 @@ static int creds_from_pem(const gnutls_datum_t *cert_pem, const gnutls_datum_t *
   }
   c->expiry = (long long)gnutls_x509_crt_get_expiration_time(crts[0]);
   for (unsigned i = 0; i < n; i++) {
-    if ((rc = gnutls_pcert_import_x509(&c->pcerts[i], crts[i], 0)) < 0) {
+    rc = gnutls_pcert_import_x509(&c->pcerts[i], crts[i], 0);
+    if (rc < 0) {
       rc = gtls_fail(err, cert_where, "certificate", rc);
       goto fail_crts;
     }
     c->n_pcerts++;
   }
-  if ((rc = gnutls_privkey_init(&c->key)) < 0 ||
-      (rc = gnutls_privkey_import_x509_raw(c->key, key_pem, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+  rc = gnutls_privkey_init(&c->key);
+  if (rc >= 0)
+    rc = gnutls_privkey_import_x509_raw(c->key, key_pem, GNUTLS_X509_FMT_PEM, NULL, 0);
+  if (rc < 0) {
     rc = gtls_fail(err, key_where, "not a PEM private key", rc);
     goto fail_crts;
   }
-  if ((rc = check_key_matches(c->key, &c->pcerts[0], key_where, err)) < 0)
+  rc = check_key_matches(c->key, &c->pcerts[0], key_where, err);
+  if (rc < 0)
     goto fail_crts;
   for (unsigned i = 0; i < n; i++)
     gnutls_x509_crt_deinit(crts[i]);
@@ -195,9 +199,11 @@ static int load_files(const char *cert_path, const char *key_path, bool only_if_
   unsigned char digest[DIGEST_BYTES];
   int rc;
   *out = NULL;
-  if ((rc = adm_read_regular_file(cert_path, 1 << 20, &cert, &clen, err)) < 0)
+  rc = adm_read_regular_file(cert_path, 1 << 20, &cert, &clen, err);
+  if (rc < 0)
     return rc;
-  if ((rc = adm_read_regular_file(key_path, 1 << 20, &key, &klen, err)) < 0) {
+  rc = adm_read_regular_file(key_path, 1 << 20, &key, &klen, err);
+  if (rc < 0) {
     free(cert);
     return rc;
   }
@@ -238,35 +244,52 @@ int adm_tls_creds_self_signed(struct adm_tls_creds **out, gnutls_datum_t *cert_p
   const char *where = "self-signed certificate";
   int rc;
   cert_pem->data = NULL;
-  if ((rc = gnutls_x509_privkey_init(&key)) < 0 ||
-      (rc = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) <
-          0 ||
-      (rc = gnutls_x509_crt_init(&crt)) < 0) {
+  rc = gnutls_x509_privkey_init(&key);
+  if (rc >= 0)
+    rc = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_init(&crt);
+  if (rc < 0) {
     rc = gtls_fail(err, where, "key generation", rc);
     goto done;
   }
   unsigned char serial[16];
-  if ((rc = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof serial)) < 0) {
+  rc = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof serial);
+  if (rc < 0) {
     rc = gtls_fail(err, where, "random serial", rc);
     goto done;
   }
   serial[0] &= 0x7f; /* positive */
   time_t now = time(NULL);
   static const char ip[4] = {127, 0, 0, 1};
-  if ((rc = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
-      (rc = gnutls_x509_crt_set_serial(crt, serial, sizeof serial)) < 0 ||
-      (rc = gnutls_x509_crt_set_activation_time(crt, now - 3600)) < 0 ||
-      (rc = gnutls_x509_crt_set_expiration_time(crt, now + 365 * 24 * 3600)) < 0 ||
-      (rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "admitd self-signed", 18)) < 0 ||
-      (rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9, GNUTLS_FSAN_APPEND)) < 0 ||
-      (rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip, 4, GNUTLS_FSAN_APPEND)) < 0 ||
-      (rc = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
-      (rc = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
-      (rc = gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
-      (rc = gnutls_x509_crt_set_key(crt, key)) < 0 ||
-      (rc = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
-      (rc = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, cert_pem)) < 0 ||
-      (rc = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &key_pem)) < 0) {
+  rc = gnutls_x509_crt_set_version(crt, 3);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_serial(crt, serial, sizeof serial);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_activation_time(crt, now - 3600);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_expiration_time(crt, now + 365 * 24 * 3600);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "admitd self-signed", 18);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9, GNUTLS_FSAN_APPEND);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip, 4, GNUTLS_FSAN_APPEND);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_basic_constraints(crt, 0, -1);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_set_key(crt, key);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0);
+  if (rc >= 0)
+    rc = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, cert_pem);
+  if (rc >= 0)
+    rc = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &key_pem);
+  if (rc < 0) {
     rc = gtls_fail(err, where, "certificate", rc);
     goto done;
   }
@@ -331,7 +354,8 @@ static int client_ca_from_pem(const char *path, const gnutls_datum_t *pem, struc
     rc = adm_fail(err, ADM_ENOMEM, path, "out of memory");
     goto done;
   }
-  if ((rc = gnutls_x509_trust_list_init(&ca->trust, 0)) < 0) {
+  rc = gnutls_x509_trust_list_init(&ca->trust, 0);
+  if (rc < 0) {
     free(ca);
     rc = gtls_fail(err, path, "trust list", rc);
     goto done;
@@ -503,7 +527,8 @@ enum adm_tls_client adm_tls_client_check(gnutls_session_t session) {
   pthread_mutex_lock(&creds_lock);
   /* Found again: the entry may have gone (or come) while unlocked. An
    * error is not remembered, so the next request tries again. */
-  if ((u = *session_find_locked(session)) != NULL && v != ADM_TLS_CLIENT_ERROR) {
+  u = *session_find_locked(session);
+  if (u != NULL && v != ADM_TLS_CLIENT_ERROR) {
     u->client_gen = ca->gen;
     u->client = v;
   }

@@ -145,7 +145,8 @@ void *adm_arena_alloc(struct adm_arena *a, size_t n) {
         size = a->used_total < (1u << 20) ? a->used_total : (1u << 20);
       if (rounded > size)
         size = rounded;
-      if ((b = block_new(a, size, rounded)) == NULL)
+      b = block_new(a, size, rounded);
+      if (b == NULL)
         return NULL;
     }
     b->next = a->head;

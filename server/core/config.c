@@ -528,7 +528,8 @@ static const struct adm__cfg_table upstream_root = {top_keys, N(top_keys), &pod_
 
 static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
   int rc;
-  if ((rc = adm__cfg_check_table(p, root, "", &top_table, ADM__CFG_ADMITD)) < 0)
+  rc = adm__cfg_check_table(p, root, "", &top_table, ADM__CFG_ADMITD);
+  if (rc < 0)
     return rc;
   /* A wrong dryRun or a podSecurity that is no mapping stops here; past
    * that, each section is checked even after an error in another, so that
@@ -540,11 +541,13 @@ static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
       rc = adm__cfg_parse_family(p, root, k->family->id, k->sub);
     } else if (k->sub) {
       const json_t *v;
-      if ((rc = adm__cfg_want_type(p, root, k->key, "", JSON_OBJECT, "a mapping", &v)) < 0)
+      rc = adm__cfg_want_type(p, root, k->key, "", JSON_OBJECT, "a mapping", &v);
+      if (rc < 0)
         return rc;
       rc = v ? parse_section(p, v, k->key, k->sub, p->cfg, ADM__CFG_ADMITD) : 0;
     } else if (k->parse) {
-      if ((rc = k->parse(p, root, k->key, "", k, (char *)p->cfg + k->offset, NULL)) < 0)
+      rc = k->parse(p, root, k->key, "", k, (char *)p->cfg + k->offset, NULL);
+      if (rc < 0)
         return rc;
     }
     if (first == 0)
@@ -583,8 +586,10 @@ static const struct adm__cfg_table admission_table = {admission_keys, N(admissio
 static int parse_admission_configuration(struct adm__cfg_parse *p, const json_t *root) {
   int rc;
   const json_t *plugins;
-  if ((rc = adm__cfg_check_table(p, root, "", &admission_table, ADM__CFG_UPSTREAM)) < 0 ||
-      (rc = adm__cfg_want_type(p, root, admission_keys[0].key, "", JSON_ARRAY, "a list", &plugins)) < 0)
+  rc = adm__cfg_check_table(p, root, "", &admission_table, ADM__CFG_UPSTREAM);
+  if (rc >= 0)
+    rc = adm__cfg_want_type(p, root, admission_keys[0].key, "", JSON_ARRAY, "a list", &plugins);
+  if (rc < 0)
     return rc;
   for (size_t i = 0; plugins && i < json_array_size(plugins); i++) {
     const json_t *pl = json_array_get(plugins, i);

@@ -249,9 +249,12 @@ static int p_id_range(struct adm__cfg_parse *p, const json_t *obj, const char *k
   char full[200];
   key_path(full, sizeof full, path, key);
   struct adm_id_range *r = field;
-  if ((rc = adm__cfg_check_keys(p, range, full, keys)) < 0 ||
-      (rc = get_id(p, range, "min", full, &r->has_min, &r->min)) < 0 ||
-      (rc = get_id(p, range, "max", full, &r->has_max, &r->max)) < 0)
+  rc = adm__cfg_check_keys(p, range, full, keys);
+  if (rc >= 0)
+    rc = get_id(p, range, "min", full, &r->has_min, &r->min);
+  if (rc >= 0)
+    rc = get_id(p, range, "max", full, &r->has_max, &r->max);
+  if (rc < 0)
     return rc;
   if (r->has_min && r->has_max && r->min > r->max)
     return ERR(p, obj, key, full, ADM_EINVAL, "min is greater than max%s", "");
@@ -457,10 +460,14 @@ static int parse_expression(struct adm__cfg_parse *p, const json_t *arr, size_t 
   int rc;
   const json_t *k, *op;
   struct adm_names values = {0};
-  if ((rc = adm__cfg_check_keys(p, e, full, keys)) < 0 ||
-      (rc = adm__cfg_want_type(p, e, "key", full, JSON_STRING, "a label key", &k)) < 0 ||
-      (rc = adm__cfg_want_type(p, e, "operator", full, JSON_STRING, "In, NotIn, Exists or DoesNotExist", &op)) < 0 ||
-      (rc = adm__cfg_get_names(p, e, "values", full, &values)) < 0)
+  rc = adm__cfg_check_keys(p, e, full, keys);
+  if (rc >= 0)
+    rc = adm__cfg_want_type(p, e, "key", full, JSON_STRING, "a label key", &k);
+  if (rc >= 0)
+    rc = adm__cfg_want_type(p, e, "operator", full, JSON_STRING, "In, NotIn, Exists or DoesNotExist", &op);
+  if (rc >= 0)
+    rc = adm__cfg_get_names(p, e, "values", full, &values);
+  if (rc < 0)
     goto done;
   enum adm_selector_op o;
   if (k == NULL || op == NULL) {
@@ -502,9 +509,12 @@ static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *k
     return rc;
   char full[200], sub[256];
   key_path(full, sizeof full, path, key);
-  if ((rc = adm__cfg_check_keys(p, sel, full, keys)) < 0 ||
-      (rc = adm__cfg_want_type(p, sel, "matchLabels", full, JSON_OBJECT, "a mapping of labels", &labels)) < 0 ||
-      (rc = adm__cfg_want_type(p, sel, "matchExpressions", full, JSON_ARRAY, "a list of expressions", &exprs)) < 0)
+  rc = adm__cfg_check_keys(p, sel, full, keys);
+  if (rc >= 0)
+    rc = adm__cfg_want_type(p, sel, "matchLabels", full, JSON_OBJECT, "a mapping of labels", &labels);
+  if (rc >= 0)
+    rc = adm__cfg_want_type(p, sel, "matchExpressions", full, JSON_ARRAY, "a list of expressions", &exprs);
+  if (rc < 0)
     return rc;
   const char *k;
   const json_t *v;

@@ -82,7 +82,8 @@ static int add_list(struct adm_manifest_set *set, json_t *list, const struct doc
     int rc = fill_typed_item(list, it);
     if (rc < 0)
       return adm_fail(err, rc, where, "out of memory");
-    if ((rc = add_tree(set, it, at, path, depth + 1, err)) < 0)
+    rc = add_tree(set, it, at, path, depth + 1, err);
+    if (rc < 0)
       return rc;
   }
   return 0;
@@ -214,7 +215,8 @@ static int each_json(struct reader *r, const char *text, size_t len) {
     }
     int rc;
     if (bracketed && end - c.off > ADM_MANIFEST_MAX_DOC_BYTES) {
-      if ((rc = too_large(r, doc, line)) < 0)
+      rc = too_large(r, doc, line);
+      if (rc < 0)
         return rc;
       advance(&c, end);
       skip_space(&c);

@@ -316,7 +316,8 @@ static enum resolved resolve_plain(enum adm_yaml_schema schema, const char *v, j
     *out = json_null();
     return RESOLVED;
   }
-  if ((b = find_bool(v)) != NULL && (!b->yaml11 || schema == ADM_YAML_MANIFEST)) {
+  b = find_bool(v);
+  if (b != NULL && (!b->yaml11 || schema == ADM_YAML_MANIFEST)) {
     *out = json_boolean(b->value);
     return RESOLVED;
   }
@@ -536,7 +537,8 @@ static int parse_sequence(struct loader *l, yaml_event_t *start, int depth, json
   int rc = remember_anchor(l, start->data.sequence_start.anchor, arr, l->nodes++, &slot);
   for (size_t i = 0; rc == 0; i++) {
     yaml_event_t iev;
-    if ((rc = next_event(l, &iev)) < 0)
+    rc = next_event(l, &iev);
+    if (rc < 0)
       break;
     if (iev.type == YAML_SEQUENCE_END_EVENT) {
       yaml_event_delete(&iev);
@@ -546,7 +548,8 @@ static int parse_sequence(struct loader *l, yaml_event_t *start, int depth, json
     }
     yaml_mark_t imark = iev.start_mark;
     json_t *item = NULL;
-    if ((rc = parse_node(l, &iev, depth + 1, &item)) < 0)
+    rc = parse_node(l, &iev, depth + 1, &item);
+    if (rc < 0)
       break;
     rc = json_array_append_new(arr, item) < 0 ? nomem(l) : add_mark(l, arr, NULL, i, imark);
   }
@@ -610,10 +613,13 @@ static int parse_document(struct loader *l, unsigned line) {
   l->n_aliases = l->nodes = l->alias_nodes = 0;
   json_t *root = NULL;
   int rc = parse_next(l, 0, &root);
-  if (rc < 0 || (rc = add_doc(l, root, line)) < 0)
+  if (rc >= 0)
+    rc = add_doc(l, root, line);
+  if (rc < 0)
     return rc;
   yaml_event_t end;
-  if ((rc = next_event(l, &end)) < 0)
+  rc = next_event(l, &end);
+  if (rc < 0)
     return rc;
   yaml_event_delete(&end);
   return 0;
@@ -640,15 +646,19 @@ int adm_yaml_load_part(const char *buf, size_t len, const char *file, enum adm_y
   int rc = 0;
   for (;;) {
     yaml_event_t ev;
-    if ((rc = next_event(&l, &ev)) < 0)
+    rc = next_event(&l, &ev);
+    if (rc < 0)
       break;
     yaml_event_type_t type = ev.type;
     unsigned line = (unsigned)(l.line0 + ev.start_mark.line + 1);
     yaml_event_delete(&ev);
     if (type == YAML_STREAM_END_EVENT)
       break;
-    if (type == YAML_DOCUMENT_START_EVENT && (rc = parse_document(&l, line)) < 0)
-      break;
+    if (type == YAML_DOCUMENT_START_EVENT) {
+      rc = parse_document(&l, line);
+      if (rc < 0)
+        break;
+    }
   }
   yaml_parser_delete(&l.parser);
   free(l.anchors);

@@ -189,9 +189,11 @@ int adm_registry_client_new(const struct adm_registry_options *o, struct adm_reg
       goto fail;
     }
   }
-  if (o->credentials_file != NULL && o->credentials_file[0] != '\0' &&
-      (rc = adm__reg_load_credentials(c, o->credentials_file, err)) < 0)
-    goto fail;
+  if (o->credentials_file != NULL && o->credentials_file[0] != '\0') {
+    rc = adm__reg_load_credentials(c, o->credentials_file, err);
+    if (rc < 0)
+      goto fail;
+  }
   *out = c;
   return 0;
 fail:

@@ -235,7 +235,8 @@ enum adm_fetch_outcome adm__reg_exchange_run(struct adm_registry_client *c, CURL
       if (grants[i].header != NULL && adm__reg_same_origin(&here, &grants[i].to))
         authorization = grants[i].header;
     if (authorization != NULL) {
-      if ((t = curl_slist_append(hdrs, authorization)) == NULL) {
+      t = curl_slist_append(hdrs, authorization);
+      if (t == NULL) {
         curl_slist_free_all(hdrs);
         o = adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "out of memory");
         break;

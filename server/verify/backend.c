@@ -250,11 +250,13 @@ static int prepare_runtime(struct adm_config *cfg, bool offline, void (*report)(
         .resolve_ttl_ms = im->cache_resolve_ttl_ms,
         .max_entries = im->cache_max_entries,
     };
-    if ((rc = adm_sig_cache_new(&co, &rt->cache)) < 0) {
+    rc = adm_sig_cache_new(&co, &rt->cache);
+    if (rc < 0) {
       adm_fail(err, rc, "images.cache", "cannot make the cache");
       goto fail;
     }
-    if ((rc = make_client(rt, cfg, err)) < 0) {
+    rc = make_client(rt, cfg, err);
+    if (rc < 0) {
       if (report)
         report(ctx, err);
       goto fail;

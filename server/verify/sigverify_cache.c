@@ -294,7 +294,9 @@ static void remember_verified(struct adm_sig_cache *c, uint64_t generation, cons
     return;
   uint64_t hash = hash_key(generation, key, len);
   struct entry *e = find(&c->verified, hash, generation, key, len);
-  if (e == NULL && (e = insert(&c->verified, hash, generation, key, len)) == NULL)
+  if (e == NULL)
+    e = insert(&c->verified, hash, generation, key, len);
+  if (e == NULL)
     return;
   e->result = *res;
   e->keep = KEEP_SUCCESS;
