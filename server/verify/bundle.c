@@ -29,36 +29,53 @@ static int parse_entry(struct adm_arena *a, const json_t *v, const struct adm__p
     return adm_fail(err, ADM_ETYPE, p->text, "want an object");
   /* proto3 JSON leaves a zero out: an absent logIndex (the entry's or the
    * proof's) is index 0, the first leaf, and is still checked as such. */
-  if ((rc = adm__pj_int64(v, "logIndex", p, false, &e->log_index, NULL, err)) < 0 ||
-      (rc = adm__pj_object(v, "logId", p, true, &lid, err)) < 0 ||
-      (rc = adm__pj_object(v, "kindVersion", p, true, &kv, err)) < 0 ||
-      (rc = adm__pj_int64(v, "integratedTime", p, false, &e->integrated_time, &e->has_integrated_time, err)) < 0 ||
-      (rc = adm__pj_object(v, "inclusionPromise", p, false, &promise, err)) < 0 ||
-      (rc = adm__pj_object(v, "inclusionProof", p, false, &proof, err)) < 0 ||
-      (rc = adm__pj_bytes(a, v, "canonicalizedBody", p, true, &e->body, err)) < 0 ||
-      (rc = adm__pj_string(a, v, "canonicalizedBody", p, true, &e->body_b64, err)) < 0)
+  rc = adm__pj_int64(v, "logIndex", p, false, &e->log_index, NULL, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "logId", p, true, &lid, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "kindVersion", p, true, &kv, err);
+  if (rc >= 0)
+    rc = adm__pj_int64(v, "integratedTime", p, false, &e->integrated_time, &e->has_integrated_time, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "inclusionPromise", p, false, &promise, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "inclusionProof", p, false, &proof, err);
+  if (rc >= 0)
+    rc = adm__pj_bytes(a, v, "canonicalizedBody", p, true, &e->body, err);
+  if (rc >= 0)
+    rc = adm__pj_string(a, v, "canonicalizedBody", p, true, &e->body_b64, err);
+  if (rc < 0)
     return rc;
   adm__path_key(&sp, p, "logId");
-  if ((rc = adm__pj_bytes(a, lid, "keyId", &sp, true, &e->log_id, err)) < 0)
+  rc = adm__pj_bytes(a, lid, "keyId", &sp, true, &e->log_id, err);
+  if (rc < 0)
     return rc;
   adm__path_key(&sp, p, "kindVersion");
-  if ((rc = adm__pj_string(a, kv, "kind", &sp, true, &e->kind, err)) < 0 ||
-      (rc = adm__pj_string(a, kv, "version", &sp, true, &e->version, err)) < 0)
+  rc = adm__pj_string(a, kv, "kind", &sp, true, &e->kind, err);
+  if (rc >= 0)
+    rc = adm__pj_string(a, kv, "version", &sp, true, &e->version, err);
+  if (rc < 0)
     return rc;
   if (promise) {
     adm__path_key(&sp, p, "inclusionPromise");
-    if ((rc = adm__pj_bytes(a, promise, "signedEntryTimestamp", &sp, true, &e->set, err)) < 0)
+    rc = adm__pj_bytes(a, promise, "signedEntryTimestamp", &sp, true, &e->set, err);
+    if (rc < 0)
       return rc;
   }
   if (proof == NULL)
     return 0;
   e->has_proof = true;
   adm__path_key(&sp, p, "inclusionProof");
-  if ((rc = adm__pj_int64(proof, "logIndex", &sp, false, &e->proof_index, NULL, err)) < 0 ||
-      (rc = adm__pj_int64(proof, "treeSize", &sp, true, &e->tree_size, NULL, err)) < 0 ||
-      (rc = adm__pj_bytes(a, proof, "rootHash", &sp, true, &e->root_hash, err)) < 0 ||
-      (rc = adm__pj_array(proof, "hashes", &sp, false, &hashes, &e->n_hashes, err)) < 0 ||
-      (rc = adm__pj_object(proof, "checkpoint", &sp, false, &cp, err)) < 0)
+  rc = adm__pj_int64(proof, "logIndex", &sp, false, &e->proof_index, NULL, err);
+  if (rc >= 0)
+    rc = adm__pj_int64(proof, "treeSize", &sp, true, &e->tree_size, NULL, err);
+  if (rc >= 0)
+    rc = adm__pj_bytes(a, proof, "rootHash", &sp, true, &e->root_hash, err);
+  if (rc >= 0)
+    rc = adm__pj_array(proof, "hashes", &sp, false, &hashes, &e->n_hashes, err);
+  if (rc >= 0)
+    rc = adm__pj_object(proof, "checkpoint", &sp, false, &cp, err);
+  if (rc < 0)
     return rc;
   if (e->n_hashes > 0) {
     e->hashes = adm_arena_calloc(a, e->n_hashes, sizeof *e->hashes);
@@ -79,7 +96,8 @@ static int parse_entry(struct adm_arena *a, const json_t *v, const struct adm__p
   if (cp) {
     struct adm__path cpp;
     adm__path_key(&cpp, &sp, "checkpoint");
-    if ((rc = adm__pj_string(a, cp, "envelope", &cpp, true, &e->checkpoint, err)) < 0)
+    rc = adm__pj_string(a, cp, "envelope", &cpp, true, &e->checkpoint, err);
+    if (rc < 0)
       return rc;
   }
   return 0;
@@ -105,7 +123,8 @@ static int parse_cert_list(struct adm_arena *a, const json_t *chain, const struc
     const json_t *c = json_array_get(certs, i);
     if (!json_is_object(c))
       return adm_fail(err, ADM_ETYPE, ep.text, "want an object");
-    if ((rc = adm__pj_bytes(a, c, "rawBytes", &ep, true, i == 0 ? &b->leaf : &b->extra[i - 1], err)) < 0)
+    rc = adm__pj_bytes(a, c, "rawBytes", &ep, true, i == 0 ? &b->leaf : &b->extra[i - 1], err);
+    if (rc < 0)
       return rc;
   }
   return 0;
@@ -116,9 +135,12 @@ static int parse_material(struct adm_arena *a, const json_t *vm, struct adm__bun
   struct adm__path vp, sp;
   adm__path_key(&vp, NULL, "verificationMaterial");
   int rc;
-  if ((rc = adm__pj_object(vm, "publicKey", &vp, false, &key, err)) < 0 ||
-      (rc = adm__pj_object(vm, "x509CertificateChain", &vp, false, &chain, err)) < 0 ||
-      (rc = adm__pj_object(vm, "certificate", &vp, false, &cert, err)) < 0)
+  rc = adm__pj_object(vm, "publicKey", &vp, false, &key, err);
+  if (rc >= 0)
+    rc = adm__pj_object(vm, "x509CertificateChain", &vp, false, &chain, err);
+  if (rc >= 0)
+    rc = adm__pj_object(vm, "certificate", &vp, false, &cert, err);
+  if (rc < 0)
     return rc;
   if ((key != NULL) + (chain != NULL) + (cert != NULL) != 1)
     return adm_fail(err, ADM_EINVAL, vp.text, "want exactly one of publicKey, x509CertificateChain, certificate");
@@ -126,7 +148,8 @@ static int parse_material(struct adm_arena *a, const json_t *vm, struct adm__bun
     /* Only a hint: the key itself always comes from the policy. */
     b->material = ADM__MAT_KEY;
     adm__path_key(&sp, &vp, "publicKey");
-    if ((rc = adm__pj_string(a, key, "hint", &sp, false, &b->key_hint, err)) < 0)
+    rc = adm__pj_string(a, key, "hint", &sp, false, &b->key_hint, err);
+    if (rc < 0)
       return rc;
   } else if (chain) {
     /* v0.3 carries the leaf alone (BUNDLE_SPEC); a chain there is refused. */
@@ -134,16 +157,20 @@ static int parse_material(struct adm_arena *a, const json_t *vm, struct adm__bun
       return adm_fail(err, ADM_EINVAL, vp.text, "a v0.3 bundle carries a certificate, not a chain");
     b->material = ADM__MAT_CHAIN;
     adm__path_key(&sp, &vp, "x509CertificateChain");
-    if ((rc = parse_cert_list(a, chain, &sp, b, err)) < 0)
+    rc = parse_cert_list(a, chain, &sp, b, err);
+    if (rc < 0)
       return rc;
   } else {
     b->material = ADM__MAT_CERT;
     adm__path_key(&sp, &vp, "certificate");
-    if ((rc = adm__pj_bytes(a, cert, "rawBytes", &sp, true, &b->leaf, err)) < 0)
+    rc = adm__pj_bytes(a, cert, "rawBytes", &sp, true, &b->leaf, err);
+    if (rc < 0)
       return rc;
   }
-  if ((rc = adm__pj_array(vm, "tlogEntries", &vp, false, &entries, &b->n_entries, err)) < 0 ||
-      (rc = adm__pj_object(vm, "timestampVerificationData", &vp, false, &tsd, err)) < 0)
+  rc = adm__pj_array(vm, "tlogEntries", &vp, false, &entries, &b->n_entries, err);
+  if (rc >= 0)
+    rc = adm__pj_object(vm, "timestampVerificationData", &vp, false, &tsd, err);
+  if (rc < 0)
     return rc;
   if (b->n_entries > 0) {
     b->entries = adm_arena_calloc(a, b->n_entries, sizeof *b->entries);
@@ -153,14 +180,16 @@ static int parse_material(struct adm_arena *a, const json_t *vm, struct adm__bun
     for (size_t i = 0; i < b->n_entries; i++) {
       struct adm__path ep;
       adm__path_index(&ep, &sp, i);
-      if ((rc = parse_entry(a, json_array_get(entries, i), &ep, &b->entries[i], err)) < 0)
+      rc = parse_entry(a, json_array_get(entries, i), &ep, &b->entries[i], err);
+      if (rc < 0)
         return rc;
     }
   }
   if (tsd) {
     const json_t *ts;
     adm__path_key(&sp, &vp, "timestampVerificationData");
-    if ((rc = adm__pj_array(tsd, "rfc3161Timestamps", &sp, false, &ts, &b->n_timestamps, err)) < 0)
+    rc = adm__pj_array(tsd, "rfc3161Timestamps", &sp, false, &ts, &b->n_timestamps, err);
+    if (rc < 0)
       return rc;
     b->timestamps = b->n_timestamps ? adm_arena_calloc(a, b->n_timestamps, sizeof *b->timestamps) : NULL;
     if (b->n_timestamps && b->timestamps == NULL)
@@ -172,7 +201,8 @@ static int parse_material(struct adm_arena *a, const json_t *vm, struct adm__bun
       const json_t *t = json_array_get(ts, i);
       if (!json_is_object(t))
         return adm_fail(err, ADM_ETYPE, ep.text, "want an object");
-      if ((rc = adm__pj_bytes(a, t, "signedTimestamp", &ep, true, &b->timestamps[i], err)) < 0)
+      rc = adm__pj_bytes(a, t, "signedTimestamp", &ep, true, &b->timestamps[i], err);
+      if (rc < 0)
         return rc;
     }
   }
@@ -183,8 +213,10 @@ static int parse_content(struct adm_arena *a, const json_t *doc, struct adm__bun
   const json_t *msg, *dsse;
   struct adm__path p, dp;
   int rc;
-  if ((rc = adm__pj_object(doc, "messageSignature", NULL, false, &msg, err)) < 0 ||
-      (rc = adm__pj_object(doc, "dsseEnvelope", NULL, false, &dsse, err)) < 0)
+  rc = adm__pj_object(doc, "messageSignature", NULL, false, &msg, err);
+  if (rc >= 0)
+    rc = adm__pj_object(doc, "dsseEnvelope", NULL, false, &dsse, err);
+  if (rc < 0)
     return rc;
   if ((msg != NULL) == (dsse != NULL))
     return adm_fail(err, ADM_EINVAL, "$", "want exactly one of messageSignature, dsseEnvelope");
@@ -192,13 +224,17 @@ static int parse_content(struct adm_arena *a, const json_t *doc, struct adm__bun
     const json_t *md;
     b->content = ADM__MESSAGE;
     adm__path_key(&p, NULL, "messageSignature");
-    if ((rc = adm__pj_object(msg, "messageDigest", &p, false, &md, err)) < 0 ||
-        (rc = adm__pj_bytes(a, msg, "signature", &p, true, &b->signature, err)) < 0)
+    rc = adm__pj_object(msg, "messageDigest", &p, false, &md, err);
+    if (rc >= 0)
+      rc = adm__pj_bytes(a, msg, "signature", &p, true, &b->signature, err);
+    if (rc < 0)
       return rc;
     if (md) {
       adm__path_key(&dp, &p, "messageDigest");
-      if ((rc = adm__pj_string(a, md, "algorithm", &dp, true, &b->digest_alg, err)) < 0 ||
-          (rc = adm__pj_bytes(a, md, "digest", &dp, true, &b->digest, err)) < 0)
+      rc = adm__pj_string(a, md, "algorithm", &dp, true, &b->digest_alg, err);
+      if (rc >= 0)
+        rc = adm__pj_bytes(a, md, "digest", &dp, true, &b->digest, err);
+      if (rc < 0)
         return rc;
     }
     return 0;
@@ -207,9 +243,12 @@ static int parse_content(struct adm_arena *a, const json_t *doc, struct adm__bun
   size_t n;
   b->content = ADM__DSSE;
   adm__path_key(&p, NULL, "dsseEnvelope");
-  if ((rc = adm__pj_bytes(a, dsse, "payload", &p, true, &b->payload, err)) < 0 ||
-      (rc = adm__pj_string(a, dsse, "payloadType", &p, true, &b->payload_type, err)) < 0 ||
-      (rc = adm__pj_array(dsse, "signatures", &p, true, &sigs, &n, err)) < 0)
+  rc = adm__pj_bytes(a, dsse, "payload", &p, true, &b->payload, err);
+  if (rc >= 0)
+    rc = adm__pj_string(a, dsse, "payloadType", &p, true, &b->payload_type, err);
+  if (rc >= 0)
+    rc = adm__pj_array(dsse, "signatures", &p, true, &sigs, &n, err);
+  if (rc < 0)
     return rc;
   adm__path_key(&dp, &p, "signatures");
   /* The bundle spec allows exactly one signature in the envelope. */

@@ -39,9 +39,12 @@ int adm__statement_parse(struct adm_arena *a, const struct adm__bytes *payload, 
   const json_t *subjects, *pred;
   size_t n;
   int rc;
-  if ((rc = adm__pj_string(a, doc, "_type", NULL, true, &out->type, err)) < 0 ||
-      (rc = adm__pj_string(a, doc, "predicateType", NULL, true, &out->predicate_type, err)) < 0 ||
-      (rc = adm__pj_array(doc, "subject", NULL, true, &subjects, &n, err)) < 0)
+  rc = adm__pj_string(a, doc, "_type", NULL, true, &out->type, err);
+  if (rc >= 0)
+    rc = adm__pj_string(a, doc, "predicateType", NULL, true, &out->predicate_type, err);
+  if (rc >= 0)
+    rc = adm__pj_array(doc, "subject", NULL, true, &subjects, &n, err);
+  if (rc < 0)
     goto done;
   if (strcmp(out->type, "https://in-toto.io/Statement/v1") != 0 &&
       strcmp(out->type, "https://in-toto.io/Statement/v0.1") != 0) {

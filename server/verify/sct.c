@@ -113,7 +113,10 @@ int adm__sct_verify(struct adm_arena *a, const struct adm__bytes *leaf, const st
   struct adm__bytes tbs, issuer_key;
   unsigned char key_hash[32];
   struct adm__der os;
-  if ((rc = precert_tbs(a, leaf, &tbs)) < 0 || (rc = adm__cert_spki(a, issuer, &issuer_key)) < 0) {
+  rc = precert_tbs(a, leaf, &tbs);
+  if (rc >= 0)
+    rc = adm__cert_spki(a, issuer, &issuer_key);
+  if (rc < 0) {
     gnutls_free(ext.data);
     return adm_fail(err, rc, NULL, rc == ADM_ENOMEM ? "out of memory" : "cannot rebuild the precertificate");
   }

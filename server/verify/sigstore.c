@@ -233,7 +233,8 @@ static int run(struct adm_arena *a, const char *bundle, size_t len, const struct
   }
   struct adm__expect x = {
       .signature = &b.signature, .leaf_or_key = keyless ? &b.leaf : &pol->key->spki, .is_key = !keyless, .bundle = &b};
-  if ((rc = check_content(a, &b, &spki, art, &x, res)) < 0 || res->outcome != ADM_SIGSTORE_INTERNAL)
+  rc = check_content(a, &b, &spki, art, &x, res);
+  if (rc < 0 || res->outcome != ADM_SIGSTORE_INTERNAL)
     return rc;
   if (b.content == ADM__DSSE)
     gnutls_hash_fast(GNUTLS_DIG_SHA256, b.payload.data, b.payload.len, x.artifact_sha256);
@@ -250,7 +251,8 @@ static int run(struct adm_arena *a, const char *bundle, size_t len, const struct
       return outcome(res, ADM_SIGSTORE_TLOG_INVALID, "keyless verification needs a verified transparency log entry");
     if (n_times == 0)
       return outcome(res, ADM_SIGSTORE_NO_VERIFIED_TIME, "nothing proves when the signature was made");
-    if ((rc = check_leaf(a, &b, pol, times, n_times, res)) < 0 || res->outcome != ADM_SIGSTORE_INTERNAL)
+    rc = check_leaf(a, &b, pol, times, n_times, res);
+    if (rc < 0 || res->outcome != ADM_SIGSTORE_INTERNAL)
       return rc;
   }
   for (size_t i = 0; i < n_times; i++)

@@ -30,18 +30,25 @@ static int parse_log(struct adm_arena *a, const json_t *v, const struct adm__pat
   int rc;
   if (!json_is_object(v))
     return adm_fail(err, ADM_ETYPE, p->text, "want an object");
-  if ((rc = adm__pj_string(a, v, "baseUrl", p, false, &out->base_url, err)) < 0 ||
-      (rc = adm__pj_object(v, "publicKey", p, true, &pk, err)) < 0 ||
-      (rc = adm__pj_object(v, "logId", p, true, &lid, err)) < 0)
+  rc = adm__pj_string(a, v, "baseUrl", p, false, &out->base_url, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "publicKey", p, true, &pk, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "logId", p, true, &lid, err);
+  if (rc < 0)
     return rc;
   adm__path_key(&kp, p, "publicKey");
-  if ((rc = adm__pj_bytes(a, pk, "rawBytes", &kp, true, &out->key, err)) < 0 ||
-      (rc = adm__pj_string(a, pk, "keyDetails", &kp, false, &out->key_details, err)) < 0 ||
-      (rc = adm__pj_range(pk, "validFor", &kp, true, &out->valid, &present, err)) < 0)
+  rc = adm__pj_bytes(a, pk, "rawBytes", &kp, true, &out->key, err);
+  if (rc >= 0)
+    rc = adm__pj_string(a, pk, "keyDetails", &kp, false, &out->key_details, err);
+  if (rc >= 0)
+    rc = adm__pj_range(pk, "validFor", &kp, true, &out->valid, &present, err);
+  if (rc < 0)
     return rc;
   struct adm__path lp;
   adm__path_key(&lp, p, "logId");
-  if ((rc = adm__pj_bytes(a, lid, "keyId", &lp, true, &out->log_id, err)) < 0)
+  rc = adm__pj_bytes(a, lid, "keyId", &lp, true, &out->log_id, err);
+  if (rc < 0)
     return rc;
   out->host = url_host(a, out->base_url ? out->base_url : "");
   if (out->host == NULL)
@@ -56,12 +63,16 @@ static int parse_ca(struct adm_arena *a, const json_t *v, const struct adm__path
   int rc;
   if (!json_is_object(v))
     return adm_fail(err, ADM_ETYPE, p->text, "want an object");
-  if ((rc = adm__pj_string(a, v, "uri", p, false, &out->uri, err)) < 0 ||
-      (rc = adm__pj_object(v, "certChain", p, true, &chain, err)) < 0 ||
-      (rc = adm__pj_range(v, "validFor", p, true, &out->valid, NULL, err)) < 0)
+  rc = adm__pj_string(a, v, "uri", p, false, &out->uri, err);
+  if (rc >= 0)
+    rc = adm__pj_object(v, "certChain", p, true, &chain, err);
+  if (rc >= 0)
+    rc = adm__pj_range(v, "validFor", p, true, &out->valid, NULL, err);
+  if (rc < 0)
     return rc;
   adm__path_key(&cp, p, "certChain");
-  if ((rc = adm__pj_array(chain, "certificates", &cp, true, &certs, &out->n_certs, err)) < 0)
+  rc = adm__pj_array(chain, "certificates", &cp, true, &certs, &out->n_certs, err);
+  if (rc < 0)
     return rc;
   adm__path_key(&lp, &cp, "certificates");
   if (out->n_certs == 0)
@@ -74,7 +85,8 @@ static int parse_ca(struct adm_arena *a, const json_t *v, const struct adm__path
     const json_t *c = json_array_get(certs, i);
     if (!json_is_object(c))
       return adm_fail(err, ADM_ETYPE, ep.text, "want an object");
-    if ((rc = adm__pj_bytes(a, c, "rawBytes", &ep, true, &out->certs[i], err)) < 0)
+    rc = adm__pj_bytes(a, c, "rawBytes", &ep, true, &out->certs[i], err);
+    if (rc < 0)
       return rc;
     int64_t nb, na;
     if (adm__cert_validity(&out->certs[i], &nb, &na) < 0)
@@ -111,7 +123,8 @@ static int parse_list(struct adm_arena *a, const json_t *root, const char *key, 
   adm__path_key(&base, NULL, key);
   for (size_t i = 0; i < *n; i++) {
     adm__path_index(&p, &base, i);
-    if ((rc = parse(a, json_array_get(arr, i), &p, items + i * size, err)) < 0)
+    rc = parse(a, json_array_get(arr, i), &p, items + i * size, err);
+    if (rc < 0)
       return rc;
   }
   return 0;
