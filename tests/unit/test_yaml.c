@@ -8,14 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* realloc_fail_in = N: the Nth realloc from now fails (0: none does). */
-static int realloc_fail_in;
-
-static void *fallible_realloc(void *p, size_t n) {
-  if (realloc_fail_in > 0 && --realloc_fail_in == 0)
-    return NULL;
-  return realloc(p, n);
-}
+#include "fallible_realloc.h"
 
 #define realloc(p, n) fallible_realloc(p, n)
 #include "yaml.c"
