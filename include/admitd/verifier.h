@@ -88,6 +88,12 @@ static inline void adm_fetched_free(struct adm_fetched *f) {
 
 struct adm_verifier;
 
+/* Which path listed an image's referrers. */
+enum adm_referrers_via {
+  ADM_REFERRERS_API, /* GET /v2/<repo>/referrers/<digest> */
+  ADM_REFERRERS_TAG, /* the "sha256-<hex>" tag, for registries without that API */
+};
+
 /* Each returns ADM_FETCH_OK, or another outcome with err filled. Safe to call
  * from several threads at once. */
 struct adm_verifier_ops {
@@ -102,6 +108,19 @@ struct adm_verifier_ops {
   /* The blob t->reference (a digest), capped and checked against it. */
   enum adm_fetch_outcome (*fetch_blob)(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
                                        struct adm_fetched *out, struct adm_fetch_error *err);
+  /* The referrers of the manifest t->reference (a "sha256:<hex>" digest) as
+   * an OCI image index: GET /v2/<repo>/referrers/<digest>, or, when the
+   * registry does not implement that API (404), the referrers tag
+   * "sha256-<hex>" that OCI 1.1 clients push instead. *via is set to
+   * ADM_REFERRERS_API or ADM_REFERRERS_TAG, whichever answered. No index
+   * on either path is NOT_FOUND (no referrers). Capped like a manifest. The
+   * index is a list of claims, never trusted: the caller fetches each
+   * referrer manifest by digest and checks its subject and type itself.
+   * NULL in a verifier that cannot list referrers; a verification that
+   * needs them is then INTERNAL, never "unsigned". */
+  enum adm_fetch_outcome (*referrers)(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
+                                      struct adm_fetched *out, enum adm_referrers_via *via,
+                                      struct adm_fetch_error *err);
 };
 
 /* A vtable and the state it works on; *borrowed* from whoever made it. */

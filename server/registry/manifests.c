@@ -250,7 +250,7 @@ static enum adm_fetch_outcome v_blob(struct adm_verifier *v, const struct adm_fe
   return adm_registry_get_blob(v->ctx, t, deadline_ms, out, err);
 }
 
-static const struct adm_verifier_ops registry_ops = {v_resolve, v_manifest, v_blob};
+static const struct adm_verifier_ops registry_ops = {v_resolve, v_manifest, v_blob, NULL};
 
 void adm_registry_verifier(struct adm_registry_client *c, struct adm_verifier *v) {
   v->ops = &registry_ops;

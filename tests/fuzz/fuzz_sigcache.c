@@ -168,7 +168,7 @@ static enum adm_fetch_outcome f_blob(struct adm_verifier *v, const struct adm_fe
   return serve(payload, out);
 }
 
-static const struct adm_verifier_ops fake_ops = {f_resolve, f_manifest, f_blob};
+static const struct adm_verifier_ops fake_ops = {f_resolve, f_manifest, f_blob, NULL};
 
 /* --- the run -------------------------------------------------------------------- */
 

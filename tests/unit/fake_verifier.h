@@ -122,7 +122,7 @@ static inline enum adm_fetch_outcome fake_blob(struct adm_verifier *v, const str
   return fake_fetch(v, t, deadline_ms, out, err);
 }
 
-static const struct adm_verifier_ops fake_verifier_ops = {fake_resolve, fake_manifest, fake_blob};
+static const struct adm_verifier_ops fake_verifier_ops = {fake_resolve, fake_manifest, fake_blob, NULL};
 
 static inline void fake_verifier_init(struct fake_verifier *f, struct adm_verifier *v) {
   f->resolves = f->manifests = f->blobs = 0;

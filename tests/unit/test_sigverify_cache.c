@@ -63,7 +63,7 @@ static enum adm_fetch_outcome slow_blob(struct adm_verifier *v, const struct adm
   return s->inner.ops->fetch_blob(&s->inner, t, deadline_ms, out, err);
 }
 
-static const struct adm_verifier_ops slow_ops = {slow_resolve, slow_manifest, slow_blob};
+static const struct adm_verifier_ops slow_ops = {slow_resolve, slow_manifest, slow_blob, NULL};
 
 static void slow_init(struct slow *s, struct adm_verifier *v) {
   memset(s, 0, sizeof *s);
