@@ -85,16 +85,22 @@ struct adm_images_settings {
 
 #define ADM_IMAGES_DEADLINE_DEFAULT_MS 3000
 
+/* The podSecurity section: the settings of the family whose model is
+ * levels (family.h). */
+struct adm_pod_security_config {
+  struct adm_mode_levels defaults;
+  struct adm_namespace_rule *rules; /* first match wins */
+  size_t n_rules;
+  struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
+  bool enforce_on_workloads;
+};
+
 struct adm_config {
   atomic_int refs;
   char *source; /* file it came from, or "<built-in>" */
   bool dry_run;
-  struct adm_mode_levels defaults;
-  struct adm_namespace_rule *rules;
-  size_t n_rules;
-  struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
-  bool enforce_on_workloads;
-  /* resources, securityContext and images; [ADM_FAMILY_POD_SECURITY] is unused. */
+  struct adm_pod_security_config pod_security;
+  /* The sections of the families whose model is rules, by family id. */
   struct adm_family_config families[ADM__FAMILY_COUNT];
   struct adm_images_settings images;
   /* What loads but deserves a second look, each "file:line:col: key:
@@ -122,7 +128,7 @@ struct adm_config *adm_config_default(void);
 void adm_config_free(struct adm_config *cfg);
 
 /* The levels that apply to a namespace: first matching rule over defaults. */
-struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const char *namespace);
+struct adm_mode_levels adm_config_levels_for(const struct adm_pod_security_config *ps, const char *namespace);
 bool adm_names_contains(const struct adm_names *names, const char *s);
 
 const char *adm_mode_name(enum adm_mode m);

@@ -271,9 +271,9 @@ static int judge_as_created(const struct check_opts *o, const char *file, const 
       .namespace = ns[0] ? ns : o->namespace,
       .object = mo->obj,
   };
-  struct adm_config level_only = {.source = "--level", .enforce_on_workloads = true};
-  level_only.defaults.lv[ADM_MODE_ENFORCE] = level_only.defaults.lv[ADM_MODE_AUDIT] =
-      level_only.defaults.lv[ADM_MODE_WARN] = o->lv;
+  struct adm_config level_only = {.source = "--level", .pod_security.enforce_on_workloads = true};
+  struct adm_mode_levels *lvs = &level_only.pod_security.defaults;
+  lvs->lv[ADM_MODE_ENFORCE] = lvs->lv[ADM_MODE_AUDIT] = lvs->lv[ADM_MODE_WARN] = o->lv;
   size_t len = 0;
   char *text = adm_synth_review(a, &syn, &len);
   if (run_pipeline(o->has_level ? &level_only : o->cfg, file, mo, text, len, a, out) < 0)

@@ -761,7 +761,7 @@ enum { SECTION_RULES = 2 };
 const struct adm__cfg_table adm__cfg_family_section = {family_section_keys, N(family_section_keys), NULL};
 
 int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f,
-                          const struct adm__cfg_table *section_keys) {
+                          const struct adm__cfg_table *section_keys, adm__cfg_section_fn own) {
   const char *section = adm_family_name(f);
   const char *rules_key = family_section_keys[SECTION_RULES].key;
   struct adm_family_config *fc = &p->cfg->families[f];
@@ -773,8 +773,8 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
   fc->mode = ADM_MODE_ENFORCE;
   fc->workloads = adm_families[f].workloads;
   int r1 = adm__cfg_check_table(p, sec, section, section_keys, ADM__CFG_ADMITD);
-  if (f == ADM_FAMILY_IMAGES) {
-    int r0 = adm__cfg_parse_images_section(p, sec);
+  if (own) {
+    int r0 = own(p, sec);
     if (r1 == 0)
       r1 = r0;
   }

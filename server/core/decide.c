@@ -119,7 +119,7 @@ void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *
                     bool enforce, const char *resource_label, const char *name, struct adm_arena *a,
                     struct adm_decision *d) {
   const struct adm_registry *reg = adm_registry_default();
-  if (cfg && adm_names_contains(&cfg->exempt_runtime_classes, pod->runtime_class)) {
+  if (cfg && adm_names_contains(&cfg->pod_security.exempt_runtime_classes, pod->runtime_class)) {
     add_annotation(d, "exempt", "runtimeClass");
     return;
   }
@@ -254,7 +254,7 @@ static void apply_dry_run(const struct adm_config *cfg, struct adm_decision *d, 
   add_warning(d, a, adm_arena_printf(a, "admitd dry-run: this request would be denied: %s", d->message));
 }
 
-/* --- policy families beyond Pod Security --------------------------------- */
+/* --- the families of rules --------------------------------------------------- */
 
 static bool resources_differ(const struct adm_resource_list *x, const struct adm_resource_list *y) {
   if (x->n != y->n)
@@ -313,15 +313,13 @@ static bool family_judges(const struct adm_family_config *fc, bool is_pod) {
   return fc->configured && (is_pod || fc->workloads != ADM_WORKLOADS_IGNORE);
 }
 
-/* Whether any family other than Pod Security has a rule for namespace
- * (labels are checked once the pod is read). */
-static bool families_apply(const struct adm_config *cfg, const char *namespace, bool is_pod) {
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    const struct adm_family_config *fc = &cfg->families[f];
-    for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
-      if (rule_namespace_selected(&fc->rules[i], namespace))
-        return true;
-  }
+/* Whether family f has a rule for namespace (labels are checked once the
+ * pod is read). */
+static bool rule_family_applies(const struct adm_config *cfg, int f, const char *namespace, bool is_pod) {
+  const struct adm_family_config *fc = &cfg->families[f];
+  for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
+    if (rule_namespace_selected(&fc->rules[i], namespace))
+      return true;
   return false;
 }
 
@@ -467,24 +465,26 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
   }
 }
 
-/* Every check that needs no facts, of every selected rule of every
- * configured family; then the images the verify rules need facts for. */
-static void evaluate_families(const struct adm_config *cfg, const struct adm_review_request *req,
-                              struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    const struct adm_family_config *fc = &cfg->families[f];
-    if (!family_judges(fc, plan->is_pod))
-      continue;
-    for (size_t i = 0; i < fc->n_rules; i++) {
-      const struct adm_family_rule *r = &fc->rules[i];
-      if (rule_selects(r, req->namespace, &plan->pod))
-        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), NULL, a, d, plan->any, NULL, NULL);
-    }
+/* Every check that needs no facts, of every rule of family f that selects
+ * the pod. */
+static void evaluate_rule_family(const struct adm_config *cfg, int f, const struct adm_review_request *req,
+                                 struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
+  const struct adm_family_config *fc = &cfg->families[f];
+  for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
+    const struct adm_family_rule *r = &fc->rules[i];
+    if (rule_selects(r, req->namespace, &plan->pod))
+      run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), NULL, a, d, plan->any, NULL, NULL);
   }
+}
+
+/* Once every family has judged what it can alone: the images the verify
+ * rules need facts for. */
+static void plan_image_needs(const struct adm_config *cfg, const struct adm_review_request *req,
+                             struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
   /* A request denied already is not worth a registry round trip; under
    * dry-run it is, since the point is to learn all that would refuse it. */
   bool denied = !d->allowed;
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++)
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++)
     denied |= plan->any[f][ADM_MODE_ENFORCE];
   if (denied && !cfg->dry_run) {
     plan->not_attempted = true;
@@ -592,8 +592,8 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   struct adm_sb sb;
   adm_sb_init(&sb, a);
   bool denied = false;
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    if (!any[f][ADM_MODE_ENFORCE])
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (adm_families[f].model != ADM_FAMILY_RULES || !any[f][ADM_MODE_ENFORCE])
       continue;
     if (!denied) {
       if (!d->allowed)
@@ -615,7 +615,9 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
     const char *msg = adm_sb_str(&sb);
     deny(d, 403, "Forbidden", msg ? msg : "forbidden by admitd policy");
   }
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (adm_families[f].model != ADM_FAMILY_RULES)
+      continue;
     if (any[f][ADM_MODE_AUDIT])
       add_annotation(d, adm_families[f].audit_key, would_violate(d, a, f, ADM_MODE_AUDIT));
     /* As upstream: no warnings on a request that is rejected anyway. */
@@ -625,6 +627,29 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
 }
 
 /* --- the decision ---------------------------------------------------------- */
+
+/* Whether Pod Security judges the request, and at which levels: not in an
+ * exempt namespace or for an exempt user, nor when every mode it would
+ * judge is privileged (upstream's fast allow). */
+static bool pod_security_judges(const struct adm_pod_security_config *ps, const struct adm_review_request *req,
+                                bool is_pod, struct adm_mode_levels *levels, bool *enforce, struct adm_decision *d) {
+  if (adm_names_contains(&ps->exempt_namespaces, req->namespace)) {
+    add_annotation(d, "exempt", "namespace");
+    return false;
+  }
+  if (adm_names_contains(&ps->exempt_usernames, req->username)) {
+    add_annotation(d, "exempt", "user");
+    return false;
+  }
+  *levels = adm_config_levels_for(ps, req->namespace);
+  *enforce = is_pod || ps->enforce_on_workloads;
+  if (fully_privileged(levels, *enforce)) {
+    if (is_pod)
+      add_annotation(d, "enforce-policy", "privileged:latest");
+    return false;
+  }
+  return true;
+}
 
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                          struct adm_decide_plan *plan, struct adm_decision *d) {
@@ -643,25 +668,20 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     skip(d, "subresource does not change the pod spec");
     return;
   }
-  /* Pod Security's exemptions and its fast allow concern Pod Security
-   * only; the other families select by their own rules. */
-  bool families = families_apply(cfg, req->namespace, is_pod);
-  bool psa = true;
-  if (adm_names_contains(&cfg->exempt_namespaces, req->namespace)) {
-    add_annotation(d, "exempt", "namespace");
-    psa = false;
-  } else if (adm_names_contains(&cfg->exempt_usernames, req->username)) {
-    add_annotation(d, "exempt", "user");
-    psa = false;
+  /* Which families judge the request: Pod Security by its exemptions and
+   * its fast allow, which concern it only; a family of rules when one of
+   * its rules is for the namespace. */
+  bool judges[ADM__FAMILY_COUNT] = {false}, any_judges = false;
+  struct adm_mode_levels levels = {0};
+  bool enforce = false;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (adm_families[f].model == ADM_FAMILY_LEVELS)
+      judges[f] = pod_security_judges(&cfg->pod_security, req, is_pod, &levels, &enforce, d);
+    else
+      judges[f] = rule_family_applies(cfg, f, req->namespace, is_pod);
+    any_judges |= judges[f];
   }
-  struct adm_mode_levels levels = adm_config_levels_for(cfg, req->namespace);
-  bool enforce = is_pod || cfg->enforce_on_workloads;
-  if (psa && fully_privileged(&levels, enforce)) {
-    if (is_pod)
-      add_annotation(d, "enforce-policy", "privileged:latest");
-    psa = false;
-  }
-  if (!psa && !families)
+  if (!any_judges)
     return;
   struct adm_error err = {0};
   char msg[800];
@@ -706,24 +726,36 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     if (kept != NULL)
       *kept = old;
     plan->old = kept;
-    psa = psa && significant_update(pod, &old);
-    families = families && significant_for_families(pod, &old);
-    if (!psa && !families) {
+    /* Each model has its own idea of an update worth judging. */
+    any_judges = false;
+    bool rules_significant = significant_for_families(pod, &old);
+    for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+      judges[f] =
+          judges[f] && (adm_families[f].model == ADM_FAMILY_LEVELS ? significant_update(pod, &old) : rules_significant);
+      any_judges |= judges[f];
+    }
+    if (!any_judges) {
       skip(d, "pod update changes no container image or count");
       return;
     }
   }
   const char *name = req->name[0] ? req->name : pod->name;
   const char *label = resource_label(req, a);
-  if (psa)
-    adm_decide_pod(cfg, &levels, pod, enforce, label, name, a, d);
-  if (families) {
-    plan->families = true;
-    plan->is_pod = is_pod;
-    plan->label = label;
-    plan->name = name;
-    evaluate_families(cfg, req, plan, a, d);
+  plan->is_pod = is_pod;
+  plan->label = label;
+  plan->name = name;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (!judges[f])
+      continue;
+    if (adm_families[f].model == ADM_FAMILY_LEVELS) {
+      adm_decide_pod(cfg, &levels, pod, enforce, label, name, a, d);
+    } else {
+      plan->families = true;
+      evaluate_rule_family(cfg, f, req, plan, a, d);
+    }
   }
+  if (plan->families)
+    plan_image_needs(cfg, req, plan, a, d);
 }
 
 void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
