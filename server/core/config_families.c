@@ -787,7 +787,8 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
     return adm__cfg_error_at(p, root, section, 0, section, ADM_EMISSING,
                              "a family needs rules: [...] (leave the section out to turn it off)%s", "");
   size_t n = json_array_size(rules);
-  if ((fc->rules = calloc(n, sizeof *fc->rules)) == NULL)
+  fc->rules = calloc(n, sizeof *fc->rules);
+  if (fc->rules == NULL)
     return adm_fail(p->err, ADM_ENOMEM, section, "out of memory");
   for (size_t i = 0; i < n; i++) {
     int r5 = parse_rule(p, f, rules, i, section, &fc->rules[fc->n_rules++]);
