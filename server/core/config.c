@@ -497,6 +497,11 @@ static const struct adm__cfg_key pod_security_keys[] = {
      .parse = adm__cfg_p_bool,
      .offset = PS(enforce_on_workloads),
      .doc = "true: workloads whose template breaks the enforce level are denied, not only warned (default false)"},
+    {.key = "namespaceLabels",
+     .parse = adm__cfg_p_bool,
+     .offset = PS(namespace_labels),
+     .doc = "true: a namespace's pod-security.kubernetes.io labels set its levels as in the built-in admission, "
+            "over the defaults; namespaces rules still win (needs the API server; default false)"},
 };
 
 enum { PS_DEFAULTS, PS_EXEMPTIONS };
@@ -630,6 +635,16 @@ static int parse_admission_configuration(struct adm__cfg_parse *p, const json_t 
                            "no PodSecurity plugin in the list%s", "");
 }
 
+static bool reads_namespace_labels(const struct adm_config *cfg) {
+  if (cfg->pod_security.namespace_labels)
+    return true;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++)
+    for (size_t i = 0; i < cfg->families[f].n_rules; i++)
+      if (cfg->families[f].rules[i].namespace_selector.n > 0)
+        return true;
+  return false;
+}
+
 static void set_builtin_defaults(struct adm_pod_security_config *ps) {
   ps->defaults.lv[ADM_MODE_ENFORCE] = (struct adm_level_version){ADM_LEVEL_BASELINE, ADM_VERSION_LATEST};
   ps->defaults.lv[ADM_MODE_AUDIT] = (struct adm_level_version){ADM_LEVEL_RESTRICTED, ADM_VERSION_LATEST};
@@ -703,6 +718,8 @@ done:
     report(ctx, err); /* an error not placed through error_at */
   if (p.n_errors > 0 && rc == 0)
     rc = p.err->code; /* errors reported while parsing went on */
+  if (rc == 0)
+    cfg->reads_namespace_labels = reads_namespace_labels(cfg);
   /* Keys, registry client and cache are built with the snapshot, so a key
    * that does not parse rejects the file like any other mistake. */
   const struct adm_fact_backend *backend = adm_fact_backend_get();
@@ -769,13 +786,18 @@ bool adm_names_contains(const struct adm_names *names, const char *s) {
 }
 
 struct adm_mode_levels adm_config_levels_for(const struct adm_pod_security_config *ps, const char *namespace) {
+  return adm_config_levels_over(ps, namespace, ps->defaults);
+}
+
+struct adm_mode_levels adm_config_levels_over(const struct adm_pod_security_config *ps, const char *namespace,
+                                              struct adm_mode_levels base) {
   for (size_t i = 0; i < ps->n_rules; i++) {
     const struct adm_namespace_rule *r = &ps->rules[i];
     for (size_t j = 0; j < r->names.n; j++) {
       if (fnmatch(r->names.items[j], namespace ? namespace : "", 0) != 0)
         continue;
-      /* Modes the rule leaves out follow the defaults, as they are now. */
-      struct adm_mode_levels out = ps->defaults;
+      /* Modes the rule leaves out follow the base, as it is now. */
+      struct adm_mode_levels out = base;
       for (int m = 0; m < ADM__MODE_COUNT; m++) {
         if (r->has_level[m])
           out.lv[m].level = r->levels.lv[m].level;
@@ -785,7 +807,7 @@ struct adm_mode_levels adm_config_levels_for(const struct adm_pod_security_confi
       return out;
     }
   }
-  return ps->defaults;
+  return base;
 }
 
 void adm_config_keys_print(FILE *out) {

@@ -115,13 +115,25 @@ static bool same_lv(struct adm_level_version a, struct adm_level_version b, cons
   return adm_registry_resolve_minor(reg, a.minor) == adm_registry_resolve_minor(reg, b.minor);
 }
 
-void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *levels, const struct adm_pod *pod,
-                    bool enforce, const char *resource_label, const char *name, struct adm_arena *a,
-                    struct adm_decision *d) {
+/* Judge the pod at levels, in upstream's words. labels_error: the
+ * namespace's invalid Pod Security labels, NULL when none. */
+static void decide_pod_security(const struct adm_config *cfg, const struct adm_mode_levels *levels,
+                                const char *labels_error, const struct adm_pod *pod, bool enforce,
+                                const char *resource_label, const char *name, struct adm_arena *a,
+                                struct adm_decision *d) {
   const struct adm_registry *reg = adm_registry_default();
   if (cfg && adm_names_contains(&cfg->pod_security.exempt_runtime_classes, pod->runtime_class)) {
     add_annotation(d, "exempt", "runtimeClass");
     return;
+  }
+  if (labels_error) {
+    add_annotation(d, "error", adm_arena_printf(a, "Failed to parse policy: %s", labels_error));
+    /* admitd's own addition: the person applying the pod learns why. */
+    add_warning(d, a,
+                adm_arena_printf(a,
+                                 "the namespace's Pod Security labels are invalid (an invalid enforce level is "
+                                 "restricted, audit and warn privileged): %s",
+                                 labels_error));
   }
   /* One evaluation per distinct level:version; audit and warn reuse enforce's. */
   struct adm_evaluation evs[ADM__MODE_COUNT];
@@ -294,15 +306,29 @@ static bool significant_for_families(const struct adm_pod *pod, const struct adm
          resources_differ(&pod->resources.limits, &old->resources.limits);
 }
 
-static bool rule_namespace_selected(const struct adm_family_rule *r, const char *namespace) {
+/* By name only: a namespaceSelector is judged apart (rule_namespace_selected). */
+static bool rule_namespace_named(const struct adm_family_rule *r, const char *namespace) {
   return adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
                                 (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n);
 }
 
-static bool rule_selects(const struct adm_family_rule *r, const char *namespace, const struct adm_pod *pod) {
-  if (!rule_namespace_selected(r, namespace))
+/* Labels not learned select nothing here; decide_inner refuses the request
+ * before any rule is asked (need_unknown_labels). */
+static bool rule_namespace_selected(const struct adm_family_rule *r, const char *namespace,
+                                    const struct adm_ns_view *ns) {
+  if (!rule_namespace_named(r, namespace))
     return false;
-  struct adm_selector sel = {r->selector, r->n_selector};
+  if (r->namespace_selector.n == 0)
+    return true;
+  struct adm_selector sel = {r->namespace_selector.reqs, r->namespace_selector.n};
+  return ns->state == ADM_NS_KNOWN && adm_selector_matches(&sel, &ns->labels);
+}
+
+static bool rule_selects(const struct adm_family_rule *r, const char *namespace, const struct adm_ns_view *ns,
+                         const struct adm_pod *pod) {
+  if (!rule_namespace_selected(r, namespace, ns))
+    return false;
+  struct adm_selector sel = {r->selector.reqs, r->selector.n};
   struct adm_labels labels = {pod->labels.keys, pod->labels.values, pod->labels.n};
   return adm_selector_matches(&sel, &labels);
 }
@@ -315,11 +341,28 @@ static bool family_judges(const struct adm_family_config *fc, bool is_pod) {
 
 /* Whether family f has a rule for namespace (labels are checked once the
  * pod is read). */
-static bool rule_family_applies(const struct adm_config *cfg, int f, const char *namespace, bool is_pod) {
+static bool rule_family_applies(const struct adm_config *cfg, int f, const char *namespace,
+                                const struct adm_ns_view *ns, bool is_pod) {
   const struct adm_family_config *fc = &cfg->families[f];
   for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
-    if (rule_namespace_selected(&fc->rules[i], namespace))
+    if (rule_namespace_selected(&fc->rules[i], namespace, ns))
       return true;
+  return false;
+}
+
+/* Whether a rule that would judge the request selects namespaces by
+ * labels that could not be learned: then nobody can tell whether it
+ * applies, and the request is refused (fail closed). */
+static bool need_unknown_labels(const struct adm_config *cfg, const char *namespace, const struct adm_ns_view *ns,
+                                bool is_pod) {
+  if (ns->state == ADM_NS_KNOWN)
+    return false;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family_config *fc = &cfg->families[f];
+    for (size_t i = 0; adm_families[f].model == ADM_FAMILY_RULES && family_judges(fc, is_pod) && i < fc->n_rules; i++)
+      if (fc->rules[i].namespace_selector.n > 0 && rule_namespace_named(&fc->rules[i], namespace))
+        return true;
+  }
   return false;
 }
 
@@ -472,7 +515,7 @@ static void evaluate_rule_family(const struct adm_config *cfg, int f, const stru
   const struct adm_family_config *fc = &cfg->families[f];
   for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
     const struct adm_family_rule *r = &fc->rules[i];
-    if (rule_selects(r, req->namespace, &plan->pod))
+    if (rule_selects(r, req->namespace, &plan->ns, &plan->pod))
       run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), NULL, a, d, plan->any, NULL, NULL);
   }
 }
@@ -493,7 +536,7 @@ static void plan_image_needs(const struct adm_config *cfg, const struct adm_revi
   const struct adm_family_config *fc = &cfg->families[ADM_FAMILY_IMAGES];
   for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
     const struct adm_family_rule *r = &fc->rules[i];
-    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->pod))
+    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->ns, &plan->pod))
       add_needs(plan, r, i, a);
   }
 }
@@ -569,7 +612,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   size_t unverified_left_out = 0;
   for (size_t i = 0; family_judges(ifc, plan->is_pod) && i < ifc->n_rules; i++) {
     const struct adm_family_rule *r = &ifc->rules[i];
-    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->pod))
+    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->ns, &plan->pod))
       run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), facts ? facts : &none, a, d, any,
                &unverified, &unverified_left_out);
   }
@@ -628,27 +671,62 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
 
 /* --- the decision ---------------------------------------------------------- */
 
+/* Upstream's answer when a namespace cannot be looked up: a pod is
+ * refused (500), a workload allowed with the error in an annotation. */
+static void namespace_lookup_failed(const struct adm_review_request *req, const struct adm_ns_view *ns, bool refuse,
+                                    struct adm_arena *a, struct adm_decision *d) {
+  const char *why = ns->error ? ns->error : "namespace labels were not read";
+  if (refuse) {
+    deny(d, 500, "InternalError",
+         adm_arena_printf(a, "Internal error occurred: failed to lookup namespace \"%s\"", req->namespace));
+    add_annotation(d, "error", adm_arena_printf(a, "%s: %s", d->message, why));
+  } else {
+    add_annotation(d, "error", adm_arena_printf(a, "failed to lookup namespace \"%s\": %s", req->namespace, why));
+  }
+}
+
+enum psa_verdict { PSA_SKIPS, PSA_JUDGES, PSA_REFUSES };
+
+struct psa_levels {
+  struct adm_mode_levels levels;
+  bool enforce;
+  const char *labels_error; /* the namespace's invalid Pod Security labels, or NULL */
+};
+
 /* Whether Pod Security judges the request, and at which levels: not in an
  * exempt namespace or for an exempt user, nor when every mode it would
- * judge is privileged (upstream's fast allow). */
-static bool pod_security_judges(const struct adm_pod_security_config *ps, const struct adm_review_request *req,
-                                bool is_pod, struct adm_mode_levels *levels, bool *enforce, struct adm_decision *d) {
+ * judge is privileged (upstream's fast allow). With namespace labels on,
+ * the levels are the labels' over the defaults, and the file's namespaces
+ * rules over those; a pod whose namespace cannot be looked up is refused. */
+static enum psa_verdict pod_security_judges(const struct adm_pod_security_config *ps,
+                                            const struct adm_review_request *req, const struct adm_ns_view *ns,
+                                            bool is_pod, struct psa_levels *out, struct adm_arena *a,
+                                            struct adm_decision *d) {
   if (adm_names_contains(&ps->exempt_namespaces, req->namespace)) {
     add_annotation(d, "exempt", "namespace");
-    return false;
+    return PSA_SKIPS;
   }
   if (adm_names_contains(&ps->exempt_usernames, req->username)) {
     add_annotation(d, "exempt", "user");
-    return false;
+    return PSA_SKIPS;
   }
-  *levels = adm_config_levels_for(ps, req->namespace);
-  *enforce = is_pod || ps->enforce_on_workloads;
-  if (fully_privileged(levels, *enforce)) {
+  struct adm_mode_levels base = ps->defaults;
+  out->labels_error = NULL;
+  if (ps->namespace_labels) {
+    if (ns->state != ADM_NS_KNOWN) {
+      namespace_lookup_failed(req, ns, is_pod, a, d);
+      return is_pod ? PSA_REFUSES : PSA_SKIPS;
+    }
+    base = adm_ns_pod_security_levels(&ns->labels, ps->defaults, a, &out->labels_error);
+  }
+  out->levels = adm_config_levels_over(ps, req->namespace, base);
+  out->enforce = is_pod || ps->enforce_on_workloads;
+  if (out->labels_error == NULL && fully_privileged(&out->levels, out->enforce)) {
     if (is_pod)
       add_annotation(d, "enforce-policy", "privileged:latest");
-    return false;
+    return PSA_SKIPS;
   }
-  return true;
+  return PSA_JUDGES;
 }
 
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
@@ -671,14 +749,22 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
   /* Which families judge the request: Pod Security by its exemptions and
    * its fast allow, which concern it only; a family of rules when one of
    * its rules is for the namespace. */
+  const struct adm_ns_view *ns = &plan->ns;
+  if (need_unknown_labels(cfg, req->namespace, ns, is_pod)) {
+    namespace_lookup_failed(req, ns, true, a, d);
+    return;
+  }
   bool judges[ADM__FAMILY_COUNT] = {false}, any_judges = false;
-  struct adm_mode_levels levels = {0};
-  bool enforce = false;
+  struct psa_levels psa = {.labels_error = NULL};
   for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
-    if (adm_families[f].model == ADM_FAMILY_LEVELS)
-      judges[f] = pod_security_judges(&cfg->pod_security, req, is_pod, &levels, &enforce, d);
-    else
-      judges[f] = rule_family_applies(cfg, f, req->namespace, is_pod);
+    if (adm_families[f].model == ADM_FAMILY_LEVELS) {
+      enum psa_verdict v = pod_security_judges(&cfg->pod_security, req, ns, is_pod, &psa, a, d);
+      if (v == PSA_REFUSES)
+        return;
+      judges[f] = v == PSA_JUDGES;
+    } else {
+      judges[f] = rule_family_applies(cfg, f, req->namespace, ns, is_pod);
+    }
     any_judges |= judges[f];
   }
   if (!any_judges)
@@ -748,7 +834,7 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     if (!judges[f])
       continue;
     if (adm_families[f].model == ADM_FAMILY_LEVELS) {
-      adm_decide_pod(cfg, &levels, pod, enforce, label, name, a, d);
+      decide_pod_security(cfg, &psa.levels, psa.labels_error, pod, psa.enforce, label, name, a, d);
     } else {
       plan->families = true;
       evaluate_rule_family(cfg, f, req, plan, a, d);
@@ -758,9 +844,13 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     plan_image_needs(cfg, req, plan, a, d);
 }
 
-void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                      struct adm_decide_plan *plan, struct adm_decision *d) {
+void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, const struct adm_ns_view *ns,
+                      struct adm_arena *a, struct adm_decide_plan *plan, struct adm_decision *d) {
   memset(plan, 0, sizeof *plan);
+  if (cfg->reads_namespace_labels)
+    plan->ns = ns && ns->state != ADM_NS_UNREAD
+                   ? *ns
+                   : (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, "namespace labels were not read"};
   decide_inner(cfg, req, a, plan, d);
 }
 

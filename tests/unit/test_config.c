@@ -199,9 +199,9 @@ static void family_sections_parse(void **state) {
   assert_int_equal(r->line, 7);
   assert_true(r->has_mode);
   assert_int_equal(r->mode, ADM_MODE_ENFORCE);
-  assert_int_equal(r->n_selector, 3); /* one matchLabels entry, two expressions */
-  assert_int_equal(r->selector[1].op, ADM_SEL_IN);
-  assert_int_equal(r->selector[1].n_values, 2);
+  assert_int_equal(r->selector.n, 3); /* one matchLabels entry, two expressions */
+  assert_int_equal(r->selector.reqs[1].op, ADM_SEL_IN);
+  assert_int_equal(r->selector.reqs[1].n_values, 2);
   assert_int_equal(adm_rule_resources(&r->settings)->require_limits.n, 3);
   assert_int_equal(adm_rule_resources(&r->settings)->max.n, 2);
   assert_string_equal(adm_rule_resources(&r->settings)->max_ratio.items[0].text, "4");

@@ -18,16 +18,23 @@ static const char *PLAIN_POD =
 
 struct req_opts {
   const char *group, *resource, *sub, *op, *ns, *user, *name, *object, *old;
+  const char *labels;   /* "k=v,...": the namespace's labels; NULL: not known */
+  const char *ns_error; /* with labels NULL: the lookup failed with this */
 };
 
 /* Both steps of a decision with no facts gathered: the policies here have
  * no verify rule, so none may be needed. */
-static void decide_both(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                        struct adm_decision *d) {
+static void decide_both_in(const struct adm_config *cfg, const struct adm_review_request *req,
+                           const struct adm_ns_view *ns, struct adm_arena *a, struct adm_decision *d) {
   struct adm_decide_plan plan;
-  adm_decide_begin(cfg, req, a, &plan, d);
+  adm_decide_begin(cfg, req, ns, a, &plan, d);
   assert_int_equal(plan.n_needs, 0);
   adm_decide_finish(cfg, req, &plan, NULL, a, d);
+}
+
+static void decide_both(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
+                        struct adm_decision *d) {
+  decide_both_in(cfg, req, NULL, a, d);
 }
 
 static void decide(void **state, const struct adm_config *cfg, struct req_opts o, struct adm_decision *d) {
@@ -48,7 +55,16 @@ static void decide(void **state, const struct adm_config *cfg, struct req_opts o
       .object = o.object ? test_json_kept(o.object) : NULL,
       .old_object = o.old ? test_json_kept(o.old) : NULL,
   };
-  decide_both(cfg, &r, *state, d);
+  struct adm_ns_view ns = {ADM_NS_UNREAD, {NULL, NULL, 0}, NULL};
+  if (o.labels) {
+    const char *why = NULL;
+    if (adm_ns_labels_parse(o.labels, *state, &ns.labels, &why) < 0)
+      fail_msg("labels %s: %s", o.labels, why ? why : "out of memory");
+    ns.state = ADM_NS_KNOWN;
+  } else if (o.ns_error) {
+    ns = (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, o.ns_error};
+  }
+  decide_both_in(cfg, &r, &ns, *state, d);
 }
 
 static const char *annotation(const struct adm_decision *d, const char *key) {
@@ -526,6 +542,201 @@ static void pruning_never_changes_a_decision(void **state) {
   adm_config_free(cfg);
 }
 
+/* --- namespace labels ------------------------------------------------------- */
+
+static const char *const LABELS_POLICY = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n"
+                                         "  namespaceLabels: true\n"
+                                         "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n";
+
+/* The labels set the levels as upstream reads them; without labels the
+ * defaults hold. */
+static void namespace_labels_set_pod_security_levels(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  assert_true(cfg->reads_namespace_labels);
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD, .labels = ""}, &d);
+  assert_true(d.allowed);
+  assert_string_equal(annotation(&d, "enforce-policy"), "privileged:latest");
+  decide(state, cfg,
+         (struct req_opts){.object = PLAIN_POD,
+                           .labels = "pod-security.kubernetes.io/enforce=restricted,"
+                                     "pod-security.kubernetes.io/enforce-version=v1.30"},
+         &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 403);
+  assert_str_contains(d.message, "violates PodSecurity \"restricted:v1.30\"");
+  /* Warn follows a more restrictive enforce level, here for a workload,
+   * which enforce does not judge. */
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\","
+                                     "\"image\":\"i\"}]}}}}",
+                           .labels = "pod-security.kubernetes.io/enforce=baseline"},
+         &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 0); /* a plain pod meets baseline */
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\","
+                                     "\"image\":\"i\",\"securityContext\":{\"privileged\":true}}]}}}}",
+                           .labels = "pod-security.kubernetes.io/enforce=baseline"},
+         &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 1);
+  assert_str_contains(d.warnings[0], "would violate PodSecurity \"baseline:latest\"");
+  adm_config_free(cfg);
+}
+
+/* Invalid values: enforce is restricted, audit and warn privileged, and
+ * the error is told in upstream's words; the fast allow is not taken. */
+static void invalid_namespace_labels_fail_as_upstream(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decision d;
+  decide(state, cfg,
+         (struct req_opts){.object = PLAIN_POD,
+                           .labels = "pod-security.kubernetes.io/enforce=strict,pod-security.kubernetes.io/"
+                                     "warn-version=v2"},
+         &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "violates PodSecurity \"restricted:latest\"");
+  assert_string_equal(annotation(&d, "error"),
+                      "Failed to parse policy: [metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "
+                      "\"strict\": must be one of privileged, baseline, restricted, "
+                      "metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"v2\": must be "
+                      "\"latest\" or \"v1.x\"]");
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD, .labels = "pod-security.kubernetes.io/audit=loose"}, &d);
+  assert_true(d.allowed); /* enforce stays privileged; an invalid audit level is privileged */
+  assert_null(annotation(&d, "audit-violations"));
+  assert_string_equal(annotation(&d, "error"),
+                      "Failed to parse policy: metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: "
+                      "\"loose\": must be one of privileged, baseline, restricted");
+  assert_int_equal(d.n_warnings, 1);
+  assert_str_contains(d.warnings[0], "Pod Security labels are invalid");
+  adm_config_free(cfg);
+}
+
+/* The file's namespaces rules win over the labels, for the modes they give. */
+static void file_rules_win_over_namespace_labels(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n"
+                                 "  namespaceLabels: true\n"
+                                 "  namespaces: [{names: [legacy], enforce: privileged}]\n");
+  struct adm_decision d;
+  decide(
+      state, cfg,
+      (struct req_opts){.ns = "legacy", .object = PRIV_POD, .labels = "pod-security.kubernetes.io/enforce=restricted"},
+      &d);
+  assert_true(d.allowed);
+  decide(
+      state, cfg,
+      (struct req_opts){.ns = "other", .object = PRIV_POD, .labels = "pod-security.kubernetes.io/enforce=restricted"},
+      &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "restricted:latest");
+  adm_config_free(cfg);
+}
+
+/* A namespace that cannot be looked up: a pod is refused as upstream
+ * refuses it, a workload allowed with the error; an exempt namespace is
+ * never looked up. */
+static void namespace_lookup_failure_fails_closed(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "API server unavailable"}, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  assert_string_equal(d.message, "Internal error occurred: failed to lookup namespace \"team\"");
+  assert_string_equal(annotation(&d, "error"),
+                      "Internal error occurred: failed to lookup namespace \"team\": API server unavailable");
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD}, &d); /* no source at all */
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[]}}}}",
+                           .ns_error = "timed out"},
+         &d);
+  assert_true(d.allowed);
+  assert_string_equal(annotation(&d, "error"), "failed to lookup namespace \"team\": timed out");
+  adm_config_free(cfg);
+  cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+              "  exemptions: {namespaces: [team]}\n");
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD, .ns_error = "API server unavailable"}, &d);
+  assert_true(d.allowed);
+  assert_string_equal(annotation(&d, "exempt"), "namespace");
+  adm_config_free(cfg);
+}
+
+/* A family rule with a namespaceSelector applies only in namespaces whose
+ * labels match; where the labels are unknown, nobody can tell, and the
+ * request is refused, workload or pod. */
+static void namespace_selector_selects_by_labels(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                                 "podSecurity: {defaults: {enforce: privileged, audit: privileged, warn: privileged}}\n"
+                                 "resources:\n  rules:\n  - namespaceSelector: {matchLabels: {env: prod}}\n"
+                                 "    requireLimits: [memory]\n");
+  assert_true(cfg->reads_namespace_labels);
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .labels = "env=prod"}, &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "violates admitd resources policy");
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .labels = "env=dev"}, &d);
+  assert_true(d.allowed);
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .labels = ""}, &d);
+  assert_true(d.allowed);
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "not synced"}, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[]}}}}",
+                           .ns_error = "not synced"},
+         &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  adm_config_free(cfg);
+  /* Without namespaceLabels or a namespaceSelector nothing is looked up,
+   * and an unknown namespace changes nothing. */
+  cfg = adm_config_default();
+  assert_false(cfg->reads_namespace_labels);
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "unreachable"}, &d);
+  assert_true(d.allowed);
+  adm_config_free(cfg);
+}
+
+/* The offline commands' label flag, and its mistakes. */
+static void namespace_labels_flag_parses(void **state) {
+  struct adm_arena *a = *state;
+  struct adm_labels l;
+  const char *why;
+  assert_int_equal(adm_ns_labels_parse("env=prod,pod-security.kubernetes.io/enforce=restricted,e=", a, &l, &why), 0);
+  assert_int_equal(l.n, 3);
+  assert_string_equal(l.keys[1], "pod-security.kubernetes.io/enforce");
+  assert_string_equal(l.values[2], "");
+  assert_int_equal(adm_ns_labels_parse("", a, &l, &why), 0);
+  assert_int_equal(l.n, 0);
+  assert_int_equal(adm_ns_labels_parse("env", a, &l, &why), ADM_EINVAL);
+  assert_string_equal(why, "\"env\" is not key=value");
+  assert_int_equal(adm_ns_labels_parse("a=1,a=2", a, &l, &why), ADM_EINVAL);
+  assert_string_equal(why, "label \"a\" is given twice");
+  assert_int_equal(adm_ns_labels_parse("-x=1", a, &l, &why), ADM_EINVAL);
+  assert_int_equal(adm_ns_labels_parse("x=a/b", a, &l, &why), ADM_EINVAL);
+  /* The fixed source adds kubernetes.io/metadata.name as the API server does. */
+  struct adm_ns_fixed fixed = {.labels = l};
+  assert_int_equal(adm_ns_labels_parse("env=prod", a, &fixed.labels, &why), 0);
+  struct adm_ns_source src;
+  adm_ns_source_fixed(&fixed, &src);
+  struct adm_ns_view v;
+  src.lookup(src.ctx, "payments", 0, a, &v);
+  assert_int_equal(v.state, ADM_NS_KNOWN);
+  assert_int_equal(v.labels.n, 2);
+  assert_string_equal(v.labels.keys[1], "kubernetes.io/metadata.name");
+  assert_string_equal(v.labels.values[1], "payments");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(default_policy_denies_privileged_warns_restricted, test_setup, test_teardown),
@@ -544,6 +755,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),
       cmocka_unit_test(pruning_never_changes_a_decision),
+      cmocka_unit_test_setup_teardown(namespace_labels_set_pod_security_levels, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(invalid_namespace_labels_fail_as_upstream, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(file_rules_win_over_namespace_labels, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_lookup_failure_fails_closed, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_selector_selects_by_labels, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_labels_flag_parses, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
