@@ -41,7 +41,27 @@ struct adm_decide_plan {
   size_t n_local_facts, cap_local_facts;
   /* The request's namespace as looked up before judgement. */
   struct adm_ns_view ns;
+  /* A namespace update that makes its enforce level stricter: upstream
+   * judges the pods already in it at the new level and warns about those
+   * that would fail (adm_decide_namespace_pods). Never a denial. */
+  bool ns_pods_pending;
+  const char *ns_pods_namespace;
+  struct adm_level_version ns_pods_enforce;
 };
+
+/* Upstream's bounds on that: pods judged, and time spent listing and
+ * judging them (half the request's remaining time, if less). */
+#define ADM_NS_PODS_MAX 3000
+#define ADM_NS_PODS_TIMEOUT_MS 1000
+
+/* Judge pods (a JSON array of Pod objects; NULL when they could not be
+ * listed, error then says why) at plan's new enforce level, as upstream's
+ * EvaluatePodsInNamespace: at most ADM_NS_PODS_MAX (one pod per controller
+ * first), until deadline_ms; total: the pods the namespace has. Adds the
+ * warnings to d. */
+void adm_decide_namespace_pods(const struct adm_config *cfg, const struct adm_decide_plan *plan, const json_t *pods,
+                               size_t total, const char *error, int64_t deadline_ms, struct adm_arena *a,
+                               struct adm_decision *d);
 
 /* ns: the namespace's labels when cfg->reads_namespace_labels (NULL or
  * UNREAD then: not learned, fail closed); otherwise not read. */

@@ -13,6 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "admitd/arena.h"
 #include "admitd/config.h"
 #include "admitd/selector.h"
@@ -37,6 +40,14 @@ struct adm_ns_view {
  * several threads at once. */
 struct adm_ns_source {
   void (*lookup)(void *ctx, const char *namespace, int64_t deadline_ms, struct adm_arena *a, struct adm_ns_view *out);
+  /* The pods of namespace, at most max of them, by deadline_ms: *items a
+   * JSON array of Pod objects (*new*: json_decref it) and *total how many
+   * the namespace has (more than max when it was cut). 0, or a negative
+   * ADM_E* code with *error (static or in a) saying why. NULL: this source
+   * cannot list pods (a namespace update is then not checked against
+   * them, and says so in a warning). */
+  int (*list_pods)(void *ctx, const char *namespace, size_t max, int64_t deadline_ms, struct adm_arena *a,
+                   json_t **items, size_t *total, const char **error);
   void *ctx;
 };
 

@@ -10,6 +10,7 @@
 #include "admitd/family.h"
 #include "admitd/gather.h"
 #include "admitd/selector.h"
+#include "namespace_internal.h"
 
 /* Pod subresources that cannot change the pod spec; anything else (such as
  * ephemeralcontainers or resize) is judged, so an unknown one fails safe. */
@@ -669,6 +670,90 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   }
 }
 
+/* --- Namespace requests --------------------------------------------------- */
+
+/* Pod Security's levels for a namespace with labels: the labels' over the
+ * defaults, the file's namespaces rules over those. */
+static struct adm_mode_levels namespace_levels(const struct adm_pod_security_config *ps, const char *name,
+                                               const struct adm_labels *labels, struct adm_arena *a,
+                                               const char **errors) {
+  struct adm_mode_levels base = adm_ns_pod_security_levels(labels, ps->defaults, a, errors);
+  return adm_config_levels_over(ps, name, base);
+}
+
+static bool same_lv_exactly(struct adm_level_version x, struct adm_level_version y) {
+  return x.level == y.level && x.minor == y.minor;
+}
+
+/* With namespace labels on, a Namespace CREATE or UPDATE as upstream's
+ * ValidateNamespace judges it: invalid Pod Security labels are refused
+ * (422) when new; an exempt namespace is told its labels are ignored; an
+ * enforce level made stricter has the namespace's pods judged at it, for
+ * warnings only (the pipeline lists them: adm_decide_namespace_pods). */
+static void decide_namespace(const struct adm_config *cfg, const struct adm_review_request *req,
+                             struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
+  const struct adm_pod_security_config *ps = &cfg->pod_security;
+  bool create = strcmp(req->operation, "CREATE") == 0, update = strcmp(req->operation, "UPDATE") == 0;
+  if (req->sub_resource[0] != '\0' || (!create && !update)) {
+    skip(d, "does not set a namespace's labels");
+    return;
+  }
+  if (req->object == NULL || (update && req->old_object == NULL)) {
+    deny(d, 400, "BadRequest", req->object ? "failed to decode old object" : "failed to decode object");
+    add_annotation(d, "error", d->message);
+    return;
+  }
+  const char *name = req->name[0] ? req->name : req->namespace;
+  const char *exempt_as = req->namespace[0] ? req->namespace : name;
+  struct adm_labels labels, old_labels;
+  const char *errors = NULL, *old_errors = NULL;
+  if (adm__ns_object_labels(req->object, a, &labels) == NULL)
+    return; /* the arena has failed: the answer is an error */
+  struct adm_mode_levels now = namespace_levels(ps, name, &labels, a, &errors);
+  struct adm_mode_levels before = now;
+  if (update) {
+    if (adm__ns_object_labels(req->old_object, a, &old_labels) == NULL)
+      return;
+    before = namespace_levels(ps, name, &old_labels, a, &old_errors);
+  }
+  /* Labels already invalid, and left as they were, are not refused again. */
+  if (errors && (create || old_errors == NULL || strcmp(errors, old_errors) != 0)) {
+    deny(d, 422, "Invalid", adm_arena_printf(a, "Namespace \"%s\" is invalid: %s", name, errors));
+    return;
+  }
+  struct adm_level_version enforce = now.lv[ADM_MODE_ENFORCE], was = before.lv[ADM_MODE_ENFORCE];
+  if (update && (same_lv_exactly(enforce, was) || enforce.level == ADM_LEVEL_PRIVILEGED ||
+                 (enforce.minor == was.minor && enforce.level <= was.level)))
+    return;
+  if (adm_names_contains(&ps->exempt_namespaces, exempt_as)) {
+    add_warning(d, a, adm__ns_exempt_warning(name, &now, &ps->defaults, &labels, a));
+    return;
+  }
+  if (update) {
+    plan->ns_pods_pending = true;
+    plan->ns_pods_namespace = name;
+    plan->ns_pods_enforce = enforce;
+  }
+}
+
+void adm_decide_namespace_pods(const struct adm_config *cfg, const struct adm_decide_plan *plan, const json_t *pods,
+                               size_t total, const char *error, int64_t deadline_ms, struct adm_arena *a,
+                               struct adm_decision *d) {
+  if (!plan->ns_pods_pending)
+    return;
+  if (pods == NULL) {
+    add_warning(d, a, "failed to list pods while checking new PodSecurity enforce level");
+    if (error)
+      add_annotation(d, "error", adm_arena_printf(a, "failed to list pods: %s", error));
+    return;
+  }
+  const char *out[ADM_MAX_WARNINGS];
+  size_t n = adm__ns_pods_warnings(cfg, plan->ns_pods_namespace, plan->ns_pods_enforce, pods, total, deadline_ms, a,
+                                   out, ADM_MAX_WARNINGS);
+  for (size_t i = 0; i < n; i++)
+    add_warning(d, a, out[i]);
+}
+
 /* --- the decision ---------------------------------------------------------- */
 
 /* Upstream's answer when a namespace cannot be looked up: a pod is
@@ -732,6 +817,11 @@ static enum psa_verdict pod_security_judges(const struct adm_pod_security_config
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                          struct adm_decide_plan *plan, struct adm_decision *d) {
   allow(d);
+  if (cfg->pod_security.namespace_labels && req->resource_group[0] == '\0' &&
+      strcmp(req->resource_resource, "namespaces") == 0) {
+    decide_namespace(cfg, req, plan, a, d);
+    return;
+  }
   const struct adm_pod_resource *res = adm_pod_resource_find(req->resource_group, req->resource_resource);
   if (res == NULL) {
     skip(d, "resource carries no pod spec");

@@ -1,16 +1,22 @@
 /* Namespace labels as decide reads them (namespace.h): Pod Security's
  * levels from a namespace's pod-security.kubernetes.io labels, exactly as
  * upstream's PolicyToEvaluate (api/helpers.go) reads them, the fixed label
- * source of the offline commands, and the "k=v,..." parser of their flag.
+ * source of the offline commands, the "k=v,..." parser of their flag, and
+ * what upstream checks of a Namespace request (namespace_internal.h).
  * Pure: no I/O. */
 #include "admitd/namespace.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "admitd/config.h"
 #include "admitd/decide.h"
 #include "admitd/error.h"
+#include "admitd/extract.h"
+#include "admitd/verifier.h"
+#include "namespace_internal.h"
 
 #define METADATA_NAME_LABEL "kubernetes.io/metadata.name"
 
@@ -199,4 +205,193 @@ int adm_ns_labels_parse(const char *text, struct adm_arena *a, struct adm_labels
   }
   *out = (struct adm_labels){keys, values, n};
   return 0;
+}
+
+/* --- namespace requests ---------------------------------------------------- */
+
+const struct adm_labels *adm__ns_object_labels(const json_t *obj, struct adm_arena *a, struct adm_labels *out) {
+  const json_t *meta = json_is_object(obj) ? json_object_get(obj, "metadata") : NULL;
+  const json_t *labels = json_is_object(meta) ? json_object_get(meta, "labels") : NULL;
+  size_t cap = json_is_object(labels) && json_object_size(labels) ? json_object_size(labels) : 1, n = 0;
+  const char **keys = adm_arena_alloc(a, cap * sizeof *keys), **values = adm_arena_alloc(a, cap * sizeof *values);
+  if (keys == NULL || values == NULL)
+    return NULL;
+  const char *k;
+  const json_t *v;
+  if (json_is_object(labels)) {
+    json_object_foreach((json_t *)labels, k, v) {
+      if (!json_is_string(v))
+        continue; /* the API server admits string values only */
+      keys[n] = k;
+      values[n++] = json_string_value(v);
+    }
+  }
+  *out = (struct adm_labels){keys, values, n};
+  return out;
+}
+
+static bool lv_equivalent(struct adm_level_version x, struct adm_level_version y) {
+  return (x.level == ADM_LEVEL_PRIVILEGED && y.level == ADM_LEVEL_PRIVILEGED) ||
+         (x.level == y.level && x.minor == y.minor);
+}
+
+const char *adm__ns_exempt_warning(const char *name, const struct adm_mode_levels *p,
+                                   const struct adm_mode_levels *defaults, const struct adm_labels *labels,
+                                   struct adm_arena *a) {
+  bool privileged = true, equivalent = true;
+  for (int m = 0; m < ADM__MODE_COUNT; m++) {
+    privileged &= p->lv[m].level == ADM_LEVEL_PRIVILEGED;
+    equivalent &= lv_equivalent(p->lv[m], defaults->lv[m]);
+  }
+  if (privileged || equivalent)
+    return NULL;
+  /* Upstream's order of the modes here: enforce, audit, warn. */
+  static const enum adm_mode order[] = {ADM_MODE_ENFORCE, ADM_MODE_AUDIT, ADM_MODE_WARN};
+  struct adm_sb sb;
+  adm_sb_init(&sb, a);
+  size_t listed = 0;
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+    enum adm_mode m = order[i];
+    char key[64], vkey[80], lvbuf[64];
+    snprintf(key, sizeof key, ADM_PSA_LABEL_PREFIX "%s", adm_mode_name(m));
+    snprintf(vkey, sizeof vkey, "%s-version", key);
+    if (p->lv[m].level == ADM_LEVEL_PRIVILEGED ||
+        (label_value(labels, key) == NULL && label_value(labels, vkey) == NULL))
+      continue;
+    adm_sb_addf(&sb, "%s%s=%s", listed++ ? ", " : "", adm_mode_name(m),
+                adm_level_version_format(p->lv[m], lvbuf, sizeof lvbuf));
+  }
+  const char *modes = adm_sb_str(&sb);
+  return modes
+             ? adm_arena_printf(a, "namespace \"%s\" is exempt from Pod Security, and the policy (%s) will be ignored",
+                                name, modes)
+             : NULL;
+}
+
+/* The uid of pod's controller (the owner reference marked controller). */
+static const char *controller_uid(const json_t *pod) {
+  const json_t *owners = json_object_get(json_object_get(pod, "metadata"), "ownerReferences");
+  size_t i;
+  const json_t *o;
+  json_array_foreach(owners, i, o) {
+    const json_t *uid = json_object_get(o, "uid");
+    if (json_is_true(json_object_get(o, "controller")) && json_is_string(uid))
+      return json_string_value(uid);
+  }
+  return NULL;
+}
+
+/* Pods without a controller and the first of each controller, in list
+ * order, then the other replicas: upstream's prioritizePods. */
+static size_t prioritize(const struct adm_pod_security_config *ps, const json_t *pods, struct adm_arena *a,
+                         size_t *order) {
+  size_t n = json_array_size(pods), k = 0, n_dups = 0;
+  const char **uids = adm_arena_alloc(a, (n ? n : 1) * sizeof *uids);
+  size_t *dups = adm_arena_alloc(a, (n ? n : 1) * sizeof *dups), n_uids = 0;
+  if (uids == NULL || dups == NULL)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    const json_t *pod = json_array_get(pods, i);
+    const json_t *spec = json_object_get(pod, "spec");
+    const json_t *rc = json_object_get(spec, "runtimeClassName");
+    if (json_is_string(rc) && adm_names_contains(&ps->exempt_runtime_classes, json_string_value(rc)))
+      continue;
+    const char *uid = controller_uid(pod);
+    bool seen = false;
+    for (size_t j = 0; uid && j < n_uids && !seen; j++)
+      seen = strcmp(uids[j], uid) == 0;
+    if (seen) {
+      dups[n_dups++] = i;
+      continue;
+    }
+    if (uid)
+      uids[n_uids++] = uid;
+    order[k++] = i;
+  }
+  for (size_t i = 0; i < n_dups; i++)
+    order[k++] = dups[i];
+  return k;
+}
+
+struct pod_warning {
+  const char *reason, *first_pod;
+  size_t count;
+};
+
+/* A NULL (its allocation failed, and so the answer will) sorts first. */
+static int warning_cmp(const void *x, const void *y) {
+  const char *p = *(const char *const *)x, *q = *(const char *const *)y;
+  return strcmp(p ? p : "", q ? q : "");
+}
+
+size_t adm__ns_pods_warnings(const struct adm_config *cfg, const char *namespace, struct adm_level_version enforce,
+                             const json_t *pods, size_t total, int64_t deadline_ms, struct adm_arena *a,
+                             const char **out, size_t max_out) {
+  size_t n = json_array_size(pods);
+  size_t *order = adm_arena_alloc(a, (n ? n : 1) * sizeof *order);
+  struct pod_warning *found = adm_arena_alloc(a, (n ? n : 1) * sizeof *found);
+  if (order == NULL || found == NULL || max_out < 2)
+    return 0;
+  size_t prioritized = prioritize(&cfg->pod_security, pods, a, order), n_found = 0;
+  /* Pods past what was listed count as existing, unchecked. */
+  size_t total_pods = prioritized + (total > n ? total - n : 0);
+  size_t checked = prioritized < ADM_NS_PODS_MAX ? prioritized : ADM_NS_PODS_MAX;
+  const struct adm_registry *reg = adm_registry_default();
+  for (size_t j = 0; j < checked; j++) {
+    const json_t *obj = json_array_get(pods, order[j]);
+    /* Each pod in its own scratch arena: only new reasons are kept. */
+    struct adm_arena scratch;
+    adm_arena_init(&scratch, 16384, 8u << 20);
+    struct adm_pod pod;
+    struct adm_error err = {0};
+    struct adm_evaluation ev;
+    if (adm_extract_pod(obj, &scratch, &pod, &err) == 0) {
+      adm_evaluate(reg, enforce, &pod, &scratch, &ev);
+      if (!ev.allowed && adm_arena_failure(&scratch) == ADM_ARENA_OK) {
+        struct adm_sb sb;
+        adm_sb_init(&sb, &scratch);
+        for (size_t i = 0; i < ev.n_failed; i++)
+          adm_sb_addf(&sb, "%s%s", i ? ", " : "", ev.failed[i].reason);
+        const char *reason = adm_sb_str(&sb);
+        const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+        name = name ? name : "";
+        size_t w = 0;
+        while (w < n_found && (reason == NULL || strcmp(found[w].reason, reason) != 0))
+          w++;
+        if (reason && w == n_found) {
+          found[n_found++] = (struct pod_warning){adm_arena_strdup(a, reason), adm_arena_strdup(a, name), 1};
+        } else if (reason) {
+          found[w].count++;
+          if (found[w].first_pod && strcmp(name, found[w].first_pod) < 0)
+            found[w].first_pod = adm_arena_strdup(a, name);
+        }
+      }
+    }
+    adm_arena_free(&scratch);
+    if (adm_verifier_now_ms() >= deadline_ms) {
+      checked = j + 1;
+      break;
+    }
+  }
+  size_t k = 0;
+  char lvbuf[64];
+  if (checked < total_pods)
+    out[k++] =
+        adm_arena_printf(a, "new PodSecurity enforce level only checked against the first %zu of %zu existing pods",
+                         checked, total_pods);
+  if (n_found > 0)
+    out[k++] = adm_arena_printf(a, "existing pods in namespace \"%s\" violate the new PodSecurity enforce level \"%s\"",
+                                namespace, adm_level_version_format(enforce, lvbuf, sizeof lvbuf));
+  size_t first_pod = k;
+  for (size_t w = 0; w < n_found && k < max_out; w++) {
+    const struct pod_warning *f = &found[w];
+    if (f->count == 1)
+      out[k++] = adm_arena_printf(a, "%s: %s", f->first_pod, f->reason);
+    else if (f->count == 2)
+      out[k++] = adm_arena_printf(a, "%s (and 1 other pod): %s", f->first_pod, f->reason);
+    else
+      out[k++] = adm_arena_printf(a, "%s (and %zu other pods): %s", f->first_pod, f->count - 1, f->reason);
+  }
+  qsort(out + first_pod, k - first_pod, sizeof *out, warning_cmp);
+  return k;
 }

@@ -62,6 +62,26 @@ static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_fai
   answer_status(out, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
 }
 
+/* A Namespace update that made its enforce level stricter: its pods,
+ * judged at the new level for warnings, within upstream's bounds (at most
+ * 1 s, and half the time left before the review's deadline). */
+static void check_namespace_pods(const struct adm_pipeline_options *o, const struct adm_config *cfg,
+                                 const struct adm_decide_plan *plan, struct adm_arena *arena,
+                                 struct adm_pipeline_result *out) {
+  int64_t now = adm_verifier_now_ms(), deadline = now + ADM_NS_PODS_TIMEOUT_MS;
+  if (o->deadline_ms > now && now + (o->deadline_ms - now) / 2 < deadline)
+    deadline = now + (o->deadline_ms - now) / 2;
+  json_t *pods = NULL;
+  size_t total = 0;
+  const char *why = "this admitd reads no pods from an API server";
+  const struct adm_ns_source *src = o->namespaces;
+  int rc = src && src->list_pods ? src->list_pods(src->ctx, plan->ns_pods_namespace, ADM_NS_PODS_MAX, deadline, arena,
+                                                  &pods, &total, &why)
+                                 : ADM_EUNSUPPORTED;
+  adm_decide_namespace_pods(cfg, plan, rc == 0 ? pods : NULL, total, why, deadline, arena, &out->decision);
+  json_decref(pods);
+}
+
 /* One pass over body in one arena: steps 1-5, 7 and 8 of pipeline.h;
  * with fo->no_wait, a suspended result instead of waiting. */
 static void run_pass(const struct adm_pipeline_options *o, const struct adm_config *cfg, char *body, size_t len,
@@ -100,11 +120,15 @@ static void run_pass(const struct adm_pipeline_options *o, const struct adm_conf
     return;
   }
   out->decoded = true;
+  /* A Namespace request is judged by its own labels, not looked up. */
+  bool namespace_request = out->req.resource_group[0] == '\0' && strcmp(out->req.resource_resource, "namespaces") == 0;
   struct adm_ns_view ns = {ADM_NS_UNREAD, {NULL, NULL, 0}, NULL};
-  if (cfg->reads_namespace_labels && o->namespaces != NULL)
+  if (cfg->reads_namespace_labels && o->namespaces != NULL && !namespace_request)
     o->namespaces->lookup(o->namespaces->ctx, out->req.namespace, o->deadline_ms, arena, &ns);
   struct adm_decide_plan plan;
   adm_decide_begin(cfg, &out->req, &ns, arena, &plan, &out->decision);
+  if (plan.ns_pods_pending)
+    check_namespace_pods(o, cfg, &plan, arena, out);
   struct adm_image_facts facts = {0};
   if (plan.n_needs > 0 && adm_arena_failure(arena) == ADM_ARENA_OK) {
     struct adm_image_need *missing;

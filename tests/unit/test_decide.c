@@ -10,6 +10,7 @@
 #include "admitd/yaml.h"
 #include "admitd/decide.h"
 #include "admitd/pipeline.h"
+#include "admitd/verifier.h"
 
 static const char *PRIV_POD = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
                               "\"img:1\",\"securityContext\":{\"privileged\":true}}]}}";
@@ -737,6 +738,140 @@ static void namespace_labels_flag_parses(void **state) {
   assert_string_equal(v.labels.values[1], "payments");
 }
 
+/* --- Namespace requests --------------------------------------------------- */
+
+static const char *ns_object(const char *name, const char *labels_json) {
+  static char buf[4][512];
+  static int next;
+  char *b = buf[next++ % 4];
+  snprintf(b, 512, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\",\"labels\":%s}}", name,
+           labels_json);
+  return b;
+}
+
+/* Begin a Namespace request's decision; the plan says whether its pods are
+ * to be checked. */
+static void decide_namespace_request(void **state, const struct adm_config *cfg, const char *op, const char *object,
+                                     const char *old, struct adm_decide_plan *plan, struct adm_decision *d) {
+  struct adm_review_request r = {
+      .api_version = "admission.k8s.io/v1",
+      .uid = "u",
+      .kind_group = "",
+      .kind_version = "v1",
+      .kind_kind = "Namespace",
+      .resource_group = "",
+      .resource_version = "v1",
+      .resource_resource = "namespaces",
+      .sub_resource = "",
+      .name = "team",
+      .namespace = "team",
+      .operation = op,
+      .username = "alice",
+      .object = object ? test_json_kept(object) : NULL,
+      .old_object = old ? test_json_kept(old) : NULL,
+  };
+  adm_decide_begin(cfg, &r, NULL, *state, plan, d);
+  adm_decide_finish(cfg, &r, plan, NULL, *state, d);
+}
+
+/* Invalid Pod Security labels are refused in upstream's words when they
+ * are new, and let through when an update leaves them as they were. */
+static void namespace_with_invalid_labels_is_refused(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  const char *bad = ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"strict\"}");
+  decide_namespace_request(state, cfg, "CREATE", bad, NULL, &plan, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 422);
+  assert_string_equal(d.status_reason, "Invalid");
+  assert_string_equal(d.message, "Namespace \"team\" is invalid: metadata.labels[pod-security.kubernetes.io/enforce]: "
+                                 "Invalid value: \"strict\": must be one of privileged, baseline, restricted");
+  decide_namespace_request(state, cfg, "UPDATE", bad, bad, &plan, &d);
+  assert_true(d.allowed);
+  decide_namespace_request(state, cfg, "UPDATE", bad, ns_object("team", "{}"), &plan, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 422);
+  decide_namespace_request(state, cfg, "CREATE", ns_object("team", "{\"env\":\"prod\"}"), NULL, &plan, &d);
+  assert_true(d.allowed);
+  assert_false(plan.ns_pods_pending);
+  adm_config_free(cfg);
+}
+
+/* A stricter enforce level has the namespace's pods judged, one per
+ * controller first, in upstream's words; a laxer one or an unchanged one
+ * does not; the update is never refused for them. */
+static void namespace_update_warns_about_existing_pods(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  const char *restricted = ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"baseline\"}");
+  const char *none = ns_object("team", "{}");
+  decide_namespace_request(state, cfg, "UPDATE", none, restricted, &plan, &d);
+  assert_true(d.allowed);
+  assert_false(plan.ns_pods_pending); /* made laxer */
+  decide_namespace_request(state, cfg, "UPDATE", restricted, restricted, &plan, &d);
+  assert_false(plan.ns_pods_pending); /* unchanged */
+  decide_namespace_request(state, cfg, "UPDATE", restricted, none, &plan, &d);
+  assert_true(d.allowed);
+  assert_true(plan.ns_pods_pending);
+  assert_string_equal(plan.ns_pods_namespace, "team");
+  assert_int_equal(plan.ns_pods_enforce.level, ADM_LEVEL_BASELINE);
+  json_t *pods =
+      json_loads("["
+                 "{\"metadata\":{\"name\":\"web-2\",\"ownerReferences\":[{\"uid\":\"rs1\",\"controller\":true}]},"
+                 "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"securityContext\":"
+                 "{\"privileged\":true}}]}},"
+                 "{\"metadata\":{\"name\":\"web-1\",\"ownerReferences\":[{\"uid\":\"rs1\",\"controller\":true}]},"
+                 "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"securityContext\":"
+                 "{\"privileged\":true}}]}},"
+                 "{\"metadata\":{\"name\":\"ok\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\"}]}},"
+                 "{\"metadata\":{\"name\":\"debug\"},\"spec\":{\"hostPID\":true,\"containers\":"
+                 "[{\"name\":\"a\",\"image\":\"i\"}]}}]",
+                 0, NULL);
+  assert_non_null(pods);
+  adm_decide_namespace_pods(cfg, &plan, pods, 4, NULL, adm_verifier_deadline_in(5000), *state, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 3);
+  assert_string_equal(
+      d.warnings[0],
+      "existing pods in namespace \"team\" violate the new PodSecurity enforce level \"baseline:latest\"");
+  assert_string_equal(d.warnings[1], "debug: host namespaces");
+  assert_string_equal(d.warnings[2], "web-1 (and 1 other pod): privileged");
+  /* More pods than were listed: said so. */
+  d.n_warnings = 0;
+  adm_decide_namespace_pods(cfg, &plan, pods, 5000, NULL, adm_verifier_deadline_in(5000), *state, &d);
+  assert_string_equal(d.warnings[0],
+                      "new PodSecurity enforce level only checked against the first 4 of 5000 existing pods");
+  json_decref(pods);
+  /* Pods that could not be listed: a warning, never a refusal. */
+  d.n_warnings = 0;
+  adm_decide_namespace_pods(cfg, &plan, NULL, 0, "API server unavailable", 0, *state, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 1);
+  assert_string_equal(d.warnings[0], "failed to list pods while checking new PodSecurity enforce level");
+  adm_config_free(cfg);
+}
+
+/* An exempt namespace whose labels set a policy is told they are ignored. */
+static void exempt_namespace_is_told_its_labels_are_ignored(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+                                 "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n"
+                                 "  exemptions: {namespaces: [team]}\n");
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  decide_namespace_request(state, cfg, "CREATE",
+                           ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"restricted\","
+                                             "\"pod-security.kubernetes.io/audit-version\":\"v1.30\"}"),
+                           NULL, &plan, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 1);
+  assert_string_equal(d.warnings[0], "namespace \"team\" is exempt from Pod Security, and the policy "
+                                     "(enforce=restricted:latest) will be ignored");
+  assert_false(plan.ns_pods_pending);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(default_policy_denies_privileged_warns_restricted, test_setup, test_teardown),
@@ -761,6 +896,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(namespace_lookup_failure_fails_closed, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(namespace_selector_selects_by_labels, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(namespace_labels_flag_parses, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_with_invalid_labels_is_refused, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_update_warns_about_existing_pods, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(exempt_namespace_is_told_its_labels_are_ignored, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
