@@ -79,7 +79,7 @@ static void expect_call_by(struct adm_registry_client *c, const char *reg, const
                            int64_t deadline, enum adm_fetch_outcome want, enum adm_referrers_via via, struct call *k) {
   struct adm_fetch_target t = {reg, repo, subject};
   memset(k, 0, sizeof *k);
-  k->via = (enum adm_referrers_via)-1;
+  k->via = (enum adm_referrers_via) - 1;
   enum adm_fetch_outcome o = adm_registry_referrers(c, &t, deadline, &k->f, &k->via, &k->err);
   if (o != want)
     fail_msg("%s/%s referrers of %s: expected %s, got %s (%s)", reg, repo, subject ? subject : "(null)",
@@ -198,15 +198,17 @@ static void test_api_answers_accepted(void **state) {
 
 static void test_not_an_index(void **state) {
   (void)state;
-  /* A page; JSON with no type; an index Content-Type over a manifest body
-   * and the other way round; the type twice or escaped (each could be read
-   * two ways); broken or trailing JSON; an array; nothing. */
+  /* A page; JSON with no type, or the index type only in a nested object;
+   * an index Content-Type over a manifest body and the other way round; the
+   * type twice or escaped (each could be read two ways); broken, cut in an
+   * escape, or trailing JSON; an array; nothing. */
   static const struct expected cases[] = {
       {"referrers/html", ADM_FETCH_MALFORMED},           {"referrers/bare", ADM_FETCH_MALFORMED},
       {"referrers/typed-manifest", ADM_FETCH_MALFORMED}, {"referrers/manifest-typed", ADM_FETCH_MALFORMED},
       {"referrers/two-types", ADM_FETCH_MALFORMED},      {"referrers/escaped", ADM_FETCH_MALFORMED},
       {"referrers/truncated", ADM_FETCH_MALFORMED},      {"referrers/trailing", ADM_FETCH_MALFORMED},
       {"referrers/array", ADM_FETCH_MALFORMED},          {"referrers/empty", ADM_FETCH_MALFORMED},
+      {"referrers/nested-type", ADM_FETCH_MALFORMED},    {"referrers/open-escape", ADM_FETCH_MALFORMED},
   };
   expect_outcomes(cases, sizeof cases / sizeof *cases, ADM_REFERRERS_API, 1);
 }
