@@ -1,7 +1,8 @@
 /* The OCI distribution client: tag -> digest, manifests, blobs and an
- * image's referrers (OCI 1.1), over libcurl. server/registry/ is the only folder whose files include curl;
- * everything else reaches a registry through the verifier vtable
- * (verifier.h) that adm_registry_verifier fills.
+ * image's referrers (OCI 1.1), over libcurl. server/registry/ is the only
+ * folder whose files include curl; everything else reaches a registry
+ * through the verifier vtable (verifier.h) that adm_registry_verifier
+ * fills.
  *
  * Per registry: HTTPS with the system CAs unless a caFile is given; plain
  * HTTP only for a host marked insecure. Auth: the anonymous (or basic-backed)
