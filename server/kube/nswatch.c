@@ -403,8 +403,8 @@ static int list_all(struct adm_kube_ns_watcher *w) {
     }
     snprintf(rv, sizeof rv, "%s", page.rv);
     bool more = page.cont[0] != '\0' && !incomplete;
-    if (strlen(page.cont) >= sizeof cont) {
-      locked_error(w, true, "list namespaces", "continue token too long");
+    if (strlen(page.cont) >= sizeof cont || strlen(page.rv) >= sizeof rv) {
+      locked_error(w, true, "list namespaces", "continue token or resourceVersion too long");
       rc = -1;
     }
     snprintf(cont, sizeof cont, "%s", page.cont);
@@ -479,9 +479,9 @@ struct watch {
 };
 
 /* The stream lost an update: lookups say UNKNOWN until the relist. */
-static void mark_stale(struct adm_kube_ns_watcher *w, const char *what, const char *why) {
+static void mark_stale(struct adm_kube_ns_watcher *w, bool limit, const char *what, const char *why) {
   pthread_mutex_lock(&w->write_lock);
-  note_error(w, true, "watch: %s: %s", what, why);
+  note_error(w, limit, "watch: %s: %s", what, why);
   w->stale = true;
   if (!publish(w))
     note_error(w, false, "watch: out of memory publishing the map");
@@ -499,7 +499,7 @@ static bool apply_line(struct watch *wt, const char *line, size_t len) {
     json_decref(root);
     adm_error_format(&e, why, sizeof why);
     wt->end = END_BROKEN;
-    mark_stale(w, "unreadable event", why);
+    mark_stale(w, e.code == ADM_ETOOBIG, "unreadable event", why);
     return false;
   }
   if (ev.type == ADM__KUBE_ERROR) {
@@ -513,14 +513,14 @@ static bool apply_line(struct watch *wt, const char *line, size_t len) {
     json_decref(root);
     adm_error_format(&e, why, sizeof why);
     wt->end = END_BROKEN;
-    mark_stale(w, "unreadable namespace", why);
+    mark_stale(w, false, "unreadable namespace", why);
     return false;
   }
   if (strlen(ev.rv) >= sizeof w->rv) {
     adm__kube_ns_unref(ns);
     json_decref(root);
     wt->end = END_BROKEN;
-    mark_stale(w, "event", "resourceVersion too long");
+    mark_stale(w, true, "event", "resourceVersion too long");
     return false;
   }
   pthread_mutex_lock(&w->write_lock);
@@ -566,7 +566,7 @@ static bool on_stream(void *ctx, const char *data, size_t n) {
       char why[64];
       snprintf(why, sizeof why, "larger than %zu bytes", w->o.max_event_bytes);
       wt->end = END_BROKEN;
-      mark_stale(w, "event", why);
+      mark_stale(w, true, "event", why);
       return false;
     }
     if (wt->len + take > wt->cap) {
@@ -576,7 +576,7 @@ static bool on_stream(void *ctx, const char *data, size_t n) {
       char *grown = realloc(wt->line, want);
       if (grown == NULL) {
         wt->end = END_BROKEN;
-        mark_stale(w, "event", "out of memory");
+        mark_stale(w, false, "event", "out of memory");
         return false;
       }
       wt->line = grown;

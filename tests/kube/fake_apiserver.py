@@ -22,6 +22,10 @@ script it:
   POST /stall?on=1|0               open and new watches send nothing and stay open
   POST /pods?ns=N&n=COUNT          COUNT pods in N
   POST /delay?get_ms=MS&pods_ms=MS delay each GET of a namespace / each pods page
+  POST /fault?next=F               one fault, once: continue-410 (the next page asked with a
+                                   continue token answers 410 Expired), garbage-list (the next
+                                   namespace list page is not JSON), garbage-event (open watches
+                                   send a line that is not JSON)
   GET  /stats                      counters and what the last requests carried (JSON)
 Both ports are written to files once listening; the test stops it by PID.
 """
@@ -69,6 +73,7 @@ class State:
         self.pods = {}
         self.get_delay = 0.0
         self.pods_delay = 0.0
+        self.fault = ""
         self.stats = {"lists": 0, "list_pages": 0, "watches": 0, "gets": 0, "pod_pages": 0,
                       "auth_failures": 0, "last_token": "", "last_watch_rv": "", "last_client_cn": "",
                       "last_list_limit": ""}
@@ -160,7 +165,8 @@ class Api(Handler):
         if q.get("continue"):
             tok = json.loads(base64.b64decode(q["continue"]))
             start, list_rv = tok["start"], tok["rv"]
-            if list_rv < st.floor:
+            if list_rv < st.floor or st.fault == "continue-410":
+                st.fault = ""
                 return 410, status(410, "Expired", "The provided continue parameter is too old to display a "
                                    "consistent list result. You can start a new list without the continue "
                                    "parameter.")
@@ -181,6 +187,11 @@ class Api(Handler):
                 st.stats["lists"] += 1
             names = sorted(n for n, v in st.ns.items() if not v[3])
             code, body = self.page(names, q, "NamespaceList", lambda n: st.namespace(n, full=False))
+            garbage = st.fault == "garbage-list"
+            if garbage:
+                st.fault = ""
+        if garbage:
+            return self.reply(200, b"{\"kind\": \"NamespaceList\", \"items\": [")
         self.send_json(code, body)
 
     def get_namespace(self, name):
@@ -254,11 +265,15 @@ class Api(Handler):
             while True:
                 with st.lock:
                     st.lock.wait_for(lambda: st.drop_gen != drop_gen or st.expire_gen != expire_gen
+                                     or st.fault == "garbage-event"
                                      or (not st.stall and (len(st.bookmarks) > nbook
                                                            or (st.history and st.history[-1][0] > sent)))
                                      or time.monotonic() >= deadline, timeout=0.2)
                     if st.drop_gen != drop_gen:
                         return self.cut()
+                    garbage = st.fault == "garbage-event"
+                    if garbage:
+                        st.fault = ""
                     if st.expire_gen != expire_gen:
                         msg = "too old resource version: %d (%d)" % (sent, st.floor)
                         expired = True
@@ -268,6 +283,10 @@ class Api(Handler):
                     books = [] if st.stall else st.bookmarks[nbook:]
                     if not st.stall:
                         nbook = len(st.bookmarks)
+                if garbage:
+                    data = b'{"type": "MODIFIED", "object": \n'
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
                 if expired:
                     self.chunk({"type": "ERROR", "object": status(410, "Expired", msg)})
                     self.wfile.write(b"0\r\n\r\n")
@@ -342,6 +361,9 @@ class Control(Handler):
                                 "spec": {"containers": [{"name": "app", "image": "nginx:1.25",
                                                          "securityContext": {"privileged": i % 2 == 0}}]},
                                 "status": {"phase": "Running"}} for i in range(int(q["n"]))]
+            elif u.path == "/fault":
+                st.fault = q["next"]
+                st.lock.notify_all()
             elif u.path == "/delay":
                 st.get_delay = int(q.get("get_ms", "0")) / 1000.0
                 st.pods_delay = int(q.get("pods_ms", "0")) / 1000.0

@@ -534,6 +534,33 @@ static struct adm_kube_config *in_cluster_at(int fd) {
   return cfg;
 }
 
+static void test_faults_in_answers(void **state) {
+  (void)state;
+  for (int i = 0; i < 4; i++)
+    ctl("/ns?name=n%d&labels=", i);
+  /* The continue token expires between pages: the list starts over. */
+  ctl("/fault?next=continue-410");
+  struct fixture *f = start_watching(&fast);
+  assert_int_equal(server_count("lists"), 2);
+  assert_int_equal(stats(f).lists, 1);
+  assert_int_equal(stats(f).namespaces, 6);
+  /* A line that is not JSON: an update was lost; relist. */
+  ctl("/fault?next=garbage-event");
+  WAIT_STAT(f, relists, 1, 3000);
+  assert_non_null(strstr(stats(f).last_error, "watch: unreadable event: $: "));
+  assert_false(stats(f).limit_reached);
+  assert_int_equal(wait_result(f, "n1", ADM_KUBE_NS_FOUND, 2000), ADM_KUBE_NS_FOUND);
+  stop(f);
+  /* A list page that is not JSON: not synced, then synced on the retry. */
+  ctl("/fault?next=garbage-list");
+  f = start_with(&fast, config_with(NULL));
+  wait_synced(f);
+  assert_true(stats(f).errors >= 1);
+  assert_non_null(strstr(stats(f).last_error, "list namespaces: $: line"));
+  assert_int_equal(stats(f).lists, 1);
+  stop(f);
+}
+
 static void test_unreachable_server(void **state) {
   (void)state;
   /* A port that was listening and is closed now refuses. */
@@ -701,6 +728,7 @@ int main(void) {
       cmocka_unit_test_setup(test_token_rotation, setup_reset),
       cmocka_unit_test_setup(test_live_get_on_a_miss, setup_reset),
       cmocka_unit_test_setup(test_bounds_are_error_states, setup_reset),
+      cmocka_unit_test_setup(test_faults_in_answers, setup_reset),
       cmocka_unit_test_setup(test_unreachable_server, setup_reset),
       cmocka_unit_test_setup(test_stop_is_bounded_on_a_silent_server, setup_reset),
       cmocka_unit_test_setup(test_client_certificate_data, setup_reset),
