@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -534,6 +536,65 @@ static struct adm_kube_config *in_cluster_at(int fd) {
   return cfg;
 }
 
+struct reader {
+  struct fixture *f;
+  atomic_bool *done;
+  unsigned long lookups, torn;
+};
+
+/* Lookups while the map is replaced under them: a and b are always set
+ * together, so a snapshot that mixes two versions shows a != b; a snapshot
+ * freed while a reader is inside is a use after free, which the sanitizer
+ * build (hack/test.sh --sanitize) reports. */
+static void *read_loop(void *arg) {
+  struct reader *r = arg;
+  struct adm_arena a;
+  adm_arena_init(&a, 4096, 0);
+  while (!atomic_load(r->done)) {
+    struct adm_labels l;
+    if (adm_kube_ns_lookup(r->f->w, "churn", &a, &l) == ADM_KUBE_NS_FOUND) {
+      const char *va = "", *vb = "";
+      for (size_t i = 0; i < l.n; i++) {
+        if (strcmp(l.keys[i], "a") == 0)
+          va = l.values[i];
+        if (strcmp(l.keys[i], "b") == 0)
+          vb = l.values[i];
+      }
+      r->torn += strcmp(va, vb) != 0;
+    }
+    r->lookups++;
+    adm_arena_recycle(&a, 4096);
+  }
+  adm_arena_free(&a);
+  return NULL;
+}
+
+static void test_readers_never_see_a_torn_map(void **state) {
+  (void)state;
+  ctl("/ns?name=churn&labels=a=0,b=0");
+  struct fixture *f = start_watching(&fast);
+  atomic_bool done = false;
+  struct reader readers[4];
+  pthread_t threads[4];
+  for (int i = 0; i < 4; i++) {
+    readers[i] = (struct reader){.f = f, .done = &done};
+    assert_int_equal(pthread_create(&threads[i], NULL, read_loop, &readers[i]), 0);
+  }
+  for (int i = 1; i <= 150; i++)
+    ctl("/ns?name=churn&labels=a=%d,b=%d", i, i);
+  assert_true(wait_label(f, "churn", "a", "150", 3000) >= 0);
+  atomic_store(&done, true);
+  unsigned long lookups = 0;
+  for (int i = 0; i < 4; i++) {
+    pthread_join(threads[i], NULL);
+    assert_int_equal(readers[i].torn, 0);
+    lookups += readers[i].lookups;
+  }
+  assert_true(lookups > 1000);
+  assert_true(stats(f).events >= 150);
+  stop(f);
+}
+
 static void test_faults_in_answers(void **state) {
   (void)state;
   for (int i = 0; i < 4; i++)
@@ -728,6 +789,7 @@ int main(void) {
       cmocka_unit_test_setup(test_token_rotation, setup_reset),
       cmocka_unit_test_setup(test_live_get_on_a_miss, setup_reset),
       cmocka_unit_test_setup(test_bounds_are_error_states, setup_reset),
+      cmocka_unit_test_setup(test_readers_never_see_a_torn_map, setup_reset),
       cmocka_unit_test_setup(test_faults_in_answers, setup_reset),
       cmocka_unit_test_setup(test_unreachable_server, setup_reset),
       cmocka_unit_test_setup(test_stop_is_bounded_on_a_silent_server, setup_reset),
