@@ -56,7 +56,10 @@ int adm_kube_list_pods(struct adm_kube_config *cfg, const char *namespace, size_
         break;
       }
       rc = fn(ctx, name, text, strlen(text));
-      free(text);
+      /* jansson's own free: the executable gives jansson its allocator. */
+      json_free_t release;
+      json_get_alloc_funcs(NULL, &release);
+      release(text);
     }
     bool more = page.cont[0] != '\0';
     if (rc == 0 && more && strlen(page.cont) >= sizeof cont)
