@@ -64,12 +64,15 @@ const char *adm_kube_config_server(const struct adm_kube_config *c);
 
 /* ---- the namespace watcher --------------------------------------------- */
 
+/* Every bound of the watcher. JSON values are counted before a parse: an
+ * event or a GET may hold 2 * max_labels + 1024, a list page page_size
+ * times that. */
 struct adm_kube_ns_options {
   size_t max_namespaces;   /* 0: 100000; more is an error state, see adm_kube_ns_lookup */
   size_t max_labels;       /* per namespace; 0: 256 */
   size_t max_label_bytes;  /* key + value of one label; 0: 512 (Kubernetes allows 317 + 63) */
   size_t max_event_bytes;  /* one watch event, one GET; 0: 1 MiB */
-  size_t max_page_bytes;   /* one list page; 0: 64 MiB */
+  size_t max_page_bytes;   /* one list page; 0: 16 MiB */
   size_t page_size;        /* limit= of a list page; 0: 500 */
   long watch_timeout_s;    /* timeoutSeconds= of a watch; 0: 300 to 600, chosen at random per watch */
   long read_timeout_ms;    /* a watch that receives nothing this long is dropped; 0: timeout + 30 s */
