@@ -115,21 +115,15 @@ static void lookup(void *ctx, const char *name, int64_t deadline_ms, struct adm_
 struct pod_walk {
   int (*each)(void *arg, const json_t *pod);
   void *arg;
-  size_t seen;
   bool stopped;
 };
 
-static int one_pod(void *ctx, const char *name, const char *json, size_t len) {
-  (void)name;
+/* The listing passes a non-zero return through as its own result, where 1
+ * means "more pods than asked for": a stop is kept here instead. */
+static int one_pod(void *ctx, const json_t *pod) {
   struct pod_walk *w = ctx;
-  json_t *pod = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-  if (pod == NULL)
-    return 0; /* the API server's own JSON: a pod that does not parse is not judged */
-  w->seen++;
-  int stop = w->each(w->arg, pod);
-  json_decref(pod);
-  w->stopped = stop != 0;
-  return stop;
+  w->stopped = w->each(w->arg, pod) != 0;
+  return w->stopped ? -1 : 0;
 }
 
 static int list_pods(void *ctx, const char *namespace, size_t max, int64_t deadline_ms, struct adm_arena *a,
@@ -140,15 +134,13 @@ static int list_pods(void *ctx, const char *namespace, size_t max, int64_t deadl
     *error = "namespaces are not read from an API server";
     return ADM_EUNSUPPORTED;
   }
-  struct pod_walk w = {each, arg, 0, false};
+  struct pod_walk w = {each, arg, false};
   struct adm_error err = {0};
   int rc = adm_kube_list_pods(r->cfg, namespace, max, deadline_ms, one_pod, &w, &err);
   if (w.stopped) /* judged up to the deadline: the judge knows */
     return 0;
-  if (rc == ADM_ETOOBIG && w.seen >= max)
-    return 1;
-  if (rc == 0)
-    return 0;
+  if (rc == 0 || rc == 1)
+    return rc;
   char msg[512];
   adm_error_format(&err, msg, sizeof msg);
   *error = adm_arena_strdup(a, msg);

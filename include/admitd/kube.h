@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "admitd/arena.h"
 #include "admitd/error.h"
 #include "admitd/selector.h"
@@ -64,12 +66,15 @@ const char *adm_kube_config_server(const struct adm_kube_config *c);
 
 /* ---- the namespace watcher --------------------------------------------- */
 
+/* Every bound of the watcher. JSON values are counted before a parse: an
+ * event or a GET may hold 2 * max_labels + 1024, a list page page_size
+ * times that. */
 struct adm_kube_ns_options {
   size_t max_namespaces;   /* 0: 100000; more is an error state, see adm_kube_ns_lookup */
   size_t max_labels;       /* per namespace; 0: 256 */
   size_t max_label_bytes;  /* key + value of one label; 0: 512 (Kubernetes allows 317 + 63) */
   size_t max_event_bytes;  /* one watch event, one GET; 0: 1 MiB */
-  size_t max_page_bytes;   /* one list page; 0: 64 MiB */
+  size_t max_page_bytes;   /* one list page; 0: 16 MiB */
   size_t page_size;        /* limit= of a list page; 0: 500 */
   long watch_timeout_s;    /* timeoutSeconds= of a watch; 0: 300 to 600, chosen at random per watch */
   long read_timeout_ms;    /* a watch that receives nothing this long is dropped; 0: timeout + 30 s */
@@ -149,17 +154,19 @@ void adm_kube_ns_stats(struct adm_kube_ns_watcher *w, struct adm_kube_ns_stats *
 
 /* ---- pods of a namespace ----------------------------------------------- */
 
-/* Called once per pod with its name and its JSON object text (*borrowed*
- * for the call). A non-zero return stops the listing, and is returned. */
-typedef int (*adm_kube_pod_fn)(void *ctx, const char *name, const char *pod_json, size_t len);
+/* Called once per pod with the Pod object of the list (*borrowed* for the
+ * call). A non-zero return stops the listing and is returned as it is
+ * (make it negative, or over 1, to tell it from "more than max_pods"). */
+typedef int (*adm_kube_pod_fn)(void *ctx, const json_t *pod);
 
-/* GET /api/v1/namespaces/<namespace>/pods page by page (limit and continue)
- * and call fn for each pod, at most max_pods times, all before deadline_ms
- * (adm_verifier_now_ms's clock). 0: every pod was seen. ADM_ETOOBIG: more
- * than max_pods pods (fn saw max_pods of them), or a page over its byte or
- * value bounds. ADM_EIO: deadline, transport or HTTP error (fn may have
- * seen some pods). ADM_EINVAL: not a namespace name. ADM_ENOMEM. err says
- * which. */
+/* GET /api/v1/namespaces/<namespace>/pods page by page (limit and continue,
+ * at most 100 pods a page, so pods are never all held at once) and call fn
+ * for each pod, at most max_pods times, all before deadline_ms
+ * (adm_verifier_now_ms's clock). 0: every pod was seen. 1: the namespace
+ * has more than max_pods pods (fn saw max_pods of them). ADM_ETOOBIG: a
+ * page over its byte or value bounds. ADM_EIO: deadline, transport or HTTP
+ * error (fn may have seen some pods). ADM_EMISSING: a pod without a name.
+ * ADM_EINVAL: not a namespace name. ADM_ENOMEM. err says which. */
 int adm_kube_list_pods(struct adm_kube_config *cfg, const char *namespace, size_t max_pods, int64_t deadline_ms,
                        adm_kube_pod_fn fn, void *ctx, struct adm_error *err);
 

@@ -719,7 +719,7 @@ int adm_kube_ns_start(struct adm_kube_config *cfg, const struct adm_kube_ns_opti
       .max_labels = or_size(o->max_labels, 256),
       .max_label_bytes = or_size(o->max_label_bytes, 512),
       .max_event_bytes = or_size(o->max_event_bytes, 1u << 20),
-      .max_page_bytes = or_size(o->max_page_bytes, 64u << 20),
+      .max_page_bytes = or_size(o->max_page_bytes, 16u << 20),
       .page_size = or_size(o->page_size, 500),
       .watch_timeout_s = o->watch_timeout_s,
       .read_timeout_ms = o->read_timeout_ms,
@@ -731,9 +731,11 @@ int adm_kube_ns_start(struct adm_kube_config *cfg, const struct adm_kube_ns_opti
   if (w->o.backoff_max_ms < w->o.backoff_initial_ms)
     w->o.backoff_max_ms = w->o.backoff_initial_ms;
   w->lim = (struct adm__kube_limits){.max_labels = w->o.max_labels, .max_label_bytes = w->o.max_label_bytes};
-  /* Values of one namespace: its labels (two each, with the key) and room
-   * for metadata, annotations and managedFields; a page holds page_size. */
-  w->event_values = 2 * w->o.max_labels + 4096;
+  /* Values of one namespace: its labels (counted twice, with the key) and
+   * room for metadata, annotations and managedFields, which take a few
+   * dozen; a page holds page_size of them. A parsed value costs up to ~100
+   * bytes, so the default page is bounded near 75 MB of tree. */
+  w->event_values = 2 * w->o.max_labels + 1024;
   w->page_values = w->o.page_size * w->event_values;
   w->lim.max_values = w->event_values;
   struct timespec now;

@@ -1,8 +1,8 @@
 /* Listing the pods of one namespace, bounded in count, bytes and time:
  * what a namespace update needs to warn about the pods that would violate
  * its new labels. Pages of at most 100 pods (never more than are still
- * wanted), all under one deadline; each pod goes to the caller as its own
- * JSON text, so the caller reads it with the same code as a request. */
+ * wanted), all under one deadline; each pod goes to the caller as the
+ * list's own object, and only one page is held at a time. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,20 +46,12 @@ int adm_kube_list_pods(struct adm_kube_config *cfg, const char *namespace, size_
         break;
       }
       if (seen == max_pods) {
-        rc = adm_fail(err, ADM_ETOOBIG, path, "more than %zu pods", max_pods);
+        adm_fail(err, ADM_ETOOBIG, path, "more than %zu pods", max_pods);
+        rc = 1;
         break;
       }
       seen++;
-      char *text = json_dumps(pod, JSON_COMPACT);
-      if (text == NULL) {
-        rc = adm_fail(err, ADM_ENOMEM, path, "out of memory");
-        break;
-      }
-      rc = fn(ctx, name, text, strlen(text));
-      /* jansson's own free: the executable gives jansson its allocator. */
-      json_free_t release;
-      json_get_alloc_funcs(NULL, &release);
-      release(text);
+      rc = fn(ctx, pod);
     }
     bool more = page.cont[0] != '\0';
     if (rc == 0 && more && strlen(page.cont) >= sizeof cont)

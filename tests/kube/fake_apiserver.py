@@ -20,7 +20,7 @@ script it:
                                    continue token from before answers 410
   POST /drop                       cut every open watch (no final chunk, no close_notify)
   POST /stall?on=1|0               open and new watches send nothing and stay open
-  POST /pods?ns=N&n=COUNT          COUNT pods in N
+  POST /pods?ns=N&n=COUNT[&nameless=1]   COUNT pods in N (without metadata.name: broken)
   POST /delay?get_ms=MS&pods_ms=MS delay each GET of a namespace / each pods page
   POST /fault?next=F               one fault, once: continue-410 (the next page asked with a
                                    continue token answers 410 Expired), garbage-list (the next
@@ -361,6 +361,9 @@ class Control(Handler):
                                 "spec": {"containers": [{"name": "app", "image": "nginx:1.25",
                                                          "securityContext": {"privileged": i % 2 == 0}}]},
                                 "status": {"phase": "Running"}} for i in range(int(q["n"]))]
+                if q.get("nameless") == "1":
+                    for p in st.pods[ns]:
+                        del p["metadata"]["name"]
             elif u.path == "/fault":
                 st.fault = q["next"]
                 st.lock.notify_all()
