@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -574,6 +575,8 @@ static void *read_loop(void *arg) {
     }
     r->lookups++;
     adm_arena_recycle(&a, 4096);
+    /* Let the watcher and the fake server run on a small, busy machine. */
+    sched_yield();
   }
   adm_arena_free(&a);
   return NULL;
@@ -592,7 +595,9 @@ static void test_readers_never_see_a_torn_map(void **state) {
   }
   for (int i = 1; i <= 150; i++)
     ctl("/ns?name=churn&labels=a=%d,b=%d", i, i);
-  assert_true(wait_label(f, "churn", "a", "150", 3000) >= 0);
+  /* Not a latency check (that is test_changes_are_seen_within_a_second):
+   * four spinning readers on two shared cores may slow the stream. */
+  assert_true(wait_label(f, "churn", "a", "150", 20000) >= 0);
   atomic_store(&done, true);
   unsigned long lookups = 0;
   for (int i = 0; i < 4; i++) {
