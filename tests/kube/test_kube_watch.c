@@ -431,7 +431,8 @@ static void test_live_get_on_a_miss(void **state) {
   char v[64], why[256];
   assert_int_equal(label_of(f, "late", "x", v, sizeof v), ADM_KUBE_NS_ABSENT);
   struct adm_labels l;
-  int64_t deadline = adm_verifier_now_ms() + 2000;
+  /* Generous: these calls succeed, and a loaded machine is slow. */
+  int64_t deadline = adm_verifier_now_ms() + 15000;
   assert_int_equal(adm_kube_ns_get(f->w, "late", deadline, &f->arena, &l, why, sizeof why), ADM_KUBE_NS_FOUND);
   bool seen = false;
   for (size_t i = 0; i < l.n; i++)
@@ -605,7 +606,7 @@ static void test_readers_never_see_a_torn_map(void **state) {
     assert_int_equal(readers[i].torn, 0);
     lookups += readers[i].lookups;
   }
-  assert_true(lookups > 1000);
+  assert_true(lookups > 100); /* the readers did run */
   assert_true(stats(f).events >= 150);
   stop(f);
 }
@@ -620,9 +621,12 @@ static void test_faults_in_answers(void **state) {
   assert_int_equal(server_count("lists"), 2);
   assert_int_equal(stats(f).lists, 1);
   assert_int_equal(stats(f).namespaces, 6);
-  /* A line that is not JSON: an update was lost; relist. */
+  /* A line that is not JSON: an update was lost; relist. The fault goes
+   * to the watches open when it is set: wait for admitd's to be open. */
+  for (int i = 0; i < 1000 && server_count("open_watches") < 1; i++)
+    sleep_ms(10);
   ctl("/fault?next=garbage-event");
-  WAIT_STAT(f, relists, 1, 3000);
+  WAIT_STAT(f, relists, 1, 15000);
   assert_non_null(strstr(stats(f).last_error, "watch: unreadable event: $: "));
   assert_false(stats(f).limit_reached);
   assert_int_equal(wait_result(f, "n1", ADM_KUBE_NS_FOUND, 2000), ADM_KUBE_NS_FOUND);
@@ -745,6 +749,12 @@ static int on_pod(void *ctx, const json_t *pod) {
   return s->stop_at && s->n == s->stop_at ? 7 : 0;
 }
 
+/* A deadline for a listing that must complete: far enough that a loaded
+ * machine does not make it fail. */
+static int64_t soon(void) {
+  return adm_verifier_now_ms() + 15000;
+}
+
 static void test_pods_of_a_namespace(void **state) {
   (void)state;
   ctl("/ns?name=team&labels=");
@@ -752,29 +762,28 @@ static void test_pods_of_a_namespace(void **state) {
   struct adm_kube_config *cfg = config_with(NULL);
   struct adm_error e = {0};
   struct pods_seen s = {0};
-  int64_t deadline = adm_verifier_now_ms() + 5000;
-  assert_int_equal(adm_kube_list_pods(cfg, "team", 1000, deadline, on_pod, &s, &e), 0);
+  assert_int_equal(adm_kube_list_pods(cfg, "team", 1000, soon(), on_pod, &s, &e), 0);
   assert_int_equal(s.n, 250);
   assert_true(s.privileged_seen);
   assert_int_equal(server_count("pod_pages"), 3);
   /* More pods than wanted: 1 after exactly max_pods. */
   s = (struct pods_seen){0};
-  assert_int_equal(adm_kube_list_pods(cfg, "team", 120, deadline, on_pod, &s, &e), 1);
+  assert_int_equal(adm_kube_list_pods(cfg, "team", 120, soon(), on_pod, &s, &e), 1);
   assert_int_equal(s.n, 120);
   assert_non_null(strstr(e.message, "more than 120 pods"));
   /* Exactly as many as wanted: complete. */
   s = (struct pods_seen){0};
-  assert_int_equal(adm_kube_list_pods(cfg, "team", 250, deadline, on_pod, &s, &e), 0);
+  assert_int_equal(adm_kube_list_pods(cfg, "team", 250, soon(), on_pod, &s, &e), 0);
   assert_int_equal(s.n, 250);
   /* The callback stops it. */
   s = (struct pods_seen){.stop_at = 3};
-  assert_int_equal(adm_kube_list_pods(cfg, "team", 1000, deadline, on_pod, &s, &e), 7);
+  assert_int_equal(adm_kube_list_pods(cfg, "team", 1000, soon(), on_pod, &s, &e), 7);
   assert_int_equal(s.n, 3);
   /* An empty namespace, a bad name. */
   s = (struct pods_seen){0};
-  assert_int_equal(adm_kube_list_pods(cfg, "empty", 10, deadline, on_pod, &s, &e), 0);
+  assert_int_equal(adm_kube_list_pods(cfg, "empty", 10, soon(), on_pod, &s, &e), 0);
   assert_int_equal(s.n, 0);
-  assert_int_equal(adm_kube_list_pods(cfg, "../x", 10, deadline, on_pod, &s, &e), ADM_EINVAL);
+  assert_int_equal(adm_kube_list_pods(cfg, "../x", 10, soon(), on_pod, &s, &e), ADM_EINVAL);
   /* Slow pages: the one deadline covers them all. */
   ctl("/delay?pods_ms=300");
   s = (struct pods_seen){0};
@@ -786,12 +795,12 @@ static void test_pods_of_a_namespace(void **state) {
   /* A pod without a name is a broken answer. */
   ctl("/pods?ns=broken&n=2&nameless=1");
   s = (struct pods_seen){0};
-  assert_int_equal(adm_kube_list_pods(cfg, "broken", 10, deadline, on_pod, &s, &e), ADM_EMISSING);
+  assert_int_equal(adm_kube_list_pods(cfg, "broken", 10, soon(), on_pod, &s, &e), ADM_EMISSING);
   assert_int_equal(s.n, 0);
   /* A rejected token: an error, after one retry. */
   write_file(env("KUBE_SERVER_TOKEN"), "other\n");
   long before = server_count("auth_failures");
-  assert_int_equal(adm_kube_list_pods(cfg, "team", 10, deadline, on_pod, &s, &e), ADM_EIO);
+  assert_int_equal(adm_kube_list_pods(cfg, "team", 10, soon(), on_pod, &s, &e), ADM_EIO);
   assert_true(strstr(e.message, "401") != NULL);
   assert_int_equal(server_count("auth_failures") - before, 2);
   adm_kube_config_free(cfg);
