@@ -188,9 +188,10 @@ json_t *adm_record_decision(const struct adm_decision *d) {
     for (size_t i = 0; i < d->namespace_labels->n; i++)
       json_object_set_new(labels, d->namespace_labels->keys[i], json_string(d->namespace_labels->values[i]));
   }
-  return json_pack("{s:b, s:b, s:i, s:s?, s:o, s:o, s:o, s:b, s:o*}", "allowed", d->allowed, "judged", d->judged,
+  return json_pack("{s:b, s:b, s:i, s:s?, s:o, s:o, s:o, s:b, s:o*, s:s*}", "allowed", d->allowed, "judged", d->judged,
                    "code", d->allowed ? 200 : d->code, "message", d->allowed ? NULL : d->message, "warnings", w,
-                   "checks", c, "auditAnnotations", an, "dryRunDenied", d->dry_run_denied, "namespaceLabels", labels);
+                   "checks", c, "auditAnnotations", an, "dryRunDenied", d->dry_run_denied, "namespaceLabels", labels,
+                   "namespaceLabelsUnknown", d->namespace_error);
 }
 
 static char *decision_text(const struct adm_pipeline_result *res) {

@@ -69,6 +69,7 @@ struct adm_mode_levels adm_ns_pod_security_levels(const struct adm_labels *label
  * set does not hold it. labels is *borrowed* for the source's life. */
 struct adm_ns_fixed {
   struct adm_labels labels;
+  const char *error; /* not NULL: every lookup is UNKNOWN, for this reason (a replayed failure) */
 };
 void adm_ns_source_fixed(struct adm_ns_fixed *fixed, struct adm_ns_source *out);
 

@@ -97,6 +97,9 @@ struct adm_decision {
    * it read none; *borrowed* from the arena. Recordings keep them, so a
    * replay judges in the same namespace. */
   const struct adm_labels *namespace_labels;
+  /* The decision needed them and they could not be learned: why (then
+   * namespace_labels is NULL). A replay fails the same way. */
+  const char *namespace_error;
 };
 
 /* The response document, *borrowed* from a; NULL when a allocation failed

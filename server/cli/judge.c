@@ -42,8 +42,8 @@ const struct adm_labels *adm__labels_from_json(const json_t *obj, struct adm_are
 }
 
 static void run_text(const struct adm_config *cfg, char *text, size_t len, const struct adm_labels *labels,
-                     struct adm_arena *a, struct adm_pipeline_result *res) {
-  struct adm_ns_fixed fixed = {.labels = labels ? *labels : (struct adm_labels){NULL, NULL, 0}};
+                     const char *ns_error, struct adm_arena *a, struct adm_pipeline_result *res) {
+  struct adm_ns_fixed fixed = {.labels = labels ? *labels : (struct adm_labels){NULL, NULL, 0}, .error = ns_error};
   struct adm_ns_source source;
   adm_ns_source_fixed(&fixed, &source);
   struct adm_pipeline_options opt;
@@ -87,14 +87,24 @@ void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const st
   }
   size_t len = 0;
   char *text = adm_synth_review(a, &syn, &len);
-  run_text(cfg, text, len, env->namespace_labels, a, res);
+  run_text(cfg, text, len, env->namespace_labels, NULL, a, res);
+}
+
+static void judge_review_with(const struct adm_config *cfg, const json_t *review, const struct adm_labels *labels,
+                              const char *ns_error, struct adm_arena *a, struct adm_pipeline_result *res) {
+  size_t len = 0;
+  char *text = adm_json_dump_arena(a, review, &len);
+  run_text(cfg, text, len, labels, ns_error, a, res);
 }
 
 void adm__judge_review(const struct adm_config *cfg, const json_t *review, const struct adm_labels *namespace_labels,
                        struct adm_arena *a, struct adm_pipeline_result *res) {
-  size_t len = 0;
-  char *text = adm_json_dump_arena(a, review, &len);
-  run_text(cfg, text, len, namespace_labels, a, res);
+  judge_review_with(cfg, review, namespace_labels, NULL, a, res);
+}
+
+void adm__judge_review_unknown(const struct adm_config *cfg, const json_t *review, const char *namespace_error,
+                               struct adm_arena *a, struct adm_pipeline_result *res) {
+  judge_review_with(cfg, review, NULL, namespace_error, a, res);
 }
 
 void adm__paths_free(struct adm__paths *p) {

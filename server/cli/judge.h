@@ -37,6 +37,10 @@ void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const st
  * namespace_labels (NULL: none but its name). */
 void adm__judge_review(const struct adm_config *cfg, const json_t *review, const struct adm_labels *namespace_labels,
                        struct adm_arena *a, struct adm_pipeline_result *res);
+/* The same, for a recording whose decision could not learn the labels:
+ * every lookup fails with namespace_error, as it did then. */
+void adm__judge_review_unknown(const struct adm_config *cfg, const json_t *review, const char *namespace_error,
+                               struct adm_arena *a, struct adm_pipeline_result *res);
 
 /* path itself when it is not a folder; else every regular file below it
  * (recursively, hidden entries skipped) whose name ends with one of the

@@ -202,7 +202,11 @@ static void replay_one(const struct adm_config *cfg, const char *file, unsigned 
   struct adm_labels labels;
   const struct adm_labels *recorded =
       adm__labels_from_json(json_object_get(rec->decision, "namespaceLabels"), &a, &labels);
-  adm__judge_review(cfg, rec->review, recorded, &a, res);
+  const json_t *unknown = json_object_get(rec->decision, "namespaceLabelsUnknown");
+  if (json_is_string(unknown))
+    adm__judge_review_unknown(cfg, rec->review, json_string_value(unknown), &a, res);
+  else
+    adm__judge_review(cfg, rec->review, recorded, &a, res);
   const json_t *req = json_object_get(rec->review, "request");
   const char *ns = adm__str_field(req, "namespace", NULL), *kind = adm__str_field(req, "kind", "kind");
   const char *name = adm__str_field(req, "name", NULL), *user = adm__str_field(req, "userInfo", "username");

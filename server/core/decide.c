@@ -956,6 +956,8 @@ void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_requ
                    ? *ns
                    : (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, "namespace labels were not read"};
   decide_inner(cfg, req, a, plan, d);
+  if (plan->ns.state == ADM_NS_UNKNOWN)
+    d->namespace_error = plan->ns.error ? plan->ns.error : "unknown";
   if (plan->ns.state == ADM_NS_KNOWN) {
     struct adm_labels *kept = adm_arena_alloc(a, sizeof *kept);
     if (kept != NULL) /* else the arena has failed: the answer is an error */

@@ -131,6 +131,10 @@ static void fixed_lookup(void *ctx, const char *namespace, int64_t deadline_ms, 
                          struct adm_ns_view *out) {
   (void)deadline_ms;
   const struct adm_ns_fixed *f = ctx;
+  if (f->error) {
+    *out = (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, f->error};
+    return;
+  }
   out->state = ADM_NS_KNOWN;
   out->error = NULL;
   out->labels = f->labels;
@@ -154,8 +158,8 @@ static void fixed_lookup(void *ctx, const char *namespace, int64_t deadline_ms, 
 }
 
 void adm_ns_source_fixed(struct adm_ns_fixed *fixed, struct adm_ns_source *out) {
-  out->lookup = fixed_lookup;
-  out->ctx = fixed;
+  /* It knows no pods: a namespace update says it could not check them. */
+  *out = (struct adm_ns_source){.lookup = fixed_lookup, .list_pods = NULL, .ctx = fixed};
 }
 
 int adm_ns_labels_parse(const char *text, struct adm_arena *a, struct adm_labels *out, const char **why) {

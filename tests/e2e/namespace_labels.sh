@@ -135,7 +135,7 @@ wait "$SILENT_PID" 2>/dev/null
 ctl "ns?name=payments&labels=pod-security.kubernetes.io/enforce=restricted"
 ctl "ns?name=shop&labels=env=prod"
 start_server --config "$WORK/policy.yaml" --kubeconfig "$WORK/kubeconfig" --tls-cert "$WORK/certs/tls.crt" \
-  --tls-key "$WORK/certs/tls.key"
+  --tls-key "$WORK/certs/tls.key" --record "$WORK/rec.jsonl"
 eventually "ready once namespaces are listed" 200 \
   curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/readyz"
 
@@ -183,8 +183,24 @@ expect_contains "namespace update: the pods" 'p0 (and 2 other pods): privileged'
 out=$(post "$(ns_review payments '{}' '{"pod-security.kubernetes.io/enforce":"strict"}')")
 expect_eq "namespace update: an invalid label is refused" 422 "$(field "$out" response status code)"
 
+# The recording keeps the labels each decision read; replay judges with them.
+stop_server
+expect_eq "record: the labels the decision read" \
+  '{"kubernetes.io/metadata.name": "payments", "pod-security.kubernetes.io/enforce": "restricted"}' \
+  "$(head -n 1 "$WORK/rec.jsonl" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["decision"]["namespaceLabels"], sort_keys=True))')"
+out=$("$ADMITD" replay --policy "$WORK/policy.yaml" "$WORK/rec.jsonl")
+# Every decision replays the same (labels read, and a lookup that failed
+# fails again); only the namespace update's warnings differ, since replay
+# lists no pods.
+expect_contains "replay under the same policy and labels: no decision flips" "0 newly denied, 0 newly allowed" "$out"
+expect_contains "replay: the namespace update could not list pods offline" "warnings changed: UPDATE Namespace/payments" \
+  "$out"
+start_server --config "$WORK/policy.yaml" --kubeconfig "$WORK/kubeconfig" --tls-cert "$WORK/certs/tls.crt" \
+  --tls-key "$WORK/certs/tls.key"
+eventually "ready again" 200 curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/readyz"
+allowed payments "$PLAIN" >/dev/null
 metrics=$(curl -sS --cacert "$CA" "https://localhost:$PORT/metrics")
 expect_contains "metrics: synced" "admitd_namespaces_synced 1" "$metrics"
-expect_contains "metrics: the live GETs" "admitd_namespace_gets_total 2" "$metrics"
+expect_eq "metrics: namespaces are held" 1 "$(grep -cE '^admitd_namespaces [1-9][0-9]*$' <<<"$metrics")"
 stop_server
 finish

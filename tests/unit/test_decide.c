@@ -729,7 +729,9 @@ static void namespace_labels_flag_parses(void **state) {
   struct adm_ns_fixed fixed = {.labels = l};
   assert_int_equal(adm_ns_labels_parse("env=prod", a, &fixed.labels, &why), 0);
   struct adm_ns_source src;
+  memset(&src, 0xa5, sizeof src); /* as a caller's stack may hold */
   adm_ns_source_fixed(&fixed, &src);
+  assert_null(src.list_pods);
   struct adm_ns_view v;
   src.lookup(src.ctx, "payments", 0, a, &v);
   assert_int_equal(v.state, ADM_NS_KNOWN);
