@@ -445,7 +445,7 @@ static void verify_errors_are_all_reported(void **state) {
   struct adm_error err = {0};
   parse_failing(yaml, &c, &err);
   static const char *const want[] = {
-      "p.yaml:5:7: images.authorities[0]: give key or keyFile, not both",
+      "p.yaml:5:7: images.authorities[0]: give one of key, keyFile and keyless",
       "images.authorities[1].name: \"release\" is already the name of another authority",
       "p.yaml:9:7: images.authorities[1].keyFile: cannot read it:",
       "does-not-exist.pub",
