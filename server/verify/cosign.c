@@ -396,9 +396,7 @@ static void settle(struct adm_cosign_result *res) {
     res->outcome = ADM_COSIGN_MALFORMED;
 }
 
-/* Whether text holds more than max values: the opening brackets and the
- * commas outside strings, plus one. */
-static bool json_values_exceed(const char *text, size_t len, size_t max) {
+bool adm__json_values_exceed(const char *text, size_t len, size_t max) {
   size_t n = 1;
   bool in_string = false;
   for (size_t i = 0; i < len; i++) {
@@ -427,7 +425,7 @@ static int check_manifest(struct verify *v, const char *manifest, size_t manifes
   /* A parsed tree costs up to ~100 bytes per value: a dense "[{},{},...]"
    * of 256 KiB would be 20 MB. A signature manifest has a few dozen values
    * a layer, so count them before paying for the parse. */
-  if (json_values_exceed(manifest, manifest_len, v->lim.max_values)) {
+  if (adm__json_values_exceed(manifest, manifest_len, v->lim.max_values)) {
     res->outcome = ADM_COSIGN_MALFORMED;
     snprintf(res->detail, sizeof res->detail, "signature manifest has more than %zu JSON values", v->lim.max_values);
     return 0;

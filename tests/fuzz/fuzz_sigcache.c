@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   for (int i = 0; i < 4; i++)
     world[i] = (enum behaviour)(((data[0] >> (2 * i)) & 3) + (((data[1] >> i) & 1) ? 3 : 0)) % N_BEHAVIOURS;
-  struct adm_sig_authority release = {"release", &key, 1};
+  struct adm_sig_authority release = {.name = "release", .keys = &key, .n_keys = 1};
   struct adm_sig_rule rules[2] = {
       {.authorities = &release, .n_authorities = 1, .threshold = 1},
       {.authorities = &release, .n_authorities = 1, .threshold = 1, .signature_repository = REGISTRY "/r3"}};
@@ -212,7 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     now_ms += steps[op >> 6];
     const char *digest = ref == 0 ? image_digest : ref == 1 ? other_digest : NULL;
     const char *tag = ref == 2 ? "v1" : ref == 3 ? "missing" : NULL;
-    struct adm_sig_request req = {REGISTRY, repos[repo], tag, digest, &rules[r]};
+    struct adm_sig_request req = {REGISTRY, repos[repo], tag, digest, &rules[r], NULL};
     struct adm_sig_result direct, cached;
     check(adm_sig_verify(&v, &req, deadline, &direct) == 0);
     bool answered = true;
