@@ -72,8 +72,7 @@ static int holds(const struct adm_attest_condition *c, const json_t *doc, int64_
     ok = fnmatch(c->value, text, 0) == 0;
     break;
   case ADM_ATTEST_MAX_AGE:
-    ok = json_is_string(v) && adm__rfc3339(text, &t) == 0 && t <= now + CLOCK_SKEW_S &&
-         now - t <= c->max_age_ms / 1000;
+    ok = json_is_string(v) && adm__rfc3339(text, &t) == 0 && t <= now + CLOCK_SKEW_S && now - t <= c->max_age_ms / 1000;
     break;
   }
   if (!ok)

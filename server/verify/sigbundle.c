@@ -117,33 +117,34 @@ static bool claims_hold(const struct adm_sig_authority *a, const struct adm_sigs
   return true;
 }
 
-/* A verified statement: a signature of its authority, or an attestation. */
-static void verified(struct look *l, size_t ai, const char *referrer, const struct adm_sigstore_result *res) {
+/* A verified statement: a signature of its authority, or an attestation.
+ * 0, or ADM_ENOMEM. */
+static int verified(struct look *l, size_t ai, const char *referrer, const struct adm_sigstore_result *res) {
   const struct adm_sig_authority *a = &l->rule->authorities[ai];
   char why[300];
   if (!res->dsse) {
     snprintf(why, sizeof why, "a message signature, not an in-toto statement about the image");
     adm__sig_note(l->f, ADM_SIG_MALFORMED_SIGNATURE, a->name, "referrer %s: %s", referrer, why);
     adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, "malformed-signature", why);
-    return;
+    return 0;
   }
   if (adm_sig_authority_keyless(a) && !claims_hold(a, res, why, sizeof why)) {
     adm__sig_note(l->f, ADM_SIG_IDENTITY_MISMATCH, a->name, "referrer %s: authority %s: %s", referrer, a->name, why);
     adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, "identity-mismatch", why);
-    return;
+    return 0;
   }
   if (a->require_tlog && res->tlog_entries == 0) {
     snprintf(why, sizeof why, "no transparency log entry, which the authority requires");
     adm__sig_note(l->f, ADM_SIG_TLOG_INVALID, a->name, "referrer %s: authority %s: %s", referrer, a->name, why);
     adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, "tlog-invalid", why);
-    return;
+    return 0;
   }
   const char *type = res->predicate_type ? res->predicate_type : "";
   if (strcmp(type, ADM_SIGSTORE_PREDICATE_SIGN) == 0) {
     l->f->authorities |= (uint64_t)1 << ai;
-    l->f->by_bundle |= (uint64_t)1 << ai;
+    l->f->by_bundle |= ((uint64_t)1 << ai) & ~l->f->by_sig;
     adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, "signature", res->detail);
-    return;
+    return 0;
   }
   bool asked = false;
   for (size_t j = 0; j < l->rule->n_attestations; j++) {
@@ -152,6 +153,8 @@ static void verified(struct look *l, size_t ai, const char *referrer, const stru
       continue;
     asked = true;
     int rc = adm__attest_check(att, res->predicate, (int64_t)time(NULL), why, sizeof why);
+    if (rc == ADM_ENOMEM)
+      return rc;
     if (rc == 0) {
       l->f->attestations |= (uint32_t)1 << j;
       snprintf(why, sizeof why, "attestation %.200s: its conditions hold", type);
@@ -168,6 +171,7 @@ static void verified(struct look *l, size_t ai, const char *referrer, const stru
     snprintf(why, sizeof why, "an attestation (%.200s), which is not a signature", type);
     adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, "attestation", why);
   }
+  return 0;
 }
 
 /* The bundle under authority ai: once per key of a key authority until one
@@ -204,9 +208,9 @@ static int under(struct look *l, size_t ai, const char *referrer, const char *bu
       return rc;
     }
     if (rc == 0 && res.outcome == ADM_SIGSTORE_VERIFIED) {
-      verified(l, ai, referrer, &res);
+      rc = verified(l, ai, referrer, &res);
       adm_arena_free(&arena);
-      return 0;
+      return rc;
     }
     /* The strings the result borrows go with the arena: keep the words. */
     if (!have || from_sigstore(res.outcome) != ADM_SIG_INVALID_SIGNATURE) {
@@ -227,9 +231,8 @@ static int under(struct look *l, size_t ai, const char *referrer, const char *bu
 }
 
 /* A failure about one referrer, before any authority saw it. */
-__attribute__((format(printf, 5, 6))) static void refuse(struct look *l, const char *referrer,
-                                                         const char *artifact_type, enum adm_sig_outcome o,
-                                                         const char *fmt, ...) {
+__attribute__((format(printf, 5, 6))) static void
+refuse(struct look *l, const char *referrer, const char *artifact_type, enum adm_sig_outcome o, const char *fmt, ...) {
   char why[320];
   va_list ap;
   va_start(ap, fmt);
@@ -259,8 +262,7 @@ static bool bundle_layer(struct look *l, const char *referrer, const char *type,
 }
 
 /* The bundle blob of a referrer, verified under every authority. */
-static int judge_bundle(struct look *l, const char *referrer, const char *type, const char *blob_digest,
-                        size_t size) {
+static int judge_bundle(struct look *l, const char *referrer, const char *type, const char *blob_digest, size_t size) {
   struct adm_fetch_target t = {l->loc->registry, l->loc->repository, blob_digest};
   struct adm_fetched b = {0};
   struct adm_fetch_error err = {0};
@@ -371,8 +373,14 @@ static size_t pick(const json_t *manifests, const char *picked[ADM_SIG_MAX_REFER
 int adm__sig_bundles(struct adm_verifier *v, const struct adm_sig_request *req, const struct adm_sig_location *loc,
                      const char *digest, const struct adm__sig_goal *goal, int64_t deadline_ms,
                      struct adm__sig_found *f) {
-  struct look l = {.v = v, .req = req, .rule = req->rule, .loc = loc, .digest = digest, .goal = goal,
-                   .deadline_ms = deadline_ms, .f = f};
+  struct look l = {.v = v,
+                   .req = req,
+                   .rule = req->rule,
+                   .loc = loc,
+                   .digest = digest,
+                   .goal = goal,
+                   .deadline_ms = deadline_ms,
+                   .f = f};
   digest_bytes(digest, l.sha256);
   if (v->ops->referrers == NULL) {
     adm__sig_note(f, ADM_SIG_INTERNAL, NULL, "%s: the registry client cannot list referrers", digest);

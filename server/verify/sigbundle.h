@@ -10,13 +10,14 @@
 
 #include "sigverify.h"
 
-#define ADM_SIG_MAX_REFERRERS 32     /* referrers considered per image */
+#define ADM_SIG_MAX_REFERRERS 32      /* referrers considered per image */
 #define ADM_SIG_MAX_VERIFICATIONS 128 /* bundle verifications per image */
 
 struct adm__sig_found {
-  uint64_t authorities; /* signatures verified, by authority bit */
-  uint64_t by_bundle;
-  uint32_t attestations; /* rule->attestations bits satisfied */
+  uint64_t authorities;      /* signatures verified, by authority bit */
+  uint64_t by_sig;           /* ... by a .sig signature */
+  uint64_t by_bundle;        /* ... by a bundle and no .sig signature */
+  uint32_t attestations;     /* rule->attestations bits satisfied */
   size_t other_attestations; /* verified bundles by the rule's authorities that are attestations it does not ask for */
   bool failed;
   enum adm_sig_outcome failure;

@@ -415,6 +415,7 @@ static int legacy(struct adm_verifier *v, const struct adm_sig_request *req, con
     if (adm_cosign_key_verified(&cr, i))
       bits |= (uint64_t)1 << p->owner[i];
   f->authorities |= bits;
+  f->by_sig |= bits;
   enum adm_sig_outcome so = cr.outcome == ADM_COSIGN_FETCH_FAILED
                                 ? (b.failed ? from_fetch(b.first.outcome, STEP_PAYLOAD) : ADM_SIG_INTERNAL)
                                 : from_cosign(cr.outcome);

@@ -89,7 +89,7 @@ struct adm_sig_result {
   enum adm_sig_outcome outcome;
   char digest[ADM_DIGEST_MAX]; /* what was (or was to be) verified; "" when never resolved */
   uint64_t authorities;        /* bit i: rule->authorities[i] verified a signature of digest */
-  uint64_t by_bundle;          /* bit i: ... in a Sigstore bundle (the .sig format otherwise) */
+  uint64_t by_bundle;          /* bit i: ... in a Sigstore bundle, and in no .sig signature */
   uint32_t attestations;       /* bit j: rule->attestations[j] is satisfied */
   /* "registry/repository" where the signatures were looked for, and for
    * VERIFIED where they were found; "" when the digest was never known. */

@@ -1,7 +1,8 @@
 /* libFuzzer harness: the signature cache's keys (sigverify_cache.h). The
  * input's first bytes fix a world of four repositories of one registry,
  * each answering every request for signatures one way (signed, nothing
- * there, unavailable, auth-failed, deadline, malformed), the table size and
+ * there, unavailable, auth-failed, deadline, malformed; the referrers
+ * listing answers the same way), the table size and
  * the caller's deadline; every further byte is one lookup: a repository, a
  * reference (the signed digest, the unsigned one, a tag, a missing tag),
  * one of two rules (the second reads its signatures from a
@@ -168,7 +169,24 @@ static enum adm_fetch_outcome f_blob(struct adm_verifier *v, const struct adm_fe
   return serve(payload, out);
 }
 
-static const struct adm_verifier_ops fake_ops = {f_resolve, f_manifest, f_blob, NULL};
+/* The referrers follow the repository's behaviour: a signed one has only
+ * its .sig, a malformed one a broken index. */
+static enum adm_fetch_outcome f_referrers(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
+                                          struct adm_fetched *out, enum adm_referrers_via *via,
+                                          struct adm_fetch_error *err) {
+  (void)v;
+  (void)deadline_ms;
+  memset(out, 0, sizeof *out);
+  *via = ADM_REFERRERS_TAG;
+  const enum behaviour *b = behaviour_of(t);
+  if (b == NULL || *b == NOTHING || *b == SIGNED)
+    return fail_as(NOTHING, err);
+  if (*b == MALFORMED)
+    return serve("{", out);
+  return fail_as(*b, err);
+}
+
+static const struct adm_verifier_ops fake_ops = {f_resolve, f_manifest, f_blob, f_referrers};
 
 /* --- the run -------------------------------------------------------------------- */
 
