@@ -833,9 +833,10 @@ static int parse_condition(struct adm__cfg_parse *p, const json_t *arr, size_t i
   if (r < 0)
     return rc < 0 ? rc : r;
   if (!is_dotted_path(dotted)) {
+    char msg[160];
     adm__cfg_join_path(full, sizeof full, path, condition_keys[COND_PATH].key);
-    return adm__cfg_error_at(p, obj, condition_keys[COND_PATH].key, 0, full, ADM_EINVAL,
-                             "\"%.80s\" is not a dotted path (a.b.c, 1 to 255 characters)", dotted);
+    snprintf(msg, sizeof msg, "\"%.80s\" is not a dotted path (a.b.c, 1 to 255 characters)", dotted);
+    return adm__cfg_error_at(p, obj, condition_keys[COND_PATH].key, 0, full, ADM_EINVAL, "%s", msg);
   }
   if ((c->path = adm__cfg_strdup(dotted)) == NULL)
     return oom(p, path);

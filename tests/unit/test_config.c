@@ -386,6 +386,105 @@ static void images_errors_are_all_reported(void **state) {
   assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
+/* Trusted roots, keyless authorities and attestations: each mistake named
+ * at its path. */
+static void sigstore_errors_are_all_reported(void **state) {
+  (void)state;
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  char yaml[4096];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\n"
+           "kind: Policy\n"
+           "images:\n"
+           "  trustedRoots:\n"
+           "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
+           "    - {name: public-good, file: /nonexistent/admitd/trusted_root.json}\n"
+           "    - {name: 'bad name', file: x, url: y}\n"
+           "  authorities:\n"
+           "    - name: a\n"
+           "      keyless: {trustedRoot: nope, issuer: i, issuerRegExp: j, subject: s}\n"
+           "    - name: b\n"
+           "      keyless: {trustedRoot: public-good, issuer: i, subjectRegExp: '('}\n"
+           "    - name: c\n"
+           "      keyless: {issuer: i, subject: s, claims: {sourceRepositoryRef: [x]}}\n"
+           "    - name: d\n"
+           "      key: 'PEM'\n"
+           "      requireTlog: true\n"
+           "    - name: e\n"
+           "      key: 'PEM'\n"
+           "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+           "    - name: f\n"
+           "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+           "      rsaPss: true\n"
+           "      trustedRoot: public-good\n"
+           "      requireTlog: true\n",
+           src ? src : ".");
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "p.yaml:6:7: images.trustedRoots[1].name: \"public-good\" is already the name of another trusted root",
+      "images.trustedRoots[1].file: cannot read it",
+      "images.trustedRoots[2].name: \"bad name\" is not a name",
+      "images.trustedRoots[2].url: unknown key",
+      "images.authorities[0].keyless.trustedRoot: \"nope\" is not the name of an entry of images.trustedRoots",
+      "images.authorities[0].keyless.issuerRegExp: give issuer or issuerRegExp, not both",
+      "images.authorities[1].keyless.subjectRegExp: \"(\" is not a regular expression",
+      "images.authorities[2].keyless.trustedRoot: missing",
+      "images.authorities[2].keyless.claims.sourceRepositoryRef: expected a non-empty string, got a list",
+      "images.authorities[3].requireTlog: needs trustedRoot",
+      "images.authorities[4]: give one of key, keyFile and keyless",
+      "images.authorities[5].rsaPss: is for RSA keys; a keyless authority has none",
+      "images.authorities[5].trustedRoot: of a keyless authority is written under keyless",
+      "images.authorities[5].requireTlog: is for key authorities",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+}
+
+/* A verify rule's attestations: each mistake named at its path. */
+static void attestation_errors_are_all_reported(void **state) {
+  (void)state;
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  char yaml[4096];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\n"
+           "kind: Policy\n"
+           "images:\n"
+           "  trustedRoots:\n"
+           "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
+           "  authorities:\n"
+           "    - name: f\n"
+           "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+           "  rules:\n"
+           "    - verify:\n"
+           "        authorities: [f]\n"
+           "        attestations:\n"
+           "          - predicateType: https://slsa.dev/provenance/v1\n"
+           "            conditions:\n"
+           "              - {path: a..b, equals: x}\n"
+           "              - {path: a, equals: x, matches: y}\n"
+           "              - {path: a}\n"
+           "              - {path: a, maxAge: forever}\n"
+           "              - {path: a, oneOf: []}\n"
+           "              - {path: a, equals: [x]}\n"
+           "          - conditions: []\n",
+           src ? src : ".");
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "images.rules[0].verify.attestations[0].conditions[0].path: \"a..b\" is not a dotted path",
+      "images.rules[0].verify.attestations[0].conditions[1]: give one of equals, oneOf, matches and maxAge, not "
+      "several",
+      "images.rules[0].verify.attestations[0].conditions[2]: give one of equals, oneOf, matches and maxAge",
+      "images.rules[0].verify.attestations[0].conditions[3].maxAge: \"forever\" is not a duration",
+      "images.rules[0].verify.attestations[0].conditions[4].oneOf: an empty list matches nothing",
+      "images.rules[0].verify.attestations[0].conditions[5].equals: expected a string, number or boolean, got a list",
+      "images.rules[0].verify.attestations[1].predicateType: missing",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+}
+
 /* Files a policy names are read as it loads: a FIFO in the place of one
  * is refused at once (reading it would wait for a writer and hang the
  * reload), with its key and place. */
@@ -822,6 +921,8 @@ int main(void) {
       cmocka_unit_test(allow_tags_without_allow_list_warns),
       cmocka_unit_test(images_rules_parse),
       cmocka_unit_test(images_errors_are_all_reported),
+      cmocka_unit_test(sigstore_errors_are_all_reported),
+      cmocka_unit_test(attestation_errors_are_all_reported),
       cmocka_unit_test(full_policy_parses),
       cmocka_unit_test(builtin_default),
       cmocka_unit_test(errors_name_line_column_and_key),

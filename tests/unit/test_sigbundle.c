@@ -646,6 +646,127 @@ static void trace_tells_every_step(void **state) {
   assert_true(saw(&s, "4 release ") && saw(&s, "wrong-material"));
 }
 
+/* --- the registry fact backend: policies with bundles ------------------------- */
+
+#include "admitd/config.h"
+#include "admitd/facts_backend.h"
+#include "admitd/gather.h"
+
+/* A policy: the fixtures' trusted root, keyless "ci" (keyless_extra in its
+ * mapping), key "release" from key.pub, one rule verifying the registry's
+ * images with rule_extra in its verify. NULL with err on a refusal. */
+static struct adm_config *policy(const char *root_file, const char *keyless_extra, const char *rule_extra,
+                                 struct adm_error *err) {
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  char yaml[8192];
+  snprintf(yaml, sizeof yaml,
+           "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n"
+           "  trustedRoots:\n    - {name: test, file: '%s/tests/fixtures/sigstore/%s'}\n"
+           "  authorities:\n"
+           "    - name: ci\n      keyless: {trustedRoot: test, issuer: '" ISSUER "', subject: '" IDENTITY "'%s}\n"
+           "    - name: release\n      keyFile: '%s/tests/fixtures/sigstore/key.pub'\n"
+           "      trustedRoot: test\n      requireTlog: true\n"
+           "  rules:\n    - verify: {images: ['" REGISTRY "/**'], authorities: [ci, release], threshold: 1%s}\n",
+           src ? src : ".", root_file, keyless_extra, src ? src : ".", rule_extra);
+  struct adm_config *cfg = NULL;
+  return adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, err) < 0 ? NULL : cfg;
+}
+
+static void backend_verifies_bundles_in_the_pipeline(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  struct world w = {0};
+  signed_and_attested(&w, true);
+  adm_fact_backend_test_verifier(&w.v);
+  struct adm_error err = {0};
+  struct adm_config *cfg =
+      policy("trusted_root.json", "",
+             ", attestations: [{predicateType: '" SLSA "', conditions: [{path: runDetails.builder.id, matches: "
+             "'https://github.com/*'}, {path: runDetails.metadata.startedOn, maxAge: 87600h}]}]",
+             &err);
+  if (cfg == NULL)
+    fail_msg("%s: %s", err.where, err.message);
+  struct adm_arena a;
+  adm_arena_init(&a, 0, 0);
+  char image[256];
+  snprintf(image, sizeof image, REGISTRY "/app@%s", image_digest);
+  struct adm_pipeline_result *res = test_judge_image(cfg, image, &a);
+  assert_true(res->decision.allowed);
+  assert_str_contains(test_annotation(&res->decision, "images-verified"),
+                      "(ci [bundle]) signatures in " REGISTRY "/app");
+  adm_review_request_release(&res->req);
+  adm_config_free(cfg);
+  /* Conditions that do not hold: denied, naming the outcome and the predicate type. */
+  cfg = policy("trusted_root.json", "",
+               ", attestations: [{predicateType: '" SLSA "', conditions: [{path: runDetails.builder.id, equals: x}]}]",
+               &err);
+  assert_non_null(cfg);
+  res = test_judge_image(cfg, image, &a);
+  assert_false(res->decision.allowed);
+  assert_str_contains(res->decision.message, "no verified attestation meets the rule's conditions");
+  assert_str_contains(res->decision.message, SLSA);
+  adm_review_request_release(&res->req);
+  adm_config_free(cfg);
+  /* A claim the certificate lacks: the identity does not match. */
+  cfg = policy("trusted_root.json", ", claims: {sourceRepositoryRef: refs/heads/main}", "", &err);
+  assert_non_null(cfg);
+  res = test_judge_image(cfg, image, &a);
+  assert_false(res->decision.allowed);
+  assert_str_contains(res->decision.message, "signed by another identity or issuer than the rule's");
+  assert_str_contains(res->decision.message, "(authority ci)");
+  assert_str_lacks(res->decision.message, "fake");
+  adm_review_request_release(&res->req);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+  adm_fact_backend_test_verifier(NULL);
+  adm_fact_backend_set(NULL);
+}
+
+static void backend_checks_roots_and_claims_as_the_policy_loads(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  struct adm_error err = {0};
+  assert_null(policy("key.pub", "", "", &err));
+  assert_str_contains(err.where, "p.yaml:5:7: images.trustedRoots[0].file");
+  assert_str_contains(err.message, "is not a Sigstore trusted root");
+  memset(&err, 0, sizeof err);
+  assert_null(policy("trusted_root.json", ", claims: {sourceRepoRef: main}", "", &err));
+  assert_str_contains(err.where, "images.authorities[0].keyless.claims.sourceRepoRef");
+  assert_str_contains(err.message, "not a Fulcio claim name");
+  adm_fact_backend_set(NULL);
+}
+
+static void backend_explains(void **state) {
+  (void)state;
+  adm_fact_backend_set(&adm_registry_fact_backend);
+  struct world w = {0};
+  one(&w, "keyless");
+  adm_fact_backend_test_verifier(&w.v);
+  struct adm_error err = {0};
+  struct adm_config *cfg = policy("trusted_root.json", "", "", &err);
+  assert_non_null(cfg);
+  struct adm_image_need need = {.rule = NULL, .rule_index = 0};
+  char image[256];
+  snprintf(image, sizeof image, REGISTRY "/app@%s", image_digest);
+  assert_int_equal(adm_image_ref_parse(image, &need.ref, NULL), 0);
+  adm_image_ref_string(&need.ref, need.image, sizeof need.image);
+  struct seen s = {0};
+  struct adm_sig_trace t = {record, &s};
+  struct adm_gathered_fact out;
+  assert_int_equal(adm_fact_backend_explain(cfg, &need, adm_verifier_deadline_in(10000), &t, &out), 0);
+  assert_int_equal(out.outcome, ADM_SIG_VERIFIED);
+  assert_string_equal(out.authorities, "ci [bundle]");
+  assert_true(saw(&s, "4 ci ") && saw(&s, " signature"));
+  assert_true(saw(&s, "1 release - - none"));
+  /* A rule the snapshot did not prepare. */
+  need.rule_index = 7;
+  assert_int_equal(adm_fact_backend_explain(cfg, &need, adm_verifier_deadline_in(1000), &t, &out), ADM_EINVAL);
+  assert_int_equal(out.outcome, ADM_SIG_INTERNAL);
+  adm_config_free(cfg);
+  adm_fact_backend_test_verifier(NULL);
+  adm_fact_backend_set(NULL);
+}
+
 /* --- every allocation failed in turn ------------------------------------------- */
 
 static void torture_every_allocation(void **state) {
@@ -698,6 +819,9 @@ int main(void) {
       cmocka_unit_test(no_referrers_call_is_internal),
       cmocka_unit_test(registry_failures_leave_it_unknown),
       cmocka_unit_test(trace_tells_every_step),
+      cmocka_unit_test(backend_verifies_bundles_in_the_pipeline),
+      cmocka_unit_test(backend_checks_roots_and_claims_as_the_policy_loads),
+      cmocka_unit_test(backend_explains),
       cmocka_unit_test(torture_every_allocation),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

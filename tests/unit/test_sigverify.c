@@ -524,29 +524,7 @@ static const char *key_file_line(const char *name) {
   return kept(line);
 }
 
-/* A pod CREATE review with one container running image. */
-static void pod_review(char *body, size_t len, const char *image) {
-  snprintf(body, len,
-           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
-           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":"
-           "\"v1\",\"resource\":\"pods\"},\"namespace\":\"ns\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":"
-           "\"u\"},\"object\":{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
-           "\"%s\"}]}}}}",
-           image);
-}
-
-/* One pod review with image, judged by the pipeline. */
-static struct adm_pipeline_result *judge_image(struct adm_config *cfg, const char *image, struct adm_arena *a) {
-  char body[2048];
-  pod_review(body, sizeof body, image);
-  struct adm_pipeline_result *res = adm_arena_alloc(a, sizeof *res);
-  char *copy = adm_arena_strdup(a, body);
-  struct adm_pipeline_options opt;
-  adm_pipeline_options_default(&opt);
-  adm_pipeline_run(&opt, cfg, copy, strlen(copy), a, res, NULL);
-  assert_true(res->decided);
-  return res;
-}
+#define judge_image test_judge_image
 
 static void backend_keys_are_checked_as_the_policy_loads(void **state) {
   (void)state;
@@ -734,7 +712,7 @@ static void backend_decoy_every_allocation_failed(void **state) {
     for (int step = 0; step < 2; step++) {
       struct adm_arena f;
       char body[2048];
-      pod_review(body, sizeof body, step == 0 ? bare : elsewhere);
+      test_pod_review(body, sizeof body, step == 0 ? bare : elsewhere);
       struct adm_pipeline_result out;
       bool failed_here = test_run_failing_at(cfg, body, fail_at, &f, &out);
       tripped |= failed_here;
