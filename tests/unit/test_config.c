@@ -386,6 +386,12 @@ static void images_errors_are_all_reported(void **state) {
   assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
+/* The start of a policy with the fixtures' trusted root as "public-good"
+ * (one %s: the source directory). */
+#define SIGSTORE_POLICY_HEAD                                                                                           \
+  "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  trustedRoots:\n"                                           \
+  "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
+
 /* Trusted roots, keyless authorities and attestations: each mistake named
  * at its path. */
 static void sigstore_errors_are_all_reported(void **state) {
@@ -393,31 +399,26 @@ static void sigstore_errors_are_all_reported(void **state) {
   const char *src = getenv("ADMITD_SOURCE_DIR");
   char yaml[4096];
   snprintf(yaml, sizeof yaml,
-           "apiVersion: admitd.io/v1alpha1\n"
-           "kind: Policy\n"
-           "images:\n"
-           "  trustedRoots:\n"
-           "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
-           "    - {name: public-good, file: /nonexistent/admitd/trusted_root.json}\n"
-           "    - {name: 'bad name', file: x, url: y}\n"
-           "  authorities:\n"
-           "    - name: a\n"
-           "      keyless: {trustedRoot: nope, issuer: i, issuerRegExp: j, subject: s}\n"
-           "    - name: b\n"
-           "      keyless: {trustedRoot: public-good, issuer: i, subjectRegExp: '('}\n"
-           "    - name: c\n"
-           "      keyless: {issuer: i, subject: s, claims: {sourceRepositoryRef: [x]}}\n"
-           "    - name: d\n"
-           "      key: 'PEM'\n"
-           "      requireTlog: true\n"
-           "    - name: e\n"
-           "      key: 'PEM'\n"
-           "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
-           "    - name: f\n"
-           "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
-           "      rsaPss: true\n"
-           "      trustedRoot: public-good\n"
-           "      requireTlog: true\n",
+           SIGSTORE_POLICY_HEAD "    - {name: public-good, file: /nonexistent/admitd/trusted_root.json}\n"
+                                "    - {name: 'bad name', file: x, url: y}\n"
+                                "  authorities:\n"
+                                "    - name: a\n"
+                                "      keyless: {trustedRoot: nope, issuer: i, issuerRegExp: j, subject: s}\n"
+                                "    - name: b\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subjectRegExp: '('}\n"
+                                "    - name: c\n"
+                                "      keyless: {issuer: i, subject: s, claims: {sourceRepositoryRef: [x]}}\n"
+                                "    - name: d\n"
+                                "      key: 'PEM'\n"
+                                "      requireTlog: true\n"
+                                "    - name: e\n"
+                                "      key: 'PEM'\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+                                "    - name: f\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+                                "      rsaPss: true\n"
+                                "      trustedRoot: public-good\n"
+                                "      requireTlog: true\n",
            src ? src : ".");
   struct collected c = {0};
   struct adm_error err = {0};
@@ -447,27 +448,22 @@ static void attestation_errors_are_all_reported(void **state) {
   const char *src = getenv("ADMITD_SOURCE_DIR");
   char yaml[4096];
   snprintf(yaml, sizeof yaml,
-           "apiVersion: admitd.io/v1alpha1\n"
-           "kind: Policy\n"
-           "images:\n"
-           "  trustedRoots:\n"
-           "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
-           "  authorities:\n"
-           "    - name: f\n"
-           "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
-           "  rules:\n"
-           "    - verify:\n"
-           "        authorities: [f]\n"
-           "        attestations:\n"
-           "          - predicateType: https://slsa.dev/provenance/v1\n"
-           "            conditions:\n"
-           "              - {path: a..b, equals: x}\n"
-           "              - {path: a, equals: x, matches: y}\n"
-           "              - {path: a}\n"
-           "              - {path: a, maxAge: forever}\n"
-           "              - {path: a, oneOf: []}\n"
-           "              - {path: a, equals: [x]}\n"
-           "          - conditions: []\n",
+           SIGSTORE_POLICY_HEAD "  authorities:\n"
+                                "    - name: f\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+                                "  rules:\n"
+                                "    - verify:\n"
+                                "        authorities: [f]\n"
+                                "        attestations:\n"
+                                "          - predicateType: https://slsa.dev/provenance/v1\n"
+                                "            conditions:\n"
+                                "              - {path: a..b, equals: x}\n"
+                                "              - {path: a, equals: x, matches: y}\n"
+                                "              - {path: a}\n"
+                                "              - {path: a, maxAge: forever}\n"
+                                "              - {path: a, oneOf: []}\n"
+                                "              - {path: a, equals: [x]}\n"
+                                "          - conditions: []\n",
            src ? src : ".");
   struct collected c = {0};
   struct adm_error err = {0};
