@@ -32,7 +32,7 @@ declare -A header=(
   [family.h]=policies [image.h]=policies [pod.h]=policies [policy.h]=policies [quantity.h]=policies
   [selector.h]=policies [facts.h]=policies
   [config.h]=core [decide.h]=core [extract.h]=core [log.h]=core [manifest.h]=core [pipeline.h]=core
-  [gather.h]=core [reload.h]=core [review.h]=core [synth.h]=core [yaml.h]=core
+  [gather.h]=core [namespace.h]=core [reload.h]=core [review.h]=core [synth.h]=core [yaml.h]=core
   [registry.h]=registry
   [facts_backend.h]=verify [sigstore.h]=verify
   [cli.h]=cli

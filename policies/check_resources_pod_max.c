@@ -149,7 +149,8 @@ static int effective(const struct adm_pod *pod, const char *resource, bool limit
     return UNKNOWN;
   /* Overhead counts for a limit only where the pod has one (PodLimits). */
   if (rc == 1 && !adm_quantity_is_zero(&v) && (!limit || !adm_quantity_is_zero(total))) {
-    if ((rc = add(total, &v, total)) < 0)
+    rc = add(total, &v, total);
+    if (rc < 0)
       return rc;
     how |= WITH_OVERHEAD;
   }

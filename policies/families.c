@@ -265,18 +265,42 @@ static const struct adm_key_spec images_keys[] = {
 
 /* --- the table ------------------------------------------------------------- */
 
-#define KEYS(k) k, sizeof(k) / sizeof((k)[0])
+#define KEYS(k) k, .n_rule_keys = sizeof(k) / sizeof((k)[0])
 
 const struct adm_family adm_families[ADM__FAMILY_COUNT] = {
-    [ADM_FAMILY_POD_SECURITY] = {ADM_FAMILY_POD_SECURITY, "podSecurity", "audit-violations", ADM_WORKLOADS_WARN, NULL,
-                                 NULL, 0, NULL},
-    [ADM_FAMILY_RESOURCES] = {ADM_FAMILY_RESOURCES, "resources", "resources-violations", ADM_WORKLOADS_ENFORCE,
-                              resources_checks, KEYS(resources_keys), resources_contradictions},
-    [ADM_FAMILY_SECURITY_CONTEXT] = {ADM_FAMILY_SECURITY_CONTEXT, "securityContext", "securityContext-violations",
-                                     ADM_WORKLOADS_ENFORCE, sc_checks, KEYS(sc_keys), NULL},
-    [ADM_FAMILY_IMAGES] = {ADM_FAMILY_IMAGES, "images", "images-violations", ADM_WORKLOADS_ENFORCE, images_checks,
-                           KEYS(images_keys), NULL},
+    [ADM_FAMILY_POD_SECURITY] = {.id = ADM_FAMILY_POD_SECURITY,
+                                 .name = "podSecurity",
+                                 .audit_key = "audit-violations",
+                                 .workloads = ADM_WORKLOADS_WARN,
+                                 .model = ADM_FAMILY_LEVELS,
+                                 .level_checks = adm_check_table},
+    [ADM_FAMILY_RESOURCES] = {.id = ADM_FAMILY_RESOURCES,
+                              .name = "resources",
+                              .audit_key = "resources-violations",
+                              .workloads = ADM_WORKLOADS_ENFORCE,
+                              .checks = resources_checks,
+                              .rule_keys = KEYS(resources_keys),
+                              .contradictions = resources_contradictions},
+    [ADM_FAMILY_SECURITY_CONTEXT] = {.id = ADM_FAMILY_SECURITY_CONTEXT,
+                                     .name = "securityContext",
+                                     .audit_key = "securityContext-violations",
+                                     .workloads = ADM_WORKLOADS_ENFORCE,
+                                     .checks = sc_checks,
+                                     .rule_keys = KEYS(sc_keys)},
+    [ADM_FAMILY_IMAGES] = {.id = ADM_FAMILY_IMAGES,
+                           .name = "images",
+                           .audit_key = "images-violations",
+                           .workloads = ADM_WORKLOADS_ENFORCE,
+                           .checks = images_checks,
+                           .rule_keys = KEYS(images_keys)},
 };
+
+const struct adm_family *adm_family_find(const char *name) {
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++)
+    if (strcmp(adm_families[f].name, name) == 0)
+      return &adm_families[f];
+  return NULL;
+}
 
 const struct adm_rule_check *adm_rule_check_find(const char *id) {
   for (int f = 0; f < ADM__FAMILY_COUNT; f++)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "admitd/family.h"
 #include "internal.h"
 
 extern const struct adm_check adm_check_allow_privilege_escalation;
@@ -230,7 +231,7 @@ static once_flag default_registry_once = ONCE_FLAG_INIT;
 
 static void build_default_registry(void) {
   struct adm_error err;
-  if (adm_registry_build(&default_registry, adm_check_table, &err) < 0) {
+  if (adm_registry_build(&default_registry, adm_families[ADM_FAMILY_POD_SECURITY].level_checks, &err) < 0) {
     /* The built-in table is fixed at compile time and a unit test builds it. */
     fprintf(stderr, "admitd: built-in check table is broken: %s: %s\n", err.where, err.message);
     abort();

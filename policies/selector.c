@@ -8,6 +8,41 @@
 
 #include "admitd/error.h"
 
+static bool is_dns_label_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* A Kubernetes qualified name: [prefix/]name, name <= 63 of [A-Za-z0-9-_.]
+ * starting and ending alphanumeric; prefix a DNS subdomain <= 253. */
+bool adm_label_key_valid(const char *s) {
+  const char *slash = strchr(s, '/');
+  const char *name = slash ? slash + 1 : s;
+  if (slash) {
+    size_t plen = (size_t)(slash - s);
+    if (plen == 0 || plen > 253)
+      return false;
+    for (const char *c = s; c < slash; c++)
+      if (!is_dns_label_char(*c) && *c != '.')
+        return false;
+    if (s[0] == '-' || s[0] == '.' || slash[-1] == '-' || slash[-1] == '.')
+      return false;
+  }
+  size_t n = strlen(name);
+  if (n == 0 || n > 63)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = name[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && ((i == 0 || i == n - 1) || (c != '-' && c != '_' && c != '.')))
+      return false;
+  }
+  return true;
+}
+
+bool adm_label_value_valid(const char *s) {
+  return s[0] == '\0' || (adm_label_key_valid(s) && strchr(s, '/') == NULL);
+}
+
 static const char *label_value(const struct adm_labels *labels, const char *key) {
   for (size_t i = 0; i < labels->n; i++)
     if (strcmp(labels->keys[i], key) == 0)

@@ -242,7 +242,8 @@ static void validate_start(struct adm_server *s, struct MHD_Connection *c, const
       if (!adm_budget_take(&s->budget, (size_t)v))
         return adm__reject_now(r, 429, "TooManyRequests", adm__budget_short_msg);
       r->reserved = (size_t)v;
-      if ((r->body = malloc((size_t)v)) == NULL)
+      r->body = malloc((size_t)v);
+      if (r->body == NULL)
         return adm__reject_now(r, 500, "InternalError", "admitd: out of memory for the request body");
       r->cap = (size_t)v;
     }
@@ -387,7 +388,8 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
   g->ready = atomic_load(&s->ready) && !atomic_load(&s->draining);
   g->cert_expiry = adm_tls_current_expiry();
   struct adm_recorder_stats rs;
-  if ((g->recording = adm_recorder_installed_stats(&rs))) {
+  g->recording = adm_recorder_installed_stats(&rs);
+  if (g->recording) {
     g->records_written = rs.recorded;
     g->records_dropped = rs.dropped;
     g->records_failed = rs.failed;

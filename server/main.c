@@ -44,19 +44,23 @@ static void print_version(void) {
   printf("  pod security standards v1.0..v1.%d (latest = v1.%d)\n", reg->max_minor, reg->max_minor);
 }
 
-/* One line per check of the registry's table: id, level, versions, summary. */
+/* One line per check of every family, in the table's order: a check of
+ * levels with its id, level, versions and summary; a rule check with its
+ * id, family and summary. */
 static int list_checks(void) {
-  for (const struct adm_check *const *t = adm_check_table; *t; t++) {
-    const struct adm_check *c = *t;
-    char versions[128] = "";
-    size_t n = 0;
-    for (int i = 0; i < ADM_CHECK_MAX_VERSIONS && c->versions[i].fn && n < sizeof versions; i++)
-      n += (size_t)snprintf(versions + n, sizeof versions - n, "%sv1.%d", i ? "," : "", c->versions[i].min_minor);
-    printf("%-28s %-10s %-30s %s\n", c->id, adm_level_name(c->level), versions, c->summary);
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family *fam = &adm_families[f];
+    for (const struct adm_check *const *t = fam->level_checks; t && *t; t++) {
+      const struct adm_check *c = *t;
+      char versions[128] = "";
+      size_t n = 0;
+      for (int i = 0; i < ADM_CHECK_MAX_VERSIONS && c->versions[i].fn && n < sizeof versions; i++)
+        n += (size_t)snprintf(versions + n, sizeof versions - n, "%sv1.%d", i ? "," : "", c->versions[i].min_minor);
+      printf("%-28s %-10s %-30s %s\n", c->id, adm_level_name(c->level), versions, c->summary);
+    }
+    for (const struct adm_rule_check *const *t = fam->checks; t && *t; t++)
+      printf("%-44s %-15s %s\n", (*t)->id, fam->name, (*t)->summary);
   }
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++)
-    for (const struct adm_rule_check *const *t = adm_families[f].checks; *t; t++)
-      printf("%-44s %-15s %s\n", (*t)->id, adm_families[f].name, (*t)->summary);
   return 0;
 }
 

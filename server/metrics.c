@@ -201,10 +201,10 @@ void adm_metrics_init(void) {
     zero = 0;
     atomic_compare_exchange_strong(&last_success_ns[w], &zero, atomic_load(&start_ns));
   }
-  for (const struct adm_check *const *t = adm_check_table; *t; t++)
-    check_slot("podSecurity", (*t)->id);
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    for (const struct adm_rule_check *const *t = adm_families[f].checks; *t; t++) {
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    for (const struct adm_check *const *t = adm_families[f].level_checks; t && *t; t++)
+      check_slot(adm_families[f].name, (*t)->id);
+    for (const struct adm_rule_check *const *t = adm_families[f].checks; t && *t; t++) {
       if (!(*t)->reads_facts) {
         check_slot(adm_families[f].name, (*t)->id);
         continue;

@@ -182,9 +182,15 @@ json_t *adm_record_decision(const struct adm_decision *d) {
     json_array_append_new(c, json_string(d->failed_checks[i]));
   for (size_t i = 0; i < d->n_annotations; i++)
     json_object_set_new(an, d->annotations[i].key, json_string(d->annotations[i].value));
-  return json_pack("{s:b, s:b, s:i, s:s?, s:o, s:o, s:o, s:b}", "allowed", d->allowed, "judged", d->judged, "code",
-                   d->allowed ? 200 : d->code, "message", d->allowed ? NULL : d->message, "warnings", w, "checks", c,
-                   "auditAnnotations", an, "dryRunDenied", d->dry_run_denied);
+  json_t *labels = NULL;
+  if (d->namespace_labels) {
+    labels = json_object();
+    for (size_t i = 0; i < d->namespace_labels->n; i++)
+      json_object_set_new(labels, d->namespace_labels->keys[i], json_string(d->namespace_labels->values[i]));
+  }
+  return json_pack("{s:b, s:b, s:i, s:s?, s:o, s:o, s:o, s:b, s:o*}", "allowed", d->allowed, "judged", d->judged,
+                   "code", d->allowed ? 200 : d->code, "message", d->allowed ? NULL : d->message, "warnings", w,
+                   "checks", c, "auditAnnotations", an, "dryRunDenied", d->dry_run_denied, "namespaceLabels", labels);
 }
 
 static char *decision_text(const struct adm_pipeline_result *res) {

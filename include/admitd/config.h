@@ -29,14 +29,21 @@ struct adm_namespace_rule {
   struct adm_mode_levels levels;
 };
 
+/* A label selector's requirements (matchLabels and matchExpressions),
+ * ANDed; none matches everything. Owned by the snapshot. */
+struct adm_label_selector {
+  struct adm_label_requirement *reqs;
+  size_t n;
+};
+
 /* One rule of a family: where it applies and what it requires. Every
  * matching rule applies (unlike podSecurity.namespaces, first match). */
 struct adm_family_rule {
   char *name;    /* optional, for messages; NULL when not given */
   unsigned line; /* where the rule starts in the policy file */
   struct adm_names namespaces, exclude_namespaces;
-  struct adm_label_requirement *selector; /* matchLabels and matchExpressions, ANDed */
-  size_t n_selector;
+  struct adm_label_selector selector;           /* on the labels of the pod or template */
+  struct adm_label_selector namespace_selector; /* on the labels of its namespace */
   bool has_mode;
   enum adm_mode mode;
   struct adm_rule_settings settings; /* its family's requirements */
@@ -116,16 +123,29 @@ struct adm_images_settings {
 
 #define ADM_IMAGES_DEADLINE_DEFAULT_MS 3000
 
+/* The podSecurity section: the settings of the family whose model is
+ * levels (family.h). */
+struct adm_pod_security_config {
+  struct adm_mode_levels defaults;
+  struct adm_namespace_rule *rules; /* first match wins */
+  size_t n_rules;
+  struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
+  bool enforce_on_workloads;
+  /* Levels also come from the namespace's pod-security.kubernetes.io/...
+   * labels, as upstream reads them; the namespaces rules above still win. */
+  bool namespace_labels;
+};
+
 struct adm_config {
   atomic_int refs;
   char *source; /* file it came from, or "<built-in>" */
   bool dry_run;
-  struct adm_mode_levels defaults;
-  struct adm_namespace_rule *rules;
-  size_t n_rules;
-  struct adm_names exempt_usernames, exempt_runtime_classes, exempt_namespaces;
-  bool enforce_on_workloads;
-  /* resources, securityContext and images; [ADM_FAMILY_POD_SECURITY] is unused. */
+  struct adm_pod_security_config pod_security;
+  /* Some decision reads the labels of the request's namespace
+   * (podSecurity.namespaceLabels, a rule's namespaceSelector): they are
+   * looked up before judgement (namespace.h). */
+  bool reads_namespace_labels;
+  /* The sections of the families whose model is rules, by family id. */
   struct adm_family_config families[ADM__FAMILY_COUNT];
   struct adm_images_settings images;
   /* What loads but deserves a second look, each "file:line:col: key:
@@ -153,7 +173,10 @@ struct adm_config *adm_config_default(void);
 void adm_config_free(struct adm_config *cfg);
 
 /* The levels that apply to a namespace: first matching rule over defaults. */
-struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const char *namespace);
+struct adm_mode_levels adm_config_levels_for(const struct adm_pod_security_config *ps, const char *namespace);
+/* The same over base (the levels a namespace's labels set) instead of the defaults. */
+struct adm_mode_levels adm_config_levels_over(const struct adm_pod_security_config *ps, const char *namespace,
+                                              struct adm_mode_levels base);
 bool adm_names_contains(const struct adm_names *names, const char *s);
 
 const char *adm_mode_name(enum adm_mode m);

@@ -8,6 +8,7 @@
 #include "admitd/config.h"
 #include "admitd/facts.h"
 #include "admitd/gather.h"
+#include "admitd/namespace.h"
 #include "admitd/pod.h"
 #include "admitd/review.h"
 
@@ -38,18 +39,36 @@ struct adm_decide_plan {
    * a registry), INTERNAL for images past ADM_MAX_IMAGE_NEEDS (fail closed). */
   struct adm_image_fact *local_facts;
   size_t n_local_facts, cap_local_facts;
+  /* The request's namespace as looked up before judgement. */
+  struct adm_ns_view ns;
+  /* A namespace update that makes its enforce level stricter: upstream
+   * judges the pods already in it at the new level and warns about those
+   * that would fail (adm_decide_namespace_pods). Never a denial. */
+  bool ns_pods_pending;
+  const char *ns_pods_namespace;
+  struct adm_level_version ns_pods_enforce;
 };
 
-void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                      struct adm_decide_plan *plan, struct adm_decision *d);
+/* Upstream's bounds on that: pods judged, and time spent listing and
+ * judging them (half the request's remaining time, if less). */
+#define ADM_NS_PODS_MAX 3000
+#define ADM_NS_PODS_TIMEOUT_MS 1000
+
+/* Judge pods (a JSON array of Pod objects; NULL when they could not be
+ * listed, error then says why) at plan's new enforce level, as upstream's
+ * EvaluatePodsInNamespace: at most ADM_NS_PODS_MAX (one pod per controller
+ * first), until deadline_ms; total: the pods the namespace has. Adds the
+ * warnings to d. */
+void adm_decide_namespace_pods(const struct adm_config *cfg, const struct adm_decide_plan *plan, const json_t *pods,
+                               size_t total, const char *error, int64_t deadline_ms, struct adm_arena *a,
+                               struct adm_decision *d);
+
+/* ns: the namespace's labels when cfg->reads_namespace_labels (NULL or
+ * UNREAD then: not learned, fail closed); otherwise not read. */
+void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, const struct adm_ns_view *ns,
+                      struct adm_arena *a, struct adm_decide_plan *plan, struct adm_decision *d);
 /* facts: one per need of plan (any order), or NULL when there were none. */
 void adm_decide_finish(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_decide_plan *plan,
                        const struct adm_image_facts *facts, struct adm_arena *a, struct adm_decision *d);
-
-/* Judge one pod view at explicit levels (the CLI's --level path and decide's core).
- * resource/name are used in the denial message ("pods \"x\" is forbidden: ..."). */
-void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *levels, const struct adm_pod *pod,
-                    bool enforce, const char *resource_label, const char *name, struct adm_arena *a,
-                    struct adm_decision *d);
 
 #endif

@@ -15,6 +15,7 @@
 #include "admitd/arena.h"
 #include "admitd/image.h"
 #include "admitd/pod.h"
+#include "admitd/policy.h"
 #include "admitd/quantity.h"
 
 /* In the fixed order decisions list them. */
@@ -23,10 +24,14 @@ enum adm_family_id {
   ADM_FAMILY_RESOURCES,
   ADM_FAMILY_SECURITY_CONTEXT,
   ADM_FAMILY_IMAGES,
-  ADM__FAMILY_COUNT,
-  /* Families from here on are made of rules (checks over rule settings). */
-  ADM__FIRST_RULE_FAMILY = ADM_FAMILY_RESOURCES
+  ADM__FAMILY_COUNT
 };
+
+/* How a family judges a pod. Levels: Pod Security's model, a
+ * level:version per mode chosen per namespace, judged by upstream's check
+ * descriptors (policy.h) with upstream's exemptions and words. Rules: every
+ * selected rule's checks over that rule's settings. */
+enum adm_family_model { ADM_FAMILY_RULES = 0, ADM_FAMILY_LEVELS };
 
 /* "podSecurity", "resources", "securityContext", "images": the policy
  * file section and the prefix of check ids and audit annotation keys. */
@@ -295,12 +300,16 @@ typedef void (*adm_contradiction_fn)(void *ctx, const char *key, const char *ent
  * an entry here, its checks, its keys and its README section. */
 struct adm_family {
   enum adm_family_id id;
-  const char *name;                           /* the policy section and the check id prefix */
-  const char *audit_key;                      /* the audit annotation of its audit-mode findings */
-  enum adm_workloads_mode workloads;          /* how workloads' pod templates are judged by default */
-  const struct adm_rule_check *const *checks; /* NULL-terminated, in the order findings are reported;
-                                                NULL for Pod Security, whose checks are its level registry */
-  const struct adm_key_spec *rule_keys;       /* offsets into struct adm_rule_settings */
+  const char *name;                  /* the policy section and the check id prefix */
+  const char *audit_key;             /* the audit annotation of its audit-mode findings */
+  enum adm_workloads_mode workloads; /* how workloads' pod templates are judged by default */
+  enum adm_family_model model;
+  /* Rules: its checks, NULL-terminated, in the order findings are reported. */
+  const struct adm_rule_check *const *checks;
+  /* Levels: its check descriptors, NULL-terminated, which adm_registry_build
+   * turns into a check list per level and version. */
+  const struct adm_check *const *level_checks;
+  const struct adm_key_spec *rule_keys; /* rules: offsets into struct adm_rule_settings */
   size_t n_rule_keys;
   /* Reports each pair of a rule's settings that contradict each other, at
    * rule[key][entry] ("min", "memory"). NULL: none can. */
@@ -309,6 +318,9 @@ struct adm_family {
 
 /* Indexed by enum adm_family_id, in the fixed order decisions list them. */
 extern const struct adm_family adm_families[ADM__FAMILY_COUNT];
+
+/* The family whose policy section is name; NULL if none. */
+const struct adm_family *adm_family_find(const char *name);
 
 /* The rule check with this id, in any family; NULL if none. */
 const struct adm_rule_check *adm_rule_check_find(const char *id);

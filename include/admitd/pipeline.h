@@ -8,7 +8,9 @@
  *     reads, and refused (400) past max_json_depth;
  *  2. decode the AdmissionReview (jansson) into the request's arena, whose
  *     limit is set here from the body's length;
- *  3. extract the typed pod view (inside adm_decide_begin);
+ *  3. look up the namespace's labels when the policy reads them (the
+ *     options' source), then extract the typed pod view (inside
+ *     adm_decide_begin);
  *  4. judge everything that needs no registry (adm_decide_begin): it
  *     lists the image facts the rest needs, none when it already denies;
  *  5. facts from what is known now: the facts given, then the cache;
@@ -38,6 +40,7 @@
 #include "admitd/config.h"
 #include "admitd/facts.h"
 #include "admitd/gather.h"
+#include "admitd/namespace.h"
 #include "admitd/review.h"
 
 /* Bytes of decoded tree and decision one body byte may cost. jansson's
@@ -128,6 +131,10 @@ struct adm_pipeline_options {
   /* Facts gathered for this request earlier, *borrowed*. */
   const struct adm_gathered_fact *given;
   size_t n_given;
+  /* Where the labels of the request's namespace come from, when the
+   * policy reads them (config.h, reads_namespace_labels); NULL: nowhere,
+   * and a decision that needs them fails closed (decide.h). */
+  const struct adm_ns_source *namespaces;
   /* Bytes of the arena's budget the caller holds for the body (the
    * server: its length): a tree that needs more than the rest of the
    * whole budget is answered 413 (too large), not 429 (retry). */

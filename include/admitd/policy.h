@@ -77,7 +77,8 @@ struct adm_registry {
  * in err) for a duplicate id, versions not strictly increasing, an override
  * from a baseline check or of a non-baseline check, or a bad level. */
 int adm_registry_build(struct adm_registry *reg, const struct adm_check *const *table, struct adm_error *err);
-/* The registry built from adm_check_table, built once; *borrowed*, never NULL. */
+/* The registry built from Pod Security's family entry (its level_checks,
+ * adm_check_table), built once; *borrowed*, never NULL. */
 const struct adm_registry *adm_registry_default(void);
 /* The minor a level_version resolves to (latest and too-new clamp to max_minor). */
 int adm_registry_resolve_minor(const struct adm_registry *reg, int minor);

@@ -1,7 +1,8 @@
-/* The OCI distribution client: tag -> digest, manifests and blobs, over
- * libcurl. server/registry/ is the only folder whose files include curl;
- * everything else reaches a registry through the verifier vtable
- * (verifier.h) that adm_registry_verifier fills.
+/* The OCI distribution client: tag -> digest, manifests, blobs and an
+ * image's referrers (OCI 1.1), over libcurl. server/registry/ is the only
+ * folder whose files include curl; everything else reaches a registry
+ * through the verifier vtable (verifier.h) that adm_registry_verifier
+ * fills.
  *
  * Per registry: HTTPS with the system CAs unless a caFile is given; plain
  * HTTP only for a host marked insecure. Auth: the anonymous (or basic-backed)
@@ -66,6 +67,28 @@ enum adm_fetch_outcome adm_registry_get_manifest(struct adm_registry_client *c, 
 /* GET the blob t->reference (a sha256 digest), capped, bytes checked. */
 enum adm_fetch_outcome adm_registry_get_blob(struct adm_registry_client *c, const struct adm_fetch_target *t,
                                              int64_t deadline_ms, struct adm_fetched *out, struct adm_fetch_error *err);
+
+/* The referrers of the manifest t->reference (a sha256 digest; anything
+ * else is INTERNAL, with no request) as an OCI image index, the contract of
+ * adm_verifier_ops.referrers: GET /v2/<repo>/referrers/<digest> (*via
+ * ADM_REFERRERS_API), and only when that answers 404, which a registry
+ * with the API never does, GET /v2/<repo>/manifests/sha256-<hex>, the
+ * referrers tag (*via ADM_REFERRERS_TAG, also when that GET fails); 404
+ * there is NOT_FOUND. Any other status keeps the outcome it has for a
+ * manifest (a 400, 405 or 406 is MALFORMED, a 501 UNAVAILABLE): the spec
+ * makes 404 the one sign of a registry without the API. Sends no
+ * artifactType filter, so OCI-Filters-Applied is never relied on. An index
+ * with no manifests is OK: no referrers, said by the registry. Same auth,
+ * redirects, deadline and cap (max_manifest_bytes) as a manifest GET. The
+ * answer must be an OCI image index by its Content-Type, or by its
+ * top-level mediaType when the Content-Type is absent or application/json
+ * (the two may not disagree), else MALFORMED; nothing else in it is read.
+ * out->data is the bytes as served (*new*), out->digest their sha256,
+ * out->media_type the index type. The tag's Docker-Content-Digest, if any,
+ * must match the bytes; the API's answer has none to match. */
+enum adm_fetch_outcome adm_registry_referrers(struct adm_registry_client *c, const struct adm_fetch_target *t,
+                                              int64_t deadline_ms, struct adm_fetched *out, enum adm_referrers_via *via,
+                                              struct adm_fetch_error *err);
 
 /* Fill v with the vtable over c; v borrows c. */
 void adm_registry_verifier(struct adm_registry_client *c, struct adm_verifier *v);

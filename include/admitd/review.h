@@ -93,6 +93,10 @@ struct adm_decision {
   /* What signature verification found for the pod's images (facts.h),
    * NULL when nothing was verified; *borrowed* from the arena. */
   const struct adm_image_facts *image_facts;
+  /* The labels of the namespace the decision read (namespace.h), NULL when
+   * it read none; *borrowed* from the arena. Recordings keep them, so a
+   * replay judges in the same namespace. */
+  const struct adm_labels *namespace_labels;
 };
 
 /* The response document, *borrowed* from a; NULL when a allocation failed

@@ -33,6 +33,12 @@ struct adm_labels {
 
 bool adm_selector_matches(const struct adm_selector *sel, const struct adm_labels *labels);
 
+/* A Kubernetes label key (a qualified name: [DNS subdomain/]name, name at
+ * most 63 of [A-Za-z0-9-_.] starting and ending alphanumeric), and a label
+ * value (empty, or such a name without a prefix). */
+bool adm_label_key_valid(const char *s);
+bool adm_label_value_valid(const char *s);
+
 /* Whether namespace is selected: matches one of include (exact names or
  * fnmatch globs; none given means every namespace) and none of exclude. */
 bool adm_namespace_selected(const char *namespace, const char *const *include, size_t n_include,

@@ -26,6 +26,7 @@ struct check_opts {
   struct adm_level_version lv;
   const struct adm_config *cfg;
   const char *namespace;
+  const struct adm_ns_source *namespaces; /* the labels of every namespace (--namespace-labels) */
   enum output out;
   bool all, fail_on_warning;
 };
@@ -217,10 +218,12 @@ static void take_decision_error(struct verdict *v) {
 
 /* The review text through the server's pipeline; the decision is in
  * res (borrowed from a). -1 with a message on stderr when no decision. */
-static int run_pipeline(const struct adm_config *cfg, const char *file, const struct adm_manifest_object *mo,
-                        char *text, size_t len, struct adm_arena *a, struct adm_pipeline_result *res) {
+static int run_pipeline(const struct check_opts *o, const struct adm_config *cfg, const char *file,
+                        const struct adm_manifest_object *mo, char *text, size_t len, struct adm_arena *a,
+                        struct adm_pipeline_result *res) {
   struct adm_pipeline_options opt;
   adm_pipeline_options_default(&opt);
+  opt.namespaces = o->namespaces;
   if (text == NULL) {
     fprintf(stderr, "admitd check: %s:%u: out of memory\n", file, mo->line);
     return -1;
@@ -238,7 +241,7 @@ static int judge_review(const struct check_opts *o, const char *file, const stru
                         struct adm_arena *a, struct adm_pipeline_result *res, struct verdict *v) {
   size_t len = 0;
   char *text = adm_json_dump_arena(a, mo->obj, &len);
-  if (run_pipeline(o->cfg, file, mo, text, len, a, res) < 0)
+  if (run_pipeline(o, o->cfg, file, mo, text, len, a, res) < 0)
     return -1;
   const struct adm_review_request *req = &res->req;
   v->d = res->decision;
@@ -271,12 +274,12 @@ static int judge_as_created(const struct check_opts *o, const char *file, const 
       .namespace = ns[0] ? ns : o->namespace,
       .object = mo->obj,
   };
-  struct adm_config level_only = {.source = "--level", .enforce_on_workloads = true};
-  level_only.defaults.lv[ADM_MODE_ENFORCE] = level_only.defaults.lv[ADM_MODE_AUDIT] =
-      level_only.defaults.lv[ADM_MODE_WARN] = o->lv;
+  struct adm_config level_only = {.source = "--level", .pod_security.enforce_on_workloads = true};
+  struct adm_mode_levels *lvs = &level_only.pod_security.defaults;
+  lvs->lv[ADM_MODE_ENFORCE] = lvs->lv[ADM_MODE_AUDIT] = lvs->lv[ADM_MODE_WARN] = o->lv;
   size_t len = 0;
   char *text = adm_synth_review(a, &syn, &len);
-  if (run_pipeline(o->has_level ? &level_only : o->cfg, file, mo, text, len, a, out) < 0)
+  if (run_pipeline(o, o->has_level ? &level_only : o->cfg, file, mo, text, len, a, out) < 0)
     return -1;
   v->d = out->decision;
   /* A pod the server cannot read is denied (fail closed); a manifest
@@ -368,14 +371,17 @@ static int check_object(const struct check_opts *o, struct totals *t, const char
 
 static void check_usage(FILE *f) {
   fprintf(f, "usage: admitd check [--level LEVEL] [--version VERSION] [--policy FILE] [--namespace NS]\n"
-             "                    [--output text|json|sarif] [--all] [--fail-on-warning] [--offline] PATH...\n"
+             "                    [--namespace-labels K=V,...] [--output text|json|sarif] [--all]\n"
+             "                    [--fail-on-warning] [--offline] PATH...\n"
              "Judges Pod and workload manifests (YAML or JSON, '-' for stdin; a folder: every *.yaml,\n"
              "*.yml and *.json below it) and recorded AdmissionReview files. With --level, a workload is\n"
              "judged by its pod template as a pod. Objects admitd does not judge are listed with --all.\n"
              "Image signatures are verified against their registries as admitd serve does; with --offline\n"
              "no registry is asked and the images that could not be verified are listed.\n"
              "Exit 0: all allowed; 1: any denied (or warned, with --fail-on-warning); 2: an input error\n"
-             "(what could be read is still judged); 3: both an input error and a denial.\n");
+             "(what could be read is still judged); 3: both an input error and a denial.\n"
+             "--namespace-labels gives the labels of the namespace (for podSecurity.namespaceLabels and\n"
+             "namespaceSelector); without it every namespace has none but kubernetes.io/metadata.name.\n");
 }
 
 static void print_error(const struct adm_error *err, const char *prefix) {
@@ -424,7 +430,7 @@ static int check_document(void *ctx, const struct adm_manifest_doc *d) {
 }
 
 int adm_cli_check(int argc, char **argv) {
-  enum { O_ALL = 1000, O_FAIL_WARN, O_OFFLINE };
+  enum { O_ALL = 1000, O_FAIL_WARN, O_OFFLINE, O_NS_LABELS };
   static const struct option longopts[] = {
       {"level", required_argument, NULL, 'l'},
       {"version", required_argument, NULL, 'V'},
@@ -434,11 +440,12 @@ int adm_cli_check(int argc, char **argv) {
       {"all", no_argument, NULL, O_ALL},
       {"fail-on-warning", no_argument, NULL, O_FAIL_WARN},
       {"offline", no_argument, NULL, O_OFFLINE},
+      {"namespace-labels", required_argument, NULL, O_NS_LABELS},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   struct check_opts o = {.lv = {ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST}, .namespace = "default"};
-  const char *policy = NULL, *version = NULL;
+  const char *policy = NULL, *version = NULL, *ns_labels = "";
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "l:V:p:o:n:h", longopts, NULL)) != -1) {
@@ -482,6 +489,9 @@ int adm_cli_check(int argc, char **argv) {
       /* Keys are still checked; no registry is asked. */
       adm_fact_backend_set(&adm_offline_fact_backend);
       break;
+    case O_NS_LABELS:
+      ns_labels = optarg;
+      break;
     case 'h':
       check_usage(stdout);
       return 0;
@@ -502,11 +512,25 @@ int adm_cli_check(int argc, char **argv) {
     check_usage(stderr);
     return 2;
   }
+  /* Lives as long as the command: the labels every judgement reads. */
+  static struct adm_arena labels_arena;
+  static struct adm_ns_fixed fixed;
+  static struct adm_ns_source source;
+  adm_arena_init(&labels_arena, 4096, 1u << 20);
+  const char *why = NULL;
+  if (adm_ns_labels_parse(ns_labels, &labels_arena, &fixed.labels, &why) < 0) {
+    fprintf(stderr, "admitd check: --namespace-labels: %s\n", why ? why : "out of memory");
+    adm_arena_free(&labels_arena);
+    return 2;
+  }
+  adm_ns_source_fixed(&fixed, &source);
+  o.namespaces = &source;
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
   if (policy) {
     if (adm_config_load(policy, &cfg, &err) < 0) {
       print_error(&err, NULL);
+      adm_arena_free(&labels_arena);
       return 2;
     }
   } else {
@@ -547,6 +571,7 @@ int adm_cli_check(int argc, char **argv) {
           t.objects, t.objects == 1 ? "" : "s", t.allowed, t.denied, t.warned, t.errors);
   adm__paths_free(&files);
   adm_config_free(cfg);
+  adm_arena_free(&labels_arena);
   fflush(stdout);
   bool failing = seen.denied || (o.fail_on_warning && seen.warned);
   return seen.input_error ? (failing ? 3 : 2) : failing ? 1 : 0;

@@ -22,10 +22,33 @@ const char *adm__str_field(const json_t *obj, const char *a, const char *b) {
   return json_is_string(v) ? json_string_value(v) : "";
 }
 
-static void run_text(const struct adm_config *cfg, char *text, size_t len, struct adm_arena *a,
-                     struct adm_pipeline_result *res) {
+const struct adm_labels *adm__labels_from_json(const json_t *obj, struct adm_arena *a, struct adm_labels *out) {
+  if (!json_is_object(obj))
+    return NULL;
+  size_t cap = json_object_size(obj) ? json_object_size(obj) : 1, n = 0;
+  const char **keys = adm_arena_alloc(a, cap * sizeof *keys), **values = adm_arena_alloc(a, cap * sizeof *values);
+  if (keys == NULL || values == NULL)
+    return NULL;
+  const char *k;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, k, v) {
+    if (!json_is_string(v))
+      continue;
+    keys[n] = k;
+    values[n++] = json_string_value(v);
+  }
+  *out = (struct adm_labels){keys, values, n};
+  return out;
+}
+
+static void run_text(const struct adm_config *cfg, char *text, size_t len, const struct adm_labels *labels,
+                     struct adm_arena *a, struct adm_pipeline_result *res) {
+  struct adm_ns_fixed fixed = {.labels = labels ? *labels : (struct adm_labels){NULL, NULL, 0}};
+  struct adm_ns_source source;
+  adm_ns_source_fixed(&fixed, &source);
   struct adm_pipeline_options opt;
   adm_pipeline_options_default(&opt);
+  opt.namespaces = &source;
   adm_pipeline_run(&opt, cfg, text, text ? len : 0, a, res, NULL);
 }
 
@@ -64,14 +87,14 @@ void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const st
   }
   size_t len = 0;
   char *text = adm_synth_review(a, &syn, &len);
-  run_text(cfg, text, len, a, res);
+  run_text(cfg, text, len, env->namespace_labels, a, res);
 }
 
-void adm__judge_review(const struct adm_config *cfg, const json_t *review, struct adm_arena *a,
-                       struct adm_pipeline_result *res) {
+void adm__judge_review(const struct adm_config *cfg, const json_t *review, const struct adm_labels *namespace_labels,
+                       struct adm_arena *a, struct adm_pipeline_result *res) {
   size_t len = 0;
   char *text = adm_json_dump_arena(a, review, &len);
-  run_text(cfg, text, len, a, res);
+  run_text(cfg, text, len, namespace_labels, a, res);
 }
 
 void adm__paths_free(struct adm__paths *p) {

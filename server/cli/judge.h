@@ -23,6 +23,7 @@ struct adm__envelope {
   size_t n_groups;
   const json_t *old_object; /* for UPDATE; may be NULL */
   bool dry_run;
+  const struct adm_labels *namespace_labels; /* NULL: the namespace has none (but its name) */
 };
 
 /* Judge obj as the review the API server would send for it. Any kind is
@@ -32,9 +33,10 @@ struct adm__envelope {
 void adm__judge_object(const struct adm_config *cfg, const json_t *obj, const struct adm__envelope *env,
                        struct adm_arena *a, struct adm_pipeline_result *res);
 
-/* Judge a recorded AdmissionReview given as a tree. */
-void adm__judge_review(const struct adm_config *cfg, const json_t *review, struct adm_arena *a,
-                       struct adm_pipeline_result *res);
+/* Judge a recorded AdmissionReview given as a tree, in a namespace with
+ * namespace_labels (NULL: none but its name). */
+void adm__judge_review(const struct adm_config *cfg, const json_t *review, const struct adm_labels *namespace_labels,
+                       struct adm_arena *a, struct adm_pipeline_result *res);
 
 /* path itself when it is not a folder; else every regular file below it
  * (recursively, hidden entries skipped) whose name ends with one of the
@@ -55,6 +57,12 @@ struct adm__paths {
 };
 int adm__collect_files(const char *path, const char *const *suffixes, struct adm__paths *out);
 void adm__paths_free(struct adm__paths *p);
+
+/* A recording's namespaceLabels ({key: value}) into *out, strings
+ * borrowed from obj: out, or NULL when obj is not a mapping (a record made
+ * by a policy that read no labels). Values that are not strings are left
+ * out. NULL too when a is short of memory. */
+const struct adm_labels *adm__labels_from_json(const json_t *obj, struct adm_arena *a, struct adm_labels *out);
 
 /* The text of obj[a][b] when it is a string, else "". */
 const char *adm__str_field(const json_t *obj, const char *a, const char *b);

@@ -199,7 +199,10 @@ static void replay_one(const struct adm_config *cfg, const char *file, unsigned 
                        struct replay_totals *t, struct adm_pipeline_result *res) {
   struct adm_arena a;
   adm_arena_init(&a, 16384, 0);
-  adm__judge_review(cfg, rec->review, &a, res);
+  struct adm_labels labels;
+  const struct adm_labels *recorded =
+      adm__labels_from_json(json_object_get(rec->decision, "namespaceLabels"), &a, &labels);
+  adm__judge_review(cfg, rec->review, recorded, &a, res);
   const json_t *req = json_object_get(rec->review, "request");
   const char *ns = adm__str_field(req, "namespace", NULL), *kind = adm__str_field(req, "kind", "kind");
   const char *name = adm__str_field(req, "name", NULL), *user = adm__str_field(req, "userInfo", "username");
@@ -486,7 +489,24 @@ static int emit_tests(const char *dir, const char *policy, char **files, int n_f
                adm__str_field(req, "userInfo", "username"), files[i], lineno);
       fputs("  - name: ", suite);
       yaml_string(suite, title);
-      fprintf(suite, "\n    request: requests/%04zu.json\n    expect:\n      allowed: %s\n", n_seen,
+      fprintf(suite, "\n    request: requests/%04zu.json\n", n_seen);
+      /* The labels the decision read, so the case judges in the same namespace. */
+      const json_t *labels = json_object_get(rec.decision, "namespaceLabels");
+      if (json_is_object(labels)) {
+        fputs(json_object_size(labels) ? "    namespaceLabels:\n" : "    namespaceLabels: {}\n", suite);
+        const char *k;
+        const json_t *v;
+        json_object_foreach((json_t *)labels, k, v) {
+          if (!json_is_string(v))
+            continue;
+          fputs("      ", suite);
+          yaml_string(suite, k);
+          fputs(": ", suite);
+          yaml_string(suite, json_string_value(v));
+          fputc('\n', suite);
+        }
+      }
+      fprintf(suite, "    expect:\n      allowed: %s\n",
               json_is_true(json_object_get(rec.decision, "allowed")) ? "true" : "false");
       yaml_list(suite, "checks", json_object_get(rec.decision, "checks"));
       yaml_list(suite, "warnings", json_object_get(rec.decision, "warnings"));

@@ -21,6 +21,7 @@
 #include "judge.h"
 
 #define MAX_GROUPS 32
+#define MAX_NS_LABELS 64
 #define MAX_CASES 100000
 
 struct expect {
@@ -34,6 +35,8 @@ struct tcase {
   const json_t *object, *old_object, *review; /* *borrowed* from the suite */
   struct adm__envelope env;
   const char *groups[MAX_GROUPS];
+  const char *ns_keys[MAX_NS_LABELS], *ns_values[MAX_NS_LABELS];
+  struct adm_labels ns_labels;
   struct expect ex;
 };
 
@@ -239,6 +242,33 @@ static int parse_expect(struct suite *s, const json_t *c, const char *path, stru
   return 0;
 }
 
+/* namespaceLabels: {key: value}: the labels of the case's namespace, as the
+ * API server would give them (podSecurity.namespaceLabels, namespaceSelector). */
+static int parse_namespace_labels(struct suite *s, const json_t *c, const char *path, struct tcase *t) {
+  const json_t *m = json_object_get(c, "namespaceLabels");
+  if (m == NULL)
+    return 0;
+  if (!json_is_object(m))
+    return fail_at(s, c, "namespaceLabels", 0, path, "namespaceLabels: want a mapping of label keys to values");
+  if (json_object_size(m) > MAX_NS_LABELS)
+    return fail_at(s, c, "namespaceLabels", 0, path, "namespaceLabels: at most %d labels", MAX_NS_LABELS);
+  const char *k;
+  const json_t *v;
+  size_t n = 0;
+  json_object_foreach((json_t *)m, k, v) {
+    if (!adm_label_key_valid(k))
+      return fail_at(s, m, k, 0, path, "namespaceLabels: \"%s\" is not a label key", k);
+    if (!json_is_string(v) || !adm_label_value_valid(json_string_value(v)))
+      return fail_at(s, m, k, 0, path, "namespaceLabels.%s: want a label value (a string)", k);
+    t->ns_keys[n] = k;
+    t->ns_values[n] = json_string_value(v);
+    n++;
+  }
+  t->ns_labels = (struct adm_labels){t->ns_keys, t->ns_values, n};
+  t->env.namespace_labels = &t->ns_labels;
+  return 0;
+}
+
 static int parse_case(struct suite *s, const json_t *c, const json_t *mc, size_t i, struct tcase *t) {
   char path[64];
   snprintf(path, sizeof path, "cases[%zu]", i);
@@ -247,8 +277,9 @@ static int parse_case(struct suite *s, const json_t *c, const json_t *mc, size_t
   adm_yaml_mark_find(s->docs, cases, NULL, i, &t->line, &col);
   if (!json_is_object(c))
     return fail_at(s, cases, NULL, i, path, "want a mapping with name, object or request, and expect");
-  static const char *const keys[] = {"name", "object", "request",   "document", "oldObject", "namespace",
-                                     "user", "groups", "operation", "dryRun",   "expect",    NULL};
+  static const char *const keys[] = {"name", "object", "request",   "document", "oldObject",       "namespace",
+                                     "user", "groups", "operation", "dryRun",   "namespaceLabels", "expect",
+                                     NULL};
   if (!only_keys(s, c, path, keys))
     return -1;
   int rc = 0;
@@ -312,6 +343,8 @@ static int parse_case(struct suite *s, const json_t *c, const json_t *mc, size_t
     return fail_at(s, c, "dryRun", 0, path, "dryRun: want true or false");
   t->env.dry_run = json_is_true(dry);
   t->env.uid = "admitd-test";
+  if (parse_namespace_labels(s, c, path, t) < 0)
+    return -1;
   return parse_expect(s, c, path, &t->ex);
 }
 
@@ -491,7 +524,7 @@ static int run_case(const struct suite *s, const struct tcase *t, const struct t
   adm_arena_init(&a, 16384, 0);
   double start = now_s();
   if (t->review)
-    adm__judge_review(s->cfg, t->review, &a, res);
+    adm__judge_review(s->cfg, t->review, t->env.namespace_labels, &a, res);
   else
     adm__judge_object(s->cfg, t->object, &t->env, &a, res);
   struct adm_sb sb;

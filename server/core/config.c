@@ -420,21 +420,22 @@ static const struct adm__cfg_key ns_rule_keys[] = {
 static const struct adm__cfg_table ns_rule_table = {ns_rule_keys, N(ns_rule_keys), &mode_table};
 
 #define CFG(f) offsetof(struct adm_config, f)
+#define PS(f) offsetof(struct adm_pod_security_config, f)
 
 static const struct adm__cfg_key exemption_keys[] = {
     {.key = "usernames",
      .parse = adm__cfg_p_names,
-     .offset = CFG(exempt_usernames),
+     .offset = PS(exempt_usernames),
      .upstream = true,
      .doc = "users whose requests Pod Security does not judge"},
     {.key = "runtimeClasses",
      .parse = adm__cfg_p_names,
-     .offset = CFG(exempt_runtime_classes),
+     .offset = PS(exempt_runtime_classes),
      .upstream = true,
      .doc = "runtime classes whose pods Pod Security does not judge"},
     {.key = "namespaces",
      .parse = adm__cfg_p_names,
-     .offset = CFG(exempt_namespaces),
+     .offset = PS(exempt_namespaces),
      .upstream = true,
      .doc = "namespaces Pod Security does not judge (a file exempts none unless it says so)"},
 };
@@ -447,8 +448,9 @@ static int parse_rule(struct adm__cfg_parse *p, const json_t *arr, size_t i) {
   snprintf(path, sizeof path, "podSecurity.namespaces[%zu]", i);
   if (!json_is_object(r))
     return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(r));
-  struct adm_namespace_rule *rule = &p->cfg->rules[p->cfg->n_rules++];
-  rule->levels = p->cfg->defaults;
+  struct adm_pod_security_config *ps = &p->cfg->pod_security;
+  struct adm_namespace_rule *rule = &ps->rules[ps->n_rules++];
+  rule->levels = ps->defaults;
   int first = 0, rc, names_rc = 0;
   if (stop_after(&first, rc = adm__cfg_check_table(p, r, path, &ns_rule_table, ADM__CFG_ADMITD)) ||
       stop_after(&first,
@@ -472,8 +474,8 @@ static int p_ns_rules(struct adm__cfg_parse *p, const json_t *obj, const char *k
   if (rc < 0 || arr == NULL)
     return rc;
   size_t n = json_array_size(arr);
-  p->cfg->rules = calloc(n ? n : 1, sizeof *p->cfg->rules);
-  if (p->cfg->rules == NULL)
+  p->cfg->pod_security.rules = calloc(n ? n : 1, sizeof *p->cfg->pod_security.rules);
+  if (p->cfg->pod_security.rules == NULL)
     return adm_fail(p->err, ADM_ENOMEM, "podSecurity.namespaces", "out of memory");
   int first = 0;
   for (size_t i = 0; i < n; i++)
@@ -484,7 +486,7 @@ static int p_ns_rules(struct adm__cfg_parse *p, const json_t *obj, const char *k
 
 /* In parse order: the defaults before the rules that start from them. */
 static const struct adm__cfg_key pod_security_keys[] = {
-    {.key = "defaults", .parse = adm__cfg_p_mapping, .offset = CFG(defaults), .sub = &mode_table, .upstream = true},
+    {.key = "defaults", .parse = adm__cfg_p_mapping, .offset = PS(defaults), .sub = &mode_table, .upstream = true},
     {.key = "exemptions", .parse = adm__cfg_p_mapping, .sub = &exemption_table, .upstream = true},
     {.key = "namespaces",
      .parse = p_ns_rules,
@@ -493,18 +495,20 @@ static const struct adm__cfg_key pod_security_keys[] = {
      .doc = "rules for namespaces, the first whose names match wins; modes a rule leaves out follow the defaults"},
     {.key = "enforceOnWorkloads",
      .parse = adm__cfg_p_bool,
-     .offset = CFG(enforce_on_workloads),
+     .offset = PS(enforce_on_workloads),
      .doc = "true: workloads whose template breaks the enforce level are denied, not only warned (default false)"},
+    {.key = "namespaceLabels",
+     .parse = adm__cfg_p_bool,
+     .offset = PS(namespace_labels),
+     .doc = "true: a namespace's pod-security.kubernetes.io labels set its levels as in the built-in admission, "
+            "over the defaults; namespaces rules still win (needs the API server; default false)"},
 };
 
 enum { PS_DEFAULTS, PS_EXEMPTIONS };
 
 static const struct adm__cfg_table pod_security_table = {pod_security_keys, N(pod_security_keys), NULL};
 
-#define FAMILY(id) .family = &adm_families[id], .sub = &adm__cfg_family_section
-
-/* The top level. apiVersion and kind choose the format before any other
- * key is read; a family's section is parsed through adm_families. */
+/* The top level beyond the families' sections, which adm_families names. */
 static const struct adm__cfg_key top_keys[] = {
     {.key = "apiVersion", .upstream = true, .doc = "admitd.io/v1alpha1 (required)"},
     {.key = "kind", .upstream = true, .doc = "Policy (required)"},
@@ -513,10 +517,6 @@ static const struct adm__cfg_key top_keys[] = {
      .offset = CFG(dry_run),
      .doc = "true: every denial becomes an allow with a warning and a dry-run-denied audit annotation, to try a "
             "policy on a live cluster (default false)"},
-    {.key = "podSecurity", .parse = adm__cfg_p_mapping, .sub = &pod_security_table},
-    {.key = "resources", FAMILY(ADM_FAMILY_RESOURCES)},
-    {.key = "securityContext", FAMILY(ADM_FAMILY_SECURITY_CONTEXT)},
-    {.key = "images", .family = &adm_families[ADM_FAMILY_IMAGES], .sub = &adm__cfg_images_section},
 };
 
 enum { TOP_API_VERSION, TOP_KIND };
@@ -526,29 +526,56 @@ static const struct adm__cfg_table top_table = {top_keys, N(top_keys), NULL};
 /* Upstream's PodSecurityConfiguration: apiVersion and kind, defaults, exemptions. */
 static const struct adm__cfg_table upstream_root = {top_keys, N(top_keys), &pod_security_table};
 
+static int parse_pod_security(struct adm__cfg_parse *p, const json_t *sec) {
+  return parse_section(p, sec, adm_family_name(ADM_FAMILY_POD_SECURITY), &pod_security_table, &p->cfg->pod_security,
+                       ADM__CFG_ADMITD);
+}
+
+/* A family's section, read by the parser of its model: a family of rules
+ * needs a line here only when its section has keys beyond mode, workloads
+ * and rules (images: authorities, registries, cache...). */
+static const struct adm__cfg_section sections[ADM__FAMILY_COUNT] = {
+    [ADM_FAMILY_POD_SECURITY] = {&pod_security_table, parse_pod_security},
+    [ADM_FAMILY_IMAGES] = {&adm__cfg_images_section, adm__cfg_parse_images_section},
+};
+
+static const struct adm__cfg_table *section_table(const struct adm_family *fam) {
+  return sections[fam->id].table ? sections[fam->id].table : &adm__cfg_family_section;
+}
+
+/* Every key of the top level is one of top_keys or a family's section. */
+static int check_top_level(struct adm__cfg_parse *p, const json_t *root) {
+  int rc = 0;
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)root, key, v) {
+    if (!table_knows(&top_table, key, ADM__CFG_ADMITD) && adm_family_find(key) == NULL)
+      rc = adm__cfg_error_at(p, root, key, 0, key, ADM_EUNKNOWN_KEY, "unknown key%s", "");
+  }
+  return rc;
+}
+
 static int parse_admitd_policy(struct adm__cfg_parse *p, const json_t *root) {
-  int rc;
-  rc = adm__cfg_check_table(p, root, "", &top_table, ADM__CFG_ADMITD);
+  int rc = check_top_level(p, root);
   if (rc < 0)
     return rc;
-  /* A wrong dryRun or a podSecurity that is no mapping stops here; past
-   * that, each section is checked even after an error in another, so that
-   * check-config reports every mistake at once. */
+  rc = adm__cfg_parse_table(p, root, "", &top_table, p->cfg, NULL, ADM__CFG_ADMITD, NULL);
+  if (rc < 0)
+    return rc;
+  /* A wrong dryRun or a Pod Security section that is no mapping stops
+   * here; past that, each section is checked even after an error in
+   * another, so that check-config reports every mistake at once. */
   int first = 0;
-  for (size_t i = 0; i < N(top_keys); i++) {
-    const struct adm__cfg_key *k = &top_keys[i];
-    if (k->family) {
-      rc = adm__cfg_parse_family(p, root, k->family->id, k->sub);
-    } else if (k->sub) {
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family *fam = &adm_families[f];
+    if (fam->model == ADM_FAMILY_LEVELS) {
       const json_t *v;
-      rc = adm__cfg_want_type(p, root, k->key, "", JSON_OBJECT, "a mapping", &v);
+      rc = adm__cfg_want_type(p, root, fam->name, "", JSON_OBJECT, "a mapping", &v);
       if (rc < 0)
         return rc;
-      rc = v ? parse_section(p, v, k->key, k->sub, p->cfg, ADM__CFG_ADMITD) : 0;
-    } else if (k->parse) {
-      rc = k->parse(p, root, k->key, "", k, (char *)p->cfg + k->offset, NULL);
-      if (rc < 0)
-        return rc;
+      rc = v ? sections[f].parse(p, v) : 0;
+    } else {
+      rc = adm__cfg_parse_family(p, root, fam->id, section_table(fam), sections[f].parse);
     }
     if (first == 0)
       first = rc;
@@ -563,12 +590,12 @@ static int parse_upstream(struct adm__cfg_parse *p, const json_t *obj, const cha
   if (stop_after(&first, rc))
     return rc;
   /* Upstream's own defaults when a key is left out: privileged at latest. */
+  struct adm_pod_security_config *ps = &p->cfg->pod_security;
   for (int m = 0; m < ADM__MODE_COUNT; m++)
-    p->cfg->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
+    ps->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
   const struct adm__cfg_key *d = &pod_security_keys[PS_DEFAULTS], *e = &pod_security_keys[PS_EXEMPTIONS];
-  if (stop_after(&first,
-                 rc = parse_mapping(p, obj, d->key, path, d->sub, &p->cfg->defaults, ADM__CFG_UPSTREAM_DASHED)) ||
-      stop_after(&first, rc = parse_mapping(p, obj, e->key, path, e->sub, p->cfg, ADM__CFG_UPSTREAM)))
+  if (stop_after(&first, rc = parse_mapping(p, obj, d->key, path, d->sub, &ps->defaults, ADM__CFG_UPSTREAM_DASHED)) ||
+      stop_after(&first, rc = parse_mapping(p, obj, e->key, path, e->sub, ps, ADM__CFG_UPSTREAM)))
     return rc;
   return first;
 }
@@ -608,10 +635,20 @@ static int parse_admission_configuration(struct adm__cfg_parse *p, const json_t 
                            "no PodSecurity plugin in the list%s", "");
 }
 
-static void set_builtin_defaults(struct adm_config *cfg) {
-  cfg->defaults.lv[ADM_MODE_ENFORCE] = (struct adm_level_version){ADM_LEVEL_BASELINE, ADM_VERSION_LATEST};
-  cfg->defaults.lv[ADM_MODE_AUDIT] = (struct adm_level_version){ADM_LEVEL_RESTRICTED, ADM_VERSION_LATEST};
-  cfg->defaults.lv[ADM_MODE_WARN] = (struct adm_level_version){ADM_LEVEL_RESTRICTED, ADM_VERSION_LATEST};
+static bool reads_namespace_labels(const struct adm_config *cfg) {
+  if (cfg->pod_security.namespace_labels)
+    return true;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++)
+    for (size_t i = 0; i < cfg->families[f].n_rules; i++)
+      if (cfg->families[f].rules[i].namespace_selector.n > 0)
+        return true;
+  return false;
+}
+
+static void set_builtin_defaults(struct adm_pod_security_config *ps) {
+  ps->defaults.lv[ADM_MODE_ENFORCE] = (struct adm_level_version){ADM_LEVEL_BASELINE, ADM_VERSION_LATEST};
+  ps->defaults.lv[ADM_MODE_AUDIT] = (struct adm_level_version){ADM_LEVEL_RESTRICTED, ADM_VERSION_LATEST};
+  ps->defaults.lv[ADM_MODE_WARN] = (struct adm_level_version){ADM_LEVEL_RESTRICTED, ADM_VERSION_LATEST};
 }
 
 static struct adm_config *config_new(const char *source) {
@@ -620,7 +657,7 @@ static struct adm_config *config_new(const char *source) {
     return NULL;
   atomic_init(&cfg->refs, 1);
   cfg->source = adm__cfg_strdup(source);
-  set_builtin_defaults(cfg);
+  set_builtin_defaults(&cfg->pod_security);
   return cfg;
 }
 
@@ -628,9 +665,10 @@ struct adm_config *adm_config_default(void) {
   struct adm_config *cfg = config_new("<built-in>");
   if (cfg == NULL)
     return NULL;
-  cfg->exempt_namespaces.items = calloc(1, sizeof(char *));
-  if (cfg->exempt_namespaces.items && (cfg->exempt_namespaces.items[0] = adm__cfg_strdup("kube-system")) != NULL)
-    cfg->exempt_namespaces.n = 1;
+  struct adm_names *exempt = &cfg->pod_security.exempt_namespaces;
+  exempt->items = calloc(1, sizeof(char *));
+  if (exempt->items && (exempt->items[0] = adm__cfg_strdup("kube-system")) != NULL)
+    exempt->n = 1;
   return cfg;
 }
 
@@ -680,6 +718,8 @@ done:
     report(ctx, err); /* an error not placed through error_at */
   if (p.n_errors > 0 && rc == 0)
     rc = p.err->code; /* errors reported while parsing went on */
+  if (rc == 0)
+    cfg->reads_namespace_labels = reads_namespace_labels(cfg);
   /* Keys, registry client and cache are built with the snapshot, so a key
    * that does not parse rejects the file like any other mistake. */
   const struct adm_fact_backend *backend = adm_fact_backend_get();
@@ -723,12 +763,13 @@ void adm__cfg_free_names(struct adm_names *n) {
 void adm_config_free(struct adm_config *cfg) {
   if (cfg == NULL)
     return;
-  for (size_t i = 0; i < cfg->n_rules; i++)
-    adm__cfg_free_names(&cfg->rules[i].names);
-  free(cfg->rules);
-  adm__cfg_free_names(&cfg->exempt_usernames);
-  adm__cfg_free_names(&cfg->exempt_runtime_classes);
-  adm__cfg_free_names(&cfg->exempt_namespaces);
+  struct adm_pod_security_config *ps = &cfg->pod_security;
+  for (size_t i = 0; i < ps->n_rules; i++)
+    adm__cfg_free_names(&ps->rules[i].names);
+  free(ps->rules);
+  adm__cfg_free_names(&ps->exempt_usernames);
+  adm__cfg_free_names(&ps->exempt_runtime_classes);
+  adm__cfg_free_names(&ps->exempt_namespaces);
   adm__cfg_free_families(cfg);
   adm__cfg_free_names(&cfg->warnings);
   free(cfg->source);
@@ -744,14 +785,19 @@ bool adm_names_contains(const struct adm_names *names, const char *s) {
   return false;
 }
 
-struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const char *namespace) {
-  for (size_t i = 0; i < cfg->n_rules; i++) {
-    const struct adm_namespace_rule *r = &cfg->rules[i];
+struct adm_mode_levels adm_config_levels_for(const struct adm_pod_security_config *ps, const char *namespace) {
+  return adm_config_levels_over(ps, namespace, ps->defaults);
+}
+
+struct adm_mode_levels adm_config_levels_over(const struct adm_pod_security_config *ps, const char *namespace,
+                                              struct adm_mode_levels base) {
+  for (size_t i = 0; i < ps->n_rules; i++) {
+    const struct adm_namespace_rule *r = &ps->rules[i];
     for (size_t j = 0; j < r->names.n; j++) {
       if (fnmatch(r->names.items[j], namespace ? namespace : "", 0) != 0)
         continue;
-      /* Modes the rule leaves out follow the defaults, as they are now. */
-      struct adm_mode_levels out = cfg->defaults;
+      /* Modes the rule leaves out follow the base, as it is now. */
+      struct adm_mode_levels out = base;
       for (int m = 0; m < ADM__MODE_COUNT; m++) {
         if (r->has_level[m])
           out.lv[m].level = r->levels.lv[m].level;
@@ -761,9 +807,14 @@ struct adm_mode_levels adm_config_levels_for(const struct adm_config *cfg, const
       return out;
     }
   }
-  return cfg->defaults;
+  return base;
 }
 
 void adm_config_keys_print(FILE *out) {
   adm__cfg_table_print(out, "", &top_table, NULL);
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s.", adm_families[f].name);
+    adm__cfg_table_print(out, prefix, section_table(&adm_families[f]), &adm_families[f]);
+  }
 }

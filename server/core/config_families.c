@@ -74,37 +74,6 @@ static int names_checked(struct adm__cfg_parse *p, const json_t *obj, const char
   return rc;
 }
 
-static bool is_dns_label_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-/* A Kubernetes qualified name: [prefix/]name, name <= 63 of [A-Za-z0-9-_.]
- * starting and ending alphanumeric; prefix a DNS subdomain <= 253. */
-static bool is_qualified_name(const char *s) {
-  const char *slash = strchr(s, '/');
-  const char *name = slash ? slash + 1 : s;
-  if (slash) {
-    size_t plen = (size_t)(slash - s);
-    if (plen == 0 || plen > 253)
-      return false;
-    for (const char *c = s; c < slash; c++)
-      if (!is_dns_label_char(*c) && *c != '.')
-        return false;
-    if (s[0] == '-' || s[0] == '.' || slash[-1] == '-' || slash[-1] == '.')
-      return false;
-  }
-  size_t n = strlen(name);
-  if (n == 0 || n > 63)
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    char c = name[i];
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && ((i == 0 || i == n - 1) || (c != '-' && c != '_' && c != '.')))
-      return false;
-  }
-  return true;
-}
-
 /* cpu, memory, ephemeral-storage, hugepages-<size>, or an extended
  * resource with a domain (nvidia.com/gpu), as the API server accepts them. */
 static bool is_resource_name(const char *s) {
@@ -116,7 +85,7 @@ static bool is_resource_name(const char *s) {
     struct adm_quantity q;
     return adm_quantity_parse(s + 10, &q, NULL) == 0 && !adm_quantity_is_zero(&q) && !q.neg;
   }
-  return strchr(s, '/') != NULL && is_qualified_name(s) && strncmp(s, "requests.", 9) != 0;
+  return strchr(s, '/') != NULL && adm_label_key_valid(s) && strncmp(s, "requests.", 9) != 0;
 }
 
 static int p_resource_names(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path, void *field,
@@ -423,12 +392,12 @@ static int p_mode(struct adm__cfg_parse *p, const json_t *obj, const char *key, 
 }
 
 /* A label selector: matchLabels and matchExpressions, as Kubernetes'. */
-static int selector_add(struct adm__cfg_parse *p, struct adm_family_rule *r, const char *key, enum adm_selector_op op,
-                        const char *const *values, size_t n) {
-  struct adm_label_requirement *reqs = realloc(r->selector, (r->n_selector + 1) * sizeof *reqs);
+static int selector_add(struct adm__cfg_parse *p, struct adm_label_selector *r, const char *key,
+                        enum adm_selector_op op, const char *const *values, size_t n) {
+  struct adm_label_requirement *reqs = realloc(r->reqs, (r->n + 1) * sizeof *reqs);
   if (reqs == NULL)
     return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
-  r->selector = reqs;
+  r->reqs = reqs;
   char **copy = calloc(n ? n : 1, sizeof *copy);
   char *k = adm__cfg_strdup(key);
   if (copy == NULL || k == NULL) {
@@ -436,21 +405,17 @@ static int selector_add(struct adm__cfg_parse *p, struct adm_family_rule *r, con
     free(k);
     return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
   }
-  reqs[r->n_selector++] = (struct adm_label_requirement){k, op, (const char *const *)copy, 0};
+  reqs[r->n++] = (struct adm_label_requirement){k, op, (const char *const *)copy, 0};
   for (size_t i = 0; i < n; i++) {
     if ((copy[i] = adm__cfg_strdup(values[i])) == NULL)
       return adm_fail(p->err, ADM_ENOMEM, "selector", "out of memory");
-    reqs[r->n_selector - 1].n_values++;
+    reqs[r->n - 1].n_values++;
   }
   return 0;
 }
 
-static bool is_label_value(const char *s) {
-  return s[0] == '\0' || (is_qualified_name(s) && strchr(s, '/') == NULL);
-}
-
 static int parse_expression(struct adm__cfg_parse *p, const json_t *arr, size_t i, const char *path,
-                            struct adm_family_rule *r) {
+                            struct adm_label_selector *r) {
   static const char *const keys[] = {"key", "operator", "values", NULL};
   const json_t *e = json_array_get(arr, i);
   char full[320];
@@ -472,7 +437,7 @@ static int parse_expression(struct adm__cfg_parse *p, const json_t *arr, size_t 
   enum adm_selector_op o;
   if (k == NULL || op == NULL) {
     rc = adm__cfg_error_at(p, arr, NULL, i, full, ADM_EMISSING, "an expression needs key and operator%s", "");
-  } else if (!is_qualified_name(json_string_value(k))) {
+  } else if (!adm_label_key_valid(json_string_value(k))) {
     rc = ERR(p, e, "key", full, ADM_EINVAL, "\"%s\" is not a label key", json_string_value(k));
   } else if (adm_selector_op_parse(json_string_value(op), &o) < 0) {
     rc = ERR(p, e, "operator", full, ADM_EINVAL, "unknown operator \"%s\" (want In, NotIn, Exists or DoesNotExist)",
@@ -483,7 +448,7 @@ static int parse_expression(struct adm__cfg_parse *p, const json_t *arr, size_t 
     rc = ERR(p, e, "values", full, ADM_EINVAL, "%s takes no values", json_string_value(op));
   } else {
     for (size_t v = 0; v < values.n; v++) {
-      if (!is_label_value(values.items[v])) {
+      if (!adm_label_value_valid(values.items[v])) {
         char vp[400];
         snprintf(vp, sizeof vp, "%s.values[%zu]", full, v);
         rc = adm__cfg_error_at(p, json_object_get(e, "values"), NULL, v, vp, ADM_EINVAL, "\"%s\" is not a label value",
@@ -502,7 +467,7 @@ static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *k
                       bool *flag) {
   (void)flag;
   static const char *const keys[] = {"matchLabels", "matchExpressions", NULL};
-  struct adm_family_rule *r = field;
+  struct adm_label_selector *r = field;
   const json_t *sel, *labels, *exprs;
   int rc = adm__cfg_want_type(p, obj, key, path, JSON_OBJECT, "a label selector", &sel);
   if (rc < 0 || sel == NULL)
@@ -524,9 +489,9 @@ static int p_selector(struct adm__cfg_parse *p, const json_t *obj, const char *k
     key_path(kp, sizeof kp, sub, k);
     if (!json_is_string(v))
       rc = ERR(p, labels, k, kp, ADM_ETYPE, "expected a label value (a string), got %s", adm__cfg_type_name(v));
-    else if (!is_qualified_name(k))
+    else if (!adm_label_key_valid(k))
       rc = ERR(p, labels, k, kp, ADM_EINVAL, "\"%s\" is not a label key", k);
-    else if (!is_label_value(json_string_value(v)))
+    else if (!adm_label_value_valid(json_string_value(v)))
       rc = ERR(p, labels, k, kp, ADM_EINVAL, "\"%s\" is not a label value", json_string_value(v));
     else {
       const char *value = json_string_value(v);
@@ -584,8 +549,10 @@ static const struct adm_key_spec common_keys[] = {
      "namespaces the rule applies to, exact or glob; none: every namespace"},
     {"excludeNamespaces", ADM_KEY_NAMES, RULE_FIELD(exclude_namespaces), ADM_KEY_NO_FLAG, true,
      "namespaces it never applies to"},
-    {"selector", ADM_KEY_SELECTOR, 0, ADM_KEY_NO_FLAG, true,
+    {"selector", ADM_KEY_SELECTOR, RULE_FIELD(selector), ADM_KEY_NO_FLAG, true,
      "matchLabels / matchExpressions (In, NotIn, Exists, DoesNotExist) on the pod's or template's labels"},
+    {"namespaceSelector", ADM_KEY_SELECTOR, RULE_FIELD(namespace_selector), ADM_KEY_NO_FLAG, true,
+     "matchLabels / matchExpressions on the labels of the namespace, read from the API server"},
     {"mode", ADM_KEY_MODE, RULE_FIELD(mode), RULE_FIELD(has_mode), true,
      "enforce, warn or audit; default: the family's"},
 };
@@ -595,8 +562,8 @@ static const struct adm_key_spec common_keys[] = {
 /* base: the struct the key's offsets are into (the rule for the common
  * keys, its settings for its family's keys). */
 static int parse_key(struct adm__cfg_parse *p, const json_t *obj, const char *path, const struct adm_key_spec *k,
-                     void *base, struct adm_family_rule *r) {
-  void *field = k->type == ADM_KEY_SELECTOR ? (void *)r : (char *)base + k->offset;
+                     void *base) {
+  void *field = (char *)base + k->offset;
   bool *flag = k->flag_offset == ADM_KEY_NO_FLAG ? NULL : (bool *)((char *)base + k->flag_offset);
   return parsers[k->type](p, obj, k->key, path, field, flag);
 }
@@ -692,12 +659,12 @@ static int parse_rule(struct adm__cfg_parse *p, enum adm_family_id f, const json
     }
   }
   for (size_t k = 0; k < N(common_keys); k++) {
-    int r2 = parse_key(p, obj, path, &common_keys[k], r, r);
+    int r2 = parse_key(p, obj, path, &common_keys[k], r);
     if (r2 < 0)
       rc = r2;
   }
   for (size_t k = 0; k < fam->n_rule_keys; k++) {
-    int r2 = parse_key(p, obj, path, &fam->rule_keys[k], &r->settings, r);
+    int r2 = parse_key(p, obj, path, &fam->rule_keys[k], &r->settings);
     if (r2 < 0)
       rc = r2;
   }
@@ -761,7 +728,7 @@ enum { SECTION_RULES = 2 };
 const struct adm__cfg_table adm__cfg_family_section = {family_section_keys, N(family_section_keys), NULL};
 
 int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f,
-                          const struct adm__cfg_table *section_keys) {
+                          const struct adm__cfg_table *section_keys, adm__cfg_section_fn own) {
   const char *section = adm_family_name(f);
   const char *rules_key = family_section_keys[SECTION_RULES].key;
   struct adm_family_config *fc = &p->cfg->families[f];
@@ -773,8 +740,8 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
   fc->mode = ADM_MODE_ENFORCE;
   fc->workloads = adm_families[f].workloads;
   int r1 = adm__cfg_check_table(p, sec, section, section_keys, ADM__CFG_ADMITD);
-  if (f == ADM_FAMILY_IMAGES) {
-    int r0 = adm__cfg_parse_images_section(p, sec);
+  if (own) {
+    int r0 = own(p, sec);
     if (r1 == 0)
       r1 = r0;
   }
@@ -787,7 +754,8 @@ int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm
     return adm__cfg_error_at(p, root, section, 0, section, ADM_EMISSING,
                              "a family needs rules: [...] (leave the section out to turn it off)%s", "");
   size_t n = json_array_size(rules);
-  if ((fc->rules = calloc(n, sizeof *fc->rules)) == NULL)
+  fc->rules = calloc(n, sizeof *fc->rules);
+  if (fc->rules == NULL)
     return adm_fail(p->err, ADM_ENOMEM, section, "out of memory");
   for (size_t i = 0; i < n; i++) {
     int r5 = parse_rule(p, f, rules, i, section, &fc->rules[fc->n_rules++]);
@@ -811,6 +779,16 @@ static void free_patterns(struct adm_image_patterns *l) {
   free(l->items);
 }
 
+static void free_selector(struct adm_label_selector *sel) {
+  for (size_t i = 0; i < sel->n; i++) {
+    free((char *)sel->reqs[i].key);
+    for (size_t j = 0; j < sel->reqs[i].n_values; j++)
+      free((char *)sel->reqs[i].values[j]);
+    free((char **)sel->reqs[i].values);
+  }
+  free(sel->reqs);
+}
+
 /* Free what a key's parser allocated. */
 static void free_key(const struct adm_key_spec *k, void *base) {
   char *field = (char *)base + k->offset;
@@ -828,7 +806,9 @@ static void free_key(const struct adm_key_spec *k, void *base) {
   case ADM_KEY_VERIFY:
     adm__cfg_free_verify((struct adm_images_verify *)field);
     break;
-  case ADM_KEY_SELECTOR: /* the rule's, freed below */
+  case ADM_KEY_SELECTOR:
+    free_selector((struct adm_label_selector *)field);
+    break;
   case ADM_KEY_MODE:
   case ADM_KEY_TRUE:
   case ADM_KEY_FALSE:
@@ -844,13 +824,6 @@ static void free_key(const struct adm_key_spec *k, void *base) {
 static void free_rule(struct adm_family_rule *r) {
   for (size_t k = 0; k < N(common_keys); k++)
     free_key(&common_keys[k], r);
-  for (size_t i = 0; i < r->n_selector; i++) {
-    free((char *)r->selector[i].key);
-    for (size_t j = 0; j < r->selector[i].n_values; j++)
-      free((char *)r->selector[i].values[j]);
-    free((char **)r->selector[i].values);
-  }
-  free(r->selector);
   /* A rule whose parse never started is of family 0, which has no rule keys. */
   const struct adm_family *fam = &adm_families[r->settings.family];
   for (size_t k = 0; k < fam->n_rule_keys; k++)

@@ -105,11 +105,21 @@ int adm__cfg_parse_verify(struct adm__cfg_parse *p, const json_t *rule, const ch
 void adm__cfg_free_images(struct adm_config *cfg);
 void adm__cfg_free_verify(struct adm_images_verify *v);
 
-/* The families' sections (config_families.c). */
+/* How config.c reads a family's section: the table of its keys, and the
+ * parser of the keys that are the family's own (a family of rules: those
+ * beyond mode, workloads and rules; NULL when it has none). */
+typedef int (*adm__cfg_section_fn)(struct adm__cfg_parse *p, const json_t *sec);
+struct adm__cfg_section {
+  const struct adm__cfg_table *table;
+  adm__cfg_section_fn parse;
+};
+
+/* The sections of the families of rules (config_families.c). */
 extern const struct adm__cfg_table adm__cfg_family_section;
-/* section: the keys of the family's section (its rules' are the family's). */
+/* section: the keys of the family's section (its rules' are the family's);
+ * own: the parser of the section's own keys, NULL when none. */
 int adm__cfg_parse_family(struct adm__cfg_parse *p, const json_t *root, enum adm_family_id f,
-                          const struct adm__cfg_table *section);
+                          const struct adm__cfg_table *section, adm__cfg_section_fn own);
 void adm__cfg_free_families(struct adm_config *cfg);
 
 #endif

@@ -10,6 +10,7 @@
 #include "admitd/family.h"
 #include "admitd/gather.h"
 #include "admitd/selector.h"
+#include "namespace_internal.h"
 
 /* Pod subresources that cannot change the pod spec; anything else (such as
  * ephemeralcontainers or resize) is judged, so an unknown one fails safe. */
@@ -115,13 +116,25 @@ static bool same_lv(struct adm_level_version a, struct adm_level_version b, cons
   return adm_registry_resolve_minor(reg, a.minor) == adm_registry_resolve_minor(reg, b.minor);
 }
 
-void adm_decide_pod(const struct adm_config *cfg, const struct adm_mode_levels *levels, const struct adm_pod *pod,
-                    bool enforce, const char *resource_label, const char *name, struct adm_arena *a,
-                    struct adm_decision *d) {
+/* Judge the pod at levels, in upstream's words. labels_error: the
+ * namespace's invalid Pod Security labels, NULL when none. */
+static void decide_pod_security(const struct adm_config *cfg, const struct adm_mode_levels *levels,
+                                const char *labels_error, const struct adm_pod *pod, bool enforce,
+                                const char *resource_label, const char *name, struct adm_arena *a,
+                                struct adm_decision *d) {
   const struct adm_registry *reg = adm_registry_default();
-  if (cfg && adm_names_contains(&cfg->exempt_runtime_classes, pod->runtime_class)) {
+  if (cfg && adm_names_contains(&cfg->pod_security.exempt_runtime_classes, pod->runtime_class)) {
     add_annotation(d, "exempt", "runtimeClass");
     return;
+  }
+  if (labels_error) {
+    add_annotation(d, "error", adm_arena_printf(a, "Failed to parse policy: %s", labels_error));
+    /* admitd's own addition: the person applying the pod learns why. */
+    add_warning(d, a,
+                adm_arena_printf(a,
+                                 "the namespace's Pod Security labels are invalid (an invalid enforce level is "
+                                 "restricted, audit and warn privileged): %s",
+                                 labels_error));
   }
   /* One evaluation per distinct level:version; audit and warn reuse enforce's. */
   struct adm_evaluation evs[ADM__MODE_COUNT];
@@ -254,7 +267,7 @@ static void apply_dry_run(const struct adm_config *cfg, struct adm_decision *d, 
   add_warning(d, a, adm_arena_printf(a, "admitd dry-run: this request would be denied: %s", d->message));
 }
 
-/* --- policy families beyond Pod Security --------------------------------- */
+/* --- the families of rules --------------------------------------------------- */
 
 static bool resources_differ(const struct adm_resource_list *x, const struct adm_resource_list *y) {
   if (x->n != y->n)
@@ -294,15 +307,29 @@ static bool significant_for_families(const struct adm_pod *pod, const struct adm
          resources_differ(&pod->resources.limits, &old->resources.limits);
 }
 
-static bool rule_namespace_selected(const struct adm_family_rule *r, const char *namespace) {
+/* By name only: a namespaceSelector is judged apart (rule_namespace_selected). */
+static bool rule_namespace_named(const struct adm_family_rule *r, const char *namespace) {
   return adm_namespace_selected(namespace, (const char *const *)r->namespaces.items, r->namespaces.n,
                                 (const char *const *)r->exclude_namespaces.items, r->exclude_namespaces.n);
 }
 
-static bool rule_selects(const struct adm_family_rule *r, const char *namespace, const struct adm_pod *pod) {
-  if (!rule_namespace_selected(r, namespace))
+/* Labels not learned select nothing here; decide_inner refuses the request
+ * before any rule is asked (need_unknown_labels). */
+static bool rule_namespace_selected(const struct adm_family_rule *r, const char *namespace,
+                                    const struct adm_ns_view *ns) {
+  if (!rule_namespace_named(r, namespace))
     return false;
-  struct adm_selector sel = {r->selector, r->n_selector};
+  if (r->namespace_selector.n == 0)
+    return true;
+  struct adm_selector sel = {r->namespace_selector.reqs, r->namespace_selector.n};
+  return ns->state == ADM_NS_KNOWN && adm_selector_matches(&sel, &ns->labels);
+}
+
+static bool rule_selects(const struct adm_family_rule *r, const char *namespace, const struct adm_ns_view *ns,
+                         const struct adm_pod *pod) {
+  if (!rule_namespace_selected(r, namespace, ns))
+    return false;
+  struct adm_selector sel = {r->selector.reqs, r->selector.n};
   struct adm_labels labels = {pod->labels.keys, pod->labels.values, pod->labels.n};
   return adm_selector_matches(&sel, &labels);
 }
@@ -313,13 +340,28 @@ static bool family_judges(const struct adm_family_config *fc, bool is_pod) {
   return fc->configured && (is_pod || fc->workloads != ADM_WORKLOADS_IGNORE);
 }
 
-/* Whether any family other than Pod Security has a rule for namespace
- * (labels are checked once the pod is read). */
-static bool families_apply(const struct adm_config *cfg, const char *namespace, bool is_pod) {
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
+/* Whether family f has a rule for namespace (labels are checked once the
+ * pod is read). */
+static bool rule_family_applies(const struct adm_config *cfg, int f, const char *namespace,
+                                const struct adm_ns_view *ns, bool is_pod) {
+  const struct adm_family_config *fc = &cfg->families[f];
+  for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
+    if (rule_namespace_selected(&fc->rules[i], namespace, ns))
+      return true;
+  return false;
+}
+
+/* Whether a rule that would judge the request selects namespaces by
+ * labels that could not be learned: then nobody can tell whether it
+ * applies, and the request is refused (fail closed). */
+static bool need_unknown_labels(const struct adm_config *cfg, const char *namespace, const struct adm_ns_view *ns,
+                                bool is_pod) {
+  if (ns->state == ADM_NS_KNOWN)
+    return false;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
     const struct adm_family_config *fc = &cfg->families[f];
-    for (size_t i = 0; family_judges(fc, is_pod) && i < fc->n_rules; i++)
-      if (rule_namespace_selected(&fc->rules[i], namespace))
+    for (size_t i = 0; adm_families[f].model == ADM_FAMILY_RULES && family_judges(fc, is_pod) && i < fc->n_rules; i++)
+      if (fc->rules[i].namespace_selector.n > 0 && rule_namespace_named(&fc->rules[i], namespace))
         return true;
   }
   return false;
@@ -467,24 +509,26 @@ static void add_needs(struct adm_decide_plan *plan, const struct adm_family_rule
   }
 }
 
-/* Every check that needs no facts, of every selected rule of every
- * configured family; then the images the verify rules need facts for. */
-static void evaluate_families(const struct adm_config *cfg, const struct adm_review_request *req,
-                              struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    const struct adm_family_config *fc = &cfg->families[f];
-    if (!family_judges(fc, plan->is_pod))
-      continue;
-    for (size_t i = 0; i < fc->n_rules; i++) {
-      const struct adm_family_rule *r = &fc->rules[i];
-      if (rule_selects(r, req->namespace, &plan->pod))
-        run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), NULL, a, d, plan->any, NULL, NULL);
-    }
+/* Every check that needs no facts, of every rule of family f that selects
+ * the pod. */
+static void evaluate_rule_family(const struct adm_config *cfg, int f, const struct adm_review_request *req,
+                                 struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
+  const struct adm_family_config *fc = &cfg->families[f];
+  for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
+    const struct adm_family_rule *r = &fc->rules[i];
+    if (rule_selects(r, req->namespace, &plan->ns, &plan->pod))
+      run_rule(plan, f, r, rule_mode(fc, r, plan->is_pod), NULL, a, d, plan->any, NULL, NULL);
   }
+}
+
+/* Once every family has judged what it can alone: the images the verify
+ * rules need facts for. */
+static void plan_image_needs(const struct adm_config *cfg, const struct adm_review_request *req,
+                             struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
   /* A request denied already is not worth a registry round trip; under
    * dry-run it is, since the point is to learn all that would refuse it. */
   bool denied = !d->allowed;
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++)
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++)
     denied |= plan->any[f][ADM_MODE_ENFORCE];
   if (denied && !cfg->dry_run) {
     plan->not_attempted = true;
@@ -493,7 +537,7 @@ static void evaluate_families(const struct adm_config *cfg, const struct adm_rev
   const struct adm_family_config *fc = &cfg->families[ADM_FAMILY_IMAGES];
   for (size_t i = 0; family_judges(fc, plan->is_pod) && i < fc->n_rules; i++) {
     const struct adm_family_rule *r = &fc->rules[i];
-    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->pod))
+    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->ns, &plan->pod))
       add_needs(plan, r, i, a);
   }
 }
@@ -569,7 +613,7 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   size_t unverified_left_out = 0;
   for (size_t i = 0; family_judges(ifc, plan->is_pod) && i < ifc->n_rules; i++) {
     const struct adm_family_rule *r = &ifc->rules[i];
-    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->pod))
+    if (adm_rule_images(&r->settings)->verify.set && rule_selects(r, req->namespace, &plan->ns, &plan->pod))
       run_rule(plan, ADM_FAMILY_IMAGES, r, rule_mode(ifc, r, plan->is_pod), facts ? facts : &none, a, d, any,
                &unverified, &unverified_left_out);
   }
@@ -592,8 +636,8 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   struct adm_sb sb;
   adm_sb_init(&sb, a);
   bool denied = false;
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
-    if (!any[f][ADM_MODE_ENFORCE])
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (adm_families[f].model != ADM_FAMILY_RULES || !any[f][ADM_MODE_ENFORCE])
       continue;
     if (!denied) {
       if (!d->allowed)
@@ -615,7 +659,9 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
     const char *msg = adm_sb_str(&sb);
     deny(d, 403, "Forbidden", msg ? msg : "forbidden by admitd policy");
   }
-  for (int f = ADM__FIRST_RULE_FAMILY; f < ADM__FAMILY_COUNT; f++) {
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (adm_families[f].model != ADM_FAMILY_RULES)
+      continue;
     if (any[f][ADM_MODE_AUDIT])
       add_annotation(d, adm_families[f].audit_key, would_violate(d, a, f, ADM_MODE_AUDIT));
     /* As upstream: no warnings on a request that is rejected anyway. */
@@ -624,11 +670,158 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
   }
 }
 
+/* --- Namespace requests --------------------------------------------------- */
+
+/* Pod Security's levels for a namespace with labels: the labels' over the
+ * defaults, the file's namespaces rules over those. */
+static struct adm_mode_levels namespace_levels(const struct adm_pod_security_config *ps, const char *name,
+                                               const struct adm_labels *labels, struct adm_arena *a,
+                                               const char **errors) {
+  struct adm_mode_levels base = adm_ns_pod_security_levels(labels, ps->defaults, a, errors);
+  return adm_config_levels_over(ps, name, base);
+}
+
+static bool same_lv_exactly(struct adm_level_version x, struct adm_level_version y) {
+  return x.level == y.level && x.minor == y.minor;
+}
+
+/* With namespace labels on, a Namespace CREATE or UPDATE as upstream's
+ * ValidateNamespace judges it: invalid Pod Security labels are refused
+ * (422) when new; an exempt namespace is told its labels are ignored; an
+ * enforce level made stricter has the namespace's pods judged at it, for
+ * warnings only (the pipeline lists them: adm_decide_namespace_pods). */
+static void decide_namespace(const struct adm_config *cfg, const struct adm_review_request *req,
+                             struct adm_decide_plan *plan, struct adm_arena *a, struct adm_decision *d) {
+  const struct adm_pod_security_config *ps = &cfg->pod_security;
+  bool create = strcmp(req->operation, "CREATE") == 0, update = strcmp(req->operation, "UPDATE") == 0;
+  if (req->sub_resource[0] != '\0' || (!create && !update)) {
+    skip(d, "does not set a namespace's labels");
+    return;
+  }
+  if (req->object == NULL || (update && req->old_object == NULL)) {
+    deny(d, 400, "BadRequest", req->object ? "failed to decode old object" : "failed to decode object");
+    add_annotation(d, "error", d->message);
+    return;
+  }
+  const char *name = req->name[0] ? req->name : req->namespace;
+  const char *exempt_as = req->namespace[0] ? req->namespace : name;
+  struct adm_labels labels, old_labels;
+  const char *errors = NULL, *old_errors = NULL;
+  if (adm__ns_object_labels(req->object, a, &labels) == NULL)
+    return; /* the arena has failed: the answer is an error */
+  struct adm_mode_levels now = namespace_levels(ps, name, &labels, a, &errors);
+  struct adm_mode_levels before = now;
+  if (update) {
+    if (adm__ns_object_labels(req->old_object, a, &old_labels) == NULL)
+      return;
+    before = namespace_levels(ps, name, &old_labels, a, &old_errors);
+  }
+  /* Labels already invalid, and left as they were, are not refused again. */
+  if (errors && (create || old_errors == NULL || strcmp(errors, old_errors) != 0)) {
+    deny(d, 422, "Invalid", adm_arena_printf(a, "Namespace \"%s\" is invalid: %s", name, errors));
+    return;
+  }
+  struct adm_level_version enforce = now.lv[ADM_MODE_ENFORCE], was = before.lv[ADM_MODE_ENFORCE];
+  if (update && (same_lv_exactly(enforce, was) || enforce.level == ADM_LEVEL_PRIVILEGED ||
+                 (enforce.minor == was.minor && enforce.level <= was.level)))
+    return;
+  if (adm_names_contains(&ps->exempt_namespaces, exempt_as)) {
+    add_warning(d, a, adm__ns_exempt_warning(name, &now, &ps->defaults, &labels, a));
+    return;
+  }
+  if (update) {
+    plan->ns_pods_pending = true;
+    plan->ns_pods_namespace = name;
+    plan->ns_pods_enforce = enforce;
+  }
+}
+
+void adm_decide_namespace_pods(const struct adm_config *cfg, const struct adm_decide_plan *plan, const json_t *pods,
+                               size_t total, const char *error, int64_t deadline_ms, struct adm_arena *a,
+                               struct adm_decision *d) {
+  if (!plan->ns_pods_pending)
+    return;
+  if (pods == NULL) {
+    add_warning(d, a, "failed to list pods while checking new PodSecurity enforce level");
+    if (error)
+      add_annotation(d, "error", adm_arena_printf(a, "failed to list pods: %s", error));
+    return;
+  }
+  const char *out[ADM_MAX_WARNINGS];
+  size_t n = adm__ns_pods_warnings(cfg, plan->ns_pods_namespace, plan->ns_pods_enforce, pods, total, deadline_ms, a,
+                                   out, ADM_MAX_WARNINGS);
+  for (size_t i = 0; i < n; i++)
+    add_warning(d, a, out[i]);
+}
+
 /* --- the decision ---------------------------------------------------------- */
+
+/* Upstream's answer when a namespace cannot be looked up: a pod is
+ * refused (500), a workload allowed with the error in an annotation. */
+static void namespace_lookup_failed(const struct adm_review_request *req, const struct adm_ns_view *ns, bool refuse,
+                                    struct adm_arena *a, struct adm_decision *d) {
+  const char *why = ns->error ? ns->error : "namespace labels were not read";
+  if (refuse) {
+    deny(d, 500, "InternalError",
+         adm_arena_printf(a, "Internal error occurred: failed to lookup namespace \"%s\"", req->namespace));
+    add_annotation(d, "error", adm_arena_printf(a, "%s: %s", d->message, why));
+  } else {
+    add_annotation(d, "error", adm_arena_printf(a, "failed to lookup namespace \"%s\": %s", req->namespace, why));
+  }
+}
+
+enum psa_verdict { PSA_SKIPS, PSA_JUDGES, PSA_REFUSES };
+
+struct psa_levels {
+  struct adm_mode_levels levels;
+  bool enforce;
+  const char *labels_error; /* the namespace's invalid Pod Security labels, or NULL */
+};
+
+/* Whether Pod Security judges the request, and at which levels: not in an
+ * exempt namespace or for an exempt user, nor when every mode it would
+ * judge is privileged (upstream's fast allow). With namespace labels on,
+ * the levels are the labels' over the defaults, and the file's namespaces
+ * rules over those; a pod whose namespace cannot be looked up is refused. */
+static enum psa_verdict pod_security_judges(const struct adm_pod_security_config *ps,
+                                            const struct adm_review_request *req, const struct adm_ns_view *ns,
+                                            bool is_pod, struct psa_levels *out, struct adm_arena *a,
+                                            struct adm_decision *d) {
+  if (adm_names_contains(&ps->exempt_namespaces, req->namespace)) {
+    add_annotation(d, "exempt", "namespace");
+    return PSA_SKIPS;
+  }
+  if (adm_names_contains(&ps->exempt_usernames, req->username)) {
+    add_annotation(d, "exempt", "user");
+    return PSA_SKIPS;
+  }
+  struct adm_mode_levels base = ps->defaults;
+  out->labels_error = NULL;
+  if (ps->namespace_labels) {
+    if (ns->state != ADM_NS_KNOWN) {
+      namespace_lookup_failed(req, ns, is_pod, a, d);
+      return is_pod ? PSA_REFUSES : PSA_SKIPS;
+    }
+    base = adm_ns_pod_security_levels(&ns->labels, ps->defaults, a, &out->labels_error);
+  }
+  out->levels = adm_config_levels_over(ps, req->namespace, base);
+  out->enforce = is_pod || ps->enforce_on_workloads;
+  if (out->labels_error == NULL && fully_privileged(&out->levels, out->enforce)) {
+    if (is_pod)
+      add_annotation(d, "enforce-policy", "privileged:latest");
+    return PSA_SKIPS;
+  }
+  return PSA_JUDGES;
+}
 
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                          struct adm_decide_plan *plan, struct adm_decision *d) {
   allow(d);
+  if (cfg->pod_security.namespace_labels && req->resource_group[0] == '\0' &&
+      strcmp(req->resource_resource, "namespaces") == 0) {
+    decide_namespace(cfg, req, plan, a, d);
+    return;
+  }
   const struct adm_pod_resource *res = adm_pod_resource_find(req->resource_group, req->resource_resource);
   if (res == NULL) {
     skip(d, "resource carries no pod spec");
@@ -643,25 +836,28 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     skip(d, "subresource does not change the pod spec");
     return;
   }
-  /* Pod Security's exemptions and its fast allow concern Pod Security
-   * only; the other families select by their own rules. */
-  bool families = families_apply(cfg, req->namespace, is_pod);
-  bool psa = true;
-  if (adm_names_contains(&cfg->exempt_namespaces, req->namespace)) {
-    add_annotation(d, "exempt", "namespace");
-    psa = false;
-  } else if (adm_names_contains(&cfg->exempt_usernames, req->username)) {
-    add_annotation(d, "exempt", "user");
-    psa = false;
+  /* Which families judge the request: Pod Security by its exemptions and
+   * its fast allow, which concern it only; a family of rules when one of
+   * its rules is for the namespace. */
+  const struct adm_ns_view *ns = &plan->ns;
+  if (need_unknown_labels(cfg, req->namespace, ns, is_pod)) {
+    namespace_lookup_failed(req, ns, true, a, d);
+    return;
   }
-  struct adm_mode_levels levels = adm_config_levels_for(cfg, req->namespace);
-  bool enforce = is_pod || cfg->enforce_on_workloads;
-  if (psa && fully_privileged(&levels, enforce)) {
-    if (is_pod)
-      add_annotation(d, "enforce-policy", "privileged:latest");
-    psa = false;
+  bool judges[ADM__FAMILY_COUNT] = {false}, any_judges = false;
+  struct psa_levels psa = {.labels_error = NULL};
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (adm_families[f].model == ADM_FAMILY_LEVELS) {
+      enum psa_verdict v = pod_security_judges(&cfg->pod_security, req, ns, is_pod, &psa, a, d);
+      if (v == PSA_REFUSES)
+        return;
+      judges[f] = v == PSA_JUDGES;
+    } else {
+      judges[f] = rule_family_applies(cfg, f, req->namespace, ns, is_pod);
+    }
+    any_judges |= judges[f];
   }
-  if (!psa && !families)
+  if (!any_judges)
     return;
   struct adm_error err = {0};
   char msg[800];
@@ -706,30 +902,52 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
     if (kept != NULL)
       *kept = old;
     plan->old = kept;
-    psa = psa && significant_update(pod, &old);
-    families = families && significant_for_families(pod, &old);
-    if (!psa && !families) {
+    /* Each model has its own idea of an update worth judging. */
+    any_judges = false;
+    bool rules_significant = significant_for_families(pod, &old);
+    for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+      judges[f] =
+          judges[f] && (adm_families[f].model == ADM_FAMILY_LEVELS ? significant_update(pod, &old) : rules_significant);
+      any_judges |= judges[f];
+    }
+    if (!any_judges) {
       skip(d, "pod update changes no container image or count");
       return;
     }
   }
   const char *name = req->name[0] ? req->name : pod->name;
   const char *label = resource_label(req, a);
-  if (psa)
-    adm_decide_pod(cfg, &levels, pod, enforce, label, name, a, d);
-  if (families) {
-    plan->families = true;
-    plan->is_pod = is_pod;
-    plan->label = label;
-    plan->name = name;
-    evaluate_families(cfg, req, plan, a, d);
+  plan->is_pod = is_pod;
+  plan->label = label;
+  plan->name = name;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    if (!judges[f])
+      continue;
+    if (adm_families[f].model == ADM_FAMILY_LEVELS) {
+      decide_pod_security(cfg, &psa.levels, psa.labels_error, pod, psa.enforce, label, name, a, d);
+    } else {
+      plan->families = true;
+      evaluate_rule_family(cfg, f, req, plan, a, d);
+    }
   }
+  if (plan->families)
+    plan_image_needs(cfg, req, plan, a, d);
 }
 
-void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                      struct adm_decide_plan *plan, struct adm_decision *d) {
+void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, const struct adm_ns_view *ns,
+                      struct adm_arena *a, struct adm_decide_plan *plan, struct adm_decision *d) {
   memset(plan, 0, sizeof *plan);
+  if (cfg->reads_namespace_labels)
+    plan->ns = ns && ns->state != ADM_NS_UNREAD
+                   ? *ns
+                   : (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, "namespace labels were not read"};
   decide_inner(cfg, req, a, plan, d);
+  if (plan->ns.state == ADM_NS_KNOWN) {
+    struct adm_labels *kept = adm_arena_alloc(a, sizeof *kept);
+    if (kept != NULL) /* else the arena has failed: the answer is an error */
+      *kept = plan->ns.labels;
+    d->namespace_labels = kept;
+  }
 }
 
 void adm_decide_finish(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_decide_plan *plan,

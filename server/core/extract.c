@@ -246,15 +246,18 @@ static void read_common(struct ctx *c, const json_t *sc, struct adm_security_com
     read_selinux(c, o, &cm->selinux);
     path_pop(c, saved);
   }
-  if ((o = enter(c, sc, "seccompProfile", &saved)) != NULL) {
+  o = enter(c, sc, "seccompProfile", &saved);
+  if (o != NULL) {
     read_profile(c, o, &cm->seccomp);
     path_pop(c, saved);
   }
-  if ((o = enter(c, sc, "appArmorProfile", &saved)) != NULL) {
+  o = enter(c, sc, "appArmorProfile", &saved);
+  if (o != NULL) {
     read_profile(c, o, &cm->apparmor);
     path_pop(c, saved);
   }
-  if ((o = enter(c, sc, "windowsOptions", &saved)) != NULL) {
+  o = enter(c, sc, "windowsOptions", &saved);
+  if (o != NULL) {
     get_tri(c, o, "hostProcess", &cm->windows_host_process);
     path_pop(c, saved);
   }
@@ -631,11 +634,13 @@ static void read_spec(struct ctx *c, const json_t *spec, struct adm_pod *pod) {
     path_pop(c, saved);
   }
   read_resource_list(c, spec, "overhead", &pod->overhead);
-  if ((o = enter(c, spec, "os", &saved)) != NULL) {
+  o = enter(c, spec, "os", &saved);
+  if (o != NULL) {
     get_string(c, o, "name", &pod->os_name);
     path_pop(c, saved);
   }
-  if ((o = enter(c, spec, "securityContext", &saved)) != NULL) {
+  o = enter(c, spec, "securityContext", &saved);
+  if (o != NULL) {
     read_pod_sc(c, o, &pod->sc);
     path_pop(c, saved);
   }
@@ -669,7 +674,8 @@ static int read_pod_like(struct ctx *c, const json_t *obj, struct adm_pod *pod) 
     read_meta(c, o, pod);
     path_pop(c, saved);
   }
-  if ((o = enter(c, obj, "spec", &saved)) != NULL) {
+  o = enter(c, obj, "spec", &saved);
+  if (o != NULL) {
     read_spec(c, o, pod);
     path_pop(c, saved);
   }

@@ -62,10 +62,31 @@ static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_fai
   answer_status(out, 500, "InternalError", "admitd: out of memory while deciding; no decision was made");
 }
 
+/* A Namespace update that made its enforce level stricter: its pods,
+ * judged at the new level for warnings, within upstream's bounds (at most
+ * 1 s, and half the time left before the review's deadline). */
+static void check_namespace_pods(const struct adm_pipeline_options *o, const struct adm_config *cfg,
+                                 const struct adm_decide_plan *plan, struct adm_arena *arena,
+                                 struct adm_pipeline_result *out) {
+  int64_t now = adm_verifier_now_ms(), deadline = now + ADM_NS_PODS_TIMEOUT_MS;
+  if (o->deadline_ms > now && now + (o->deadline_ms - now) / 2 < deadline)
+    deadline = now + (o->deadline_ms - now) / 2;
+  json_t *pods = NULL;
+  size_t total = 0;
+  const char *why = "this admitd reads no pods from an API server";
+  const struct adm_ns_source *src = o->namespaces;
+  int rc = src && src->list_pods ? src->list_pods(src->ctx, plan->ns_pods_namespace, ADM_NS_PODS_MAX, deadline, arena,
+                                                  &pods, &total, &why)
+                                 : ADM_EUNSUPPORTED;
+  adm_decide_namespace_pods(cfg, plan, rc == 0 ? pods : NULL, total, why, deadline, arena, &out->decision);
+  json_decref(pods);
+}
+
 /* One pass over body in one arena: steps 1-5, 7 and 8 of pipeline.h;
  * with fo->no_wait, a suspended result instead of waiting. */
-static void run_pass(const struct adm_pipeline_limits *lim, const struct adm_config *cfg, char *body, size_t len,
+static void run_pass(const struct adm_pipeline_options *o, const struct adm_config *cfg, char *body, size_t len,
                      struct adm_arena *arena, const struct adm_facts_options *fo, struct adm_pipeline_result *out) {
+  const struct adm_pipeline_limits *lim = &o->limits;
   out->decoded = out->decided = out->suspended = false;
   out->pending = NULL;
   out->n_pending = 0;
@@ -99,8 +120,15 @@ static void run_pass(const struct adm_pipeline_limits *lim, const struct adm_con
     return;
   }
   out->decoded = true;
+  /* A Namespace request is judged by its own labels, not looked up. */
+  bool namespace_request = out->req.resource_group[0] == '\0' && strcmp(out->req.resource_resource, "namespaces") == 0;
+  struct adm_ns_view ns = {ADM_NS_UNREAD, {NULL, NULL, 0}, NULL};
+  if (cfg->reads_namespace_labels && o->namespaces != NULL && !namespace_request)
+    o->namespaces->lookup(o->namespaces->ctx, out->req.namespace, o->deadline_ms, arena, &ns);
   struct adm_decide_plan plan;
-  adm_decide_begin(cfg, &out->req, arena, &plan, &out->decision);
+  adm_decide_begin(cfg, &out->req, &ns, arena, &plan, &out->decision);
+  if (plan.ns_pods_pending)
+    check_namespace_pods(o, cfg, &plan, arena, out);
   struct adm_image_facts facts = {0};
   if (plan.n_needs > 0 && adm_arena_failure(arena) == ADM_ARENA_OK) {
     struct adm_image_need *missing;
@@ -174,7 +202,7 @@ static enum adm_pipeline_status resume(const struct adm_pipeline_options *o, con
   struct adm_facts_options fo = {
       .deadline_ms = deadline_ms, .given = facts, .n_given = n + n_found, .given_only = true};
   arena->budget_held = o->body_held;
-  run_pass(&o->limits, cfg, body, len, arena, &fo, *answer);
+  run_pass(o, cfg, body, len, arena, &fo, *answer);
   free(facts); /* the decision holds copies in the arena */
   return ADM_PIPELINE_ANSWERED;
 }
@@ -201,7 +229,7 @@ enum adm_pipeline_status adm_pipeline_run(const struct adm_pipeline_options *o, 
   /* The body is held on the same budget as the arena (the caller reserved
    * body_held bytes for it), so a tree that fits only without it is too large. */
   arena->budget_held = o->body_held;
-  run_pass(&o->limits, cfg, body, len, arena, &fo, out);
+  run_pass(o, cfg, body, len, arena, &fo, out);
   if (o->slots == NULL || !out->suspended || out->found == NULL || out->pending == NULL)
     return ADM_PIPELINE_ANSWERED; /* an answer, an error one included */
   int64_t deadline_ms = o->deadline_ms ? o->deadline_ms : adm_verifier_now_ms() + cfg->images.deadline_ms;

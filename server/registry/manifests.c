@@ -1,9 +1,10 @@
-/* The registry calls of registry.h: a tag resolved to a digest, manifests
- * and blobs, and the verifier vtable over them. Names are validated before
- * they go into a URL; a body is checked against the digest asked for and
- * against the registry's own Docker-Content-Digest; an HTTP status becomes
- * one adm_fetch_outcome. It judges nothing: what the bytes mean is the
- * caller's business, and no failure here is ever reported as success. */
+/* The registry calls of registry.h: a tag resolved to a digest, manifests,
+ * blobs, an image's referrers, and the verifier vtable over them. Names are
+ * validated before they go into a URL; a body is checked against the digest
+ * asked for and against the registry's own Docker-Content-Digest; an HTTP
+ * status becomes one adm_fetch_outcome. It judges nothing: what the bytes
+ * mean is the caller's business (a referrers index is only checked to be
+ * one), and no failure here is ever reported as success. */
 #include "admitd/registry.h"
 
 #include <ctype.h>
@@ -19,6 +20,7 @@
   "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "                      \
   "application/vnd.docker.distribution.manifest.list.v2+json, "                                                        \
   "application/vnd.docker.distribution.manifest.v2+json"
+#define OCI_INDEX "application/vnd.oci.image.index.v1+json"
 
 enum {
   REPO_MAX = 255,
@@ -72,7 +74,20 @@ static bool valid_tag(const char *t) {
 
 /* ---- one registry call: auth, status mapping -------------------------- */
 
-enum kind { MANIFEST_HEAD, MANIFEST_GET, BLOB_GET };
+/* What a call asks for: the URL's path segment, the Accept line, and
+ * whether its reference must be a digest. */
+enum kind { MANIFEST_HEAD, MANIFEST_GET, BLOB_GET, REFERRERS_GET, REFERRERS_TAG_GET };
+static const struct {
+  const char *segment;
+  const char *accept;
+  bool digest_only;
+} kinds[] = {
+    [MANIFEST_HEAD] = {"manifests", ACCEPT_MANIFESTS, false},
+    [MANIFEST_GET] = {"manifests", ACCEPT_MANIFESTS, false},
+    [BLOB_GET] = {"blobs", NULL, true},
+    [REFERRERS_GET] = {"referrers", "Accept: " OCI_INDEX, true},
+    [REFERRERS_TAG_GET] = {"manifests", "Accept: " OCI_INDEX, false},
+};
 
 static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const struct adm_fetch_target *t,
                                             enum kind kind, int64_t deadline_ms, struct adm__reg_exchange *x,
@@ -83,7 +98,7 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
     return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "invalid registry name");
   if (t->repository == NULL || !valid_repository(t->repository))
     return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "invalid repository name");
-  if (t->reference == NULL || !(is_digest(t->reference) || (kind != BLOB_GET && valid_tag(t->reference))))
+  if (t->reference == NULL || !(is_digest(t->reference) || (!kinds[kind].digest_only && valid_tag(t->reference))))
     return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "invalid reference for %s", t->repository);
   char host[256];
   const char *port;
@@ -91,7 +106,7 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
   const struct adm__reg_host_settings *s = adm__reg_settings_for(c, host, port);
   char url[1024];
   snprintf(url, sizeof url, "%s://%s/v2/%s/%s/%s", s && s->insecure ? "http" : "https",
-           adm_registry_api_host(canonical), t->repository, kind == BLOB_GET ? "blobs" : "manifests", t->reference);
+           adm_registry_api_host(canonical), t->repository, kinds[kind].segment, t->reference);
   struct adm__reg_grant grants[ADM__REG_PARTIES] = {0};
   if (!adm__reg_parse_origin(url, &grants[ADM__REG_HOME].to))
     return adm__reg_fail(err, ADM_FETCH_MALFORMED, 0, "not an http(s) URL: %.200s", url);
@@ -111,8 +126,7 @@ static enum adm_fetch_outcome registry_call(struct adm_registry_client *c, const
   for (;;) {
     grants[ADM__REG_HOME].header = auth[ADM__REG_HOME];
     grants[ADM__REG_AWAY].header = auth[ADM__REG_AWAY];
-    o = adm__reg_exchange_run(c, h, url, kind == BLOB_GET ? NULL : ACCEPT_MANIFESTS, grants, ADM__REG_PARTIES,
-                              deadline_ms, x, err);
+    o = adm__reg_exchange_run(c, h, url, kinds[kind].accept, grants, ADM__REG_PARTIES, deadline_ms, x, err);
     if (o != ADM_FETCH_OK)
       break;
     char what[400];
@@ -233,6 +247,121 @@ enum adm_fetch_outcome adm_registry_resolve(struct adm_registry_client *c, const
   return o;
 }
 
+/* ---- referrers -------------------------------------------------------- */
+
+static size_t skip_space(const unsigned char *b, size_t n, size_t i) {
+  while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+    i++;
+  return i;
+}
+
+/* Where the JSON string opening at b[i] closes (its '"'), or n. */
+static size_t string_end(const unsigned char *b, size_t n, size_t i) {
+  for (i++; i < n && b[i] != '"'; i++)
+    if (b[i] == '\\')
+      i++;
+  return i < n ? i : n;
+}
+
+/* One pass over a JSON object that follows its strings and nesting and
+ * nothing more: the verify layer parses the index itself, under its own
+ * bound on values, so nothing is built here. false unless b is one
+ * well-nested object whose top-level "mediaType", if any, is one plain
+ * string (*mt, NULL when absent): a second one, or one with escapes, could
+ * be read two ways. */
+static bool top_media_type(const unsigned char *b, size_t n, const unsigned char **mt, size_t *mtlen) {
+  *mt = NULL;
+  *mtlen = 0;
+  size_t i = skip_space(b, n, 0), depth = 0;
+  if (i >= n || b[i] != '{')
+    return false;
+  for (; i < n; i++) {
+    if (b[i] == '{' || b[i] == '[') {
+      depth++;
+    } else if (b[i] == '}' || b[i] == ']') {
+      if (--depth == 0)
+        return skip_space(b, n, i + 1) == n;
+    } else if (b[i] == '"') {
+      size_t key = i + 1, end = string_end(b, n, i);
+      if (end >= n)
+        return false;
+      i = end;
+      size_t colon = skip_space(b, n, end + 1);
+      if (depth != 1 || colon >= n || b[colon] != ':' || end - key != 9 || memcmp(b + key, "mediaType", 9) != 0)
+        continue;
+      size_t v = skip_space(b, n, colon + 1);
+      size_t vend = v < n && b[v] == '"' ? string_end(b, n, v) : n;
+      if (*mt != NULL || vend >= n || memchr(b + v + 1, '\\', vend - v - 1) != NULL)
+        return false;
+      *mt = b + v + 1;
+      *mtlen = vend - v - 1;
+      i = vend;
+    }
+  }
+  return false;
+}
+
+/* Move a referrers answer into out once it is an OCI image index: so says
+ * its Content-Type or, when that is generic (absent, application/json),
+ * its own mediaType, and the two do not disagree. */
+static enum adm_fetch_outcome take_index(struct adm__reg_exchange *x, const struct adm_fetch_target *t,
+                                         const char *segment, struct adm_fetched *out, struct adm_fetch_error *err) {
+  const unsigned char *mt;
+  size_t mtlen;
+  if (!top_media_type(x->body, x->len, &mt, &mtlen))
+    return adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x->status,
+                         "%s/%s/%s: not an OCI image index (not one JSON object, or its mediaType twice or escaped)",
+                         t->repository, segment, t->reference);
+  bool body_index = mt != NULL && mtlen == strlen(OCI_INDEX) && memcmp(mt, OCI_INDEX, mtlen) == 0;
+  bool typed_index = strcmp(x->content_type, OCI_INDEX) == 0;
+  bool generic = x->content_type[0] == '\0' || strcmp(x->content_type, "application/json") == 0;
+  if ((mt != NULL && !body_index) || !(typed_index || (generic && body_index)))
+    return adm__reg_fail(err, ADM_FETCH_MALFORMED, (int)x->status,
+                         "%s/%s/%s: not an OCI image index (Content-Type \"%.60s\", mediaType %s)", t->repository,
+                         segment, t->reference, x->content_type,
+                         mt == NULL   ? "absent"
+                         : body_index ? "index"
+                                      : "other");
+  enum adm_fetch_outcome o = take_body(x, NULL, t, out, err);
+  if (o == ADM_FETCH_OK)
+    snprintf(out->media_type, sizeof out->media_type, "%s", OCI_INDEX);
+  return o;
+}
+
+enum adm_fetch_outcome adm_registry_referrers(struct adm_registry_client *c, const struct adm_fetch_target *t,
+                                              int64_t deadline_ms, struct adm_fetched *out, enum adm_referrers_via *via,
+                                              struct adm_fetch_error *err) {
+  memset(out, 0, sizeof *out);
+  *via = ADM_REFERRERS_API;
+  if (t->reference == NULL || !is_digest(t->reference))
+    return adm__reg_fail(err, ADM_FETCH_INTERNAL, 0, "referrers of %.255s: \"%.80s\" is not a sha256 digest",
+                         t->repository ? t->repository : "", t->reference ? t->reference : "");
+  struct adm__reg_exchange x = {0};
+  enum adm_fetch_outcome o = registry_call(c, t, REFERRERS_GET, deadline_ms, &x, err);
+  if (o == ADM_FETCH_OK) {
+    /* The spec gives a referrers answer no Docker-Content-Digest, and no
+     * digest names this index: nothing to hold the bytes to. */
+    x.digest[0] = '\0';
+    o = take_index(&x, t, "referrers", out, err);
+  } else if (o == ADM_FETCH_NOT_FOUND && x.status == 404) {
+    /* A registry with the API never answers it 404 (distribution spec 1.1,
+     * "Listing Referrers"), so this one has none: the referrers tag. Only
+     * 404 says so; any other status is that of a registry that may have
+     * the API, and keeps its own outcome. */
+    *via = ADM_REFERRERS_TAG;
+    char tag[ADM_DIGEST_MAX];
+    snprintf(tag, sizeof tag, "sha256-%s", t->reference + 7);
+    struct adm_fetch_target tagged = {t->registry, t->repository, tag};
+    free(x.body);
+    x = (struct adm__reg_exchange){0};
+    o = registry_call(c, &tagged, REFERRERS_TAG_GET, deadline_ms, &x, err);
+    if (o == ADM_FETCH_OK)
+      o = take_index(&x, &tagged, "manifests", out, err);
+  }
+  free(x.body);
+  return o;
+}
+
 /* ---- the verifier vtable ---------------------------------------------- */
 
 static enum adm_fetch_outcome v_resolve(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
@@ -250,7 +379,13 @@ static enum adm_fetch_outcome v_blob(struct adm_verifier *v, const struct adm_fe
   return adm_registry_get_blob(v->ctx, t, deadline_ms, out, err);
 }
 
-static const struct adm_verifier_ops registry_ops = {v_resolve, v_manifest, v_blob, NULL};
+static enum adm_fetch_outcome v_referrers(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
+                                          struct adm_fetched *out, enum adm_referrers_via *via,
+                                          struct adm_fetch_error *err) {
+  return adm_registry_referrers(v->ctx, t, deadline_ms, out, via, err);
+}
+
+static const struct adm_verifier_ops registry_ops = {v_resolve, v_manifest, v_blob, v_referrers};
 
 void adm_registry_verifier(struct adm_registry_client *c, struct adm_verifier *v) {
   v->ops = &registry_ops;

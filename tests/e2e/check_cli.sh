@@ -57,6 +57,12 @@ err=$("$ADMITD" check --level baseline --version 1.30 ok.yaml 2>&1 >/dev/null)
 expect_eq "bad version: exit 2" 2 $?
 err=$("$ADMITD" check --output xml ok.yaml 2>&1 >/dev/null)
 expect_eq "bad output: exit 2" 2 $?
+err=$("$ADMITD" check --namespace-labels env=prod,env=dev ok.yaml 2>&1 >/dev/null)
+expect_eq "bad namespace labels: exit 2" 2 $?
+expect_contains "bad namespace labels message" 'admitd check: --namespace-labels: label "env" is given twice' "$err"
+err=$("$ADMITD" check --namespace-labels 'x=a b' ok.yaml 2>&1 >/dev/null)
+expect_eq "bad namespace label value: exit 2" 2 $?
+expect_contains "bad namespace label value message" '"a b" is not a label value' "$err"
 err=$("$ADMITD" check missing.yaml 2>&1 >/dev/null)
 expect_eq "missing file: exit 2" 2 $?
 expect_contains "missing file named" "missing.yaml: cannot open" "$err"

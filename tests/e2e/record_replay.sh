@@ -184,4 +184,19 @@ err=$("$ADMITD" replay --emit-tests emitted2 recordings 2>&1 >/dev/null)
 expect_eq "emit from a folder: exit 2" 2 $?
 err=$("$ADMITD" replay rec.jsonl 2>&1)
 expect_eq "no policy: exit 2" 2 $?
+
+# A record keeps the namespace labels its decision read; replay judges in a
+# namespace labelled the same, and emitted cases carry them.
+printf '%s\n' 'apiVersion: admitd.io/v1alpha1' 'kind: Policy' 'podSecurity:' '  namespaceLabels: true' \
+  '  defaults: {enforce: privileged, audit: privileged, warn: privileged}' >labels.yaml
+labels='{"pod-security.kubernetes.io/enforce":"baseline","kubernetes.io/metadata.name":"team-a"}'
+printf '{"time":"2026-01-01T00:00:00.000000Z","request":%s,"decision":{"allowed":true,"judged":true,"code":200,"warnings":[],"checks":[],"auditAnnotations":{},"dryRunDenied":false,"namespaceLabels":%s}}\n' \
+  "$(review p1 team-a dave "$priv" | tr -d '\n')" "$labels" >labelled.jsonl
+out=$("$ADMITD" replay --policy labels.yaml labelled.jsonl)
+expect_contains "replay: the recorded labels set the level" "allowed -> denied: CREATE Pod/p1 in team-a" "$out"
+out=$("$ADMITD" replay --emit-tests emitted-labels --policy labels.yaml labelled.jsonl)
+expect_contains "emitted case: the recorded labels" '"pod-security.kubernetes.io/enforce": "baseline"' \
+  "$(cat emitted-labels/*.test.yaml)"
+out=$("$ADMITD" test emitted-labels)
+expect_contains "emitted case: fails, as the policy now denies it" "0 passed, 1 failed" "$out"
 finish

@@ -121,6 +121,12 @@ cases:
 bad kind "apiVersion: admitd.io/v1alpha1
 kind: Policy
 cases: []"
+bad nslabels "$head
+cases:
+  - name: x
+    object: {apiVersion: v1, kind: Pod}
+    namespaceLabels: {-bad: x}
+    expect: {allowed: true}"
 err=$("$ADMITD" test broken suites/good.test.yaml 2>&1 >out.txt)
 expect_eq "broken suites: exit 2" 2 $?
 expect_contains "bad YAML: file:line:col" "broken/yaml.test.yaml:4:1: did not find expected" "$err"
@@ -128,6 +134,7 @@ expect_contains "missing policy" "broken/policy.test.yaml:3:1: policy: broken/mi
 expect_contains "missing object file" "broken/object.test.yaml:5:5: cases[0]: object: broken/missing.yaml: cannot open" "$err"
 expect_contains "no expectation" "broken/noexpect.test.yaml:4:5: cases[0]: no expect" "$err"
 expect_contains "unknown key" 'broken/unknown.test.yaml:6:29: cases[0].expect: unknown key "alowed"' "$err"
+expect_contains "namespace label key" 'cases[0]: namespaceLabels: "-bad" is not a label key' "$err"
 expect_contains "object and request" "broken/both.test.yaml:4:5: cases[0]: object and request: give one" "$err"
 expect_contains "wrong kind" "broken/kind.test.yaml:2:1: kind: want Test" "$err"
 expect_contains "good suites still run" "3 passed, 0 failed" "$(cat out.txt)"

@@ -52,7 +52,7 @@ static char *answer_unpruned(const struct adm_pipeline_limits *lim, const struct
   if (size > 0 && adm_review_decode(body, size, lim->max_json_depth, NULL, &req, &err) == 0) {
     struct adm_decision d;
     struct adm_decide_plan plan;
-    adm_decide_begin(cfg, &req, &decide_arena, &plan, &d);
+    adm_decide_begin(cfg, &req, NULL, &decide_arena, &plan, &d);
     /* No facts are gathered here: a verify rule's images fail closed. */
     adm_decide_finish(cfg, &req, &plan, NULL, &decide_arena, &d);
     check(adm_arena_failure(&decide_arena) == ADM_ARENA_OK);

@@ -9,6 +9,9 @@
 #                                      block under http: is made by registry_start_tls).
 #                                      Sets REGISTRY_ADDR=127.0.0.1:PORT, REGISTRY_PID, REGISTRY_LOG.
 #   registry_start_tls NAME            the same over HTTPS; sets REGISTRY_CA (the CA to trust)
+#   registry_start_auth_set USER PASS  three over one storage: anonymous, basic auth (USER, PASS) and
+#                                      token auth (token_server_start USER PASS); sets REG_PLAIN,
+#                                      REG_BASIC, REG_TOKEN (127.0.0.1:PORT each)
 #   registry_stop PID                  SIGTERM, wait, SIGKILL after 5 s
 #   registry_push_blob BASE REPO FILE [CURL_ARGS...]         prints the blob's digest
 #   registry_push_manifest BASE REPO REF FILE MEDIATYPE [CURL_ARGS...]   prints the digest
@@ -20,6 +23,13 @@
 #   origins_start MANIFEST BLOB USER PASS   origins.py: a registry, a mirror it redirects to, two
 #                                      token hosts; ORIGIN_REGISTRY ORIGIN_MIRROR ORIGIN_TOKENS
 #                                      ORIGIN_ELSEWHERE (127.0.0.1-4:PORT), ORIGIN_LOG
+#   referrers_proxy_start UPSTREAM     ../sigstore/referrers_proxy.py: the OCI 1.1 referrers API
+#                                      in front of UPSTREAM (127.0.0.1:PORT), which has none;
+#                                      PROXY_ADDR, PROXY_PID, PROXY_LOG ("METHOD PATH STATUS")
+#   registry_push_referrer BASE REPO SUBJECT [PADDING]   a Sigstore-bundle-shaped artifact
+#                                      whose subject is SUBJECT (a manifest of REPO), pushed by
+#                                      digest, its blobs first; PADDING bytes of annotation
+#                                      make it large. Prints its digest
 #
 # BASE is http://127.0.0.1:PORT (or https://... with CURL_ARGS --cacert CA). Every
 # registry started here shares one storage folder, so an image pushed to one
@@ -96,6 +106,16 @@ registry_start_tls() {
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null || return 1
   REGISTRY_CA="$dir/tls.crt"
   registry_start "$1" "$(printf '  tls:\n    certificate: %s\n    key: %s\n%s' "$dir/tls.crt" "$dir/tls.key" "${2:-}")"
+}
+
+registry_start_auth_set() {
+  registry_start plain || return 1
+  REG_PLAIN=$REGISTRY_ADDR
+  registry_start basic "$(registry_htpasswd_yaml "$1" "$2")" || return 1
+  REG_BASIC=$REGISTRY_ADDR
+  token_server_start "$1" "$2" || return 1
+  registry_start token "$TOKEN_AUTH_YAML" || return 1
+  REG_TOKEN=$REGISTRY_ADDR
 }
 
 registry_stop() {
@@ -252,4 +272,36 @@ origins_start() {
   ORIGIN_MIRROR=$(sed -n 's/^mirror=//p' "$dir/addrs")
   ORIGIN_TOKENS=$(sed -n 's/^tokens=//p' "$dir/addrs")
   ORIGIN_ELSEWHERE=$(sed -n 's/^elsewhere=//p' "$dir/addrs")
+}
+
+# referrers_proxy_start UPSTREAM: manifests pushed through it with a subject,
+# and those the upstream's referrers tags list, are its referrers.
+referrers_proxy_start() {
+  local dir="$REG_WORK/referrers-proxy"
+  mkdir -p "$dir"
+  PROXY_LOG="$dir/requests.log"
+  : >"$PROXY_LOG"
+  python3 "$REG_HERE/../sigstore/referrers_proxy.py" --upstream "$1" --port-file "$dir/port" --log "$PROXY_LOG" \
+    2>"$dir/stderr.log" &
+  PROXY_PID=$!
+  REG_PIDS+=("$PROXY_PID")
+  PROXY_ADDR=$(registry_wait_port_file "$PROXY_PID" "$dir") || return 1
+}
+
+# registry_push_referrer BASE REPO SUBJECT [PADDING]: cosign 3's layout (an
+# empty config, one bundle layer, artifactType), with a made-up bundle.
+registry_push_referrer() {
+  local base=$1 repo=$2 subject=$3 pad=${4:-0} d="$REG_WORK/referrer-$RANDOM" size
+  mkdir -p "$d"
+  printf '{}' >"$d/empty.json"
+  printf '{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","made-up":"%s"}' "${d##*/}" >"$d/bundle.json"
+  registry_push_blob "$base" "$repo" "$d/empty.json" >/dev/null || return 1
+  registry_push_blob "$base" "$repo" "$d/bundle.json" >/dev/null || return 1
+  size=$(curl -sS -f -o /dev/null -w '%{size_download}' "$base/v2/$repo/manifests/$subject" \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json') || return 1
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"%s","size":%s}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s},"annotations":{"padding":"%s"}}' \
+    "$(registry_digest_of "$d/empty.json")" "$(registry_digest_of "$d/bundle.json")" "$(stat -c %s "$d/bundle.json")" \
+    "$subject" "$size" "$(head -c "$pad" /dev/zero | tr '\0' x)" >"$d/manifest.json"
+  registry_push_manifest "$base" "$repo" "$(registry_digest_of "$d/manifest.json")" "$d/manifest.json" \
+    application/vnd.oci.image.manifest.v1+json
 }

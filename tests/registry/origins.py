@@ -17,7 +17,8 @@ being none, basic-good (U:P), basic-other, bearer:TOKEN or other.
                        Others want "Bearer token-for-registry", else 401 with
                        realm http://TOKENS/token (repository realmmoved:
                        /moved, realmhere: /here); then
-                         direct, realmhere  the manifest (any tag), the blob
+                         direct, realmhere  the manifest (any tag), the blob,
+                                     referrers: an index listing the manifest
                          tokenhop    307 to the same path on mirror
                          storage     blobs: 307 to http://MIRROR/cdn/DIGEST
   mirror    127.0.0.2  /v2/hop/... and /v2/tokenhop/... want
@@ -70,8 +71,10 @@ class Handler(loopback.Handler):
         getattr(self, "serve_" + name)(path, query, auth, path.strip("/").split("/"))
 
     def content(self, parts):
-        """The manifest or the blob a /v2/REPO/KIND/REF path asks for."""
+        """The manifest, referrers or blob a /v2/REPO/KIND/REF path asks for."""
         srv = self.server
+        if parts[-2] == "referrers":
+            return self.reply(200, loopback.referrers_index(srv.manifest), loopback.OCI_INDEX)
         if parts[-2] == "manifests":
             digest = "sha256:" + hashlib.sha256(srv.manifest).hexdigest()
             return self.reply(200, srv.manifest, OCI_MANIFEST, {"Docker-Content-Digest": digest})

@@ -18,13 +18,8 @@ USER_NAME=alice
 USER_PASS='s3cret:with-colon'
 
 set -e
-registry_start plain
-PLAIN=$REGISTRY_ADDR
-registry_start basic "$(registry_htpasswd_yaml "$USER_NAME" "$USER_PASS")"
-BASIC=$REGISTRY_ADDR
-token_server_start "$USER_NAME" "$USER_PASS"
-registry_start token "$TOKEN_AUTH_YAML"
-TOKEN=$REGISTRY_ADDR
+registry_start_auth_set "$USER_NAME" "$USER_PASS"
+PLAIN=$REG_PLAIN BASIC=$REG_BASIC TOKEN=$REG_TOKEN
 registry_start_tls tls
 TLS=$REGISTRY_ADDR
 TLS_CA=$REGISTRY_CA

@@ -24,17 +24,6 @@
 
 #include "admitd/registry.h"
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    fail_msg("cannot open %s", path);
-  char *buf = malloc((1 << 20) + 1);
-  *len = fread(buf, 1, 1 << 20, f);
-  buf[*len] = '\0';
-  fclose(f);
-  return buf;
-}
-
 /* Loopback over plain HTTP (any port of 127.0.0.1 to 127.0.0.4 and
  * localhost), except the TLS registry's exact host:port, which is HTTPS with
  * its own CA. */
@@ -76,14 +65,6 @@ static struct adm_registry_client *authed(void) {
 static int64_t soon(void) {
   return adm_verifier_deadline_in(10000);
 }
-
-#define ASSERT_OUTCOME(want, got, err)                                                                                 \
-  do {                                                                                                                 \
-    enum adm_fetch_outcome got_ = (got);                                                                               \
-    if (got_ != (want))                                                                                                \
-      fail_msg("expected outcome %s, got %s (%s)", adm_fetch_outcome_id(want), adm_fetch_outcome_id(got_),             \
-               (err).detail);                                                                                          \
-  } while (0)
 
 static void expect_resolve(struct adm_registry_client *c, const char *reg, const char *repo, const char *ref,
                            const char *want_digest) {
@@ -407,11 +388,7 @@ static void test_http_status(void **state) {
 }
 
 static int log_has(const char *needle) {
-  size_t n;
-  char *log = slurp(env("REG_FAKE_LOG"), &n);
-  int found = strstr(log, needle) != NULL;
-  free(log);
-  return found;
+  return log_has_line(env("REG_FAKE_LOG"), "", needle);
 }
 
 static void test_redirect_to_other_host(void **state) {
@@ -450,35 +427,6 @@ static void test_redirect_same_host(void **state) {
 }
 
 /* ---- where credentials and tokens go (origins.py) --------------------- */
-
-/* Forget what the origins were sent so far: each test reads only its own. */
-static void origins_forget(void) {
-  FILE *f = fopen(env("ORIGIN_LOG"), "w");
-  if (f == NULL)
-    fail_msg("cannot truncate %s", env("ORIGIN_LOG"));
-  fclose(f);
-}
-
-/* Fails unless some line of origin's ("origin METHOD PATH auth=WHAT")
- * contains needle (want) or none does (!want). */
-static void expect_sent(const char *origin, const char *needle, bool want, const char *why) {
-  size_t n, olen = strlen(origin);
-  char *log = slurp(env("ORIGIN_LOG"), &n);
-  bool found = false;
-  for (char *line = log; *line && !found;) {
-    char *end = strchr(line, '\n');
-    if (end != NULL)
-      *end = '\0';
-    found = strncmp(line, origin, olen) == 0 && line[olen] == ' ' && strstr(line, needle) != NULL;
-    line = end ? end + 1 : line + strlen(line);
-    if (end != NULL)
-      *end = '\n';
-  }
-  if (found != want)
-    fail_msg("%s: %s a request with \"%s\" to %s; requests:\n%s", why, want ? "expected" : "found", needle, origin,
-             log);
-  free(log);
-}
 
 /* The mirror's lines must show neither the registry's credentials, nor the
  * mirror's own (a challenge after a redirect is answered anonymously), nor

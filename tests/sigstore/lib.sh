@@ -143,15 +143,7 @@ sigstore_attach() {
 }
 
 sigstore_proxy_start() {
-  local dir="$REG_WORK/referrers-proxy"
-  mkdir -p "$dir"
-  PROXY_LOG="$dir/requests.log"
-  : >"$PROXY_LOG"
-  python3 "$SIGSTORE_HERE/referrers_proxy.py" --upstream "$1" --port-file "$dir/port" --log "$PROXY_LOG" \
-    2>"$dir/stderr.log" &
-  PROXY_PID=$!
-  REG_PIDS+=("$PROXY_PID")
-  PROXY_ADDR=$(registry_wait_port_file "$PROXY_PID" "$dir") || return 1
+  referrers_proxy_start "$@"
 }
 
 # _sigstore_case ADDR NAME keyless|key|none [SIGN_ARGS...] [-- ATTACH_ARGS...]:

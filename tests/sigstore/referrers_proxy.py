@@ -59,6 +59,7 @@ class Handler(BaseHTTPRequestHandler):
             conn.close()
 
     def reply(self, status, body, headers):
+        self.log_line(status)  # first: a client that has the answer finds it logged
         self.send_response(status)
         for k, v in headers:
             if k.lower() not in HOP and k.lower() != "content-length":
@@ -67,7 +68,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.log_line(status)
 
     def forward(self):
         n = int(self.headers.get("Content-Length") or 0)

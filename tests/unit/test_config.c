@@ -30,18 +30,18 @@ static void full_policy_parses(void **state) {
             &cfg, &err),
       0);
   assert_true(cfg->dry_run);
-  assert_true(cfg->enforce_on_workloads);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].minor, 30);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_WARN].minor, ADM_VERSION_LATEST);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
-  assert_int_equal(cfg->n_rules, 1);
-  assert_int_equal(cfg->exempt_runtime_classes.n, 2);
-  assert_int_equal(cfg->exempt_namespaces.n, 0);
-  struct adm_mode_levels l = adm_config_levels_for(cfg, "dev-1");
+  assert_true(cfg->pod_security.enforce_on_workloads);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].minor, 30);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_WARN].minor, ADM_VERSION_LATEST);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
+  assert_int_equal(cfg->pod_security.n_rules, 1);
+  assert_int_equal(cfg->pod_security.exempt_runtime_classes.n, 2);
+  assert_int_equal(cfg->pod_security.exempt_namespaces.n, 0);
+  struct adm_mode_levels l = adm_config_levels_for(&cfg->pod_security, "dev-1");
   assert_int_equal(l.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
   assert_int_equal(l.lv[ADM_MODE_ENFORCE].minor, 30); /* version not given: the default's */
-  l = adm_config_levels_for(cfg, "prod");
+  l = adm_config_levels_for(&cfg->pod_security, "prod");
   assert_int_equal(l.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
   adm_config_free(cfg);
 }
@@ -49,12 +49,12 @@ static void full_policy_parses(void **state) {
 static void builtin_default(void **state) {
   (void)state;
   struct adm_config *cfg = adm_config_default();
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_WARN].level, ADM_LEVEL_RESTRICTED);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_RESTRICTED);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].minor, ADM_VERSION_LATEST);
-  assert_true(adm_names_contains(&cfg->exempt_namespaces, "kube-system"));
-  assert_false(adm_names_contains(&cfg->exempt_namespaces, ""));
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_WARN].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].minor, ADM_VERSION_LATEST);
+  assert_true(adm_names_contains(&cfg->pod_security.exempt_namespaces, "kube-system"));
+  assert_false(adm_names_contains(&cfg->pod_security.exempt_namespaces, ""));
   adm_config_free(cfg);
 }
 
@@ -111,12 +111,12 @@ static void upstream_pod_security_configuration(void **state) {
                          "exemptions:\n  usernames: []\n  runtimeClasses: []\n  namespaces: [kube-system, admitd]\n",
                          &cfg, &err),
                    0);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].minor, 29);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_WARN].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].minor, 29);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_WARN].level, ADM_LEVEL_RESTRICTED);
   /* Upstream's default for a mode left out is privileged. */
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
-  assert_int_equal(cfg->exempt_namespaces.n, 2);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
+  assert_int_equal(cfg->pod_security.exempt_namespaces.n, 2);
   adm_config_free(cfg);
   expect_error("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults:\n  "
                "enforceVersion: v1.2\n",
@@ -134,7 +134,7 @@ static void admission_configuration_wrapper(void **state) {
                          "    defaults: {enforce: restricted}\n",
                          &cfg, &err),
                    0);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
   adm_config_free(cfg);
   expect_error("apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: Other\n",
                ADM_EMISSING, "policy.yaml:3:1: plugins", "no PodSecurity plugin");
@@ -199,9 +199,9 @@ static void family_sections_parse(void **state) {
   assert_int_equal(r->line, 7);
   assert_true(r->has_mode);
   assert_int_equal(r->mode, ADM_MODE_ENFORCE);
-  assert_int_equal(r->n_selector, 3); /* one matchLabels entry, two expressions */
-  assert_int_equal(r->selector[1].op, ADM_SEL_IN);
-  assert_int_equal(r->selector[1].n_values, 2);
+  assert_int_equal(r->selector.n, 3); /* one matchLabels entry, two expressions */
+  assert_int_equal(r->selector.reqs[1].op, ADM_SEL_IN);
+  assert_int_equal(r->selector.reqs[1].n_values, 2);
   assert_int_equal(adm_rule_resources(&r->settings)->require_limits.n, 3);
   assert_int_equal(adm_rule_resources(&r->settings)->max.n, 2);
   assert_string_equal(adm_rule_resources(&r->settings)->max_ratio.items[0].text, "4");
@@ -865,10 +865,10 @@ static void upstream_formats_know_only_their_keys(void **state) {
                    "defaults: {audit: restricted, audit-version: v1.29}\n"
                    "exemptions: {runtimeClasses: [kata]}\n";
   assert_int_equal(adm_config_parse(ok, strlen(ok), "p.yaml", &cfg, &err), 0);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_RESTRICTED);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_AUDIT].minor, 29);
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_PRIVILEGED);
-  assert_true(adm_names_contains(&cfg->exempt_runtime_classes, "kata"));
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_AUDIT].minor, 29);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_PRIVILEGED);
+  assert_true(adm_names_contains(&cfg->pod_security.exempt_runtime_classes, "kata"));
   adm_config_free(cfg);
 }
 
@@ -884,15 +884,15 @@ static void namespace_rule_marks_what_it_gives(void **state) {
                   "  namespaces:\n"
                   "    - {names: [a], warnVersion: v1.28, audit: privileged}\n";
   assert_int_equal(adm_config_parse(y, strlen(y), "p.yaml", &cfg, &err), 0);
-  assert_int_equal(cfg->n_rules, 1);
-  const struct adm_namespace_rule *r = &cfg->rules[0];
+  assert_int_equal(cfg->pod_security.n_rules, 1);
+  const struct adm_namespace_rule *r = &cfg->pod_security.rules[0];
   assert_false(r->has_level[ADM_MODE_ENFORCE]);
   assert_false(r->has_version[ADM_MODE_ENFORCE]);
   assert_true(r->has_version[ADM_MODE_WARN]);
   assert_false(r->has_level[ADM_MODE_WARN]);
   assert_true(r->has_level[ADM_MODE_AUDIT]);
   assert_false(r->has_version[ADM_MODE_AUDIT]);
-  struct adm_mode_levels lv = adm_config_levels_for(cfg, "a");
+  struct adm_mode_levels lv = adm_config_levels_for(&cfg->pod_security, "a");
   assert_int_equal(lv.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_BASELINE);
   assert_int_equal(lv.lv[ADM_MODE_ENFORCE].minor, 25);
   assert_int_equal(lv.lv[ADM_MODE_WARN].minor, 28);
@@ -901,9 +901,46 @@ static void namespace_rule_marks_what_it_gives(void **state) {
   adm_config_free(cfg);
 }
 
+/* The family table is the one place a family is described: every entry
+ * is complete for its model, found by its section name, and its section is
+ * accepted at the top level of a policy (and nothing that is not one). */
+static void family_table_is_complete(void **state) {
+  (void)state;
+  for (int f = 0; f < ADM__FAMILY_COUNT; f++) {
+    const struct adm_family *fam = &adm_families[f];
+    assert_int_equal(fam->id, f);
+    assert_ptr_equal(adm_family_find(fam->name), fam);
+    assert_non_null(fam->audit_key);
+    if (fam->model == ADM_FAMILY_LEVELS) {
+      assert_non_null(fam->level_checks);
+      assert_null(fam->checks);
+      assert_int_equal(fam->n_rule_keys, 0);
+    } else {
+      assert_int_equal(fam->model, ADM_FAMILY_RULES);
+      assert_non_null(fam->checks);
+      assert_null(fam->level_checks);
+      assert_true(fam->n_rule_keys > 0);
+    }
+    char text[256];
+    snprintf(text, sizeof text, "apiVersion: admitd.io/v1alpha1\nkind: Policy\n%s: 7\n", fam->name);
+    struct adm_config *cfg = NULL;
+    struct adm_error err = {0};
+    assert_true(adm_config_parse(text, strlen(text), "p.yaml", &cfg, &err) < 0);
+    if (strstr(err.message, "unknown key") != NULL || strstr(err.message, "a mapping") == NULL)
+      fail_msg("%s: expected a type error for a known section, got %s: %s", fam->name, err.where, err.message);
+  }
+  assert_null(adm_family_find("podsecurity"));
+  static const char unknown[] = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodsecurity: {}\n";
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  assert_int_equal(adm_config_parse(unknown, strlen(unknown), "p.yaml", &cfg, &err), ADM_EUNKNOWN_KEY);
+  assert_non_null(strstr(err.where, "podsecurity"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(family_sections_parse),
+      cmocka_unit_test(family_table_is_complete),
       cmocka_unit_test(family_errors_are_all_reported),
       cmocka_unit_test(selector_values_and_empty_namespaces),
       cmocka_unit_test(named_files_must_be_regular_files),

@@ -10,6 +10,7 @@
 #include "admitd/yaml.h"
 #include "admitd/decide.h"
 #include "admitd/pipeline.h"
+#include "admitd/verifier.h"
 
 static const char *PRIV_POD = "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
                               "\"img:1\",\"securityContext\":{\"privileged\":true}}]}}";
@@ -18,16 +19,23 @@ static const char *PLAIN_POD =
 
 struct req_opts {
   const char *group, *resource, *sub, *op, *ns, *user, *name, *object, *old;
+  const char *labels;   /* "k=v,...": the namespace's labels; NULL: not known */
+  const char *ns_error; /* with labels NULL: the lookup failed with this */
 };
 
 /* Both steps of a decision with no facts gathered: the policies here have
  * no verify rule, so none may be needed. */
-static void decide_both(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
-                        struct adm_decision *d) {
+static void decide_both_in(const struct adm_config *cfg, const struct adm_review_request *req,
+                           const struct adm_ns_view *ns, struct adm_arena *a, struct adm_decision *d) {
   struct adm_decide_plan plan;
-  adm_decide_begin(cfg, req, a, &plan, d);
+  adm_decide_begin(cfg, req, ns, a, &plan, d);
   assert_int_equal(plan.n_needs, 0);
   adm_decide_finish(cfg, req, &plan, NULL, a, d);
+}
+
+static void decide_both(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
+                        struct adm_decision *d) {
+  decide_both_in(cfg, req, NULL, a, d);
 }
 
 static void decide(void **state, const struct adm_config *cfg, struct req_opts o, struct adm_decision *d) {
@@ -48,7 +56,16 @@ static void decide(void **state, const struct adm_config *cfg, struct req_opts o
       .object = o.object ? test_json_kept(o.object) : NULL,
       .old_object = o.old ? test_json_kept(o.old) : NULL,
   };
-  decide_both(cfg, &r, *state, d);
+  struct adm_ns_view ns = {ADM_NS_UNREAD, {NULL, NULL, 0}, NULL};
+  if (o.labels) {
+    const char *why = NULL;
+    if (adm_ns_labels_parse(o.labels, *state, &ns.labels, &why) < 0)
+      fail_msg("labels %s: %s", o.labels, why ? why : "out of memory");
+    ns.state = ADM_NS_KNOWN;
+  } else if (o.ns_error) {
+    ns = (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, o.ns_error};
+  }
+  decide_both_in(cfg, &r, &ns, *state, d);
 }
 
 static const char *annotation(const struct adm_decision *d, const char *key) {
@@ -526,6 +543,335 @@ static void pruning_never_changes_a_decision(void **state) {
   adm_config_free(cfg);
 }
 
+/* --- namespace labels ------------------------------------------------------- */
+
+static const char *const LABELS_POLICY = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n"
+                                         "  namespaceLabels: true\n"
+                                         "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n";
+
+/* The labels set the levels as upstream reads them; without labels the
+ * defaults hold. */
+static void namespace_labels_set_pod_security_levels(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  assert_true(cfg->reads_namespace_labels);
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD, .labels = ""}, &d);
+  assert_true(d.allowed);
+  assert_string_equal(annotation(&d, "enforce-policy"), "privileged:latest");
+  decide(state, cfg,
+         (struct req_opts){.object = PLAIN_POD,
+                           .labels = "pod-security.kubernetes.io/enforce=restricted,"
+                                     "pod-security.kubernetes.io/enforce-version=v1.30"},
+         &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 403);
+  assert_str_contains(d.message, "violates PodSecurity \"restricted:v1.30\"");
+  /* Warn follows a more restrictive enforce level, here for a workload,
+   * which enforce does not judge. */
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\","
+                                     "\"image\":\"i\"}]}}}}",
+                           .labels = "pod-security.kubernetes.io/enforce=baseline"},
+         &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 0); /* a plain pod meets baseline */
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\","
+                                     "\"image\":\"i\",\"securityContext\":{\"privileged\":true}}]}}}}",
+                           .labels = "pod-security.kubernetes.io/enforce=baseline"},
+         &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 1);
+  assert_str_contains(d.warnings[0], "would violate PodSecurity \"baseline:latest\"");
+  adm_config_free(cfg);
+}
+
+/* Invalid values: enforce is restricted, audit and warn privileged, and
+ * the error is told in upstream's words; the fast allow is not taken. */
+static void invalid_namespace_labels_fail_as_upstream(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decision d;
+  decide(state, cfg,
+         (struct req_opts){.object = PLAIN_POD,
+                           .labels = "pod-security.kubernetes.io/enforce=strict,pod-security.kubernetes.io/"
+                                     "warn-version=v2"},
+         &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "violates PodSecurity \"restricted:latest\"");
+  assert_string_equal(annotation(&d, "error"),
+                      "Failed to parse policy: [metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "
+                      "\"strict\": must be one of privileged, baseline, restricted, "
+                      "metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"v2\": must be "
+                      "\"latest\" or \"v1.x\"]");
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD, .labels = "pod-security.kubernetes.io/audit=loose"}, &d);
+  assert_true(d.allowed); /* enforce stays privileged; an invalid audit level is privileged */
+  assert_null(annotation(&d, "audit-violations"));
+  assert_string_equal(annotation(&d, "error"),
+                      "Failed to parse policy: metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: "
+                      "\"loose\": must be one of privileged, baseline, restricted");
+  assert_int_equal(d.n_warnings, 1);
+  assert_str_contains(d.warnings[0], "Pod Security labels are invalid");
+  adm_config_free(cfg);
+}
+
+/* The file's namespaces rules win over the labels, for the modes they give. */
+static void file_rules_win_over_namespace_labels(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n"
+                                 "  namespaceLabels: true\n"
+                                 "  namespaces: [{names: [legacy], enforce: privileged}]\n");
+  struct adm_decision d;
+  decide(
+      state, cfg,
+      (struct req_opts){.ns = "legacy", .object = PRIV_POD, .labels = "pod-security.kubernetes.io/enforce=restricted"},
+      &d);
+  assert_true(d.allowed);
+  decide(
+      state, cfg,
+      (struct req_opts){.ns = "other", .object = PRIV_POD, .labels = "pod-security.kubernetes.io/enforce=restricted"},
+      &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "restricted:latest");
+  adm_config_free(cfg);
+}
+
+/* A namespace that cannot be looked up: a pod is refused as upstream
+ * refuses it, a workload allowed with the error; an exempt namespace is
+ * never looked up. */
+static void namespace_lookup_failure_fails_closed(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "API server unavailable"}, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  assert_string_equal(d.message, "Internal error occurred: failed to lookup namespace \"team\"");
+  assert_string_equal(annotation(&d, "error"),
+                      "Internal error occurred: failed to lookup namespace \"team\": API server unavailable");
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD}, &d); /* no source at all */
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[]}}}}",
+                           .ns_error = "timed out"},
+         &d);
+  assert_true(d.allowed);
+  assert_string_equal(annotation(&d, "error"), "failed to lookup namespace \"team\": timed out");
+  adm_config_free(cfg);
+  cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+              "  exemptions: {namespaces: [team]}\n");
+  decide(state, cfg, (struct req_opts){.object = PRIV_POD, .ns_error = "API server unavailable"}, &d);
+  assert_true(d.allowed);
+  assert_string_equal(annotation(&d, "exempt"), "namespace");
+  adm_config_free(cfg);
+}
+
+/* A family rule with a namespaceSelector applies only in namespaces whose
+ * labels match; where the labels are unknown, nobody can tell, and the
+ * request is refused, workload or pod. */
+static void namespace_selector_selects_by_labels(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\n"
+                                 "podSecurity: {defaults: {enforce: privileged, audit: privileged, warn: privileged}}\n"
+                                 "resources:\n  rules:\n  - namespaceSelector: {matchLabels: {env: prod}}\n"
+                                 "    requireLimits: [memory]\n");
+  assert_true(cfg->reads_namespace_labels);
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .labels = "env=prod"}, &d);
+  assert_false(d.allowed);
+  assert_str_contains(d.message, "violates admitd resources policy");
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .labels = "env=dev"}, &d);
+  assert_true(d.allowed);
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .labels = ""}, &d);
+  assert_true(d.allowed);
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "not synced"}, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  decide(state, cfg,
+         (struct req_opts){.group = "apps",
+                           .resource = "deployments",
+                           .object = "{\"spec\":{\"template\":{\"spec\":{\"containers\":[]}}}}",
+                           .ns_error = "not synced"},
+         &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 500);
+  adm_config_free(cfg);
+  /* Without namespaceLabels or a namespaceSelector nothing is looked up,
+   * and an unknown namespace changes nothing. */
+  cfg = adm_config_default();
+  assert_false(cfg->reads_namespace_labels);
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "unreachable"}, &d);
+  assert_true(d.allowed);
+  adm_config_free(cfg);
+}
+
+/* The offline commands' label flag, and its mistakes. */
+static void namespace_labels_flag_parses(void **state) {
+  struct adm_arena *a = *state;
+  struct adm_labels l;
+  const char *why;
+  assert_int_equal(adm_ns_labels_parse("env=prod,pod-security.kubernetes.io/enforce=restricted,e=", a, &l, &why), 0);
+  assert_int_equal(l.n, 3);
+  assert_string_equal(l.keys[1], "pod-security.kubernetes.io/enforce");
+  assert_string_equal(l.values[2], "");
+  assert_int_equal(adm_ns_labels_parse("", a, &l, &why), 0);
+  assert_int_equal(l.n, 0);
+  assert_int_equal(adm_ns_labels_parse("env", a, &l, &why), ADM_EINVAL);
+  assert_string_equal(why, "\"env\" is not key=value");
+  assert_int_equal(adm_ns_labels_parse("a=1,a=2", a, &l, &why), ADM_EINVAL);
+  assert_string_equal(why, "label \"a\" is given twice");
+  assert_int_equal(adm_ns_labels_parse("-x=1", a, &l, &why), ADM_EINVAL);
+  assert_int_equal(adm_ns_labels_parse("x=a/b", a, &l, &why), ADM_EINVAL);
+  /* The fixed source adds kubernetes.io/metadata.name as the API server does. */
+  struct adm_ns_fixed fixed = {.labels = l};
+  assert_int_equal(adm_ns_labels_parse("env=prod", a, &fixed.labels, &why), 0);
+  struct adm_ns_source src;
+  adm_ns_source_fixed(&fixed, &src);
+  struct adm_ns_view v;
+  src.lookup(src.ctx, "payments", 0, a, &v);
+  assert_int_equal(v.state, ADM_NS_KNOWN);
+  assert_int_equal(v.labels.n, 2);
+  assert_string_equal(v.labels.keys[1], "kubernetes.io/metadata.name");
+  assert_string_equal(v.labels.values[1], "payments");
+}
+
+/* --- Namespace requests --------------------------------------------------- */
+
+static const char *ns_object(const char *name, const char *labels_json) {
+  static char buf[4][512];
+  static int next;
+  char *b = buf[next++ % 4];
+  snprintf(b, 512, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\",\"labels\":%s}}", name,
+           labels_json);
+  return b;
+}
+
+/* Begin a Namespace request's decision; the plan says whether its pods are
+ * to be checked. */
+static void decide_namespace_request(void **state, const struct adm_config *cfg, const char *op, const char *object,
+                                     const char *old, struct adm_decide_plan *plan, struct adm_decision *d) {
+  struct adm_review_request r = {
+      .api_version = "admission.k8s.io/v1",
+      .uid = "u",
+      .kind_group = "",
+      .kind_version = "v1",
+      .kind_kind = "Namespace",
+      .resource_group = "",
+      .resource_version = "v1",
+      .resource_resource = "namespaces",
+      .sub_resource = "",
+      .name = "team",
+      .namespace = "team",
+      .operation = op,
+      .username = "alice",
+      .object = object ? test_json_kept(object) : NULL,
+      .old_object = old ? test_json_kept(old) : NULL,
+  };
+  adm_decide_begin(cfg, &r, NULL, *state, plan, d);
+  adm_decide_finish(cfg, &r, plan, NULL, *state, d);
+}
+
+/* Invalid Pod Security labels are refused in upstream's words when they
+ * are new, and let through when an update leaves them as they were. */
+static void namespace_with_invalid_labels_is_refused(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  const char *bad = ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"strict\"}");
+  decide_namespace_request(state, cfg, "CREATE", bad, NULL, &plan, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 422);
+  assert_string_equal(d.status_reason, "Invalid");
+  assert_string_equal(d.message, "Namespace \"team\" is invalid: metadata.labels[pod-security.kubernetes.io/enforce]: "
+                                 "Invalid value: \"strict\": must be one of privileged, baseline, restricted");
+  decide_namespace_request(state, cfg, "UPDATE", bad, bad, &plan, &d);
+  assert_true(d.allowed);
+  decide_namespace_request(state, cfg, "UPDATE", bad, ns_object("team", "{}"), &plan, &d);
+  assert_false(d.allowed);
+  assert_int_equal(d.code, 422);
+  decide_namespace_request(state, cfg, "CREATE", ns_object("team", "{\"env\":\"prod\"}"), NULL, &plan, &d);
+  assert_true(d.allowed);
+  assert_false(plan.ns_pods_pending);
+  adm_config_free(cfg);
+}
+
+/* A stricter enforce level has the namespace's pods judged, one per
+ * controller first, in upstream's words; a laxer one or an unchanged one
+ * does not; the update is never refused for them. */
+static void namespace_update_warns_about_existing_pods(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  const char *restricted = ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"baseline\"}");
+  const char *none = ns_object("team", "{}");
+  decide_namespace_request(state, cfg, "UPDATE", none, restricted, &plan, &d);
+  assert_true(d.allowed);
+  assert_false(plan.ns_pods_pending); /* made laxer */
+  decide_namespace_request(state, cfg, "UPDATE", restricted, restricted, &plan, &d);
+  assert_false(plan.ns_pods_pending); /* unchanged */
+  decide_namespace_request(state, cfg, "UPDATE", restricted, none, &plan, &d);
+  assert_true(d.allowed);
+  assert_true(plan.ns_pods_pending);
+  assert_string_equal(plan.ns_pods_namespace, "team");
+  assert_int_equal(plan.ns_pods_enforce.level, ADM_LEVEL_BASELINE);
+  json_t *pods =
+      json_loads("["
+                 "{\"metadata\":{\"name\":\"web-2\",\"ownerReferences\":[{\"uid\":\"rs1\",\"controller\":true}]},"
+                 "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"securityContext\":"
+                 "{\"privileged\":true}}]}},"
+                 "{\"metadata\":{\"name\":\"web-1\",\"ownerReferences\":[{\"uid\":\"rs1\",\"controller\":true}]},"
+                 "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"securityContext\":"
+                 "{\"privileged\":true}}]}},"
+                 "{\"metadata\":{\"name\":\"ok\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\"}]}},"
+                 "{\"metadata\":{\"name\":\"debug\"},\"spec\":{\"hostPID\":true,\"containers\":"
+                 "[{\"name\":\"a\",\"image\":\"i\"}]}}]",
+                 0, NULL);
+  assert_non_null(pods);
+  adm_decide_namespace_pods(cfg, &plan, pods, 4, NULL, adm_verifier_deadline_in(5000), *state, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 3);
+  assert_string_equal(
+      d.warnings[0],
+      "existing pods in namespace \"team\" violate the new PodSecurity enforce level \"baseline:latest\"");
+  assert_string_equal(d.warnings[1], "debug: host namespaces");
+  assert_string_equal(d.warnings[2], "web-1 (and 1 other pod): privileged");
+  /* More pods than were listed: said so. */
+  d.n_warnings = 0;
+  adm_decide_namespace_pods(cfg, &plan, pods, 5000, NULL, adm_verifier_deadline_in(5000), *state, &d);
+  assert_string_equal(d.warnings[0],
+                      "new PodSecurity enforce level only checked against the first 4 of 5000 existing pods");
+  json_decref(pods);
+  /* Pods that could not be listed: a warning, never a refusal. */
+  d.n_warnings = 0;
+  adm_decide_namespace_pods(cfg, &plan, NULL, 0, "API server unavailable", 0, *state, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 1);
+  assert_string_equal(d.warnings[0], "failed to list pods while checking new PodSecurity enforce level");
+  adm_config_free(cfg);
+}
+
+/* An exempt namespace whose labels set a policy is told they are ignored. */
+static void exempt_namespace_is_told_its_labels_are_ignored(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+                                 "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n"
+                                 "  exemptions: {namespaces: [team]}\n");
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  decide_namespace_request(state, cfg, "CREATE",
+                           ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"restricted\","
+                                             "\"pod-security.kubernetes.io/audit-version\":\"v1.30\"}"),
+                           NULL, &plan, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 1);
+  assert_string_equal(d.warnings[0], "namespace \"team\" is exempt from Pod Security, and the policy "
+                                     "(enforce=restricted:latest) will be ignored");
+  assert_false(plan.ns_pods_pending);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(default_policy_denies_privileged_warns_restricted, test_setup, test_teardown),
@@ -544,6 +890,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dry_run_turns_denials_into_audits, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(warnings_stay_within_the_api_server_budget, test_setup, test_teardown),
       cmocka_unit_test(pruning_never_changes_a_decision),
+      cmocka_unit_test_setup_teardown(namespace_labels_set_pod_security_levels, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(invalid_namespace_labels_fail_as_upstream, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(file_rules_win_over_namespace_labels, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_lookup_failure_fails_closed, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_selector_selects_by_labels, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_labels_flag_parses, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_with_invalid_labels_is_refused, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_update_warns_about_existing_pods, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(exempt_namespace_is_told_its_labels_are_ignored, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

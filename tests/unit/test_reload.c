@@ -33,7 +33,7 @@ static void *reader(void *arg) {
     struct adm_config *cfg = adm_config_pin();
     if (cfg) {
       /* Touch the snapshot: a freed one is caught by ASan. */
-      if (cfg->defaults.lv[ADM_MODE_ENFORCE].level > ADM_LEVEL_RESTRICTED || cfg->source[0] == '\0')
+      if (cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level > ADM_LEVEL_RESTRICTED || cfg->source[0] == '\0')
         abort();
       atomic_fetch_add(&reads, 1);
       adm_config_unpin(cfg);
@@ -85,7 +85,7 @@ static void reload_keeps_old_policy_on_error(void **state) {
   struct adm_error err = {0};
   assert_int_equal(adm_config_reload(path, &err), 0);
   struct adm_config *cfg = adm_config_pin();
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
   adm_config_unpin(cfg);
   struct adm_file_stamp before, after;
   adm_file_stamp(path, &before);
@@ -96,7 +96,7 @@ static void reload_keeps_old_policy_on_error(void **state) {
   assert_true(adm_file_stamp_changed(&before, &after));
   assert_int_equal(adm_config_reload(path, &err), ADM_EUNKNOWN_KEY);
   cfg = adm_config_pin();
-  assert_int_equal(cfg->defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
+  assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_ENFORCE].level, ADM_LEVEL_RESTRICTED);
   adm_config_unpin(cfg);
   unlink(path);
   adm_file_stamp(path, &after);
