@@ -34,7 +34,7 @@ declare -A header=(
   [config.h]=core [decide.h]=core [extract.h]=core [log.h]=core [manifest.h]=core [pipeline.h]=core
   [gather.h]=core [namespace.h]=core [reload.h]=core [review.h]=core [synth.h]=core [yaml.h]=core
   [registry.h]=registry
-  [facts_backend.h]=verify [sigstore.h]=verify
+  [facts_backend.h]=verify [sigstore.h]=verify [sigtrace.h]=verify
   [cli.h]=cli
   [record.h]=exe)
 

@@ -41,8 +41,8 @@ static void print_event(void *ctx, const struct adm_sig_trace_event *e) {
     printf("    referrers   %s: %s\n", e->judged, e->detail);
     break;
   case ADM_SIG_TRACE_REFERRER:
-    printf("    referrer    %s %s: %s: %s\n", e->referrer, e->artifact_type && e->artifact_type[0] ? e->artifact_type : "-",
-           e->judged, e->detail);
+    printf("    referrer    %s %s: %s: %s\n", e->referrer,
+           e->artifact_type && e->artifact_type[0] ? e->artifact_type : "-", e->judged, e->detail);
     break;
   case ADM_SIG_TRACE_BUNDLE:
     printf("      %-10s %s: %s\n", e->authority, e->judged, e->detail);
