@@ -364,6 +364,11 @@ static size_t pick(const json_t *manifests, const char *picked[ADM_SIG_MAX_REFER
       const char *digest = string_at(d, "digest");
       if (bundle != (pass == 0))
         continue;
+      bool again = false; /* listed twice: judged once */
+      for (size_t j = 0; j < n && digest && !again; j++)
+        again = strcmp(picked[j], digest) == 0;
+      if (again)
+        continue;
       picked[n] = digest ? digest : "";
       claimed[n++] = bundle;
     }

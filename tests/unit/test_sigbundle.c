@@ -370,6 +370,13 @@ static void at_most_32_referrers(void **state) {
   struct adm_sig_result res = run(&w, &rule, NULL);
   assert_int_not_equal(res.outcome, ADM_SIG_VERIFIED);
   assert_int_equal(w.f.manifests, ADM_SIG_MAX_REFERRERS);
+  /* One referrer listed 40 times is fetched once. */
+  struct world d = {0};
+  for (int i = 0; i < 40; i++)
+    attach(&d, bundle("tampered"), (struct referrer_opts){0});
+  publish(&d, false);
+  expect((struct adm_sig_result[]){run(&d, &rule, NULL)}, ADM_SIG_INVALID_SIGNATURE, 0, NULL);
+  assert_int_equal(d.f.manifests, 1);
   /* Those the index calls bundles are looked at first: the good one among
    * 40 that say nothing is found. */
   struct world x = {0};
