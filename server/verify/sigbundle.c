@@ -26,7 +26,7 @@
 #define MAX_MANIFEST (64u << 10) /* bytes of one referrer manifest */
 #define MAX_MANIFEST_VALUES 1024
 #define ARENA_BLOCK (64u << 10)
-#define ARENA_LIMIT (16u << 20) /* one bundle's verification */
+#define ARENA_LIMIT (8u << 20) /* one bundle's verification: a 1 MiB bundle needs a few MiB */
 
 void adm__sig_trace(const struct adm_sig_request *req, enum adm_sig_trace_step step, const char *authority,
                     const char *referrer, const char *artifact_type, const char *judged, const char *detail) {
