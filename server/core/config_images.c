@@ -20,6 +20,7 @@
 #include "admitd/config.h"
 #include "admitd/file.h"
 #include "admitd/gather.h"
+#include "admitd/review.h"
 #include "config_internal.h"
 
 #define KEY_FILE_MAX (64u << 10)
@@ -817,7 +818,7 @@ static bool is_dotted_path(const char *s) {
 static char *scalar_text(const json_t *v) {
   if (json_is_string(v))
     return adm__cfg_strdup(json_string_value(v));
-  return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+  return adm_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT); /* plain malloc: freed with free() */
 }
 
 static int parse_condition(struct adm__cfg_parse *p, const json_t *arr, size_t i, const char *list_path,

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cosign.h"
+#include "admitd/review.h"
 #include "sigbundle.h"
 #include "sigstore_internal.h"
 
@@ -54,7 +55,7 @@ static int holds(const struct adm_attest_condition *c, const json_t *doc, int64_
     snprintf(why, cap, "%.120s is a %s, not a value", c->path, json_is_object(v) ? "mapping" : "list");
     return ADM_ETYPE;
   }
-  char *dumped = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+  char *dumped = json_is_string(v) ? NULL : adm_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT); /* plain malloc */
   const char *text = json_is_string(v) ? json_string_value(v) : dumped;
   if (text == NULL)
     return ADM_ENOMEM;

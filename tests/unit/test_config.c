@@ -481,6 +481,54 @@ static void attestation_errors_are_all_reported(void **state) {
   expect_reported(&c, want, sizeof want / sizeof want[0]);
 }
 
+/* A valid rule with attestations: what each condition holds, as text. */
+static void attestation_values_load(void **state) {
+  (void)state;
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  char yaml[4096];
+  snprintf(yaml, sizeof yaml,
+           SIGSTORE_POLICY_HEAD "  authorities:\n"
+                                "    - name: f\n"
+                                "      keyless: {trustedRoot: public-good, issuerRegExp: 'https://.*', subject: s,"
+                                " claims: {sourceRepositoryRef: refs/heads/main}}\n"
+                                "  rules:\n"
+                                "    - verify:\n"
+                                "        authorities: [f]\n"
+                                "        attestations:\n"
+                                "          - predicateType: t\n"
+                                "            conditions:\n"
+                                "              - {path: a.b, equals: 3}\n"
+                                "              - {path: c, equals: true}\n"
+                                "              - {path: d, oneOf: [x, y]}\n"
+                                "              - {path: e, matches: 'https://*'}\n"
+                                "              - {path: f, maxAge: 720h}\n"
+                                "          - predicateType: u\n",
+           src ? src : ".");
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  if (adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, &err) < 0)
+    fail_msg("%s: %s", err.where, err.message);
+  const struct adm_image_authority *a = &cfg->images.authorities[0];
+  assert_true(a->keyless && a->issuer_regex && !a->subject_regex);
+  assert_int_equal(a->trusted_root, 0);
+  assert_int_equal(a->n_claims, 1);
+  assert_string_equal(a->claims[0].value, "refs/heads/main");
+  assert_int_equal(cfg->images.n_trusted_roots, 1);
+  assert_true(cfg->images.trusted_roots[0].len > 100);
+  const struct adm_images_verify *v = &adm_rule_images(&cfg->families[ADM_FAMILY_IMAGES].rules[0].settings)->verify;
+  assert_int_equal(v->n_attestations, 2);
+  const struct adm_attest_condition *c = v->attestations[0].conditions;
+  assert_int_equal(v->attestations[0].n_conditions, 5);
+  assert_string_equal(c[0].value, "3");
+  assert_string_equal(c[1].value, "true");
+  assert_int_equal(c[2].op, ADM_ATTEST_ONE_OF);
+  assert_int_equal(c[2].one_of.n, 2);
+  assert_int_equal(c[3].op, ADM_ATTEST_MATCHES);
+  assert_int_equal(c[4].max_age_ms, 720LL * 3600 * 1000);
+  assert_int_equal(v->attestations[1].n_conditions, 0);
+  adm_config_free(cfg);
+}
+
 /* Files a policy names are read as it loads: a FIFO in the place of one
  * is refused at once (reading it would wait for a writer and hang the
  * reload), with its key and place. */
@@ -956,6 +1004,7 @@ int main(void) {
       cmocka_unit_test(images_errors_are_all_reported),
       cmocka_unit_test(sigstore_errors_are_all_reported),
       cmocka_unit_test(attestation_errors_are_all_reported),
+      cmocka_unit_test(attestation_values_load),
       cmocka_unit_test(full_policy_parses),
       cmocka_unit_test(builtin_default),
       cmocka_unit_test(errors_name_line_column_and_key),

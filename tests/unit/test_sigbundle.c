@@ -533,6 +533,54 @@ static void attestation_conditions(void **state) {
   expect((struct adm_sig_result[]){run(&w, &rule, NULL)}, ADM_SIG_IDENTITY_MISMATCH, 0, NULL);
 }
 
+/* attest.c on predicates of every shape, at a fixed time. */
+static void condition_values(void **state) {
+  (void)state;
+  const char *predicate = "{\"n\":3,\"b\":true,\"z\":null,\"l\":[{\"x\":\"y\"}],\"t\":\"2026-12-07T00:00:00Z\","
+                          "\"bad\":\"yesterday\",\"s\":\"https://github.com/a/b\"}";
+  const int64_t now = 1796601600; /* 2026-12-07T00:00:00Z */
+  char *yes[] = {"3", "4"};
+  const struct {
+    struct adm_attest_condition c;
+    bool holds;
+  } cases[] = {
+      {{.path = "n", .op = ADM_ATTEST_EQUALS, .value = "3"}, true},
+      {{.path = "n", .op = ADM_ATTEST_ONE_OF, .one_of = {yes, 2}}, true},
+      {{.path = "b", .op = ADM_ATTEST_EQUALS, .value = "true"}, true},
+      {{.path = "z", .op = ADM_ATTEST_EQUALS, .value = "null"}, true},
+      {{.path = "b", .op = ADM_ATTEST_EQUALS, .value = "1"}, false},
+      {{.path = "l.0.x", .op = ADM_ATTEST_EQUALS, .value = "y"}, true},
+      {{.path = "l.1.x", .op = ADM_ATTEST_EQUALS, .value = "y"}, false},
+      {{.path = "l.x", .op = ADM_ATTEST_EQUALS, .value = "y"}, false},
+      {{.path = "n.x", .op = ADM_ATTEST_EQUALS, .value = "3"}, false},
+      {{.path = "s", .op = ADM_ATTEST_MATCHES, .value = "https://github.com/?/*"}, true},
+      {{.path = "s", .op = ADM_ATTEST_MATCHES, .value = "https://github.com/b/*"}, false},
+      {{.path = "t", .op = ADM_ATTEST_MAX_AGE, .max_age_ms = 1000}, true},
+      {{.path = "bad", .op = ADM_ATTEST_MAX_AGE, .max_age_ms = 3600000}, false},
+      {{.path = "n", .op = ADM_ATTEST_MAX_AGE, .max_age_ms = 3600000}, false},
+  };
+  char why[200];
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct adm_images_attestation att = {SLSA, (struct adm_attest_condition *)&cases[i].c, 1};
+    int rc = adm__attest_check(&att, predicate, now, why, sizeof why);
+    if ((rc == 0) != cases[i].holds)
+      fail_msg("case %zu (%s): expected %s, got %d (%s)", i, cases[i].c.path, cases[i].holds ? "holds" : "fails", rc,
+               why);
+  }
+  /* Time: a day later it is too old; six minutes earlier it is in the future. */
+  struct adm_attest_condition age = {.path = "t", .op = ADM_ATTEST_MAX_AGE, .max_age_ms = 3600000};
+  struct adm_images_attestation att = {SLSA, &age, 1};
+  assert_int_equal(adm__attest_check(&att, predicate, now + 86400, why, sizeof why), ADM_EINVAL);
+  assert_int_equal(adm__attest_check(&att, predicate, now - 360, why, sizeof why), ADM_EINVAL);
+  assert_int_equal(adm__attest_check(&att, predicate, now - 240, why, sizeof why), 0);
+  /* Not a predicate at all. */
+  assert_int_equal(adm__attest_check(&att, "{\"t\":", now, why, sizeof why), ADM_EPARSE);
+  assert_int_equal(adm__attest_check(&att, NULL, now, why, sizeof why), ADM_EMISSING);
+  /* No conditions: the type alone is asked for. */
+  struct adm_images_attestation bare = {SLSA, NULL, 0};
+  assert_int_equal(adm__attest_check(&bare, "{}", now, why, sizeof why), 0);
+}
+
 static void one_authority_counts_once(void **state) {
   (void)state;
   /* The .sig signed by the cosign fixtures' P-256 key, the bundle by the
@@ -822,6 +870,7 @@ int main(void) {
       cmocka_unit_test(certificate_under_a_key_authority),
       cmocka_unit_test(keyless_identity_issuer_and_claims),
       cmocka_unit_test(attestation_conditions),
+      cmocka_unit_test(condition_values),
       cmocka_unit_test(one_authority_counts_once),
       cmocka_unit_test(no_referrers_call_is_internal),
       cmocka_unit_test(registry_failures_leave_it_unknown),
