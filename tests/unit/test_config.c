@@ -392,6 +392,14 @@ static void images_errors_are_all_reported(void **state) {
   "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  trustedRoots:\n"                                           \
   "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
 
+/* A policy with the fixtures' trusted root and one keyless authority "f"
+ * (keyless: its mapping's keys), then rules (from "  rules:"). */
+static void keyless_policy(char *yaml, size_t cap, const char *keyless, const char *rules) {
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  snprintf(yaml, cap, SIGSTORE_POLICY_HEAD "  authorities:\n    - name: f\n      keyless: {%s}\n%s", src ? src : ".",
+           keyless, rules);
+}
+
 /* Trusted roots, keyless authorities and attestations: each mistake named
  * at its path. */
 static void sigstore_errors_are_all_reported(void **state) {
@@ -445,26 +453,21 @@ static void sigstore_errors_are_all_reported(void **state) {
 /* A verify rule's attestations: each mistake named at its path. */
 static void attestation_errors_are_all_reported(void **state) {
   (void)state;
-  const char *src = getenv("ADMITD_SOURCE_DIR");
   char yaml[4096];
-  snprintf(yaml, sizeof yaml,
-           SIGSTORE_POLICY_HEAD "  authorities:\n"
-                                "    - name: f\n"
-                                "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
-                                "  rules:\n"
-                                "    - verify:\n"
-                                "        authorities: [f]\n"
-                                "        attestations:\n"
-                                "          - predicateType: https://slsa.dev/provenance/v1\n"
-                                "            conditions:\n"
-                                "              - {path: a..b, equals: x}\n"
-                                "              - {path: a, equals: x, matches: y}\n"
-                                "              - {path: a}\n"
-                                "              - {path: a, maxAge: forever}\n"
-                                "              - {path: a, oneOf: []}\n"
-                                "              - {path: a, equals: [x]}\n"
-                                "          - conditions: []\n",
-           src ? src : ".");
+  keyless_policy(yaml, sizeof yaml, "trustedRoot: public-good, issuer: i, subject: s",
+                 "  rules:\n"
+                 "    - verify:\n"
+                 "        authorities: [f]\n"
+                 "        attestations:\n"
+                 "          - predicateType: https://slsa.dev/provenance/v1\n"
+                 "            conditions:\n"
+                 "              - {path: a..b, equals: x}\n"
+                 "              - {path: a, equals: x, matches: y}\n"
+                 "              - {path: a}\n"
+                 "              - {path: a, maxAge: forever}\n"
+                 "              - {path: a, oneOf: []}\n"
+                 "              - {path: a, equals: [x]}\n"
+                 "          - conditions: []\n");
   struct collected c = {0};
   struct adm_error err = {0};
   parse_failing(yaml, &c, &err);
@@ -484,26 +487,22 @@ static void attestation_errors_are_all_reported(void **state) {
 /* A valid rule with attestations: what each condition holds, as text. */
 static void attestation_values_load(void **state) {
   (void)state;
-  const char *src = getenv("ADMITD_SOURCE_DIR");
   char yaml[4096];
-  snprintf(yaml, sizeof yaml,
-           SIGSTORE_POLICY_HEAD "  authorities:\n"
-                                "    - name: f\n"
-                                "      keyless: {trustedRoot: public-good, issuerRegExp: 'https://.*', subject: s,"
-                                " claims: {sourceRepositoryRef: refs/heads/main}}\n"
-                                "  rules:\n"
-                                "    - verify:\n"
-                                "        authorities: [f]\n"
-                                "        attestations:\n"
-                                "          - predicateType: t\n"
-                                "            conditions:\n"
-                                "              - {path: a.b, equals: 3}\n"
-                                "              - {path: c, equals: true}\n"
-                                "              - {path: d, oneOf: [x, y]}\n"
-                                "              - {path: e, matches: 'https://*'}\n"
-                                "              - {path: f, maxAge: 720h}\n"
-                                "          - predicateType: u\n",
-           src ? src : ".");
+  keyless_policy(yaml, sizeof yaml,
+                 "trustedRoot: public-good, issuerRegExp: 'https://.*', subject: s,"
+                 " claims: {sourceRepositoryRef: refs/heads/main}",
+                 "  rules:\n"
+                 "    - verify:\n"
+                 "        authorities: [f]\n"
+                 "        attestations:\n"
+                 "          - predicateType: t\n"
+                 "            conditions:\n"
+                 "              - {path: a.b, equals: 3}\n"
+                 "              - {path: c, equals: true}\n"
+                 "              - {path: d, oneOf: [x, y]}\n"
+                 "              - {path: e, matches: 'https://*'}\n"
+                 "              - {path: f, maxAge: 720h}\n"
+                 "          - predicateType: u\n");
   struct adm_config *cfg = NULL;
   struct adm_error err = {0};
   if (adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, &err) < 0)
