@@ -49,6 +49,13 @@ struct look {
   struct adm__sig_found *f;
   size_t verifications;
   bool out_of_time, out_of_work;
+  /* The bundle at hand: whether some authority's kind fits its material
+   * (key or certificate), and the first that does not. Under a rule with
+   * both kinds, one kind's wrong-material says nothing when the other
+   * verified the bundle or refused it for a reason of its own. */
+  bool fits;
+  const char *misfit;
+  char misfit_detail[384];
 };
 
 static bool starts_bundle(const char *s) {
@@ -208,6 +215,7 @@ static int under(struct look *l, size_t ai, const char *referrer, const char *bu
       return rc;
     }
     if (rc == 0 && res.outcome == ADM_SIGSTORE_VERIFIED) {
+      l->fits = true;
       rc = verified(l, ai, referrer, &res);
       adm_arena_free(&arena);
       return rc;
@@ -224,9 +232,17 @@ static int under(struct look *l, size_t ai, const char *referrer, const char *bu
   if (!have)
     return 0;
   enum adm_sig_outcome o = from_sigstore(best.outcome);
+  adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, adm_sig_outcome_id(o), best.detail);
+  if (o == ADM_SIG_WRONG_MATERIAL) {
+    if (l->misfit == NULL) {
+      l->misfit = a->name;
+      snprintf(l->misfit_detail, sizeof l->misfit_detail, "%s", best.detail);
+    }
+    return 0;
+  }
+  l->fits = true;
   adm__sig_note(l->f, o, a->name, "referrer %s: authority %s: %s: %s", referrer, a->name,
                 adm_sigstore_outcome_name(best.outcome), best.detail);
-  adm__sig_trace(l->req, ADM_SIG_TRACE_BUNDLE, a->name, referrer, NULL, adm_sig_outcome_id(o), best.detail);
   return 0;
 }
 
@@ -280,8 +296,13 @@ static int judge_bundle(struct look *l, const char *referrer, const char *type, 
            size);
   else {
     adm__sig_trace(l->req, ADM_SIG_TRACE_REFERRER, NULL, referrer, type, "bundle", "a Sigstore bundle for the image");
+    l->fits = false;
+    l->misfit = NULL;
     for (size_t a = 0; a < l->rule->n_authorities && rc == 0 && !l->out_of_time && !l->out_of_work; a++)
       rc = under(l, a, referrer, (const char *)b.data, b.len);
+    if (rc == 0 && !l->fits && l->misfit)
+      adm__sig_note(l->f, ADM_SIG_WRONG_MATERIAL, l->misfit, "referrer %s: authority %s: wrong-material: %s", referrer,
+                    l->misfit, l->misfit_detail);
   }
   adm_fetched_free(&b);
   return rc;

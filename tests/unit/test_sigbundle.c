@@ -421,6 +421,10 @@ static void attestation_is_never_a_signature(void **state) {
   struct adm_sig_result res = run(&w, &rule, NULL);
   expect(&res, ADM_SIG_UNSIGNED, 0, "only attestations");
   assert_non_null(strstr(res.summary, "only attestations, which are not signatures"));
+  /* Beside a key authority, whose kind does not fit the bundle: still unsigned. */
+  struct adm_sig_authority both[] = {ci, keyed("release", skey, ckey, 1)};
+  rule = RULE(.authorities = both, .n_authorities = 2, .threshold = 1);
+  expect((struct adm_sig_result[]){run(&w, &rule, NULL)}, ADM_SIG_UNSIGNED, 0, "only attestations");
 }
 
 static void certificate_under_a_key_authority(void **state) {
