@@ -10,8 +10,9 @@ build=(gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-de
 # `kubectl kustomize` for tests/e2e/deploy_render.sh (skipped when a kubectl
 # is already on PATH, from whatever package); nodejs and npm: sigstore-js for
 # tests/sigstore (skipped when node and npm are already on PATH; the tests
-# there need node 20 or later and skip with older ones).
-test=("${build[@]}" libcmocka-dev gnutls-bin curl python3 ca-certificates binutils kubernetes-client
+# there need node 20 or later and skip with older ones); python3-yaml: the
+# rendered manifests read by tests/e2e/deploy_render.sh.
+test=("${build[@]}" libcmocka-dev gnutls-bin curl python3 python3-yaml ca-certificates binutils kubernetes-client
   docker-registry apache2-utils openssl nodejs npm)
 bench=("${test[@]}" nginx-light wrk)
 case "${1:-build}" in

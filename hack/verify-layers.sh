@@ -12,18 +12,21 @@ build=${1:-build}
 # The folder of each layer, and the layers each one may use (itself included).
 # The registry client uses no core code, only base and the pure policies
 # layer (Docker Hub's names, so that one list serves patterns and the client).
+# The namespace reader (kube) is a sibling of the registry client: base and
+# the policies layer (the adm_labels it fills) only.
 # The CLI commands and the executable are one layer in two targets: test and
 # replay read recordings with the recorder's own encoder (record.h).
 declare -A folder=([base]=server/base [policies]=policies [core]=server/core [registry]=server/registry
-  [verify]=server/verify [cli]=server/cli [exe]=server)
+  [kube]=server/kube [verify]=server/verify [cli]=server/cli [exe]=server)
 declare -A uses=(
   [base]="base"
   [policies]="base policies"
   [core]="base policies core"
   [registry]="base policies registry"
+  [kube]="base policies kube"
   [verify]="base policies core registry verify"
-  [cli]="base policies core registry verify cli exe"
-  [exe]="base policies core registry verify cli exe")
+  [cli]="base policies core registry kube verify cli exe"
+  [exe]="base policies core registry kube verify cli exe")
 
 # The layer whose code a contract header in include/admitd/ belongs to. A new
 # header needs a line here: the check refuses one it does not know.
@@ -34,6 +37,7 @@ declare -A header=(
   [config.h]=core [decide.h]=core [extract.h]=core [log.h]=core [manifest.h]=core [pipeline.h]=core
   [gather.h]=core [namespace.h]=core [reload.h]=core [review.h]=core [synth.h]=core [yaml.h]=core
   [registry.h]=registry
+  [kube.h]=kube
   [facts_backend.h]=verify [sigstore.h]=verify [sigtrace.h]=verify
   [cli.h]=cli
   [record.h]=exe)
@@ -94,7 +98,7 @@ done
 
 # Links: every adm_ symbol a layer's library needs is defined in a layer it may use.
 declare -A lib=([base]=libadmitd_base.a [policies]=libpolicies.a [core]=libadmitd_core.a
-  [registry]=libadmitd_registry.a [verify]=libadmitd_verify.a [cli]=libadmitd_cli.a)
+  [registry]=libadmitd_registry.a [kube]=libadmitd_kube.a [verify]=libadmitd_verify.a [cli]=libadmitd_cli.a)
 if [ -d "$build" ]; then
   declare -A owner=()
   for layer in "${!lib[@]}"; do

@@ -60,6 +60,7 @@ size_t adm_server_default_budget(size_t cgroup_limit) {
 }
 
 void adm_server_options_default(struct adm_server_options *o) {
+  *o = (struct adm_server_options){0};
   o->listen = "127.0.0.1:8443";
   o->max_body_bytes = 7u << 20;
   o->max_connections = 512;
@@ -277,9 +278,11 @@ static enum MHD_Result validate_finish(struct adm_server *s, struct MHD_Connecti
       .limits = s->limits,
       .facts = ADM_FACTS_SUSPEND,
       .deadline_ms = adm__facts_deadline_ms(s, r, cfg),
+      .answer_by_ms = adm__answer_deadline_ms(s, r),
       .margin_ms = FACTS_MARGIN_MS,
       .slots = &adm__slotted_ops,
       .slots_ctx = &sl,
+      .namespaces = s->opt.namespaces,
       .body_held = r->len,
   };
   enum adm_pipeline_status st =
@@ -385,7 +388,7 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
   g->timed_out = atomic_load(&s->timed_out);
   g->shed_head = atomic_load(&s->shed_head);
   g->shed_idle = atomic_load(&s->shed_idle);
-  g->ready = atomic_load(&s->ready) && !atomic_load(&s->draining);
+  g->ready = atomic_load(&s->ready) && !atomic_load(&s->draining) && (!s->opt.also_ready || s->opt.also_ready());
   g->cert_expiry = adm_tls_current_expiry();
   struct adm_recorder_stats rs;
   g->recording = adm_recorder_installed_stats(&rs);
@@ -395,6 +398,8 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
     g->records_failed = rs.failed;
     g->records_too_large = rs.too_large;
   }
+  if (s->opt.namespace_stats)
+    g->reading_namespaces = s->opt.namespace_stats(&g->namespaces);
   struct adm_config *cfg = adm_config_pin();
   if (cfg != NULL && (g->verifying = cfg->images.has_verify)) {
     struct adm_fact_stats fs;
@@ -461,7 +466,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
   case ROUTE_READYZ:
     if (atomic_load(&s->draining))
       return respond_text(s, c, 503, "draining\n");
-    return respond_text(s, c, atomic_load(&s->ready) ? 200 : 503, atomic_load(&s->ready) ? "ok\n" : "not ready\n");
+    if (!atomic_load(&s->ready))
+      return respond_text(s, c, 503, "not ready\n");
+    if (s->opt.also_ready && !s->opt.also_ready())
+      return respond_text(s, c, 503, "not ready: namespaces not listed yet\n");
+    return respond_text(s, c, 200, "ok\n");
   case ROUTE_METRICS:
     return respond_metrics(s, c);
   case ROUTE_REJECT:

@@ -11,6 +11,7 @@
 
 #include "admitd/budget.h"
 #include "admitd/error.h"
+#include "admitd/namespace.h"
 #include "metrics.h"
 
 struct adm_server_options {
@@ -26,6 +27,13 @@ struct adm_server_options {
   size_t memory_budget_bytes; /* bodies and decoded trees, all requests together */
   unsigned io_threads;        /* 0: a thread per connection; N: N epoll workers */
   bool client_auth;           /* --client-ca: only the probes answer without a trusted client certificate */
+  /* Where the labels of a request's namespace come from (namespace.h);
+   * NULL: nowhere. */
+  const struct adm_ns_source *namespaces;
+  /* What else /readyz waits for (the first list of namespaces); NULL: nothing. */
+  bool (*also_ready)(void);
+  /* The namespace reader's counters for /metrics (false: not reading); NULL: none. */
+  bool (*namespace_stats)(struct adm_kube_ns_stats *out);
 };
 
 /* Defaults, sized from the CPUs and memory limit of the process's cgroup. */

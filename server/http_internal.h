@@ -163,6 +163,7 @@ void adm__too_large(struct adm_server *s, struct request *r);
 bool adm__acquire_decode_slot(struct adm_server *s, const struct request *r);
 unsigned adm__claim_slot(struct adm_server *s);
 int64_t adm__facts_deadline_ms(const struct adm_server *s, const struct request *r, const struct adm_config *cfg);
+int64_t adm__answer_deadline_ms(const struct adm_server *s, const struct request *r);
 void adm__release_slot(struct adm_server *s, unsigned i);
 
 /* The server's side of adm_pipeline_run's slot ops: its decode slots. */

@@ -61,9 +61,19 @@ void adm__release_slot(struct adm_server *s, unsigned i) {
  * policy's images.deadline, the API server's ?timeout= and admitd's own
  * request deadline, each less a margin to judge and answer in. */
 int64_t adm__facts_deadline_ms(const struct adm_server *s, const struct request *r, const struct adm_config *cfg) {
+  long long now_ms = now_ns() / 1000000, deadline = now_ms + cfg->images.deadline_ms;
+  long long answer_by = adm__answer_deadline_ms(s, r);
+  if (answer_by < deadline)
+    deadline = answer_by;
+  return deadline > now_ms ? deadline : now_ms;
+}
+
+/* The API server's ?timeout= and admitd's own request deadline, whichever
+ * comes first, less a margin to judge and answer in. */
+int64_t adm__answer_deadline_ms(const struct adm_server *s, const struct request *r) {
   static const long long margin_ms = FACTS_MARGIN_MS;
   long long start_ms = ts_ns(&r->start) / 1000000, now_ms = now_ns() / 1000000;
-  long long deadline = now_ms + cfg->images.deadline_ms;
+  long long deadline = INT64_MAX;
   if (r->api_timeout_ms > 0 && start_ms + r->api_timeout_ms - margin_ms < deadline)
     deadline = start_ms + r->api_timeout_ms - margin_ms;
   if (s->opt.request_timeout_ms > 0 && start_ms + (long long)s->opt.request_timeout_ms - margin_ms < deadline)

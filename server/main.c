@@ -26,6 +26,7 @@
 #include "admitd/log.h"
 #include "admitd/record.h"
 #include "metrics.h"
+#include "namespaces.h"
 #include "admitd/registry.h"
 #include "admitd/reload.h"
 #include "serve_flags.h"
@@ -165,6 +166,16 @@ static int load_client_auth(const struct adm__serve_args *a) {
   return 0;
 }
 
+/* Where namespaces are read from, once a policy reads their labels. */
+static struct adm__namespaces_options namespaces_from;
+
+/* A policy that reads namespace labels needs them read: started with the
+ * first such policy, and a policy is refused (at start, or on reload) when
+ * they cannot be. */
+static int namespaces_for(const struct adm_config *cfg, struct adm_error *err) {
+  return cfg->reads_namespace_labels ? adm__namespaces_start(&namespaces_from, err) : 0;
+}
+
 /* Read the policy file whose stamp was `before`; publish only if the file
  * still has that stamp afterwards, so a read that raced a writer is thrown
  * away (w reads it again once it is stable) instead of applying a prefix. */
@@ -179,6 +190,10 @@ static void reload_config(const char *path, struct adm_file_watch *w, const stru
       adm_config_free(cfg);
     adm_log(ADM_LOG_DEBUG, "policy file %s changed while being read; reading it again once it is stable", path);
     return;
+  }
+  if (rc == 0 && namespaces_for(cfg, &err) < 0) {
+    adm_config_free(cfg);
+    rc = -1;
   }
   if (rc < 0) {
     char msg[1024];
@@ -320,6 +335,16 @@ static int serve(int argc, char **argv) {
   } else {
     cfg = adm_config_default();
   }
+  namespaces_from = (struct adm__namespaces_options){a.kubeconfig, a.kube_context};
+  if (cfg != NULL && namespaces_for(cfg, &err) < 0) {
+    adm_error_format(&err, msg, sizeof msg);
+    adm_log(ADM_LOG_ERROR, "policy: %s", msg);
+    adm_config_free(cfg);
+    return 1;
+  }
+  a.opt.namespaces = adm__namespaces_source();
+  a.opt.also_ready = adm__namespaces_ready;
+  a.opt.namespace_stats = adm__namespaces_stats;
   adm_config_publish(cfg);
   if (load_tls(&a) < 0 || load_client_auth(&a) < 0)
     return 1;
@@ -423,6 +448,7 @@ static int serve(int argc, char **argv) {
   adm_server_stop(srv);
   adm_recorder_install(NULL);
   adm_recorder_stop(rec);
+  adm__namespaces_stop();
   adm_tls_shutdown();
   adm_config_publish(NULL);
   adm_log(ADM_LOG_INFO, "stopped");

@@ -444,6 +444,32 @@ static void render_http(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
   gauge(sb, "admitd_ready", "gauge", "1 while /readyz answers 200.", g->ready ? 1 : 0);
 }
 
+static void render_namespaces(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
+  if (!g->reading_namespaces)
+    return;
+  const struct adm_kube_ns_stats *n = &g->namespaces;
+  gauge(sb, "admitd_namespaces_synced", "gauge",
+        "1 once the first list of namespaces completed (/readyz waits for it).", n->synced ? 1 : 0);
+  gauge(sb, "admitd_namespaces", "gauge", "Namespaces whose labels are held.", n->namespaces);
+  gauge(sb, "admitd_namespace_limit_reached", "gauge",
+        "1 while a bound on namespaces or labels is reached: their labels are unknown, and requests that need them "
+        "are refused.",
+        n->limit_reached ? 1 : 0);
+  gauge(sb, "admitd_namespace_lists_total", "counter",
+        "Complete lists of namespaces (the first, and relists after 410 Gone or an unusable watch).", n->lists);
+  gauge(sb, "admitd_namespace_watches_total", "counter", "Watch requests started.", n->watches);
+  gauge(sb, "admitd_namespace_watch_reconnects_total", "counter",
+        "Watches that ended abnormally (dropped, stalled, refused, HTTP error) and were started again.", n->reconnects);
+  gauge(sb, "admitd_namespace_watch_events_total", "counter", "Watch events applied, bookmarks included.", n->events);
+  gauge(sb, "admitd_namespace_errors_total", "counter",
+        "Failed requests, ERROR events, unusable answers and bounds reached while reading namespaces.", n->errors);
+  gauge(sb, "admitd_namespace_gets_total", "counter", "Live GETs of one namespace the watch had not delivered yet.",
+        n->gets);
+  gauge(sb, "admitd_namespace_get_errors_total", "counter", "Live GETs that failed.", n->get_errors);
+  gauge(sb, "admitd_namespace_last_sync_timestamp_seconds", "gauge", "When the last complete list of namespaces ended.",
+        (unsigned long long)(n->last_sync_unix_ms / 1000));
+}
+
 static void render_images(struct adm_sb *sb, const struct adm_metrics_gauges *g) {
   if (!g->verifying)
     return;
@@ -500,6 +526,7 @@ const char *adm_metrics_render(struct adm_arena *a, const struct adm_metrics_gau
   render_http(&sb, g);
   render_reloads(&sb, g);
   render_images(&sb, g);
+  render_namespaces(&sb, g);
   const char *out = adm_sb_str(&sb);
   *len = out ? sb.len : 0;
   return out;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "admitd/kube.h"
 #include "admitd/arena.h"
 #include "admitd/facts.h"
 #include "admitd/config.h"
@@ -101,6 +102,9 @@ struct adm_metrics_gauges {
   bool verifying;
   unsigned long long verifications[ADM_SIG_OUTCOME_COUNT]; /* by outcome, when registries were asked */
   unsigned long long verification_cache_hits, registry_requests;
+  /* Namespaces from the API server, once a policy reads their labels. */
+  bool reading_namespaces;
+  struct adm_kube_ns_stats namespaces;
 };
 
 typedef void (*adm_metrics_gauges_fn)(void *ctx, struct adm_metrics_gauges *out);

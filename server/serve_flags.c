@@ -186,6 +186,19 @@ static const struct serve_flag flags[] = {
      .set = add_client_cn,
      .def = "any",
      .doc = "with --client-ca, the subject CN the client certificate must have; repeat it or give a comma list"},
+    {.name = "kubeconfig",
+     .arg = "FILE",
+     .type = FLAG_PATH,
+     FIELD(kubeconfig),
+     .def = "in-cluster service account",
+     .doc = "the API server to read namespaces from, when the policy reads namespace labels (token or client "
+            "certificate; exec plugins are refused)"},
+    {.name = "kube-context",
+     .arg = "NAME",
+     .type = FLAG_PATH,
+     FIELD(kube_context),
+     .def = "the kubeconfig's current-context",
+     .doc = "with --kubeconfig, the context to use"},
 };
 
 enum { N_FLAGS = sizeof flags / sizeof flags[0], FLAG_VAL0 = 1000 };

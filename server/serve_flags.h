@@ -14,6 +14,7 @@
 struct adm__serve_args {
   struct adm_server_options opt;
   const char *cert, *key, *config, *self_signed_out, *metrics_listen, *client_ca;
+  const char *kubeconfig, *kube_context;
   char client_cn[ADM_TLS_MAX_CLIENT_NAMES][ADM_TLS_MAX_CLIENT_NAME + 1];
   size_t n_client_cn;
   unsigned long long grace_ms;

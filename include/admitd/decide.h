@@ -54,14 +54,18 @@ struct adm_decide_plan {
 #define ADM_NS_PODS_MAX 3000
 #define ADM_NS_PODS_TIMEOUT_MS 1000
 
-/* Judge pods (a JSON array of Pod objects; NULL when they could not be
- * listed, error then says why) at plan's new enforce level, as upstream's
- * EvaluatePodsInNamespace: at most ADM_NS_PODS_MAX (one pod per controller
- * first), until deadline_ms; total: the pods the namespace has. Adds the
- * warnings to d. */
-void adm_decide_namespace_pods(const struct adm_config *cfg, const struct adm_decide_plan *plan, const json_t *pods,
-                               size_t total, const char *error, int64_t deadline_ms, struct adm_arena *a,
-                               struct adm_decision *d);
+/* Judge the namespace's pods at plan's new enforce level, as upstream's
+ * EvaluatePodsInNamespace, one at a time as they are listed: begin, then
+ * adm_ns_pods_add for each pod (it returns 1 once deadline_ms has passed:
+ * stop listing), then end with what the listing returned (namespace.h's
+ * list_pods: 0 all seen, 1 more than ADM_NS_PODS_MAX, negative: failed,
+ * error says why), which adds upstream's warnings to d. NULL from begin:
+ * the arena has failed (the answer is an error). */
+struct adm_ns_pods;
+struct adm_ns_pods *adm_decide_ns_pods_begin(const struct adm_config *cfg, const struct adm_decide_plan *plan,
+                                             int64_t deadline_ms, struct adm_arena *a);
+int adm_ns_pods_add(void *pods, const json_t *pod);
+void adm_decide_ns_pods_end(struct adm_ns_pods *pods, int listed, const char *error, struct adm_decision *d);
 
 /* ns: the namespace's labels when cfg->reads_namespace_labels (NULL or
  * UNREAD then: not learned, fail closed); otherwise not read. */

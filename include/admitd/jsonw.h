@@ -1,9 +1,11 @@
 /* The JSON writer: strings escaped for JSON (and repaired to valid UTF-8,
  * so text cut from input can never make a document invalid), into an
- * arena string builder or into a fixed buffer that needs no allocation. */
+ * arena string builder or into a fixed buffer that needs no allocation;
+ * and the count of values in JSON text that every parser checks first. */
 #ifndef ADMITD_JSONW_H
 #define ADMITD_JSONW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "admitd/arena.h"
@@ -23,5 +25,11 @@ size_t adm_json_string_into(char *buf, size_t cap, const char *s);
  * allocating (the answer of last resort when memory is short). Returns its
  * length. cap must be at least 256. */
 size_t adm_status_into(char *buf, size_t cap, int code, const char *reason, const char *message);
+
+/* Whether JSON text holds more than max values (opening brackets and
+ * commas outside strings, plus one), counted before parsing: a parsed tree
+ * costs up to ~100 bytes a value, so a dense "[{},{},...]" is refused
+ * before it is paid for. */
+bool adm_json_values_exceed(const char *text, size_t len, size_t max);
 
 #endif

@@ -40,14 +40,15 @@ struct adm_ns_view {
  * several threads at once. */
 struct adm_ns_source {
   void (*lookup)(void *ctx, const char *namespace, int64_t deadline_ms, struct adm_arena *a, struct adm_ns_view *out);
-  /* The pods of namespace, at most max of them, by deadline_ms: *items a
-   * JSON array of Pod objects (*new*: json_decref it) and *total how many
-   * the namespace has (more than max when it was cut). 0, or a negative
-   * ADM_E* code with *error (static or in a) saying why. NULL: this source
-   * cannot list pods (a namespace update is then not checked against
-   * them, and says so in a warning). */
+  /* Calls each with every pod of namespace (a Pod object, *borrowed* for
+   * the call), at most max of them, by deadline_ms; a non-zero return from
+   * each stops the listing. Returns 0 when every pod was seen, 1 when the
+   * namespace has more than max, or a negative ADM_E* code with *error
+   * (static or in a) saying why. Pods are never all held at once. NULL:
+   * this source cannot list pods (a namespace update is then not checked
+   * against them, and says so in a warning). */
   int (*list_pods)(void *ctx, const char *namespace, size_t max, int64_t deadline_ms, struct adm_arena *a,
-                   json_t **items, size_t *total, const char **error);
+                   int (*each)(void *arg, const json_t *pod), void *arg, const char **error);
   void *ctx;
 };
 

@@ -122,6 +122,10 @@ struct adm_pipeline_options {
   /* Absolute, CLOCK_MONOTONIC ms, for all registry work of the review;
    * 0: now + the policy's images.deadline. */
   int64_t deadline_ms;
+  /* Absolute, CLOCK_MONOTONIC ms: when the answer is due, less a margin
+   * (the API server's ?timeout=, the server's request timeout); bounds the
+   * namespace lookups and pod listings. 0: none but their own. */
+  int64_t answer_by_ms;
   /* With slot ops: past deadline_ms and half of this, no new slot is
    * waited for (there is no time left to judge and answer). */
   int64_t margin_ms;

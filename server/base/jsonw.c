@@ -159,3 +159,22 @@ size_t adm_status_into(char *buf, size_t cap, int code, const char *reason, cons
     n = 0;
   return (size_t)n < cap ? (size_t)n : cap - 1;
 }
+
+bool adm_json_values_exceed(const char *text, size_t len, size_t max) {
+  size_t n = 1;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if ((c == '{' || c == '[' || c == ',') && ++n > max) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -589,8 +589,12 @@ static int parse_upstream(struct adm__cfg_parse *p, const json_t *obj, const cha
   int rc = adm__cfg_check_table(p, obj, path, &upstream_root, ADM__CFG_UPSTREAM);
   if (stop_after(&first, rc))
     return rc;
-  /* Upstream's own defaults when a key is left out: privileged at latest. */
+  /* The built-in admission reads this file's defaults under the
+   * namespaces' labels: so does admitd, or the levels a cluster set by
+   * labels would silently fall back to these defaults. */
   struct adm_pod_security_config *ps = &p->cfg->pod_security;
+  ps->namespace_labels = true;
+  /* Upstream's own defaults when a key is left out: privileged at latest. */
   for (int m = 0; m < ADM__MODE_COUNT; m++)
     ps->defaults.lv[m] = (struct adm_level_version){ADM_LEVEL_PRIVILEGED, ADM_VERSION_LATEST};
   const struct adm__cfg_key *d = &pod_security_keys[PS_DEFAULTS], *e = &pod_security_keys[PS_EXEMPTIONS];

@@ -736,20 +736,34 @@ static void decide_namespace(const struct adm_config *cfg, const struct adm_revi
   }
 }
 
-void adm_decide_namespace_pods(const struct adm_config *cfg, const struct adm_decide_plan *plan, const json_t *pods,
-                               size_t total, const char *error, int64_t deadline_ms, struct adm_arena *a,
-                               struct adm_decision *d) {
-  if (!plan->ns_pods_pending)
-    return;
-  if (pods == NULL) {
+struct adm_ns_pods {
+  const struct adm_decide_plan *plan;
+  struct adm__ns_pods acc;
+};
+
+struct adm_ns_pods *adm_decide_ns_pods_begin(const struct adm_config *cfg, const struct adm_decide_plan *plan,
+                                             int64_t deadline_ms, struct adm_arena *a) {
+  struct adm_ns_pods *p = adm_arena_alloc(a, sizeof *p);
+  if (p == NULL)
+    return NULL;
+  p->plan = plan;
+  adm__ns_pods_init(&p->acc, cfg, plan->ns_pods_enforce, deadline_ms, a);
+  return p;
+}
+
+int adm_ns_pods_add(void *pods, const json_t *pod) {
+  return adm__ns_pods_add(&((struct adm_ns_pods *)pods)->acc, pod);
+}
+
+void adm_decide_ns_pods_end(struct adm_ns_pods *p, int listed, const char *error, struct adm_decision *d) {
+  struct adm_arena *a = p->acc.a;
+  if (listed < 0) {
     add_warning(d, a, "failed to list pods while checking new PodSecurity enforce level");
-    if (error)
-      add_annotation(d, "error", adm_arena_printf(a, "failed to list pods: %s", error));
+    add_annotation(d, "error", adm_arena_printf(a, "failed to list pods: %s", error ? error : "unknown error"));
     return;
   }
   const char *out[ADM_MAX_WARNINGS];
-  size_t n = adm__ns_pods_warnings(cfg, plan->ns_pods_namespace, plan->ns_pods_enforce, pods, total, deadline_ms, a,
-                                   out, ADM_MAX_WARNINGS);
+  size_t n = adm__ns_pods_warnings(&p->acc, p->plan->ns_pods_namespace, listed == 1, out, ADM_MAX_WARNINGS);
   for (size_t i = 0; i < n; i++)
     add_warning(d, a, out[i]);
 }

@@ -268,55 +268,63 @@ const char *adm__ns_exempt_warning(const char *name, const struct adm_mode_level
              : NULL;
 }
 
-/* The uid of pod's controller (the owner reference marked controller). */
-static const char *controller_uid(const json_t *pod) {
-  const json_t *owners = json_object_get(json_object_get(pod, "metadata"), "ownerReferences");
-  size_t i;
-  const json_t *o;
-  json_array_foreach(owners, i, o) {
-    const json_t *uid = json_object_get(o, "uid");
-    if (json_is_true(json_object_get(o, "controller")) && json_is_string(uid))
-      return json_string_value(uid);
-  }
-  return NULL;
-}
-
-/* Pods without a controller and the first of each controller, in list
- * order, then the other replicas: upstream's prioritizePods. */
-static size_t prioritize(const struct adm_pod_security_config *ps, const json_t *pods, struct adm_arena *a,
-                         size_t *order) {
-  size_t n = json_array_size(pods), k = 0, n_dups = 0;
-  const char **uids = adm_arena_alloc(a, (n ? n : 1) * sizeof *uids);
-  size_t *dups = adm_arena_alloc(a, (n ? n : 1) * sizeof *dups), n_uids = 0;
-  if (uids == NULL || dups == NULL)
-    return 0;
-  for (size_t i = 0; i < n; i++) {
-    const json_t *pod = json_array_get(pods, i);
-    const json_t *spec = json_object_get(pod, "spec");
-    const json_t *rc = json_object_get(spec, "runtimeClassName");
-    if (json_is_string(rc) && adm_names_contains(&ps->exempt_runtime_classes, json_string_value(rc)))
-      continue;
-    const char *uid = controller_uid(pod);
-    bool seen = false;
-    for (size_t j = 0; uid && j < n_uids && !seen; j++)
-      seen = strcmp(uids[j], uid) == 0;
-    if (seen) {
-      dups[n_dups++] = i;
-      continue;
-    }
-    if (uid)
-      uids[n_uids++] = uid;
-    order[k++] = i;
-  }
-  for (size_t i = 0; i < n_dups; i++)
-    order[k++] = dups[i];
-  return k;
-}
-
-struct pod_warning {
+struct adm__pod_warning {
   const char *reason, *first_pod;
   size_t count;
 };
+
+void adm__ns_pods_init(struct adm__ns_pods *p, const struct adm_config *cfg, struct adm_level_version enforce,
+                       int64_t deadline_ms, struct adm_arena *a) {
+  *p = (struct adm__ns_pods){.cfg = cfg, .enforce = enforce, .deadline_ms = deadline_ms, .a = a};
+}
+
+/* Its reasons, "privileged, host namespaces", as upstream's ForbiddenReason. */
+static void note_pod(struct adm__ns_pods *p, const char *name, const char *reason) {
+  size_t w = 0;
+  while (w < p->n_found && strcmp(p->found[w].reason, reason) != 0)
+    w++;
+  if (w < p->n_found) {
+    p->found[w].count++;
+    if (strcmp(name, p->found[w].first_pod) < 0)
+      p->found[w].first_pod = adm_arena_strdup(p->a, name);
+    return;
+  }
+  struct adm__pod_warning *grown = adm_arena_grow(p->a, p->found, p->n_found, &p->cap_found, sizeof *grown, 8);
+  const char *r = adm_arena_strdup(p->a, reason), *n = adm_arena_strdup(p->a, name);
+  if (grown == NULL || r == NULL || n == NULL)
+    return; /* the arena has failed: the answer is an error */
+  p->found = grown;
+  p->found[p->n_found++] = (struct adm__pod_warning){r, n, 1};
+}
+
+int adm__ns_pods_add(struct adm__ns_pods *p, const json_t *obj) {
+  const json_t *rc = json_object_get(json_object_get(obj, "spec"), "runtimeClassName");
+  if (json_is_string(rc) && adm_names_contains(&p->cfg->pod_security.exempt_runtime_classes, json_string_value(rc)))
+    return 0;
+  p->checked++;
+  /* Each pod in its own scratch arena: only new reasons are kept. */
+  struct adm_arena scratch;
+  adm_arena_init(&scratch, 16384, 8u << 20);
+  struct adm_pod pod;
+  struct adm_error err = {0};
+  struct adm_evaluation ev;
+  if (adm_extract_pod(obj, &scratch, &pod, &err) == 0) {
+    adm_evaluate(adm_registry_default(), p->enforce, &pod, &scratch, &ev);
+    if (!ev.allowed) {
+      struct adm_sb sb;
+      adm_sb_init(&sb, &scratch);
+      for (size_t i = 0; i < ev.n_failed; i++)
+        adm_sb_addf(&sb, "%s%s", i ? ", " : "", ev.failed[i].reason);
+      const char *reason = adm_sb_str(&sb);
+      const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+      if (reason)
+        note_pod(p, name ? name : "", reason);
+    }
+  }
+  adm_arena_free(&scratch);
+  p->out_of_time = adm_verifier_now_ms() >= p->deadline_ms;
+  return p->out_of_time ? 1 : 0;
+}
 
 /* A NULL (its allocation failed, and so the answer will) sorts first. */
 static int warning_cmp(const void *x, const void *y) {
@@ -324,73 +332,29 @@ static int warning_cmp(const void *x, const void *y) {
   return strcmp(p ? p : "", q ? q : "");
 }
 
-size_t adm__ns_pods_warnings(const struct adm_config *cfg, const char *namespace, struct adm_level_version enforce,
-                             const json_t *pods, size_t total, int64_t deadline_ms, struct adm_arena *a,
-                             const char **out, size_t max_out) {
-  size_t n = json_array_size(pods);
-  size_t *order = adm_arena_alloc(a, (n ? n : 1) * sizeof *order);
-  struct pod_warning *found = adm_arena_alloc(a, (n ? n : 1) * sizeof *found);
-  if (order == NULL || found == NULL || max_out < 2)
-    return 0;
-  size_t prioritized = prioritize(&cfg->pod_security, pods, a, order), n_found = 0;
-  /* Pods past what was listed count as existing, unchecked. */
-  size_t total_pods = prioritized + (total > n ? total - n : 0);
-  size_t checked = prioritized < ADM_NS_PODS_MAX ? prioritized : ADM_NS_PODS_MAX;
-  const struct adm_registry *reg = adm_registry_default();
-  for (size_t j = 0; j < checked; j++) {
-    const json_t *obj = json_array_get(pods, order[j]);
-    /* Each pod in its own scratch arena: only new reasons are kept. */
-    struct adm_arena scratch;
-    adm_arena_init(&scratch, 16384, 8u << 20);
-    struct adm_pod pod;
-    struct adm_error err = {0};
-    struct adm_evaluation ev;
-    if (adm_extract_pod(obj, &scratch, &pod, &err) == 0) {
-      adm_evaluate(reg, enforce, &pod, &scratch, &ev);
-      if (!ev.allowed && adm_arena_failure(&scratch) == ADM_ARENA_OK) {
-        struct adm_sb sb;
-        adm_sb_init(&sb, &scratch);
-        for (size_t i = 0; i < ev.n_failed; i++)
-          adm_sb_addf(&sb, "%s%s", i ? ", " : "", ev.failed[i].reason);
-        const char *reason = adm_sb_str(&sb);
-        const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
-        name = name ? name : "";
-        size_t w = 0;
-        while (w < n_found && (reason == NULL || strcmp(found[w].reason, reason) != 0))
-          w++;
-        if (reason && w == n_found) {
-          found[n_found++] = (struct pod_warning){adm_arena_strdup(a, reason), adm_arena_strdup(a, name), 1};
-        } else if (reason) {
-          found[w].count++;
-          if (found[w].first_pod && strcmp(name, found[w].first_pod) < 0)
-            found[w].first_pod = adm_arena_strdup(a, name);
-        }
-      }
-    }
-    adm_arena_free(&scratch);
-    if (adm_verifier_now_ms() >= deadline_ms) {
-      checked = j + 1;
-      break;
-    }
-  }
+size_t adm__ns_pods_warnings(const struct adm__ns_pods *p, const char *namespace, bool more, const char **out,
+                             size_t max_out) {
   size_t k = 0;
   char lvbuf[64];
-  if (checked < total_pods)
+  if (max_out < 2)
+    return 0;
+  /* Upstream knows how many pods there are; a listing that stops does not. */
+  if (more || p->out_of_time)
+    out[k++] = adm_arena_printf(p->a, "new PodSecurity enforce level only checked against the first %zu existing pods",
+                                p->checked);
+  if (p->n_found > 0)
     out[k++] =
-        adm_arena_printf(a, "new PodSecurity enforce level only checked against the first %zu of %zu existing pods",
-                         checked, total_pods);
-  if (n_found > 0)
-    out[k++] = adm_arena_printf(a, "existing pods in namespace \"%s\" violate the new PodSecurity enforce level \"%s\"",
-                                namespace, adm_level_version_format(enforce, lvbuf, sizeof lvbuf));
+        adm_arena_printf(p->a, "existing pods in namespace \"%s\" violate the new PodSecurity enforce level \"%s\"",
+                         namespace, adm_level_version_format(p->enforce, lvbuf, sizeof lvbuf));
   size_t first_pod = k;
-  for (size_t w = 0; w < n_found && k < max_out; w++) {
-    const struct pod_warning *f = &found[w];
+  for (size_t w = 0; w < p->n_found && k < max_out; w++) {
+    const struct adm__pod_warning *f = &p->found[w];
     if (f->count == 1)
-      out[k++] = adm_arena_printf(a, "%s: %s", f->first_pod, f->reason);
+      out[k++] = adm_arena_printf(p->a, "%s: %s", f->first_pod, f->reason);
     else if (f->count == 2)
-      out[k++] = adm_arena_printf(a, "%s (and 1 other pod): %s", f->first_pod, f->reason);
+      out[k++] = adm_arena_printf(p->a, "%s (and 1 other pod): %s", f->first_pod, f->reason);
     else
-      out[k++] = adm_arena_printf(a, "%s (and %zu other pods): %s", f->first_pod, f->count - 1, f->reason);
+      out[k++] = adm_arena_printf(p->a, "%s (and %zu other pods): %s", f->first_pod, f->count - 1, f->reason);
   }
   qsort(out + first_pod, k - first_pod, sizeof *out, warning_cmp);
   return k;

@@ -69,17 +69,17 @@ static void check_namespace_pods(const struct adm_pipeline_options *o, const str
                                  const struct adm_decide_plan *plan, struct adm_arena *arena,
                                  struct adm_pipeline_result *out) {
   int64_t now = adm_verifier_now_ms(), deadline = now + ADM_NS_PODS_TIMEOUT_MS;
-  if (o->deadline_ms > now && now + (o->deadline_ms - now) / 2 < deadline)
-    deadline = now + (o->deadline_ms - now) / 2;
-  json_t *pods = NULL;
-  size_t total = 0;
+  if (o->answer_by_ms > now && now + (o->answer_by_ms - now) / 2 < deadline)
+    deadline = now + (o->answer_by_ms - now) / 2;
+  struct adm_ns_pods *pods = adm_decide_ns_pods_begin(cfg, plan, deadline, arena);
+  if (pods == NULL)
+    return; /* the arena has failed: the answer is an error */
   const char *why = "this admitd reads no pods from an API server";
   const struct adm_ns_source *src = o->namespaces;
   int rc = src && src->list_pods ? src->list_pods(src->ctx, plan->ns_pods_namespace, ADM_NS_PODS_MAX, deadline, arena,
-                                                  &pods, &total, &why)
+                                                  adm_ns_pods_add, pods, &why)
                                  : ADM_EUNSUPPORTED;
-  adm_decide_namespace_pods(cfg, plan, rc == 0 ? pods : NULL, total, why, deadline, arena, &out->decision);
-  json_decref(pods);
+  adm_decide_ns_pods_end(pods, rc, why, &out->decision);
 }
 
 /* One pass over body in one arena: steps 1-5, 7 and 8 of pipeline.h;
@@ -124,7 +124,7 @@ static void run_pass(const struct adm_pipeline_options *o, const struct adm_conf
   bool namespace_request = out->req.resource_group[0] == '\0' && strcmp(out->req.resource_resource, "namespaces") == 0;
   struct adm_ns_view ns = {ADM_NS_UNREAD, {NULL, NULL, 0}, NULL};
   if (cfg->reads_namespace_labels && o->namespaces != NULL && !namespace_request)
-    o->namespaces->lookup(o->namespaces->ctx, out->req.namespace, o->deadline_ms, arena, &ns);
+    o->namespaces->lookup(o->namespaces->ctx, out->req.namespace, o->answer_by_ms, arena, &ns);
   struct adm_decide_plan plan;
   adm_decide_begin(cfg, &out->req, &ns, arena, &plan, &out->decision);
   if (plan.ns_pods_pending)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cosign.h"
+#include "admitd/jsonw.h"
 #include "admitd/review.h"
 #include "sigbundle.h"
 #include "sigstore_internal.h"
@@ -91,7 +92,7 @@ int adm__attest_check(const struct adm_images_attestation *att, const char *pred
     return ADM_EMISSING;
   }
   size_t len = strlen(predicate);
-  if (adm__json_values_exceed(predicate, len, MAX_PREDICATE_VALUES)) {
+  if (adm_json_values_exceed(predicate, len, MAX_PREDICATE_VALUES)) {
     snprintf(why, cap, "the predicate has more than %d JSON values", MAX_PREDICATE_VALUES);
     return ADM_ETOOBIG;
   }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "admitd/image.h"
+#include "admitd/jsonw.h"
 
 #define RSA_MIN_BITS 2048
 #define RSA_MAX_BITS 8192
@@ -396,25 +397,6 @@ static void settle(struct adm_cosign_result *res) {
     res->outcome = ADM_COSIGN_MALFORMED;
 }
 
-bool adm__json_values_exceed(const char *text, size_t len, size_t max) {
-  size_t n = 1;
-  bool in_string = false;
-  for (size_t i = 0; i < len; i++) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if ((c == '{' || c == '[' || c == ',') && ++n > max) {
-      return true;
-    }
-  }
-  return false;
-}
-
 static int check_manifest(struct verify *v, const char *manifest, size_t manifest_len) {
   struct adm_cosign_result *res = v->res;
   if (manifest_len > v->lim.max_manifest) {
@@ -425,7 +407,7 @@ static int check_manifest(struct verify *v, const char *manifest, size_t manifes
   /* A parsed tree costs up to ~100 bytes per value: a dense "[{},{},...]"
    * of 256 KiB would be 20 MB. A signature manifest has a few dozen values
    * a layer, so count them before paying for the parse. */
-  if (adm__json_values_exceed(manifest, manifest_len, v->lim.max_values)) {
+  if (adm_json_values_exceed(manifest, manifest_len, v->lim.max_values)) {
     res->outcome = ADM_COSIGN_MALFORMED;
     snprintf(res->detail, sizeof res->detail, "signature manifest has more than %zu JSON values", v->lim.max_values);
     return 0;

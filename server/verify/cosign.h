@@ -114,9 +114,4 @@ int adm_cosign_verify(const char *manifest, size_t manifest_len, const char *ima
                       struct adm_cosign_key *const *keys, size_t n_keys, adm_cosign_fetch_fn fetch, void *fetch_ctx,
                       const struct adm_cosign_limits *limits, struct adm_cosign_result *res);
 
-/* Whether JSON text holds more than max values (its opening brackets and
- * the commas outside strings, plus one): counted before a parse whose tree
- * would cost ~100 bytes a value. */
-bool adm__json_values_exceed(const char *text, size_t len, size_t max);
-
 #endif

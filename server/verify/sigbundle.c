@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "cosign.h"
+#include "admitd/jsonw.h"
 #include "sigbundle.h"
 
 #define BUNDLE_TYPE_PREFIX "application/vnd.dev.sigstore.bundle"
@@ -333,7 +334,7 @@ static int judge_referrer(struct look *l, const char *referrer, bool claimed) {
   json_error_t je;
   if (strcmp(m.digest, referrer) != 0) {
     refuse(l, referrer, "", ADM_SIG_INVALID_SIGNATURE, "the manifest's bytes are not its digest");
-  } else if (m.len > MAX_MANIFEST || adm__json_values_exceed((const char *)m.data, m.len, MAX_MANIFEST_VALUES)) {
+  } else if (m.len > MAX_MANIFEST || adm_json_values_exceed((const char *)m.data, m.len, MAX_MANIFEST_VALUES)) {
     refuse(l, referrer, "", ADM_SIG_MALFORMED_SIGNATURE, "the manifest is over %u bytes or %d JSON values",
            MAX_MANIFEST, MAX_MANIFEST_VALUES);
   } else if ((doc = json_loadb((const char *)m.data, m.len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
@@ -436,7 +437,7 @@ int adm__sig_bundles(struct adm_verifier *v, const struct adm_sig_request *req, 
   int rc = 0;
   json_t *doc = NULL;
   json_error_t je;
-  if (adm__json_values_exceed((const char *)idx.data, idx.len, MAX_INDEX_VALUES)) {
+  if (adm_json_values_exceed((const char *)idx.data, idx.len, MAX_INDEX_VALUES)) {
     adm__sig_note(f, ADM_SIG_MALFORMED_SIGNATURE, NULL, "%s: the referrers index has more than %d JSON values", digest,
                   MAX_INDEX_VALUES);
     adm__sig_trace(req, ADM_SIG_TRACE_REFERRERS, NULL, NULL, NULL, "malformed-signature", "too many JSON values");

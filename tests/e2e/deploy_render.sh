@@ -64,7 +64,13 @@ mkdir -p "$WORK/repo/client-auth"
 printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../deploy/overlays/cert-manager]\ncomponents: [../deploy/components/client-auth]\n' \
   >"$WORK/repo/client-auth/kustomization.yaml"
 
+# Namespace labels read from the API server, on the default install.
+mkdir -p "$WORK/repo/namespace-labels"
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../deploy]\ncomponents: [../deploy/components/namespace-labels]\n' \
+  >"$WORK/repo/namespace-labels/kustomization.yaml"
+
 render default "$D"
+render namespace-labels "$WORK/repo/namespace-labels"
 render registry-access "$WORK/repo/registry-access"
 render client-auth "$WORK/repo/client-auth"
 render cert-manager "$D/overlays/cert-manager"
@@ -106,6 +112,30 @@ expect_eq "client-auth: --client-cn" 1 "$(has client-auth '- --client-cn=apiserv
 expect_eq "client-auth: the other arguments kept" 1 "$(has client-auth '--metrics-listen=0.0.0.0:9090')"
 expect_eq "client-auth: the serving certificate kept" 1 "$(has client-auth '--tls-cert=/etc/admitd/tls/tls.crt')"
 expect_eq "default: no client certificates unless asked" 0 "$(has default 'client-ca')"
+
+# Reading namespaces: exactly get/list/watch on namespaces and list on pods,
+# bound to admitd's account; its token mounted; Namespace requests sent to
+# the webhook; API server egress added to DNS.
+python3 - "$WORK/namespace-labels.yaml" >"$WORK/nl-rbac.txt" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+role = [d for d in docs if d["kind"] == "ClusterRole"]
+print(len(role), sorted((r["resources"][0], tuple(sorted(r["verbs"]))) for r in role[0]["rules"]) if role else None)
+bind = [d for d in docs if d["kind"] == "ClusterRoleBinding"][0]
+print(bind["subjects"][0]["name"], bind["subjects"][0]["namespace"], bind["roleRef"]["name"])
+hook = [d for d in docs if d["kind"] == "ValidatingWebhookConfiguration"][0]
+print([r["resources"] for r in hook["webhooks"][0]["rules"] if r.get("scope") == "Cluster"])
+dep = [d for d in docs if d["kind"] == "Deployment"][0]
+print(dep["spec"]["template"]["spec"].get("automountServiceAccountToken"))
+PY
+expect_eq "namespace-labels: the role" "1 [('namespaces', ('get', 'list', 'watch')), ('pods', ('list',))]" \
+  "$(sed -n 1p "$WORK/nl-rbac.txt")"
+expect_eq "namespace-labels: bound to admitd's account" "admitd admitd admitd-namespace-reader" "$(sed -n 2p "$WORK/nl-rbac.txt")"
+expect_eq "namespace-labels: Namespace requests judged" "[['namespaces']]" "$(sed -n 3p "$WORK/nl-rbac.txt")"
+expect_eq "namespace-labels: the token mounted" "True" "$(sed -n 4p "$WORK/nl-rbac.txt")"
+expect_eq "namespace-labels: DNS egress kept" 2 "$(has namespace-labels 'port: 53')"
+expect_eq "namespace-labels: API server egress" 1 "$(has namespace-labels 'port: 6443')"
+expect_eq "default: no API access unless asked" 0 "$(has default 'ClusterRole')"
 
 # The judgement above can fail: a privileged container in the same rendering is refused.
 sed 's/allowPrivilegeEscalation: false/privileged: true/' "$WORK/default.yaml" >"$WORK/broken.yaml"

@@ -117,6 +117,9 @@ static void upstream_pod_security_configuration(void **state) {
   /* Upstream's default for a mode left out is privileged. */
   assert_int_equal(cfg->pod_security.defaults.lv[ADM_MODE_AUDIT].level, ADM_LEVEL_PRIVILEGED);
   assert_int_equal(cfg->pod_security.exempt_namespaces.n, 2);
+  /* As in the built-in admission, the namespaces' labels apply over these defaults. */
+  assert_true(cfg->pod_security.namespace_labels);
+  assert_true(cfg->reads_namespace_labels);
   adm_config_free(cfg);
   expect_error("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults:\n  "
                "enforceVersion: v1.2\n",

@@ -798,8 +798,20 @@ static void namespace_with_invalid_labels_is_refused(void **state) {
   adm_config_free(cfg);
 }
 
-/* A stricter enforce level has the namespace's pods judged, one per
- * controller first, in upstream's words; a laxer one or an unchanged one
+/* The pods of array through the streamed check, as a listing that
+ * returns listed would give them. */
+static void check_pods(void **state, const struct adm_config *cfg, const struct adm_decide_plan *plan,
+                       const json_t *array, int listed, struct adm_decision *d) {
+  struct adm_ns_pods *p = adm_decide_ns_pods_begin(cfg, plan, adm_verifier_deadline_in(5000), *state);
+  assert_non_null(p);
+  size_t i;
+  const json_t *pod;
+  json_array_foreach(array, i, pod) assert_int_equal(adm_ns_pods_add(p, pod), 0);
+  adm_decide_ns_pods_end(p, listed, "API server unavailable", d);
+}
+
+/* A stricter enforce level has the namespace's pods judged, in upstream's
+ * words; a laxer one or an unchanged one
  * does not; the update is never refused for them. */
 static void namespace_update_warns_about_existing_pods(void **state) {
   struct adm_config *cfg = parse(LABELS_POLICY);
@@ -830,7 +842,7 @@ static void namespace_update_warns_about_existing_pods(void **state) {
                  "[{\"name\":\"a\",\"image\":\"i\"}]}}]",
                  0, NULL);
   assert_non_null(pods);
-  adm_decide_namespace_pods(cfg, &plan, pods, 4, NULL, adm_verifier_deadline_in(5000), *state, &d);
+  check_pods(state, cfg, &plan, pods, 0, &d);
   assert_true(d.allowed);
   assert_int_equal(d.n_warnings, 3);
   assert_string_equal(
@@ -840,13 +852,15 @@ static void namespace_update_warns_about_existing_pods(void **state) {
   assert_string_equal(d.warnings[2], "web-1 (and 1 other pod): privileged");
   /* More pods than were listed: said so. */
   d.n_warnings = 0;
-  adm_decide_namespace_pods(cfg, &plan, pods, 5000, NULL, adm_verifier_deadline_in(5000), *state, &d);
-  assert_string_equal(d.warnings[0],
-                      "new PodSecurity enforce level only checked against the first 4 of 5000 existing pods");
+  check_pods(state, cfg, &plan, pods, 1, &d);
+  assert_string_equal(d.warnings[0], "new PodSecurity enforce level only checked against the first 4 existing pods");
+  /* Past the deadline the listing is told to stop. */
+  struct adm_ns_pods *late = adm_decide_ns_pods_begin(cfg, &plan, adm_verifier_now_ms() - 1, *state);
+  assert_int_equal(adm_ns_pods_add(late, json_array_get(pods, 0)), 1);
   json_decref(pods);
   /* Pods that could not be listed: a warning, never a refusal. */
   d.n_warnings = 0;
-  adm_decide_namespace_pods(cfg, &plan, NULL, 0, "API server unavailable", 0, *state, &d);
+  check_pods(state, cfg, &plan, NULL, ADM_EIO, &d);
   assert_true(d.allowed);
   assert_int_equal(d.n_warnings, 1);
   assert_string_equal(d.warnings[0], "failed to list pods while checking new PodSecurity enforce level");
