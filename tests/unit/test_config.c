@@ -451,6 +451,15 @@ static void sigstore_errors_are_all_reported(void **state) {
       "images.authorities[5].requireTlog: is for key authorities",
   };
   expect_reported(&c, want, sizeof want / sizeof want[0]);
+  /* Neither subject nor issuer. */
+  struct collected c2 = {0};
+  keyless_policy(yaml, sizeof yaml, "trustedRoot: public-good", "");
+  parse_failing(yaml, &c2, &err);
+  static const char *const want2[] = {
+      "images.authorities[0].keyless.issuer: give issuer or issuerRegExp, one of them",
+      "images.authorities[0].keyless.subject: give subject or subjectRegExp, one of them",
+  };
+  expect_reported(&c2, want2, sizeof want2 / sizeof want2[0]);
 }
 
 /* A verify rule's attestations: each mistake named at its path. */
