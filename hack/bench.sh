@@ -7,8 +7,10 @@
 #   floor    in process: a bare jansson parse of each body against admitd's
 #            whole decode -> extract -> evaluate -> decide -> encode path
 #   images   in process, against docker-registry on 127.0.0.1 holding the
-#            11 KB pod's images signed with ECDSA: cold and cached
-#            verification, and 64 admissions of new images at once
+#            11 KB pod's images signed with ECDSA (.sig) and keyless
+#            (Sigstore bundles as referrers, when node 20+ and npm are
+#            there): cold and cached verification of each, and 64
+#            admissions of new images at once
 # Driver: wrk (one client thread) with hack/bench/post.lua, keep-alive at
 # 1, 4, 16 and 64 connections, and a new TLS connection per request.
 # Server CPU comes from /proc/PID/stat, per-thread CPU from
@@ -92,7 +94,18 @@ if command -v docker-registry >/dev/null && command -v openssl >/dev/null; then
   log_before=$(images_registry_requests)
   out=$(build/admitd-bench-images "${IMAGES_ARGS[@]}" "$WORK/images/plain.yaml" "$WORK/images/images.yaml" \
     "$WORK/images/pod-11k.json")
-  echo "${out%\}},\"registry_log_requests\":$(($(images_registry_requests) - log_before))}" >>"$RESULTS"
+  echo "${out%\}},\"signatures\":\".sig, ECDSA key\",\"registry_log_requests\":$(($(images_registry_requests) - log_before))}" \
+    >>"$RESULTS"
+  # The same images signed keyless, verified from their Sigstore bundles alone.
+  if command -v node >/dev/null && command -v npm >/dev/null && images_setup_keyless "$WORK/images"; then
+    log_before=$(images_registry_requests)
+    out=$(build/admitd-bench-images "${IMAGES_ARGS[@]}" "$WORK/images/plain.yaml" "$WORK/images/keyless.yaml" \
+      "$WORK/images/pod-11k.json")
+    echo "${out%\}},\"signatures\":\"keyless bundle\",\"registry_log_requests\":$(($(images_registry_requests) - log_before))}" \
+      >>"$RESULTS"
+  else
+    echo '{"kind":"images-skipped","why":"keyless: needs node 20 or later and npm (hack/deps.sh test)"}' >>"$RESULTS"
+  fi
   registry_cleanup
 else
   echo "== skipped: needs docker-registry and openssl (Debian: docker-registry openssl)" >&2

@@ -38,7 +38,7 @@ declare -A header=(
   [gather.h]=core [namespace.h]=core [reload.h]=core [review.h]=core [synth.h]=core [yaml.h]=core
   [registry.h]=registry
   [kube.h]=kube
-  [facts_backend.h]=verify [sigstore.h]=verify
+  [facts_backend.h]=verify [sigstore.h]=verify [sigtrace.h]=verify
   [cli.h]=cli
   [record.h]=exe)
 

@@ -3,7 +3,9 @@
  *   that matches the rule's verify.images patterns (all of them when none
  *   are given).
  * Allowed: an image whose gathered fact (facts.h) is VERIFIED: enough of
- *   the rule's authorities signed this image's digest in cosign's format.
+ *   the rule's authorities signed this image's digest, in cosign's .sig
+ *   format or in Sigstore bundles among its referrers, with the
+ *   attestations the rule asks for.
  *   Every other outcome is a finding whose check id names it
  *   ("images.signature.unsigned"), so reasons, logs and metrics tell an
  *   unsigned image from a registry that did not answer. Outcomes that say
@@ -82,7 +84,7 @@ static void check(const struct adm_rule_ctx *ctx) {
 const struct adm_rule_check adm_check_images_signature = {
     .id = ID,
     .family = ADM_FAMILY_IMAGES,
-    .summary = "images covered by a verify rule carry valid cosign signatures by its authorities",
+    .summary = "images covered by a verify rule carry valid signatures (.sig or Sigstore bundles) by its authorities",
     .active = active,
     .check = check,
     .reads_facts = true,

@@ -260,7 +260,7 @@ static const struct adm_key_spec images_keys[] = {
     {"allowedTags", ADM_KEY_TAG_GLOBS, IMG(allowed_tags), IMG(has_allowed_tags), false,
      "tag globs (v1.*); an image not pinned by digest must have a matching tag (untagged: latest)"},
     {"verify", ADM_KEY_VERIFY, IMG(verify), ADM_KEY_NO_FLAG, false,
-     "cosign signatures the rule's images must carry: images, authorities, threshold... (below)"},
+     "signatures (.sig or Sigstore bundles) the rule's images must carry: images, authorities, threshold... (below)"},
 };
 
 /* --- the table ------------------------------------------------------------- */

@@ -75,6 +75,7 @@ static void usage(FILE *f) {
              "  replay         re-decide recorded requests under a candidate policy, or turn them into tests\n"
              "  check-config   validate a policy file\n"
              "  verify-bundle  verify a Sigstore bundle offline against a trusted root or a key\n"
+             "  explain-image  what each verify rule found for an image: signatures, referrers, outcome\n"
              "  checks         list every check: Pod Security's with their versions, then each family's\n"
              "  keys           list every key of the policy file with its one-line doc\n"
              "  version        print versions of admitd and its libraries\n"
@@ -481,6 +482,8 @@ int main(int argc, char **argv) {
     return adm_cli_check_config(argc - 1, argv + 1);
   if (strcmp(cmd, "verify-bundle") == 0)
     return adm_cli_verify_bundle(argc - 1, argv + 1);
+  if (strcmp(cmd, "explain-image") == 0)
+    return adm_cli_explain_image(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     print_version();
     return 0;

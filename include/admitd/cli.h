@@ -24,4 +24,9 @@ int adm_cli_check_config(int argc, char **argv);
  * Exit 0: verified; 1: not verified; 2: usage or unreadable input. */
 int adm_cli_verify_bundle(int argc, char **argv);
 
+/* admitd explain-image --policy FILE IMAGE...
+ * Exit 0: every verify rule covering every image verifies it; 1: one does
+ * not, or no rule covers an image; 2: usage, policy or image error. */
+int adm_cli_explain_image(int argc, char **argv);
+
 #endif

@@ -57,12 +57,41 @@ struct adm_family_config {
   size_t n_rules;
 };
 
-/* One named signer: images.authorities[]. */
+/* images.trustedRoots[]: a Sigstore TrustedRoot document (CAs, logs,
+ * timestamp authorities), read when the policy loads; what it holds is
+ * checked by the fact backend as it prepares the snapshot. */
+struct adm_image_trusted_root {
+  char *name;
+  char *file; /* resolved like keyFile */
+  char *json; /* its text */
+  size_t len;
+  unsigned line, col;
+};
+
+#define ADM_TRUSTED_ROOT_FILE_MAX (4u << 20)
+
+/* A Fulcio claim a keyless authority's certificates must carry. */
+struct adm_image_claim {
+  char *name; /* Fulcio's name for it: sourceRepositoryRef, buildSignerURI, ... */
+  char *value;
+};
+
+/* One named signer: images.authorities[]. Key-based (pem) or keyless
+ * (a certificate from the trusted root's CAs naming subject and issuer). */
 struct adm_image_authority {
   char *name;
   char *pem;      /* the public key(s), PEM: written inline, or read from keyFile as the policy loads */
   char *key_file; /* the path it was read from (relative paths resolved against the policy file); NULL: inline */
   bool rsa_pss;   /* an RSA key signs with PSS rather than PKCS#1 v1.5 */
+  /* images.trustedRoots[] index of its trustedRoot; SIZE_MAX: none. A key
+   * authority verifies a bundle's log entries and timestamps with it. */
+  size_t trusted_root;
+  bool require_tlog; /* a key authority's bundles need a verified log entry */
+  bool keyless;
+  char *subject, *issuer; /* keyless: exact, or regular expressions when *_regex */
+  bool subject_regex, issuer_regex;
+  struct adm_image_claim *claims;
+  size_t n_claims;
   unsigned line, col;
 };
 
@@ -75,6 +104,8 @@ struct adm_image_registry {
 
 /* The images section's settings for signature verification. */
 struct adm_images_settings {
+  struct adm_image_trusted_root *trusted_roots;
+  size_t n_trusted_roots;
   struct adm_image_authority *authorities;
   size_t n_authorities;
   struct adm_image_registry *registries;

@@ -28,6 +28,12 @@ struct adm_images_rule;
   X(UNSIGNED, "unsigned", "image is not signed")                                                                       \
   X(INVALID_SIGNATURE, "invalid-signature", "no signature verifies with the rule's keys")                              \
   X(DIGEST_MISMATCH, "digest-mismatch", "signature is for another image")                                              \
+  X(IDENTITY_MISMATCH, "identity-mismatch", "signed by another identity or issuer than the rule's")                    \
+  X(UNTRUSTED_CHAIN, "untrusted-chain", "signing certificate does not chain to the trusted root")                      \
+  X(TLOG_INVALID, "tlog-invalid", "transparency log entry missing or invalid")                                         \
+  X(TIMESTAMP_INVALID, "timestamp-invalid", "signed time missing or invalid")                                          \
+  X(WRONG_MATERIAL, "wrong-material", "signed with a certificate where a key was expected, or the reverse")            \
+  X(PREDICATE_NOT_SATISFIED, "predicate-not-satisfied", "no verified attestation meets the rule's conditions")         \
   X(BELOW_THRESHOLD, "below-threshold", "too few authorities, or not the required ones, verified")                     \
   X(REGISTRY_UNAVAILABLE, "registry-unavailable", "registry unavailable")                                              \
   X(AUTH_FAILED, "auth-failed", "registry refused the credentials")                                                    \

@@ -28,6 +28,15 @@ struct adm_fact_stats {
  * those of the clients already released. */
 void adm_fact_stats(const struct adm_config *cfg, struct adm_fact_stats *out);
 
+/* need verified under cfg's policy as gather would, but past the cache,
+ * with every step told to trace (admitd explain-image). cfg must have been
+ * prepared by adm_registry_fact_backend. Fills *out; returns what
+ * adm_sig_verify returns, or ADM_EINVAL for a need the snapshot did not
+ * prepare. */
+struct adm_sig_trace;
+int adm_fact_backend_explain(const struct adm_config *cfg, const struct adm_image_need *need, int64_t deadline_ms,
+                             const struct adm_sig_trace *trace, struct adm_gathered_fact *out);
+
 /* Test hook: route every registry call of snapshots prepared from now on
  * through v instead of a libcurl client (NULL: back to libcurl). */
 struct adm_verifier;

@@ -136,9 +136,41 @@ struct adm_image_patterns {
 
 enum adm_on_registry_error { ADM_ON_REGISTRY_ERROR_DENY = 0, ADM_ON_REGISTRY_ERROR_WARN, ADM_ON_REGISTRY_ERROR_ALLOW };
 
-/* A rule's `verify`: the images it covers must carry cosign signatures by
- * its authorities (named in the images section). The signature check reads
- * the facts gathered for it (facts.h); it never asks a registry itself. */
+/* How a condition of an attestation compares the value at its path. */
+enum adm_attest_op {
+  ADM_ATTEST_EQUALS = 0, /* the value, as text, is value */
+  ADM_ATTEST_ONE_OF,     /* ... is one of one_of */
+  ADM_ATTEST_MATCHES,    /* ... matches the glob value ('*' any run of characters, '/' included) */
+  ADM_ATTEST_MAX_AGE,    /* an RFC 3339 timestamp at most max_age_ms old */
+};
+
+/* One condition on an attestation's predicate: the value at a dotted path
+ * ("runDetails.builder.id"; a component of digits indexes a list). */
+struct adm_attest_condition {
+  char *path;
+  enum adm_attest_op op;
+  char *value; /* equals, matches */
+  struct adm_names one_of;
+  long long max_age_ms;
+};
+
+#define ADM_MAX_ATTESTATIONS 8 /* per verify rule */
+#define ADM_MAX_CONDITIONS 16  /* per attestation */
+
+/* verify.attestations[]: some bundle verified by one of the rule's
+ * authorities must state predicate_type, and every condition must hold
+ * on its predicate. */
+struct adm_images_attestation {
+  char *predicate_type;
+  struct adm_attest_condition *conditions;
+  size_t n_conditions;
+};
+
+/* A rule's `verify`: the images it covers must carry signatures by its
+ * authorities (named in the images section): cosign's .sig format or
+ * Sigstore bundles, and the attestations it names. The signature check
+ * reads the facts gathered for it (facts.h); it never asks a registry
+ * itself. */
 struct adm_images_verify {
   bool set;
   struct adm_image_patterns images; /* images to verify; others are not this rule's concern */
@@ -152,6 +184,8 @@ struct adm_images_verify {
    * the kubelet may pull another later; false: covered images must be
    * pinned by digest (images.signature.pinned). */
   bool allow_tags;
+  struct adm_images_attestation *attestations;
+  size_t n_attestations;
 };
 
 /* The images family's rules: the local ones judged on the references as

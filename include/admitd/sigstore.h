@@ -88,6 +88,10 @@ struct adm_fulcio_claim {
 
 #define ADM_FULCIO_MAX_CLAIMS 24
 
+/* Whether name is one of Fulcio's claim names as the result gives them
+ * ("sourceRepositoryRef", "issuer"; not the deprecated "issuer (deprecated)"). */
+bool adm_fulcio_claim_known(const char *name);
+
 /* Fields past detail are filled as far as the checks got: rely on them only
  * when outcome is VERIFIED. */
 struct adm_sigstore_result {

@@ -1,13 +1,15 @@
-/* The images section's signature settings: authorities (named public
- * keys), registries, credentials, cache and deadline, and a rule's verify,
- * each a key table (config_internal.h).
- * Key files are read here, when the policy loads, so a reload picks up a
- * rotated key and a snapshot never reads a file while judging. What the
- * keys mean is the fact backend's business (facts.h): the core links no
- * crypto library. */
+/* The images section's signature settings: trusted roots, authorities
+ * (named public keys, or keyless identities), registries, credentials,
+ * cache and deadline, and a rule's verify (with its attestations), each a
+ * key table (config_internal.h).
+ * Key and trusted root files are read here, when the policy loads, so a
+ * reload picks up a rotated key and a snapshot never reads a file while
+ * judging. What the keys and roots mean is the fact backend's business
+ * (facts.h): the core links no crypto library. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "admitd/config.h"
 #include "admitd/file.h"
 #include "admitd/gather.h"
+#include "admitd/review.h"
 #include "config_internal.h"
 
 #define KEY_FILE_MAX (64u << 10)
@@ -130,27 +133,278 @@ static bool is_authority_name(const char *s) {
   return true;
 }
 
-/* name, key and keyFile are read by parse_authority: a key is inline or
- * read from its file, never both. */
+/* --- trusted roots -------------------------------------------------------- */
+
+static const struct adm__cfg_key trusted_root_keys[] = {
+    {.key = "name", .doc = "a name for the trusted root, used by authorities"},
+    {.key = "file",
+     .doc = "a Sigstore TrustedRoot JSON file (trusted_root.json), read when the policy loads; relative to the policy "
+            "file"},
+};
+
+enum { ROOT_NAME, ROOT_FILE };
+
+static const struct adm__cfg_table trusted_root_table = {trusted_root_keys, N(trusted_root_keys), NULL};
+
+static int parse_trusted_root(struct adm__cfg_parse *p, const json_t *arr, size_t i, struct adm_image_trusted_root *r) {
+  const char *k_name = trusted_root_keys[ROOT_NAME].key, *k_file = trusted_root_keys[ROOT_FILE].key;
+  char path[96], full[128];
+  snprintf(path, sizeof path, "images.trustedRoots[%zu]", i);
+  const json_t *obj = json_array_get(arr, i);
+  adm_yaml_mark_find(p->docs, arr, NULL, i, &r->line, &r->col);
+  if (!json_is_object(obj))
+    return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
+  int rc = adm__cfg_check_table(p, obj, path, &trusted_root_table, ADM__CFG_ADMITD);
+  const char *name, *file;
+  int r1 = get_string(p, obj, k_name, path, true, &name);
+  int r2 = get_string(p, obj, k_file, path, true, &file);
+  if (rc == 0)
+    rc = r1 < 0 ? r1 : r2;
+  if (name && !is_authority_name(name)) {
+    snprintf(full, sizeof full, "%s.%s", path, k_name);
+    rc = adm__cfg_error_at(p, obj, k_name, 0, full, ADM_EINVAL, "\"%s\" is not a name (1 to 63 of A-Z a-z 0-9 - _ .)",
+                           name);
+  } else if (name && (r->name = adm__cfg_strdup(name)) == NULL) {
+    return oom(p, path);
+  }
+  if (file == NULL)
+    return rc;
+  if ((r->file = resolve_path(p, file)) == NULL)
+    return oom(p, path);
+  struct adm_error ferr = {0};
+  if (adm_read_regular_file(r->file, ADM_TRUSTED_ROOT_FILE_MAX, &r->json, &r->len, &ferr) < 0) {
+    char msg[300];
+    snprintf(full, sizeof full, "%s.%s", path, k_file);
+    adm_error_format(&ferr, msg, sizeof msg);
+    return adm__cfg_error_at(p, obj, k_file, 0, full, ferr.code ? ferr.code : ADM_EIO, "cannot read it: %s", msg);
+  }
+  return rc;
+}
+
+static int p_trusted_roots(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
+                           const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  (void)field;
+  struct adm_images_settings *im = &p->cfg->images;
+  const json_t *arr;
+  char full[96];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  int rc = adm__cfg_want_type(p, sec, key, path, JSON_ARRAY, "a list of trusted roots", &arr);
+  if (rc < 0 || arr == NULL)
+    return rc;
+  size_t n = json_array_size(arr);
+  if (n == 0)
+    return adm__cfg_error_at(p, sec, key, 0, full, ADM_EINVAL,
+                             "an empty list; leave the key out when no authority is keyless%s", "");
+  if ((im->trusted_roots = calloc(n, sizeof *im->trusted_roots)) == NULL)
+    return oom(p, full);
+  for (size_t i = 0; i < n; i++) {
+    struct adm_image_trusted_root *r = &im->trusted_roots[im->n_trusted_roots++];
+    int e = parse_trusted_root(p, arr, i, r);
+    if (e == ADM_ENOMEM)
+      return e;
+    if (e < 0)
+      rc = e;
+    for (size_t j = 0; r->name && j < i; j++)
+      if (im->trusted_roots[j].name && strcmp(im->trusted_roots[j].name, r->name) == 0) {
+        char name_path[128];
+        snprintf(name_path, sizeof name_path, "%s[%zu].%s", full, i, trusted_root_keys[ROOT_NAME].key);
+        rc = adm__cfg_error_at(p, arr, NULL, i, name_path, ADM_EINVAL,
+                               "\"%s\" is already the name of another trusted root", r->name);
+      }
+  }
+  return rc;
+}
+
+static size_t trusted_root_index(const struct adm_images_settings *im, const char *name) {
+  for (size_t i = 0; i < im->n_trusted_roots; i++)
+    if (im->trusted_roots[i].name && strcmp(im->trusted_roots[i].name, name) == 0)
+      return i;
+  return SIZE_MAX;
+}
+
+/* --- authorities ---------------------------------------------------------- */
+
+/* The trustedRoot named at obj[key] (required or not) into *index. */
+static int get_trusted_root(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                            bool required, size_t *index) {
+  const char *name;
+  *index = SIZE_MAX;
+  int rc = get_string(p, obj, key, path, required, &name);
+  if (rc < 0 || name == NULL)
+    return rc;
+  *index = trusted_root_index(&p->cfg->images, name);
+  if (*index != SIZE_MAX)
+    return 0;
+  char full[160];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  return adm__cfg_error_at(p, obj, key, 0, full, ADM_EINVAL,
+                           "\"%s\" is not the name of an entry of images.trustedRoots", name);
+}
+
+/* One of exact (obj[key]) or a regular expression (obj[re_key]), the whole
+ * value matched, as the verifier will (POSIX extended). */
+static int get_identity(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *re_key,
+                        const char *path, char **out, bool *regex) {
+  const char *exact, *re;
+  int r1 = get_string(p, obj, key, path, false, &exact);
+  int r2 = get_string(p, obj, re_key, path, false, &re);
+  if (r1 < 0 || r2 < 0)
+    return r1 < 0 ? r1 : r2;
+  char full[160], msg[240];
+  if ((exact == NULL) == (re == NULL)) {
+    adm__cfg_join_path(full, sizeof full, path, exact ? re_key : key);
+    snprintf(msg, sizeof msg, "give %s or %s, %s", key, re_key, exact ? "not both" : "one of them");
+    return adm__cfg_error_at(p, obj, exact ? re_key : NULL, 0, full, exact ? ADM_EINVAL : ADM_EMISSING, "%s", msg);
+  }
+  if (re) {
+    regex_t compiled;
+    int e = regcomp(&compiled, re, REG_EXTENDED | REG_NOSUB);
+    if (e != 0) {
+      char why[120];
+      regerror(e, &compiled, why, sizeof why);
+      adm__cfg_join_path(full, sizeof full, path, re_key);
+      snprintf(msg, sizeof msg, "\"%.60s\" is not a regular expression: %s", re, why);
+      return adm__cfg_error_at(p, obj, re_key, 0, full, ADM_EINVAL, "%s", msg);
+    }
+    regfree(&compiled);
+  }
+  *regex = re != NULL;
+  if ((*out = adm__cfg_strdup(re ? re : exact)) == NULL)
+    return oom(p, path);
+  return 0;
+}
+
+static int get_claims(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *path,
+                      struct adm_image_authority *a) {
+  const json_t *m;
+  int rc = adm__cfg_want_type(p, obj, key, path, JSON_OBJECT, "a mapping of Fulcio claim names to values", &m);
+  if (rc < 0 || m == NULL)
+    return rc;
+  char full[160];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  size_t n = json_object_size(m);
+  if ((a->claims = calloc(n ? n : 1, sizeof *a->claims)) == NULL)
+    return oom(p, full);
+  const char *name;
+  const json_t *v;
+  json_object_foreach((json_t *)m, name, v) {
+    char item[240];
+    snprintf(item, sizeof item, "%s.%s", full, name);
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+      rc = adm__cfg_error_at(p, m, name, 0, item, ADM_ETYPE, "expected a non-empty string, got %s",
+                             json_is_string(v) ? "an empty string" : adm__cfg_type_name(v));
+      continue;
+    }
+    struct adm_image_claim *c = &a->claims[a->n_claims++];
+    if ((c->name = adm__cfg_strdup(name)) == NULL || (c->value = adm__cfg_strdup(json_string_value(v))) == NULL)
+      return oom(p, full);
+  }
+  return rc;
+}
+
+static const struct adm__cfg_key keyless_keys[] = {
+    {.key = "trustedRoot",
+     .doc = "the images.trustedRoots entry whose CAs, CT logs, logs and timestamp authorities count"},
+    {.key = "issuer", .doc = "the OIDC issuer the certificate must name (https://token.actions.githubusercontent.com)"},
+    {.key = "issuerRegExp", .doc = "or a regular expression (POSIX extended) the whole issuer must match"},
+    {.key = "subject", .doc = "the identity (URI, email) the certificate must name"},
+    {.key = "subjectRegExp", .doc = "or a regular expression (POSIX extended) the whole identity must match"},
+    {.key = "claims",
+     .doc = "Fulcio claims the certificate must carry, name: value (sourceRepositoryRef: refs/heads/main)"},
+};
+
+enum { KL_ROOT, KL_ISSUER, KL_ISSUER_RE, KL_SUBJECT, KL_SUBJECT_RE, KL_CLAIMS };
+
+static const struct adm__cfg_table keyless_table = {keyless_keys, N(keyless_keys), NULL};
+
+static int parse_keyless(struct adm__cfg_parse *p, const json_t *obj, const char *key, const char *auth_path,
+                         struct adm_image_authority *a) {
+  const json_t *kl;
+  int rc = adm__cfg_want_type(p, obj, key, auth_path, JSON_OBJECT, "a mapping", &kl);
+  if (rc < 0 || kl == NULL)
+    return rc;
+  char path[128];
+  adm__cfg_join_path(path, sizeof path, auth_path, key);
+  a->keyless = true;
+  int e[5];
+  e[0] = adm__cfg_check_table(p, kl, path, &keyless_table, ADM__CFG_ADMITD);
+  e[1] = get_trusted_root(p, kl, keyless_keys[KL_ROOT].key, path, true, &a->trusted_root);
+  e[2] = get_identity(p, kl, keyless_keys[KL_ISSUER].key, keyless_keys[KL_ISSUER_RE].key, path, &a->issuer,
+                      &a->issuer_regex);
+  e[3] = get_identity(p, kl, keyless_keys[KL_SUBJECT].key, keyless_keys[KL_SUBJECT_RE].key, path, &a->subject,
+                      &a->subject_regex);
+  e[4] = get_claims(p, kl, keyless_keys[KL_CLAIMS].key, path, a);
+  for (int i = 0; i < 5; i++)
+    if (e[i] == ADM_ENOMEM || (rc == 0 && e[i] < 0))
+      rc = e[i];
+  return rc;
+}
+
+/* name, key, keyFile, keyless and trustedRoot are read by parse_authority:
+ * an authority is one key (inline or from its file) or keyless, never two. */
 static const struct adm__cfg_key authority_keys[] = {
     {.key = "name", .doc = "a name for the signer, used by verify rules and in messages"},
     {.key = "key", .doc = "its public key(s), PEM (ECDSA P-256/P-384, RSA, Ed25519), as in cosign.pub"},
     {.key = "keyFile", .doc = "or a file holding them, read when the policy loads; relative to the policy file"},
+    {.key = "keyless",
+     .sub = &keyless_table,
+     .doc = "or a keyless signer: a certificate from a trusted root's CA naming an identity and issuer"},
     {.key = "rsaPss",
      .parse = adm__cfg_p_bool,
      .offset = offsetof(struct adm_image_authority, rsa_pss),
      .doc = "true: an RSA key signs with RSASSA-PSS rather than PKCS#1 v1.5"},
+    {.key = "trustedRoot",
+     .doc = "key authorities: the images.trustedRoots entry whose logs and timestamp authorities verify a bundle's "
+            "entries"},
+    {.key = "requireTlog",
+     .parse = adm__cfg_p_bool,
+     .offset = offsetof(struct adm_image_authority, require_tlog),
+     .doc = "key authorities: true: a bundle verifies only with a transparency log entry (needs trustedRoot)"},
 };
 
-enum { AUTH_NAME, AUTH_KEY, AUTH_KEY_FILE };
+enum { AUTH_NAME, AUTH_KEY, AUTH_KEY_FILE, AUTH_KEYLESS, AUTH_RSA_PSS, AUTH_ROOT, AUTH_REQUIRE_TLOG };
 
 static const struct adm__cfg_table authority_table = {authority_keys, N(authority_keys), NULL};
 
+/* What a keyless authority may not have, and what a key authority's
+ * trustedRoot and requireTlog need. */
+static int check_authority_kind(struct adm__cfg_parse *p, const json_t *obj, const char *path,
+                                const struct adm_image_authority *a) {
+  char full[128];
+  int rc = 0;
+  if (a->keyless) {
+    static const int refused[] = {AUTH_RSA_PSS, AUTH_ROOT, AUTH_REQUIRE_TLOG};
+    static const char *const why[] = {
+        "is for RSA keys; a keyless authority has none",
+        "of a keyless authority is written under keyless",
+        "is for key authorities: a keyless authority always requires a verified log entry",
+    };
+    for (size_t i = 0; i < N(refused); i++) {
+      const char *k = authority_keys[refused[i]].key;
+      if (json_object_get(obj, k) == NULL)
+        continue;
+      snprintf(full, sizeof full, "%s.%s", path, k);
+      rc = adm__cfg_error_at(p, obj, k, 0, full, ADM_EINVAL, "%s", why[i]);
+    }
+    return rc;
+  }
+  if (a->require_tlog && a->trusted_root == SIZE_MAX) {
+    const char *k = authority_keys[AUTH_REQUIRE_TLOG].key;
+    snprintf(full, sizeof full, "%s.%s", path, k);
+    rc = adm__cfg_error_at(p, obj, k, 0, full, ADM_EMISSING,
+                           "needs trustedRoot: the log's key that verifies the entry is in a trusted root%s", "");
+  }
+  return rc;
+}
+
 static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i, struct adm_image_authority *a) {
   const char *k_name = authority_keys[AUTH_NAME].key, *k_key = authority_keys[AUTH_KEY].key,
-             *k_file = authority_keys[AUTH_KEY_FILE].key;
+             *k_file = authority_keys[AUTH_KEY_FILE].key, *k_keyless = authority_keys[AUTH_KEYLESS].key;
   char path[96];
   snprintf(path, sizeof path, "images.authorities[%zu]", i);
+  a->trusted_root = SIZE_MAX;
   const json_t *obj = json_array_get(arr, i);
   adm_yaml_mark_find(p->docs, arr, NULL, i, &a->line, &a->col);
   if (!json_is_object(obj))
@@ -163,8 +417,14 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
   int r4 = adm__cfg_parse_table(p, obj, path, &authority_table, a, NULL, ADM__CFG_ADMITD, NULL);
   if (r4 == ADM_ENOMEM)
     return r4;
+  bool keyless = json_object_get(obj, k_keyless) != NULL;
+  int r5 = keyless ? parse_keyless(p, obj, k_keyless, path, a)
+                   : get_trusted_root(p, obj, authority_keys[AUTH_ROOT].key, path, false, &a->trusted_root);
+  if (r5 == ADM_ENOMEM)
+    return r5;
+  int r6 = check_authority_kind(p, obj, path, a);
   if (rc == 0)
-    rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4;
+    rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5 < 0 ? r5 : r6;
   char full[128];
   if (name) {
     if (!is_authority_name(name)) {
@@ -177,9 +437,12 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
   }
   if (r2 < 0 || r3 < 0)
     return rc;
-  if ((key == NULL) == (file == NULL))
-    return adm__cfg_error_at(p, arr, NULL, i, path, key ? ADM_EINVAL : ADM_EMISSING, "%s",
-                             key ? "give key or keyFile, not both" : "give the public key: key (PEM) or keyFile");
+  if ((key != NULL) + (file != NULL) + keyless != 1)
+    return adm__cfg_error_at(p, arr, NULL, i, path, key || file ? ADM_EINVAL : ADM_EMISSING, "%s",
+                             key || file ? "give one of key, keyFile and keyless"
+                                         : "give the public key: key (PEM) or keyFile, or keyless");
+  if (keyless)
+    return rc;
   if (key) {
     if ((a->pem = adm__cfg_strdup(key)) == NULL)
       return oom(p, path);
@@ -391,9 +654,10 @@ static const struct adm__cfg_key cache_keys[] = {
 static const struct adm__cfg_table cache_table = {cache_keys, N(cache_keys), NULL};
 
 /* The section's own keys, in parse order, then every family's
- * (adm__cfg_family_section). The authorities come first: verify rules
- * name them. */
+ * (adm__cfg_family_section). The trusted roots come first: authorities
+ * name them; then the authorities: verify rules name them. */
 static const struct adm__cfg_key images_section_keys[] = {
+    {.key = "trustedRoots", .parse = p_trusted_roots, .sub = &trusted_root_table, .list = true},
     {.key = "authorities", .parse = p_authorities, .sub = &authority_table, .list = true},
     {.key = "registries", .parse = p_registries, .sub = &registry_table, .list = true},
     {.key = "credentialsFile",
@@ -518,6 +782,169 @@ static int p_verify_images(struct adm__cfg_parse *p, const json_t *v, const char
   return adm__cfg_image_patterns(p, v, key, path, field, false);
 }
 
+/* --- attestations ------------------------------------------------------- */
+
+static const struct adm__cfg_key condition_keys[] = {
+    {.key = "path", .doc = "a dotted path into the predicate (runDetails.builder.id; digits index a list)"},
+    {.key = "equals", .doc = "the value there, as text, must be this (a number or boolean by its JSON spelling)"},
+    {.key = "oneOf", .doc = "or one of these"},
+    {.key = "matches", .doc = "or match this glob (* is any run of characters, / included)"},
+    {.key = "maxAge", .doc = "or be an RFC 3339 timestamp at most this old (720h)"},
+};
+
+enum { COND_PATH, COND_EQUALS, COND_ONE_OF, COND_MATCHES, COND_MAX_AGE };
+
+static const struct adm__cfg_table condition_table = {condition_keys, N(condition_keys), NULL};
+
+static const struct adm__cfg_key attestation_keys[] = {
+    {.key = "predicateType",
+     .doc = "the in-toto predicate type a verified bundle must state (https://slsa.dev/provenance/v1)"},
+    {.key = "conditions", .sub = &condition_table, .list = true},
+};
+
+enum { ATT_TYPE, ATT_CONDITIONS };
+
+static const struct adm__cfg_table attestation_table = {attestation_keys, N(attestation_keys), NULL};
+
+/* "a.b.0.c": components non-empty. */
+static bool is_dotted_path(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 255 || s[0] == '.' || s[n - 1] == '.' || strstr(s, "..") != NULL)
+    return false;
+  return true;
+}
+
+/* A scalar as the text a predicate's value is compared with. */
+static char *scalar_text(const json_t *v) {
+  if (json_is_string(v))
+    return adm__cfg_strdup(json_string_value(v));
+  return adm_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT); /* plain malloc: freed with free() */
+}
+
+static int parse_condition(struct adm__cfg_parse *p, const json_t *arr, size_t i, const char *list_path,
+                           struct adm_attest_condition *c) {
+  char path[360], full[400];
+  snprintf(path, sizeof path, "%s[%zu]", list_path, i);
+  const json_t *obj = json_array_get(arr, i);
+  if (!json_is_object(obj))
+    return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
+  int rc = adm__cfg_check_table(p, obj, path, &condition_table, ADM__CFG_ADMITD);
+  const char *dotted;
+  int r = get_string(p, obj, condition_keys[COND_PATH].key, path, true, &dotted);
+  if (r < 0)
+    return rc < 0 ? rc : r;
+  if (!is_dotted_path(dotted)) {
+    char msg[160];
+    adm__cfg_join_path(full, sizeof full, path, condition_keys[COND_PATH].key);
+    snprintf(msg, sizeof msg, "\"%.80s\" is not a dotted path (a.b.c, 1 to 255 characters)", dotted);
+    return adm__cfg_error_at(p, obj, condition_keys[COND_PATH].key, 0, full, ADM_EINVAL, "%s", msg);
+  }
+  if ((c->path = adm__cfg_strdup(dotted)) == NULL)
+    return oom(p, path);
+  int given = 0;
+  for (int k = COND_EQUALS; k <= COND_MAX_AGE; k++)
+    if (json_object_get(obj, condition_keys[k].key) != NULL) {
+      given++;
+      c->op = (enum adm_attest_op)(k - COND_EQUALS);
+    }
+  if (given != 1)
+    return adm__cfg_error_at(p, arr, NULL, i, path, given ? ADM_EINVAL : ADM_EMISSING,
+                             "give one of equals, oneOf, matches and maxAge%s", given ? ", not several" : "");
+  const char *k = condition_keys[COND_EQUALS + c->op].key;
+  const json_t *v = json_object_get(obj, k);
+  adm__cfg_join_path(full, sizeof full, path, k);
+  switch (c->op) {
+  case ADM_ATTEST_EQUALS:
+    if (!json_is_string(v) && !json_is_number(v) && !json_is_boolean(v))
+      return adm__cfg_error_at(p, obj, k, 0, full, ADM_ETYPE, "expected a string, number or boolean, got %s",
+                               adm__cfg_type_name(v));
+    if ((c->value = scalar_text(v)) == NULL)
+      return oom(p, full);
+    return rc;
+  case ADM_ATTEST_MATCHES: {
+    const char *glob;
+    r = get_string(p, obj, k, path, true, &glob);
+    if (r < 0)
+      return r;
+    if ((c->value = adm__cfg_strdup(glob)) == NULL)
+      return oom(p, full);
+    return rc;
+  }
+  case ADM_ATTEST_ONE_OF:
+    r = adm__cfg_get_names(p, obj, k, path, &c->one_of);
+    if (r == 0 && c->one_of.n == 0)
+      r = adm__cfg_error_at(p, obj, k, 0, full, ADM_EINVAL, "an empty list matches nothing%s", "");
+    return r < 0 ? r : rc;
+  case ADM_ATTEST_MAX_AGE:
+  default:
+    r = get_duration(p, obj, k, path, 1000, 10 * 365 * day_ms, &c->max_age_ms);
+    return r < 0 ? r : rc;
+  }
+}
+
+static int parse_attestation(struct adm__cfg_parse *p, const json_t *arr, size_t i, const char *list_path,
+                             struct adm_images_attestation *att) {
+  char path[240], full[300];
+  snprintf(path, sizeof path, "%s[%zu]", list_path, i);
+  const json_t *obj = json_array_get(arr, i);
+  if (!json_is_object(obj))
+    return adm__cfg_error_at(p, arr, NULL, i, path, ADM_ETYPE, "expected a mapping, got %s", adm__cfg_type_name(obj));
+  int rc = adm__cfg_check_table(p, obj, path, &attestation_table, ADM__CFG_ADMITD);
+  const char *type;
+  int r = get_string(p, obj, attestation_keys[ATT_TYPE].key, path, true, &type);
+  if (r < 0)
+    rc = r;
+  else if ((att->predicate_type = adm__cfg_strdup(type)) == NULL)
+    return oom(p, path);
+  const char *k = attestation_keys[ATT_CONDITIONS].key;
+  const json_t *conds;
+  r = adm__cfg_want_type(p, obj, k, path, JSON_ARRAY, "a list of conditions", &conds);
+  if (r < 0 || conds == NULL)
+    return r < 0 ? r : rc;
+  adm__cfg_join_path(full, sizeof full, path, k);
+  size_t n = json_array_size(conds);
+  if (n > ADM_MAX_CONDITIONS)
+    return adm__cfg_error_at(p, obj, k, 0, full, ADM_ETOOBIG, "more than 16 conditions%s", "");
+  if ((att->conditions = calloc(n ? n : 1, sizeof *att->conditions)) == NULL)
+    return oom(p, full);
+  for (size_t c = 0; c < n; c++) {
+    r = parse_condition(p, conds, c, full, &att->conditions[att->n_conditions++]);
+    if (r == ADM_ENOMEM)
+      return r;
+    if (r < 0)
+      rc = r;
+  }
+  return rc;
+}
+
+/* field: the whole verify, for the list and its count. */
+static int p_attestations(struct adm__cfg_parse *p, const json_t *v, const char *key, const char *path,
+                          const struct adm__cfg_key *k, void *field, bool *flag) {
+  (void)k;
+  (void)flag;
+  struct adm_images_verify *out = field;
+  const json_t *arr;
+  int rc = adm__cfg_want_type(p, v, key, path, JSON_ARRAY, "a list of attestations", &arr);
+  if (rc < 0 || arr == NULL)
+    return rc;
+  char full[200];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  size_t n = json_array_size(arr);
+  if (n == 0 || n > ADM_MAX_ATTESTATIONS)
+    return adm__cfg_error_at(p, v, key, 0, full, n ? ADM_ETOOBIG : ADM_EINVAL, "%s",
+                             n ? "more than 8 attestations" : "an empty list; leave the key out when none is required");
+  if ((out->attestations = calloc(n, sizeof *out->attestations)) == NULL)
+    return oom(p, full);
+  for (size_t i = 0; i < n; i++) {
+    int r = parse_attestation(p, arr, i, full, &out->attestations[out->n_attestations++]);
+    if (r == ADM_ENOMEM)
+      return r;
+    if (r < 0)
+      rc = r;
+  }
+  return rc;
+}
+
 #define VERIFY(f) offsetof(struct adm_images_verify, f)
 
 /* In parse order but for threshold, read once the authorities it counts are. */
@@ -538,7 +965,7 @@ static const struct adm__cfg_key verify_keys[] = {
     {.key = "signatureRepository",
      .parse = p_signature_repository,
      .offset = VERIFY(signature_repository),
-     .doc = "registry/repository holding the .sig tags (default: next to the image)"},
+     .doc = "registry/repository holding the .sig tags and the referrers (default: next to the image)"},
     {.key = "onRegistryError",
      .parse = p_on_error,
      .offset = VERIFY(on_registry_error),
@@ -547,6 +974,12 @@ static const struct adm__cfg_key verify_keys[] = {
      .parse = adm__cfg_p_bool,
      .offset = VERIFY(allow_tags),
      .doc = "true: also admit tag references, verified by the digest the tag resolves to now (default false)"},
+    {.key = "attestations",
+     .parse = p_attestations,
+     .offset = 0, /* the whole verify: the list and its count */
+     .sub = &attestation_table,
+     .list = true,
+     .doc = "attestations (in-toto predicates) a verified bundle by one of the rule's authorities must carry"},
 };
 
 enum { VERIFY_AUTHORITIES = 1, VERIFY_THRESHOLD, VERIFY_REQUIRED, VERIFY_N = N(verify_keys) };
@@ -632,16 +1065,41 @@ void adm__cfg_free_verify(struct adm_images_verify *v) {
   adm__cfg_free_names(&v->required);
   free(v->authority_index);
   free(v->signature_repository);
+  for (size_t i = 0; i < v->n_attestations; i++) {
+    struct adm_images_attestation *a = &v->attestations[i];
+    free(a->predicate_type);
+    for (size_t c = 0; c < a->n_conditions; c++) {
+      free(a->conditions[c].path);
+      free(a->conditions[c].value);
+      adm__cfg_free_names(&a->conditions[c].one_of);
+    }
+    free(a->conditions);
+  }
+  free(v->attestations);
 }
 
 void adm__cfg_free_images(struct adm_config *cfg) {
   struct adm_images_settings *im = &cfg->images;
   if (im->runtime && im->backend)
     im->backend->release(im->runtime);
+  for (size_t i = 0; i < im->n_trusted_roots; i++) {
+    free(im->trusted_roots[i].name);
+    free(im->trusted_roots[i].file);
+    free(im->trusted_roots[i].json);
+  }
+  free(im->trusted_roots);
   for (size_t i = 0; i < im->n_authorities; i++) {
-    free(im->authorities[i].name);
-    free(im->authorities[i].pem);
-    free(im->authorities[i].key_file);
+    struct adm_image_authority *a = &im->authorities[i];
+    free(a->name);
+    free(a->pem);
+    free(a->key_file);
+    free(a->subject);
+    free(a->issuer);
+    for (size_t c = 0; c < a->n_claims; c++) {
+      free(a->claims[c].name);
+      free(a->claims[c].value);
+    }
+    free(a->claims);
   }
   free(im->authorities);
   for (size_t i = 0; i < im->n_registries; i++) {

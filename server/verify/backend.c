@@ -1,9 +1,10 @@
 /* The registry fact backend (facts_backend.h): what a policy snapshot's
  * verify rules need, built when the snapshot loads and released with it:
- * every authority's keys, one adm_sig_rule per verify rule, the registry
- * client and the result cache. A snapshot never shares them with another,
- * so a reload that rotates a key or a credential can never be answered
- * from what the old policy verified. */
+ * every trusted root, every authority's keys (for .sig signatures and for
+ * bundles) or keyless identity, one adm_sig_rule per verify rule, the
+ * registry client and the result cache. A snapshot never shares them with
+ * another, so a reload that rotates a key, a trusted root or a credential
+ * can never be answered from what the old policy verified. */
 #include "admitd/facts_backend.h"
 
 #include <stdatomic.h>
@@ -12,8 +13,10 @@
 #include <string.h>
 
 #include "cosign.h"
+#include "admitd/arena.h"
 #include "admitd/gather.h"
 #include "admitd/registry.h"
+#include "admitd/sigstore.h"
 #include "sigverify.h"
 #include "sigverify_cache.h"
 
@@ -27,7 +30,11 @@ struct rule_rt {
 
 struct runtime {
   bool offline;
-  struct adm_cosign_key **keys; /* every authority's, flat */
+  /* Trusted roots, bundle keys, identities and claims live here. */
+  struct adm_arena arena;
+  const struct adm_trusted_root **roots;       /* images.trustedRoots[], parsed */
+  struct adm_cosign_key **keys;                /* every authority's, flat */
+  const struct adm_sigstore_key **bundle_keys; /* the same keys, for bundles */
   size_t n_keys;
   struct adm_sig_authority *authorities; /* images.authorities[], keys into the flat list */
   size_t n_authorities;
@@ -78,7 +85,10 @@ static void release(void *p) {
   for (size_t i = 0; i < rt->n_keys; i++)
     adm_cosign_key_free(rt->keys[i]);
   free(rt->keys);
+  free(rt->bundle_keys);
+  free(rt->roots);
   free(rt->authorities);
+  adm_arena_free(&rt->arena);
   free(rt);
 }
 
@@ -131,6 +141,20 @@ static int authority_keys(struct runtime *rt, const struct adm_config *cfg, size
       s += len;
       continue;
     }
+    /* The same key for bundles: what cosign's parser takes, this one does. */
+    const struct adm_sigstore_key *bkey = NULL;
+    struct adm_sigstore_key *parsed = NULL;
+    k = adm_sigstore_key_parse(&rt->arena, s, len, &parsed, &kerr);
+    bkey = parsed;
+    if (k < 0) {
+      char msg[400];
+      adm_error_format(&kerr, msg, sizeof msg);
+      adm_cosign_key_free(key);
+      rc = report_at(cfg, report, ctx, err, a->line, a->col, path, k, msg);
+      s += len;
+      continue;
+    }
+    rt->bundle_keys[rt->n_keys] = bkey;
     rt->keys[rt->n_keys++] = key;
     s += len;
     /* Two authorities with one key would let one signature count twice
@@ -148,7 +172,68 @@ static int authority_keys(struct runtime *rt, const struct adm_config *cfg, size
   if (rc == 0 && rt->n_keys == first)
     rc = report_at(cfg, report, ctx, err, a->line, a->col, path, ADM_EPARSE,
                    "no PEM public key (-----BEGIN PUBLIC KEY-----) in it");
-  rt->authorities[ai] = (struct adm_sig_authority){a->name, rt->keys + first, rt->n_keys - first};
+  rt->authorities[ai] = (struct adm_sig_authority){
+      .name = a->name,
+      .keys = rt->keys + first,
+      .n_keys = rt->n_keys - first,
+      .bundle_keys = rt->bundle_keys + first,
+      .root = a->trusted_root < cfg->images.n_trusted_roots ? rt->roots[a->trusted_root] : NULL,
+      .require_tlog = a->require_tlog,
+  };
+  return rc;
+}
+
+/* A keyless authority: its identity and claims, and its trusted root. */
+static int authority_keyless(struct runtime *rt, const struct adm_config *cfg, size_t ai,
+                             void (*report)(void *, const struct adm_error *), void *ctx, struct adm_error *err) {
+  const struct adm_image_authority *a = &cfg->images.authorities[ai];
+  struct adm_sigstore_identity *id = adm_arena_calloc(&rt->arena, 1, sizeof *id);
+  struct adm_sig_claim *claims = adm_arena_calloc(&rt->arena, a->n_claims + 1, sizeof *claims);
+  if (id == NULL || claims == NULL)
+    return adm_fail(err, ADM_ENOMEM, "images.authorities", "out of memory");
+  *id = (struct adm_sigstore_identity){a->subject, a->issuer, a->subject_regex, a->issuer_regex};
+  int rc = 0;
+  for (size_t c = 0; c < a->n_claims; c++) {
+    claims[c] = (struct adm_sig_claim){a->claims[c].name, a->claims[c].value};
+    if (!adm_fulcio_claim_known(a->claims[c].name)) {
+      char path[200];
+      snprintf(path, sizeof path, "images.authorities[%zu].keyless.claims.%.60s", ai, a->claims[c].name);
+      rc = report_at(cfg, report, ctx, err, a->line, a->col, path, ADM_EINVAL,
+                     "not a Fulcio claim name (sourceRepositoryURI, sourceRepositoryRef, buildSignerURI, "
+                     "runnerEnvironment, ...)");
+    }
+  }
+  rt->authorities[ai] = (struct adm_sig_authority){
+      .name = a->name,
+      .root = a->trusted_root < cfg->images.n_trusted_roots ? rt->roots[a->trusted_root] : NULL,
+      .identity = id,
+      .claims = claims,
+      .n_claims = a->n_claims,
+  };
+  return rc;
+}
+
+/* Every trusted root, parsed and checked as the policy loads. */
+static int trusted_roots(struct runtime *rt, const struct adm_config *cfg,
+                         void (*report)(void *, const struct adm_error *), void *ctx, struct adm_error *err) {
+  int rc = 0;
+  for (size_t i = 0; i < cfg->images.n_trusted_roots; i++) {
+    const struct adm_image_trusted_root *r = &cfg->images.trusted_roots[i];
+    struct adm_trusted_root *root = NULL;
+    struct adm_error terr = {0};
+    int k = adm_trusted_root_parse(&rt->arena, r->json, r->len, &root, &terr);
+    if (k == ADM_ENOMEM)
+      return adm_fail(err, k, "images.trustedRoots", "out of memory");
+    if (k < 0) {
+      char path[64], msg[600];
+      snprintf(path, sizeof path, "images.trustedRoots[%zu].file", i);
+      adm_error_format(&terr, msg, sizeof msg);
+      char full[800];
+      snprintf(full, sizeof full, "%s is not a Sigstore trusted root: %s", r->file, msg);
+      rc = report_at(cfg, report, ctx, err, r->line, r->col, path, k, full);
+    }
+    rt->roots[i] = root;
+  }
   return rc;
 }
 
@@ -177,6 +262,8 @@ static int rule_runtime(struct runtime *rt, const struct adm_config *cfg, size_t
       .n_required = v->required.n,
       .signature_repository = v->signature_repository,
       .limits = NULL,
+      .attestations = v->attestations,
+      .n_attestations = v->n_attestations,
   };
   return 0;
 }
@@ -222,20 +309,30 @@ static int prepare_runtime(struct adm_config *cfg, bool offline, void (*report)(
   if (rt == NULL)
     return adm_fail(err, ADM_ENOMEM, "images", "out of memory");
   rt->offline = offline;
+  adm_arena_init(&rt->arena, 64u << 10, 0);
   rt->keys = calloc(ADM_COSIGN_MAX_KEYS, sizeof *rt->keys);
+  rt->bundle_keys = calloc(ADM_COSIGN_MAX_KEYS, sizeof *rt->bundle_keys);
+  rt->roots = calloc(im->n_trusted_roots + 1, sizeof *rt->roots);
   rt->authorities = calloc(im->n_authorities + 1, sizeof *rt->authorities);
   rt->rules = calloc(fc->n_rules + 1, sizeof *rt->rules);
   rt->n_authorities = im->n_authorities;
   rt->n_rules = fc->n_rules;
   int rc = 0;
-  if (rt->keys == NULL || rt->authorities == NULL || rt->rules == NULL) {
+  if (rt->keys == NULL || rt->bundle_keys == NULL || rt->roots == NULL || rt->authorities == NULL ||
+      rt->rules == NULL) {
     rc = adm_fail(err, ADM_ENOMEM, "images", "out of memory");
     goto fail;
   }
+  rc = trusted_roots(rt, cfg, report, ctx, err);
+  if (rc == ADM_ENOMEM)
+    goto fail;
   for (size_t i = 0; i < im->n_authorities; i++) {
-    int r = authority_keys(rt, cfg, i, report, ctx, err);
+    int r = im->authorities[i].keyless ? authority_keyless(rt, cfg, i, report, ctx, err)
+                                       : authority_keys(rt, cfg, i, report, ctx, err);
     if (r < 0)
       rc = r;
+    if (r == ADM_ENOMEM)
+      goto fail;
   }
   if (rc < 0)
     goto fail;
@@ -326,8 +423,9 @@ static void to_gathered(const struct rule_rt *x, const struct adm_image_need *ne
   for (size_t i = 0; i < x->sig.n_authorities; i++) {
     if (!adm_sig_authority_verified(res, i))
       continue;
-    int n = snprintf(out->authorities + len, sizeof out->authorities - len, "%s%s", len ? ", " : "",
-                     x->sig.authorities[i].name);
+    /* Marked when only a Sigstore bundle verified it (a .sig otherwise). */
+    int n = snprintf(out->authorities + len, sizeof out->authorities - len, "%s%s%s", len ? ", " : "",
+                     x->sig.authorities[i].name, (res->by_bundle >> i) & 1u ? " [bundle]" : "");
     if (n < 0 || (size_t)n >= sizeof out->authorities - len)
       break;
     len += (size_t)n;
@@ -371,6 +469,24 @@ static void gather(void *p, const struct adm_image_need *need, int64_t deadline_
   adm_sig_cache_verify(rt->cache, &rt->verifier, &req, x->id, 1, deadline_ms, &res);
   atomic_fetch_add(&outcomes[(unsigned)res.outcome < ADM_SIG_OUTCOME_COUNT ? res.outcome : 0], 1);
   to_gathered(x, need, &res, out);
+}
+
+int adm_fact_backend_explain(const struct adm_config *cfg, const struct adm_image_need *need, int64_t deadline_ms,
+                             const struct adm_sig_trace *trace, struct adm_gathered_fact *out) {
+  bool ours = cfg && cfg->images.backend == &adm_registry_fact_backend;
+  struct runtime *rt = ours ? cfg->images.runtime : NULL;
+  const struct rule_rt *x = rt ? rule_of(rt, need) : NULL;
+  if (x == NULL || rt->offline) {
+    adm_gathered_fact_set(out, need, ADM_SIG_INTERNAL, "the rule is not one the policy prepared");
+    return ADM_EINVAL;
+  }
+  struct adm_sig_request req;
+  struct adm_sig_result res = {0};
+  request_of(rt, need, &req);
+  req.trace = trace;
+  int rc = adm_sig_verify(&rt->verifier, &req, deadline_ms, &res);
+  to_gathered(x, need, &res, out);
+  return rc;
 }
 
 const struct adm_fact_backend adm_registry_fact_backend = {prepare, release, lookup, gather};

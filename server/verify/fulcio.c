@@ -42,6 +42,13 @@ static const char *const claim_names[] = {
 };
 #define N_CLAIMS (sizeof claim_names / sizeof *claim_names)
 
+bool adm_fulcio_claim_known(const char *name) {
+  for (size_t i = 0; i < N_CLAIMS; i++)
+    if (claim_names[i] && strchr(claim_names[i], ' ') == NULL && strcmp(claim_names[i], name) == 0)
+      return true;
+  return false;
+}
+
 /* The extension's value as text: raw for .1.1-.1.6, a DER UTF8String from .1.8 on. */
 static int claim(struct adm_arena *a, gnutls_x509_crt_t crt, unsigned n, const char **out) {
   char oid[48];

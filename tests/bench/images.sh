@@ -11,13 +11,22 @@
 #                                images section), DIR/images.yaml (the same
 #                                plus a verify rule for every image) and
 #                                DIR/ecdsa.pub. Sets IMAGES_REGISTRY_LOG.
-#   images_registry_requests     requests the registry has answered so far
+#   images_setup_keyless DIR     after images_setup: each image also signed
+#                                keyless as cosign 3 does (a Sigstore bundle
+#                                attached with the referrers tag, made by
+#                                tests/sigstore/sign.mjs; needs node 20+ and
+#                                npm); writes DIR/keyless.yaml, the same as
+#                                images.yaml with a keyless authority alone
+#   images_registry_requests     requests of admitd's the registry has answered so far
 #   registry_cleanup             stop it (by PID) and remove its files
 . "$(dirname "${BASH_SOURCE[0]}")/../registry/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/../registry/signed.sh"
 
+# The access log's lines of admitd's requests: every request has one, also
+# those the registry has no route for (the referrers API), which it logs
+# no "response completed" line for.
 images_registry_requests() {
-  grep -c 'msg="response completed"' "$IMAGES_REGISTRY_LOG" || true
+  grep -c '^127\.0\.0\.1 - - .*"admitd/' "$IMAGES_REGISTRY_LOG" || true
 }
 
 # images_setup DIR REVIEW
@@ -49,6 +58,7 @@ PY
     registry_push_image "$base" "$repo" "$tag" >/dev/null || return 1
     signed_push_sig "$REGISTRY_ADDR" "$repo" "$IMAGE_OCI_DIGEST" \
       "ecdsa:$(signed_payload "$REGISTRY_ADDR" "$repo" "$IMAGE_OCI_DIGEST")" || return 1
+    echo "$repo $IMAGE_OCI_DIGEST" >>"$dir/digests.txt"
   done <"$dir/images.txt"
   local head="apiVersion: admitd.io/v1alpha1
 kind: Policy
@@ -76,4 +86,26 @@ images:
         authorities: [release]
         allowTags: true    # the review names tags: each is resolved, then verified
 EOF
+}
+
+# images_setup_keyless DIR
+images_setup_keyless() {
+  local dir=$1 repo digest args=() n=0
+  . "$(dirname "${BASH_SOURCE[0]}")/../sigstore/lib.sh"
+  sigstore_install >/dev/null || return 1
+  sigstore_init || return 1
+  while read -r repo digest; do
+    n=$((n + 1))
+    _sigstore_sign_args "bench-$n" "$digest" keyless || return 1
+    args+=("${_SIGSTORE_ARGS[@]}" :: attach --registry "$REGISTRY_ADDR" --repo "$repo" --digest "$digest"
+      --bundle "$SIGSTORE_BUNDLES/bench-$n.sigstore.json" ::)
+  done <"$dir/digests.txt"
+  sigstore_js batch "${args[@]}" >/dev/null || return 1
+  sed -e '/^  authorities:/,/^  registries:/c\
+  trustedRoots:\
+    - {name: test, file: '"$SIGSTORE_TRUSTED_ROOT"'}\
+  authorities:\
+    - name: ci\
+      keyless: {trustedRoot: test, issuer: "'"$SIGSTORE_ISSUER"'", subject: "'"$SIGSTORE_IDENTITY"'"}\
+  registries:' -e 's/authorities: \[release\]/authorities: [ci]/' "$dir/images.yaml" >"$dir/keyless.yaml"
 }

@@ -20,18 +20,20 @@ for r in skipped:
 if not images:
     sys.exit(0)
 
-print("| body | images | requests per cold admission | cold p50 ms | cold p99 ms | cold CPU µs | "
+print("| signatures | body | images | requests per cold admission | cold p50 ms | cold p99 ms | cold CPU µs | "
       "cached p50 µs | cached p99 µs | no images section CPU µs | cached CPU µs | cached / none |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in images:
-    print("| %s | %d | %d | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f | %.1f | %.3f |" % (
-        r["body"], r["images"], r["cold_requests_max"], r["cold_p50_us"] / 1000, r["cold_p99_us"] / 1000,
+    print("| %s | %s | %d | %d | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f | %.1f | %.3f |" % (
+        r.get("signatures", ".sig"), r["body"], r["images"], r["cold_requests_max"], r["cold_p50_us"] / 1000,
+        r["cold_p99_us"] / 1000,
         r["cold_cpu_us"], r["cached_p50_us"], r["cached_p99_us"], r["plain_us"], r["cached_us"],
         r["cached_over_plain"]))
 
 verdicts = []
 for r in images:
-    print("\n- cold: %d admissions, each on a new policy snapshot (empty cache); cached: %d timed admissions" % (
+    print("\n%s:\n" % r.get("signatures", ".sig"))
+    print("- cold: %d admissions, each on a new policy snapshot (empty cache); cached: %d timed admissions" % (
         r["cold_samples"], r["cached_samples"]))
     print("- cached admissions: %d (%d cache hits), registry requests: **%d**" % (
         r["cached_admissions"], r["cached_cache_hits"], r["cached_requests"]))
@@ -43,7 +45,8 @@ for r in images:
     print("- registry requests: %d counted by admitd, %d answered in the registry's log" % (
         r["requests_total"], r["registry_log_requests"]))
     ratio = r["cached_over_plain"]
-    verdicts.append(("cached admission CPU <= 1.10 x no images section (%s)" % r["body"], "%.3f" % ratio, "1.10",
+    verdicts.append(("cached admission CPU <= 1.10 x no images section (%s, %s)" % (
+        r["body"], r.get("signatures", ".sig")), "%.3f" % ratio, "1.10",
                      ratio <= 1.10, True))
     verdicts.append(("cached admissions make no registry request", str(r["cached_requests"]), "0",
                      r["cached_requests"] == 0 and r["cached_cache_hits"] == r["cached_admissions"] * r["images"],

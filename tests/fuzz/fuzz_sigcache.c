@@ -1,7 +1,8 @@
 /* libFuzzer harness: the signature cache's keys (sigverify_cache.h). The
  * input's first bytes fix a world of four repositories of one registry,
  * each answering every request for signatures one way (signed, nothing
- * there, unavailable, auth-failed, deadline, malformed), the table size and
+ * there, unavailable, auth-failed, deadline, malformed; the referrers
+ * listing answers the same way), the table size and
  * the caller's deadline; every further byte is one lookup: a repository, a
  * reference (the signed digest, the unsigned one, a tag, a missing tag),
  * one of two rules (the second reads its signatures from a
@@ -168,7 +169,24 @@ static enum adm_fetch_outcome f_blob(struct adm_verifier *v, const struct adm_fe
   return serve(payload, out);
 }
 
-static const struct adm_verifier_ops fake_ops = {f_resolve, f_manifest, f_blob, NULL};
+/* The referrers follow the repository's behaviour: a signed one has only
+ * its .sig, a malformed one a broken index. */
+static enum adm_fetch_outcome f_referrers(struct adm_verifier *v, const struct adm_fetch_target *t, int64_t deadline_ms,
+                                          struct adm_fetched *out, enum adm_referrers_via *via,
+                                          struct adm_fetch_error *err) {
+  (void)v;
+  (void)deadline_ms;
+  memset(out, 0, sizeof *out);
+  *via = ADM_REFERRERS_TAG;
+  const enum behaviour *b = behaviour_of(t);
+  if (b == NULL || *b == NOTHING || *b == SIGNED)
+    return fail_as(NOTHING, err);
+  if (*b == MALFORMED)
+    return serve("{", out);
+  return fail_as(*b, err);
+}
+
+static const struct adm_verifier_ops fake_ops = {f_resolve, f_manifest, f_blob, f_referrers};
 
 /* --- the run -------------------------------------------------------------------- */
 
@@ -187,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   for (int i = 0; i < 4; i++)
     world[i] = (enum behaviour)(((data[0] >> (2 * i)) & 3) + (((data[1] >> i) & 1) ? 3 : 0)) % N_BEHAVIOURS;
-  struct adm_sig_authority release = {"release", &key, 1};
+  struct adm_sig_authority release = {.name = "release", .keys = &key, .n_keys = 1};
   struct adm_sig_rule rules[2] = {
       {.authorities = &release, .n_authorities = 1, .threshold = 1},
       {.authorities = &release, .n_authorities = 1, .threshold = 1, .signature_repository = REGISTRY "/r3"}};
@@ -212,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     now_ms += steps[op >> 6];
     const char *digest = ref == 0 ? image_digest : ref == 1 ? other_digest : NULL;
     const char *tag = ref == 2 ? "v1" : ref == 3 ? "missing" : NULL;
-    struct adm_sig_request req = {REGISTRY, repos[repo], tag, digest, &rules[r]};
+    struct adm_sig_request req = {REGISTRY, repos[repo], tag, digest, &rules[r], NULL};
     struct adm_sig_result direct, cached;
     check(adm_sig_verify(&v, &req, deadline, &direct) == 0);
     bool answered = true;

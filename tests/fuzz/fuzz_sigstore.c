@@ -3,13 +3,15 @@
  * verified under a fixed key; a trusted root and a bundle (split at the
  * first NUL) verified keyless; a certificate (Fulcio claims, SCTs, chain);
  * a checkpoint under a fixed Ed25519 log key; an RFC 3161 timestamp; an
- * in-toto statement. Refusals are fine; crashes, sanitizer reports and a
+ * in-toto statement; a predicate under attestation conditions (a condition
+ * that holds names a value the input holds). Refusals are fine; crashes, sanitizer reports and a
  * VERIFIED result (no input can carry a valid signature of the fixed keys)
  * are not. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sigbundle.h"
 #include "sigstore_internal.h"
 
 /* A P-256 key made for this harness alone; nobody holds its private half. */
@@ -36,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   adm_arena_recycle(&a, 1u << 20);
   if (size < 1)
     return 0;
-  unsigned mode = data[0] % 7;
+  unsigned mode = data[0] % 8;
   const char *text = (const char *)data + 1;
   size_t len = size - 1;
   struct adm_error err = {0};
@@ -95,6 +97,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int64_t t;
     if (adm__tsa_verify(&token, &sig, &root, &t, &err) == 0)
       abort();
+    break;
+  }
+  case 7: {
+    char *predicate = adm_arena_strndup(&a, text, len);
+    char *one_of[] = {"https://github.com/a", "b"};
+    struct adm_attest_condition c[] = {
+        {.path = "runDetails.builder.id", .op = ADM_ATTEST_EQUALS, .value = "admitd-fuzz-value"},
+        {.path = "a.0.b", .op = ADM_ATTEST_ONE_OF, .one_of = {one_of, 2}},
+        {.path = "x", .op = ADM_ATTEST_MATCHES, .value = "https://*/admitd"},
+        {.path = "t", .op = ADM_ATTEST_MAX_AGE, .max_age_ms = 3600 * 1000},
+    };
+    char why[200];
+    for (size_t i = 0; predicate && i < sizeof c / sizeof *c; i++) {
+      struct adm_images_attestation att = {"t", &c[i], 1};
+      if (adm__attest_check(&att, predicate, 1800000000, why, sizeof why) == 0 && i == 0 &&
+          strstr(predicate, "admitd-fuzz-value") == NULL)
+        abort();
+    }
     break;
   }
   default: {

@@ -47,7 +47,7 @@ static int setup(void **state) {
     if (adm_cosign_key_new(&keys[i], pem, n, 0, &err) < 0)
       fail_msg("expected %s to load: %s", path, err.message);
     key_sets[i][0] = keys[i];
-    auth[i] = (struct adm_sig_authority){key_names[i], key_sets[i], 1};
+    auth[i] = (struct adm_sig_authority){.name = key_names[i], .keys = key_sets[i], .n_keys = 1};
   }
   return 0;
 }
@@ -83,7 +83,7 @@ static void rig_init(struct rig *r, long request_ms) {
 
 static struct adm_sig_result verify_in(struct rig *r, const char *reg, const char *repo, const char *tag,
                                        const char *digest, const struct adm_sig_rule *rule, int64_t deadline_ms) {
-  struct adm_sig_request req = {reg, repo, tag, digest, rule};
+  struct adm_sig_request req = {reg, repo, tag, digest, rule, NULL};
   struct adm_sig_result res;
   int rc = adm_sig_verify(&r->v, &req, deadline_ms, &res);
   if (rc != 0)
@@ -249,7 +249,7 @@ static void cached_admission_makes_no_request(void **state) {
   struct adm_sig_cache *c = NULL;
   assert_int_equal(adm_sig_cache_new(NULL, &c), 0);
   struct adm_sig_rule ecdsa = one_of(ECDSA);
-  struct adm_sig_request req = {env("REG_PLAIN"), "app", "v1", NULL, &ecdsa};
+  struct adm_sig_request req = {env("REG_PLAIN"), "app", "v1", NULL, &ecdsa, NULL};
   struct adm_sig_result res;
   assert_int_equal(adm_sig_cache_verify(c, &r.v, &req, "rule-0", 1, adm_verifier_deadline_in(10000), &res), 0);
   expect(&res, ADM_SIG_VERIFIED, 1);
@@ -281,7 +281,7 @@ struct asker {
 
 static void *ask(void *arg) {
   struct asker *a = arg;
-  struct adm_sig_request req = {env("REG_PLAIN"), "app", "v1", NULL, a->rule};
+  struct adm_sig_request req = {env("REG_PLAIN"), "app", "v1", NULL, a->rule, NULL};
   pthread_barrier_wait(a->start);
   a->rc = adm_sig_cache_verify(a->c, a->v, &req, "rule-0", 1, adm_verifier_deadline_in(10000), &a->res);
   return NULL;

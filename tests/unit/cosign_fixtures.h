@@ -20,11 +20,11 @@
 static char *loaded[MAX_LOADED];
 static size_t n_loaded;
 
-/* The fixture's bytes, NUL-terminated; *borrowed* until the group ends. */
-static inline const char *fixture(const char *name, size_t *len) {
+/* tests/fixtures/<folder>/<name>, NUL-terminated; *borrowed* until the group ends. */
+static inline const char *fixture_in(const char *folder, const char *name, size_t *len) {
   const char *root = getenv("ADMITD_SOURCE_DIR");
   char path[1024];
-  snprintf(path, sizeof path, "%s/tests/fixtures/cosign/%s", root ? root : ".", name);
+  snprintf(path, sizeof path, "%s/tests/fixtures/%s/%s", root ? root : ".", folder, name);
   FILE *f = fopen(path, "rb");
   if (f == NULL)
     fail_msg("cannot open fixture %s (is ADMITD_SOURCE_DIR set?)", path);
@@ -38,6 +38,11 @@ static inline const char *fixture(const char *name, size_t *len) {
   if (len)
     *len = n;
   return buf;
+}
+
+/* A file of tests/fixtures/cosign. */
+static inline const char *fixture(const char *name, size_t *len) {
+  return fixture_in("cosign", name, len);
 }
 
 static inline const char *text(const char *name) {

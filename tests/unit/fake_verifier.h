@@ -8,6 +8,8 @@
  *       {"app", "v1", .digest = "sha256:..."},                    resolve only
  *       {"app", "sha256:...", .bytes = "{...}", .media_type = "..."},  manifest or blob
  *       {"down", "v1", .outcome = ADM_FETCH_UNAVAILABLE},
+ *       {"app", "referrers/sha256:...", .bytes = "{\"manifests\":[...]}"},  the referrers index (API)
+ *       {"app", "referrers-tag/sha256:...", .bytes = ...},  or through the "sha256-<hex>" tag
  *   };
  *   struct fake_verifier f = {.entries = entries, .n = 3};
  *   struct adm_verifier v;
@@ -18,6 +20,7 @@
 #ifndef ADMITD_FAKE_VERIFIER_H
 #define ADMITD_FAKE_VERIFIER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +39,8 @@ struct fake_entry {
 struct fake_verifier {
   const struct fake_entry *entries;
   size_t n;
-  unsigned resolves, manifests, blobs; /* calls made */
+  unsigned resolves, manifests, blobs, referrers; /* calls made */
+  bool no_referrers;                              /* a client that cannot list referrers (a NULL op) */
 };
 
 static inline void fake_sha256(const char *bytes, char out[ADM_DIGEST_MAX]) {
@@ -122,11 +126,36 @@ static inline enum adm_fetch_outcome fake_blob(struct adm_verifier *v, const str
   return fake_fetch(v, t, deadline_ms, out, err);
 }
 
-static const struct adm_verifier_ops fake_verifier_ops = {fake_resolve, fake_manifest, fake_blob, NULL};
+/* The index of entry (repository, "referrers/<digest>") as the API's, else
+ * of (repository, "referrers-tag/<digest>") as the tag's; neither:
+ * NOT_FOUND, as a registry with neither the API nor the tag answers. */
+static inline enum adm_fetch_outcome fake_referrers(struct adm_verifier *v, const struct adm_fetch_target *t,
+                                                    int64_t deadline_ms, struct adm_fetched *out,
+                                                    enum adm_referrers_via *via, struct adm_fetch_error *err) {
+  ((struct fake_verifier *)v->ctx)->referrers++;
+  char key[ADM_DIGEST_MAX + 16];
+  snprintf(key, sizeof key, "referrers/%s", t->reference);
+  struct adm_fetch_target r = {t->registry, t->repository, key};
+  const struct fake_entry *e;
+  memset(out, 0, sizeof *out);
+  *via = ADM_REFERRERS_API;
+  enum adm_fetch_outcome o = fake_find(v, &r, deadline_ms, &e, err);
+  if (o == ADM_FETCH_NOT_FOUND) {
+    snprintf(key, sizeof key, "referrers-tag/%s", t->reference);
+    *via = ADM_REFERRERS_TAG;
+    o = fake_find(v, &r, deadline_ms, &e, err);
+  }
+  if (o != ADM_FETCH_OK)
+    return o;
+  return fake_fetch(v, &r, deadline_ms, out, err);
+}
+
+static const struct adm_verifier_ops fake_verifier_ops = {fake_resolve, fake_manifest, fake_blob, fake_referrers};
+static const struct adm_verifier_ops fake_verifier_ops_no_referrers = {fake_resolve, fake_manifest, fake_blob, NULL};
 
 static inline void fake_verifier_init(struct fake_verifier *f, struct adm_verifier *v) {
-  f->resolves = f->manifests = f->blobs = 0;
-  v->ops = &fake_verifier_ops;
+  f->resolves = f->manifests = f->blobs = f->referrers = 0;
+  v->ops = f->no_referrers ? &fake_verifier_ops_no_referrers : &fake_verifier_ops;
   v->ctx = f;
 }
 

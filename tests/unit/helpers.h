@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,40 @@ static inline bool test_run_failing_at(const struct adm_config *cfg, const char 
   adm_pipeline_options_default(&opt);
   adm_pipeline_run(&opt, cfg, copy, strlen(copy), a, out, NULL);
   return adm_arena_failure(a) != ADM_ARENA_OK;
+}
+
+/* A pod CREATE review with one container running image, into body. */
+static inline void test_pod_review(char *body, size_t len, const char *image) {
+  snprintf(body, len,
+           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":"
+           "\"v1\",\"resource\":\"pods\"},\"namespace\":\"ns\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":"
+           "\"u\"},\"object\":{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+           "\"%s\"}]}}}}",
+           image);
+}
+
+/* One pod review with image, judged by the pipeline on a; the caller
+ * releases the result's req. */
+static inline struct adm_pipeline_result *test_judge_image(struct adm_config *cfg, const char *image,
+                                                           struct adm_arena *a) {
+  char body[2048];
+  test_pod_review(body, sizeof body, image);
+  struct adm_pipeline_result *res = adm_arena_alloc(a, sizeof *res);
+  char *copy = adm_arena_strdup(a, body);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  adm_pipeline_run(&opt, cfg, copy, strlen(copy), a, res, NULL);
+  assert_true(res->decided);
+  return res;
+}
+
+/* The value of annotation key of d, or NULL. */
+static inline const char *test_annotation(const struct adm_decision *d, const char *key) {
+  for (size_t i = 0; i < d->n_annotations; i++)
+    if (strcmp(d->annotations[i].key, key) == 0)
+      return d->annotations[i].value;
+  return NULL;
 }
 
 #endif

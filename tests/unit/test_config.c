@@ -389,6 +389,157 @@ static void images_errors_are_all_reported(void **state) {
   assert_int_equal(c.n, sizeof want / sizeof want[0]);
 }
 
+/* The start of a policy with the fixtures' trusted root as "public-good"
+ * (one %s: the source directory). */
+#define SIGSTORE_POLICY_HEAD                                                                                           \
+  "apiVersion: admitd.io/v1alpha1\nkind: Policy\nimages:\n  trustedRoots:\n"                                           \
+  "    - {name: public-good, file: '%s/tests/fixtures/sigstore/trusted_root.json'}\n"
+
+/* A policy with the fixtures' trusted root and one keyless authority "f"
+ * (keyless: its mapping's keys), then rules (from "  rules:"). */
+static void keyless_policy(char *yaml, size_t cap, const char *keyless, const char *rules) {
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  snprintf(yaml, cap, SIGSTORE_POLICY_HEAD "  authorities:\n    - name: f\n      keyless: {%s}\n%s", src ? src : ".",
+           keyless, rules);
+}
+
+/* Trusted roots, keyless authorities and attestations: each mistake named
+ * at its path. */
+static void sigstore_errors_are_all_reported(void **state) {
+  (void)state;
+  const char *src = getenv("ADMITD_SOURCE_DIR");
+  char yaml[4096];
+  snprintf(yaml, sizeof yaml,
+           SIGSTORE_POLICY_HEAD "    - {name: public-good, file: /nonexistent/admitd/trusted_root.json}\n"
+                                "    - {name: 'bad name', file: x, url: y}\n"
+                                "  authorities:\n"
+                                "    - name: a\n"
+                                "      keyless: {trustedRoot: nope, issuer: i, issuerRegExp: j, subject: s}\n"
+                                "    - name: b\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subjectRegExp: '('}\n"
+                                "    - name: c\n"
+                                "      keyless: {issuer: i, subject: s, claims: {sourceRepositoryRef: [x]}}\n"
+                                "    - name: d\n"
+                                "      key: 'PEM'\n"
+                                "      requireTlog: true\n"
+                                "    - name: e\n"
+                                "      key: 'PEM'\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+                                "    - name: f\n"
+                                "      keyless: {trustedRoot: public-good, issuer: i, subject: s}\n"
+                                "      rsaPss: true\n"
+                                "      trustedRoot: public-good\n"
+                                "      requireTlog: true\n",
+           src ? src : ".");
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "p.yaml:6:7: images.trustedRoots[1].name: \"public-good\" is already the name of another trusted root",
+      "images.trustedRoots[1].file: cannot read it",
+      "images.trustedRoots[2].name: \"bad name\" is not a name",
+      "images.trustedRoots[2].url: unknown key",
+      "images.authorities[0].keyless.trustedRoot: \"nope\" is not the name of an entry of images.trustedRoots",
+      "images.authorities[0].keyless.issuerRegExp: give issuer or issuerRegExp, not both",
+      "images.authorities[1].keyless.subjectRegExp: \"(\" is not a regular expression",
+      "images.authorities[2].keyless.trustedRoot: missing",
+      "images.authorities[2].keyless.claims.sourceRepositoryRef: expected a non-empty string, got a list",
+      "images.authorities[3].requireTlog: needs trustedRoot",
+      "images.authorities[4]: give one of key, keyFile and keyless",
+      "images.authorities[5].rsaPss: is for RSA keys; a keyless authority has none",
+      "images.authorities[5].trustedRoot: of a keyless authority is written under keyless",
+      "images.authorities[5].requireTlog: is for key authorities",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+  /* Neither subject nor issuer. */
+  struct collected c2 = {0};
+  keyless_policy(yaml, sizeof yaml, "trustedRoot: public-good", "");
+  parse_failing(yaml, &c2, &err);
+  static const char *const want2[] = {
+      "images.authorities[0].keyless.issuer: give issuer or issuerRegExp, one of them",
+      "images.authorities[0].keyless.subject: give subject or subjectRegExp, one of them",
+  };
+  expect_reported(&c2, want2, sizeof want2 / sizeof want2[0]);
+}
+
+/* A verify rule's attestations: each mistake named at its path. */
+static void attestation_errors_are_all_reported(void **state) {
+  (void)state;
+  char yaml[4096];
+  keyless_policy(yaml, sizeof yaml, "trustedRoot: public-good, issuer: i, subject: s",
+                 "  rules:\n"
+                 "    - verify:\n"
+                 "        authorities: [f]\n"
+                 "        attestations:\n"
+                 "          - predicateType: https://slsa.dev/provenance/v1\n"
+                 "            conditions:\n"
+                 "              - {path: a..b, equals: x}\n"
+                 "              - {path: a, equals: x, matches: y}\n"
+                 "              - {path: a}\n"
+                 "              - {path: a, maxAge: forever}\n"
+                 "              - {path: a, oneOf: []}\n"
+                 "              - {path: a, equals: [x]}\n"
+                 "          - conditions: []\n");
+  struct collected c = {0};
+  struct adm_error err = {0};
+  parse_failing(yaml, &c, &err);
+  static const char *const want[] = {
+      "images.rules[0].verify.attestations[0].conditions[0].path: \"a..b\" is not a dotted path",
+      "images.rules[0].verify.attestations[0].conditions[1]: give one of equals, oneOf, matches and maxAge, not "
+      "several",
+      "images.rules[0].verify.attestations[0].conditions[2]: give one of equals, oneOf, matches and maxAge",
+      "images.rules[0].verify.attestations[0].conditions[3].maxAge: \"forever\" is not a duration",
+      "images.rules[0].verify.attestations[0].conditions[4].oneOf: an empty list matches nothing",
+      "images.rules[0].verify.attestations[0].conditions[5].equals: expected a string, number or boolean, got a list",
+      "images.rules[0].verify.attestations[1].predicateType: missing",
+  };
+  expect_reported(&c, want, sizeof want / sizeof want[0]);
+}
+
+/* A valid rule with attestations: what each condition holds, as text. */
+static void attestation_values_load(void **state) {
+  (void)state;
+  char yaml[4096];
+  keyless_policy(yaml, sizeof yaml,
+                 "trustedRoot: public-good, issuerRegExp: 'https://.*', subject: s,"
+                 " claims: {sourceRepositoryRef: refs/heads/main}",
+                 "  rules:\n"
+                 "    - verify:\n"
+                 "        authorities: [f]\n"
+                 "        attestations:\n"
+                 "          - predicateType: t\n"
+                 "            conditions:\n"
+                 "              - {path: a.b, equals: 3}\n"
+                 "              - {path: c, equals: true}\n"
+                 "              - {path: d, oneOf: [x, y]}\n"
+                 "              - {path: e, matches: 'https://*'}\n"
+                 "              - {path: f, maxAge: 720h}\n"
+                 "          - predicateType: u\n");
+  struct adm_config *cfg = NULL;
+  struct adm_error err = {0};
+  if (adm_config_parse(yaml, strlen(yaml), "p.yaml", &cfg, &err) < 0)
+    fail_msg("%s: %s", err.where, err.message);
+  const struct adm_image_authority *a = &cfg->images.authorities[0];
+  assert_true(a->keyless && a->issuer_regex && !a->subject_regex);
+  assert_int_equal(a->trusted_root, 0);
+  assert_int_equal(a->n_claims, 1);
+  assert_string_equal(a->claims[0].value, "refs/heads/main");
+  assert_int_equal(cfg->images.n_trusted_roots, 1);
+  assert_true(cfg->images.trusted_roots[0].len > 100);
+  const struct adm_images_verify *v = &adm_rule_images(&cfg->families[ADM_FAMILY_IMAGES].rules[0].settings)->verify;
+  assert_int_equal(v->n_attestations, 2);
+  const struct adm_attest_condition *c = v->attestations[0].conditions;
+  assert_int_equal(v->attestations[0].n_conditions, 5);
+  assert_string_equal(c[0].value, "3");
+  assert_string_equal(c[1].value, "true");
+  assert_int_equal(c[2].op, ADM_ATTEST_ONE_OF);
+  assert_int_equal(c[2].one_of.n, 2);
+  assert_int_equal(c[3].op, ADM_ATTEST_MATCHES);
+  assert_int_equal(c[4].max_age_ms, 720LL * 3600 * 1000);
+  assert_int_equal(v->attestations[1].n_conditions, 0);
+  adm_config_free(cfg);
+}
+
 /* Files a policy names are read as it loads: a FIFO in the place of one
  * is refused at once (reading it would wait for a writer and hang the
  * reload), with its key and place. */
@@ -448,7 +599,7 @@ static void verify_errors_are_all_reported(void **state) {
   struct adm_error err = {0};
   parse_failing(yaml, &c, &err);
   static const char *const want[] = {
-      "p.yaml:5:7: images.authorities[0]: give key or keyFile, not both",
+      "p.yaml:5:7: images.authorities[0]: give one of key, keyFile and keyless",
       "images.authorities[1].name: \"release\" is already the name of another authority",
       "p.yaml:9:7: images.authorities[1].keyFile: cannot read it:",
       "does-not-exist.pub",
@@ -862,6 +1013,9 @@ int main(void) {
       cmocka_unit_test(allow_tags_without_allow_list_warns),
       cmocka_unit_test(images_rules_parse),
       cmocka_unit_test(images_errors_are_all_reported),
+      cmocka_unit_test(sigstore_errors_are_all_reported),
+      cmocka_unit_test(attestation_errors_are_all_reported),
+      cmocka_unit_test(attestation_values_load),
       cmocka_unit_test(full_policy_parses),
       cmocka_unit_test(builtin_default),
       cmocka_unit_test(errors_name_line_column_and_key),

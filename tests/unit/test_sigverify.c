@@ -77,10 +77,10 @@ static int setup(void **state) {
   key_ed[0] = keys[ED25519];
   key_wrong[0] = keys[WRONG];
   key_rsa[0] = keys[RSA2048];
-  release = (struct adm_sig_authority){"release", key_p256, 1};
-  qa = (struct adm_sig_authority){"qa", key_ed, 1};
-  stranger = (struct adm_sig_authority){"stranger", key_wrong, 1};
-  ops = (struct adm_sig_authority){"ops", key_rsa, 1};
+  release = (struct adm_sig_authority){.name = "release", .keys = key_p256, .n_keys = 1};
+  qa = (struct adm_sig_authority){.name = "qa", .keys = key_ed, .n_keys = 1};
+  stranger = (struct adm_sig_authority){.name = "stranger", .keys = key_wrong, .n_keys = 1};
+  ops = (struct adm_sig_authority){.name = "ops", .keys = key_rsa, .n_keys = 1};
   return 0;
 }
 
@@ -118,9 +118,9 @@ static void each_algorithm(void **state) {
     struct world w = {0};
     sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", key_files[algs[a]].file)));
     struct adm_cosign_key *k[] = {keys[algs[a]]};
-    struct adm_sig_authority auth = {key_files[algs[a]].file, k, 1};
+    struct adm_sig_authority auth = {.name = key_files[algs[a]].file, .keys = k, .n_keys = 1};
     struct adm_sig_rule rule = {.authorities = &auth, .n_authorities = 1, .threshold = 1};
-    struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+    struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
     struct adm_sig_result res = verify(&w, &req);
     expect(&res, ADM_SIG_VERIFIED, 1, key_files[algs[a]].file);
     assert_string_equal(res.digest, image_digest);
@@ -137,7 +137,7 @@ static void unsigned_image(void **state) {
   struct world w = {0};
   serve(&w, "app", "v1", NULL, ADM_FETCH_OK, image_digest);
   struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_UNSIGNED, 0, "not found");
   assert_string_equal(res.digest, image_digest);
@@ -153,7 +153,7 @@ static void wrong_key(void **state) {
   struct world w = {0};
   sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
   struct adm_sig_rule rule = {.authorities = &stranger, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_INVALID_SIGNATURE, 0, "no key verifies");
 }
@@ -164,7 +164,7 @@ static void replayed_signature(void **state) {
   struct world w = {0};
   sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload-other", "ecdsa-p256-other")));
   struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_DIGEST_MISMATCH, 0, other_digest);
   /* ... and it still verifies for the image it was made for. */
@@ -178,7 +178,7 @@ static void threshold_two(void **state) {
   (void)state;
   struct adm_sig_authority two[] = {release, qa};
   struct adm_sig_rule rule = {.authorities = two, .n_authorities = 2, .threshold = 2};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
 
   struct world one = {0};
   sign_in(&one, "app", image_digest, LAYERS(layer_in(&one, "app", "payload", "ecdsa-p256")));
@@ -213,7 +213,7 @@ static void threshold_two(void **state) {
 
   /* One authority holding both keys is still one authority. */
   struct adm_cosign_key *ks[] = {keys[P256], keys[ED25519]};
-  struct adm_sig_authority merged[] = {{"release", ks, 2}, stranger};
+  struct adm_sig_authority merged[] = {{.name = "release", .keys = ks, .n_keys = 2}, stranger};
   rule.authorities = merged;
   res = verify(&both, &req);
   expect(&res, ADM_SIG_BELOW_THRESHOLD, 1, "1 of 2");
@@ -227,7 +227,7 @@ static void required_authority(void **state) {
   const char *required[] = {"qa"};
   struct adm_sig_rule rule = {
       .authorities = two, .n_authorities = 2, .threshold = 1, .required = required, .n_required = 1};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_BELOW_THRESHOLD, 1, "required authority qa");
   required[0] = "release";
@@ -243,7 +243,7 @@ static void tag_resolution(void **state) {
   serve(&w, "app", "v2", NULL, ADM_FETCH_OK, other_digest);
   sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
   struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request req = {REGISTRY, "app", "multi", NULL, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", "multi", NULL, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_VERIFIED, 1, NULL);
   assert_string_equal(res.digest, image_digest);
@@ -276,7 +276,7 @@ static void signature_repository(void **state) {
   struct world w = {0};
   sign_in(&w, "team/signatures", image_digest, LAYERS(layer_in(&w, "team/signatures", "payload", "ecdsa-p256")));
   struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_UNSIGNED, 0, "registry.example.com/app:sha256-");
   rule.signature_repository = "sigs.example.com/team/signatures";
@@ -349,7 +349,7 @@ static void registry_failures(void **state) {
       w.n--; /* the payload blob layer_in just served */
     if (!(failures[i].at == AT_SIG && gone))
       sign_in(&w, "app", image_digest, &l, 1);
-    struct adm_sig_request req = {REGISTRY, "app", "v1", NULL, &rule};
+    struct adm_sig_request req = {REGISTRY, "app", "v1", NULL, &rule, NULL};
     struct adm_sig_result res = verify(&w, &req);
     if (res.outcome != failures[i].want)
       fail_msg("case %zu: %s at step %d: expected %s, got %s (%s)", i, adm_fetch_outcome_id(failures[i].fetch),
@@ -375,7 +375,7 @@ static void registry_failures(void **state) {
   const char *payload = fixture("payload.json", &len);
   serve(&w, "app", kept(sha256_of(payload, len, payload_digest)), text("payload-other.json"), ADM_FETCH_OK, NULL);
   sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_INVALID_SIGNATURE, 0, "hashes to");
   /* Not JSON at the .sig tag. */
@@ -398,7 +398,7 @@ static void partial_failure_below_threshold(void **state) {
           LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256"), layer_in(&w, "app", "payload-caseless", "ed25519")));
   struct adm_sig_authority two[] = {release, qa};
   struct adm_sig_rule rule = {.authorities = two, .n_authorities = 2, .threshold = 2};
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res = verify(&w, &req);
   expect(&res, ADM_SIG_REGISTRY_UNAVAILABLE, 1, "below the threshold");
   /* Threshold 1 is met by what was read. */
@@ -413,7 +413,7 @@ static void deadline(void **state) {
   serve(&w, "app", "v1", NULL, ADM_FETCH_OK, image_digest);
   sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
   struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request req = {REGISTRY, "app", "v1", NULL, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", "v1", NULL, &rule, NULL};
   /* Already past: no registry call at all. */
   struct adm_sig_result res = verify_ok(&w, &req, adm_verifier_now_ms() - 1);
   expect(&res, ADM_SIG_DEADLINE, 0, "deadline");
@@ -429,7 +429,7 @@ static void rules_that_cannot_apply(void **state) {
   (void)state;
   struct world w = {0};
   sign_in(&w, "app", image_digest, LAYERS(layer_in(&w, "app", "payload", "ecdsa-p256")));
-  struct adm_sig_authority nokeys = {"empty", NULL, 0};
+  struct adm_sig_authority nokeys = {.name = "empty", .keys = NULL, .n_keys = 0};
   const char *unknown[] = {"nobody"};
   struct adm_sig_rule rules[] = {
       {.authorities = &release, .n_authorities = 0, .threshold = 1},
@@ -438,7 +438,7 @@ static void rules_that_cannot_apply(void **state) {
       {.authorities = &release, .n_authorities = 1, .threshold = 1, .required = unknown, .n_required = 1},
   };
   for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-    struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rules[i]};
+    struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rules[i], NULL};
     struct adm_sig_result res;
     res.outcome = ADM_SIG_VERIFIED;
     int rc = adm_sig_verify(&w.v, &req, adm_verifier_deadline_in(5000), &res);
@@ -448,11 +448,11 @@ static void rules_that_cannot_apply(void **state) {
   assert_int_equal(w.f.manifests, 0);
   /* A reference without tag or digest, and a digest that is not sha256. */
   struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, .threshold = 1};
-  struct adm_sig_request bare = {REGISTRY, "app", NULL, NULL, &rule};
+  struct adm_sig_request bare = {REGISTRY, "app", NULL, NULL, &rule, NULL};
   struct adm_sig_result res;
   assert_int_equal(adm_sig_verify(&w.v, &bare, adm_verifier_deadline_in(5000), &res), ADM_EINVAL);
   expect(&res, ADM_SIG_INTERNAL, 0, NULL);
-  struct adm_sig_request odd = {REGISTRY, "app", NULL, "sha512:abc", &rule};
+  struct adm_sig_request odd = {REGISTRY, "app", NULL, "sha512:abc", &rule, NULL};
   res = verify(&w, &odd);
   expect(&res, ADM_SIG_INTERNAL, 0, "sha512:abc");
 }
@@ -467,6 +467,12 @@ static void outcome_ids(void **state) {
                                     "unsigned",
                                     "invalid-signature",
                                     "digest-mismatch",
+                                    "identity-mismatch",
+                                    "untrusted-chain",
+                                    "tlog-invalid",
+                                    "timestamp-invalid",
+                                    "wrong-material",
+                                    "predicate-not-satisfied",
                                     "below-threshold",
                                     "registry-unavailable",
                                     "auth-failed",
@@ -518,29 +524,7 @@ static const char *key_file_line(const char *name) {
   return kept(line);
 }
 
-/* A pod CREATE review with one container running image. */
-static void pod_review(char *body, size_t len, const char *image) {
-  snprintf(body, len,
-           "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
-           "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":"
-           "\"v1\",\"resource\":\"pods\"},\"namespace\":\"ns\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":"
-           "\"u\"},\"object\":{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
-           "\"%s\"}]}}}}",
-           image);
-}
-
-/* One pod review with image, judged by the pipeline. */
-static struct adm_pipeline_result *judge_image(struct adm_config *cfg, const char *image, struct adm_arena *a) {
-  char body[2048];
-  pod_review(body, sizeof body, image);
-  struct adm_pipeline_result *res = adm_arena_alloc(a, sizeof *res);
-  char *copy = adm_arena_strdup(a, body);
-  struct adm_pipeline_options opt;
-  adm_pipeline_options_default(&opt);
-  adm_pipeline_run(&opt, cfg, copy, strlen(copy), a, res, NULL);
-  assert_true(res->decided);
-  return res;
-}
+#define judge_image test_judge_image
 
 static void backend_keys_are_checked_as_the_policy_loads(void **state) {
   (void)state;
@@ -728,7 +712,7 @@ static void backend_decoy_every_allocation_failed(void **state) {
     for (int step = 0; step < 2; step++) {
       struct adm_arena f;
       char body[2048];
-      pod_review(body, sizeof body, step == 0 ? bare : elsewhere);
+      test_pod_review(body, sizeof body, step == 0 ? bare : elsewhere);
       struct adm_pipeline_result out;
       bool failed_here = test_run_failing_at(cfg, body, fail_at, &f, &out);
       tripped |= failed_here;

@@ -26,7 +26,7 @@
 struct slow {
   struct fake_verifier fake;
   struct adm_verifier inner;
-  atomic_uint resolves, manifests, blobs;
+  atomic_uint resolves, manifests, blobs, referrers;
   useconds_t delay_us; /* before every call */
 };
 
@@ -63,7 +63,15 @@ static enum adm_fetch_outcome slow_blob(struct adm_verifier *v, const struct adm
   return s->inner.ops->fetch_blob(&s->inner, t, deadline_ms, out, err);
 }
 
-static const struct adm_verifier_ops slow_ops = {slow_resolve, slow_manifest, slow_blob, NULL};
+static enum adm_fetch_outcome slow_referrers(struct adm_verifier *v, const struct adm_fetch_target *t,
+                                             int64_t deadline_ms, struct adm_fetched *out, enum adm_referrers_via *via,
+                                             struct adm_fetch_error *err) {
+  struct slow *s = slow_of(v);
+  s->referrers++;
+  return s->inner.ops->referrers(&s->inner, t, deadline_ms, out, via, err);
+}
+
+static const struct adm_verifier_ops slow_ops = {slow_resolve, slow_manifest, slow_blob, slow_referrers};
 
 static void slow_init(struct slow *s, struct adm_verifier *v) {
   memset(s, 0, sizeof *s);
@@ -126,7 +134,7 @@ static struct adm_sig_rule rule = {.authorities = &release, .n_authorities = 1, 
 
 static struct adm_sig_cache *cache_with(size_t max_entries) {
   key_p256[0] = keys[P256];
-  release = (struct adm_sig_authority){"release", key_p256, 1};
+  release = (struct adm_sig_authority){.name = "release", .keys = key_p256, .n_keys = 1};
   now_ms = 1000000;
   struct adm_sig_cache_options o = {.ttl_ms = 1000,
                                     .error_ttl_ms = 100,
@@ -141,7 +149,7 @@ static struct adm_sig_cache *cache_with(size_t max_entries) {
 
 static struct adm_sig_result lookup_at(struct adm_sig_cache *c, struct adm_verifier *v, const char *repo,
                                        const char *tag, const char *digest, const char *rule_id, uint64_t generation) {
-  struct adm_sig_request req = {REGISTRY, repo, tag, digest, &rule};
+  struct adm_sig_request req = {REGISTRY, repo, tag, digest, &rule, NULL};
   struct adm_sig_result res;
   int rc = adm_sig_cache_verify(c, v, &req, rule_id, generation, adm_verifier_deadline_in(5000), &res);
   if (rc != 0)
@@ -256,7 +264,7 @@ static void deadline_is_never_kept(void **state) {
   struct slow s;
   struct adm_verifier v;
   slow_init(&s, &v);
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res;
   assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 1, adm_verifier_now_ms() - 1, &res), 0);
   expect_outcome(&res, ADM_SIG_DEADLINE);
@@ -344,7 +352,7 @@ struct asker {
 static void *ask(void *arg) {
   struct asker *a = arg;
   const char *digest = a->tag ? NULL : a->digest ? a->digest : image_digest;
-  struct adm_sig_request req = {REGISTRY, a->repo ? a->repo : "app", a->tag, digest, &rule};
+  struct adm_sig_request req = {REGISTRY, a->repo ? a->repo : "app", a->tag, digest, &rule, NULL};
   pthread_barrier_wait(a->start);
   a->rc = adm_sig_cache_verify(a->c, a->v, &req, "r0", 7, a->deadline_ms, &a->res);
   return NULL;
@@ -423,7 +431,7 @@ static void waiter_deadline(void **state) {
   pthread_barrier_t start;
   struct asker first;
   start_owner(&first, c, &s, &v, &start, 400000, 10000);
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res;
   int64_t t0 = adm_verifier_now_ms();
   assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 7, adm_verifier_deadline_in(100), &res), 0);
@@ -457,7 +465,7 @@ static void waiter_outlives_owner(void **state) {
   pthread_barrier_t start;
   struct asker owner;
   start_owner(&owner, c, &s, &v, &start, 300000, 100); /* past its deadline before the answer */
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res;
   assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 7, adm_verifier_deadline_in(10000), &res), 0);
   expect_outcome(&res, ADM_SIG_VERIFIED);
@@ -563,7 +571,7 @@ static void verified_then_elsewhere(void **state) {
   expect_outcome(&res, ADM_SIG_VERIFIED);
   expect_calls(&s, 0, 1);
   /* What peek answers too. */
-  struct adm_sig_request req = {REGISTRY, "elsewhere", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "elsewhere", NULL, image_digest, &rule, NULL};
   assert_true(adm_sig_cache_peek(c, &req, "r0", 1, &res));
   expect_outcome(&res, ADM_SIG_VERIFIED);
   adm_sig_cache_free(c);
@@ -592,7 +600,7 @@ static void registry_error_and_unsigned_apart(void **state) {
   res = lookup_at(c, &v, "locked", NULL, other_digest, "r0", 1);
   expect_outcome(&res, ADM_SIG_AUTH_FAILED);
   expect_calls(&s, 0, 3);
-  struct adm_sig_request req = {REGISTRY, "fresh", NULL, other_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "fresh", NULL, other_digest, &rule, NULL};
   assert_false(adm_sig_cache_peek(c, &req, "r0", 1, &res)); /* a new location: unknown */
   /* A registry error is kept for errorTtl, then asked again. */
   now_ms += 100;
@@ -631,8 +639,8 @@ static void signature_repository_is_the_location(void **state) {
   slow_init(&s, &v);
   struct adm_sig_rule sigrepo = rule;
   sigrepo.signature_repository = REGISTRY "/signatures";
-  struct adm_sig_request a = {REGISTRY, "tenant-a/app", NULL, other_digest, &sigrepo};
-  struct adm_sig_request b = {REGISTRY, "tenant-b/app", NULL, other_digest, &sigrepo};
+  struct adm_sig_request a = {REGISTRY, "tenant-a/app", NULL, other_digest, &sigrepo, NULL};
+  struct adm_sig_request b = {REGISTRY, "tenant-b/app", NULL, other_digest, &sigrepo, NULL};
   struct adm_sig_result res;
   assert_int_equal(adm_sig_cache_verify(c, &v, &a, "r9", 1, adm_verifier_deadline_in(5000), &res), 0);
   expect_outcome(&res, ADM_SIG_UNSIGNED);
@@ -660,7 +668,7 @@ static void in_flight_elsewhere(const char *failing, enum adm_sig_outcome failin
   pthread_barrier_t start;
   struct asker owner;
   start_owner_at(&owner, c, &s, &v, &start, 300000, 10000, failing, image_digest);
-  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule};
+  struct adm_sig_request req = {REGISTRY, "app", NULL, image_digest, &rule, NULL};
   struct adm_sig_result res;
   assert_int_equal(adm_sig_cache_verify(c, &v, &req, "r0", 7, adm_verifier_deadline_in(10000), &res), 0);
   expect_outcome(&res, ADM_SIG_VERIFIED);
@@ -701,7 +709,7 @@ static void *failing_alloc(void *ctx, size_t size) {
 static void every_allocation_failed_in_turn(void **state) {
   (void)state;
   key_p256[0] = keys[P256];
-  release = (struct adm_sig_authority){"release", key_p256, 1};
+  release = (struct adm_sig_authority){.name = "release", .keys = key_p256, .n_keys = 1};
   const char *image = image_digest, *other = other_digest;
   const struct {
     const char *repo, *tag, **digest;
@@ -734,7 +742,7 @@ static void every_allocation_failed_in_turn(void **state) {
     slow_init(&s, &v);
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
       struct adm_sig_request req = {REGISTRY, steps[i].repo, steps[i].tag, steps[i].digest ? *steps[i].digest : NULL,
-                                    &rule};
+                                    &rule,    NULL};
       struct adm_sig_result res;
       rc = adm_sig_cache_verify(c, &v, &req, "r0", 1, adm_verifier_deadline_in(5000), &res);
       bool ok = (rc == 0 && res.outcome == steps[i].want) ||
