@@ -166,6 +166,9 @@ static int load_client_auth(const struct adm__serve_args *a) {
   return 0;
 }
 
+/* How long a reload that starts reading namespaces waits for their first list. */
+#define NAMESPACES_RELOAD_WAIT_MS 5000
+
 /* Where namespaces are read from, once a policy reads their labels. */
 static struct adm__namespaces_options namespaces_from;
 
@@ -174,6 +177,15 @@ static struct adm__namespaces_options namespaces_from;
  * they cannot be. */
 static int namespaces_for(const struct adm_config *cfg, struct adm_error *err) {
   return cfg->reads_namespace_labels ? adm__namespaces_start(&namespaces_from, err) : 0;
+}
+
+/* /readyz waits for the namespaces only when the policy in force reads
+ * their labels: a reload that starts reading them keeps serving meanwhile. */
+static bool namespaces_ready_for_policy(void) {
+  struct adm_config *cfg = adm_config_pin();
+  bool needed = cfg != NULL && cfg->reads_namespace_labels;
+  adm_config_unpin(cfg);
+  return !needed || adm__namespaces_ready();
 }
 
 /* Read the policy file whose stamp was `before`; publish only if the file
@@ -195,6 +207,13 @@ static void reload_config(const char *path, struct adm_file_watch *w, const stru
     adm_config_free(cfg);
     rc = -1;
   }
+  /* A reload that starts reading namespaces keeps the previous policy in
+   * force while the first list is made, so that every replica reloading
+   * at once does not go unready together; past the wait it is published
+   * anyway, and /readyz says what is missing. */
+  if (rc == 0 && cfg->reads_namespace_labels && !adm__namespaces_wait_ready(NAMESPACES_RELOAD_WAIT_MS))
+    adm_log(ADM_LOG_WARN, "namespaces not listed within %d ms; the new policy is in force and /readyz waits for them",
+            NAMESPACES_RELOAD_WAIT_MS);
   if (rc < 0) {
     char msg[1024];
     adm_error_format(&err, msg, sizeof msg);
@@ -343,7 +362,7 @@ static int serve(int argc, char **argv) {
     return 1;
   }
   a.opt.namespaces = adm__namespaces_source();
-  a.opt.also_ready = adm__namespaces_ready;
+  a.opt.also_ready = namespaces_ready_for_policy;
   a.opt.namespace_stats = adm__namespaces_stats;
   adm_config_publish(cfg);
   if (load_tls(&a) < 0 || load_client_auth(&a) < 0)

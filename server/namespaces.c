@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admitd/log.h"
 #include "admitd/verifier.h"
@@ -62,6 +63,15 @@ void adm__namespaces_stop(void) {
 bool adm__namespaces_ready(void) {
   struct reader *r = atomic_load(&current);
   return r == NULL || adm_kube_ns_synced(r->watcher);
+}
+
+bool adm__namespaces_wait_ready(long ms) {
+  int64_t until = adm_verifier_now_ms() + ms;
+  while (!adm__namespaces_ready() && adm_verifier_now_ms() < until) {
+    struct timespec t = {0, 20 * 1000 * 1000};
+    nanosleep(&t, NULL);
+  }
+  return adm__namespaces_ready();
 }
 
 bool adm__namespaces_stats(struct adm_kube_ns_stats *out) {

@@ -29,6 +29,8 @@ void adm__namespaces_stop(void);
 const struct adm_ns_source *adm__namespaces_source(void);
 /* For /readyz: true when not started, or once the first list completed. */
 bool adm__namespaces_ready(void);
+/* Wait up to ms for the first list to complete; whether it did. */
+bool adm__namespaces_wait_ready(long ms);
 /* The watcher's counters; false when not started. */
 bool adm__namespaces_stats(struct adm_kube_ns_stats *out);
 

@@ -203,4 +203,29 @@ metrics=$(curl -sS --cacert "$CA" "https://localhost:$PORT/metrics")
 expect_contains "metrics: synced" "admitd_namespaces_synced 1" "$metrics"
 expect_eq "metrics: namespaces are held" 1 "$(grep -cE '^admitd_namespaces [1-9][0-9]*$' <<<"$metrics")"
 stop_server
+
+# A reload that starts reading namespaces: the new policy applies once they
+# are listed, and /readyz stays 200 throughout.
+cat >"$WORK/plain.yaml" <<'YAML'
+apiVersion: admitd.io/v1alpha1
+kind: Policy
+podSecurity:
+  defaults: {enforce: privileged, audit: privileged, warn: privileged}
+YAML
+cp "$WORK/plain.yaml" "$WORK/live.yaml"
+start_server --config "$WORK/live.yaml" --kubeconfig "$WORK/kubeconfig" --tls-cert "$WORK/certs/tls.crt" \
+  --tls-key "$WORK/certs/tls.key"
+ctl "ns?name=payments&labels=pod-security.kubernetes.io/enforce=restricted"
+expect_eq "before the reload: labels are not read" true "$(allowed payments "$PLAIN")"
+cp "$WORK/policy.yaml" "$WORK/live.yaml"
+kill -HUP "$SERVER_PID"
+unready=0
+for _ in $(seq 1 40); do
+  code=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "https://localhost:$PORT/readyz")
+  [ "$code" = 200 ] || unready=$((unready + 1))
+  sleep 0.025
+done
+expect_eq "reload: /readyz stayed 200" 0 "$unready"
+eventually "reload: the labels apply" false allowed payments "$PLAIN"
+stop_server
 finish
