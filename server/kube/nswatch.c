@@ -406,6 +406,14 @@ static int list_all(struct adm_kube_ns_watcher *w) {
     if (strlen(page.cont) >= sizeof cont || strlen(page.rv) >= sizeof rv) {
       locked_error(w, true, "list namespaces", "continue token or resourceVersion too long");
       rc = -1;
+    } else if (more && (count == 0 || strcmp(page.cont, cont) == 0)) {
+      /* An unfiltered list fills every page but the last, and each token
+       * names where the next page starts: a page that brings nothing, or
+       * hands back the token it was asked with, would be asked for again
+       * without end. */
+      locked_error(w, false, "list namespaces",
+                   "a page that does not advance the list (no items, or the same continue token)");
+      rc = -1;
     }
     snprintf(cont, sizeof cont, "%s", page.cont);
     json_decref(root);

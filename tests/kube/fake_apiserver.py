@@ -25,7 +25,9 @@ script it:
   POST /fault?next=F               one fault, once: continue-410 (the next page asked with a
                                    continue token answers 410 Expired), garbage-list (the next
                                    namespace list page is not JSON), garbage-event (open watches
-                                   send a line that is not JSON)
+                                   send a line that is not JSON); stuck-list (every namespace
+                                   list page, until reset: no items and the same continue
+                                   token) and stuck-list-one (the same, with one item)
   GET  /stats                      counters and what the last requests carried (JSON)
 Both ports are written to files once listening; the test stops it by PID.
 """
@@ -190,6 +192,12 @@ class Api(Handler):
             garbage = st.fault == "garbage-list"
             if garbage:
                 st.fault = ""
+            if st.fault.startswith("stuck-list"):
+                # Not once: every page is the same, empty or not, with the same token.
+                items = [] if st.fault == "stuck-list" else body.get("items", [])[:1]
+                token = base64.b64encode(json.dumps({"start": 0, "rv": st.rv}).encode()).decode()
+                body = {"kind": "NamespaceList", "apiVersion": "v1", "items": items,
+                        "metadata": {"resourceVersion": str(st.rv), "continue": token}}
         if garbage:
             return self.reply(200, b"{\"kind\": \"NamespaceList\", \"items\": [")
         self.send_json(code, body)

@@ -641,6 +641,27 @@ static void test_faults_in_answers(void **state) {
   stop(f);
 }
 
+/* A list whose pages never end (no items, or the token it was asked with
+ * handed back): an error with a backoff, never a list asked for forever. */
+static void test_a_list_that_does_not_advance_is_an_error(void **state) {
+  (void)state;
+  static const char *const faults[] = {"stuck-list", "stuck-list-one"};
+  for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+    ctl("/reset");
+    ctl("/ns?name=n0&labels=");
+    ctl("/fault?next=%s", faults[i]);
+    struct fixture *f = start_with(&fast, config_with(NULL));
+    WAIT_STAT(f, errors, 2, 3000);
+    assert_non_null(strstr(stats(f).last_error, "list namespaces: a page that does not advance the list"));
+    assert_false(adm_kube_ns_synced(f->w));
+    /* Two errors, each a page or two, a backoff between them. */
+    assert_true(server_count("list_pages") < 20);
+    ctl("/reset");
+    wait_synced(f);
+    stop(f);
+  }
+}
+
 static void test_unreachable_server(void **state) {
   (void)state;
   /* A port that was listening and is closed now refuses. */
@@ -820,6 +841,7 @@ int main(void) {
       cmocka_unit_test_setup(test_bounds_are_error_states, setup_reset),
       cmocka_unit_test_setup(test_readers_never_see_a_torn_map, setup_reset),
       cmocka_unit_test_setup(test_faults_in_answers, setup_reset),
+      cmocka_unit_test_setup(test_a_list_that_does_not_advance_is_an_error, setup_reset),
       cmocka_unit_test_setup(test_unreachable_server, setup_reset),
       cmocka_unit_test_setup(test_stop_is_bounded_on_a_silent_server, setup_reset),
       cmocka_unit_test_setup(test_client_certificate_data, setup_reset),
