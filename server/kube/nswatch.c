@@ -562,6 +562,15 @@ static void flush(struct watch *wt) {
   pthread_mutex_unlock(&wt->w->write_lock);
 }
 
+/* Whether the line holds only whitespace: read within its n bytes, for the
+ * buffer holds no NUL (and may be exactly full). */
+static bool blank(const char *line, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+      return false;
+  return true;
+}
+
 /* The stream's bytes: whole lines are events; what each chunk completes
  * is published before the next chunk is read. */
 static bool on_stream(void *ctx, const char *data, size_t n) {
@@ -598,7 +607,7 @@ static bool on_stream(void *ctx, const char *data, size_t n) {
     n -= take + 1;
     size_t len = wt->len;
     wt->len = 0;
-    if (strspn(wt->line, " \t\r") < len && !apply_line(wt, wt->line, len))
+    if (!blank(wt->line, len) && !apply_line(wt, wt->line, len))
       return false;
   }
   flush(wt);

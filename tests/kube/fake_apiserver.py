@@ -25,7 +25,8 @@ script it:
   POST /fault?next=F               one fault, once: continue-410 (the next page asked with a
                                    continue token answers 410 Expired), garbage-list (the next
                                    namespace list page is not JSON), garbage-event (open watches
-                                   send a line that is not JSON); stuck-list (every namespace
+                                   send a line that is not JSON), blank-event (open watches
+                                   send a line of 4096 spaces); stuck-list (every namespace
                                    list page, until reset: no items and the same continue
                                    token) and stuck-list-one (the same, with one item)
   GET  /stats                      counters and what the last requests carried (JSON)
@@ -273,14 +274,15 @@ class Api(Handler):
             while True:
                 with st.lock:
                     st.lock.wait_for(lambda: st.drop_gen != drop_gen or st.expire_gen != expire_gen
-                                     or st.fault == "garbage-event"
+                                     or st.fault in ("garbage-event", "blank-event")
                                      or (not st.stall and (len(st.bookmarks) > nbook
                                                            or (st.history and st.history[-1][0] > sent)))
                                      or time.monotonic() >= deadline, timeout=0.2)
                     if st.drop_gen != drop_gen:
                         return self.cut()
                     garbage = st.fault == "garbage-event"
-                    if garbage:
+                    blank = st.fault == "blank-event"
+                    if garbage or blank:
                         st.fault = ""
                     if st.expire_gen != expire_gen:
                         msg = "too old resource version: %d (%d)" % (sent, st.floor)
@@ -293,6 +295,10 @@ class Api(Handler):
                         nbook = len(st.bookmarks)
                 if garbage:
                     data = b'{"type": "MODIFIED", "object": \n'
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                if blank:
+                    data = b" " * 4096 + b"\n"
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                     self.wfile.flush()
                 if expired:

@@ -641,6 +641,20 @@ static void test_faults_in_answers(void **state) {
   stop(f);
 }
 
+/* A blank line in a watch (whitespace the length of the line buffer) is
+ * skipped, read within its bytes: no error, the next event applies. */
+static void test_a_blank_watch_line_is_skipped(void **state) {
+  (void)state;
+  ctl("/ns?name=app&labels=tier=one");
+  struct fixture *f = start_watching(&fast);
+  ctl("/fault?next=blank-event");
+  ctl("/ns?name=app&labels=tier=two");
+  assert_true(wait_label(f, "app", "tier", "two", 3000) >= 0);
+  assert_int_equal(stats(f).errors, 0);
+  assert_int_equal(stats(f).relists, 0);
+  stop(f);
+}
+
 /* A list whose pages never end (no items, or the token it was asked with
  * handed back): an error with a backoff, never a list asked for forever. */
 static void test_a_list_that_does_not_advance_is_an_error(void **state) {
@@ -841,6 +855,7 @@ int main(void) {
       cmocka_unit_test_setup(test_bounds_are_error_states, setup_reset),
       cmocka_unit_test_setup(test_readers_never_see_a_torn_map, setup_reset),
       cmocka_unit_test_setup(test_faults_in_answers, setup_reset),
+      cmocka_unit_test_setup(test_a_blank_watch_line_is_skipped, setup_reset),
       cmocka_unit_test_setup(test_a_list_that_does_not_advance_is_an_error, setup_reset),
       cmocka_unit_test_setup(test_unreachable_server, setup_reset),
       cmocka_unit_test_setup(test_stop_is_bounded_on_a_silent_server, setup_reset),
