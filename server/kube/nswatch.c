@@ -35,6 +35,7 @@
 #include "kube_internal.h"
 
 #define NS_PATH "/api/v1/namespaces"
+#define BRIEF_WATCH_MS 1000 /* a watch that ends sooner, again and again, backs off */
 
 struct snapshot {
   size_t n;
@@ -673,7 +674,7 @@ static enum watch_end watch_once(struct adm_kube_ns_watcher *w) {
 static void *run(void *arg) {
   struct adm_kube_ns_watcher *w = arg;
   bool need_list = true;
-  unsigned failures = 0;
+  unsigned failures = 0, brief = 0;
   while (!atomic_load(&w->stop)) {
     if (need_list) {
       if (list_all(w) < 0) {
@@ -684,7 +685,18 @@ static void *run(void *arg) {
       need_list = false;
       failures = 0;
     }
-    switch (watch_once(w)) {
+    int64_t began = adm_verifier_now_ms();
+    enum watch_end end = watch_once(w);
+    /* A watch that ends, cleanly or with 410, within a second of its start
+     * and again and again would be a busy loop of watches or lists: such
+     * ends wait as failures do, until a watch lasts. */
+    if (end == END_CLEAN || end == END_GONE) {
+      if (adm_verifier_now_ms() - began >= BRIEF_WATCH_MS)
+        brief = 0;
+      else if (!sleep_ms(w, backoff_ms(w, ++brief)))
+        break;
+    }
+    switch (end) {
     case END_CLEAN:
       failures = 0;
       break;

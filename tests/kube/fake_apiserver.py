@@ -28,7 +28,9 @@ script it:
                                    send a line that is not JSON), blank-event (open watches
                                    send a line of 4096 spaces); stuck-list (every namespace
                                    list page, until reset: no items and the same continue
-                                   token) and stuck-list-one (the same, with one item)
+                                   token) and stuck-list-one (the same, with one item);
+                                   gone-watch (every watch, until reset, answers 410) and
+                                   brief-watch (every watch sends a BOOKMARK and ends)
   GET  /stats                      counters and what the last requests carried (JSON)
 Both ports are written to files once listening; the test stops it by PID.
 """
@@ -251,7 +253,8 @@ class Api(Handler):
             st.stats["watches"] += 1
             st.stats["last_watch_rv"] = q.get("resourceVersion", "")
             too_old = rv < st.floor
-            http_gone = too_old and st.expire_mode == "http"
+            http_gone = (too_old and st.expire_mode == "http") or st.fault == "gone-watch"
+            brief = st.fault == "brief-watch"
         if http_gone:
             return self.send_json(410, status(410, "Expired", "too old resource version: %d (%d)" % (rv, st.floor)))
         self.send_response(200)
@@ -259,6 +262,11 @@ class Api(Handler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self.wfile.flush()
+        if brief:
+            self.chunk({"type": "BOOKMARK", "object": {"kind": "Namespace", "apiVersion": "v1",
+                                                       "metadata": {"resourceVersion": str(rv)}}})
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if too_old:
             self.chunk({"type": "ERROR", "object": status(410, "Expired", "too old resource version: %d (%d)"
                                                           % (rv, st.floor))})
