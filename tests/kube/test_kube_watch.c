@@ -641,6 +641,15 @@ static void test_faults_in_answers(void **state) {
   stop(f);
 }
 
+/* A fresh fake server holding one namespace "app", with a fault that lasts
+ * until the next reset, and a watcher started on it. */
+static struct fixture *start_with_fault(const struct adm_kube_ns_options *o, const char *fault) {
+  ctl("/reset");
+  ctl("/ns?name=app&labels=tier=one");
+  ctl("/fault?next=%s", fault);
+  return start_with(o, config_with(NULL));
+}
+
 /* Watches that end at once, again and again (410 each time, or a clean
  * end right after a bookmark), back off as failures do: never a busy loop
  * of lists or watches. */
@@ -655,10 +664,7 @@ static void test_watches_that_end_at_once_back_off(void **state) {
   };
   static const char *const faults[] = {"gone-watch", "brief-watch"};
   for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
-    ctl("/reset");
-    ctl("/ns?name=app&labels=tier=one");
-    ctl("/fault?next=%s", faults[i]);
-    struct fixture *f = start_with(&slow, config_with(NULL));
+    struct fixture *f = start_with_fault(&slow, faults[i]);
     wait_synced(f);
     sleep_ms(3000);
     /* Waits of 100-200, 200-400, 400-800, then 500-1000 ms: at most 8
@@ -692,10 +698,7 @@ static void test_a_list_that_does_not_advance_is_an_error(void **state) {
   (void)state;
   static const char *const faults[] = {"stuck-list", "stuck-list-one"};
   for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
-    ctl("/reset");
-    ctl("/ns?name=n0&labels=");
-    ctl("/fault?next=%s", faults[i]);
-    struct fixture *f = start_with(&fast, config_with(NULL));
+    struct fixture *f = start_with_fault(&fast, faults[i]);
     WAIT_STAT(f, errors, 2, 3000);
     assert_non_null(strstr(stats(f).last_error, "list namespaces: a page that does not advance the list"));
     assert_false(adm_kube_ns_synced(f->w));
