@@ -273,13 +273,31 @@ const char *adm__ns_exempt_warning(const char *name, const struct adm_mode_level
 }
 
 struct adm__pod_warning {
-  const char *reason, *first_pod;
-  size_t count;
+  const char *reason;
+  char *first_pod; /* the smallest name so far, in first_cap bytes */
+  size_t first_cap, count;
 };
 
 void adm__ns_pods_init(struct adm__ns_pods *p, const struct adm_config *cfg, struct adm_level_version enforce,
                        int64_t deadline_ms, struct adm_arena *a) {
   *p = (struct adm__ns_pods){.cfg = cfg, .enforce = enforce, .deadline_ms = deadline_ms, .a = a};
+}
+
+/* name into w's room, grown by doubling: pods come in any order, and a
+ * copy for each smaller name would grow with the list. False when the
+ * arena has failed (w keeps the name it had). */
+static bool keep_name(struct adm__ns_pods *p, struct adm__pod_warning *w, const char *name) {
+  size_t n = strlen(name) + 1;
+  if (n > w->first_cap) {
+    size_t cap = n > 2 * w->first_cap ? n : 2 * w->first_cap;
+    char *room = adm_arena_alloc(p->a, cap);
+    if (room == NULL)
+      return false;
+    w->first_pod = room;
+    w->first_cap = cap;
+  }
+  memcpy(w->first_pod, name, n);
+  return true;
 }
 
 /* Its reasons, "privileged, host namespaces", as upstream's ForbiddenReason. */
@@ -290,15 +308,17 @@ static void note_pod(struct adm__ns_pods *p, const char *name, const char *reaso
   if (w < p->n_found) {
     p->found[w].count++;
     if (strcmp(name, p->found[w].first_pod) < 0)
-      p->found[w].first_pod = adm_arena_strdup(p->a, name);
+      keep_name(p, &p->found[w], name); /* on failure the answer is an error */
     return;
   }
   struct adm__pod_warning *grown = adm_arena_grow(p->a, p->found, p->n_found, &p->cap_found, sizeof *grown, 8);
-  const char *r = adm_arena_strdup(p->a, reason), *n = adm_arena_strdup(p->a, name);
-  if (grown == NULL || r == NULL || n == NULL)
+  const char *r = adm_arena_strdup(p->a, reason);
+  if (grown == NULL || r == NULL)
     return; /* the arena has failed: the answer is an error */
   p->found = grown;
-  p->found[p->n_found++] = (struct adm__pod_warning){r, n, 1};
+  struct adm__pod_warning fresh = {.reason = r, .count = 1};
+  if (keep_name(p, &fresh, name))
+    p->found[p->n_found++] = fresh;
 }
 
 int adm__ns_pods_add(struct adm__ns_pods *p, const json_t *obj) {

@@ -82,7 +82,9 @@ static int check_token(const char *t, size_t n, const char *where, struct adm_er
 static int read_token_file(const char *path, char **out, struct adm_error *err) {
   char *buf = NULL;
   size_t len = 0;
-  int rc = adm_read_file(path, ADM__KUBE_TOKEN_MAX, &buf, &len, err);
+  /* A regular file only: a FIFO put in its place would hold this read, and
+   * with it the lock every request's GET takes, until someone wrote. */
+  int rc = adm_read_regular_file(path, ADM__KUBE_TOKEN_MAX, &buf, &len, err);
   if (rc < 0)
     return rc;
   while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))

@@ -35,6 +35,7 @@
 #include "kube_internal.h"
 
 #define NS_PATH "/api/v1/namespaces"
+#define BRIEF_WATCH_MS 1000 /* a watch that ends sooner, again and again, backs off */
 
 struct snapshot {
   size_t n;
@@ -406,6 +407,14 @@ static int list_all(struct adm_kube_ns_watcher *w) {
     if (strlen(page.cont) >= sizeof cont || strlen(page.rv) >= sizeof rv) {
       locked_error(w, true, "list namespaces", "continue token or resourceVersion too long");
       rc = -1;
+    } else if (more && (count == 0 || strcmp(page.cont, cont) == 0)) {
+      /* An unfiltered list fills every page but the last, and each token
+       * names where the next page starts: a page that brings nothing, or
+       * hands back the token it was asked with, would be asked for again
+       * without end. */
+      locked_error(w, false, "list namespaces",
+                   "a page that does not advance the list (no items, or the same continue token)");
+      rc = -1;
     }
     snprintf(cont, sizeof cont, "%s", page.cont);
     json_decref(root);
@@ -554,6 +563,15 @@ static void flush(struct watch *wt) {
   pthread_mutex_unlock(&wt->w->write_lock);
 }
 
+/* Whether the line holds only whitespace: read within its n bytes, for the
+ * buffer holds no NUL (and may be exactly full). */
+static bool blank(const char *line, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+      return false;
+  return true;
+}
+
 /* The stream's bytes: whole lines are events; what each chunk completes
  * is published before the next chunk is read. */
 static bool on_stream(void *ctx, const char *data, size_t n) {
@@ -590,7 +608,7 @@ static bool on_stream(void *ctx, const char *data, size_t n) {
     n -= take + 1;
     size_t len = wt->len;
     wt->len = 0;
-    if (strspn(wt->line, " \t\r") < len && !apply_line(wt, wt->line, len))
+    if (!blank(wt->line, len) && !apply_line(wt, wt->line, len))
       return false;
   }
   flush(wt);
@@ -656,7 +674,7 @@ static enum watch_end watch_once(struct adm_kube_ns_watcher *w) {
 static void *run(void *arg) {
   struct adm_kube_ns_watcher *w = arg;
   bool need_list = true;
-  unsigned failures = 0;
+  unsigned failures = 0, brief = 0;
   while (!atomic_load(&w->stop)) {
     if (need_list) {
       if (list_all(w) < 0) {
@@ -667,7 +685,18 @@ static void *run(void *arg) {
       need_list = false;
       failures = 0;
     }
-    switch (watch_once(w)) {
+    int64_t began = adm_verifier_now_ms();
+    enum watch_end end = watch_once(w);
+    /* A watch that ends, cleanly or with 410, within a second of its start
+     * and again and again would be a busy loop of watches or lists: such
+     * ends wait as failures do, until a watch lasts. */
+    if (end == END_CLEAN || end == END_GONE) {
+      if (adm_verifier_now_ms() - began >= BRIEF_WATCH_MS)
+        brief = 0;
+      else if (!sleep_ms(w, backoff_ms(w, ++brief)))
+        break;
+    }
+    switch (end) {
     case END_CLEAN:
       failures = 0;
       break;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admitd/jsonw.h"
 #include "sigstore_internal.h"
 
 void adm__path_key(struct adm__path *out, const struct adm__path *parent, const char *key) {
@@ -281,6 +282,12 @@ bool adm__range_contains(const struct adm__range *r, int64_t t) {
 json_t *adm__pj_load(const char *text, size_t len, size_t max, struct adm_error *err) {
   if (len > max) {
     adm_fail(err, ADM_ETOOBIG, "$", "%zu bytes, at most %zu", len, max);
+    return NULL;
+  }
+  /* A dense megabyte ("[[],[],...]") is a tree of some 60 MB outside any
+   * budget: counted before it is built. */
+  if (adm_json_values_exceed(text, len, ADM__PJ_MAX_VALUES)) {
+    adm_fail(err, ADM_ETOOBIG, "$", "more than %d JSON values", ADM__PJ_MAX_VALUES);
     return NULL;
   }
   json_error_t je;

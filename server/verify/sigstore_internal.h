@@ -63,7 +63,11 @@ int adm__b64(struct adm_arena *a, const char *s, size_t len, struct adm__bytes *
 bool adm__range_contains(const struct adm__range *r, int64_t t);
 /* Whether hex is the 64 lower-case hex digits of sha256. */
 bool adm__hex_is(const char *hex, const unsigned char sha256[32]);
-/* Parse JSON text with the bundle's bounds (size, duplicates refused). */
+/* JSON values of one document (a bundle, a statement, a log entry's body,
+ * a trusted root): a real one holds hundreds, a provenance predicate some
+ * thousands. */
+#define ADM__PJ_MAX_VALUES 65536
+/* Parse JSON text with the bundle's bounds (size, values, duplicates refused). */
 json_t *adm__pj_load(const char *text, size_t len, size_t max, struct adm_error *err);
 
 /* --- der.c: DER walking (libtasn1 for tags and lengths) ------------------ */

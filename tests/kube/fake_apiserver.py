@@ -25,7 +25,12 @@ script it:
   POST /fault?next=F               one fault, once: continue-410 (the next page asked with a
                                    continue token answers 410 Expired), garbage-list (the next
                                    namespace list page is not JSON), garbage-event (open watches
-                                   send a line that is not JSON)
+                                   send a line that is not JSON), blank-event (open watches
+                                   send a line of 4096 spaces); stuck-list (every namespace
+                                   list page, until reset: no items and the same continue
+                                   token) and stuck-list-one (the same, with one item);
+                                   gone-watch (every watch, until reset, answers 410) and
+                                   brief-watch (every watch sends a BOOKMARK and ends)
   GET  /stats                      counters and what the last requests carried (JSON)
 Both ports are written to files once listening; the test stops it by PID.
 """
@@ -190,6 +195,12 @@ class Api(Handler):
             garbage = st.fault == "garbage-list"
             if garbage:
                 st.fault = ""
+            if st.fault.startswith("stuck-list"):
+                # Not once: every page is the same, empty or not, with the same token.
+                items = [] if st.fault == "stuck-list" else body.get("items", [])[:1]
+                token = base64.b64encode(json.dumps({"start": 0, "rv": st.rv}).encode()).decode()
+                body = {"kind": "NamespaceList", "apiVersion": "v1", "items": items,
+                        "metadata": {"resourceVersion": str(st.rv), "continue": token}}
         if garbage:
             return self.reply(200, b"{\"kind\": \"NamespaceList\", \"items\": [")
         self.send_json(code, body)
@@ -242,7 +253,8 @@ class Api(Handler):
             st.stats["watches"] += 1
             st.stats["last_watch_rv"] = q.get("resourceVersion", "")
             too_old = rv < st.floor
-            http_gone = too_old and st.expire_mode == "http"
+            http_gone = (too_old and st.expire_mode == "http") or st.fault == "gone-watch"
+            brief = st.fault == "brief-watch"
         if http_gone:
             return self.send_json(410, status(410, "Expired", "too old resource version: %d (%d)" % (rv, st.floor)))
         self.send_response(200)
@@ -250,6 +262,11 @@ class Api(Handler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self.wfile.flush()
+        if brief:
+            self.chunk({"type": "BOOKMARK", "object": {"kind": "Namespace", "apiVersion": "v1",
+                                                       "metadata": {"resourceVersion": str(rv)}}})
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if too_old:
             self.chunk({"type": "ERROR", "object": status(410, "Expired", "too old resource version: %d (%d)"
                                                           % (rv, st.floor))})
@@ -265,14 +282,15 @@ class Api(Handler):
             while True:
                 with st.lock:
                     st.lock.wait_for(lambda: st.drop_gen != drop_gen or st.expire_gen != expire_gen
-                                     or st.fault == "garbage-event"
+                                     or st.fault in ("garbage-event", "blank-event")
                                      or (not st.stall and (len(st.bookmarks) > nbook
                                                            or (st.history and st.history[-1][0] > sent)))
                                      or time.monotonic() >= deadline, timeout=0.2)
                     if st.drop_gen != drop_gen:
                         return self.cut()
                     garbage = st.fault == "garbage-event"
-                    if garbage:
+                    blank = st.fault == "blank-event"
+                    if garbage or blank:
                         st.fault = ""
                     if st.expire_gen != expire_gen:
                         msg = "too old resource version: %d (%d)" % (sent, st.floor)
@@ -285,6 +303,10 @@ class Api(Handler):
                         nbook = len(st.bookmarks)
                 if garbage:
                     data = b'{"type": "MODIFIED", "object": \n'
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                if blank:
+                    data = b" " * 4096 + b"\n"
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                     self.wfile.flush()
                 if expired:

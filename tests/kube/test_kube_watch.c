@@ -641,6 +641,75 @@ static void test_faults_in_answers(void **state) {
   stop(f);
 }
 
+/* A fresh fake server holding one namespace "app", with a fault that lasts
+ * until the next reset, and a watcher started on it. */
+static struct fixture *start_with_fault(const struct adm_kube_ns_options *o, const char *fault) {
+  ctl("/reset");
+  ctl("/ns?name=app&labels=tier=one");
+  ctl("/fault?next=%s", fault);
+  return start_with(o, config_with(NULL));
+}
+
+/* Watches that end at once, again and again (410 each time, or a clean
+ * end right after a bookmark), back off as failures do: never a busy loop
+ * of lists or watches. */
+static void test_watches_that_end_at_once_back_off(void **state) {
+  (void)state;
+  static const struct adm_kube_ns_options slow = {
+      .watch_timeout_s = 30,
+      .connect_timeout_ms = 2000,
+      .request_timeout_ms = 5000,
+      .backoff_initial_ms = 200,
+      .backoff_max_ms = 1000,
+  };
+  static const char *const faults[] = {"gone-watch", "brief-watch"};
+  for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+    struct fixture *f = start_with_fault(&slow, faults[i]);
+    wait_synced(f);
+    sleep_ms(3000);
+    /* Waits of 100-200, 200-400, 400-800, then 500-1000 ms: at most 8
+     * watches in 3 s; without them it is dozens. */
+    long watches = server_count("watches");
+    assert_true(watches >= 2);
+    if (watches > 9)
+      fail_msg("%s: %ld watches in 3 s", faults[i], watches);
+    assert_int_equal(wait_result(f, "app", ADM_KUBE_NS_FOUND, 1000), ADM_KUBE_NS_FOUND);
+    stop(f);
+  }
+}
+
+/* A blank line in a watch (whitespace the length of the line buffer) is
+ * skipped, read within its bytes: no error, the next event applies. */
+static void test_a_blank_watch_line_is_skipped(void **state) {
+  (void)state;
+  ctl("/ns?name=app&labels=tier=one");
+  struct fixture *f = start_watching(&fast);
+  ctl("/fault?next=blank-event");
+  ctl("/ns?name=app&labels=tier=two");
+  assert_true(wait_label(f, "app", "tier", "two", 3000) >= 0);
+  assert_int_equal(stats(f).errors, 0);
+  assert_int_equal(stats(f).relists, 0);
+  stop(f);
+}
+
+/* A list whose pages never end (no items, or the token it was asked with
+ * handed back): an error with a backoff, never a list asked for forever. */
+static void test_a_list_that_does_not_advance_is_an_error(void **state) {
+  (void)state;
+  static const char *const faults[] = {"stuck-list", "stuck-list-one"};
+  for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+    struct fixture *f = start_with_fault(&fast, faults[i]);
+    WAIT_STAT(f, errors, 2, 3000);
+    assert_non_null(strstr(stats(f).last_error, "list namespaces: a page that does not advance the list"));
+    assert_false(adm_kube_ns_synced(f->w));
+    /* Two errors, each a page or two, a backoff between them. */
+    assert_true(server_count("list_pages") < 20);
+    ctl("/reset");
+    wait_synced(f);
+    stop(f);
+  }
+}
+
 static void test_unreachable_server(void **state) {
   (void)state;
   /* A port that was listening and is closed now refuses. */
@@ -820,6 +889,9 @@ int main(void) {
       cmocka_unit_test_setup(test_bounds_are_error_states, setup_reset),
       cmocka_unit_test_setup(test_readers_never_see_a_torn_map, setup_reset),
       cmocka_unit_test_setup(test_faults_in_answers, setup_reset),
+      cmocka_unit_test_setup(test_a_blank_watch_line_is_skipped, setup_reset),
+      cmocka_unit_test_setup(test_watches_that_end_at_once_back_off, setup_reset),
+      cmocka_unit_test_setup(test_a_list_that_does_not_advance_is_an_error, setup_reset),
       cmocka_unit_test_setup(test_unreachable_server, setup_reset),
       cmocka_unit_test_setup(test_stop_is_bounded_on_a_silent_server, setup_reset),
       cmocka_unit_test_setup(test_client_certificate_data, setup_reset),

@@ -869,6 +869,40 @@ static void namespace_update_warns_about_existing_pods(void **state) {
   adm_config_free(cfg);
 }
 
+/* Pods listed in any order, each name smaller than the last: the first
+ * name of a set of reasons is kept in a bounded room, so 3000 of them fit
+ * a small request's arena, and the answer names the smallest. */
+static void namespace_pods_in_reverse_order_fit_the_arena(void **state) {
+  struct adm_config *cfg = parse(LABELS_POLICY);
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  decide_namespace_request(state, cfg, "UPDATE",
+                           ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"baseline\"}"),
+                           ns_object("team", "{}"), &plan, &d);
+  assert_true(plan.ns_pods_pending);
+  struct adm_arena a;
+  adm_arena_init(&a, 16384, 256u << 10); /* a namespace update's arena is about this */
+  struct adm_ns_pods *p = adm_decide_ns_pods_begin(cfg, &plan, adm_verifier_deadline_in(10000), &a);
+  assert_non_null(p);
+  char name[256];
+  for (int i = 2999; i >= 0; i--) {
+    snprintf(name, sizeof name, "p%04d-%0200d", i, 0);
+    json_t *pod = json_pack("{s:{s:s},s:{s:[{s:s,s:s,s:{s:b}}]}}", "metadata", "name", name, "spec", "containers",
+                            "name", "a", "image", "i", "securityContext", "privileged", 1);
+    assert_non_null(pod);
+    assert_int_equal(adm_ns_pods_add(p, pod), 0);
+    json_decref(pod);
+  }
+  d = (struct adm_decision){.allowed = true};
+  adm_decide_ns_pods_end(p, 0, NULL, &d);
+  assert_int_equal(adm_arena_failure(&a), ADM_ARENA_OK);
+  assert_int_equal(d.n_warnings, 2);
+  snprintf(name, sizeof name, "p0000-%0200d (and 2999 other pods): privileged", 0);
+  assert_string_equal(d.warnings[1], name);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+}
+
 /* An exempt namespace whose labels set a policy is told they are ignored. */
 static void exempt_namespace_is_told_its_labels_are_ignored(void **state) {
   struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
@@ -914,6 +948,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(namespace_labels_flag_parses, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(namespace_with_invalid_labels_is_refused, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(namespace_update_warns_about_existing_pods, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(namespace_pods_in_reverse_order_fit_the_arena, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(exempt_namespace_is_told_its_labels_are_ignored, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -261,7 +261,17 @@ static void test_token_file_is_followed(void **state) {
   assert_int_equal(adm__kube_auth_header(c, true, &hdr, &e), 0);
   assert_string_equal(hdr, "Authorization: Bearer third");
   free(hdr);
+  /* Swapped for a FIFO with no writer: refused at once, not waited on
+   * (with the lock held, every request would wait). SIGALRM ends a wait. */
+  unlink(path_of("token"));
+  assert_int_equal(mkfifo(path_of("token"), 0600), 0);
+  alarm(10);
+  assert_int_equal(adm__kube_auth_header(c, false, &hdr, &e), ADM_EINVAL);
+  alarm(0);
+  assert_null(hdr);
+  assert_non_null(strstr(e.message, "a FIFO"));
   adm_kube_config_free(c);
+  unlink(path_of("token"));
 }
 
 static void test_in_cluster_settings(void **state) {

@@ -178,6 +178,26 @@ static void loading(void **state) {
   assert_int_equal(err.code, ADM_EPARSE);
   assert_null(adm__pj_load("{\"a\":", 5, 100, &err));
   assert_int_equal(err.code, ADM_EPARSE);
+  /* A megabyte of small values would be a tree of ~60 MB: refused unbuilt.
+   * {"a":[0,...]} counts its two brackets and one more than its commas. */
+  size_t n = ADM__PJ_MAX_VALUES - 1, len = 0;
+  char *dense = malloc(2 * n + 16);
+  assert_non_null(dense);
+  len += (size_t)snprintf(dense, 8, "{\"a\":[");
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(dense + len, 3, "%s0", i ? "," : "");
+  len += (size_t)snprintf(dense + len, 3, "]}");
+  err = (struct adm_error){0};
+  assert_null(adm__pj_load(dense, len, len, &err));
+  assert_int_equal(err.code, ADM_ETOOBIG);
+  assert_non_null(strstr(err.message, "JSON values"));
+  /* One value fewer is read. */
+  memcpy(dense + len - 4, "]}", 2);
+  len -= 2;
+  j = adm__pj_load(dense, len, len, &err);
+  assert_non_null(j);
+  json_decref(j);
+  free(dense);
 }
 
 static void digits_and_hex(void **state) {
