@@ -75,7 +75,7 @@ struct adm_kube_ns_options {
   size_t max_label_bytes;  /* key + value of one label; 0: 512 (Kubernetes allows 317 + 63) */
   size_t max_event_bytes;  /* one watch event, one GET; 0: 1 MiB */
   size_t max_page_bytes;   /* one list page; 0: 16 MiB */
-  size_t page_size;        /* limit= of a list page; 0: 500 */
+  size_t page_size;        /* limit= of a list page; 0: 100 */
   long watch_timeout_s;    /* timeoutSeconds= of a watch; 0: 300 to 600, chosen at random per watch */
   long read_timeout_ms;    /* a watch that receives nothing this long is dropped; 0: timeout + 30 s */
   long connect_timeout_ms; /* 0: 5000 */

@@ -749,7 +749,7 @@ int adm_kube_ns_start(struct adm_kube_config *cfg, const struct adm_kube_ns_opti
       .max_label_bytes = or_size(o->max_label_bytes, 512),
       .max_event_bytes = or_size(o->max_event_bytes, 1u << 20),
       .max_page_bytes = or_size(o->max_page_bytes, 16u << 20),
-      .page_size = or_size(o->page_size, 500),
+      .page_size = or_size(o->page_size, 100),
       .watch_timeout_s = o->watch_timeout_s,
       .read_timeout_ms = o->read_timeout_ms,
       .connect_timeout_ms = or_long(o->connect_timeout_ms, 5000),
@@ -762,8 +762,10 @@ int adm_kube_ns_start(struct adm_kube_config *cfg, const struct adm_kube_ns_opti
   w->lim = (struct adm__kube_limits){.max_labels = w->o.max_labels, .max_label_bytes = w->o.max_label_bytes};
   /* Values of one namespace: its labels (counted twice, with the key) and
    * room for metadata, annotations and managedFields, which take a few
-   * dozen; a page holds page_size of them. A parsed value costs up to ~100
-   * bytes, so the default page is bounded near 75 MB of tree. */
+   * dozen; a page holds page_size of them. A parsed value costs up to ~300
+   * bytes (measured), so the default page of 100 is bounded near 46 MB of
+   * tree, within what the deploy's memory limit leaves beside the
+   * requests' budget; more pages cost only time, in the background. */
   w->event_values = 2 * w->o.max_labels + 1024;
   w->page_values = w->o.page_size * w->event_values;
   w->lim.max_values = w->event_values;

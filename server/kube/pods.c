@@ -9,10 +9,15 @@
 #include "admitd/verifier.h"
 #include "kube_internal.h"
 
+/* A page is parsed whole, on the path of a Namespace update and outside
+ * the memory budget, and a parsed JSON value costs about 300 bytes: the
+ * page's values, not its bytes, bound that memory (50 x 2048 values, about
+ * 30 MB at worst). Real pods have a few hundred values; a page past either
+ * bound fails the listing, which only costs the update its warnings. */
 enum {
-  POD_PAGE = 100,
-  POD_BYTES = 256u << 10, /* one pod; the API server stores objects of up to 1.5 MiB, pods are a few KiB */
-  POD_VALUES = 8192,      /* JSON values of one pod */
+  POD_PAGE = 50,
+  POD_BYTES = 256u << 10, /* one pod on average; the API server stores objects of up to 1.5 MiB */
+  POD_VALUES = 2048,      /* JSON values of one pod on average */
 };
 
 int adm_kube_list_pods(struct adm_kube_config *cfg, const char *namespace, size_t max_pods, int64_t deadline_ms,
