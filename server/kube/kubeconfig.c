@@ -26,6 +26,15 @@
 #define TOKEN_FILE_DEFAULT "/var/run/secrets/kubernetes.io/serviceaccount/token"
 #define CA_FILE_DEFAULT "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
 
+/* NULL when path is a regular file, else why not. libcurl opens the CA
+ * and client files at each request, so a FIFO would hold every request. */
+static const char *not_regular(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return strerror(errno);
+  return S_ISREG(st.st_mode) ? NULL : "not a regular file (a FIFO, a device or a folder)";
+}
+
 static struct adm_kube_config *config_new(void) {
   struct adm_kube_config *c = calloc(1, sizeof *c);
   if (c != NULL && pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -163,10 +172,9 @@ int adm_kube_config_in_cluster(const struct adm_kube_in_cluster *ic, struct adm_
   }
   /* KUBERNETES_SERVICE_HOST is an IP address; an IPv6 one needs brackets. */
   snprintf(c->server, n, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
-  struct stat st;
-  if (stat(c->ca_file, &st) != 0) {
-    int e = errno;
-    adm_fail(err, ADM_EIO, c->ca_file, "%s", strerror(e));
+  const char *why = not_regular(c->ca_file);
+  if (why != NULL) {
+    adm_fail(err, ADM_EIO, c->ca_file, "%s", why);
     adm_kube_config_free(c);
     return ADM_EIO;
   }
@@ -380,11 +388,12 @@ static int file_or_data(struct kc *k, struct adm_kube_config *c, const yaml_node
     *path = resolve(k->path, p);
     if (*path == NULL)
       return adm_fail(k->err, ADM_ENOMEM, "", "out of memory");
-    struct stat st;
-    if (stat(*path, &st) != 0) {
+    /* libcurl opens it at each request: a FIFO would hold every one. */
+    const char *why = not_regular(*path);
+    if (why != NULL) {
       yaml_node_t *at;
       map_get(k, m, key, &at);
-      return kc_fail(k, ADM_EIO, at, key, "%s", strerror(errno));
+      return kc_fail(k, ADM_EIO, at, key, "%s", why);
     }
   }
   return 0;

@@ -147,6 +147,8 @@ static void test_each_refusal(void **state) {
   put("ca.crt", "x");
   put("token", "tok\n");
   put("empty", "\n");
+  unlink(path_of("ca.fifo"));
+  assert_int_equal(mkfifo(path_of("ca.fifo"), 0600), 0);
   static const struct refusal cases[] = {
       {"    certificate-authority: ca.crt\n", GOOD_USER, ADM_EMISSING, "cluster.server", "missing"},
       {"    server: http://api.example\n", GOOD_USER, ADM_EINVAL, ":7:13: cluster.server", "https://"},
@@ -160,6 +162,10 @@ static void test_each_refusal(void **state) {
        "not supported"},
       {"    server: https://api\n    certificate-authority: missing.crt\n", GOOD_USER, ADM_EIO, "certificate-authority",
        "No such file"},
+      {"    server: https://api\n    certificate-authority: ca.fifo\n", GOOD_USER, ADM_EIO, "certificate-authority",
+       "not a regular file"},
+      {GOOD_CLUSTER, "    token: t\n    client-certificate: ca.fifo\n    client-key: ca.crt\n", ADM_EIO,
+       "client-certificate", "not a regular file"},
       {"    server: https://api\n    certificate-authority-data: '!!!'\n", GOOD_USER, ADM_EINVAL,
        "certificate-authority-data", "base64"},
       {"    server: https://api\n    server: https://api2\n", GOOD_USER, ADM_EDUPLICATE, "server", "twice"},
@@ -186,6 +192,7 @@ static void test_each_refusal(void **state) {
                cases[i].message);
     assert_null(c);
   }
+  unlink(path_of("ca.fifo"));
 }
 
 /* Whole files that go wrong before a cluster or user is read. */
