@@ -5,6 +5,7 @@
  * knows nothing of HTTP connections, logging or policy details. */
 #include "admitd/pipeline.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,12 @@ static void answer_exhausted(struct adm_pipeline_result *out, enum adm_arena_fai
 /* A Namespace update that made its enforce level stricter: its pods,
  * judged at the new level for warnings, within upstream's bounds (at most
  * 1 s, and half the time left before the review's deadline). */
+/* One namespace's pods at a time, process-wide: a check holds its decode
+ * slot for up to a second and a page of pods in memory, so a burst of
+ * namespace relabels could otherwise take every slot from pod admissions.
+ * A check that finds another under way warns that it did not run. */
+static atomic_flag pods_check_busy = ATOMIC_FLAG_INIT;
+
 static void check_namespace_pods(const struct adm_pipeline_options *o, const struct adm_config *cfg,
                                  const struct adm_decide_plan *plan, struct adm_arena *arena,
                                  struct adm_pipeline_result *out) {
@@ -76,9 +83,17 @@ static void check_namespace_pods(const struct adm_pipeline_options *o, const str
     return; /* the arena has failed: the answer is an error */
   const char *why = "this admitd reads no pods from an API server";
   const struct adm_ns_source *src = o->namespaces;
-  int rc = src && src->list_pods ? src->list_pods(src->ctx, plan->ns_pods_namespace, ADM_NS_PODS_MAX, deadline, arena,
-                                                  adm_ns_pods_add, pods, &why)
-                                 : ADM_EUNSUPPORTED;
+  if (src == NULL || src->list_pods == NULL) {
+    adm_decide_ns_pods_end(pods, ADM_EUNSUPPORTED, why, &out->decision);
+    return;
+  }
+  if (atomic_flag_test_and_set(&pods_check_busy)) {
+    adm_decide_ns_pods_end(pods, ADM_EUNSUPPORTED, "another namespace's pods are being checked", &out->decision);
+    return;
+  }
+  int rc =
+      src->list_pods(src->ctx, plan->ns_pods_namespace, ADM_NS_PODS_MAX, deadline, arena, adm_ns_pods_add, pods, &why);
+  atomic_flag_clear(&pods_check_busy);
   adm_decide_ns_pods_end(pods, rc, why, &out->decision);
 }
 

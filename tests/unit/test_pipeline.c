@@ -393,6 +393,100 @@ static void synthesized_review_is_judged_like_a_real_one(void **state) {
   json_decref(pod);
 }
 
+/* --- a Namespace update's pods, one namespace at a time ---------------------- */
+
+static char *ns_update(const char *name, struct adm_arena *a, size_t *len) {
+  char *text = adm_arena_printf(
+      a,
+      "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":"
+      "{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Namespace\"},\"resource\":{\"group\":\"\",\"version\":\"v1\","
+      "\"resource\":\"namespaces\"},\"name\":\"%s\",\"namespace\":\"%s\",\"operation\":\"UPDATE\",\"userInfo\":"
+      "{\"username\":\"u\"},\"object\":{\"metadata\":{\"name\":\"%s\",\"labels\":{\"pod-security.kubernetes.io/"
+      "enforce\":\"baseline\"}}},\"oldObject\":{\"metadata\":{\"name\":\"%s\"}}}}",
+      name, name, name, name);
+  *len = strlen(text);
+  return text;
+}
+
+struct nested {
+  const struct adm_config *cfg;
+  const struct adm_pipeline_options *opt;
+  struct adm_pipeline_result inner;
+  bool ran_inner;
+};
+
+static bool has_text(const char *const *items, size_t n, const char *needle) {
+  for (size_t i = 0; i < n; i++)
+    if (strstr(items[i], needle))
+      return true;
+  return false;
+}
+
+/* While the first namespace's pods are listed, a second namespace update
+ * arrives: its check does not run beside the first, and says so. */
+static int list_pods_nested(void *ctx, const char *namespace, size_t max, int64_t deadline_ms, struct adm_arena *a,
+                            int (*each)(void *arg, const json_t *pod), void *arg, const char **error) {
+  (void)namespace, (void)max, (void)deadline_ms, (void)a, (void)error;
+  struct nested *n = ctx;
+  if (!n->ran_inner) {
+    n->ran_inner = true;
+    struct adm_arena inner_arena;
+    adm_arena_init(&inner_arena, 16384, 0);
+    size_t len;
+    char *body = ns_update("second", &inner_arena, &len);
+    adm_pipeline_run(n->opt, n->cfg, body, len, &inner_arena, &n->inner, NULL);
+    assert_true(n->inner.decided);
+    assert_true(n->inner.decision.allowed);
+    assert_true(has_text(n->inner.decision.warnings, n->inner.decision.n_warnings,
+                         "failed to list pods while checking new PodSecurity enforce level"));
+    bool said = false;
+    for (size_t i = 0; i < n->inner.decision.n_annotations; i++)
+      said |= strstr(n->inner.decision.annotations[i].value, "another namespace's pods are being checked") != NULL;
+    assert_true(said);
+    adm_review_request_release(&n->inner.req);
+    adm_arena_free(&inner_arena);
+  }
+  json_t *pod = json_loads("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\","
+                           "\"securityContext\":{\"privileged\":true}}]}}",
+                           0, NULL);
+  int stop = each(arg, pod);
+  json_decref(pod);
+  return stop;
+}
+
+static void namespace_pod_checks_run_one_at_a_time(void **state) {
+  (void)state;
+  static const char policy[] = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+                               "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n";
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  assert_int_equal(adm_config_parse(policy, strlen(policy), "p.yaml", &cfg, &err), 0);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  struct nested n = {.cfg = cfg, .opt = &opt};
+  struct adm_ns_source src = {.lookup = NULL, .list_pods = list_pods_nested, .ctx = &n};
+  opt.namespaces = &src;
+  struct adm_arena a;
+  adm_arena_init(&a, 16384, 0);
+  struct adm_pipeline_result *res = calloc(1, sizeof *res);
+  assert_non_null(res);
+  for (int round = 0; round < 2; round++) { /* the second: the first check let go */
+    n.ran_inner = false;
+    size_t len;
+    char *body = ns_update("first", &a, &len);
+    adm_pipeline_run(&opt, cfg, body, len, &a, res, NULL);
+    assert_true(res->decided);
+    assert_true(n.ran_inner);
+    assert_true(has_text(res->decision.warnings, res->decision.n_warnings,
+                         "existing pods in namespace \"first\" violate the new PodSecurity enforce level"));
+    adm_review_request_release(&res->req);
+    adm_arena_recycle(&a, 0);
+  }
+  free(res);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(decode_bound_covers_the_densest_json),
@@ -400,6 +494,7 @@ int main(void) {
       cmocka_unit_test(short_budget_is_429),
       cmocka_unit_test(torture_every_allocation),
       cmocka_unit_test(synthesized_review_is_judged_like_a_real_one),
+      cmocka_unit_test(namespace_pod_checks_run_one_at_a_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
