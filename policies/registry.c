@@ -82,15 +82,17 @@ int adm_version_parse(const char *s, int *minor_out) {
   const char *d = s + 3;
   if (*d == '\0' || (*d == '0' && d[1] != '\0'))
     return ADM_EINVAL;
-  long v = 0;
+  /* Upstream's strconv.Atoi takes any int64: a larger minor is valid and
+   * means a version newer than any known, so it is kept as 1000000. */
+  unsigned long long v = 0;
   for (; *d; d++) {
     if (*d < '0' || *d > '9')
       return ADM_EINVAL;
-    v = v * 10 + (*d - '0');
-    if (v > 1000000)
-      return ADM_EINVAL;
+    if (v > (9223372036854775807ull - (unsigned long long)(*d - '0')) / 10)
+      return ADM_EINVAL; /* past int64, as Atoi refuses it */
+    v = v * 10 + (unsigned long long)(*d - '0');
   }
-  *minor_out = (int)v;
+  *minor_out = v > 1000000 ? 1000000 : (int)v;
   return 0;
 }
 

@@ -256,10 +256,13 @@ static const char *resource_label(const struct adm_review_request *req, struct a
   return adm_arena_printf(a, "%s.%s", req->resource_resource, req->resource_group);
 }
 
-/* Policy denials only: a pod that cannot be read (400) stays refused,
+/* Policy refusals only: 403, a namespace's invalid Pod Security labels
+ * (422) and a namespace that could not be looked up (500, decide's only
+ * one), so that a policy tried in dry-run never refuses what it would
+ * refuse when enforced. A pod that cannot be read (400) stays refused,
  * dry-run or not, since nothing about it could be judged. */
 static void apply_dry_run(const struct adm_config *cfg, struct adm_decision *d, struct adm_arena *a) {
-  if (!cfg->dry_run || d->allowed || d->code != 403)
+  if (!cfg->dry_run || d->allowed || (d->code != 403 && d->code != 422 && d->code != 500))
     return;
   d->allowed = true;
   d->dry_run_denied = true;
@@ -709,7 +712,9 @@ static void decide_namespace(const struct adm_config *cfg, const struct adm_revi
   const char *errors = NULL, *old_errors = NULL;
   if (adm__ns_object_labels(req->object, a, &labels) == NULL)
     return; /* the arena has failed: the answer is an error */
-  struct adm_mode_levels now = namespace_levels(ps, name, &labels, a, &errors);
+  /* Upstream's exempt-namespace warning reads the labels alone. */
+  struct adm_mode_levels labelled = adm_ns_pod_security_levels(&labels, ps->defaults, a, &errors);
+  struct adm_mode_levels now = adm_config_levels_over(ps, name, labelled);
   struct adm_mode_levels before = now;
   if (update) {
     if (adm__ns_object_labels(req->old_object, a, &old_labels) == NULL)
@@ -726,7 +731,7 @@ static void decide_namespace(const struct adm_config *cfg, const struct adm_revi
                  (enforce.minor == was.minor && enforce.level <= was.level)))
     return;
   if (adm_names_contains(&ps->exempt_namespaces, exempt_as)) {
-    add_warning(d, a, adm__ns_exempt_warning(name, &now, &ps->defaults, &labels, a));
+    add_warning(d, a, adm__ns_exempt_warning(name, &labelled, &ps->defaults, &labels, a));
     return;
   }
   if (update) {
@@ -951,7 +956,9 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
 void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, const struct adm_ns_view *ns,
                       struct adm_arena *a, struct adm_decide_plan *plan, struct adm_decision *d) {
   memset(plan, 0, sizeof *plan);
-  if (cfg->reads_namespace_labels)
+  /* A Namespace request is judged by its own labels: none are looked up. */
+  bool namespace_request = req->resource_group[0] == '\0' && strcmp(req->resource_resource, "namespaces") == 0;
+  if (cfg->reads_namespace_labels && !namespace_request)
     plan->ns = ns && ns->state != ADM_NS_UNREAD
                    ? *ns
                    : (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, "namespace labels were not read"};

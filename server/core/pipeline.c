@@ -76,8 +76,9 @@ static void check_namespace_pods(const struct adm_pipeline_options *o, const str
                                  const struct adm_decide_plan *plan, struct adm_arena *arena,
                                  struct adm_pipeline_result *out) {
   int64_t now = adm_verifier_now_ms(), deadline = now + ADM_NS_PODS_TIMEOUT_MS;
-  if (o->answer_by_ms > now && now + (o->answer_by_ms - now) / 2 < deadline)
-    deadline = now + (o->answer_by_ms - now) / 2;
+  /* Half the time left, as upstream; none left: no listing at all. */
+  if (o->answer_by_ms != 0 && now + (o->answer_by_ms - now) / 2 < deadline)
+    deadline = o->answer_by_ms > now ? now + (o->answer_by_ms - now) / 2 : now;
   struct adm_ns_pods *pods = adm_decide_ns_pods_begin(cfg, plan, deadline, arena);
   if (pods == NULL)
     return; /* the arena has failed: the answer is an error */

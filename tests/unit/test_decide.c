@@ -753,8 +753,9 @@ static const char *ns_object(const char *name, const char *labels_json) {
 
 /* Begin a Namespace request's decision; the plan says whether its pods are
  * to be checked. */
-static void decide_namespace_request(void **state, const struct adm_config *cfg, const char *op, const char *object,
-                                     const char *old, struct adm_decide_plan *plan, struct adm_decision *d) {
+static void decide_namespace_named(void **state, const struct adm_config *cfg, const char *name, const char *op,
+                                   const char *object, const char *old, struct adm_decide_plan *plan,
+                                   struct adm_decision *d) {
   struct adm_review_request r = {
       .api_version = "admission.k8s.io/v1",
       .uid = "u",
@@ -765,8 +766,8 @@ static void decide_namespace_request(void **state, const struct adm_config *cfg,
       .resource_version = "v1",
       .resource_resource = "namespaces",
       .sub_resource = "",
-      .name = "team",
-      .namespace = "team",
+      .name = name,
+      .namespace = name,
       .operation = op,
       .username = "alice",
       .object = object ? test_json_kept(object) : NULL,
@@ -774,6 +775,11 @@ static void decide_namespace_request(void **state, const struct adm_config *cfg,
   };
   adm_decide_begin(cfg, &r, NULL, *state, plan, d);
   adm_decide_finish(cfg, &r, plan, NULL, *state, d);
+}
+
+static void decide_namespace_request(void **state, const struct adm_config *cfg, const char *op, const char *object,
+                                     const char *old, struct adm_decide_plan *plan, struct adm_decision *d) {
+  decide_namespace_named(state, cfg, "team", op, object, old, plan, d);
 }
 
 /* Invalid Pod Security labels are refused in upstream's words when they
@@ -922,6 +928,44 @@ static void exempt_namespace_is_told_its_labels_are_ignored(void **state) {
   adm_config_free(cfg);
 }
 
+/* Dry-run refuses nothing a policy refuses: a namespace that could not be
+ * looked up and newly invalid labels are let through and recorded, as
+ * policy denials are. */
+static void dry_run_covers_namespace_refusals(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\ndryRun: true\npodSecurity:\n"
+                                 "  namespaceLabels: true\n"
+                                 "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n");
+  struct adm_decision d;
+  decide(state, cfg, (struct req_opts){.object = PLAIN_POD, .ns_error = "API server unavailable"}, &d);
+  assert_true(d.allowed);
+  assert_true(d.dry_run_denied);
+  assert_str_contains(annotation(&d, "dry-run-denied"), "failed to lookup namespace");
+  struct adm_decide_plan plan;
+  decide_namespace_request(state, cfg, "CREATE", ns_object("team", "{\"pod-security.kubernetes.io/enforce\":\"x\"}"),
+                           NULL, &plan, &d);
+  assert_true(d.allowed);
+  assert_true(d.dry_run_denied);
+  adm_config_free(cfg);
+}
+
+/* The exempt-namespace warning reads the labels alone, as upstream's: a
+ * namespaces rule of the file is not a policy the namespace's labels set;
+ * and a Namespace request reads no labels, so it records no lookup. */
+static void exempt_warning_reads_labels_alone(void **state) {
+  struct adm_config *cfg = parse("apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+                                 "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n"
+                                 "  namespaces: [{names: [kube-*], enforce: restricted}]\n"
+                                 "  exemptions: {namespaces: [kube-system]}\n");
+  struct adm_decide_plan plan;
+  struct adm_decision d;
+  decide_namespace_named(state, cfg, "kube-system", "CREATE", ns_object("kube-system", "{}"), NULL, &plan, &d);
+  assert_true(d.allowed);
+  assert_int_equal(d.n_warnings, 0);
+  assert_null(d.namespace_error);
+  assert_null(d.namespace_labels);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(default_policy_denies_privileged_warns_restricted, test_setup, test_teardown),
@@ -950,6 +994,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(namespace_update_warns_about_existing_pods, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(namespace_pods_in_reverse_order_fit_the_arena, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(exempt_namespace_is_told_its_labels_are_ignored, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(dry_run_covers_namespace_refusals, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(exempt_warning_reads_labels_alone, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,11 +11,13 @@
 #include "helpers.h"
 
 #include "admitd/config.h"
+#include "admitd/decide.h"
 #include "admitd/extract.h"
 #include "admitd/file.h"
 #include "admitd/manifest.h"
 #include "admitd/pipeline.h"
 #include "admitd/synth.h"
+#include "admitd/verifier.h"
 #include "admitd/yaml.h"
 
 static const char *source_dir(void) {
@@ -395,6 +397,16 @@ static void synthesized_review_is_judged_like_a_real_one(void **state) {
 
 /* --- a Namespace update's pods, one namespace at a time ---------------------- */
 
+/* Pod Security from namespace labels, every default privileged. */
+static struct adm_config *labels_policy(void) {
+  static const char policy[] = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+                               "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n";
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  assert_int_equal(adm_config_parse(policy, strlen(policy), "p.yaml", &cfg, &err), 0);
+  return cfg;
+}
+
 static char *ns_update(const char *name, struct adm_arena *a, size_t *len) {
   char *text = adm_arena_printf(
       a,
@@ -456,11 +468,7 @@ static int list_pods_nested(void *ctx, const char *namespace, size_t max, int64_
 
 static void namespace_pod_checks_run_one_at_a_time(void **state) {
   (void)state;
-  static const char policy[] = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
-                               "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n";
-  struct adm_config *cfg;
-  struct adm_error err = {0};
-  assert_int_equal(adm_config_parse(policy, strlen(policy), "p.yaml", &cfg, &err), 0);
+  struct adm_config *cfg = labels_policy();
   struct adm_pipeline_options opt;
   adm_pipeline_options_default(&opt);
   struct nested n = {.cfg = cfg, .opt = &opt};
@@ -487,6 +495,49 @@ static void namespace_pod_checks_run_one_at_a_time(void **state) {
   adm_config_free(cfg);
 }
 
+static int64_t listing_deadline;
+
+static int list_pods_deadline(void *ctx, const char *namespace, size_t max, int64_t deadline_ms, struct adm_arena *a,
+                              int (*each)(void *arg, const json_t *pod), void *arg, const char **error) {
+  (void)ctx, (void)namespace, (void)max, (void)a, (void)each, (void)arg;
+  listing_deadline = deadline_ms;
+  *error = "deadline passed before the request";
+  return ADM_EIO;
+}
+
+/* A review whose answer is already due lists no pods: the listing gets no
+ * time (as upstream's half of what is left), never a second of its own. */
+static void late_namespace_update_lists_no_pods(void **state) {
+  (void)state;
+  struct adm_config *cfg = labels_policy();
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  struct adm_ns_source src = {.lookup = NULL, .list_pods = list_pods_deadline, .ctx = NULL};
+  opt.namespaces = &src;
+  struct adm_arena a;
+  adm_arena_init(&a, 16384, 0);
+  struct adm_pipeline_result *res = calloc(1, sizeof *res);
+  assert_non_null(res);
+  size_t len;
+  for (int late = 0; late < 2; late++) {
+    int64_t now = adm_verifier_now_ms();
+    opt.answer_by_ms = late ? now - 5 : now + 4000;
+    char *body = ns_update("first", &a, &len);
+    adm_pipeline_run(&opt, cfg, body, len, &a, res, NULL);
+    assert_true(res->decided);
+    assert_true(res->decision.allowed);
+    if (late)
+      assert_true(listing_deadline <= adm_verifier_now_ms());
+    else /* half the time left, at most a second */
+      assert_true(listing_deadline > now && listing_deadline <= now + ADM_NS_PODS_TIMEOUT_MS);
+    adm_review_request_release(&res->req);
+    adm_arena_recycle(&a, 0);
+  }
+  free(res);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(decode_bound_covers_the_densest_json),
@@ -495,6 +546,7 @@ int main(void) {
       cmocka_unit_test(torture_every_allocation),
       cmocka_unit_test(synthesized_review_is_judged_like_a_real_one),
       cmocka_unit_test(namespace_pod_checks_run_one_at_a_time),
+      cmocka_unit_test(late_namespace_update_lists_no_pods),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

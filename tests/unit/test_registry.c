@@ -136,6 +136,11 @@ static void level_and_version_parsing(void **state) {
   assert_int_equal(adm_version_parse("v2.1", &m), ADM_EINVAL);
   assert_int_equal(adm_version_parse("1.30", &m), ADM_EINVAL);
   assert_int_equal(adm_version_parse("v1.", &m), ADM_EINVAL);
+  /* As upstream's Atoi: any int64 minor is valid (newer than known), one past it is not. */
+  assert_int_equal(adm_version_parse("v1.1000001", &m), 0);
+  assert_int_equal(m, 1000000);
+  assert_int_equal(adm_version_parse("v1.9223372036854775807", &m), 0);
+  assert_int_equal(adm_version_parse("v1.9223372036854775808", &m), ADM_EINVAL);
   char buf[64];
   assert_string_equal(adm_level_version_format((struct adm_level_version){ADM_LEVEL_BASELINE, 5}, buf, sizeof buf),
                       "baseline:v1.5");
