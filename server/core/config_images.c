@@ -133,6 +133,38 @@ static bool is_authority_name(const char *s) {
   return true;
 }
 
+/* name, given at obj[k_name] under path, checked as a name and copied into
+ * *out: 0, ADM_ENOMEM, or the error placed there. */
+static int take_name(struct adm__cfg_parse *p, const json_t *obj, const char *k_name, const char *path,
+                     const char *name, char **out) {
+  if (!is_authority_name(name)) {
+    char full[128];
+    snprintf(full, sizeof full, "%s.%s", path, k_name);
+    return adm__cfg_error_at(p, obj, k_name, 0, full, ADM_EINVAL, "\"%s\" is not a name (1 to 63 of A-Z a-z 0-9 - _ .)",
+                             name);
+  }
+  if ((*out = adm__cfg_strdup(name)) == NULL)
+    return oom(p, path);
+  return 0;
+}
+
+/* file, given at obj[k_file] under path: resolved against the policy file
+ * into *resolved, and read whole (a regular file of at most max bytes) into
+ * *text. 0, ADM_ENOMEM, or the error placed there. */
+static int read_named_file(struct adm__cfg_parse *p, const json_t *obj, const char *k_file, const char *path,
+                           const char *file, size_t max, char **resolved, char **text, size_t *len) {
+  if ((*resolved = resolve_path(p, file)) == NULL)
+    return oom(p, path);
+  struct adm_error ferr = {0};
+  if (adm_read_regular_file(*resolved, max, text, len, &ferr) < 0) {
+    char msg[300], full[128];
+    snprintf(full, sizeof full, "%s.%s", path, k_file);
+    adm_error_format(&ferr, msg, sizeof msg);
+    return adm__cfg_error_at(p, obj, k_file, 0, full, ferr.code ? ferr.code : ADM_EIO, "cannot read it: %s", msg);
+  }
+  return 0;
+}
+
 /* --- trusted roots -------------------------------------------------------- */
 
 static const struct adm__cfg_key trusted_root_keys[] = {
@@ -148,7 +180,7 @@ static const struct adm__cfg_table trusted_root_table = {trusted_root_keys, N(tr
 
 static int parse_trusted_root(struct adm__cfg_parse *p, const json_t *arr, size_t i, struct adm_image_trusted_root *r) {
   const char *k_name = trusted_root_keys[ROOT_NAME].key, *k_file = trusted_root_keys[ROOT_FILE].key;
-  char path[96], full[128];
+  char path[96];
   snprintf(path, sizeof path, "images.trustedRoots[%zu]", i);
   const json_t *obj = json_array_get(arr, i);
   adm_yaml_mark_find(p->docs, arr, NULL, i, &r->line, &r->col);
@@ -160,25 +192,15 @@ static int parse_trusted_root(struct adm__cfg_parse *p, const json_t *arr, size_
   int r2 = get_string(p, obj, k_file, path, true, &file);
   if (rc == 0)
     rc = r1 < 0 ? r1 : r2;
-  if (name && !is_authority_name(name)) {
-    snprintf(full, sizeof full, "%s.%s", path, k_name);
-    rc = adm__cfg_error_at(p, obj, k_name, 0, full, ADM_EINVAL, "\"%s\" is not a name (1 to 63 of A-Z a-z 0-9 - _ .)",
-                           name);
-  } else if (name && (r->name = adm__cfg_strdup(name)) == NULL) {
-    return oom(p, path);
-  }
+  int rn = name ? take_name(p, obj, k_name, path, name, &r->name) : 0;
+  if (rn == ADM_ENOMEM)
+    return rn;
+  if (rn < 0)
+    rc = rn;
   if (file == NULL)
     return rc;
-  if ((r->file = resolve_path(p, file)) == NULL)
-    return oom(p, path);
-  struct adm_error ferr = {0};
-  if (adm_read_regular_file(r->file, ADM_TRUSTED_ROOT_FILE_MAX, &r->json, &r->len, &ferr) < 0) {
-    char msg[300];
-    snprintf(full, sizeof full, "%s.%s", path, k_file);
-    adm_error_format(&ferr, msg, sizeof msg);
-    return adm__cfg_error_at(p, obj, k_file, 0, full, ferr.code ? ferr.code : ADM_EIO, "cannot read it: %s", msg);
-  }
-  return rc;
+  int rf = read_named_file(p, obj, k_file, path, file, ADM_TRUSTED_ROOT_FILE_MAX, &r->file, &r->json, &r->len);
+  return rf < 0 ? rf : rc;
 }
 
 static int p_trusted_roots(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
@@ -425,16 +447,11 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
   int r6 = check_authority_kind(p, obj, path, a);
   if (rc == 0)
     rc = r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : r4 < 0 ? r4 : r5 < 0 ? r5 : r6;
-  char full[128];
-  if (name) {
-    if (!is_authority_name(name)) {
-      snprintf(full, sizeof full, "%s.%s", path, k_name);
-      rc = adm__cfg_error_at(p, obj, k_name, 0, full, ADM_EINVAL, "\"%s\" is not a name (1 to 63 of A-Z a-z 0-9 - _ .)",
-                             name);
-    } else if ((a->name = adm__cfg_strdup(name)) == NULL) {
-      return oom(p, path);
-    }
-  }
+  int rn = name ? take_name(p, obj, k_name, path, name, &a->name) : 0;
+  if (rn == ADM_ENOMEM)
+    return rn;
+  if (rn < 0)
+    rc = rn;
   if (r2 < 0 || r3 < 0)
     return rc;
   if ((key != NULL) + (file != NULL) + keyless != 1)
@@ -448,17 +465,9 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
       return oom(p, path);
     return rc;
   }
-  if ((a->key_file = resolve_path(p, file)) == NULL)
-    return oom(p, path);
   size_t len;
-  struct adm_error ferr = {0};
-  if (adm_read_regular_file(a->key_file, KEY_FILE_MAX, &a->pem, &len, &ferr) < 0) {
-    char msg[300];
-    snprintf(full, sizeof full, "%s.%s", path, k_file);
-    adm_error_format(&ferr, msg, sizeof msg);
-    return adm__cfg_error_at(p, obj, k_file, 0, full, ferr.code ? ferr.code : ADM_EIO, "cannot read it: %s", msg);
-  }
-  return rc;
+  int rf = read_named_file(p, obj, k_file, path, file, KEY_FILE_MAX, &a->key_file, &a->pem, &len);
+  return rf < 0 ? rf : rc;
 }
 
 static int p_authorities(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
