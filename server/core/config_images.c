@@ -165,6 +165,58 @@ static int read_named_file(struct adm__cfg_parse *p, const json_t *obj, const ch
   return 0;
 }
 
+/* A list of named entries (images.trustedRoots, images.authorities): each
+ * parsed in place, and no two with one name. */
+struct named_list {
+  const char *what;  /* one entry, in "already the name of another ..." */
+  const char *list;  /* what the key holds, for a type error */
+  const char *empty; /* the error for an empty list; one %s */
+  size_t size;       /* of one entry */
+  size_t name;       /* offset of its char *name */
+  /* Parse arr[i] into entry i of items: 0, ADM_ENOMEM or an error placed. */
+  int (*parse)(struct adm__cfg_parse *p, const json_t *arr, size_t i, void *items);
+};
+
+static const char *entry_name(const struct named_list *l, const void *items, size_t i) {
+  return *(char *const *)((const char *)items + i * l->size + l->name);
+}
+
+/* sec[key] into *items (calloc'd) and *n, every error placed and the first
+ * returned, stopping only when memory runs out. */
+static int parse_named_list(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
+                            const struct named_list *l, const char *name_key, void **items, size_t *n) {
+  const json_t *arr;
+  char full[96];
+  adm__cfg_join_path(full, sizeof full, path, key);
+  int rc = adm__cfg_want_type(p, sec, key, path, JSON_ARRAY, l->list, &arr);
+  if (rc < 0 || arr == NULL)
+    return rc;
+  size_t len = json_array_size(arr);
+  if (len == 0)
+    return adm__cfg_error_at(p, sec, key, 0, full, ADM_EINVAL, l->empty, "");
+  if ((*items = calloc(len, l->size)) == NULL)
+    return oom(p, full);
+  for (size_t i = 0; i < len; i++) {
+    (*n)++;
+    int e = l->parse(p, arr, i, *items);
+    if (e == ADM_ENOMEM)
+      return e;
+    if (e < 0)
+      rc = e;
+    const char *name = entry_name(l, *items, i);
+    for (size_t j = 0; name && j < i; j++) {
+      const char *other = entry_name(l, *items, j);
+      if (other && strcmp(other, name) == 0) {
+        char name_path[128], msg[96];
+        snprintf(name_path, sizeof name_path, "%s[%zu].%s", full, i, name_key);
+        snprintf(msg, sizeof msg, "\"%%s\" is already the name of another %s", l->what);
+        rc = adm__cfg_error_at(p, arr, NULL, i, name_path, ADM_EINVAL, msg, name);
+      }
+    }
+  }
+  return rc;
+}
+
 /* --- trusted roots -------------------------------------------------------- */
 
 static const struct adm__cfg_key trusted_root_keys[] = {
@@ -203,40 +255,27 @@ static int parse_trusted_root(struct adm__cfg_parse *p, const json_t *arr, size_
   return rf < 0 ? rf : rc;
 }
 
+static int parse_trusted_root_at(struct adm__cfg_parse *p, const json_t *arr, size_t i, void *items) {
+  return parse_trusted_root(p, arr, i, &((struct adm_image_trusted_root *)items)[i]);
+}
+
+static const struct named_list trusted_roots_list = {
+    .what = "trusted root",
+    .list = "a list of trusted roots",
+    .empty = "an empty list; leave the key out when no authority is keyless%s",
+    .size = sizeof(struct adm_image_trusted_root),
+    .name = offsetof(struct adm_image_trusted_root, name),
+    .parse = parse_trusted_root_at,
+};
+
 static int p_trusted_roots(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
                            const struct adm__cfg_key *k, void *field, bool *flag) {
   (void)k;
   (void)flag;
   (void)field;
   struct adm_images_settings *im = &p->cfg->images;
-  const json_t *arr;
-  char full[96];
-  adm__cfg_join_path(full, sizeof full, path, key);
-  int rc = adm__cfg_want_type(p, sec, key, path, JSON_ARRAY, "a list of trusted roots", &arr);
-  if (rc < 0 || arr == NULL)
-    return rc;
-  size_t n = json_array_size(arr);
-  if (n == 0)
-    return adm__cfg_error_at(p, sec, key, 0, full, ADM_EINVAL,
-                             "an empty list; leave the key out when no authority is keyless%s", "");
-  if ((im->trusted_roots = calloc(n, sizeof *im->trusted_roots)) == NULL)
-    return oom(p, full);
-  for (size_t i = 0; i < n; i++) {
-    struct adm_image_trusted_root *r = &im->trusted_roots[im->n_trusted_roots++];
-    int e = parse_trusted_root(p, arr, i, r);
-    if (e == ADM_ENOMEM)
-      return e;
-    if (e < 0)
-      rc = e;
-    for (size_t j = 0; r->name && j < i; j++)
-      if (im->trusted_roots[j].name && strcmp(im->trusted_roots[j].name, r->name) == 0) {
-        char name_path[128];
-        snprintf(name_path, sizeof name_path, "%s[%zu].%s", full, i, trusted_root_keys[ROOT_NAME].key);
-        rc = adm__cfg_error_at(p, arr, NULL, i, name_path, ADM_EINVAL,
-                               "\"%s\" is already the name of another trusted root", r->name);
-      }
-  }
-  return rc;
+  return parse_named_list(p, sec, key, path, &trusted_roots_list, trusted_root_keys[ROOT_NAME].key,
+                          (void **)&im->trusted_roots, &im->n_trusted_roots);
 }
 
 static size_t trusted_root_index(const struct adm_images_settings *im, const char *name) {
@@ -470,41 +509,27 @@ static int parse_authority(struct adm__cfg_parse *p, const json_t *arr, size_t i
   return rf < 0 ? rf : rc;
 }
 
+static int parse_authority_at(struct adm__cfg_parse *p, const json_t *arr, size_t i, void *items) {
+  return parse_authority(p, arr, i, &((struct adm_image_authority *)items)[i]);
+}
+
+static const struct named_list authorities_list = {
+    .what = "authority",
+    .list = "a list of authorities",
+    .empty = "an empty list; leave the key out when no rule verifies signatures%s",
+    .size = sizeof(struct adm_image_authority),
+    .name = offsetof(struct adm_image_authority, name),
+    .parse = parse_authority_at,
+};
+
 static int p_authorities(struct adm__cfg_parse *p, const json_t *sec, const char *key, const char *path,
                          const struct adm__cfg_key *k, void *field, bool *flag) {
   (void)k;
   (void)flag;
   (void)field;
   struct adm_images_settings *im = &p->cfg->images;
-  const json_t *arr;
-  char full[96];
-  adm__cfg_join_path(full, sizeof full, path, key);
-  int rc = adm__cfg_want_type(p, sec, key, path, JSON_ARRAY, "a list of authorities", &arr);
-  if (rc < 0 || arr == NULL)
-    return rc;
-  size_t n = json_array_size(arr);
-  if (n == 0)
-    return adm__cfg_error_at(p, sec, key, 0, full, ADM_EINVAL,
-                             "an empty list; leave the key out when no rule verifies signatures%s", "");
-  if ((im->authorities = calloc(n, sizeof *im->authorities)) == NULL)
-    return oom(p, full);
-  for (size_t i = 0; i < n; i++) {
-    struct adm_image_authority *a = &im->authorities[im->n_authorities++];
-    int r = parse_authority(p, arr, i, a);
-    if (r < 0)
-      rc = r;
-    if (r == ADM_ENOMEM)
-      return r;
-    for (size_t j = 0; a->name && j < i; j++) {
-      if (im->authorities[j].name && strcmp(im->authorities[j].name, a->name) == 0) {
-        char name_path[128];
-        snprintf(name_path, sizeof name_path, "%s[%zu].%s", full, i, authority_keys[AUTH_NAME].key);
-        rc = adm__cfg_error_at(p, arr, NULL, i, name_path, ADM_EINVAL,
-                               "\"%s\" is already the name of another authority", a->name);
-      }
-    }
-  }
-  return rc;
+  return parse_named_list(p, sec, key, path, &authorities_list, authority_keys[AUTH_NAME].key,
+                          (void **)&im->authorities, &im->n_authorities);
 }
 
 /* A CA bundle that cannot be read would only show later, as every
