@@ -43,7 +43,7 @@ bool adm_label_value_valid(const char *s) {
   return s[0] == '\0' || (adm_label_key_valid(s) && strchr(s, '/') == NULL);
 }
 
-static const char *label_value(const struct adm_labels *labels, const char *key) {
+const char *adm_labels_get(const struct adm_labels *labels, const char *key) {
   for (size_t i = 0; i < labels->n; i++)
     if (strcmp(labels->keys[i], key) == 0)
       return labels->values[i];
@@ -58,7 +58,7 @@ static bool in_values(const struct adm_label_requirement *r, const char *v) {
 }
 
 static bool requirement_matches(const struct adm_label_requirement *r, const struct adm_labels *labels) {
-  const char *v = label_value(labels, r->key);
+  const char *v = adm_labels_get(labels, r->key);
   switch (r->op) {
   case ADM_SEL_IN:
     return v != NULL && in_values(r, v);

@@ -67,7 +67,12 @@ struct adm_ns_pods *adm_decide_ns_pods_begin(const struct adm_config *cfg, const
 int adm_ns_pods_add(void *pods, const json_t *pod);
 void adm_decide_ns_pods_end(struct adm_ns_pods *pods, int listed, const char *error, struct adm_decision *d);
 
-/* ns: the namespace's labels when cfg->reads_namespace_labels (NULL or
+/* Whether the request's namespace labels are to be looked up before
+ * judgement: the policy reads them, and the request is not a Namespace's
+ * own (that one is judged by the labels it carries). */
+bool adm_decide_reads_namespace(const struct adm_config *cfg, const struct adm_review_request *req);
+
+/* ns: the namespace's labels when adm_decide_reads_namespace (NULL or
  * UNREAD then: not learned, fail closed); otherwise not read. */
 void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, const struct adm_ns_view *ns,
                       struct adm_arena *a, struct adm_decide_plan *plan, struct adm_decision *d);

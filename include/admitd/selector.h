@@ -33,6 +33,9 @@ struct adm_labels {
 
 bool adm_selector_matches(const struct adm_selector *sel, const struct adm_labels *labels);
 
+/* The value of label key, or NULL when labels lack it. */
+const char *adm_labels_get(const struct adm_labels *labels, const char *key);
+
 /* A Kubernetes label key (a qualified name: [DNS subdomain/]name, name at
  * most 63 of [A-Za-z0-9-_.] starting and ending alphanumeric), and a label
  * value (empty, or such a name without a prefix). */

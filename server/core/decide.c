@@ -675,6 +675,14 @@ static void decide_families(const struct adm_config *cfg, const struct adm_revie
 
 /* --- Namespace requests --------------------------------------------------- */
 
+static bool is_namespace_request(const struct adm_review_request *req) {
+  return req->resource_group[0] == '\0' && strcmp(req->resource_resource, "namespaces") == 0;
+}
+
+bool adm_decide_reads_namespace(const struct adm_config *cfg, const struct adm_review_request *req) {
+  return cfg->reads_namespace_labels && !is_namespace_request(req);
+}
+
 /* Pod Security's levels for a namespace with labels: the labels' over the
  * defaults, the file's namespaces rules over those. */
 static struct adm_mode_levels namespace_levels(const struct adm_pod_security_config *ps, const char *name,
@@ -836,8 +844,7 @@ static enum psa_verdict pod_security_judges(const struct adm_pod_security_config
 static void decide_inner(const struct adm_config *cfg, const struct adm_review_request *req, struct adm_arena *a,
                          struct adm_decide_plan *plan, struct adm_decision *d) {
   allow(d);
-  if (cfg->pod_security.namespace_labels && req->resource_group[0] == '\0' &&
-      strcmp(req->resource_resource, "namespaces") == 0) {
+  if (cfg->pod_security.namespace_labels && is_namespace_request(req)) {
     decide_namespace(cfg, req, plan, a, d);
     return;
   }
@@ -956,9 +963,7 @@ static void decide_inner(const struct adm_config *cfg, const struct adm_review_r
 void adm_decide_begin(const struct adm_config *cfg, const struct adm_review_request *req, const struct adm_ns_view *ns,
                       struct adm_arena *a, struct adm_decide_plan *plan, struct adm_decision *d) {
   memset(plan, 0, sizeof *plan);
-  /* A Namespace request is judged by its own labels: none are looked up. */
-  bool namespace_request = req->resource_group[0] == '\0' && strcmp(req->resource_resource, "namespaces") == 0;
-  if (cfg->reads_namespace_labels && !namespace_request)
+  if (adm_decide_reads_namespace(cfg, req))
     plan->ns = ns && ns->state != ADM_NS_UNREAD
                    ? *ns
                    : (struct adm_ns_view){ADM_NS_UNKNOWN, {NULL, NULL, 0}, "namespace labels were not read"};

@@ -20,13 +20,6 @@
 
 #define METADATA_NAME_LABEL "kubernetes.io/metadata.name"
 
-static const char *label_value(const struct adm_labels *labels, const char *key) {
-  for (size_t i = 0; i < labels->n; i++)
-    if (strcmp(labels->keys[i], key) == 0)
-      return labels->values[i];
-  return NULL;
-}
-
 /* Go's %q of a label value: label values that the API server accepted
  * never need more than the quotes, but a hostile one is escaped. */
 static void add_quoted(struct adm_sb *sb, const char *s) {
@@ -67,7 +60,7 @@ static bool read_level(const struct adm_labels *labels, enum adm_mode m, struct 
                        struct label_errors *e) {
   char key[64];
   snprintf(key, sizeof key, ADM_PSA_LABEL_PREFIX "%s", adm_mode_name(m));
-  const char *v = label_value(labels, key);
+  const char *v = adm_labels_get(labels, key);
   if (v == NULL)
     return false;
   if (adm_level_parse(v, &lv->level) == 0)
@@ -84,7 +77,7 @@ static bool read_version(const struct adm_labels *labels, enum adm_mode m, struc
   char key[64], label[32];
   snprintf(label, sizeof label, "%s-version", adm_mode_name(m));
   snprintf(key, sizeof key, ADM_PSA_LABEL_PREFIX "%s", label);
-  const char *v = label_value(labels, key);
+  const char *v = adm_labels_get(labels, key);
   if (v == NULL)
     return false;
   if (adm_version_parse(v, &lv->minor) < 0) {
@@ -109,7 +102,7 @@ struct adm_mode_levels adm_ns_pod_security_levels(const struct adm_labels *label
   read_version(labels, ADM_MODE_AUDIT, &p.lv[ADM_MODE_AUDIT], &e);
   char key[64];
   snprintf(key, sizeof key, ADM_PSA_LABEL_PREFIX "%s", adm_mode_name(ADM_MODE_WARN));
-  bool has_warn_level = label_value(labels, key) != NULL; /* given, valid or not */
+  bool has_warn_level = adm_labels_get(labels, key) != NULL; /* given, valid or not */
   read_level(labels, ADM_MODE_WARN, &p.lv[ADM_MODE_WARN], &e);
   bool has_warn_version = read_version(labels, ADM_MODE_WARN, &p.lv[ADM_MODE_WARN], &e);
   /* Warn follows an enforce level set more restrictive than it. */
@@ -138,7 +131,7 @@ static void fixed_lookup(void *ctx, const char *namespace, int64_t deadline_ms, 
   out->state = ADM_NS_KNOWN;
   out->error = NULL;
   out->labels = f->labels;
-  if (namespace == NULL || namespace[0] == '\0' || label_value(&f->labels, METADATA_NAME_LABEL) != NULL)
+  if (namespace == NULL || namespace[0] == '\0' || adm_labels_get(&f->labels, METADATA_NAME_LABEL) != NULL)
     return;
   size_t n = f->labels.n + 1;
   const char **keys = adm_arena_alloc(a, n * sizeof *keys);
@@ -260,7 +253,7 @@ const char *adm__ns_exempt_warning(const char *name, const struct adm_mode_level
     snprintf(key, sizeof key, ADM_PSA_LABEL_PREFIX "%s", adm_mode_name(m));
     snprintf(vkey, sizeof vkey, "%s-version", key);
     if (p->lv[m].level == ADM_LEVEL_PRIVILEGED ||
-        (label_value(labels, key) == NULL && label_value(labels, vkey) == NULL))
+        (adm_labels_get(labels, key) == NULL && adm_labels_get(labels, vkey) == NULL))
       continue;
     adm_sb_addf(&sb, "%s%s=%s", listed++ ? ", " : "", adm_mode_name(m),
                 adm_level_version_format(p->lv[m], lvbuf, sizeof lvbuf));

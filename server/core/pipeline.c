@@ -136,10 +136,8 @@ static void run_pass(const struct adm_pipeline_options *o, const struct adm_conf
     return;
   }
   out->decoded = true;
-  /* A Namespace request is judged by its own labels, not looked up. */
-  bool namespace_request = out->req.resource_group[0] == '\0' && strcmp(out->req.resource_resource, "namespaces") == 0;
   struct adm_ns_view ns = {ADM_NS_UNREAD, {NULL, NULL, 0}, NULL};
-  if (cfg->reads_namespace_labels && o->namespaces != NULL && !namespace_request)
+  if (o->namespaces != NULL && adm_decide_reads_namespace(cfg, &out->req))
     o->namespaces->lookup(o->namespaces->ctx, out->req.namespace, o->answer_by_ms, arena, &ns);
   struct adm_decide_plan plan;
   adm_decide_begin(cfg, &out->req, &ns, arena, &plan, &out->decision);
