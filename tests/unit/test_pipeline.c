@@ -237,13 +237,18 @@ static size_t collect_cases(struct torture_case *cases, size_t max) {
 /* Fail allocation 1, 2, ..., N of one review's decision in turn: never
  * an allow where the unconstrained run denied, never a decision at all
  * (every failure is an error answer), always valid JSON. Returns N. */
+/* ns: where namespace labels and pods come from (NULL: nowhere). */
 static unsigned long torture_one(const struct adm_config *cfg, struct adm_arena *a, const char *orig, size_t len,
-                                 const char *name) {
+                                 const char *name, const struct adm_ns_source *ns) {
   char *body = malloc(len + 1);
   memcpy(body, orig, len);
   body[len] = '\0';
   struct adm_pipeline_result res;
-  run(cfg, a, body, len, &res);
+  struct adm_pipeline_options opt;
+  adm_pipeline_options_default(&opt);
+  opt.namespaces = ns;
+  adm_arena_recycle(a, 0);
+  adm_pipeline_run(&opt, cfg, body, len, a, &res, NULL);
   int baseline = answer_allowed(&res);
   unsigned long allocs = a->allocs;
   assert_true(allocs > 0);
@@ -251,8 +256,6 @@ static unsigned long torture_one(const struct adm_config *cfg, struct adm_arena 
     memcpy(body, orig, len);
     adm_arena_recycle(a, 1u << 20);
     a->fail_at = nth;
-    struct adm_pipeline_options opt;
-    adm_pipeline_options_default(&opt);
     adm_pipeline_run(&opt, cfg, body, len, a, &res, NULL);
     a->fail_at = 0;
     int allowed = answer_allowed(&res);
@@ -290,7 +293,7 @@ static void torture_every_allocation(void **state) {
     struct adm_config *cfg = case_policy(cases[c].policy);
     size_t len;
     char *orig = read_text(cases[c].path, &len);
-    total_runs += torture_one(cfg, &a, orig, len, cases[c].path);
+    total_runs += torture_one(cfg, &a, orig, len, cases[c].path, NULL);
     n_reviews++;
     free(orig);
     adm_config_free(cfg);
@@ -331,7 +334,7 @@ static void torture_every_allocation(void **state) {
       adm_arena_recycle(&synth, 0);
       const char *text = adm_synth_review(&synth, &syn, &len);
       assert_non_null(text);
-      total_runs += torture_one(cfg, &a, text, len, input);
+      total_runs += torture_one(cfg, &a, text, len, input, NULL);
       n_reviews++;
     }
     adm_manifest_set_free(&set);
@@ -538,6 +541,71 @@ static void late_namespace_update_lists_no_pods(void **state) {
   adm_config_free(cfg);
 }
 
+/* The namespace paths under every allocation failing in turn: a pod judged
+ * at its namespace's labels and under a namespaceSelector rule, and a
+ * Namespace update whose pods are listed and judged. Each failure is an
+ * error answer, never an allow the run without it would not give. */
+static int list_two_pods(void *ctx, const char *namespace, size_t max, int64_t deadline_ms, struct adm_arena *a,
+                         int (*each)(void *arg, const json_t *pod), void *arg, const char **error) {
+  (void)ctx, (void)namespace, (void)max, (void)deadline_ms, (void)a, (void)error;
+  static const char *const pods[] = {
+      "{\"metadata\":{\"name\":\"b\"},\"spec\":{\"hostPID\":true,\"containers\":[{\"name\":\"a\",\"image\":\"i\"}]}}",
+      "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"securityContext\":"
+      "{\"privileged\":true}}]}}"};
+  for (size_t i = 0; i < 2; i++) {
+    json_t *pod = json_loads(pods[i], 0, NULL);
+    int stop = each(arg, pod);
+    json_decref(pod);
+    if (stop)
+      return 0;
+  }
+  return 0;
+}
+
+static void torture_namespace_paths(void **state) {
+  (void)state;
+  static const char policy[] = "apiVersion: admitd.io/v1alpha1\nkind: Policy\npodSecurity:\n  namespaceLabels: true\n"
+                               "  defaults: {enforce: privileged, audit: privileged, warn: privileged}\n"
+                               "resources:\n  rules:\n  - namespaceSelector: {matchLabels: {env: prod}}\n"
+                               "    requireLimits: [memory]\n";
+  struct adm_config *cfg;
+  struct adm_error err = {0};
+  assert_int_equal(adm_config_parse(policy, strlen(policy), "p.yaml", &cfg, &err), 0);
+  static const char *const keys[] = {"pod-security.kubernetes.io/enforce", "env"};
+  static const char *const values[] = {"baseline", "prod"};
+  struct adm_ns_fixed fixed = {.labels = {keys, values, 2}};
+  struct adm_ns_source src;
+  adm_ns_source_fixed(&fixed, &src);
+  src.list_pods = list_two_pods;
+  struct adm_arena a, text;
+  adm_arena_init(&a, 65536, 0);
+  adm_arena_init(&text, 16384, 0);
+  const char *pods[] = {
+      "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\","
+      "\"image\":\"i\",\"resources\":{\"limits\":{\"memory\":\"1Gi\"}}}]}}",
+      "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\","
+      "\"image\":\"i\"}]}}",
+      "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\","
+      "\"image\":\"i\",\"securityContext\":{\"privileged\":true}}]}}"};
+  unsigned long runs = 0;
+  for (size_t i = 0; i < sizeof pods / sizeof *pods; i++) {
+    json_t *obj = json_loads(pods[i], 0, NULL);
+    struct adm_synth syn = {.kind = "Pod", .resource = "pods", .namespace = "payments", .object = obj};
+    size_t len;
+    const char *body = adm_synth_review(&text, &syn, &len);
+    assert_non_null(body);
+    runs += torture_one(cfg, &a, body, len, "pod in a labelled namespace", &src);
+    json_decref(obj);
+  }
+  size_t len;
+  char *update = ns_update("payments", &text, &len);
+  runs += torture_one(cfg, &a, update, len, "namespace update", &src);
+  print_message("torture: namespace paths, %lu failed allocations, every one an error answer\n", runs);
+  adm_arena_free(&text);
+  adm_arena_free(&a);
+  adm_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(decode_bound_covers_the_densest_json),
@@ -547,6 +615,7 @@ int main(void) {
       cmocka_unit_test(synthesized_review_is_judged_like_a_real_one),
       cmocka_unit_test(namespace_pod_checks_run_one_at_a_time),
       cmocka_unit_test(late_namespace_update_lists_no_pods),
+      cmocka_unit_test(torture_namespace_paths),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
