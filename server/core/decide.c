@@ -709,26 +709,26 @@ static void decide_namespace(const struct adm_config *cfg, const struct adm_revi
     skip(d, "does not set a namespace's labels");
     return;
   }
-  if (req->object == NULL || (update && req->old_object == NULL)) {
-    deny(d, 400, "BadRequest", req->object ? "failed to decode old object" : "failed to decode object");
-    add_annotation(d, "error", d->message);
-    return;
-  }
   const char *name = req->name[0] ? req->name : req->namespace;
   const char *exempt_as = req->namespace[0] ? req->namespace : name;
   struct adm_labels labels, old_labels;
   const char *errors = NULL, *old_errors = NULL;
-  if (adm__ns_object_labels(req->object, a, &labels) == NULL)
+  int rl = adm__ns_object_labels(req->object, a, &labels);
+  int ro = update && rl == 0 ? adm__ns_object_labels(req->old_object, a, &old_labels) : 0;
+  if (rl == ADM_ENOMEM || ro == ADM_ENOMEM)
     return; /* the arena has failed: the answer is an error */
+  if (rl < 0 || ro < 0) {
+    /* As upstream when an object is missing or does not decode as a Namespace. */
+    deny(d, 400, "BadRequest", rl < 0 ? "failed to decode object" : "failed to decode old object");
+    add_annotation(d, "error", d->message);
+    return;
+  }
   /* Upstream's exempt-namespace warning reads the labels alone. */
   struct adm_mode_levels labelled = adm_ns_pod_security_levels(&labels, ps->defaults, a, &errors);
   struct adm_mode_levels now = adm_config_levels_over(ps, name, labelled);
   struct adm_mode_levels before = now;
-  if (update) {
-    if (adm__ns_object_labels(req->old_object, a, &old_labels) == NULL)
-      return;
+  if (update)
     before = namespace_levels(ps, name, &old_labels, a, &old_errors);
-  }
   /* Labels already invalid, and left as they were, are not refused again. */
   if (errors && (create || old_errors == NULL || strcmp(errors, old_errors) != 0)) {
     deny(d, 422, "Invalid", adm_arena_printf(a, "Namespace \"%s\" is invalid: %s", name, errors));

@@ -206,25 +206,28 @@ int adm_ns_labels_parse(const char *text, struct adm_arena *a, struct adm_labels
 
 /* --- namespace requests ---------------------------------------------------- */
 
-const struct adm_labels *adm__ns_object_labels(const json_t *obj, struct adm_arena *a, struct adm_labels *out) {
+int adm__ns_object_labels(const json_t *obj, struct adm_arena *a, struct adm_labels *out) {
   const json_t *meta = json_is_object(obj) ? json_object_get(obj, "metadata") : NULL;
   const json_t *labels = json_is_object(meta) ? json_object_get(meta, "labels") : NULL;
+  if (!json_is_object(obj) || (meta && !json_is_object(meta)) ||
+      (labels && !json_is_null(labels) && !json_is_object(labels)))
+    return ADM_ETYPE;
   size_t cap = json_is_object(labels) && json_object_size(labels) ? json_object_size(labels) : 1, n = 0;
   const char **keys = adm_arena_alloc(a, cap * sizeof *keys), **values = adm_arena_alloc(a, cap * sizeof *values);
   if (keys == NULL || values == NULL)
-    return NULL;
+    return ADM_ENOMEM;
   const char *k;
   const json_t *v;
   if (json_is_object(labels)) {
     json_object_foreach((json_t *)labels, k, v) {
       if (!json_is_string(v))
-        continue; /* the API server admits string values only */
+        return ADM_ETYPE; /* labels are strings: a Namespace upstream could not decode */
       keys[n] = k;
       values[n++] = json_string_value(v);
     }
   }
   *out = (struct adm_labels){keys, values, n};
-  return out;
+  return 0;
 }
 
 static bool lv_equivalent(struct adm_level_version x, struct adm_level_version y) {

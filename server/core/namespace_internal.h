@@ -10,9 +10,11 @@
 #include "admitd/config.h"
 #include "admitd/namespace.h"
 
-/* obj's metadata.labels into *out (strings borrowed from obj): out, or
- * NULL when a is short of memory. No labels: an empty set. */
-const struct adm_labels *adm__ns_object_labels(const json_t *obj, struct adm_arena *a, struct adm_labels *out);
+/* obj's metadata.labels into *out (strings borrowed from obj); no labels
+ * is an empty set. 0, ADM_ETYPE when metadata or labels is not a mapping
+ * or a value is not a string (a Namespace upstream could not decode), or
+ * ADM_ENOMEM. */
+int adm__ns_object_labels(const json_t *obj, struct adm_arena *a, struct adm_labels *out);
 
 /* Upstream's warning for an exempt namespace whose labels set a policy
  * that is neither fully privileged nor equivalent to the defaults

@@ -803,6 +803,21 @@ static void namespace_with_invalid_labels_is_refused(void **state) {
   decide_namespace_request(state, cfg, "CREATE", ns_object("team", "{\"env\":\"prod\"}"), NULL, &plan, &d);
   assert_true(d.allowed);
   assert_false(plan.ns_pods_pending);
+  /* What no Namespace decodes as is refused, as upstream refuses it:
+   * labels that are not a mapping of strings, an UPDATE without its old object. */
+  static const char *const undecodable[] = {"[\"a\"]", "{\"pod-security.kubernetes.io/enforce\":5}", "7"};
+  for (size_t i = 0; i < sizeof undecodable / sizeof *undecodable; i++) {
+    decide_namespace_request(state, cfg, "CREATE", ns_object("team", undecodable[i]), NULL, &plan, &d);
+    assert_false(d.allowed);
+    assert_int_equal(d.code, 400);
+    assert_string_equal(d.message, "failed to decode object");
+  }
+  decide_namespace_request(state, cfg, "UPDATE", ns_object("team", "{}"), ns_object("team", "[]"), &plan, &d);
+  assert_int_equal(d.code, 400);
+  assert_string_equal(d.message, "failed to decode old object");
+  decide_namespace_request(state, cfg, "UPDATE", ns_object("team", "{}"), NULL, &plan, &d);
+  assert_int_equal(d.code, 400);
+  assert_string_equal(d.message, "failed to decode old object");
   adm_config_free(cfg);
 }
 
