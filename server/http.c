@@ -378,6 +378,17 @@ static void route_start(struct adm_server *s, struct MHD_Connection *c, const ch
     r->answer_now = true;
 }
 
+/* Why /readyz answers 503, or NULL when it answers 200. */
+static const char *unready_reason(const struct adm_server *s) {
+  if (atomic_load(&s->draining))
+    return "draining\n";
+  if (!atomic_load(&s->ready))
+    return "not ready\n";
+  if (s->opt.also_ready && !s->opt.also_ready())
+    return "not ready: namespaces not listed yet\n";
+  return NULL;
+}
+
 void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_gauges *g) {
   g->in_flight = atomic_load(&s->in_flight);
   g->connections = atomic_load(&s->n_conns);
@@ -388,7 +399,7 @@ void adm_server_metrics_gauges(const struct adm_server *s, struct adm_metrics_ga
   g->timed_out = atomic_load(&s->timed_out);
   g->shed_head = atomic_load(&s->shed_head);
   g->shed_idle = atomic_load(&s->shed_idle);
-  g->ready = atomic_load(&s->ready) && !atomic_load(&s->draining) && (!s->opt.also_ready || s->opt.also_ready());
+  g->ready = unready_reason(s) == NULL;
   g->cert_expiry = adm_tls_current_expiry();
   struct adm_recorder_stats rs;
   g->recording = adm_recorder_installed_stats(&rs);
@@ -463,14 +474,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
   switch (r->route) {
   case ROUTE_HEALTHZ:
     return respond_text(s, c, 200, "ok\n");
-  case ROUTE_READYZ:
-    if (atomic_load(&s->draining))
-      return respond_text(s, c, 503, "draining\n");
-    if (!atomic_load(&s->ready))
-      return respond_text(s, c, 503, "not ready\n");
-    if (s->opt.also_ready && !s->opt.also_ready())
-      return respond_text(s, c, 503, "not ready: namespaces not listed yet\n");
-    return respond_text(s, c, 200, "ok\n");
+  case ROUTE_READYZ: {
+    const char *why = unready_reason(s);
+    return why ? respond_text(s, c, 503, why) : respond_text(s, c, 200, "ok\n");
+  }
   case ROUTE_METRICS:
     return respond_metrics(s, c);
   case ROUTE_REJECT:
